@@ -1,0 +1,261 @@
+"""Composition root and command line: ``newsbot demo|poll|extract|migrate``.
+
+Everything is built here (Settings, logging, the one HTTP session, the store, the worker pool) and
+passed in; no other module creates them. Imports are made per command, so a command loads only
+what it uses (polling unchanged feeds never imports the article extractor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher
+    from bot.pool import WorkPool
+    from bot.store import Store
+
+log = logging.getLogger("bot")
+
+EXIT_USAGE = 2
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+
+
+class CommandError(Exception):
+    """A problem with the command's arguments or input: printed, exit status 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    pool: WorkPool
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="A Discord bot for people who follow the news together."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="watch bundled sample feeds offline and print the alerts")
+    demo.add_argument("--db", metavar="PATH", help="keep the demo's SQLite store at PATH")
+
+    poll = sub.add_parser("poll", help="poll the sources (and feeds listed in a file)")
+    poll.add_argument("--once", action="store_true", help="poll every source once, then exit")
+    poll.add_argument("--feeds", metavar="FILE", help="file of feed URLs (one a line; # comments)")
+    poll.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
+
+    extract = sub.add_parser("extract", help="extract article text from HTML pages (JSON lines)")
+    extract.add_argument("paths", nargs="*", metavar="PATH", help="HTML files (gzip ok); - = stdin")
+    extract.add_argument("--url", help="the pages' URL, for resolving links and metadata")
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
+    return parser
+
+
+def sqlite_url(path: str) -> str:
+    return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise CommandError(f"invalid settings (environment or .env):\n{exc}") from None
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return settings.model_copy(update=clean) if clean else settings
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """The store (migrated), a fetcher on the one shared session, and the worker pool."""
+    from bot.fetch import Fetcher
+    from bot.pool import WorkPool
+    from bot.store import Store
+
+    store = Store.open(settings.database_url)
+    pool = WorkPool(settings.parse_workers)
+    try:
+        await store.migrate()
+        async with Fetcher.create_session(settings) as session:
+            yield Services(settings, store, Fetcher(session, settings), pool)
+    finally:
+        pool.close()
+        await store.close()
+
+
+def read_feed_file(path: str) -> list[str]:
+    from bot.urls import InvalidURL, check_url
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read feeds file {path}: {exc}") from None
+    urls: list[str] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            urls.append(check_url(line))
+        except InvalidURL as exc:
+            raise CommandError(f"{path}:{number}: {exc}") from None
+    return urls
+
+
+async def cmd_poll(args: argparse.Namespace) -> int:
+    from bot.watcher import Watcher
+
+    settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
+    configure_logging(settings.log_level)
+    urls = read_feed_file(args.feeds) if args.feeds else []
+    async with open_services(settings) as services:
+        watcher = Watcher(
+            store=services.store, fetcher=services.fetcher, pool=services.pool, settings=settings
+        )
+        await watcher.add_sources(urls)
+        if not args.once:
+            await watcher.run(asyncio.Event())
+            return 0
+        sources = await services.store.list_sources()
+        if not sources:
+            raise CommandError("no sources to poll: give --feeds FILE")
+        started = time.perf_counter()
+        report = await watcher.poll_sources(sources)
+        elapsed = time.perf_counter() - started
+    for outcome in report.outcomes:
+        if not outcome.ok:
+            print(f"failed: {outcome.source.url}: {outcome.error}", file=sys.stderr)
+    print(
+        f"polled {len(report.outcomes)} sources in {elapsed:.2f}s: "
+        f"{report.sources_ok} ok, {report.sources_failed} failed "
+        f"({report.not_modified} not modified); "
+        f"{report.new_items} new items, {report.new_articles} new articles"
+    )
+    return 0
+
+
+async def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.store import HEAD_REVISION, Store
+
+    settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
+    configure_logging(settings.log_level)
+    store = Store.open(settings.database_url)
+    try:
+        applied = await store.migrate()
+    finally:
+        await store.close()
+    state = "migrated to" if applied else "already at"
+    print(f"database {state} revision {HEAD_REVISION}")
+    return 0
+
+
+def read_page(path: str) -> bytes:
+    """Bytes of an HTML page from a file or stdin ('-'), gunzipped when compressed."""
+    import gzip
+    import zlib
+
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_PAGE_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(exc.strerror or str(exc)) from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            raw = inflater.decompress(raw, MAX_PAGE_BYTES + 1)
+        except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
+            raise CommandError(f"not a readable gzip file ({exc})") from None
+    if len(raw) > MAX_PAGE_BYTES:
+        raise CommandError(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB")
+    return raw
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from bot.extract import ExtractionError, extract_article
+
+    paths: Sequence[str] = args.paths or ["-"]
+    status = 0
+    out = sys.stdout
+    for path in paths:
+        record: dict[str, object] = {"path": path}
+        try:
+            page = extract_article(read_page(path), url=args.url)
+        except CommandError as exc:
+            record["error"] = f"cannot read input: {exc}"
+            status = EXIT_USAGE
+        except ExtractionError as exc:
+            record["error"] = str(exc)
+            status = status or 1
+        else:
+            record.update(
+                title=page.title,
+                author=page.author,
+                published=page.published.isoformat() if page.published else None,
+                site=page.site,
+                image=page.image,
+                lead=page.lead,
+                text=page.text,
+            )
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    return status
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    settings = load_settings(
+        allow_private_addresses=True,
+        database_url=sqlite_url(args.db) if args.db else None,
+    )
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    return asyncio.run(run_demo(settings, open_services, keep_db=bool(args.db)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return cmd_demo(args)
+        if args.command == "extract":
+            return cmd_extract(args)
+        if args.command == "poll":
+            return asyncio.run(cmd_poll(args))
+        if args.command == "migrate":
+            return asyncio.run(cmd_migrate(args))
+    except CommandError as exc:
+        print(f"newsbot {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

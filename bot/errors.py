@@ -1,0 +1,14 @@
+"""Errors whose message is meant for the person who caused them."""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """An error with a message that can be shown to a user as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

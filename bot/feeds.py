@@ -1,0 +1,335 @@
+"""Feed documents to items (pure; runs in the parser processes).
+
+RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 go through feedparser; JSON Feed 1.x (which feedparser 6.0 does
+not read) is mapped here. A page that is HTML rather than a feed is searched for
+``<link rel="alternate">`` feed links so callers can follow them (autodiscovery).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin
+
+from bot.urls import normalize_url
+
+FEED_LINK_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+        "application/x.atom+xml",
+        "application/x-atom+xml",
+        "text/xml",
+    }
+)
+MAX_TITLE_CHARS = 1000
+MAX_FIELD_CHARS = 100_000
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+class FeedError(Exception):
+    """The document could not be read as a feed; the message says why in plain words."""
+
+
+class NotAFeed(FeedError):
+    """The document is an HTML page; ``alternates`` are the feed links it names (maybe none)."""
+
+    def __init__(self, message: str, alternates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.alternates = alternates
+
+    def __reduce__(self) -> tuple[type[NotAFeed], tuple[str, tuple[str, ...]]]:
+        # Raised in a parser process; must survive the trip back.
+        return (NotAFeed, (str(self), self.alternates))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    keys: tuple[str, ...]
+    """Identity keys, strongest first (GUID, normalised link, title+date hash)."""
+    title: str
+    link: str | None
+    guid: str | None
+    summary_html: str
+    content_html: str
+    published: datetime | None
+    author: str | None
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    kind: str
+    title: str
+    link: str | None
+    items: tuple[FeedItem, ...]
+    total_items: int
+    """How many items the document held before de-duplication and the cap."""
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    max_items: int,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse a fetched document into a feed, or raise FeedError / NotAFeed."""
+    now = now or datetime.now(UTC)
+    if not body.strip():
+        raise FeedError("The server sent an empty document.")
+    ctype = (content_type or "").split(";", 1)[0].strip().lower()
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")) or ctype in {"application/feed+json", "application/json"}:
+        return _parse_json_feed(body, url=url, max_items=max_items, now=now)
+    if _looks_like_html(head, ctype):
+        _raise_not_a_feed(body, url)
+    return _parse_xml_feed(body, url=url, content_type=content_type, max_items=max_items, now=now)
+
+
+def _looks_like_html(head: bytes, ctype: str) -> bool:
+    lowered = head[:256].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        return True
+    return ctype in {"text/html", "application/xhtml+xml"} and not lowered.startswith(b"<?xml")
+
+
+def _raise_not_a_feed(body: bytes, url: str) -> None:
+    alternates = discover_feed_links(body, url)
+    if alternates:
+        raise NotAFeed("This is a web page; it names a feed.", alternates)
+    raise NotAFeed(
+        'This is a web page, not a feed, and it names no feed (no <link rel="alternate">).',
+        (),
+    )
+
+
+def _parse_xml_feed(
+    body: bytes, *, url: str, content_type: str | None, max_items: int, now: datetime
+) -> ParsedFeed:
+    import feedparser
+
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    result = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    version = result.get("version") or ""
+    entries = result.get("entries") or []
+    if not version and not entries:
+        if b"<html" in body[:4096].lower():
+            _raise_not_a_feed(body, url)
+        problem = result.get("bozo_exception")
+        detail = f": {_short(str(problem), 200)}" if problem else ""
+        raise FeedError(f"The document is not a feed this bot can read{detail}.")
+    feed = result.get("feed") or {}
+    items = [_xml_item(entry, url, now) for entry in entries]
+    return ParsedFeed(
+        kind=version or "unknown",
+        title=_short(_text(feed.get("title")), MAX_TITLE_CHARS),
+        link=_link(feed.get("link"), url),
+        items=_dedupe_and_cap(items, max_items),
+        total_items=len(entries),
+    )
+
+
+def _xml_item(entry: Mapping[str, Any], base: str, now: datetime) -> FeedItem:
+    title = _short(_text(entry.get("title")), MAX_TITLE_CHARS)
+    link = _link(entry.get("link"), base)
+    guid = _text(entry.get("id")) or None
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = _clamp(_from_struct_time(parsed), now) if parsed else None
+    content = entry.get("content") or []
+    content_html = _short(_text(content[0].get("value")), MAX_FIELD_CHARS) if content else ""
+    return FeedItem(
+        keys=item_keys(guid=guid, link=link, title=title, published=published),
+        title=title,
+        link=link,
+        guid=guid,
+        summary_html=_short(_text(entry.get("summary")), MAX_FIELD_CHARS),
+        content_html=content_html,
+        published=published,
+        author=_short(_text(entry.get("author")), 200) or None,
+        image=_xml_image(entry, base),
+    )
+
+
+def _xml_image(entry: Mapping[str, Any], base: str) -> str | None:
+    for key in ("media_thumbnail", "media_content"):
+        for media in entry.get(key) or []:
+            medium = str(media.get("medium") or media.get("type") or "image")
+            if media.get("url") and medium.startswith("image"):
+                return _link(media["url"], base)
+    for link in entry.get("links") or []:
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
+            return _link(link.get("href"), base)
+    return None
+
+
+def _parse_json_feed(body: bytes, *, url: str, max_items: int, now: datetime) -> ParsedFeed:
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"The document is not valid JSON: {_short(str(exc), 120)}.") from None
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError("The document is JSON but not a JSON Feed (no jsonfeed.org version).")
+    raw_items = doc.get("items")
+    if not isinstance(raw_items, list):
+        raise FeedError("The JSON Feed has no list of items.")
+    items = [_json_item(raw, url, now) for raw in raw_items if isinstance(raw, dict)]
+    version = str(doc["version"]).rsplit("/", 1)[-1].replace(".", "")
+    return ParsedFeed(
+        kind=f"json{version}",
+        title=_short(_text(doc.get("title")), MAX_TITLE_CHARS),
+        link=_link(doc.get("home_page_url"), url),
+        items=_dedupe_and_cap(items, max_items),
+        total_items=len(raw_items),
+    )
+
+
+def _json_item(raw: Mapping[str, Any], base: str, now: datetime) -> FeedItem:
+    title = _short(_text(raw.get("title")), MAX_TITLE_CHARS)
+    link = _link(raw.get("url") or raw.get("external_url"), base)
+    guid = _text(raw.get("id")) or None
+    published = _iso_date(raw.get("date_published") or raw.get("date_modified"), now)
+    authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
+    names = [str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
+    content_html = _text(raw.get("content_html")) or _escape_text(_text(raw.get("content_text")))
+    return FeedItem(
+        keys=item_keys(guid=guid, link=link, title=title, published=published),
+        title=title,
+        link=link,
+        guid=guid,
+        summary_html=_short(_escape_text(_text(raw.get("summary"))), MAX_FIELD_CHARS),
+        content_html=_short(content_html, MAX_FIELD_CHARS),
+        published=published,
+        author=_short(", ".join(names), 200) or None,
+        image=_link(raw.get("image") or raw.get("banner_image"), base),
+    )
+
+
+def item_keys(
+    *, guid: str | None, link: str | None, title: str, published: datetime | None
+) -> tuple[str, ...]:
+    """Identity keys of an item: GUID, else normalised link, else a hash of title + date.
+
+    The link is kept as a second key even when there is a GUID, so a feed whose GUIDs change on
+    every poll does not make its old items new again.
+    """
+    keys: list[str] = []
+    if guid:
+        keys.append("g:" + _digest(guid.strip()))
+    if link:
+        keys.append("u:" + _digest(normalize_url(link)))
+    if not keys:
+        stamp = published.isoformat() if published else ""
+        keys.append("h:" + _digest(f"{title.strip().casefold()}|{stamp}"))
+    return tuple(keys)
+
+
+def _digest(value: str) -> str:
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _dedupe_and_cap(items: Iterable[FeedItem], max_items: int) -> tuple[FeedItem, ...]:
+    seen: set[str] = set()
+    unique: list[FeedItem] = []
+    for item in items:
+        if any(key in seen for key in item.keys):
+            continue
+        seen.update(item.keys)
+        unique.append(item)
+    if len(unique) > max_items and all(item.published for item in unique):
+        unique.sort(key=lambda item: item.published or datetime.min, reverse=True)
+    return tuple(unique[:max_items])
+
+
+def _clamp(moment: datetime, now: datetime) -> datetime:
+    """A date in the future is a feed's mistake; it is read as 'now'."""
+    return now if moment > now + FUTURE_SLACK else moment
+
+
+def _iso_date(value: Any, now: datetime) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return _clamp(moment.astimezone(UTC), now)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _short(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit]
+
+
+def _escape_text(value: str) -> str:
+    from html import escape
+
+    return escape(value) if value else ""
+
+
+def _link(value: Any, base: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    joined = urljoin(base, value.strip())
+    return joined if joined.startswith(("http://", "https://")) else None
+
+
+class _FeedLinkFinder(HTMLParser):
+    def __init__(self, base: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.links: list[str] = []
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done:
+            return
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if tag == "base" and values.get("href"):
+            self.base = urljoin(self.base, values["href"])
+        elif tag == "body":
+            self.done = True
+        elif tag == "link":
+            rels = values.get("rel", "").lower().split()
+            kind = values.get("type", "").split(";", 1)[0].strip().lower()
+            href = values.get("href", "").strip()
+            if "alternate" in rels and kind in FEED_LINK_TYPES and href:
+                link = _link(href, self.base)
+                if link and link not in self.links:
+                    self.links.append(link)
+
+
+def discover_feed_links(
+    html: bytes, base: str, *, limit_bytes: int = 512 * 1024
+) -> tuple[str, ...]:
+    """Feed URLs named by ``<link rel="alternate" type="...">`` in an HTML page's head."""
+    finder = _FeedLinkFinder(base)
+    text = html[:limit_bytes].decode("utf-8", "replace")
+    finder.feed(text)
+    return tuple(finder.links)
+
+
+def _from_struct_time(value: time.struct_time) -> datetime:
+    return datetime.fromtimestamp(calendar.timegm(value), UTC)

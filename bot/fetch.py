@@ -1,0 +1,326 @@
+"""HTTP at the edge: one shared aiohttp session, caps, timeouts, redirects, typed failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+from bot.backoff import parse_retry_after
+from bot.settings import Settings
+from bot.urls import InvalidURL, check_url, host_of, is_public_address, literal_ip
+
+log = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+class FetchError(Exception):
+    """A request that produced no usable document. ``message`` is readable by a server admin."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RefusedURL(FetchError):
+    """The URL (or a redirect) is one newsbot will not fetch: bad scheme or a private address."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+
+class BodyTooLarge(FetchError):
+    """The body (after decompression) is larger than the cap."""
+
+
+class FetchTimeout(FetchError):
+    """The server did not connect or answer in time."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than allowed, or a loop."""
+
+
+class ConnectionFailed(FetchError):
+    """The connection could not be made or was broken."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str
+    """The URL asked for."""
+    final_url: str
+    """Where the document came from, after redirects."""
+    status: int
+    body: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    moved_to: str | None
+    """Set when every redirect hop was permanent (301/308): the URL to use from now on."""
+    fetched_at: datetime
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class PrivateAddressError(OSError):
+    """Raised by the resolver when a name has no public address."""
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """Drops every resolved address that is not on the public internet.
+
+    Because the connector only ever dials addresses the resolver returned, this also holds for
+    redirect hops and for names that resolve differently each time.
+    """
+
+    def __init__(self, inner: AbstractResolver) -> None:
+        self._inner = inner
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        allowed = [r for r in results if is_public_address(r["host"])]
+        if not allowed:
+            raise PrivateAddressError(f"{host} resolves only to private or local addresses")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _private_address_refused() -> RefusedURL:
+    return RefusedURL(
+        "That address is on a private or local network, which this bot does not fetch."
+    )
+
+
+class Fetcher:
+    """Fetches documents with the limits from Settings. Owns no session; it is given one."""
+
+    def __init__(self, session: aiohttp.ClientSession, settings: Settings) -> None:
+        self._session = session
+        self._settings = settings
+        self._global = asyncio.Semaphore(settings.http_concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._timeout = aiohttp.ClientTimeout(
+            total=settings.http_total_timeout,
+            sock_connect=settings.http_connect_timeout,
+            sock_read=settings.http_read_timeout,
+        )
+
+    @staticmethod
+    def create_session(settings: Settings) -> aiohttp.ClientSession:
+        """The one session of a process (called by the composition root)."""
+        resolver: AbstractResolver = DefaultResolver()
+        if not settings.allow_private_addresses:
+            resolver = PublicOnlyResolver(resolver)
+        connector = aiohttp.TCPConnector(
+            limit=settings.http_concurrency,
+            limit_per_host=settings.http_concurrency_per_host,
+            resolver=resolver,
+            ttl_dns_cache=300,
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": settings.user_agent},
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    @asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        host = host_of(url)
+        sem = self._per_host.get(host)
+        if sem is None:
+            sem = self._per_host[host] = asyncio.Semaphore(self._settings.http_concurrency_per_host)
+        async with self._global, sem:
+            yield
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        """GET ``url`` (conditionally when validators are given), following up to
+        ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass."""
+        headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = self._checked(url)
+        visited = {current}
+        all_permanent = True
+        for _hop in range(self._settings.max_redirects + 1):
+            async with self._slot(current):
+                try:
+                    result = await self._request(current, headers)
+                except TimeoutError:
+                    raise FetchTimeout("The server took too long to answer.") from None
+                except aiohttp.ClientResponseError as exc:
+                    raise ConnectionFailed(
+                        f"The server sent a broken response ({exc.message})."
+                    ) from None
+                except aiohttp.ClientConnectorError as exc:
+                    if isinstance(exc.os_error, PrivateAddressError):
+                        raise _private_address_refused() from None
+                    raise ConnectionFailed(f"Could not connect to {host_of(current)}.") from None
+                except (aiohttp.ClientError, OSError) as exc:
+                    raise ConnectionFailed(_describe_connection_error(exc)) from None
+            if isinstance(result, _Redirect):
+                all_permanent = all_permanent and result.status in PERMANENT_REDIRECTS
+                target = self._checked(result.location, base=current)
+                if target in visited:
+                    raise TooManyRedirects("The server redirects in a loop.")
+                visited.add(target)
+                current = target
+                continue
+            moved = current if all_permanent and current != url else None
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status=result.status,
+                body=result.body,
+                content_type=result.content_type,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                moved_to=moved,
+                fetched_at=datetime.now(UTC),
+            )
+        raise TooManyRedirects(
+            f"The server redirected more than {self._settings.max_redirects} times."
+        )
+
+    def _checked(self, url: str, *, base: str | None = None) -> str:
+        if base is not None:
+            url = urljoin(base, url)
+        try:
+            url = check_url(url)
+        except InvalidURL as exc:
+            raise RefusedURL(exc.message) from None
+        address = literal_ip(host_of(url))
+        if (
+            address is not None
+            and not self._settings.allow_private_addresses
+            and not is_public_address(address)
+        ):
+            raise _private_address_refused()
+        return url
+
+    async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
+        cap = self._settings.max_body_bytes
+        async with self._session.get(
+            url, headers=headers, allow_redirects=False, timeout=self._timeout
+        ) as resp:
+            if resp.status in REDIRECT_STATUSES:
+                location = resp.headers.get("Location")
+                if not location:
+                    raise HTTPStatusError(
+                        f"The server answered {resp.status} without saying where to.",
+                        status=resp.status,
+                    )
+                return _Redirect(resp.status, location)
+            if resp.status == 304:
+                return _Document(304, b"", None, resp.headers.get("ETag"), None)
+            if resp.status >= 400:
+                retry = parse_retry_after(resp.headers.get("Retry-After"))
+                raise HTTPStatusError(
+                    _status_message(resp.status), status=resp.status, retry_after=retry
+                )
+            if resp.status != 200:
+                raise HTTPStatusError(
+                    f"The server answered {resp.status}, not a document.", status=resp.status
+                )
+            encoded = resp.headers.get("Content-Encoding", "identity").lower()
+            if encoded in {"", "identity"} and (resp.content_length or 0) > cap:
+                raise _too_large(cap)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > cap:
+                    raise _too_large(cap)
+                chunks.append(chunk)
+            return _Document(
+                200,
+                b"".join(chunks),
+                resp.headers.get("Content-Type"),
+                resp.headers.get("ETag"),
+                resp.headers.get("Last-Modified"),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Redirect:
+    status: int
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    status: int
+    body: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def _too_large(cap: int) -> BodyTooLarge:
+    return BodyTooLarge(f"The document is larger than {cap // 1024} KiB, the most this bot reads.")
+
+
+STATUS_REASONS = {
+    400: "bad request",
+    401: "needs a login",
+    403: "access forbidden",
+    404: "not found",
+    410: "gone for good",
+    429: "too many requests",
+    500: "server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+def _status_message(status: int) -> str:
+    reason = STATUS_REASONS.get(status)
+    return f"The server answered {status}" + (f" ({reason})." if reason else ".")
+
+
+def _describe_connection_error(exc: Any) -> str:
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "The server closed the connection before answering."
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "The connection broke while the document was being sent."
+    if isinstance(exc, ConnectionResetError):
+        return "The server reset the connection."
+    return f"The connection failed ({type(exc).__name__})."

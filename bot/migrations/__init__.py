@@ -1,0 +1,1 @@
+"""Alembic migrations; applied by ``Store.migrate()`` (on start and by ``newsbot migrate``)."""

@@ -1,0 +1,106 @@
+"""Table definitions (SQLAlchemy Core), shared by the store's queries and checked against the
+migrations by a test. Portable types only, so the same schema runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every engine; always read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("added_url", String(2048), nullable=False),
+    Column("title", String(1000)),
+    Column("site_url", String(2048)),
+    Column("etag", String(1000)),
+    Column("last_modified", String(200)),
+    Column("status", String(16), nullable=False),
+    Column("next_poll_at", UTCDateTime()),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("last_error", String(1000)),
+    Column("failing_since", UTCDateTime()),
+    Column("last_success_at", UTCDateTime()),
+    Column("last_polled_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "next_poll_at"),
+)
+
+seen_items = Table(
+    "seen_items",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", String(40), primary_key=True),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("item_key", String(40), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("canonical_url", String(2048)),
+    Column("title", Text, nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("author", String(1000)),
+    Column("site_name", String(1000)),
+    Column("lead", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("image_url", String(2048)),
+    Column("from_page", Boolean, nullable=False),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("source_id", "item_key"),
+    Index(None, "published_at"),
+    Index(None, "canonical_url"),
+)

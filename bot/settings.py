@@ -1,0 +1,89 @@
+"""The one Settings object, read from the environment and ``.env``.
+
+Built once in ``bot.__main__`` and passed to whatever needs it; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot-dev/newsbot)"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    discord_token: SecretStr | None = Field(
+        default=None, description="Bot token; needed only by `newsbot run`."
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///newsbot.sqlite3",
+        description="SQLAlchemy async URL of the store.",
+    )
+    discord_api_base_url: str = Field(
+        default="https://discord.com/api/v10",
+        description="REST base of Discord (or a compatible proxy).",
+    )
+    dev_guild_id: int | None = Field(
+        default=None, description="Guild that gets slash commands synced on start."
+    )
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow sources on loopback and private networks (for self-hosters).",
+    )
+    poll_interval_seconds: Annotated[int, Field(ge=5)] = Field(
+        default=300, description="How often a healthy source is polled."
+    )
+    user_agent: str = Field(
+        default=DEFAULT_USER_AGENT, description="User-Agent sent with every request."
+    )
+    http_connect_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=10.0, description="Seconds to connect to a server."
+    )
+    http_read_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=20.0, description="Seconds a server may stay silent while sending."
+    )
+    http_total_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=60.0, description="Seconds one request may take in all."
+    )
+    max_body_bytes: Annotated[int, Field(ge=1024)] = Field(
+        default=5 * 1024 * 1024, description="Largest response body read (after decompression)."
+    )
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = Field(
+        default=5, description="Redirect hops followed per request."
+    )
+    http_concurrency: Annotated[int, Field(ge=1)] = Field(
+        default=100, description="Requests in flight at once, in all."
+    )
+    http_concurrency_per_host: Annotated[int, Field(ge=1)] = Field(
+        default=4, description="Requests in flight at once to one host."
+    )
+    parse_workers: Annotated[int, Field(ge=0)] = Field(
+        default=0,
+        description="Feed-parsing processes; 0 means one per CPU core, 1 parses in a thread.",
+    )
+    max_items_per_feed: Annotated[int, Field(ge=1)] = Field(
+        default=100, description="Newest items taken from one feed per poll."
+    )
+    max_backoff_seconds: Annotated[int, Field(ge=60)] = Field(
+        default=86400, description="Longest wait between polls of a failing source."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        name = value.upper()
+        if not isinstance(logging.getLevelNamesMapping().get(name), int):
+            raise ValueError(f"unknown log level {value!r}")
+        return name

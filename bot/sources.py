@@ -1,0 +1,40 @@
+"""What newsbot knows about a watched source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceStatus(StrEnum):
+    NEW = "new"
+    """Added; its first poll (the baseline) has not succeeded yet."""
+    OK = "ok"
+    FAILING = "failing"
+    GONE = "gone"
+    """The server said 410 Gone: no longer polled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    url: str
+    added_url: str
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    status: SourceStatus
+    next_poll_at: datetime | None
+    error_count: int
+    last_error: str | None
+    failing_since: datetime | None
+    last_success_at: datetime | None
+    last_polled_at: datetime | None
+    created_at: datetime
+
+    @property
+    def name(self) -> str:
+        """What to call the source in messages."""
+        return self.title or self.url

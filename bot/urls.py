@@ -1,0 +1,115 @@
+"""URL checks and normal forms (pure)."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from bot.errors import UserFacingError
+
+MAX_URL_LENGTH = 2048
+
+# Query parameters that only say where a click came from; they never change the page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ocid",
+        "cmpid",
+        "smid",
+        "ncid",
+        "soc_src",
+        "soc_trk",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidURL(UserFacingError):
+    """A URL newsbot will not fetch; the message says why."""
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` stripped, or raise InvalidURL with a reason a person understands."""
+    url = url.strip()
+    if not url:
+        raise InvalidURL("The URL is empty.")
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidURL(f"The URL is longer than {MAX_URL_LENGTH} characters.")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise InvalidURL("The URL contains spaces or control characters.")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        shown = f"`{scheme}:`" if scheme else "no scheme"
+        raise InvalidURL(f"Only http and https URLs can be watched (this one has {shown}).")
+    if not parts.hostname:
+        raise InvalidURL("The URL has no host name.")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise InvalidURL("The URL has an invalid port.") from None
+    return url
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is on the public internet (not loopback, private, link-local...)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def literal_ip(host: str) -> str | None:
+    """The host as an IP address string if it is written as one (``[::1]``, ``127.0.0.1``)."""
+    host = host.strip("[]")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """A normal form of a link: lower-case scheme and host, no default port, no fragment,
+    no tracking parameters, remaining parameters sorted."""
+    if base:
+        url = urljoin(base, url.strip())
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host  # credentials, if any, are dropped: they never belong in an identity
+    if port is not None and DEFAULT_PORTS.get(scheme) != port:
+        netloc = f"{host}:{port}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def host_of(url: str) -> str:
+    """The lower-case host name of a URL ('' when there is none)."""
+    return (urlsplit(url).hostname or "").lower()

@@ -1,0 +1,293 @@
+"""The watcher: poll due sources, find new items, fetch and extract their articles, store them.
+
+One source's failure is recorded against it and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.articles import Article, build_article
+from bot.backoff import next_failure_poll, next_success_poll
+from bot.feeds import FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
+from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
+from bot.pool import WorkerCrashed, WorkPool
+from bot.settings import Settings
+from bot.sources import Source, SourceStatus
+from bot.store import PollSuccess, Store
+from bot.urls import check_url
+
+log = logging.getLogger(__name__)
+
+MAX_BACKFILL = 5
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+IDLE_SLEEP_SECONDS = 5.0
+
+ArticleSink = Callable[[Source, Sequence[Article]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    source: Source
+    ok: bool
+    not_modified: bool = False
+    baseline: bool = False
+    feed_title: str | None = None
+    feed_kind: str | None = None
+    items_in_feed: int = 0
+    new_items: int = 0
+    articles: tuple[Article, ...] = ()
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class CycleReport:
+    sources_ok: int = 0
+    sources_failed: int = 0
+    not_modified: int = 0
+    new_items: int = 0
+    new_articles: int = 0
+    outcomes: list[PollOutcome] = field(default_factory=list)
+
+    def add(self, outcome: PollOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.ok:
+            self.sources_ok += 1
+        else:
+            self.sources_failed += 1
+        self.not_modified += outcome.not_modified
+        self.new_items += outcome.new_items
+        self.new_articles += len(outcome.articles)
+
+
+class Watcher:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        pool: WorkPool,
+        settings: Settings,
+        on_articles: ArticleSink | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._pool = pool
+        self._settings = settings
+        self._on_articles = on_articles
+        self._clock = clock
+        self._in_flight: set[int] = set()
+
+    # ---- adding -------------------------------------------------------------------------------
+
+    async def add_source(self, url: str, *, backfill: int = 0) -> PollOutcome:
+        """Watch ``url`` (a feed, or a page naming one) and poll it at once.
+
+        A new source's first poll is a baseline: its items are recorded as seen and only the
+        newest ``backfill`` (0-5) become articles. A URL already watched is not fetched again."""
+        url = check_url(url)
+        backfill = max(0, min(backfill, MAX_BACKFILL))
+        source, created = await self._store.add_source(url, added_url=url, now=self._clock())
+        if not created and source.status is not SourceStatus.NEW:
+            return PollOutcome(source=source, ok=source.status is SourceStatus.OK)
+        return await self.poll_source(source, backfill=backfill)
+
+    async def add_sources(self, urls: Sequence[str]) -> list[Source]:
+        """Record each URL as a source (if new) without polling; bad URLs raise InvalidURL."""
+        now = self._clock()
+        added = []
+        for url in urls:
+            checked = check_url(url)
+            source, _ = await self._store.add_source(checked, added_url=checked, now=now)
+            added.append(source)
+        return added
+
+    # ---- polling ------------------------------------------------------------------------------
+
+    async def poll_due(self) -> CycleReport:
+        """Poll every due source once, concurrently (within the fetcher's limits)."""
+        return await self.poll_sources(await self._store.due_sources(self._clock()))
+
+    async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
+        """Poll these sources once each, concurrently; gone ones and ones in flight are skipped."""
+        todo = [
+            s for s in sources if s.status is not SourceStatus.GONE and s.id not in self._in_flight
+        ]
+        unchanged: list[tuple[int, datetime]] = []
+        outcomes = await asyncio.gather(*(self._poll(s, 0, unchanged) for s in todo))
+        await self._store.record_not_modified(unchanged, now=self._clock())
+        report = CycleReport()
+        for outcome in outcomes:
+            report.add(outcome)
+        return report
+
+    async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:
+        unchanged: list[tuple[int, datetime]] = []
+        outcome = await self._poll(source, backfill, unchanged)
+        await self._store.record_not_modified(unchanged, now=self._clock())
+        return outcome
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll forever until ``stop`` is set."""
+        while not stop.is_set():
+            report = await self.poll_due()
+            if report.outcomes:
+                log.info(
+                    "cycle: %d ok, %d failed, %d new items, %d new articles",
+                    report.sources_ok,
+                    report.sources_failed,
+                    report.new_items,
+                    report.new_articles,
+                )
+            delay = await self._seconds_until_next_due()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                continue
+
+    async def _seconds_until_next_due(self) -> float:
+        sources = await self._store.due_sources(
+            self._clock() + timedelta(seconds=IDLE_SLEEP_SECONDS)
+        )
+        return 0.0 if sources else IDLE_SLEEP_SECONDS
+
+    async def _poll(
+        self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
+    ) -> PollOutcome:
+        if source.id in self._in_flight:
+            return PollOutcome(source=source, ok=True, error="already being polled")
+        self._in_flight.add(source.id)
+        try:
+            return await self._poll_guarded(source, backfill, unchanged)
+        except (FetchError, FeedError, WorkerCrashed) as exc:
+            return await self._failed(
+                source, str(exc), getattr(exc, "status", None), getattr(exc, "retry_after", None)
+            )
+        except Exception:
+            # A bug must not stop the watcher; it is logged in full and recorded on the source.
+            log.exception("unexpected error while polling source %s (%s)", source.id, source.url)
+            return await self._failed(
+                source, "Internal error while reading this source.", None, None
+            )
+        finally:
+            self._in_flight.discard(source.id)
+
+    async def _poll_guarded(
+        self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
+    ) -> PollOutcome:
+        baseline = source.status is SourceStatus.NEW
+        result = await self._fetcher.fetch(
+            source.url,
+            etag=None if baseline else source.etag,
+            last_modified=None if baseline else source.last_modified,
+        )
+        interval = self._settings.poll_interval_seconds
+        if result.not_modified:
+            unchanged.append((source.id, next_success_poll(self._clock(), interval)))
+            return PollOutcome(source=source, ok=True, not_modified=True)
+        moved_to = result.moved_to
+        try:
+            feed = await self._parse(result)
+        except NotAFeed as exc:
+            if not (baseline and exc.alternates):
+                raise
+            # Autodiscovery: the URL was a site page naming its feed.
+            result = await self._fetcher.fetch(exc.alternates[0])
+            feed = await self._parse(result)
+            moved_to = result.final_url
+        now = self._clock()
+        if baseline:
+            fresh = _newest(feed.items, backfill)
+            seen_keys = [key for item in feed.items for key in item.keys]
+        else:
+            unseen = await self._store.unseen_keys(
+                source.id, (key for item in feed.items for key in item.keys)
+            )
+            fresh = [item for item in feed.items if all(key in unseen for key in item.keys)]
+            seen_keys = list(unseen)
+        fresh.sort(key=lambda item: item.published or now)
+        title = feed.title or source.title
+        built = await asyncio.gather(*(self._article(source.id, title, item) for item in fresh))
+        change = PollSuccess(
+            title=feed.title or None,
+            site_url=feed.link,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            moved_to=moved_to,
+            next_poll_at=next_success_poll(now, interval),
+        )
+        stored = await self._store.record_poll_success(
+            source, change, seen_keys=seen_keys, new_articles=built, now=now
+        )
+        if stored and self._on_articles is not None:
+            await self._on_articles(source, stored)
+        return PollOutcome(
+            source=source,
+            ok=True,
+            baseline=baseline,
+            feed_title=title,
+            feed_kind=feed.kind,
+            items_in_feed=len(feed.items),
+            new_items=len(fresh) if not baseline else 0,
+            articles=tuple(stored),
+        )
+
+    async def _parse(self, result: FetchResult) -> ParsedFeed:
+        return await self._pool.run(
+            parse_feed,
+            result.body,
+            url=result.final_url,
+            content_type=result.content_type,
+            max_items=self._settings.max_items_per_feed,
+        )
+
+    async def _article(self, source_id: int, source_title: str | None, item: FeedItem) -> Article:
+        page: bytes | None = None
+        page_url = item.link
+        if item.link:
+            try:
+                fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT)
+                page, page_url = fetched.body, fetched.final_url
+            except FetchError as exc:
+                log.info("article page %s unavailable (%s); using the feed's text", item.link, exc)
+        return await self._pool.run(
+            build_article,
+            item,
+            page,
+            source_id=source_id,
+            source_title=source_title,
+            fetched_at=self._clock(),
+            page_url=page_url,
+        )
+
+    async def _failed(
+        self, source: Source, message: str, status: int | None, retry_after: float | None
+    ) -> PollOutcome:
+        now = self._clock()
+        gone = status == 410
+        next_poll = next_failure_poll(
+            now,
+            error_count=source.error_count + 1,
+            interval=self._settings.poll_interval_seconds,
+            cap=self._settings.max_backoff_seconds,
+            retry_after=retry_after if status in RETRY_AFTER_STATUSES else None,
+        )
+        log.info("source %s (%s) failed: %s", source.id, source.url, message)
+        updated = await self._store.record_failure(
+            source, message, now=now, next_poll_at=next_poll, gone=gone
+        )
+        return PollOutcome(source=updated, ok=False, error=message)
+
+
+def _newest(items: Sequence[FeedItem], count: int) -> list[FeedItem]:
+    if count <= 0:
+        return []
+    if all(item.published for item in items):
+        ordered = sorted(items, key=lambda item: item.published or datetime.min, reverse=True)
+        return ordered[:count]
+    return list(items[:count])

@@ -1,0 +1,1 @@
+"""Slash-command adapters (one GroupCog per noun); the logic lives in ``bot``."""

@@ -1,0 +1,164 @@
+"""Shared fixtures: real SQLite files, real HTTP on loopback, the real watcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.fetch import Fetcher
+from bot.pool import WorkPool
+from bot.settings import Settings
+from bot.store import Store
+from bot.watcher import Watcher
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+DEMO_WWW = Path(__file__).resolve().parents[1] / "bot" / "demo_data" / "www"
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}",
+        "allow_private_addresses": True,
+        "parse_workers": 1,
+        "http_connect_timeout": 2.0,
+        "http_read_timeout": 1.0,
+        "http_total_timeout": 5.0,
+        "max_body_bytes": 256 * 1024,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    store = Store.open(settings.database_url)
+    await store.migrate()
+    yield store
+    await store.close()
+
+
+class FeedServer:
+    """A real aiohttp server on 127.0.0.1; tests map paths to handlers or fixed responses."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.hits: dict[str, int] = {}
+        self.requests: list[web.Request] = []
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.routes["/" + path.lstrip("/")] = handler
+        return self.url(path)
+
+    def serve(
+        self,
+        path: str,
+        body: bytes | str,
+        *,
+        status: int = 200,
+        content_type: str | None = "application/rss+xml",
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        """A fixed response; answers 304 when the client sends back the ETag it was given."""
+        data = body.encode() if isinstance(body, str) else body
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            extra = dict(headers or {})
+            etag = extra.get("ETag")
+            if etag and request.headers.get("If-None-Match") == etag:
+                return web.Response(status=304, headers={"ETag": etag})
+            if content_type is not None:
+                extra["Content-Type"] = content_type
+            return web.Response(status=status, body=data, headers=extra)
+
+        return self.route(path, handler)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.hits[request.path] = self.hits.get(request.path, 0) + 1
+        self.requests.append(request)
+        handler = self.routes.get(request.path)
+        if handler is None:
+            raise web.HTTPNotFound()
+        return await handler(request)
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class Clock:
+    """A settable clock, so tests can make sources due without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def watcher(settings: Settings, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
+    pool = WorkPool(settings.parse_workers)
+    async with Fetcher.create_session(settings) as session:
+        yield Watcher(
+            store=store,
+            fetcher=Fetcher(session, settings),
+            pool=pool,
+            settings=settings,
+            clock=clock,
+        )
+    pool.close()
+
+
+def rss(items: list[dict[str, str]], *, title: str = "Test Feed") -> str:
+    """A small RSS 2.0 document; each item dict may have title, link, guid, pubDate, description."""
+    parts = []
+    for item in items:
+        fields = "".join(f"<{key}>{value}</{key}>" for key, value in item.items())
+        parts.append(f"<item>{fields}</item>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://example.com/</link>{''.join(parts)}"
+        "</channel></rss>"
+    )
