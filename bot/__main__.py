@@ -174,7 +174,6 @@ async def cmd_migrate(args: argparse.Namespace) -> int:
 
 def read_page(path: str) -> bytes:
     """Bytes of an HTML page from a file or stdin ('-'), gunzipped when compressed."""
-    import gzip
     import zlib
 
     try:
@@ -188,9 +187,12 @@ def read_page(path: str) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            raw = inflater.decompress(raw, MAX_PAGE_BYTES + 1)
-        except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
+            inflated = inflater.decompress(raw, MAX_PAGE_BYTES + 1)
+        except zlib.error as exc:
             raise CommandError(f"not a readable gzip file ({exc})") from None
+        if not inflater.eof and len(inflated) <= MAX_PAGE_BYTES:
+            raise CommandError("not a readable gzip file (it ends too soon)")
+        raw = inflated
     if len(raw) > MAX_PAGE_BYTES:
         raise CommandError(f"larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB")
     return raw

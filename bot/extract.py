@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MAX_TEXT_CHARS = 200_000
 LEAD_MAX_CHARS = 300
 LEAD_SHORT_CHARS = 140
+MIN_ARTICLE_WORDS = 15
 
 
 class ExtractionError(Exception):
@@ -156,7 +157,7 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> ExtractedPa
     title = _clean_field(doc.title)
     text = clean_lines(doc.text or "")[:MAX_TEXT_CHARS]
     text = _drop_repeated_title(text, title)
-    if not text:
+    if len(text.split()) < MIN_ARTICLE_WORDS:
         raise ExtractionError("Only page furniture was found on the page.")
     return ExtractedPage(
         title=title,
@@ -164,7 +165,7 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> ExtractedPa
         published=_parse_date(doc.date),
         site=_clean_field(doc.sitename),
         image=_clean_field(doc.image),
-        canonical_url=_clean_field(doc.url),
+        canonical_url=_canonical_url(tree) or _clean_field(doc.url),
         lead=make_lead(text, title=title),
         text=text,
     )
@@ -243,6 +244,19 @@ _MEDIA_EMBED_XPATH = (
 _MEDIA_CAPTION_XPATH = f".//*[{_class_has('video-caption', 'media-caption', 'video-description')}]"
 _DURATION_XPATH = f".//*[{_class_has('video-duration', 'media-duration', 'duration')}]"
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
+
+
+def _canonical_url(tree: HtmlElement) -> str | None:
+    """The page's own idea of its address: <link rel="canonical">, else og:url."""
+    for xpath in (
+        "//head/link[translate(@rel, 'CANONICL', 'canonicl')='canonical']/@href",
+        "//head/meta[@property='og:url']/@content",
+    ):
+        for found in tree.xpath(xpath):
+            value = str(found).strip()
+            if value.startswith(("http://", "https://")):
+                return value[:2048]
+    return None
 
 
 def _drop_repeated_title(text: str, title: str | None) -> str:

@@ -128,8 +128,9 @@ def _parse_xml_feed(
     )
     version = result.get("version") or ""
     entries = result.get("entries") or []
-    if not version and not entries:
-        if b"<html" in body[:4096].lower():
+    broken = not entries and (not version or result.get("bozo"))
+    if broken:
+        if not version and b"<html" in body[:4096].lower():
             _raise_not_a_feed(body, url)
         problem = result.get("bozo_exception")
         detail = f": {_short(str(problem), 200)}" if problem else ""

@@ -190,13 +190,13 @@ class Store:
                 ).first()
                 if row is not None:
                     stored.append(_with_id(article, row[0]))
-            url = source.url
+            moved: dict[str, str] = {}
             if change.moved_to and change.moved_to != source.url:
                 taken = await conn.execute(
                     select(sources.c.id).where(sources.c.url == change.moved_to)
                 )
                 if taken.first() is None:
-                    url = change.moved_to
+                    moved["url"] = change.moved_to
                 else:
                     log.warning(
                         "source %s moved to %s, already watched", source.id, change.moved_to
@@ -205,7 +205,7 @@ class Store:
                 update(sources)
                 .where(sources.c.id == source.id)
                 .values(
-                    url=url,
+                    **moved,
                     title=change.title or source.title,
                     site_url=change.site_url or source.site_url,
                     etag=change.etag,

@@ -1,0 +1,170 @@
+"""The command line as a user runs it: real subprocesses, real files, loopback feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DEMO_WWW, FeedServer, rss
+
+NATO_PAGE = DEMO_WWW / "globaltimes" / "2022" / "01" / "nato-chief-warns-real-risk.html"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DISCORD_"))}
+    env.update(extra)
+    return env
+
+
+def run(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        env=cli_env(),
+        cwd=cwd,
+        check=False,
+    )
+
+
+async def run_async(*args: str, cwd: Path, **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=cli_env(**env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_poll_once_twice_the_second_run_is_a_steady_poll(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    items = [
+        {"title": f"T{n}", "guid": f"g{n}", "link": feed_server.url(f"p/{n}")} for n in range(3)
+    ]
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(
+        "# two feeds\n"
+        + feed_server.serve("a.xml", rss(items), headers={"ETag": '"a1"'})
+        + "\n\n"
+        + feed_server.serve("b.xml", rss(items), headers={"ETag": '"b1"'})
+        + "\n"
+    )
+    db = tmp_path / "poll.sqlite3"
+    args = ("poll", "--once", "--feeds", str(feeds), "--db", str(db))
+    code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
+    assert code == 0, err
+    assert "2 ok, 0 failed (0 not modified)" in out
+    code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
+    assert code == 0, err
+    assert "polled 2 sources" in out and "2 ok, 0 failed (2 not modified); 0 new items" in out
+    assert [r.headers.get("If-None-Match") for r in feed_server.requests[-2:]] in (
+        ['"a1"', '"b1"'],
+        ['"b1"', '"a1"'],
+    )
+
+
+async def test_poll_refuses_loopback_feeds_by_default(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(feed_server.serve("a.xml", rss([])) + "\n")
+    code, out, err = await run_async(
+        "poll", "--once", "--feeds", str(feeds), "--db", str(tmp_path / "x.sqlite3"), cwd=tmp_path
+    )
+    assert code == 0
+    assert "0 ok, 1 failed" in out
+    assert "private or local network" in err
+    assert feed_server.hits == {}
+
+
+def test_poll_with_a_bad_url_in_the_feeds_file_exits_2(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("https://example.com/rss\nftp://example.com/feed\n")
+    result = run("poll", "--once", "--feeds", str(feeds), "--db", str(tmp_path / "d.sqlite3"))
+    assert result.returncode == 2
+    assert f"{feeds}:2:" in result.stderr.decode() and "`ftp:`" in result.stderr.decode()
+
+
+def test_poll_with_a_missing_feeds_file_exits_2(tmp_path: Path) -> None:
+    result = run(
+        "poll", "--once", "--feeds", str(tmp_path / "nope.txt"), "--db", str(tmp_path / "d")
+    )
+    assert result.returncode == 2
+    assert "cannot read feeds file" in result.stderr.decode()
+
+
+def test_bad_arguments_exit_2() -> None:
+    assert run("poll", "--frobnicate").returncode == 2
+    assert run("nonsense").returncode == 2
+
+
+def test_extract_handles_several_pages_gzip_and_a_bad_path_in_one_run(tmp_path: Path) -> None:
+    compressed = tmp_path / "nato.html.gz"
+    compressed.write_bytes(gzip.compress(NATO_PAGE.read_bytes()))
+    other = next(iter(sorted(DEMO_WWW.glob("herald/2026/11/*.html"))))
+    missing = tmp_path / "missing.html"
+    result = run("extract", str(compressed), str(missing), str(other))
+    assert result.returncode == 2
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [line["path"] for line in lines] == [str(compressed), str(missing), str(other)]
+    nato, bad, good = lines
+    assert set(nato) == {"path", "title", "author", "published", "site", "image", "lead", "text"}
+    assert nato["title"].startswith("NATO chief warns")
+    assert nato["published"] == "2022-01-12T18:30:00+00:00"
+    assert "Source link" not in nato["text"]
+    assert "error" in bad and "No such file" in bad["error"]
+    assert good["lead"] and "error" not in good
+
+
+def test_extract_reads_stdin_and_uses_the_given_url() -> None:
+    result = run("extract", "-", "--url", "https://example.com/story", stdin=NATO_PAGE.read_bytes())
+    assert result.returncode == 0
+    (line,) = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert line["path"] == "-" and line["lead"].startswith("NATO said on Wednesday")
+
+
+def test_extract_of_a_page_without_an_article_reports_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><nav>Home</nav></body></html>")
+    result = run("extract", str(empty))
+    assert result.returncode == 1
+    assert "error" in json.loads(result.stdout)
+
+
+def test_extract_of_a_corrupt_gzip_file_is_unreadable_input(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.html.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    result = run("extract", str(broken))
+    assert result.returncode == 2
+    assert "cannot read input" in json.loads(result.stdout)["error"]
+
+
+def test_migrate_creates_then_reports_up_to_date(tmp_path: Path) -> None:
+    db = tmp_path / "m.sqlite3"
+    first = run("migrate", "--db", str(db))
+    assert first.returncode == 0 and "migrated to revision" in first.stdout.decode()
+    second = run("migrate", "--db", str(db))
+    assert second.returncode == 0 and "already at revision" in second.stdout.decode()
+
+
+def test_migrate_uses_database_url_from_dotenv_in_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'env.sqlite3'}\n")
+    result = run("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env.sqlite3").exists()

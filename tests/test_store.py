@@ -1,0 +1,176 @@
+"""The store on a real SQLite file: migrations, sources, seen state, articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.articles import Article
+from bot.sources import SourceStatus
+from bot.store import HEAD_REVISION, PollSuccess, Store
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def article(source_id: int, key: str, title: str = "Headline") -> Article:
+    return Article(
+        source_id=source_id,
+        item_key=key,
+        url=f"http://news.test/{key}",
+        canonical_url=None,
+        title=title,
+        published=NOW,
+        author=None,
+        site_name="News",
+        lead="Lead.",
+        text="Text.",
+        image=None,
+        from_page=True,
+        fetched_at=NOW,
+    )
+
+
+def success(next_poll: datetime = NOW) -> PollSuccess:
+    return PollSuccess(
+        title="Feed",
+        site_url=None,
+        etag='"e1"',
+        last_modified=None,
+        moved_to=None,
+        next_poll_at=next_poll,
+    )
+
+
+async def test_head_revision_matches_the_migration_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "bot:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.schema import metadata
+
+    async with store._engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+            )
+        )
+    assert diff == []
+
+
+async def test_migrate_is_idempotent_and_uses_wal(store: Store) -> None:
+    assert await store.migrate() is False
+    assert await store.schema_revision() == HEAD_REVISION
+    async with store._engine.connect() as conn:
+        mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+    assert mode == "wal"
+
+
+async def test_a_fresh_database_file_is_migrated(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}")
+    try:
+        assert await store.schema_revision() is None
+        assert await store.migrate() is True
+        assert await store.list_sources() == []
+    finally:
+        await store.close()
+
+
+async def test_adding_a_source_twice_returns_the_same_source(store: Store) -> None:
+    first, created = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    again, created_again = await store.add_source("http://news.test/feed", added_url="y", now=NOW)
+    assert created and not created_again
+    assert first.id == again.id and again.status is SourceStatus.NEW
+
+
+async def test_due_sources_are_the_overdue_ones_and_never_gone_ones(store: Store) -> None:
+    a, _ = await store.add_source("http://a.test/", added_url="a", now=NOW)
+    b, _ = await store.add_source("http://b.test/", added_url="b", now=NOW - timedelta(hours=1))
+    c, _ = await store.add_source("http://c.test/", added_url="c", now=NOW)
+    await store.record_failure(c, "gone", now=NOW, next_poll_at=None, gone=True)
+    await store.record_poll_success(
+        a, success(NOW + timedelta(hours=1)), seen_keys=[], new_articles=[], now=NOW
+    )
+    due = await store.due_sources(NOW)
+    assert [s.id for s in due] == [b.id]
+
+
+async def test_success_records_seen_keys_articles_and_source_state_together(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    stored = await store.record_poll_success(
+        source,
+        success(),
+        seen_keys=["g:1", "g:2", "g:1"],
+        new_articles=[article(source.id, "g:1")],
+        now=NOW,
+    )
+    assert len(stored) == 1 and stored[0].id is not None
+    assert await store.unseen_keys(source.id, ["g:1", "g:2", "g:3"]) == {"g:3"}
+    updated = await store.get_source(source.id)
+    assert updated is not None
+    assert (updated.status, updated.etag, updated.title) == (SourceStatus.OK, '"e1"', "Feed")
+    again = await store.record_poll_success(
+        source, success(), seen_keys=[], new_articles=[article(source.id, "g:1")], now=NOW
+    )
+    assert again == [] and await store.count_articles() == 1
+
+
+async def test_failure_counts_up_and_keeps_the_seen_state(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    await store.record_poll_success(source, success(), seen_keys=["g:1"], new_articles=[], now=NOW)
+    failed = await store.record_failure(
+        source, "The server answered 500.", now=NOW, next_poll_at=NOW + timedelta(minutes=5)
+    )
+    failed = await store.record_failure(
+        failed, "The server answered 500.", now=NOW + timedelta(minutes=5), next_poll_at=NOW
+    )
+    assert failed.status is SourceStatus.FAILING
+    assert failed.error_count == 2
+    assert failed.failing_since == NOW
+    assert failed.last_error == "The server answered 500."
+    assert await store.count_seen(source.id) == 1
+
+
+async def test_permanent_move_updates_the_url_unless_taken(store: Store) -> None:
+    source, _ = await store.add_source("http://old.test/feed", added_url="x", now=NOW)
+    other, _ = await store.add_source("http://taken.test/feed", added_url="y", now=NOW)
+    moved = PollSuccess(
+        title=None,
+        site_url=None,
+        etag=None,
+        last_modified=None,
+        moved_to="http://new.test/feed",
+        next_poll_at=NOW,
+    )
+    await store.record_poll_success(source, moved, seen_keys=[], new_articles=[], now=NOW)
+    assert (await store.get_source(source.id)).url == "http://new.test/feed"  # type: ignore[union-attr]
+    clash = PollSuccess(
+        title=None,
+        site_url=None,
+        etag=None,
+        last_modified=None,
+        moved_to=other.url,
+        next_poll_at=NOW,
+    )
+    current = await store.get_source(source.id)
+    assert current is not None
+    await store.record_poll_success(current, clash, seen_keys=[], new_articles=[], now=NOW)
+    assert (await store.get_source(source.id)).url == "http://new.test/feed"  # type: ignore[union-attr]
+
+
+async def test_removing_a_source_removes_its_items_and_articles(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    await store.record_poll_success(
+        source, success(), seen_keys=["g:1"], new_articles=[article(source.id, "g:1")], now=NOW
+    )
+    assert await store.remove_source(source.id)
+    assert await store.count_articles() == 0 and await store.count_seen(source.id) == 0
