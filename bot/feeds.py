@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
+from xml.sax import SAXException, SAXParseException
 
 from bot.urls import normalize_url
 
@@ -32,6 +33,7 @@ FEED_LINK_TYPES = frozenset(
         "text/xml",
     }
 )
+XML_FEED_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")
 MAX_TITLE_CHARS = 1000
 MAX_FIELD_CHARS = 100_000
 FUTURE_SLACK = timedelta(minutes=10)
@@ -102,7 +104,10 @@ def _looks_like_html(head: bytes, ctype: str) -> bool:
     lowered = head[:256].lower()
     if lowered.startswith((b"<!doctype html", b"<html")):
         return True
-    return ctype in {"text/html", "application/xhtml+xml"} and not lowered.startswith(b"<?xml")
+    # Servers label feeds text/html often enough that the document's own start wins.
+    if lowered.startswith(XML_FEED_STARTS):
+        return False
+    return ctype in {"text/html", "application/xhtml+xml"}
 
 
 def _raise_not_a_feed(body: bytes, url: str) -> None:
@@ -128,15 +133,17 @@ def _parse_xml_feed(
     )
     version = result.get("version") or ""
     entries = result.get("entries") or []
-    broken = not entries and (not version or result.get("bozo"))
-    if broken:
+    problem = result.get("bozo_exception")
+    # The lenient parser makes "items" out of almost any broken markup: keep those that say
+    # something. Broken XML that yields none is an error; a well-formed feed with no items is not,
+    # whatever its Content-Type or charset (those only set ``bozo`` too).
+    parsed = (_xml_item(entry, url, now) for entry in entries)
+    items = [item for item in parsed if _says_anything(item)]
+    if (not version and not entries) or (isinstance(problem, SAXException) and not items):
         if not version and b"<html" in body[:4096].lower():
             _raise_not_a_feed(body, url)
-        problem = result.get("bozo_exception")
-        detail = f": {_short(str(problem), 200)}" if problem else ""
-        raise FeedError(f"The document is not a feed this bot can read{detail}.")
+        raise FeedError(f"The document is not a feed this bot can read{_problem(problem)}.")
     feed = result.get("feed") or {}
-    items = [_xml_item(entry, url, now) for entry in entries]
     return ParsedFeed(
         kind=version or "unknown",
         title=_short(_text(feed.get("title")), MAX_TITLE_CHARS),
@@ -144,6 +151,17 @@ def _parse_xml_feed(
         items=_dedupe_and_cap(items, max_items),
         total_items=len(entries),
     )
+
+
+def _problem(problem: object) -> str:
+    if isinstance(problem, SAXParseException):
+        # Its line and column are of feedparser's rewritten copy, not of what the server sent.
+        return f": its XML is broken ({problem.getMessage()})"
+    return f": {_short(str(problem), 200)}" if problem else ""
+
+
+def _says_anything(item: FeedItem) -> bool:
+    return bool(item.title or item.link or item.guid or item.summary_html or item.content_html)
 
 
 def _xml_item(entry: Mapping[str, Any], base: str, now: datetime) -> FeedItem:

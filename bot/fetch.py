@@ -158,7 +158,8 @@ class Fetcher:
         sem = self._per_host.get(host)
         if sem is None:
             sem = self._per_host[host] = asyncio.Semaphore(self._settings.http_concurrency_per_host)
-        async with self._global, sem:
+        # Host first: a request queued behind its host's limit must not hold a global slot.
+        async with sem, self._global:
             yield
 
     async def fetch(
@@ -225,7 +226,12 @@ class Fetcher:
         try:
             url = check_url(url)
         except InvalidURL as exc:
-            raise RefusedURL(exc.message) from None
+            if base is None:
+                raise RefusedURL(exc.message) from None
+            # Without this the admin would read a complaint about a URL they never gave.
+            raise RefusedURL(
+                f"The server redirected to a URL this bot does not follow. {exc.message}"
+            ) from None
         address = literal_ip(host_of(url))
         if (
             address is not None

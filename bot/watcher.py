@@ -93,17 +93,18 @@ class Watcher:
         url = check_url(url)
         backfill = max(0, min(backfill, MAX_BACKFILL))
         source, created = await self._store.add_source(url, added_url=url, now=self._clock())
-        if not created and source.status is not SourceStatus.NEW:
+        if not created and source.last_success_at is not None:
             return PollOutcome(source=source, ok=source.status is SourceStatus.OK)
         return await self.poll_source(source, backfill=backfill)
 
     async def add_sources(self, urls: Sequence[str]) -> list[Source]:
-        """Record each URL as a source (if new) without polling; bad URLs raise InvalidURL."""
+        """Record each URL as a source (if new) without polling. A bad URL raises InvalidURL
+        before any is stored."""
+        checked = [check_url(url) for url in urls]
         now = self._clock()
         added = []
-        for url in urls:
-            checked = check_url(url)
-            source, _ = await self._store.add_source(checked, added_url=checked, now=now)
+        for url in checked:
+            source, _ = await self._store.add_source(url, added_url=url, now=now)
             added.append(source)
         return added
 
@@ -180,7 +181,8 @@ class Watcher:
     async def _poll_guarded(
         self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
     ) -> PollOutcome:
-        baseline = source.status is SourceStatus.NEW
+        # The first successful look at a feed is its baseline, even after failed attempts.
+        baseline = source.last_success_at is None
         result = await self._fetcher.fetch(
             source.url,
             etag=None if baseline else source.etag,
