@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bot.errors import UserFacingError
@@ -36,6 +37,9 @@ TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 class InvalidURL(UserFacingError):
     """A URL newsbot will not fetch; the message says why."""
 
@@ -47,7 +51,7 @@ def check_url(url: str) -> str:
         raise InvalidURL("The URL is empty.")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidURL(f"The URL is longer than {MAX_URL_LENGTH} characters.")
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         raise InvalidURL("The URL contains spaces or control characters.")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()

@@ -52,6 +52,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("source_id", "item_key", name="pk_seen_items"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "articles",

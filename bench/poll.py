@@ -1,0 +1,670 @@
+"""Polling throughput: the watcher over N synthetic feeds on loopback, against a naive loop.
+
+    python bench/poll.py [--feeds 1000] [--hosts 50] [--latency-ms 100] [--items 50] [--profile]
+
+The feeds are served by ``bench/_feedserver.py`` in a separate process (its CPU is not ours) on
+127.0.0.2 ... (one address per host), each answer delayed by ``--latency-ms``. Measured here:
+
+1. the watcher's first cycle (every feed new: fetched, parsed, its items recorded as seen),
+   its steady cycle (every feed answers 304) and an incremental cycle (10 % of feeds gained two
+   items, whose article pages are fetched and extracted);
+2. on a latency-free copy of the workload, the watcher's first cycle (fresh database) against a
+   naive sequential loop (urllib + feedparser, one feed after another);
+3. ``newsbot poll --once`` as a whole process on a steady run, and whether that run imports
+   trafilatura or spacy.
+
+``--profile`` runs cProfile on the main process during the first and steady cycles and prints the
+top functions (the figures of that run are inflated by the profiler). The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import gzip
+import io
+import json
+import logging
+import os
+import pstats
+import re
+import resource
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = Path(__file__).with_name("_feedserver.py")
+SERVER_START_SECONDS = 180.0
+CLI_TIMEOUT_SECONDS = 900.0
+NAIVE_TIMEOUT_SECONDS = 30.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MB = 1024 * 1024
+
+TARGET_STEADY_WALL_S = 2.0
+TARGET_STEADY_CPU_MS = 0.6
+TARGET_SPEEDUP = 1.7
+TARGET_PEAK_RSS_MB = 300.0
+
+
+# ---- the feed server (a child process) ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FeedServer:
+    proc: subprocess.Popen[bytes]
+    port: int
+    control_port: int
+    hosts: list[str]
+    info: dict[str, Any]
+
+    @classmethod
+    def start(cls, *, feeds: int, hosts: int, latency_ms: float, items: int) -> FeedServer:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(SERVER),
+                f"--feeds={feeds}",
+                f"--hosts={hosts}",
+                f"--latency-ms={latency_ms}",
+                f"--items={items}",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout=SERVER_START_SECONDS):
+                proc.kill()
+                raise RuntimeError("the feed server did not start in time")
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the feed server exited ({proc.wait()})")
+        info = json.loads(line)
+        return cls(proc, info["port"], info["control_port"], info["hosts"], info)
+
+    def feed_urls(self, count: int) -> list[str]:
+        return [
+            f"http://{self.hosts[n % len(self.hosts)]}:{self.port}/feeds/{n}.xml"
+            for n in range(count)
+        ]
+
+    def control(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.control_port}{path}",
+            method=method,
+            data=b"" if method == "POST" else None,
+        )
+        with _loopback_opener().open(request, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.control("POST", "/shutdown")
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def _loopback_opener() -> urllib.request.OpenerDirector:
+    # No proxies from the environment: every request here goes to 127.0.0.0/8 directly.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# ---- CPU and memory of this process and its workers ---------------------------------------------
+#
+# CPU of a cycle = this process (RUSAGE_SELF: all its threads, the aiosqlite one included) plus
+# every live descendant process read from /proc/<pid>/stat (utime + stime + cutime + cstime).
+# RUSAGE_CHILDREN alone would be wrong twice over: it only counts children that have been reaped
+# (the parser workers live on between cycles), and the pool uses the forkserver start method, so
+# the workers are children of the forkserver, not of this process. Summing the *totals* of all
+# live descendants before and after a cycle is right even when a worker dies and is reaped
+# mid-cycle: its time then moves into its parent's cutime/cstime, still inside the sum. A process
+# started during the cycle is counted whole. The feed server processes are excluded.
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def _descendants(root: int, exclude: set[int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in exclude:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    # After the command name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(rf"^{key}:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def _reset_peak_rss(pid: int) -> bool:
+    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each cycle
+    # gets its own peak; where that is refused the peak is the process's lifetime peak.
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class Snapshot:
+    wall: float
+    main_cpu: float
+    worker_cpu: float
+
+
+@dataclass(slots=True)
+class Meter:
+    exclude: set[int] = field(default_factory=set)
+
+    def workers(self) -> list[int]:
+        return _descendants(os.getpid(), self.exclude)
+
+    def snapshot(self) -> Snapshot:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        workers = sum(_proc_cpu_seconds(pid) for pid in self.workers())
+        return Snapshot(time.perf_counter(), usage.ru_utime + usage.ru_stime, workers)
+
+    def reset_peaks(self) -> bool:
+        return all([_reset_peak_rss(pid) for pid in [os.getpid(), *self.workers()]])
+
+    def peaks_mb(self) -> tuple[float, float, int]:
+        """(this process's peak RSS, the largest worker's peak RSS, number of workers)."""
+        workers = self.workers()
+        worker_peak = max((_status_kb(pid, "VmHWM") for pid in workers), default=0)
+        return _status_kb(os.getpid(), "VmHWM") / 1024, worker_peak / 1024, len(workers)
+
+
+@dataclass(slots=True)
+class Cycle:
+    name: str
+    feeds: int
+    wall_s: float
+    main_cpu_s: float
+    worker_cpu_s: float
+    main_peak_mb: float
+    worker_peak_mb: float
+    workers: int
+    report: dict[str, int]
+
+    @property
+    def feeds_per_s(self) -> float:
+        return self.feeds / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def cpu_ms_per_feed(self) -> float:
+        return (self.main_cpu_s + self.worker_cpu_s) * 1000 / self.feeds
+
+    def figures(self) -> dict[str, Any]:
+        p = self.name
+        return {
+            f"{p}_wall_s": round(self.wall_s, 3),
+            f"{p}_feeds_per_s": round(self.feeds_per_s, 1),
+            f"{p}_cpu_ms_per_feed": round(self.cpu_ms_per_feed, 3),
+            f"{p}_main_cpu_ms_per_feed": round(self.main_cpu_s * 1000 / self.feeds, 3),
+            f"{p}_worker_cpu_ms_per_feed": round(self.worker_cpu_s * 1000 / self.feeds, 3),
+            f"{p}_peak_rss_main_mb": round(self.main_peak_mb, 1),
+            f"{p}_peak_rss_worker_mb": round(self.worker_peak_mb, 1),
+            **{f"{p}_{key}": value for key, value in self.report.items()},
+        }
+
+    def line(self) -> str:
+        r = self.report
+        main_ms = self.main_cpu_s * 1000 / self.feeds
+        worker_ms = self.worker_cpu_s * 1000 / self.feeds
+        return (
+            f"  {self.name:<18} {self.wall_s:7.2f} s  {self.feeds_per_s:8.1f} feeds/s  "
+            f"{self.cpu_ms_per_feed:7.3f} CPU-ms/feed "
+            f"(main {main_ms:.3f} + workers {worker_ms:.3f})  "
+            f"peak RSS main {self.main_peak_mb:.0f} MB, worker {self.worker_peak_mb:.0f} MB "
+            f"({self.workers} procs)\n"
+            f"  {'':<18} ok {r['ok']}, failed {r['failed']}, not modified {r['not_modified']}, "
+            f"new items {r['new_items']}, new articles {r['new_articles']}"
+        )
+
+
+async def measure(
+    name: str,
+    feeds: int,
+    meter: Meter,
+    cycle: Callable[[], Awaitable[dict[str, int]]],
+    profile: cProfile.Profile | None = None,
+) -> Cycle:
+    meter.reset_peaks()
+    before = meter.snapshot()
+    if profile is not None:
+        profile.enable()
+    report = await cycle()
+    if profile is not None:
+        profile.disable()
+    after = meter.snapshot()
+    main_peak, worker_peak, workers = meter.peaks_mb()
+    return Cycle(
+        name=name,
+        feeds=feeds,
+        wall_s=after.wall - before.wall,
+        main_cpu_s=after.main_cpu - before.main_cpu,
+        worker_cpu_s=after.worker_cpu - before.worker_cpu,
+        main_peak_mb=main_peak,
+        worker_peak_mb=worker_peak,
+        workers=workers,
+        report=report,
+    )
+
+
+# ---- the watcher ------------------------------------------------------------------------------
+
+
+def make_settings(db: Path) -> Any:
+    from bot.__main__ import sqlite_url
+    from bot.settings import Settings
+
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        allow_private_addresses=True,
+        database_url=sqlite_url(str(db)),
+        log_level="WARNING",
+    )
+
+
+def summarize(report: Any) -> dict[str, int]:
+    failures = [o for o in report.outcomes if not o.ok]
+    for outcome in failures[:3]:
+        print(f"  ! failed: {outcome.source.url}: {outcome.error}")
+    return {
+        "ok": report.sources_ok,
+        "failed": report.sources_failed,
+        "not_modified": report.not_modified,
+        "new_items": report.new_items,
+        "new_articles": report.new_articles,
+    }
+
+
+async def watcher_cycles(
+    server: FeedServer,
+    urls: list[str],
+    db: Path,
+    meter: Meter,
+    *,
+    first_only: bool,
+    name_prefix: str = "",
+    profiles: dict[str, cProfile.Profile] | None = None,
+) -> list[Cycle]:
+    from bot.__main__ import open_services
+    from bot.watcher import Watcher
+
+    settings = make_settings(db)
+    cycles: list[Cycle] = []
+    profiles = profiles or {}
+    async with open_services(settings) as services:
+        watcher = Watcher(
+            store=services.store, fetcher=services.fetcher, pool=services.pool, settings=settings
+        )
+        await watcher.add_sources(urls)
+
+        async def cycle() -> dict[str, int]:
+            # A cycle includes reading the sources, as `newsbot poll --once` does.
+            sources = await services.store.list_sources()
+            return summarize(await watcher.poll_sources(sources))
+
+        names = ["first"] if first_only else ["first", "steady", "incremental"]
+        for name in names:
+            if name == "incremental":
+                server.control("POST", "/state/incremental")
+            label = name_prefix + name
+            cycles.append(await measure(label, len(urls), meter, cycle, profiles.get(name)))
+            print(cycles[-1].line(), flush=True)
+    return cycles
+
+
+# ---- the naive loop ---------------------------------------------------------------------------
+
+
+def naive_cycle(urls: list[str]) -> tuple[float, int, int]:
+    """Fetch and parse every feed one after another; returns (seconds, feeds parsed, items)."""
+    opener = _loopback_opener()
+    started = time.perf_counter()
+    # The import is timed, as the pool's start-up (forkserver + preloaded feedparser) is timed
+    # in the watcher's first cycle.
+    import feedparser
+
+    parsed = items = 0
+    for url in urls:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with opener.open(request, timeout=NAIVE_TIMEOUT_SECONDS) as resp:
+            body = resp.read()
+            if resp.headers.get("Content-Encoding", "").lower() == "gzip":
+                body = gzip.decompress(body)
+        result = feedparser.parse(body)
+        if result.get("version"):
+            parsed += 1
+        items += len(result.entries)
+    return time.perf_counter() - started, parsed, items
+
+
+# ---- the command line, as a whole process ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CliRun:
+    wall_s: float
+    output: str
+    imported: set[str]
+
+
+def cli_poll(feeds_file: Path, db: Path, *, importtime: bool = False) -> CliRun:
+    env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "bot"]
+    command += ["poll", "--once", "--feeds", str(feeds_file), "--db", str(db)]
+    started = time.perf_counter()
+    # cwd is the database's folder, so no stray .env is read.
+    done = subprocess.run(
+        command,
+        check=False,
+        cwd=db.parent,
+        env=env,
+        capture_output=True,
+        timeout=CLI_TIMEOUT_SECONDS,
+    )
+    wall = time.perf_counter() - started
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise RuntimeError(f"newsbot poll exited {done.returncode}:\n{stderr[-2000:]}")
+    imported = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            imported.add(line.rsplit("|", 1)[1].strip())
+    return CliRun(wall, done.stdout.decode().strip(), imported)
+
+
+def _imports(modules: set[str], package: str) -> bool:
+    return any(name == package or name.startswith(package + ".") for name in modules)
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def print_profile(name: str, profile: cProfile.Profile, top: int = 15) -> None:
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats(order).print_stats(top)
+        text = out.getvalue()
+        body = text[text.index("   ncalls") :] if "   ncalls" in text else text
+        print(f"\n--- {name} profile (main-thread CPU), top {top} by {order} ---")
+        print(body.rstrip().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+
+
+def print_worker_profile(info: dict[str, Any], items: int, repeat: int = 40) -> None:
+    """What one parser worker does per feed: parse_feed on one synthetic feed, and the pickling
+    of its result (the trip back to this process), profiled here in-process."""
+    import pickle
+    from datetime import UTC, datetime
+
+    import feedparser
+    from _feedserver import Site
+
+    from bot.feeds import parse_feed
+
+    site = Site(feeds=1, hosts=info["hosts"], port=info["port"], items=items, t0=datetime.now(UTC))
+    body, url = site.base[0].raw, site.origin(0) + "/feeds/0.xml"
+    ctype = "application/rss+xml; charset=utf-8"
+
+    def parse() -> Any:
+        return parse_feed(body, url=url, content_type=ctype, max_items=100)
+
+    parse()  # warm up
+    started = time.process_time()
+    for _ in range(repeat):
+        parsed = parse()
+    parse_ms = (time.process_time() - started) * 1000 / repeat
+    started = time.process_time()
+    for _ in range(repeat):
+        feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    bare_ms = (time.process_time() - started) * 1000 / repeat
+    started = time.process_time()
+    for _ in range(repeat):
+        pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    pickle_ms = (time.process_time() - started) * 1000 / repeat
+    print(
+        f"\n--- parser worker, per feed ({len(body) / 1024:.1f} KiB, {items} items): "
+        f"parse_feed {parse_ms:.2f} CPU-ms, of which bare feedparser.parse ~{bare_ms:.2f} ms; "
+        f"pickle round trip of the result {pickle_ms:.2f} ms ---"
+    )
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    for _ in range(repeat):
+        parse()
+    profile.disable()
+    print_profile("parse_feed (worker side, in-process)", profile)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+@contextlib.contextmanager
+def running_servers(args: argparse.Namespace) -> Iterator[tuple[FeedServer, FeedServer]]:
+    common = {"feeds": args.feeds, "hosts": args.hosts, "items": args.items}
+    slow = FeedServer.start(latency_ms=args.latency_ms, **common)
+    try:
+        fast = FeedServer.start(latency_ms=0, **common)
+        try:
+            yield slow, fast
+        finally:
+            fast.stop()
+    finally:
+        slow.stop()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    figures: dict[str, Any] = {
+        "feeds": args.feeds,
+        "hosts": args.hosts,
+        "latency_ms": args.latency_ms,
+        "items": args.items,
+        "cpus": os.cpu_count(),
+    }
+    # thread_time: the main thread's CPU, not wall time (an idle epoll wait would otherwise lead).
+    profiles = (
+        {name: cProfile.Profile(time.thread_time) for name in ("first", "steady")}
+        if args.profile
+        else {}
+    )
+    print(f"starting two feed servers ({args.feeds} feeds on {args.hosts} hosts) ...", flush=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp,
+        running_servers(args) as (
+            slow,
+            fast,
+        ),
+    ):
+        info = slow.info
+        print(
+            f"  feeds: {info['feed_bytes_mean'] / 1024:.1f} KiB mean "
+            f"({info['feed_bytes_min'] / 1024:.1f}-{info['feed_bytes_max'] / 1024:.1f}), "
+            f"{info['feed_gzip_bytes_mean'] / 1024:.1f} KiB gzipped; {args.items} items each"
+        )
+        figures["feed_kib_mean"] = round(info["feed_bytes_mean"] / 1024, 1)
+        meter = Meter(exclude={slow.proc.pid, fast.proc.pid})
+        tmpdir = Path(tmp)
+
+        print(f"\nwatcher, {args.latency_ms:g} ms latency:")
+        cycles = await watcher_cycles(
+            slow, slow.feed_urls(args.feeds), tmpdir / "a.sqlite3", meter, first_only=False,
+            profiles=profiles,
+        )  # fmt: skip
+        stats = slow.control("GET", "/stats")
+        print(f"  server saw: {json.dumps(stats, sort_keys=True)}")
+        for cycle in cycles:
+            figures.update(cycle.figures())
+        peak_main = max(c.main_peak_mb for c in cycles)
+        peak_worker = max(c.worker_peak_mb for c in cycles)
+
+        if args.only_cycles:
+            if args.profile:
+                for name, profile in profiles.items():
+                    print_profile(f"main process, {name} cycle", profile)
+                print_worker_profile(slow.info, args.items)
+            return figures
+
+        print("\nlatency-free workload, first cycle:")
+        fast_urls = fast.feed_urls(args.feeds)
+        (ours,) = await watcher_cycles(
+            fast, fast_urls, tmpdir / "b.sqlite3", meter, first_only=True, name_prefix="fast_"
+        )
+        figures.update(ours.figures())
+        peak_main = max(peak_main, ours.main_peak_mb)
+        peak_worker = max(peak_worker, ours.worker_peak_mb)
+        naive_s, naive_parsed, naive_items = naive_cycle(fast_urls)
+        naive_rate = args.feeds / naive_s
+        speedup = ours.feeds_per_s / naive_rate
+        print(
+            f"  {'naive (sequential)':<18} {naive_s:7.2f} s  {naive_rate:8.1f} feeds/s  "
+            f"({naive_parsed} feeds, {naive_items} items)"
+        )
+        print(
+            f"  speed-up: {speedup:.2f}x  (ours {ours.feeds_per_s:.1f} feeds/s "
+            f"on {os.cpu_count()} CPUs)"
+        )
+        figures.update(
+            naive_wall_s=round(naive_s, 3),
+            naive_feeds_per_s=round(naive_rate, 1),
+            ours_latency_free_feeds_per_s=round(ours.feeds_per_s, 1),
+            speedup_vs_naive=round(speedup, 2),
+            peak_rss_main_mb=round(peak_main, 1),
+            peak_rss_worker_mb=round(peak_worker, 1),
+            peak_rss_mb=round(max(peak_main, peak_worker), 1),
+        )
+
+        print(f"\nnewsbot poll --once as a process ({args.latency_ms:g} ms latency):")
+        feeds_file = tmpdir / "feeds.txt"
+        feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
+        cli_db = tmpdir / "cli.sqlite3"
+        baseline = cli_poll(feeds_file, cli_db)
+        print(f"  baseline run   {baseline.wall_s:7.2f} s  | {baseline.output}")
+        steady = cli_poll(feeds_file, cli_db)
+        print(f"  steady run     {steady.wall_s:7.2f} s  | {steady.output}")
+        traced = cli_poll(feeds_file, cli_db, importtime=True)
+        print(f"  -X importtime  {traced.wall_s:7.2f} s  | {traced.output}")
+        heavy = {
+            name: _imports(traced.imported, name)
+            for name in ("trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord")
+        }
+        print("  imported on the steady run: " + ", ".join(f"{k}={v}" for k, v in heavy.items()))
+        figures.update(
+            cli_baseline_wall_s=round(baseline.wall_s, 3),
+            cli_steady_wall_s=round(steady.wall_s, 3),
+            cli_steady_output=steady.output,
+            **{f"cli_imports_{name}": value for name, value in heavy.items()},
+        )
+
+    steady_cycle = next(c for c in cycles if c.name == "steady")
+    checks = {
+        "steady_wall": steady_cycle.wall_s <= TARGET_STEADY_WALL_S,
+        "steady_cpu": steady_cycle.cpu_ms_per_feed <= TARGET_STEADY_CPU_MS,
+        "speedup": speedup >= TARGET_SPEEDUP,
+        "peak_rss": max(peak_main, peak_worker) <= TARGET_PEAK_RSS_MB,
+        "cli_no_trafilatura": not heavy["trafilatura"] and not heavy["spacy"],
+    }
+    scale = (
+        "" if args.feeds == 1000 else f"  (targets are set for 1000 feeds; this is {args.feeds})"
+    )
+    print(f"\ntargets{scale}:")
+    print(
+        f"  steady cycle wall     {steady_cycle.wall_s:8.2f} s        <= {TARGET_STEADY_WALL_S} s"
+        f"     {verdict(checks['steady_wall'])}"
+    )
+    print(
+        f"  steady cycle CPU      {steady_cycle.cpu_ms_per_feed:8.3f} ms/feed  <= "
+        f"{TARGET_STEADY_CPU_MS} ms   {verdict(checks['steady_cpu'])}"
+    )
+    print(
+        f"  first cycle vs naive  {speedup:8.2f} x        >= {TARGET_SPEEDUP} x"
+        f"     {verdict(checks['speedup'])}"
+    )
+    print(
+        f"  peak RSS (main/worker) {peak_main:5.0f}/{peak_worker:.0f} MB  "
+        f"<= {TARGET_PEAK_RSS_MB:.0f} MB each {verdict(checks['peak_rss'])}"
+    )
+    print(
+        f"  CLI steady run imports trafilatura/spacy: {heavy['trafilatura']}/{heavy['spacy']}"
+        f"      {verdict(checks['cli_no_trafilatura'])}"
+    )
+    figures["targets"] = {key: verdict(value) for key, value in checks.items()}
+    if args.profile:
+        figures["profiled"] = True
+        for name, profile in profiles.items():
+            print_profile(f"main process, {name} cycle", profile)
+        print_worker_profile(slow.info, args.items)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the main process (inflates figures)"
+    )
+    parser.add_argument(
+        "--only-cycles", action="store_true", help="stop after the three watcher cycles"
+    )
+    args = parser.parse_args()
+    if args.feeds < 1 or args.items < 1:
+        parser.error("--feeds and --items must be positive")
+    figures = asyncio.run(run(args))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
