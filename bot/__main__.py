@@ -1,4 +1,4 @@
-"""Composition root and command line: ``newsbot demo|poll|extract|migrate``.
+"""Composition root and command line: ``newsbot demo|poll|extract|quotes|migrate``.
 
 Everything is built here (Settings, logging, the one HTTP session, the store, the worker pool) and
 passed in; no other module creates them. Imports are made per command, so a command loads only
@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="extract article text from HTML pages (JSON lines)")
     extract.add_argument("paths", nargs="*", metavar="PATH", help="HTML files (gzip ok); - = stdin")
     extract.add_argument("--url", help="the pages' URL, for resolving links and metadata")
+
+    quotes = sub.add_parser(
+        "quotes", help="find quotations and who said them (one JSON line per quotation)"
+    )
+    quotes.add_argument("paths", nargs="*", metavar="PATH", help="text files; - = stdin")
+    quotes.add_argument(
+        "--html", action="store_true", help="inputs are HTML pages: extract the article first"
+    )
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
@@ -229,6 +237,59 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return status
 
 
+def read_text(path: str, *, html: bool) -> str:
+    """An input as the quotation finder reads it: a text file decoded as UTF-8 (newlines as
+    they are), or an HTML page's extracted article text."""
+    raw = read_page(path)
+    if html:
+        from bot.extract import ExtractionError, extract_article
+
+        try:
+            return extract_article(raw).text
+        except ExtractionError as exc:
+            raise CommandError(str(exc)) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from bot.quotes import find_quotations as find
+    from bot.quotes import is_english, load_model, mark_key
+
+    settings = load_settings()
+    paths: Sequence[str] = args.paths or ["-"]
+    status = 0
+    out = sys.stdout
+    for path in paths:
+        try:
+            text = read_text(path, html=args.html)
+        except CommandError as exc:
+            print(f"newsbot quotes: {path}: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        try:
+            nlp = load_model(settings.spacy_model) if is_english(text) else None
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        for quote in mark_key(find(text, nlp)):
+            if not quote.is_quotation:
+                continue
+            record = {
+                "path": path,
+                "text": quote.text,
+                "speaker": quote.speaker,
+                "role": quote.role,
+                "cue": quote.cue,
+                "key": quote.key,
+                "spans": [list(span) for span in quote.spans],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    return status
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -247,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "extract":
             return cmd_extract(args)
+        if args.command == "quotes":
+            return cmd_quotes(args)
         if args.command == "poll":
             return asyncio.run(cmd_poll(args))
         if args.command == "migrate":

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.articles import Article
+from bot.quotes import trim_quote
 from bot.sources import Source
+
+
+@dataclass(frozen=True, slots=True)
+class KeyQuote:
+    text: str
+    """Trimmed to fit an alert, at a sentence or a word, with an ellipsis."""
+    speaker: str
+    role: str | None
+
+    def line(self) -> str:
+        return f"“{self.text}” — {self.speaker}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,7 @@ class Alert:
     published: datetime
     lead: str
     image: str | None
+    quotes: tuple[KeyQuote, ...] = ()
 
 
 def alert_for(article: Article, source: Source) -> Alert:
@@ -30,6 +43,9 @@ def alert_for(article: Article, source: Source) -> Alert:
         published=article.published,
         lead=article.lead,
         image=article.image,
+        quotes=tuple(
+            KeyQuote(trim_quote(q.text), q.speaker, q.role) for q in article.key_quotes if q.speaker
+        ),
     )
 
 
@@ -47,5 +63,6 @@ def render_text(alert: Alert, *, width: int = 78) -> str:
     ]
     if alert.lead:
         lines.append(f"   {alert.lead}")
+    lines.extend(f"   {quote.line()}" for quote in alert.quotes)
     lines.append(f"   🔗 {alert.url}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.extract import ExtractedPage, ExtractionError, extract_article, html_to_text, make_lead
 from bot.feeds import FeedItem
+from bot.quotes import Quotation, quotes_of
 from bot.urls import normalize_url
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,13 @@ class Article:
     from_page: bool
     """True when the text came from the article page, False for the feed's own content."""
     fetched_at: datetime
+    quotes: tuple[Quotation, ...] = ()
+    """Every quotation found in the text, key quotes flagged."""
     id: int | None = None
+
+    @property
+    def key_quotes(self) -> tuple[Quotation, ...]:
+        return tuple(q for q in self.quotes if q.key)
 
 
 def build_article(
@@ -40,6 +47,7 @@ def build_article(
     source_title: str | None,
     fetched_at: datetime,
     page_url: str | None = None,
+    spacy_model: str | None = None,
 ) -> Article:
     """Combine a feed item with its page's extracted text; fall back to the feed's own text."""
     extracted: ExtractedPage | None = None
@@ -57,6 +65,7 @@ def build_article(
         lead, from_page = make_lead(text, title=title) or _first_line(text), False
     canonical = extracted.canonical_url if extracted else None
     return Article(
+        quotes=_quotes(text, spacy_model),
         source_id=source_id,
         item_key=item.keys[0],
         url=url,
@@ -71,6 +80,17 @@ def build_article(
         from_page=from_page,
         fetched_at=fetched_at,
     )
+
+
+def _quotes(text: str, model: str | None) -> tuple[Quotation, ...]:
+    if not model or not text:
+        return ()
+    try:
+        return tuple(quotes_of(text, model))
+    except LookupError as exc:
+        # A missing model costs the quotes, never the article.
+        log.warning("no quotations: %s", exc)
+        return ()
 
 
 def _first_line(text: str) -> str:

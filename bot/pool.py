@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-PRELOAD = ["bot.feeds", "bot.articles", "feedparser"]
+PRELOAD = ["bot.feeds", "bot.articles", "feedparser"]  # not spaCy: only workers that need it
 
 
 class WorkerCrashed(Exception):

@@ -81,6 +81,8 @@ seen_items = Table(
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
     Column("item_key", String(40), primary_key=True),
     Column("first_seen_at", UTCDateTime(), nullable=False),
+    # SQLite: the primary key is the table (one B-tree, not two); other engines ignore this.
+    sqlite_with_rowid=False,
 )
 
 articles = Table(
@@ -103,4 +105,22 @@ articles = Table(
     UniqueConstraint("source_id", "item_key"),
     Index(None, "published_at"),
     Index(None, "canonical_url"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("speaker", String(200)),
+    Column("role", String(300)),
+    Column("cue", String(40)),
+    Column("attribution", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("is_key", Boolean, nullable=False),
+    Column("spans", Text, nullable=False),
+    Index(None, "article_id"),
+    Index(None, "speaker"),
 )

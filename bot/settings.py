@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     max_backoff_seconds: Annotated[int, Field(ge=60)] = Field(
         default=86400, description="Longest wait between polls of a failing source."
     )
+    spacy_model: str = Field(
+        default="en_core_web_sm",
+        description="spaCy pipeline for quotations (falls back to its PyPI re-upload).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("log_level")

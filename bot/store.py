@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, event, func, select, text, update
@@ -18,12 +19,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.articles import Article
-from bot.schema import articles, seen_items, sources
+from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.schema import articles, quotes, seen_items, sources
 from bot.sources import Source, SourceStatus
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -49,6 +51,39 @@ class Store:
         self._sqlite = self._dialect == "sqlite"
         # SQLite has one writer at a time; queueing our own writers here avoids lock errors.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._sqlite else None
+        # Built once: constructing a statement costs more than executing it on a hot path.
+        now = bindparam("now", type_=sources.c.last_success_at.type)
+        self._success_update = (
+            update(sources)
+            .where(sources.c.id == bindparam("sid"))
+            .values(
+                url=bindparam("url"),
+                title=bindparam("title"),
+                site_url=bindparam("site_url"),
+                etag=bindparam("etag"),
+                last_modified=bindparam("last_modified"),
+                status=SourceStatus.OK.value,
+                next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type),
+                error_count=0,
+                last_error=None,
+                failing_since=None,
+                last_success_at=now,
+                last_polled_at=now,
+            )
+        )
+        self._unchanged_update = (
+            update(sources)
+            .where(sources.c.id == bindparam("sid"))
+            .values(
+                next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type),
+                status=SourceStatus.OK.value,
+                error_count=0,
+                last_error=None,
+                failing_since=None,
+                last_success_at=now,
+                last_polled_at=now,
+            )
+        )
 
     @classmethod
     def open(cls, database_url: str) -> Store:
@@ -115,6 +150,17 @@ class Store:
         assert source is not None
         return source, row is not None
 
+    async def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of ``urls`` are already watched (one query per batch)."""
+        wanted = list(dict.fromkeys(urls))
+        known: set[str] = set()
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), KEY_BATCH):
+                chunk = wanted[start : start + KEY_BATCH]
+                result = await conn.execute(select(sources.c.url).where(sources.c.url.in_(chunk)))
+                known.update(result.scalars())
+        return known
+
     async def source_by_url(self, url: str) -> Source | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(sources).where(sources.c.url == url))).first()
@@ -173,12 +219,12 @@ class Store:
         stored: list[Article] = []
         async with self._write() as conn:
             if seen_keys:
-                await conn.execute(
-                    _insert_ignore(self._dialect, seen_items),
-                    [
-                        {"source_id": source.id, "item_key": key, "first_seen_at": now}
-                        for key in dict.fromkeys(seen_keys)
-                    ],
+                # The hottest write of a first poll (every item of every new feed): plain
+                # driver parameters, none of the per-value processing of a Core statement.
+                stamp = now.astimezone(UTC).replace(tzinfo=None)
+                await conn.exec_driver_sql(
+                    _seen_insert_sql(self._dialect),
+                    [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
                 )
             for article in new_articles:
                 row = (
@@ -190,34 +236,31 @@ class Store:
                 ).first()
                 if row is not None:
                     stored.append(_with_id(article, row[0]))
-            moved: dict[str, str] = {}
+                    if article.quotes:
+                        await conn.execute(quotes.insert(), _quote_rows(row[0], article.quotes))
+            url = source.url
             if change.moved_to and change.moved_to != source.url:
                 taken = await conn.execute(
                     select(sources.c.id).where(sources.c.url == change.moved_to)
                 )
                 if taken.first() is None:
-                    moved["url"] = change.moved_to
+                    url = change.moved_to
                 else:
                     log.warning(
                         "source %s moved to %s, already watched", source.id, change.moved_to
                     )
             await conn.execute(
-                update(sources)
-                .where(sources.c.id == source.id)
-                .values(
-                    **moved,
-                    title=change.title or source.title,
-                    site_url=change.site_url or source.site_url,
-                    etag=change.etag,
-                    last_modified=change.last_modified,
-                    status=SourceStatus.OK.value,
-                    next_poll_at=change.next_poll_at,
-                    error_count=0,
-                    last_error=None,
-                    failing_since=None,
-                    last_success_at=now,
-                    last_polled_at=now,
-                )
+                self._success_update,
+                {
+                    "sid": source.id,
+                    "url": url,
+                    "title": change.title or source.title,
+                    "site_url": change.site_url or source.site_url,
+                    "etag": change.etag,
+                    "last_modified": change.last_modified,
+                    "next_poll": change.next_poll_at,
+                    "now": now,
+                },
             )
         return stored
 
@@ -229,18 +272,8 @@ class Store:
             return
         async with self._write() as conn:
             await conn.execute(
-                update(sources)
-                .where(sources.c.id == bindparam("sid"))
-                .values(
-                    next_poll_at=bindparam("next_poll"),
-                    status=SourceStatus.OK.value,
-                    error_count=0,
-                    last_error=None,
-                    failing_since=None,
-                    last_success_at=now,
-                    last_polled_at=now,
-                ),
-                [{"sid": sid, "next_poll": next_poll} for sid, next_poll in updates],
+                self._unchanged_update,
+                [{"sid": sid, "next_poll": when, "now": now} for sid, when in updates],
             )
 
     async def record_failure(
@@ -273,6 +306,8 @@ class Store:
 
     async def remove_source(self, source_id: int) -> bool:
         async with self._write() as conn:
+            owned = select(articles.c.id).where(articles.c.source_id == source_id)
+            await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
             await conn.execute(articles.delete().where(articles.c.source_id == source_id))
             await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
             result = await conn.execute(sources.delete().where(sources.c.id == source_id))
@@ -288,7 +323,24 @@ class Store:
             query = query.where(articles.c.fetched_at >= since)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
-        return [_article(row) for row in rows]
+        found = [_article(row) for row in rows]
+        quoted = await self.quotes_for([a.id for a in found if a.id is not None])
+        return [replace(a, quotes=quoted.get(a.id or 0, ())) for a in found]
+
+    async def quotes_for(self, article_ids: Sequence[int]) -> dict[int, tuple[Quotation, ...]]:
+        """The stored quotations of these articles, in text order."""
+        found: dict[int, list[Quotation]] = {article_id: [] for article_id in article_ids}
+        async with self._engine.connect() as conn:
+            for start in range(0, len(article_ids), KEY_BATCH):
+                chunk = list(article_ids[start : start + KEY_BATCH])
+                rows = await conn.execute(
+                    select(quotes)
+                    .where(quotes.c.article_id.in_(chunk))
+                    .order_by(quotes.c.article_id, quotes.c.position)
+                )
+                for row in rows:
+                    found[row.article_id].append(_quote(row))
+        return {key: tuple(value) for key, value in found.items()}
 
     async def count_articles(self) -> int:
         async with self._engine.connect() as conn:
@@ -361,6 +413,38 @@ def _article(row: Row[Any]) -> Article:
     )
 
 
+def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, Any]]:
+    return [
+        {
+            "article_id": article_id,
+            "position": position,
+            "text": quote.text,
+            "speaker": quote.speaker[:200] if quote.speaker else None,
+            "role": quote.role[:300] if quote.role else None,
+            "cue": quote.cue[:40] if quote.cue else None,
+            "attribution": quote.attribution.value,
+            "kind": quote.kind.value,
+            "is_key": quote.key,
+            "spans": json.dumps([list(span) for span in quote.spans]),
+        }
+        for position, quote in enumerate(found)
+    ]
+
+
+def _quote(row: Row[Any]) -> Quotation:
+    m = row._mapping
+    return Quotation(
+        text=m["text"],
+        spans=tuple((int(a), int(b)) for a, b in json.loads(m["spans"])),
+        speaker=m["speaker"],
+        role=m["role"],
+        cue=m["cue"],
+        attribution=Attribution(m["attribution"]),
+        kind=QuoteKind(m["kind"]),
+        key=bool(m["is_key"]),
+    )
+
+
 def _with_id(article: Article, article_id: int) -> Article:
     return replace(article, id=article_id)
 
@@ -389,6 +473,15 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def _seen_insert_sql(dialect: str) -> str:
+    """INSERT of (source_id, item_key, first_seen_at) rows, skipping keys already seen."""
+    values = "(?, ?, ?)" if dialect == "sqlite" else "($1, $2, $3)"
+    return (
+        f"INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES {values} "
+        "ON CONFLICT DO NOTHING"
+    )
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:

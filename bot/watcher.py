@@ -97,15 +97,17 @@ class Watcher:
             return PollOutcome(source=source, ok=source.status is SourceStatus.OK)
         return await self.poll_source(source, backfill=backfill)
 
-    async def add_sources(self, urls: Sequence[str]) -> list[Source]:
-        """Record each URL as a source (if new) without polling. A bad URL raises InvalidURL
-        before any is stored."""
+    async def add_sources(self, urls: Sequence[str]) -> int:
+        """Record each URL as a source (if new) without polling; returns how many were new.
+        A bad URL raises InvalidURL before any is stored."""
         checked = [check_url(url) for url in urls]
+        known = await self._store.known_urls(checked)
         now = self._clock()
-        added = []
-        for url in checked:
-            source, _ = await self._store.add_source(url, added_url=url, now=now)
-            added.append(source)
+        added = 0
+        for url in dict.fromkeys(checked):
+            if url not in known:
+                _, created = await self._store.add_source(url, added_url=url, now=now)
+                added += created
         return added
 
     # ---- polling ------------------------------------------------------------------------------
@@ -265,6 +267,7 @@ class Watcher:
             source_title=source_title,
             fetched_at=self._clock(),
             page_url=page_url,
+            spacy_model=self._settings.spacy_model,
         )
 
     async def _failed(

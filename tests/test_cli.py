@@ -168,3 +168,47 @@ def test_migrate_uses_database_url_from_dotenv_in_working_directory(tmp_path: Pa
     result = run("migrate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_quotes_spans_index_the_input_exactly_as_read(tmp_path: Path) -> None:
+    text = (
+        "Intro line.\r\n\r\n“We will rebuild,” said Mayor Lena Fischer.\r\n\r\n"
+        "Über “alles” fine.\r\n"
+    )
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(text.encode("utf-8"))
+    result = run("quotes", str(path))
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert set(line) == {"path", "text", "speaker", "role", "cue", "key", "spans"}
+    assert line["speaker"] == "Lena Fischer" and line["role"] == "Mayor" and line["cue"] == "said"
+    ((start, end),) = line["spans"]
+    assert text[start:end] == "We will rebuild,"
+
+
+def test_quotes_reads_several_files_and_reports_unreadable_ones(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("“The bridge opens on Monday,” said Ana Duarte, the minister.", "utf-8")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes('"Caf\xe9 society," she said.'.encode("latin-1"))
+    result = run("quotes", str(good), str(latin), str(tmp_path / "missing.txt"), str(good))
+    assert result.returncode == 2
+    paths = [json.loads(x)["path"] for x in result.stdout.decode().splitlines()]
+    assert paths == [str(good), str(good)]
+    err = result.stderr.decode()
+    assert "latin.txt: not UTF-8" in err and "missing.txt: No such file" in err
+
+
+def test_quotes_from_html_pages_and_stdin() -> None:
+    result = run("quotes", "--html", "-", stdin=NATO_PAGE.read_bytes())
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    speakers = [line["speaker"] for line in lines]
+    assert speakers == [
+        "Jens Stoltenberg",
+        "Jens Stoltenberg",
+        "Rose Gottemoeller",
+        "Kaja Kallas",
+        "Kaja Kallas",
+    ]
+    assert sum(line["key"] for line in lines) == 3

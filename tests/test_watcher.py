@@ -173,3 +173,24 @@ async def test_a_url_already_watched_is_not_fetched_again(
     second = await watcher.add_source(url)
     assert first.source.id == second.source.id
     assert feed_server.hits["/feed"] == 1
+
+
+async def test_new_articles_carry_their_quotations_into_the_store_and_alert(
+    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock
+) -> None:
+    from bot.alerts import alert_for
+
+    serve_story_pages(feed_server, 2)
+    url = feed_server.serve("feed", rss([item(1, feed_server)]))
+    added = await watcher.add_source(url)
+    feed_server.serve("feed", rss([item(2, feed_server), item(1, feed_server)]))
+    clock.advance(3600)
+    (article,) = (await watcher.poll_due()).outcomes[0].articles
+    (quote,) = article.quotes
+    assert (quote.speaker, quote.role, quote.key) == ("Mara Olsen", "council leader", True)
+    (stored,) = await store.recent_articles()
+    assert stored.quotes == article.quotes
+    alert = alert_for(stored, added.source)
+    assert [q.line() for q in alert.quotes] == [
+        "“We listened to everyone, and this is the fairest outcome” — Mara Olsen"
+    ]

@@ -1,0 +1,220 @@
+"""Quotations and who said them: the labelled set, the sample page, each pattern, bad input."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.quotes import (
+    Attribution,
+    Quotation,
+    QuoteKind,
+    find_quotations,
+    key_quotes,
+    load_model,
+    mark_key,
+    trim_quote,
+)
+from tests.conftest import SAMPLES
+from tests.quotes.scoring import HELDOUT, load_passages, score
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_model("en_core_web_sm")
+
+
+def quotations(text: str, nlp: Language) -> list[Quotation]:
+    return [q for q in mark_key(find_quotations(text, nlp)) if q.is_quotation]
+
+
+def test_labelled_set_meets_the_targets(nlp: Language) -> None:
+    result = score(load_passages(), lambda text: find_quotations(text, nlp))
+    assert result.predicted > 150
+    assert result.precision >= 0.98, result.false_positives
+    assert result.recall_long >= 0.95, result.misses
+    assert result.speaker_accuracy("named") >= 0.95, result.wrong_speakers
+    assert result.speaker_accuracy("pronoun", "description") >= 0.85, result.wrong_speakers
+    assert result.speaker_accuracy("continued") >= 0.85, result.wrong_speakers
+
+
+def test_second_labelled_set_written_apart_meets_the_targets(nlp: Language) -> None:
+    result = score(load_passages(HELDOUT), lambda text: find_quotations(text, nlp))
+    assert result.precision >= 0.98, result.false_positives
+    assert result.recall_long >= 0.95, result.misses
+    assert result.speaker_accuracy("named") >= 0.95, result.wrong_speakers
+    assert result.speaker_accuracy("pronoun", "description") >= 0.85, result.wrong_speakers
+
+
+def test_sample_page_gives_its_five_quotations_to_the_right_people(nlp: Language) -> None:
+    text = (SAMPLES / "nato-russia-talks.txt").read_text(encoding="utf-8")
+    found = [(q.text[:40], q.speaker, q.attribution) for q in quotations(text, nlp)]
+    assert found == [
+        ("There is a real risk for new armed confl", "Jens Stoltenberg", Attribution.NAMED),
+        ("There are significant differences betwee", "Jens Stoltenberg", Attribution.PRONOUN),
+        ("They may deter Russian bankers, but I’m ", "Rose Gottemoeller", Attribution.NAMED),
+        ("Of course, we are discussing with our al", "Kaja Kallas", Attribution.NAMED),
+        ("If you look at the map, the Baltic state", "Kaja Kallas", Attribution.CONTINUED),
+    ]
+
+
+def test_sample_page_keeps_roles_and_flags_the_headline_and_scare_quotes(nlp: Language) -> None:
+    text = (SAMPLES / "nato-russia-talks.txt").read_text(encoding="utf-8")
+    every = find_quotations(text, nlp)
+    roles = {q.speaker: q.role for q in every if q.speaker}
+    assert roles["Jens Stoltenberg"] == "NATO Secretary General"
+    assert roles["Rose Gottemoeller"] == "former NATO deputy secretary general"
+    assert roles["Kaja Kallas"] == "Latvian premier"
+    flagged = {(q.text, q.kind) for q in every if not q.is_quotation}
+    assert ("real risk of armed conflict", QuoteKind.HEADLINE) in flagged
+    assert ("red lines", QuoteKind.TERM) in flagged
+    assert not any(q.key for q in every if not q.is_quotation)
+
+
+def test_spans_index_the_text_inside_the_marks(nlp: Language) -> None:
+    text = "“First part,” she said, “second part.”\n\nDon't worry, “it's Putin’s plan,” he said."
+    for quote in find_quotations(text, nlp):
+        for start, end in quote.spans:
+            assert text[start - 1] in '“"' and text[end] in '”"'
+
+
+def test_split_quotation_is_one_quotation_with_two_spans(nlp: Language) -> None:
+    text = "Mayor Lena Fischer spoke on Monday. “We will rebuild,” Fischer said, “and faster.”"
+    (quote,) = quotations(text, nlp)
+    assert len(quote.spans) == 2
+    assert quote.text == "We will rebuild, and faster."
+    assert quote.speaker == "Lena Fischer"
+
+
+def test_quotation_over_several_paragraphs_is_one(nlp: Language) -> None:
+    text = (
+        "Judge Walter Brennan wrote:\n\n“I have served for thirty years and seen much.\n\n"
+        "“Never have I seen courts this starved of money.”\n\nThe ministry did not reply."
+    )
+    (quote,) = quotations(text, nlp)
+    assert len(quote.spans) == 2 and quote.speaker == "Walter Brennan"
+
+
+def test_nested_single_quotes_stay_inside_the_double_quotation(nlp: Language) -> None:
+    text = "“I told them, ‘Do not research this case,’ and I meant it,” Judge Miriam Oduya said."
+    (quote,) = quotations(text, nlp)
+    assert "‘Do not research this case,’" in quote.text
+    assert quote.speaker == "Miriam Oduya"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We are ready to talk," said Foreign Minister Ana Duarte.', "Ana Duarte"),
+        ("''The money is there,'' Senator Harold Whitcomb told reporters.", "Harold Whitcomb"),
+        ("«Nothing is free,» said Pierre-Alain Roth, a member of parliament.", "Pierre-Alain Roth"),
+        ("‘We’re talking about a basic skill,’ said headteacher Claire Hutton.", "Claire Hutton"),
+        ("According to union leader Moses Banda, “the deal is a victory for us.”", "Moses Banda"),
+        ("Union leader Moses Banda said: “The deal is a victory for every family.”", "Moses Banda"),
+        ("“The deal is a victory for every family,” Banda, the union leader, told AFP.", "Banda"),
+    ],
+)
+def test_quotation_marks_and_attribution_patterns(nlp: Language, text: str, speaker: str) -> None:
+    (quote,) = quotations(text, nlp)
+    assert quote.speaker == speaker
+
+
+def test_pronoun_goes_to_the_subject_of_the_sentence_before(nlp: Language) -> None:
+    text = (
+        "Prime Minister Tom Baker met opposition leader John Reid on Monday.\n\n"
+        "Baker said the meeting had been useful. “We agreed on more than I expected,” he said."
+    )
+    (quote,) = quotations(text, nlp)
+    assert (quote.speaker, quote.attribution) == ("Tom Baker", Attribution.PRONOUN)
+
+
+def test_description_and_later_short_name_resolve_to_the_full_name(nlp: Language) -> None:
+    text = (
+        "Police Chief Rafael Montoya and District Attorney Susan Kline spoke on Thursday.\n\n"
+        "“These were planned robberies and they were repeated,” the district attorney said."
+    )
+    (quote,) = quotations(text, nlp)
+    assert (quote.speaker, quote.attribution) == ("Susan Kline", Attribution.DESCRIPTION)
+    assert quote.role == "District Attorney"
+
+
+def test_scare_quotes_titles_and_short_terms_are_not_quotations(nlp: Language) -> None:
+    text = (
+        "Critics called it the so-called “peace plan” and compared it to the film "
+        "“The Long Night Ahead”. Officials used the word “pause” twice."
+    )
+    every = find_quotations(text, nlp)
+    assert len(every) == 3
+    assert all(q.kind is QuoteKind.TERM and not q.key for q in every)
+
+
+def test_unbalanced_mark_does_not_swallow_the_article(nlp: Language) -> None:
+    text = (
+        "He said “this never closes and goes on and on\n\n"
+        "A later paragraph. “A real quotation with enough words,” said Mara Olsen."
+    )
+    (quote,) = quotations(text, nlp)
+    assert quote.text.startswith("A real quotation") and quote.speaker == "Mara Olsen"
+
+
+def test_very_long_article_is_read_to_its_cap(nlp: Language) -> None:
+    paragraph = "“We will keep going until the job is done,” said Mara Olsen, the mayor.\n\n"
+    text = paragraph * 3000  # about 220,000 characters
+    found = find_quotations(text, nlp)
+    assert 2000 < len(found) <= 3000
+    assert all(q.speaker == "Mara Olsen" for q in found)
+
+
+def test_text_without_quotations_or_full_of_apostrophes_gives_none(nlp: Language) -> None:
+    assert find_quotations("The council met on Monday and agreed the budget.", nlp) == []
+    apostrophes = "It's the workers' day; they're at Putin’s dacha at 5 o’clock, rock ’n’ roll."
+    assert find_quotations(apostrophes, nlp) == []
+
+
+def test_only_quotations(nlp: Language) -> None:
+    text = "“We are here.”\n\n“We are not leaving until they listen to us.”"
+    found = quotations(text, nlp)
+    assert len(found) == 2 and all(q.speaker is None for q in found)
+
+
+def test_non_english_text_gives_quotations_without_guessed_speakers(nlp: Language) -> None:
+    text = (
+        "Bundesinnenministerin Katrin Vogel hat am Dienstag Kontrollen angekündigt. "
+        "„Wir müssen wissen, wer in unser Land kommt“, sagte Vogel in Berlin."
+    )
+    (quote,) = quotations(text, nlp)
+    assert quote.text.startswith("Wir müssen wissen") and quote.speaker is None
+
+
+def test_key_quotes_are_named_full_statements_from_different_speakers(nlp: Language) -> None:
+    text = (
+        "“Yes,” said Ana Duarte.\n\n"
+        "“We will rebuild every home that the storm destroyed,” said Ana Duarte, the mayor.\n\n"
+        "“The money is already in the budget and it will be spent,” she added.\n\n"
+        "“Nobody should believe promises made in a storm,” said Tom Baker, the opposition leader."
+    )
+    keys = key_quotes(quotations(text, nlp), limit=2)
+    assert [(q.speaker, q.text[:10]) for q in keys] == [
+        ("Ana Duarte", "We will re"),
+        ("Tom Baker", "Nobody sho"),
+    ]
+
+
+def test_key_quotes_prefer_the_topic(nlp: Language) -> None:
+    text = (
+        "“The harbour will reopen to ferries in the spring,” said Ana Duarte.\n\n"
+        "“The bridge repairs will take another two years at least,” said Ana Duarte."
+    )
+    (key,) = key_quotes(quotations(text, nlp), topic_terms=["bridge"], limit=1)
+    assert key.text.startswith("The bridge")
+
+
+def test_trimmed_quote_ends_at_a_sentence_or_word_with_an_ellipsis() -> None:
+    long = "This first sentence is long enough to keep. " + "word " * 100
+    assert trim_quote(long, 60) == "This first sentence is long enough to keep. …"
+    cut = trim_quote("word " * 100, 60)
+    assert len(cut) <= 60 and cut.endswith("…") and not cut.endswith(" …")
