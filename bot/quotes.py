@@ -94,7 +94,6 @@ CLOSERS = {
     "'": "'’",
     "''": "''",
 }
-CLOSE_WIDTH = {"''": "  "}
 ALL_MARKS = "“”„«»‘’‚\"'"
 OPEN_BEFORE = set(" \t\n([{—–-:;/") | set("“‘\"'")
 WORD_CHAR = re.compile(r"[\w]")
@@ -369,11 +368,18 @@ class Draft:
     cue: str | None = None
     attribution: Attribution = Attribution.NONE
     mention_kind: str | None = None
-    """How the attribution named the speaker: "name", "pron" or "desc" (None: not found)."""
+    """How the attribution named the speaker: "name", "pron", "desc" ("the" when a definite
+    description was left unresolved), or None when no attribution was found."""
 
     @property
     def is_quotation(self) -> bool:
         return self.kind in (QuoteKind.QUOTE, QuoteKind.FRAGMENT)
+
+    @property
+    def parse_may_help(self) -> bool:
+        """No reporting pattern matched, or a he/she/"the ..." was left unresolved; ("a
+        spokesman said", "the statement said" are settled: there is nobody to name)."""
+        return self.mention_kind in (None, "pron", "the")
 
     def reset(self) -> None:
         self.speaker = self.role = self.cue = self.mention_kind = None
@@ -595,10 +601,24 @@ class Person:
 
 
 # After a name, words that only follow people: "X, who", "X, 58,", "X herself", "X said".
-PERSON_CONTEXT = (
+PERSON_CONTEXT = re.compile(
     rf"(?:,\s+who\b|,\s+\d{{1,3}},|\s+(?:himself|herself)\b|"
     rf"(?:\s+[a-z]\w*){{0,2}}\s+(?:{SPEECH_VERBS})\b)"
 )
+APPOSITIVE_ROLE = re.compile(r",\s+((?:the\s+|a\s+|an\s+)?[^,.;“”\"«»()]{3,90}?)[,.;]")
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` stands as a whole word in ``text``."""
+    at = text.find(word)
+    while at != -1:
+        before = text[at - 1] if at else " "
+        after = text[at + len(word)] if at + len(word) < len(text) else " "
+        if not (before.isalnum() or after.isalnum()):
+            yield at
+        at = text.find(word, at + 1)
+
+
 NAME_RUN = re.compile(rf"{NAME_TOKEN}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)?{NAME_TOKEN})*")
 
 
@@ -607,13 +627,25 @@ class People:
 
     def __init__(self, text: str, quoted: Sequence[tuple[int, int]], sentences: Sentences) -> None:
         self.text = text
-        self.quoted = quoted
+        self.quoted = sorted(quoted)
+        self._quote_starts = [start for start, _ in self.quoted]
         self.sentences = sentences
         self.by_name: dict[str, Person] = {}
         self._scan()
 
+    def copy(self) -> People:
+        """The same people, as first found (for a second reading of the article)."""
+        other = object.__new__(People)
+        other.text, other.quoted, other.sentences = self.text, self.quoted, self.sentences
+        other._quote_starts = self._quote_starts
+        other.by_name = {
+            key: replace(p, mentions=list(p.mentions)) for key, p in self.by_name.items()
+        }
+        return other
+
     def _inside_quote(self, position: int) -> bool:
-        return any(start <= position < end for start, end in self.quoted)
+        index = bisect.bisect_right(self._quote_starts, position) - 1
+        return index >= 0 and position < self.quoted[index][1]
 
     def _scan(self) -> None:
         """Every capitalised run outside quotations that splits into role + name."""
@@ -632,8 +664,9 @@ class People:
             if person.role is None:
                 person.role = self._appositive_role(person.name)
             if not person.confirmed and " " in person.name:
-                person.confirmed = bool(
-                    re.search(rf"\b{re.escape(person.surname)}{PERSON_CONTEXT}", self.text)
+                person.confirmed = any(
+                    PERSON_CONTEXT.match(self.text, at + len(person.surname))
+                    for at in _occurrences(self.text, person.surname)
                 )
 
     def _lowercase_role_before(self, position: int) -> str | None:
@@ -653,8 +686,10 @@ class People:
 
     def _appositive_role(self, name: str) -> str | None:
         """'Rose Gottemoeller, former NATO deputy secretary general,'."""
-        pattern = rf"{re.escape(name)},\s+((?:the\s+|a\s+|an\s+)?[^,.;“”\"«»()]{{3,90}}?)[,.;]"
-        for match in re.finditer(pattern, self.text):
+        for at in _occurrences(self.text, name):
+            match = APPOSITIVE_ROLE.match(self.text, at + len(name))
+            if match is None:
+                continue
             phrase = match.group(1).strip()
             if _has_role_noun(phrase) and not SPEECH_RE.search(phrase):
                 return re.sub(r"^(?:the|a|an)\s+", "", phrase)
@@ -811,22 +846,33 @@ def _mention(match: re.Match[str]) -> Mention | None:
 class Attributor:
     """Decides each quotation's speaker, reading the article once from top to bottom."""
 
-    def __init__(self, text: str, drafts: Sequence[Draft], nlp: Language | None) -> None:
+    def __init__(
+        self,
+        text: str,
+        drafts: Sequence[Draft],
+        nlp: Language | None,
+        *,
+        people: People | None = None,
+    ) -> None:
         self.text = text
         self.drafts = drafts
         self.nlp = nlp
-        quoted = [(s.start, s.end) for d in drafts for s in d.spans]
-        self.sentences = Sentences(text, quoted)
-        # Nicknames and other quoted terms are blanked for name-finding: Derrick “the Hammer”
-        # Owens is Derrick Owens.
-        masked = list(text)
-        for draft in drafts:
-            if draft.kind is QuoteKind.TERM:
-                first, last = draft.spans[0], draft.spans[-1]
-                begin = first.start - len(first.open_mark)
-                finish = min(len(text), last.end + len(CLOSE_WIDTH.get(last.open_mark, " ")))
-                masked[begin:finish] = " " * (finish - begin)
-        self.people = People("".join(masked), quoted, self.sentences)
+        if people is not None:
+            self.sentences, self.people = people.sentences, people.copy()
+        else:
+            quoted = [(s.start, s.end) for d in drafts for s in d.spans]
+            self.sentences = Sentences(text, quoted)
+            # Nicknames and other quoted terms are blanked for name-finding: Derrick “the
+            # Hammer” Owens is Derrick Owens.
+            masked = list(text)
+            for draft in drafts:
+                if draft.kind is QuoteKind.TERM:
+                    first, last = draft.spans[0], draft.spans[-1]
+                    begin = first.start - len(first.open_mark)
+                    finish = min(len(text), last.after)
+                    masked[begin:finish] = " " * (finish - begin)
+            self.people = People("".join(masked), quoted, self.sentences)
+            self.first_people = self.people.copy()
         self.docs: list[tuple[int, int, Doc]] = []
 
     # -- spaCy on the sentences around quotation marks only --
@@ -1045,6 +1091,8 @@ class Attributor:
         else:
             person = self._described(mention, draft)
             draft.attribution = Attribution.DESCRIPTION
+            if person is None and mention.text.split()[0].lower() == "the":
+                draft.mention_kind = "the"  # a definite description worth a closer look
         if person is not None:
             draft.speaker, draft.role = person.name, person.role
             person.mentions.append((mention.start, cue != "according to"))
@@ -1308,11 +1356,13 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
         # they leave without a speaker, and then everything is decided again with that help.
         attributor = Attributor(text, drafts, nlp)
         attributor.attribute()
-        unresolved = [d for d in drafts if d.is_quotation and d.speaker is None]
+        unresolved = [
+            d for d in drafts if d.is_quotation and d.speaker is None and d.parse_may_help
+        ]
         if unresolved and nlp is not None:
             for draft in drafts:
                 draft.reset()
-            attributor = Attributor(text, drafts, nlp)
+            attributor = Attributor(text, drafts, nlp, people=attributor.first_people)
             attributor.parse_context(unresolved)
             attributor.attribute()
     return [_finish(text, d) for d in drafts]
