@@ -33,6 +33,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(PY) bench/poll.py
 	$(PY) bench/extract.py
+	$(PY) bench/quotes.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -50,3 +50,11 @@ def test_demo_discovers_a_feed_from_a_site_page(demo_output: str) -> None:
 
 def test_demo_baseline_alerts_only_the_backfilled_items(demo_output: str) -> None:
     assert "Alerts (4):" in demo_output and "Alerts (1):" in demo_output
+
+
+def test_demo_nato_alert_shows_its_key_quotes_with_speakers(demo_output: str) -> None:
+    nato = demo_output.split("NATO chief warns of 'real risk of armed conflict'", 1)[1]
+    alert = " ".join(nato.split("─" * 20, 1)[0].split())
+    assert "“There is a real risk for new armed conflict in Europe” — Jens Stoltenberg" in alert
+    assert "President Putin himself” — Rose Gottemoeller" in alert
+    assert "to act as a deterrent” — Kaja Kallas" in alert
