@@ -37,6 +37,7 @@ TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+_ALREADY_NORMAL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[^?#%\s]*)?\Z")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -92,7 +93,11 @@ def normalize_url(url: str, base: str | None = None) -> str:
     no tracking parameters, remaining parameters sorted."""
     if base:
         url = urljoin(base, url.strip())
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if _ALREADY_NORMAL.match(url):
+        # Most feed links: lower-case host, default port, no query or fragment.
+        return url if url.count("/") > 2 else url + "/"
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if ":" in host:
