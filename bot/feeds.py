@@ -314,10 +314,10 @@ def _escape_text(value: str) -> str:
 def _link(value: Any, base: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    value = value.strip()
-    if value.startswith(("http://", "https://")):
-        return value
-    joined = urljoin(base, value)
+    link: str = value.strip()
+    if link.startswith(("http://", "https://")):
+        return link
+    joined = urljoin(base, link)
     return joined if joined.startswith(("http://", "https://")) else None
 
 
