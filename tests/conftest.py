@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.store import Store
-from bot.watcher import Watcher
+from bot.watcher import ArticleSink, Watcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -137,18 +138,30 @@ def clock() -> Clock:
     return Clock()
 
 
+@asynccontextmanager
+async def open_watcher(
+    settings: Settings, store: Store, clock: Clock, on_articles: ArticleSink | None = None
+) -> AsyncIterator[Watcher]:
+    """A watcher wired as bot/__main__.py wires it: one session, one pool."""
+    pool = WorkPool(settings.parse_workers)
+    try:
+        async with Fetcher.create_session(settings) as session:
+            yield Watcher(
+                store=store,
+                fetcher=Fetcher(session, settings),
+                pool=pool,
+                settings=settings,
+                on_articles=on_articles,
+                clock=clock,
+            )
+    finally:
+        pool.close()
+
+
 @pytest.fixture
 async def watcher(settings: Settings, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
-    pool = WorkPool(settings.parse_workers)
-    async with Fetcher.create_session(settings) as session:
-        yield Watcher(
-            store=store,
-            fetcher=Fetcher(session, settings),
-            pool=pool,
-            settings=settings,
-            clock=clock,
-        )
-    pool.close()
+    async with open_watcher(settings, store, clock) as built:
+        yield built
 
 
 def rss(items: list[dict[str, str]], *, title: str = "Test Feed") -> str:

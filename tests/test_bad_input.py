@@ -22,14 +22,12 @@ import pytest
 from aiohttp import web
 
 from bot.feeds import item_keys
-from bot.fetch import Fetcher
-from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.urls import InvalidURL
 from bot.watcher import CycleReport, PollOutcome, Watcher
-from tests.conftest import Clock, FeedServer, Handler, make_settings, rss
+from tests.conftest import Clock, FeedServer, Handler, make_settings, open_watcher, rss
 
 # ---- the scene ----------------------------------------------------------------------------------
 
@@ -602,16 +600,8 @@ async def test_non_http_url_is_rejected_when_added(scene: Scene, url: str, schem
 async def private_watcher(tmp_path: Path, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
     """A watcher built as production builds it: private and local addresses are refused."""
     settings = make_settings(tmp_path, allow_private_addresses=False)
-    pool = WorkPool(settings.parse_workers)
-    async with Fetcher.create_session(settings) as session:
-        yield Watcher(
-            store=store,
-            fetcher=Fetcher(session, settings),
-            pool=pool,
-            settings=settings,
-            clock=clock,
-        )
-    pool.close()
+    async with open_watcher(settings, store, clock) as built:
+        yield built
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])

@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.articles import Article
-from bot.fetch import Fetcher
-from bot.pool import WorkPool
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.watcher import Watcher
-from tests.conftest import Clock, FeedServer, make_settings, rss
+from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
 
 ARTICLE_HTML = """<!DOCTYPE html><html lang="en"><head><title>{title}</title>
 <meta property="og:site_name" content="Loopback News">
@@ -143,24 +141,14 @@ async def test_articles_reach_the_sink_once(
     url = feed_server.serve("feed", rss([item(1, feed_server)]))
     store = Store.open(settings.database_url)
     await store.migrate()
-    pool = WorkPool(settings.parse_workers)
     try:
-        async with Fetcher.create_session(settings) as session:
-            watcher = Watcher(
-                store=store,
-                fetcher=Fetcher(session, settings),
-                pool=pool,
-                settings=settings,
-                on_articles=sink,
-                clock=clock,
-            )
+        async with open_watcher(settings, store, clock, on_articles=sink) as watcher:
             added = await watcher.add_source(url)
             feed_server.serve("feed", rss([item(2, feed_server), item(1, feed_server)]))
             for _ in range(3):
                 clock.advance(3600)
                 await watcher.poll_due()
     finally:
-        pool.close()
         await store.close()
     assert received == [(added.source.id, "Story 2")]
 
