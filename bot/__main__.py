@@ -1,4 +1,5 @@
-"""Composition root and command line: ``newsbot demo|poll|extract|quotes|migrate``.
+"""Composition root and command line (``newsbot run``, ``sync-commands``, ``demo``, ``poll``,
+``extract``, ``quotes``, ``migrate``).
 
 Everything is built here (Settings, logging, the one HTTP session, the store, the worker pool) and
 passed in; no other module creates them. Imports are made per command, so a command loads only
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.app import NewsBot
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
     from bot.store import Store
@@ -70,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     quotes.add_argument("paths", nargs="*", metavar="PATH", help="text files; - = stdin")
     quotes.add_argument(
         "--html", action="store_true", help="inputs are HTML pages: extract the article first"
+    )
+
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser(
+        "sync-commands", help="register the slash commands with Discord globally, then exit"
     )
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
@@ -290,6 +297,84 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     return status
 
 
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set, so the bot can't log in to Discord. Put the token from the "
+    "Discord developer portal in the environment or in .env (see .env.example). To see "
+    "newsbot work without Discord, run `newsbot demo`."
+)
+
+
+def build_bot(settings: Settings, services: Services, *, background: bool = True) -> NewsBot:
+    """The Discord bot with its collaborators (the composition root's last step)."""
+    from datetime import UTC, datetime
+
+    from bot.app import NewsBot
+    from bot.app import Services as BotServices
+    from bot.delivery import Deliverer, Sender
+    from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
+    from bot.watcher import Watcher
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    watcher = Watcher(
+        store=services.store,
+        fetcher=services.fetcher,
+        pool=services.pool,
+        settings=settings,
+        clock=clock,
+    )
+    defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
+    try:
+        defaults = read_default_sources(defaults_file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read DEFAULT_SOURCES_FILE {defaults_file}: {exc}") from None
+    server_sources = ServerSources(
+        store=services.store, watcher=watcher, default_sources=defaults, clock=clock
+    )
+
+    def make_deliverer(sender: Sender) -> Deliverer:
+        return Deliverer(
+            store=services.store,
+            sender=sender,
+            route_alert_cap=settings.route_alert_cap,
+            clock=clock,
+        )
+
+    return NewsBot(
+        settings=settings,
+        services=BotServices(settings, services.store, watcher, server_sources),
+        make_deliverer=make_deliverer,
+        background=background,
+    )
+
+
+async def cmd_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
+    import signal
+
+    from bot.app import configure_rest_base
+
+    settings = load_settings()
+    if settings.discord_token is None:
+        raise CommandError(NO_TOKEN)
+    token = settings.discord_token.get_secret_value()
+    configure_logging(settings.log_level)
+    configure_rest_base(settings)
+    async with open_services(settings) as services:
+        bot = build_bot(settings, services, background=not sync_only)
+        async with bot:
+            if sync_only:
+                await bot.login(token)
+                synced = await bot.tree.sync()
+                print(f"registered {len(synced)} slash commands globally")
+                return 0
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+            await bot.start(token)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -314,6 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_poll(args))
         if args.command == "migrate":
             return asyncio.run(cmd_migrate(args))
+        if args.command == "run":
+            return asyncio.run(cmd_run(args))
+        if args.command == "sync-commands":
+            return asyncio.run(cmd_run(args, sync_only=True))
     except CommandError as exc:
         print(f"newsbot {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

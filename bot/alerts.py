@@ -66,3 +66,148 @@ def render_text(alert: Alert, *, width: int = 78) -> str:
     lines.extend(f"   {quote.line()}" for quote in alert.quotes)
     lines.append(f"   🔗 {alert.url}")
     return "\n".join(lines)
+
+
+# ---- Discord messages (plain values; the Discord layer turns them into discord.Embed) --------
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+CONTENT_LIMIT = 2000
+EMBEDS_TOTAL_LIMIT = 6000
+ALERT_COLOUR = 0x2B6CB0
+NOTICE_COLOUR = 0xD69E2E
+
+_INVISIBLE = dict.fromkeys(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF, 0x00AD]
+)
+_MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\*_~`|[]<>#"})
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedField:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    title: str
+    description: str = ""
+    url: str | None = None
+    colour: int = ALERT_COLOUR
+    timestamp: datetime | None = None
+    footer: str | None = None
+    thumbnail_url: str | None = None
+    fields: tuple[EmbedField, ...] = ()
+
+    def size(self) -> int:
+        """Characters Discord counts toward its 6000 per message."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer or "")
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    content: str | None = None
+    embeds: tuple[Embed, ...] = ()
+
+
+def clean_text(text: str) -> str:
+    """Feed text made safe to show: invisible and direction-changing characters removed,
+    markdown and mentions escaped (nothing pings, nothing breaks out of its place)."""
+    text = text.translate(_INVISIBLE).translate(_MARKDOWN)
+    return text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip("\\") + "…"
+
+
+def _web_url(url: str | None) -> str | None:
+    if url and url.startswith(("http://", "https://")) and len(url) <= 2048 and " " not in url:
+        return url
+    return None
+
+
+def alert_message(alert: Alert) -> OutgoingMessage:
+    """One alert as an embed: linked headline, lead, key quotes, source and time."""
+    parts = [clean_text(alert.lead)] if alert.lead else []
+    for quote in alert.quotes:
+        speaker = clean_text(quote.speaker)
+        parts.append(f"> “{clean_text(quote.text)}”\n> — **{speaker}**")
+    description = clip("\n\n".join(parts), DESCRIPTION_LIMIT)
+    embed = Embed(
+        title=clip(clean_text(alert.headline), TITLE_LIMIT),
+        description=description,
+        url=_web_url(alert.url),
+        timestamp=alert.published,
+        footer=clip(alert.source, FOOTER_LIMIT),
+        thumbnail_url=_web_url(alert.image),
+    )
+    return OutgoingMessage(embeds=(_fit(embed),))
+
+
+def _fit(embed: Embed) -> Embed:
+    """Within Discord's 6000 characters per message, shortening the description first."""
+    over = embed.size() - EMBEDS_TOTAL_LIMIT
+    if over <= 0:
+        return embed
+    keep = max(0, len(embed.description) - over)
+    return Embed(
+        title=embed.title,
+        description=clip(embed.description, keep) if keep else "",
+        url=embed.url,
+        colour=embed.colour,
+        timestamp=embed.timestamp,
+        footer=embed.footer,
+        thumbnail_url=embed.thumbnail_url,
+        fields=embed.fields,
+    )
+
+
+def summary_message(alerts: list[Alert]) -> OutgoingMessage:
+    """The overflow of a busy channel, rolled into one message of headlines."""
+    lines = []
+    for alert in alerts:
+        headline = clip(clean_text(alert.headline), 200)
+        url = _web_url(alert.url)
+        line = f"• [{headline}]({url}) — {clean_text(alert.source)}" if url else f"• {headline}"
+        lines.append(line)
+    body = ""
+    shown = 0
+    for line in lines:
+        if len(body) + len(line) + 1 > DESCRIPTION_LIMIT - 40:
+            break
+        body += line + "\n"
+        shown += 1
+    if shown < len(lines):
+        body += f"…and {len(lines) - shown} more."
+    count = len(alerts)
+    embed = Embed(
+        title=f"{count} more {'alert' if count == 1 else 'alerts'} in the last few minutes",
+        description=body.strip(),
+    )
+    return OutgoingMessage(embeds=(embed,))
+
+
+def notice_message(text: str) -> OutgoingMessage:
+    """A note from newsbot itself (a source failing or recovering)."""
+    return OutgoingMessage(
+        embeds=(
+            Embed(title="newsbot", description=clip(text, DESCRIPTION_LIMIT), colour=NOTICE_COLOUR),
+        )
+    )

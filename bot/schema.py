@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -123,4 +124,57 @@ quotes = Table(
     Column("spans", Text, nullable=False),
     Index(None, "article_id"),
     Index(None, "speaker"),
+)
+
+guilds = Table(
+    "guilds",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("alerts_channel_id", BigInteger),
+    Column("configured_by", BigInteger),
+    Column("joined_at", UTCDateTime(), nullable=False),
+    Column("left_at", UTCDateTime()),
+)
+
+guild_sources = Table(
+    "guild_sources",
+    metadata,
+    Column("guild_id", BigInteger, ForeignKey("guilds.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_by", BigInteger),
+    Column("added_at", UTCDateTime(), nullable=False),
+    Column("failing_notified", Boolean, nullable=False, default=False),
+    Index(None, "source_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE")),
+    Column("body", Text),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("message_id", BigInteger),
+    Column("last_error", String(1000)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    UniqueConstraint("kind", "channel_id", "article_id"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "channel_id", "sent_at"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("blocked_reason", String(300)),
+    Column("blocked_at", UTCDateTime()),
+    Column("admins_told_at", UTCDateTime()),
 )

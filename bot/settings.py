@@ -6,6 +6,7 @@ Built once in ``bot.__main__`` and passed to whatever needs it; nothing else rea
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -77,6 +78,17 @@ class Settings(BaseSettings):
     )
     max_backoff_seconds: Annotated[int, Field(ge=60)] = Field(
         default=86400, description="Longest wait between polls of a failing source."
+    )
+    route_alert_cap: Annotated[int, Field(ge=1)] = Field(
+        default=20,
+        description="Alerts one channel gets per 10 minutes; the overflow becomes a summary.",
+    )
+    default_sources_file: Path | None = Field(
+        default=None,
+        description="Starter feeds for /sources defaults (default: the bundled world-news list).",
+    )
+    delivery_interval_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=2.0, description="How often the outbox is checked for alerts to send."
     )
     spacy_model: str = Field(
         default="en_core_web_sm",

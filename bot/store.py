@@ -14,18 +14,28 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, event, func, select, text, update
+from sqlalchemy import Row, Table, bindparam, event, func, literal, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.articles import Article
+from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus
 from bot.quotes import Attribution, Quotation, QuoteKind
-from bot.schema import articles, quotes, seen_items, sources
+from bot.schema import (
+    articles,
+    channels,
+    guild_sources,
+    guilds,
+    outbox,
+    quotes,
+    seen_items,
+    sources,
+)
 from bot.sources import Source, SourceStatus
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -238,6 +248,9 @@ class Store:
                     stored.append(_with_id(article, row[0]))
                     if article.quotes:
                         await conn.execute(quotes.insert(), _quote_rows(row[0], article.quotes))
+                    # The alerts are queued in the same transaction: an article is never
+                    # stored without its alerts, so a crash can't lose one.
+                    await conn.execute(self._enqueue_for_source(row[0], source.id, now))
             url = source.url
             if change.moved_to and change.moved_to != source.url:
                 taken = await conn.execute(
@@ -352,6 +365,399 @@ class Store:
         async with self._engine.connect() as conn:
             query = select(func.count()).where(seen_items.c.source_id == source_id)
             return int((await conn.execute(query)).scalar_one())
+
+    # ---- servers ------------------------------------------------------------------------------
+
+    async def join_guild(self, guild_id: int, *, now: datetime) -> None:
+        """The bot is in this server (again)."""
+        async with self._write() as conn:
+            await conn.execute(
+                _insert_ignore(self._dialect, guilds).values(id=guild_id, joined_at=now)
+            )
+            await conn.execute(update(guilds).where(guilds.c.id == guild_id).values(left_at=None))
+
+    async def guild(self, guild_id: int) -> GuildConfig | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(guilds).where(guilds.c.id == guild_id))).first()
+        if row is None:
+            return None
+        return GuildConfig(row.id, row.alerts_channel_id, row.configured_by, row.left_at)
+
+    async def set_alerts_channel(
+        self, guild_id: int, channel_id: int, *, user_id: int, now: datetime
+    ) -> None:
+        """Route the server's alerts to a channel (clearing an earlier block on it)."""
+        await self.join_guild(guild_id, now=now)
+        async with self._write() as conn:
+            await conn.execute(
+                update(guilds)
+                .where(guilds.c.id == guild_id)
+                .values(alerts_channel_id=channel_id, configured_by=user_id)
+            )
+            await conn.execute(channels.delete().where(channels.c.id == channel_id))
+
+    async def add_guild_source(
+        self, guild_id: int, source_id: int, *, user_id: int, now: datetime
+    ) -> bool:
+        """Subscribe a server to a source. Returns False when it already was."""
+        await self.join_guild(guild_id, now=now)
+        async with self._write() as conn:
+            result = await conn.execute(
+                _insert_ignore(self._dialect, guild_sources).values(
+                    guild_id=guild_id,
+                    source_id=source_id,
+                    added_by=user_id,
+                    added_at=now,
+                    failing_notified=False,
+                )
+            )
+        return bool(result.rowcount)
+
+    async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
+        """Unsubscribe; queued alerts from that source to that server are dropped, and a source
+        no server uses any more stops being polled."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                guild_sources.delete().where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
+                )
+            )
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.guild_id == guild_id,
+                    outbox.c.source_id == source_id,
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.DROPPED.value, last_error="source removed")
+            )
+            await self._forget_unused_sources(conn, [source_id])
+        return bool(result.rowcount)
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot was removed from a server: its routes, queue and lone sources go."""
+        async with self._write() as conn:
+            used = (
+                (
+                    await conn.execute(
+                        select(guild_sources.c.source_id).where(
+                            guild_sources.c.guild_id == guild_id
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.guild_id == guild_id, outbox.c.status == OutboxStatus.PENDING.value)
+                .values(status=OutboxStatus.DROPPED.value, last_error="bot removed from server")
+            )
+            await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
+            await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
+            await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
+            await self._forget_unused_sources(conn, list(used))
+
+    async def _forget_unused_sources(self, conn: AsyncConnection, ids: Sequence[int]) -> None:
+        for source_id in ids:
+            still = await conn.execute(
+                select(guild_sources.c.guild_id).where(guild_sources.c.source_id == source_id)
+            )
+            if still.first() is None:
+                owned = select(articles.c.id).where(articles.c.source_id == source_id)
+                await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
+                await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
+                await conn.execute(articles.delete().where(articles.c.source_id == source_id))
+                await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
+                await conn.execute(sources.delete().where(sources.c.id == source_id))
+
+    async def guild_sources(self, guild_id: int) -> list[Source]:
+        query = (
+            select(sources)
+            .join(guild_sources, guild_sources.c.source_id == sources.c.id)
+            .where(guild_sources.c.guild_id == guild_id)
+            .order_by(sources.c.title, sources.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_source(row) for row in rows]
+
+    async def latest_articles_of(self, source_id: int, *, limit: int) -> list[Article]:
+        query = (
+            select(articles)
+            .where(articles.c.source_id == source_id)
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found = [_article(row) for row in rows]
+        quoted = await self.quotes_for([a.id for a in found if a.id is not None])
+        return [replace(a, quotes=quoted.get(a.id or 0, ())) for a in found]
+
+    async def article(self, article_id: int) -> Article | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
+        if row is None:
+            return None
+        quoted = await self.quotes_for([article_id])
+        return replace(_article(row), quotes=quoted[article_id])
+
+    # ---- the outbox ---------------------------------------------------------------------------
+
+    def _enqueue_for_source(self, article_id: int, source_id: int, now: datetime) -> Any:
+        """An alert row for every server that watches the source and has a working channel."""
+        route = (
+            select(
+                literal(OutboxKind.ALERT.value),
+                guilds.c.id,
+                guilds.c.alerts_channel_id,
+                literal(article_id),
+                literal(source_id),
+                literal(OutboxStatus.PENDING.value),
+                literal(0),
+                literal(now, type_=outbox.c.next_attempt_at.type),
+                literal(now, type_=outbox.c.created_at.type),
+            )
+            .select_from(guild_sources.join(guilds, guilds.c.id == guild_sources.c.guild_id))
+            .outerjoin(channels, channels.c.id == guilds.c.alerts_channel_id)
+            .where(
+                guild_sources.c.source_id == source_id,
+                guilds.c.alerts_channel_id.is_not(None),
+                guilds.c.left_at.is_(None),
+                channels.c.blocked_at.is_(None),
+            )
+        )
+        columns = [
+            "kind",
+            "guild_id",
+            "channel_id",
+            "article_id",
+            "source_id",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
+        return _insert_ignore(self._dialect, outbox).from_select(columns, route)
+
+    async def enqueue_articles(
+        self, guild_id: int, channel_id: int, found: Sequence[Article], *, now: datetime
+    ) -> int:
+        """Queue alerts for these stored articles to one channel (a backfill)."""
+        rows = [
+            {
+                "kind": OutboxKind.ALERT.value,
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "article_id": article.id,
+                "source_id": article.source_id,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for article in found
+            if article.id is not None
+        ]
+        if not rows:
+            return 0
+        async with self._write() as conn:
+            result = await conn.execute(_insert_ignore(self._dialect, outbox), rows)
+        return int(result.rowcount or 0)
+
+    async def enqueue_notice(
+        self, guild_id: int, channel_id: int, body: str, *, now: datetime, source_id: int | None
+    ) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                outbox.insert().values(
+                    kind=OutboxKind.NOTICE.value,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    source_id=source_id,
+                    body=body,
+                    status=OutboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+
+    async def due_outbox(self, now: datetime, *, limit: int = 500) -> list[OutboxEntry]:
+        query = (
+            select(outbox)
+            .where(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_outbox(row) for row in rows]
+
+    async def outbox_entries(self, *, status: OutboxStatus | None = None) -> list[OutboxEntry]:
+        query = select(outbox).order_by(outbox.c.id)
+        if status is not None:
+            query = query.where(outbox.c.status == status.value)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_outbox(row) for row in rows]
+
+    async def mark_sent(
+        self, entry_ids: Sequence[int], message_id: int, *, now: datetime, summarized: bool = False
+    ) -> None:
+        status = OutboxStatus.SUMMARIZED if summarized else OutboxStatus.SENT
+        async with self._write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(entry_ids)))
+                .values(status=status.value, message_id=message_id, sent_at=now, last_error=None)
+            )
+
+    async def mark_retry(
+        self, entry_id: int, error: str, *, next_attempt_at: datetime, give_up: bool
+    ) -> None:
+        status = OutboxStatus.FAILED if give_up else OutboxStatus.PENDING
+        async with self._write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id)
+                .values(
+                    status=status.value,
+                    attempts=outbox.c.attempts + 1,
+                    next_attempt_at=next_attempt_at,
+                    last_error=error[:1000],
+                )
+            )
+
+    async def sent_since(self, channel_id: int, since: datetime) -> int:
+        """Alerts (one per message) a channel received since ``since``."""
+        query = select(func.count(func.distinct(outbox.c.message_id))).where(
+            outbox.c.channel_id == channel_id,
+            outbox.c.sent_at >= since,
+            outbox.c.status.in_([OutboxStatus.SENT.value, OutboxStatus.SUMMARIZED.value]),
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def block_channel(
+        self, channel_id: int, guild_id: int, reason: str, *, now: datetime
+    ) -> bool:
+        """Stop sending to a channel Discord refused; its queue is dropped. Returns True the
+        first time, when the server's admins should be told."""
+        async with self._write() as conn:
+            existing = (
+                await conn.execute(select(channels).where(channels.c.id == channel_id))
+            ).first()
+            first = existing is None or existing.admins_told_at is None
+            if existing is None:
+                await conn.execute(
+                    channels.insert().values(
+                        id=channel_id,
+                        guild_id=guild_id,
+                        blocked_reason=reason[:300],
+                        blocked_at=now,
+                        admins_told_at=now,
+                    )
+                )
+            else:
+                await conn.execute(
+                    update(channels)
+                    .where(channels.c.id == channel_id)
+                    .values(blocked_reason=reason[:300], blocked_at=now, admins_told_at=now)
+                )
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.channel_id == channel_id,
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.DROPPED.value, last_error=reason[:1000])
+            )
+        return first
+
+    async def source_health_notices(self, *, failing_before: datetime) -> list[SourceNotice]:
+        """Servers to tell that a source has failed for over a day, or has recovered since."""
+        query = (
+            select(
+                guild_sources.c.guild_id,
+                guilds.c.alerts_channel_id,
+                guild_sources.c.failing_notified,
+                sources,
+            )
+            .select_from(
+                guild_sources.join(guilds, guilds.c.id == guild_sources.c.guild_id).join(
+                    sources, sources.c.id == guild_sources.c.source_id
+                )
+            )
+            .where(guilds.c.alerts_channel_id.is_not(None))
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        notices = []
+        for row in rows:
+            source = _source(row)
+            failing = (
+                source.status in (SourceStatus.FAILING, SourceStatus.GONE)
+                and source.failing_since is not None
+                and source.failing_since <= failing_before
+            )
+            recovered = source.status is SourceStatus.OK
+            if failing and not row.failing_notified:
+                notices.append(SourceNotice(row.guild_id, row.alerts_channel_id, source, True))
+            elif recovered and row.failing_notified:
+                notices.append(SourceNotice(row.guild_id, row.alerts_channel_id, source, False))
+        return notices
+
+    async def record_source_notice(self, notice: SourceNotice, body: str, *, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(guild_sources)
+                .where(
+                    guild_sources.c.guild_id == notice.guild_id,
+                    guild_sources.c.source_id == notice.source.id,
+                )
+                .values(failing_notified=notice.failing)
+            )
+            await conn.execute(
+                outbox.insert().values(
+                    kind=OutboxKind.NOTICE.value,
+                    guild_id=notice.guild_id,
+                    channel_id=notice.channel_id,
+                    source_id=notice.source.id,
+                    body=body,
+                    status=OutboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceNotice:
+    guild_id: int
+    channel_id: int
+    source: Source
+    failing: bool
+    """True: failing for over a day; False: recovered."""
+
+
+def _outbox(row: Row[Any]) -> OutboxEntry:
+    m = row._mapping
+    return OutboxEntry(
+        id=m["id"],
+        kind=OutboxKind(m["kind"]),
+        guild_id=m["guild_id"],
+        channel_id=m["channel_id"],
+        article_id=m["article_id"],
+        source_id=m["source_id"],
+        body=m["body"],
+        status=OutboxStatus(m["status"]),
+        attempts=m["attempts"],
+        message_id=m["message_id"],
+        last_error=m["last_error"],
+    )
 
 
 def _source(row: Row[Any]) -> Source:

@@ -1,0 +1,135 @@
+"""The Discord bot: a commands.Bot with its collaborators injected, an explicit extension list,
+and one error path for slash commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.delivery import Deliverer, Sender
+from bot.errors import UserFacingError
+from bot.guilds import ServerSources
+from bot.settings import Settings
+from bot.store import Store
+from bot.watcher import Watcher
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.background")
+GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the cogs are given (by ``setup()``, from the bot)."""
+
+    settings: Settings
+    store: Store
+    watcher: Watcher
+    server_sources: ServerSources
+
+
+class NotAllowed(UserFacingError):
+    pass
+
+
+def manage_server_only() -> Callable[[Any], Any]:
+    """Refuse users without Manage Server, even where a server loosened the command's
+    integration permissions (``default_permissions`` is only a default)."""
+
+    def predicate(interaction: discord.Interaction[Any]) -> bool:
+        if interaction.guild is None:
+            raise NotAllowed("This command only works in a server.")
+        if not interaction.permissions.manage_guild:
+            raise NotAllowed("You need the **Manage Server** permission to do that.")
+        return True
+
+    return app_commands.check(predicate)
+
+
+class NewsTree(app_commands.CommandTree["NewsBot"]):
+    """One error path: our user-facing errors become an ephemeral message; anything else is
+    logged in full and the user gets a short generic reply."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError
+    ) -> None:
+        original: BaseException = error
+        if isinstance(error, app_commands.CommandInvokeError):
+            original = error.original
+        if isinstance(original, UserFacingError):
+            message = original.message
+        elif isinstance(original, app_commands.CheckFailure) and str(original):
+            message = str(original)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed", command, exc_info=original)
+            message = GENERIC_ERROR
+        await reply(interaction, message)
+
+
+async def reply(interaction: discord.Interaction[Any], message: str) -> None:
+    """An ephemeral answer, as a first response or a follow-up."""
+    if interaction.response.is_done():
+        await interaction.followup.send(message, ephemeral=True)
+    else:
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+class NewsBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        services: Services,
+        make_deliverer: Callable[[Sender], Deliverer],
+        background: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=NewsTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.services = services
+        self.extension_names = tuple(
+            name for name in EXTENSIONS if background or name != "cogs.background"
+        )
+        from bot.discord_sender import DiscordSender
+
+        self.deliverer = make_deliverer(DiscordSender(self))
+
+    async def setup_hook(self) -> None:
+        # The gateway is wherever the REST base says (a local fake in tests, a proxy in front
+        # of Discord for some operators); a plain client would otherwise dial Discord's own.
+        data = await self.http.request(discord.http.Route("GET", "/gateway/bot"))
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["url"])
+        for extension in self.extension_names:
+            await self.load_extension(extension)
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+
+    async def close(self) -> None:
+        """Stop taking work, let in-flight deliveries finish, then disconnect."""
+        self.deliverer.stop()
+        for name in list(self.extensions):
+            await self.unload_extension(name)
+        await super().close()
+
+
+def configure_rest_base(settings: Settings) -> None:
+    """Point discord.py's REST client at the configured base (read per request: set it before
+    logging in)."""
+    discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")

@@ -1,0 +1,255 @@
+"""Delivering queued alerts, exactly once (pure core: the Discord side is a ``Sender``).
+
+Every alert is a row in the outbox before anything is sent. A row is sent with a nonce derived
+from its id, and Discord is asked to enforce it, so a send that happened just before a crash is
+answered with the same message when the restarted bot sends it again: no double post. A row is
+marked sent with its message id after the send.
+
+Per channel: one send at a time, in order; at most ``route_alert_cap`` alerts in ten minutes,
+the overflow rolled into one summary message. A channel that answers 403/404 is blocked, its
+queue dropped, and its server's admins told once; 5xx and timeouts are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from bot.alerts import OutgoingMessage, alert_for, alert_message, notice_message, summary_message
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+CAP_WINDOW = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+FAILING_NOTICE_AFTER = timedelta(days=1)
+
+
+class OutboxKind(StrEnum):
+    ALERT = "alert"
+    NOTICE = "notice"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SUMMARIZED = "summarized"
+    """Went out inside an overflow summary message."""
+    DROPPED = "dropped"
+    """Not sent on purpose: channel refused us, source removed, bot removed."""
+    FAILED = "failed"
+    """Gave up after repeated transient failures."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    id: int
+    alerts_channel_id: int | None
+    configured_by: int | None
+    left_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    kind: OutboxKind
+    guild_id: int
+    channel_id: int
+    article_id: int | None
+    source_id: int | None
+    body: str | None
+    status: OutboxStatus
+    attempts: int
+    message_id: int | None
+    last_error: str | None
+
+    @property
+    def nonce(self) -> str:
+        """Discord's nonce (at most 25 characters), the same on every attempt."""
+        return f"nb-{self.id}"
+
+
+class ChannelRefused(Exception):
+    """Discord said 403 (missing access/permissions) or 404 (unknown channel)."""
+
+
+class TemporaryFailure(Exception):
+    """5xx, a timeout, a dropped connection: try again later."""
+
+
+class Sender(Protocol):
+    async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """Post a message; returns its id. Raises ChannelRefused or TemporaryFailure."""
+
+    async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
+        """Tell a server's admins something went wrong (system channel, else a DM)."""
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    summarized: int = 0
+    retried: int = 0
+    dropped: int = 0
+    channels: set[int] = field(default_factory=set)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        sender: Sender,
+        route_alert_cap: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._cap = route_alert_cap
+        self._clock = clock
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Take no new work; sends in flight finish and are recorded."""
+        self._stopping = True
+
+    async def deliver_due(self) -> DeliveryReport:
+        """Send every due outbox row, channels in parallel, each channel in order."""
+        report = DeliveryReport()
+        due = await self._store.due_outbox(self._clock())
+        by_channel: dict[int, list[OutboxEntry]] = {}
+        for entry in due:
+            by_channel.setdefault(entry.channel_id, []).append(entry)
+        await asyncio.gather(
+            *(self._deliver_channel(entries, report) for entries in by_channel.values())
+        )
+        return report
+
+    async def _deliver_channel(self, entries: list[OutboxEntry], report: DeliveryReport) -> None:
+        channel_id = entries[0].channel_id
+        report.channels.add(channel_id)
+        now = self._clock()
+        room = max(0, self._cap - await self._store.sent_since(channel_id, now - CAP_WINDOW))
+        alerts = [e for e in entries if e.kind is OutboxKind.ALERT]
+        overflow = alerts[room:] if len(alerts) > room else []
+        for entry in entries:
+            if self._stopping:
+                return
+            if entry in overflow:
+                continue
+            if not await self._send_one(entry, report):
+                return
+        if overflow and not self._stopping:
+            await self._send_summary(overflow, report)
+
+    async def _send_one(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
+        """Send one row. False when the channel is refused (nothing more goes there)."""
+        message = await self._render(entry)
+        if message is None:
+            await self._store.mark_retry(
+                entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
+            )
+            return True
+        try:
+            message_id = await self._sender.send(entry.channel_id, message, nonce=entry.nonce)
+        except ChannelRefused as exc:
+            await self._refused(entry, str(exc), report)
+            return False
+        except TemporaryFailure as exc:
+            await self._retry(entry, str(exc), report)
+            return True
+        await self._store.mark_sent([entry.id], message_id, now=self._clock())
+        report.sent += 1
+        return True
+
+    async def _send_summary(self, overflow: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+        rendered = []
+        for entry in overflow:
+            article = await self._store.article(entry.article_id) if entry.article_id else None
+            source = await self._store.get_source(article.source_id) if article else None
+            if article is not None and source is not None:
+                rendered.append(alert_for(article, source))
+        first = overflow[0]
+        try:
+            message_id = await self._sender.send(
+                first.channel_id, summary_message(rendered), nonce=f"nb-s{first.id}"
+            )
+        except ChannelRefused as exc:
+            await self._refused(first, str(exc), report)
+            return
+        except TemporaryFailure as exc:
+            log.info("summary to %s failed (%s); retried next round", first.channel_id, exc)
+            report.retried += len(overflow)
+            return
+        await self._store.mark_sent(
+            [e.id for e in overflow], message_id, now=self._clock(), summarized=True
+        )
+        report.summarized += len(overflow)
+
+    async def _render(self, entry: OutboxEntry) -> OutgoingMessage | None:
+        if entry.kind is OutboxKind.NOTICE:
+            return notice_message(entry.body or "")
+        article = await self._store.article(entry.article_id) if entry.article_id else None
+        source = await self._store.get_source(article.source_id) if article else None
+        if article is None or source is None:
+            return None
+        return alert_message(alert_for(article, source))
+
+    async def _refused(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
+        now = self._clock()
+        first = await self._store.block_channel(entry.channel_id, entry.guild_id, reason, now=now)
+        report.dropped += 1
+        log.warning("channel %s refused alerts: %s", entry.channel_id, reason)
+        if first:
+            guild = await self._store.guild(entry.guild_id)
+            text = (
+                f"newsbot can no longer post alerts in <#{entry.channel_id}> ({reason}). "
+                "Alerts for this server are paused: give the bot View Channel, Send Messages "
+                "and Embed Links there, or pick another channel with `/alerts channel`."
+            )
+            try:
+                await self._sender.tell_admins(
+                    entry.guild_id, guild.configured_by if guild else None, text
+                )
+            except (ChannelRefused, TemporaryFailure) as exc:
+                log.warning("could not tell admins of %s: %s", entry.guild_id, exc)
+
+    async def _retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
+        attempts = entry.attempts + 1
+        delay = min(600.0, 5.0 * 2**attempts)
+        give_up = attempts >= MAX_ATTEMPTS
+        await self._store.mark_retry(
+            entry.id,
+            reason,
+            next_attempt_at=self._clock() + timedelta(seconds=delay),
+            give_up=give_up,
+        )
+        report.retried += 1
+        log.info(
+            "alert %s to %s failed (%s); attempt %d", entry.id, entry.channel_id, reason, attempts
+        )
+
+    async def queue_source_notices(self) -> int:
+        """Tell servers about sources failing for over a day, and again when they recover."""
+        now = self._clock()
+        notices = await self._store.source_health_notices(failing_before=now - FAILING_NOTICE_AFTER)
+        for notice in notices:
+            source = notice.source
+            if notice.failing:
+                body = (
+                    f"⚠️ **{source.name}** has failed since "
+                    f"<t:{int((source.failing_since or now).timestamp())}:R>: "
+                    f"{source.last_error or 'unknown error'} newsbot keeps trying; "
+                    "`/sources list` shows its status."
+                )
+            else:
+                body = f"✅ **{source.name}** is working again; its alerts have resumed."
+            await self._store.record_source_notice(notice, body, now=now)
+        return len(notices)

@@ -1,0 +1,82 @@
+"""The Discord side of delivery: turns core message values into discord.py calls and Discord's
+answers into the core's typed failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.alerts import Embed, OutgoingMessage
+from bot.delivery import ChannelRefused, TemporaryFailure
+
+if TYPE_CHECKING:
+    from bot.app import NewsBot
+
+log = logging.getLogger(__name__)
+
+
+def to_discord_embed(embed: Embed) -> discord.Embed:
+    result = discord.Embed(
+        title=embed.title,
+        description=embed.description or None,
+        url=embed.url,
+        colour=embed.colour,
+        timestamp=embed.timestamp,
+    )
+    if embed.footer:
+        result.set_footer(text=embed.footer)
+    if embed.thumbnail_url:
+        result.set_thumbnail(url=embed.thumbnail_url)
+    for field in embed.fields:
+        result.add_field(name=field.name, value=field.value, inline=field.inline)
+    return result
+
+
+class DiscordSender:
+    def __init__(self, bot: NewsBot) -> None:
+        self._bot = bot
+
+    async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        channel = self._bot.get_partial_messageable(channel_id)
+        try:
+            sent = await channel.send(
+                content=message.content,
+                embeds=[to_discord_embed(e) for e in message.embeds],
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelRefused(_reason(exc)) from None
+        except discord.DiscordServerError as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
+        return sent.id
+
+    async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
+        """The server's system channel if the bot may post there, else a DM to the admin who
+        set up alerts."""
+        guild = self._bot.get_guild(guild_id)
+        system = guild.system_channel if guild else None
+        try:
+            if system is not None and guild is not None:
+                permissions = system.permissions_for(guild.me)
+                if permissions.send_messages and permissions.view_channel:
+                    await system.send(text, allowed_mentions=discord.AllowedMentions.none())
+                    return
+            if user_id is not None:
+                user = await self._bot.fetch_user(user_id)
+                await user.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelRefused(_reason(exc)) from None
+        except discord.HTTPException as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    if isinstance(exc, discord.NotFound):
+        return "the channel no longer exists"
+    return "the bot lacks permission to post there"

@@ -1,0 +1,213 @@
+"""What a server's admins do with sources and their alerts channel (core; no discord imports).
+
+The slash commands in ``cogs/`` are thin adapters over these methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.alerts import Alert, alert_for
+from bot.errors import UserFacingError
+from bot.sources import Source, SourceStatus
+from bot.store import Store
+from bot.urls import check_url
+from bot.watcher import PollOutcome, Watcher
+
+MAX_SOURCES_PER_GUILD = 50
+DEFAULT_SOURCES_FILE = Path(__file__).parent / "data" / "default_sources.txt"
+
+
+class SourceUnusable(UserFacingError):
+    """The URL can't be watched; the message says why."""
+
+
+class NotFound(UserFacingError):
+    pass
+
+
+class MissingChannelPermissions(UserFacingError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAccess:
+    """What the bot may do in a channel (worked out by the Discord layer)."""
+
+    view: bool
+    send: bool
+    embed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AddedSource:
+    source: Source
+    title: str
+    items: int
+    already_watched: bool
+    queued: int
+    has_channel: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultsAdded:
+    added: int
+    already: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    source: Source
+
+    def describe(self, now: datetime) -> str:
+        source = self.source
+        name = source.name
+        if source.status is SourceStatus.GONE:
+            return f"⛔ {name}: gone (the server said 410); remove it"
+        if source.status is SourceStatus.FAILING:
+            since = source.failing_since or now
+            return f"⚠️ {name}: failing since <t:{int(since.timestamp())}:R>: {source.last_error}"
+        if source.status is SourceStatus.NEW:
+            return f"🆕 {name}: waiting for its first poll"
+        nxt = source.next_poll_at or now
+        return f"✅ {name}: ok, next poll <t:{int(nxt.timestamp())}:R>"
+
+
+def read_default_sources(path: Path) -> list[str]:
+    """The operator's starter feeds: one URL a line, # comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+class ServerSources:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        watcher: Watcher,
+        default_sources: Sequence[str],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._watcher = watcher
+        self._defaults = list(default_sources)
+        self._clock = clock
+
+    async def add(self, guild_id: int, user_id: int, url: str, *, backfill: int) -> AddedSource:
+        """Watch a URL for this server. A URL already watched is not fetched again; a new one
+        is polled at once (its newest ``backfill`` items become alerts)."""
+        url = check_url(url)
+        existing = await self._store.guild_sources(guild_id)
+        if len(existing) >= MAX_SOURCES_PER_GUILD:
+            raise SourceUnusable(
+                f"This server already watches {MAX_SOURCES_PER_GUILD} sources, the most it can."
+            )
+        now = self._clock()
+        source, _ = await self._store.add_source(url, added_url=url, now=now)
+        subscribed = await self._store.add_guild_source(
+            guild_id, source.id, user_id=user_id, now=now
+        )
+        if not subscribed:
+            raise SourceUnusable(f"This server already watches {source.name}.")
+        guild = await self._store.guild(guild_id)
+        has_channel = guild is not None and guild.alerts_channel_id is not None
+        if source.last_success_at is None:
+            outcome = await self._watcher.poll_source(source, backfill=backfill)
+            if not outcome.ok:
+                await self._store.remove_guild_source(guild_id, source.id)
+                raise SourceUnusable(f"That URL can't be used: {outcome.error}")
+            return await self._added(outcome, has_channel)
+        queued = 0
+        if backfill and guild is not None and guild.alerts_channel_id is not None:
+            latest = await self._store.latest_articles_of(source.id, limit=backfill)
+            queued = await self._store.enqueue_articles(
+                guild_id, guild.alerts_channel_id, list(reversed(latest)), now=now
+            )
+        count = len(await self._store.latest_articles_of(source.id, limit=100))
+        return AddedSource(source, source.name, count, True, queued, has_channel)
+
+    async def _added(self, outcome: PollOutcome, has_channel: bool) -> AddedSource:
+        source = await self._store.get_source(outcome.source.id) or outcome.source
+        return AddedSource(
+            source=source,
+            title=outcome.feed_title or source.name,
+            items=outcome.items_in_feed,
+            already_watched=False,
+            queued=len(outcome.articles) if has_channel else 0,
+            has_channel=has_channel,
+        )
+
+    async def remove(self, guild_id: int, source_id: int) -> Source:
+        source = await self._owned(guild_id, source_id)
+        await self._store.remove_guild_source(guild_id, source_id)
+        return source
+
+    async def status(self, guild_id: int) -> list[SourceLine]:
+        return [SourceLine(s) for s in await self._store.guild_sources(guild_id)]
+
+    async def search(self, guild_id: int, typed: str) -> list[Source]:
+        """Autocomplete: this server's sources whose name or URL contains what was typed."""
+        needle = typed.casefold().strip()
+        found = await self._store.guild_sources(guild_id)
+        return [s for s in found if needle in s.name.casefold() or needle in s.url.casefold()][:25]
+
+    async def preview(self, guild_id: int, source_id: int) -> Alert:
+        """How the source's latest item looks as an alert."""
+        source = await self._owned(guild_id, source_id)
+        latest = await self._store.latest_articles_of(source_id, limit=1)
+        if not latest:
+            raise NotFound(
+                f"{source.name} has no stored articles yet: alerts start with its next new item."
+            )
+        return alert_for(latest[0], source)
+
+    async def add_defaults(self, guild_id: int, user_id: int) -> DefaultsAdded:
+        """Subscribe the server to the operator's starter feeds (polled on the next cycle)."""
+        if not self._defaults:
+            raise NotFound("This bot's operator has not set up any default sources.")
+        now = self._clock()
+        added = already = 0
+        for url in self._defaults:
+            source, _ = await self._store.add_source(url, added_url=url, now=now)
+            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+                added += 1
+            else:
+                already += 1
+        return DefaultsAdded(added, already)
+
+    async def set_channel(
+        self, guild_id: int, channel_id: int, user_id: int, access: ChannelAccess
+    ) -> None:
+        missing = [
+            name
+            for name, ok in (
+                ("View Channel", access.view),
+                ("Send Messages", access.send),
+                ("Embed Links", access.embed),
+            )
+            if not ok
+        ]
+        if missing:
+            raise MissingChannelPermissions(
+                f"newsbot can't post alerts in <#{channel_id}>: it lacks "
+                f"{' and '.join(missing)} there. Grant {'it' if len(missing) == 1 else 'them'} "
+                "to the bot's role, or pick another channel."
+            )
+        await self._store.set_alerts_channel(
+            guild_id, channel_id, user_id=user_id, now=self._clock()
+        )
+
+    async def joined(self, guild_id: int) -> None:
+        await self._store.join_guild(guild_id, now=self._clock())
+
+    async def left(self, guild_id: int) -> None:
+        await self._store.remove_guild(guild_id)
+
+    async def _owned(self, guild_id: int, source_id: int) -> Source:
+        for source in await self._store.guild_sources(guild_id):
+            if source.id == source_id:
+                return source
+        raise NotFound("This server doesn't watch that source (pick one from the list).")

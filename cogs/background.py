@@ -1,0 +1,109 @@
+"""The bot's background work: polling sources, delivering the outbox, server membership."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.delivery import Deliverer
+from bot.guilds import ServerSources
+from bot.watcher import Watcher
+
+if TYPE_CHECKING:
+    from bot.app import NewsBot
+
+log = logging.getLogger(__name__)
+
+NOTICE_EVERY = 120  # delivery rounds between checks for failing/recovered sources
+STOP_GRACE_SECONDS = 10.0
+
+
+class BackgroundCog(commands.Cog):
+    def __init__(
+        self, *, watcher: Watcher, deliverer: Deliverer, sources: ServerSources, interval: float
+    ) -> None:
+        self.watcher = watcher
+        self.deliverer = deliverer
+        self.sources = sources
+        self.deliver.change_interval(seconds=interval)
+        self._rounds = 0
+
+    async def cog_load(self) -> None:
+        self.poll.start()
+        self.deliver.start()
+
+    async def cog_unload(self) -> None:
+        # Finish the round in flight (a send is recorded, or left pending for next time).
+        for loop in (self.poll, self.deliver):
+            loop.stop()
+        for loop in (self.poll, self.deliver):
+            task = loop.get_task()
+            if task is not None and not task.done():
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
+                loop.cancel()
+
+    @tasks.loop(seconds=5)
+    async def poll(self) -> None:
+        report = await self.watcher.poll_due()
+        if report.outcomes:
+            log.info(
+                "polled %d: %d ok, %d failed, %d new articles",
+                len(report.outcomes),
+                report.sources_ok,
+                report.sources_failed,
+                report.new_articles,
+            )
+
+    @tasks.loop(seconds=2)
+    async def deliver(self) -> None:
+        self._rounds += 1
+        if self._rounds % NOTICE_EVERY == 1:
+            await self.deliverer.queue_source_notices()
+        report = await self.deliverer.deliver_due()
+        if report.sent or report.summarized or report.dropped:
+            log.info(
+                "delivered %d alerts (%d in summaries, %d dropped)",
+                report.sent,
+                report.summarized,
+                report.dropped,
+            )
+
+    @poll.error
+    async def _poll_failed(self, error: BaseException) -> None:
+        log.error("polling round failed; restarting the loop", exc_info=error)
+        self.poll.restart()
+
+    @deliver.error
+    async def _deliver_failed(self, error: BaseException) -> None:
+        log.error("delivery round failed; restarting the loop", exc_info=error)
+        self.deliver.restart()
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.sources.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.sources.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("removed from server %s: forgetting its routes", guild.id)
+        await self.sources.left(guild.id)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(
+        BackgroundCog(
+            watcher=bot.services.watcher,
+            deliverer=bot.deliverer,
+            sources=bot.services.server_sources,
+            interval=bot.settings.delivery_interval_seconds,
+        )
+    )

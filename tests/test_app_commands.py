@@ -1,0 +1,81 @@
+"""Guard rail: every extension loads into an unconnected bot, and every command, group and
+option follows Discord's naming rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from discord import app_commands
+
+from bot.__main__ import Services, build_bot
+from bot.app import EXTENSIONS, NewsBot
+from bot.fetch import Fetcher
+from bot.pool import WorkPool
+from bot.settings import Settings
+from bot.store import Store
+
+NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.fixture
+async def bot(settings: Settings, store: Store) -> AsyncIterator[NewsBot]:
+    pool = WorkPool(1)
+    async with Fetcher.create_session(settings) as session:
+        built = build_bot(
+            settings, Services(settings, store, Fetcher(session, settings), pool), background=False
+        )
+        for extension in built.extension_names:
+            await built.load_extension(extension)
+        yield built
+        await built.close()
+    pool.close()
+
+
+def walk(payload: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
+    found = [(path, payload)]
+    for option in payload.get("options", []):
+        found.extend(walk(option, f"{path} {option['name']}"))
+    return found
+
+
+async def test_every_extension_is_listed_and_loads(bot: NewsBot) -> None:
+    assert set(bot.extension_names) == set(EXTENSIONS) - {"cogs.background"}
+    assert set(bot.extensions) == set(bot.extension_names)
+
+
+async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
+    commands = bot.tree.get_commands()
+    assert {c.name for c in commands} == {"sources", "alerts"}
+    for command in commands:
+        for path, item in walk(command.to_dict(bot.tree), command.name):
+            name = item["name"]
+            assert NAME.match(name) and name == name.lower(), path
+            assert 1 <= len(item.get("description", "")) <= 100, path
+
+
+async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsBot) -> None:
+    for command in bot.tree.get_commands():
+        assert isinstance(command, app_commands.Group)
+        payload = command.to_dict(bot.tree)
+        assert int(payload["default_member_permissions"]) == 1 << 5  # Manage Server
+        assert payload.get("contexts") == [0] or payload.get("dm_permission") is False
+
+
+async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -> None:
+    shapes = {}
+    for command in bot.tree.get_commands():
+        assert isinstance(command, app_commands.Group)
+        for sub in command.commands:
+            assert isinstance(sub, app_commands.Command)
+            shapes[f"{command.name} {sub.name}"] = [p.name for p in sub.parameters]
+    assert shapes == {
+        "sources add": ["url", "backfill"],
+        "sources remove": ["source"],
+        "sources list": [],
+        "sources test": ["source"],
+        "sources defaults": [],
+        "alerts channel": ["channel"],
+    }

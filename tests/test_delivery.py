@@ -1,0 +1,214 @@
+"""The outbox and its delivery on a real SQLite store; the Discord edge is a small recorder
+here (the fake-Discord tests drive the real client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.alerts import OutgoingMessage
+from bot.articles import Article
+from bot.delivery import (
+    ChannelRefused,
+    Deliverer,
+    OutboxKind,
+    OutboxStatus,
+    TemporaryFailure,
+)
+from bot.sources import Source
+from bot.store import PollSuccess, Store
+from tests.conftest import Clock
+
+GUILD, CHANNEL, ADMIN = 1001, 2002, 3003
+
+
+@dataclass
+class Recorder:
+    """Keeps messages by channel, answering a repeated nonce with the first message, as
+    Discord does with enforce_nonce."""
+
+    messages: dict[int, list[tuple[str, OutgoingMessage]]] = field(default_factory=dict)
+    by_nonce: dict[str, int] = field(default_factory=dict)
+    fail_with: list[Exception] = field(default_factory=list)
+    told: list[tuple[int, int | None, str]] = field(default_factory=list)
+
+    async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        if nonce in self.by_nonce:
+            return self.by_nonce[nonce]
+        sent = self.messages.setdefault(channel_id, [])
+        sent.append((nonce, message))
+        self.by_nonce[nonce] = len(self.by_nonce) + 1
+        return self.by_nonce[nonce]
+
+    async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
+        self.told.append((guild_id, user_id, text))
+
+
+def article(source_id: int, n: int, when: datetime) -> Article:
+    return Article(
+        source_id=source_id,
+        item_key=f"g:{n}",
+        url=f"https://news.test/{n}",
+        canonical_url=None,
+        title=f"Headline {n} @everyone",
+        published=when,
+        author=None,
+        site_name="News Test",
+        lead=f"Lead {n}.",
+        text="Text.",
+        image=None,
+        from_page=True,
+        fetched_at=when,
+    )
+
+
+async def publish(store: Store, source: Source, numbers: range, now: datetime) -> None:
+    change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
+    await store.record_poll_success(
+        source,
+        change,
+        seen_keys=[],
+        new_articles=[article(source.id, n, now) for n in numbers],
+        now=now,
+    )
+
+
+@pytest.fixture
+async def subscribed(store: Store, clock: Clock) -> Source:
+    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    await store.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=clock.now)
+    return source
+
+
+def deliverer(store: Store, recorder: Recorder, clock: Clock, cap: int = 20) -> Deliverer:
+    return Deliverer(store=store, sender=recorder, route_alert_cap=cap, clock=clock)
+
+
+async def test_new_articles_are_queued_with_them_and_sent_once(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(3), clock.now)
+    pending = await store.outbox_entries(status=OutboxStatus.PENDING)
+    assert [(e.kind, e.channel_id) for e in pending] == [(OutboxKind.ALERT, CHANNEL)] * 3
+    recorder = Recorder()
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert report.sent == 3
+    assert await deliverer(store, recorder, clock).deliver_due() == type(report)()
+    titles = [m.embeds[0].title for _, m in recorder.messages[CHANNEL]]
+    assert titles == [f"Headline {n} @\u200beveryone" for n in range(3)]
+
+
+async def test_a_send_not_recorded_before_a_crash_is_not_posted_twice(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(1), clock.now)
+    recorder = Recorder()
+    (entry,) = await store.due_outbox(clock.now)
+    # The message went out, then the process died before mark_sent.
+    await recorder.send(CHANNEL, OutgoingMessage(content="x"), nonce=entry.nonce)
+    await deliverer(store, recorder, clock).deliver_due()
+    assert len(recorder.messages[CHANNEL]) == 1
+    (done,) = await store.outbox_entries()
+    assert done.status is OutboxStatus.SENT and done.message_id == 1
+
+
+async def test_overflow_beyond_the_cap_becomes_one_summary(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(7), clock.now)
+    recorder = Recorder()
+    report = await deliverer(store, recorder, clock, cap=4).deliver_due()
+    assert (report.sent, report.summarized) == (4, 3)
+    sent = recorder.messages[CHANNEL]
+    assert len(sent) == 5
+    assert sent[-1][1].embeds[0].title == "3 more alerts in the last few minutes"
+    clock.advance(60)
+    await publish(store, subscribed, range(7, 9), clock.now)
+    report = await deliverer(store, recorder, clock, cap=4).deliver_due()
+    assert (report.sent, report.summarized) == (0, 2)
+
+
+async def test_a_refused_channel_is_blocked_its_queue_dropped_and_admins_told_once(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(3), clock.now)
+    recorder = Recorder(fail_with=[ChannelRefused("the bot lacks permission to post there")])
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert report.dropped == 1 and report.sent == 0
+    statuses = {e.status for e in await store.outbox_entries()}
+    assert statuses == {OutboxStatus.DROPPED}
+    assert len(recorder.told) == 1 and recorder.told[0][:2] == (GUILD, ADMIN)
+    await publish(store, subscribed, range(3, 5), clock.now)
+    assert await store.due_outbox(clock.now) == []  # nothing more is queued there
+    await store.set_alerts_channel(GUILD, CHANNEL + 1, user_id=ADMIN, now=clock.now)
+    await publish(store, subscribed, range(5, 6), clock.now)
+    assert [e.channel_id for e in await store.due_outbox(clock.now)] == [CHANNEL + 1]
+
+
+async def test_temporary_failures_back_off_and_then_succeed(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(1), clock.now)
+    recorder = Recorder(fail_with=[TemporaryFailure("Discord answered 503")] * 2)
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert report.retried == 1
+    (entry,) = await store.outbox_entries()
+    assert entry.attempts == 1 and entry.last_error == "Discord answered 503"
+    assert await store.due_outbox(clock.now) == []
+    clock.advance(11)
+    await deliverer(store, recorder, clock).deliver_due()
+    clock.advance(21)
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert report.sent == 1
+
+
+async def test_removing_a_source_drops_its_queued_alerts(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(2), clock.now)
+    assert await store.remove_guild_source(GUILD, subscribed.id)
+    assert await store.due_outbox(clock.now) == []
+    assert await store.get_source(subscribed.id) is None  # no other server used it
+
+
+async def test_a_server_that_removed_the_bot_is_forgotten(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(2), clock.now)
+    await store.remove_guild(GUILD)
+    assert await store.guild(GUILD) is None
+    assert await store.due_outbox(clock.now) == []
+    assert await store.list_sources() == []
+
+
+async def test_a_source_failing_for_a_day_is_reported_once_and_again_on_recovery(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await store.record_failure(
+        subscribed, "The server answered 500.", now=clock.now, next_poll_at=clock.now
+    )
+    recorder = Recorder()
+    queue = deliverer(store, recorder, clock)
+    assert await queue.queue_source_notices() == 0
+    clock.advance(timedelta(days=1, minutes=1).total_seconds())
+    assert await queue.queue_source_notices() == 1
+    assert await queue.queue_source_notices() == 0
+    source = await store.get_source(subscribed.id)
+    assert source is not None
+    await store.record_poll_success(
+        source,
+        PollSuccess(None, None, None, None, None, clock.now),
+        seen_keys=[],
+        new_articles=[],
+        now=clock.now,
+    )
+    assert await queue.queue_source_notices() == 1
+    await queue.deliver_due()
+    texts = [m.embeds[0].description for _, m in recorder.messages[CHANNEL]]
+    assert "has failed since" in texts[0] and "The server answered 500." in texts[0]
+    assert "is working again" in texts[1]
