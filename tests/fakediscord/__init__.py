@@ -1,0 +1,54 @@
+"""A wire-level fake Discord for end-to-end tests with the real, unmodified discord.py client.
+
+Fixture: `fake_discord`, from the plugin module: `pytest_plugins = ["tests.fakediscord.plugin"]`
+in a test module or the root conftest (or import it there). It yields a started `FakeDiscord`:
+
+World: `fake.add_guild(name, owner_id=None, bot_permissions=0) -> Guild` (with @everyone, the bot's
+managed role, the bot and an owner as members); `guild.add_channel(name, view=, send=,
+embed_links=)` (False denies that permission to the bot through an overwrite);
+`guild.add_role(name, permissions=)`, `guild.add_member(user, roles=)`,
+`channel.set_overwrite(target, allow=, deny=)`; `fake.add_user(name)`, `fake.dm_channel(user)`;
+`fake.bot_user`, `fake.application_id`, `fake.token`.
+
+Running a bot: `async with running(bot, fake): ...` sets Route.BASE, starts, waits for ready and
+closes cleanly. The bot's setup_hook aims DiscordWebSocket.DEFAULT_GATEWAY at GET /gateway/bot.
+
+Driving: `await fake.invoke(name, {option: value}, guild=, channel=, user=, dm=,
+subcommand="grp sub", focused="option", member_permissions=int) -> InteractionHandle`;
+`await fake.click(message, custom_id, user, values=)`; `await fake.dispatch(event, data)`;
+`await fake.drop_gateway(code=4000)` (`code=None` drops TCP).
+`await handle.response(timeout=, followups=, edits=)` then
+`handle.callback_type`, `.data`, `.content`, `.embeds`, `.flags`, `.ephemeral`, `.original`,
+`.followups`, `.edits`, `.choices`.
+
+Inspecting: `fake.messages(channel, include_ephemeral=False)`, `fake.requests` (RecordedRequest:
+method, path relative to the API base, query, headers, json, time, operation, status),
+`fake.requests_matching(method, path_regex, status=)`, `fake.commands(guild=None)`,
+`fake.violations` (spec and limit violations, as strings), `fake.unknown_routes`,
+`fake.gateway_log`, `fake.identifies`, `fake.resumes`, `fake.heartbeats`,
+`await fake.wait_until(predicate, timeout=)`.
+
+Faults: `fake.inject(method, path_regex, status, times=1, retry_after=None, global_=False,
+body=None)`; `fake.message_bucket = (5, 5.0)` is the per-channel message rate limit the fake
+announces in its headers and enforces; `fake.interaction_deadline` (3 s) as Discord's.
+"""
+
+from .interactions import CommandUnavailable, InteractionHandle
+from .models import Channel, Guild, Member, Perm, Role, User
+from .runner import running
+from .server import FakeDiscord, Injection, RecordedRequest
+
+__all__ = [
+    "Channel",
+    "CommandUnavailable",
+    "FakeDiscord",
+    "Guild",
+    "Injection",
+    "InteractionHandle",
+    "Member",
+    "Perm",
+    "RecordedRequest",
+    "Role",
+    "User",
+    "running",
+]
