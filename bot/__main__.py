@@ -304,7 +304,13 @@ NO_TOKEN = (
 )
 
 
-def build_bot(settings: Settings, services: Services, *, background: bool = True) -> NewsBot:
+def build_bot(
+    settings: Settings,
+    services: Services,
+    *,
+    background: bool = True,
+    guild_ready_timeout: float = 2.0,
+) -> NewsBot:
     """The Discord bot with its collaborators (the composition root's last step)."""
     from datetime import UTC, datetime
 
@@ -346,6 +352,7 @@ def build_bot(settings: Settings, services: Services, *, background: bool = True
         services=BotServices(settings, services.store, watcher, server_sources),
         make_deliverer=make_deliverer,
         background=background,
+        guild_ready_timeout=guild_ready_timeout,
     )
 
 

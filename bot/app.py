@@ -36,8 +36,8 @@ class Services:
     server_sources: ServerSources
 
 
-class NotAllowed(UserFacingError):
-    pass
+class NotAllowed(app_commands.CheckFailure):
+    """A refused check; discord.py hands it (as an AppCommandError) to the tree's on_error."""
 
 
 def manage_server_only() -> Callable[[Any], Any]:
@@ -68,6 +68,11 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
             message = original.message
         elif isinstance(original, app_commands.CheckFailure) and str(original):
             message = str(original)
+        elif isinstance(original, app_commands.TransformerError):
+            message = (
+                f"newsbot can't use “{str(original.value)[:100]}” there: it may not be able "
+                "to see it. Check the bot's permissions, or pick another."
+            )
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", command, exc_info=original)
@@ -91,6 +96,7 @@ class NewsBot(commands.Bot):
         services: Services,
         make_deliverer: Callable[[Sender], Deliverer],
         background: bool = True,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -98,6 +104,7 @@ class NewsBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=NewsTree,
             help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.services = services

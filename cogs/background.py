@@ -32,25 +32,30 @@ class BackgroundCog(commands.Cog):
         self.sources = sources
         self.deliver.change_interval(seconds=interval)
         self._rounds = 0
+        self._busy: set[str] = set()
 
     async def cog_load(self) -> None:
         self.poll.start()
         self.deliver.start()
 
     async def cog_unload(self) -> None:
-        # Finish the round in flight (a send is recorded, or left pending for next time).
-        for loop in (self.poll, self.deliver):
-            loop.stop()
-        for loop in (self.poll, self.deliver):
+        # A round in flight finishes (a send is recorded, or left pending for next time); an
+        # idle loop is simply cancelled.
+        for name, loop in (("poll", self.poll), ("deliver", self.deliver)):
             task = loop.get_task()
-            if task is not None and not task.done():
+            if name in self._busy and task is not None and not task.done():
+                loop.stop()
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
-                loop.cancel()
+            loop.cancel()
 
     @tasks.loop(seconds=5)
     async def poll(self) -> None:
-        report = await self.watcher.poll_due()
+        self._busy.add("poll")
+        try:
+            report = await self.watcher.poll_due()
+        finally:
+            self._busy.discard("poll")
         if report.outcomes:
             log.info(
                 "polled %d: %d ok, %d failed, %d new articles",
@@ -63,9 +68,13 @@ class BackgroundCog(commands.Cog):
     @tasks.loop(seconds=2)
     async def deliver(self) -> None:
         self._rounds += 1
-        if self._rounds % NOTICE_EVERY == 1:
-            await self.deliverer.queue_source_notices()
-        report = await self.deliverer.deliver_due()
+        self._busy.add("deliver")
+        try:
+            if self._rounds % NOTICE_EVERY == 1:
+                await self.deliverer.queue_source_notices()
+            report = await self.deliverer.deliver_due()
+        finally:
+            self._busy.discard("deliver")
         if report.sent or report.summarized or report.dropped:
             log.info(
                 "delivered %d alerts (%d in summaries, %d dropped)",
