@@ -194,6 +194,7 @@ class FakeDiscord:
         self.unknown_routes: list[str] = []
         self.violations: list[str] = []
         self.injections: list[Injection] = []
+        self.holds: list[tuple[str, re.Pattern[str], float]] = []
         self.gateway_log: list[GatewayFrame] = []
         self.sessions: dict[str, Session] = {}
         self.identifies = 0
@@ -355,6 +356,11 @@ class FakeDiscord:
         self.injections.append(injection)
         return injection
 
+    def hold(self, method: str, path_regex: str, seconds: float) -> None:
+        """Do matching requests' work at once but answer them ``seconds`` late: the window in
+        which a client has sent a message and not yet learned that it went out."""
+        self.holds.append((method.upper(), re.compile(path_regex), seconds))
+
     # ----------------------------------------------------------------- HTTP plumbing
 
     def _relative(self, request: web.Request) -> str | None:
@@ -446,6 +452,10 @@ class FakeDiscord:
                 response = await handler(request)
             except ApiError as exc:
                 response = self._json(exc.body, status=exc.status)
+            for method, pattern, seconds in self.holds:
+                if method in ("*", request.method) and pattern.fullmatch(path):
+                    self._notify()
+                    await asyncio.sleep(seconds)
         response.headers.update(headers)
         return response
 
