@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/poll.py
 	$(PY) bench/extract.py
 	$(PY) bench/quotes.py
+	$(PY) bench/deliver.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

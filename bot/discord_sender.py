@@ -4,16 +4,11 @@ answers into the core's typed failures."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
-
 import aiohttp
 import discord
 
 from bot.alerts import Embed, OutgoingMessage
 from bot.delivery import ChannelRefused, TemporaryFailure
-
-if TYPE_CHECKING:
-    from bot.app import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +31,7 @@ def to_discord_embed(embed: Embed) -> discord.Embed:
 
 
 class DiscordSender:
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(self, bot: discord.Client) -> None:
         self._bot = bot
 
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:

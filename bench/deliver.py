@@ -1,0 +1,147 @@
+"""Delivery throughput: alerts per second from the outbox to a (fake) Discord that enforces
+per-channel rate limits, and how many 429s our own pacing provoked.
+
+    python bench/deliver.py [--channels 10] [--alerts 300] [--bucket 5/5]
+
+The real Deliverer and DiscordSender (discord.py's HTTP client, which follows Discord's
+rate-limit headers) against tests/fakediscord on loopback, with Discord's per-channel message
+limit (5 per 5 s by default). A steady stream: every alert is queued, then delivered. The last
+line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+async def seed(store: object, guild_ids: list[int], channel_ids: list[int], alerts: int) -> None:
+    from bot.articles import Article
+    from bot.store import PollSuccess, Store
+
+    assert isinstance(store, Store)
+    now = datetime.now(UTC)
+    per_channel = alerts // len(channel_ids)
+    for index, (guild_id, channel_id) in enumerate(zip(guild_ids, channel_ids, strict=True)):
+        source, _ = await store.add_source(f"http://127.0.0.1:9/{index}", added_url="x", now=now)
+        await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
+        await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+        found = [
+            Article(
+                source_id=source.id,
+                item_key=f"g:{n}",
+                url=f"https://news.test/{index}/{n}",
+                canonical_url=None,
+                title=f"Story {n} from outlet {index}",
+                published=now,
+                author=None,
+                site_name=f"Outlet {index}",
+                lead="A lead sentence of realistic length that says what happened and where.",
+                text="Text.",
+                image=None,
+                from_page=True,
+                fetched_at=now,
+            )
+            for n in range(per_channel)
+        ]
+        change = PollSuccess(f"Outlet {index}", None, None, None, None, now + timedelta(days=1))
+        await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
+
+
+async def run(args: argparse.Namespace) -> dict[str, float]:
+    import discord
+
+    from bot.delivery import Deliverer, OutboxStatus
+    from bot.discord_sender import DiscordSender
+    from bot.store import Store
+    from tests.fakediscord import FakeDiscord
+
+    limit, per = (float(x) for x in args.bucket.split("/"))
+    fake = FakeDiscord()
+    fake.message_bucket = (int(limit), per)
+    await fake.start()
+    guild_ids, channel_ids = [], []
+    for index in range(args.channels):
+        guild = fake.add_guild(f"Server {index}")
+        channel = guild.add_channel("news")
+        guild_ids.append(int(guild.id))
+        channel_ids.append(int(channel.id))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite+aiosqlite:///{Path(tmp) / 'deliver.sqlite3'}")
+        await store.migrate()
+        await seed(store, guild_ids, channel_ids, args.alerts)
+        queued = len(await store.outbox_entries(status=OutboxStatus.PENDING))
+        discord.http.Route.BASE = fake.rest_base
+        client = discord.Client(intents=discord.Intents.none())
+        await client.login(fake.token)
+        deliverer = Deliverer(
+            store=store,
+            sender=DiscordSender(client),
+            route_alert_cap=10_000,
+            clock=lambda: datetime.now(UTC),
+        )
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        deadline = started + args.max_seconds
+        while time.perf_counter() < deadline:
+            await deliverer.deliver_due()
+            if not await store.outbox_entries(status=OutboxStatus.PENDING):
+                break
+        wall = time.perf_counter() - started
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        sent = len(await store.outbox_entries(status=OutboxStatus.SENT))
+        await client.close()
+        await store.close()
+    posts = fake.requests_matching("POST", r"/channels/\d+/messages")
+    too_many = [r for r in posts if r.status == 429]
+    delivered = sum(len(fake.messages(c)) for g in fake.guilds.values() for c in g.channels)
+    await fake.stop()
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    # The ceiling Discord's own limit allows: limit per `per` seconds in each channel.
+    ceiling = args.channels * limit / per
+    return {
+        "channels": args.channels,
+        "alerts_queued": queued,
+        "alerts_sent": sent,
+        "messages_in_channels": delivered,
+        "wall_s": round(wall, 2),
+        "alerts_per_s": round(sent / wall, 1) if wall else 0.0,
+        "rate_limit_ceiling_per_s": round(ceiling, 1),
+        "http_429s": len(too_many),
+        "violations": len(fake.violations),
+        "cpu_ms_per_alert": round(1000 * cpu / max(sent, 1), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--channels", type=int, default=10)
+    parser.add_argument("--alerts", type=int, default=300)
+    parser.add_argument("--bucket", default="5/5", help="per-channel limit: messages/seconds")
+    parser.add_argument("--max-seconds", type=float, default=300.0)
+    args = parser.parse_args()
+    figures = asyncio.run(run(args))
+    print(
+        f"delivered {figures['alerts_sent']} of {figures['alerts_queued']} alerts to "
+        f"{figures['channels']} channels in {figures['wall_s']} s: "
+        f"{figures['alerts_per_s']} alerts/s (Discord's per-channel limit allows "
+        f"{figures['rate_limit_ceiling_per_s']}/s here)"
+    )
+    print(f"429 responses provoked: {figures['http_429s']}   (goal: 0)")
+    print(f"payloads against the spec: {figures['violations']} violations")
+    print(f"CPU per alert: {figures['cpu_ms_per_alert']} ms")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
