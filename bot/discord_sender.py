@@ -4,6 +4,7 @@ answers into the core's typed failures."""
 from __future__ import annotations
 
 import logging
+
 import aiohttp
 import discord
 
