@@ -228,3 +228,77 @@ async def test_removing_the_bot_from_a_server_forgets_its_routes(scene: Scene) -
         await asyncio.sleep(0.05)
     assert await scene.store.guild(int(scene.guild.id)) is None
     assert await scene.store.list_sources() == []
+
+
+async def test_starter_sources_are_added_with_one_command(
+    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    defaults = tmp_path / "defaults.txt"
+    defaults.write_text(
+        "# starter feeds\n"
+        + feed_server.serve("a.xml", rss([story(1, feed_server)]))
+        + "\n"
+        + feed_server.serve("b.xml", rss([story(2, feed_server)]))
+        + "\n"
+    )
+    admin = fake_discord.add_user("editor")
+    guild = fake_discord.add_guild("Newsroom", owner_id=admin.id)
+    channel = guild.add_channel("news")
+    settings = make_settings(
+        tmp_path,
+        discord_token=fake_discord.token,
+        discord_api_base_url=fake_discord.rest_base,
+        dev_guild_id=int(guild.id),
+        default_sources_file=defaults,
+    )
+    store = Store.open(settings.database_url)
+    await store.migrate()
+    pool = WorkPool(1)
+    try:
+        async with Fetcher.create_session(settings) as session:
+            services = Services(settings, store, Fetcher(session, settings), pool)
+            bot = build_bot(settings, services, guild_ready_timeout=0.05)
+            async with running(bot, fake_discord):
+                handle = await fake_discord.invoke(
+                    "sources", {}, guild=guild, channel=channel, user=admin, subcommand="defaults"
+                )
+                reply = await handle.response(timeout=10)
+                assert reply.ephemeral and "Added 2 starter sources" in reply.content
+                again = await fake_discord.invoke(
+                    "sources", {}, guild=guild, channel=channel, user=admin, subcommand="defaults"
+                )
+                assert "2 were already here" in (await again.response(timeout=10)).content
+        assert len(await store.guild_sources(int(guild.id))) == 2
+    finally:
+        pool.close()
+        await store.close()
+
+
+async def test_sync_commands_registers_globally_and_exits(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    env.update(
+        DISCORD_TOKEN=fake_discord.token,
+        DISCORD_API_BASE_URL=fake_discord.rest_base,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'sync.sqlite3'}",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "sync-commands",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert "registered 2 slash commands globally" in out.decode()
+    assert {c["name"] for c in fake_discord.commands()} == {"sources", "alerts"}
+    assert fake_discord.identifies == 0  # commands registered over REST alone, no gateway
+    assert fake_discord.violations == []
