@@ -302,3 +302,13 @@ async def test_sync_commands_registers_globally_and_exits(
     assert {c["name"] for c in fake_discord.commands()} == {"sources", "alerts"}
     assert fake_discord.identifies == 0  # commands registered over REST alone, no gateway
     assert fake_discord.violations == []
+
+
+async def test_a_url_two_servers_add_is_fetched_once(scene: Scene) -> None:
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    url = await feed_with(scene, [2, 1])
+    await scene.command("sources", "add", {"url": url}, followups=1)
+    other = await scene.bot.services.server_sources.add(777, 888, url, backfill=0)
+    assert other.already_watched and other.title == "Test Feed"
+    assert scene.feeds.hits["/feed.xml"] == 1
+    assert len(await scene.store.list_sources()) == 1
