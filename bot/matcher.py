@@ -1,0 +1,281 @@
+"""Matching articles against every topic at once (pure core; no discord imports).
+
+All terms of all topics go into one Aho-Corasick automaton (pyahocorasick), which finds every
+term in an article's title, lead and text in one pass. Each topic is compiled to a small
+disjunction of clauses (required terms, excluded terms, source filters); a clause is indexed
+under its rarest required term, so only clauses whose anchor occurred are checked. Topics whose
+clause form would be too large are evaluated from their tree, for the articles that contain one
+of their terms.
+
+A Matcher is immutable: changing topics builds a new one (reusing every compiled topic), which
+the caller swaps in; matching never waits for a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import ahocorasick
+
+from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, searchable
+
+MAX_CLAUSES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    required: frozenset[Term]
+    excluded: frozenset[Term] = frozenset()
+    sources: frozenset[str] = frozenset()
+    not_sources: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInput:
+    title: str
+    lead: str
+    text: str
+    source_domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    topic_ids: tuple[int, ...]
+    """Every topic with this normal form (people share popular topics)."""
+    topic: str
+    """The topic's normal form."""
+    _matched: tuple[Term, ...]
+    _sources: tuple[str, ...]
+    _places: Mapping[Term, str]
+
+    @property
+    def terms(self) -> tuple[tuple[str, str], ...]:
+        """(term in normal form, where it was found: title, lead, text or source)."""
+        found = tuple(sorted((t.render(), self._places[t]) for t in self._matched))
+        return found + tuple((f"source:{d}", "source") for d in self._sources)
+
+    def explain(self) -> str:
+        """'nato, russia in title; crimea in text'."""
+        groups: dict[str, list[str]] = {}
+        for term, place in self.terms:
+            groups.setdefault(place, []).append(term)
+        order = ("title", "lead", "text", "source")
+        return "; ".join(f"{', '.join(groups[p])} in {p}" for p in order if p in groups)
+
+
+class _Dnf(Exception):
+    """The topic's clause form would be too large: evaluate its tree instead."""
+
+
+def to_clauses(node: Node) -> list[Clause]:
+    """The topic as OR-of-AND clauses, or raise _Dnf when that form is unsuitable."""
+    if isinstance(node, Term):
+        return [Clause(frozenset({node}))]
+    if isinstance(node, SourceFilter):
+        return [Clause(frozenset(), sources=frozenset({node.domain}))]
+    if isinstance(node, Or):
+        out = [c for child in node.children for c in to_clauses(child)]
+        if len(out) > MAX_CLAUSES:
+            raise _Dnf
+        return out
+    if isinstance(node, And):
+        product = [Clause(frozenset())]
+        for child in node.children:
+            product = [_merge(a, b) for a in product for b in to_clauses(child)]
+            if len(product) > MAX_CLAUSES:
+                raise _Dnf
+        return product
+    # Not: -word, -"phrase", -source:x, -(a OR b); -(a b) has no clause form.
+    child = node.child
+    if isinstance(child, Term):
+        return [Clause(frozenset(), excluded=frozenset({child}))]
+    if isinstance(child, SourceFilter):
+        return [Clause(frozenset(), not_sources=frozenset({child.domain}))]
+    if isinstance(child, Or):
+        return to_clauses(And(tuple(Not(c) for c in child.children)))
+    if isinstance(child, Not):
+        return to_clauses(child.child)
+    raise _Dnf
+
+
+def _merge(a: Clause, b: Clause) -> Clause:
+    return Clause(
+        a.required | b.required,
+        a.excluded | b.excluded,
+        a.sources | b.sources,
+        a.not_sources | b.not_sources,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    topic: Topic
+    clauses: tuple[Clause, ...] | None
+    """None: evaluate the tree."""
+
+
+def compile_topic(topic: Topic) -> _Compiled:
+    try:
+        clauses = tuple(c for c in to_clauses(topic.root) if c.required or c.sources)
+    except _Dnf:
+        return _Compiled(topic, None)
+    return _Compiled(topic, clauses)
+
+
+_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], Clause]
+"""A clause as the hot loop checks it: required and excluded term numbers, source filters."""
+
+
+class Matcher:
+    def __init__(
+        self, topics: Mapping[int, Topic], *, cache: dict[str, _Compiled] | None = None
+    ) -> None:
+        self.cache: dict[str, _Compiled] = cache if cache is not None else {}
+        self.topics = dict(topics)
+        owners: dict[str, list[int]] = {}
+        for topic_id, topic in self.topics.items():
+            owners.setdefault(topic.text, []).append(topic_id)
+        self._owners = {form: tuple(ids) for form, ids in owners.items()}
+        compiled: dict[str, _Compiled] = {}
+        for form, ids in owners.items():
+            found = self.cache.get(form)
+            if found is None:
+                found = self.cache[form] = compile_topic(self.topics[ids[0]])
+            compiled[form] = found
+        self._compiled = compiled
+        # Terms are numbered; how many topic forms need each is how good an anchor it is.
+        self._number: dict[Term, int] = {}
+        frequency: list[int] = []
+        for item in compiled.values():
+            for term in item.topic.terms():
+                index = self._number.setdefault(term, len(self._number))
+                if index == len(frequency):
+                    frequency.append(0)
+                frequency[index] += 1
+        self._terms = list(self._number)
+        number = self._number
+        self._by_anchor: dict[int, list[tuple[str, _Checked]]] = {}
+        self._by_source: dict[str, list[tuple[str, _Checked]]] = {}
+        self._tree_forms: dict[int, list[str]] = {}
+        for form, item in compiled.items():
+            if item.clauses is None:
+                for term in set(item.topic.terms()):
+                    self._tree_forms.setdefault(number[term], []).append(form)
+                continue
+            for clause in item.clauses:
+                checked: _Checked = (
+                    tuple(number[t] for t in clause.required),
+                    tuple(number[t] for t in clause.excluded),
+                    clause.sources,
+                    clause.not_sources,
+                    clause,
+                )
+                if clause.required:
+                    anchor = min(checked[0], key=lambda n: (frequency[n], n))
+                    self._by_anchor.setdefault(anchor, []).append((form, checked))
+                else:
+                    for domain in clause.sources:
+                        self._by_source.setdefault(domain, []).append((form, checked))
+        self._automaton = ahocorasick.Automaton()
+        patterns: dict[str, list[tuple[int, bool]]] = {}
+        for term, n in number.items():
+            patterns.setdefault(term.pattern, []).append((n, term.field is Field.TITLE))
+        for pattern, numbers in patterns.items():
+            self._automaton.add_word(pattern, tuple(numbers))
+        if patterns:
+            self._automaton.make_automaton()
+        self._empty = not patterns
+
+    def changed(self, topics: Mapping[int, Topic]) -> Matcher:
+        """A new matcher for a new set of topics, reusing every topic compiled before."""
+        return Matcher(topics, cache=self.cache)
+
+    def match(self, article: MatchInput) -> list[Match]:
+        found = self._find(article)
+        domain = article.source_domain.lower().removeprefix("www.")
+        hits: dict[str, Clause | None] = {}
+        for term in found:
+            for form, checked in self._by_anchor.get(term, ()):
+                if form not in hits and _satisfied(checked, found, domain):
+                    hits[form] = checked[4]
+        for level in _domain_and_parents(domain):
+            for form, checked in self._by_source.get(level, ()):
+                if form not in hits and _satisfied(checked, found, domain):
+                    hits[form] = checked[4]
+        places = {self._terms[n]: place for n, place in found.items()}
+        for term in found:
+            for form in self._tree_forms.get(term, ()):
+                root = self._compiled[form].topic.root
+                if form not in hits and _evaluate(root, places, domain):
+                    hits[form] = None
+        return [self._explained(form, clause, places) for form, clause in hits.items()]
+
+    def _explained(self, form: str, clause: Clause | None, places: Mapping[Term, str]) -> Match:
+        if clause is None:
+            matched = tuple(t for t in self._compiled[form].topic.terms() if t in places)
+            return Match(self._owners[form], form, matched, (), places)
+        return Match(
+            self._owners[form], form, tuple(clause.required), tuple(sorted(clause.sources)), places
+        )
+
+    def _find(self, article: MatchInput) -> dict[int, str]:
+        """Every term present (by number), with the first place it was found."""
+        if self._empty:
+            return {}
+        title = searchable(article.title)
+        lead = searchable(article.lead)
+        document = f"{title}|{lead}|{searchable(article.text)}"
+        title_end = len(title)
+        lead_end = title_end + 1 + len(lead)
+        found: dict[int, str] = {}
+        for end, numbers in self._automaton.iter(document):
+            if end < title_end:
+                for n, _ in numbers:
+                    found[n] = "title"
+                continue
+            place = "lead" if end < lead_end else "text"
+            for n, title_only in numbers:
+                if not title_only and n not in found:
+                    found[n] = place
+        return found
+
+
+def _domain_and_parents(domain: str) -> list[str]:
+    """news.bbc.co.uk -> news.bbc.co.uk, bbc.co.uk, co.uk (a source filter names any level)."""
+    parts = domain.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts) - 1)]
+
+
+def _source_ok(sources: frozenset[str], not_sources: frozenset[str], domain: str) -> bool:
+    levels = set(_domain_and_parents(domain))
+    if sources and not sources <= levels:
+        return False
+    return not (not_sources & levels)
+
+
+def _satisfied(checked: _Checked, found: Mapping[int, str], domain: str) -> bool:
+    required, excluded, sources, not_sources, _ = checked
+    for n in required:
+        if n not in found:
+            return False
+    for n in excluded:
+        if n in found:
+            return False
+    return not (sources or not_sources) or _source_ok(sources, not_sources, domain)
+
+
+def _evaluate(node: Node, found: Mapping[Term, str], domain: str) -> bool:
+    if isinstance(node, Term):
+        return node in found
+    if isinstance(node, SourceFilter):
+        return node.domain in _domain_and_parents(domain)
+    if isinstance(node, Not):
+        return not _evaluate(node.child, found, domain)
+    if isinstance(node, And):
+        return all(_evaluate(c, found, domain) for c in node.children)
+    return any(_evaluate(c, found, domain) for c in node.children)
+
+
+def build_matcher(topics: Iterable[tuple[int, Topic]]) -> Matcher:
+    return Matcher(dict(topics))
