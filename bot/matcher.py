@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -39,21 +40,22 @@ class MatchInput:
     source_domain: str
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A topic form that matched, and what made it match (explained on demand)."""
+
     topic_ids: tuple[int, ...]
     """Every topic with this normal form (people share popular topics)."""
     topic: str
     """The topic's normal form."""
-    _matched: tuple[Term, ...]
-    _sources: tuple[str, ...]
-    _places: Mapping[Term, str]
+    matched: tuple[Term, ...]
+    sources: tuple[str, ...]
+    places: Mapping[Term, str]
 
     @property
     def terms(self) -> tuple[tuple[str, str], ...]:
         """(term in normal form, where it was found: title, lead, text or source)."""
-        found = tuple(sorted((t.render(), self._places[t]) for t in self._matched))
-        return found + tuple((f"source:{d}", "source") for d in self._sources)
+        found = tuple(sorted((t.render(), self.places[t]) for t in self.matched))
+        return found + tuple((f"source:{d}", "source") for d in self.sources)
 
     def explain(self) -> str:
         """'nato, russia in title; crimea in text'."""
@@ -123,8 +125,9 @@ def compile_topic(topic: Topic) -> _Compiled:
     return _Compiled(topic, clauses)
 
 
-_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], Clause]
-"""A clause as the hot loop checks it: required and excluded term numbers, source filters."""
+_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], tuple[Any, ...]]
+"""A clause as the hot loop checks it: required and excluded term numbers, source filters, and
+the fixed part of its Match (topic ids, form, terms, sources)."""
 
 
 class Matcher:
@@ -155,6 +158,7 @@ class Matcher:
                 frequency[index] += 1
         self._terms = list(self._number)
         number = self._number
+        owners_of = self._owners
         self._by_anchor: dict[int, list[tuple[str, _Checked]]] = {}
         self._by_source: dict[str, list[tuple[str, _Checked]]] = {}
         self._tree_forms: dict[int, list[str]] = {}
@@ -169,7 +173,7 @@ class Matcher:
                     tuple(number[t] for t in clause.excluded),
                     clause.sources,
                     clause.not_sources,
-                    clause,
+                    (owners_of[form], form, tuple(clause.required), tuple(sorted(clause.sources))),
                 )
                 if clause.required:
                     anchor = min(checked[0], key=lambda n: (frequency[n], n))
@@ -194,7 +198,7 @@ class Matcher:
     def match(self, article: MatchInput) -> list[Match]:
         found = self._find(article)
         domain = article.source_domain.lower().removeprefix("www.")
-        hits: dict[str, Clause | None] = {}
+        hits: dict[str, _Fixed] = {}
         for term in found:
             for form, checked in self._by_anchor.get(term, ()):
                 if form not in hits and _satisfied(checked, found, domain):
@@ -206,18 +210,13 @@ class Matcher:
         places = {self._terms[n]: place for n, place in found.items()}
         for term in found:
             for form in self._tree_forms.get(term, ()):
-                root = self._compiled[form].topic.root
-                if form not in hits and _evaluate(root, places, domain):
-                    hits[form] = None
-        return [self._explained(form, clause, places) for form, clause in hits.items()]
-
-    def _explained(self, form: str, clause: Clause | None, places: Mapping[Term, str]) -> Match:
-        if clause is None:
-            matched = tuple(t for t in self._compiled[form].topic.terms() if t in places)
-            return Match(self._owners[form], form, matched, (), places)
-        return Match(
-            self._owners[form], form, tuple(clause.required), tuple(sorted(clause.sources)), places
-        )
+                topic = self._compiled[form].topic
+                if form not in hits and _evaluate(topic.root, places, domain):
+                    matched = tuple(t for t in topic.terms() if t in places)
+                    hits[form] = (self._owners[form], form, matched, ())
+        return [
+            Match(ids, form, terms, sources, places) for ids, form, terms, sources in hits.values()
+        ]
 
     def _find(self, article: MatchInput) -> dict[int, str]:
         """Every term present (by number), with the first place it was found."""

@@ -22,7 +22,7 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 30
 MAX_DEPTH = 4
 
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "´": "'"})
+_APOSTROPHE_FORMS = ("’", "ʼ", "‘", "´")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
 _INVISIBLE = re.compile(r"[\u0000-\u001f\u007f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -36,7 +36,11 @@ _UNSPACED = re.compile(
 
 def fold(text: str) -> str:
     """Lower case, accents removed, apostrophe forms folded, invisible characters gone."""
-    text = _INVISIBLE.sub("", text).translate(_APOSTROPHES)
+    text = _INVISIBLE.sub("", text)
+    if not text.isascii():
+        for apostrophe in _APOSTROPHE_FORMS:
+            if apostrophe in text:
+                text = text.replace(apostrophe, "'")
     text = _POSSESSIVE.sub("", text)
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
