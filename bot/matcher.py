@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -125,7 +125,8 @@ def compile_topic(topic: Topic) -> _Compiled:
     return _Compiled(topic, clauses)
 
 
-_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], tuple[Any, ...]]
+_Fixed = tuple[tuple[int, ...], str, tuple[Term, ...], tuple[str, ...]]
+_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], _Fixed]
 """A clause as the hot loop checks it: required and excluded term numbers, source filters, and
 the fixed part of its Match (topic ids, form, terms, sources)."""
 
