@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 
 async def seed(store: object, guild_ids: list[int], channel_ids: list[int], alerts: int) -> None:
-    from bot.articles import Article
     from bot.store import PollSuccess, Store
+    from tests.factories import make_article
 
     assert isinstance(store, Store)
     now = datetime.now(UTC)
@@ -37,20 +37,13 @@ async def seed(store: object, guild_ids: list[int], channel_ids: list[int], aler
         await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
         await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
         found = [
-            Article(
-                source_id=source.id,
-                item_key=f"g:{n}",
-                url=f"https://news.test/{index}/{n}",
-                canonical_url=None,
+            make_article(
+                source.id,
+                f"g:{n}",
+                now,
                 title=f"Story {n} from outlet {index}",
-                published=now,
-                author=None,
-                site_name=f"Outlet {index}",
                 lead="A lead sentence of realistic length that says what happened and where.",
-                text="Text.",
-                image=None,
-                from_page=True,
-                fetched_at=now,
+                site=f"Outlet {index}",
             )
             for n in range(per_channel)
         ]

@@ -11,9 +11,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.articles import Article
 from bot.delivery import OutboxStatus
 from bot.store import PollSuccess, Store
+from tests.factories import make_article
 from tests.fakediscord import Channel, FakeDiscord
 
 pytest_plugins = ["tests.fakediscord.plugin"]
@@ -29,24 +29,7 @@ async def seed(db: Path, guild_id: int, channel_id: int) -> None:
     source, _ = await store.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
     await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
     await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
-    found = [
-        Article(
-            source_id=source.id,
-            item_key=f"g:{n}",
-            url=f"https://news.test/{n}",
-            canonical_url=None,
-            title=f"Alert {n:02d}",
-            published=now,
-            author=None,
-            site_name="News Test",
-            lead="Lead.",
-            text="Text.",
-            image=None,
-            from_page=True,
-            fetched_at=now,
-        )
-        for n in range(ALERTS)
-    ]
+    found = [make_article(source.id, f"g:{n}", now, title=f"Alert {n:02d}") for n in range(ALERTS)]
     change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
     await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
     await store.close()

@@ -20,6 +20,7 @@ from bot.delivery import (
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from tests.conftest import Clock
+from tests.factories import make_article
 
 GUILD, CHANNEL, ADMIN = 1001, 2002, 3003
 
@@ -49,20 +50,8 @@ class Recorder:
 
 
 def article(source_id: int, n: int, when: datetime) -> Article:
-    return Article(
-        source_id=source_id,
-        item_key=f"g:{n}",
-        url=f"https://news.test/{n}",
-        canonical_url=None,
-        title=f"Headline {n} @everyone",
-        published=when,
-        author=None,
-        site_name="News Test",
-        lead=f"Lead {n}.",
-        text="Text.",
-        image=None,
-        from_page=True,
-        fetched_at=when,
+    return make_article(
+        source_id, f"g:{n}", when, title=f"Headline {n} @everyone", lead=f"Lead {n}."
     )
 
 

@@ -10,26 +10,13 @@ from sqlalchemy import text
 from bot.articles import Article
 from bot.sources import SourceStatus
 from bot.store import HEAD_REVISION, PollSuccess, Store
+from tests.factories import make_article
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def article(source_id: int, key: str, title: str = "Headline") -> Article:
-    return Article(
-        source_id=source_id,
-        item_key=key,
-        url=f"http://news.test/{key}",
-        canonical_url=None,
-        title=title,
-        published=NOW,
-        author=None,
-        site_name="News",
-        lead="Lead.",
-        text="Text.",
-        image=None,
-        from_page=True,
-        fetched_at=NOW,
-    )
+    return make_article(source_id, key, NOW, title=title)
 
 
 def success(next_poll: datetime = NOW) -> PollSuccess:
