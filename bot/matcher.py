@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -125,10 +125,13 @@ def compile_topic(topic: Topic) -> _Compiled:
     return _Compiled(topic, clauses)
 
 
-_Fixed = tuple[tuple[int, ...], str, tuple[Term, ...], tuple[str, ...]]
+_Fixed = tuple[str, tuple[Term, ...], tuple[str, ...]]
 _Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], _Fixed]
 """A clause as the hot loop checks it: required and excluded term numbers, source filters, and
-the fixed part of its Match (topic ids, form, terms, sources)."""
+the fixed part of its Match (form, terms, sources)."""
+
+FULL_REBUILD_AFTER = 5000
+"""Changes of more topics than this rebuild the matcher instead of patching it."""
 
 
 class Matcher:
@@ -136,65 +139,127 @@ class Matcher:
         self, topics: Mapping[int, Topic], *, cache: dict[str, _Compiled] | None = None
     ) -> None:
         self.cache: dict[str, _Compiled] = cache if cache is not None else {}
-        self.topics = dict(topics)
-        owners: dict[str, list[int]] = {}
-        for topic_id, topic in self.topics.items():
-            owners.setdefault(topic.text, []).append(topic_id)
-        self._owners = {form: tuple(ids) for form, ids in owners.items()}
-        compiled: dict[str, _Compiled] = {}
-        for form, ids in owners.items():
-            found = self.cache.get(form)
-            if found is None:
-                found = self.cache[form] = compile_topic(self.topics[ids[0]])
-            compiled[form] = found
-        self._compiled = compiled
-        # Terms are numbered; how many topic forms need each is how good an anchor it is.
+        self.topics: dict[int, Topic] = {}
+        self._owners: dict[str, tuple[int, ...]] = {}
+        self._compiled: dict[str, _Compiled] = {}
         self._number: dict[Term, int] = {}
-        frequency: list[int] = []
-        for item in compiled.values():
-            for term in item.topic.terms():
-                index = self._number.setdefault(term, len(self._number))
-                if index == len(frequency):
-                    frequency.append(0)
-                frequency[index] += 1
-        self._terms = list(self._number)
-        number = self._number
-        owners_of = self._owners
+        self._terms: list[Term] = []
+        self._frequency: list[int] = []
         self._by_anchor: dict[int, list[tuple[str, _Checked]]] = {}
         self._by_source: dict[str, list[tuple[str, _Checked]]] = {}
         self._tree_forms: dict[int, list[str]] = {}
-        for form, item in compiled.items():
-            if item.clauses is None:
-                for term in set(item.topic.terms()):
-                    self._tree_forms.setdefault(number[term], []).append(form)
-                continue
-            for clause in item.clauses:
-                checked: _Checked = (
-                    tuple(number[t] for t in clause.required),
-                    tuple(number[t] for t in clause.excluded),
-                    clause.sources,
-                    clause.not_sources,
-                    (owners_of[form], form, tuple(clause.required), tuple(sorted(clause.sources))),
-                )
-                if clause.required:
-                    anchor = min(checked[0], key=lambda n: (frequency[n], n))
-                    self._by_anchor.setdefault(anchor, []).append((form, checked))
-                else:
-                    for domain in clause.sources:
-                        self._by_source.setdefault(domain, []).append((form, checked))
+        self._placed: dict[str, list[tuple[str, Any]]] = {}
+        self._patterns: dict[str, list[tuple[int, bool]]] = {}
         self._automaton = ahocorasick.Automaton()
-        patterns: dict[str, list[tuple[int, bool]]] = {}
-        for term, n in number.items():
-            patterns.setdefault(term.pattern, []).append((n, term.field is Field.TITLE))
-        for pattern, numbers in patterns.items():
-            self._automaton.add_word(pattern, tuple(numbers))
-        if patterns:
-            self._automaton.make_automaton()
-        self._empty = not patterns
+        # Count every term first, so each clause is anchored on its rarest term.
+        forms = {topic.text: topic for topic in topics.values()}
+        for form, topic in forms.items():
+            item = self._compile(form, topic)
+            for term in item.topic.terms():
+                self._frequency[self._numbered(term)] += 1
+        for topic_id, topic in topics.items():
+            self._add(topic_id, topic, count=False)
+        self._make_automaton()
 
     def changed(self, topics: Mapping[int, Topic]) -> Matcher:
-        """A new matcher for a new set of topics, reusing every topic compiled before."""
-        return Matcher(topics, cache=self.cache)
+        """This matcher patched to a new set of topics (reusing everything compiled before).
+        The caller swaps it in; matching is synchronous, so it never sees a half change."""
+        gone = [i for i, t in self.topics.items() if i not in topics or topics[i].text != t.text]
+        new = [
+            i for i, t in topics.items() if i not in self.topics or self.topics[i].text != t.text
+        ]
+        if len(gone) + len(new) > FULL_REBUILD_AFTER:
+            return Matcher(topics, cache=self.cache)
+        patterns = len(self._patterns)
+        for topic_id in gone:
+            self._remove(topic_id)
+        for topic_id in new:
+            self._add(topic_id, topics[topic_id], count=True)
+        if len(self._patterns) != patterns:
+            self._make_automaton()
+        return self
+
+    def _compile(self, form: str, topic: Topic) -> _Compiled:
+        item = self.cache.get(form)
+        if item is None:
+            item = self.cache[form] = compile_topic(topic)
+        return item
+
+    def _numbered(self, term: Term) -> int:
+        number = self._number.get(term)
+        if number is None:
+            number = self._number[term] = len(self._terms)
+            self._terms.append(term)
+            self._frequency.append(0)
+            self._patterns.setdefault(term.pattern, []).append((number, term.field is Field.TITLE))
+        return number
+
+    def _add(self, topic_id: int, topic: Topic, *, count: bool) -> None:
+        form = topic.text
+        self.topics[topic_id] = topic
+        owners = self._owners.get(form)
+        if owners is not None:
+            self._owners[form] = (*owners, topic_id)
+            return
+        self._owners[form] = (topic_id,)
+        item = self._compiled[form] = self._compile(form, topic)
+        if count:
+            for term in item.topic.terms():
+                self._frequency[self._numbered(term)] += 1
+        placed = self._placed[form] = []
+        number = self._numbered
+        if item.clauses is None:
+            for term in set(item.topic.terms()):
+                self._tree_forms.setdefault(number(term), []).append(form)
+                placed.append(("tree", number(term)))
+            return
+        for clause in item.clauses:
+            checked: _Checked = (
+                tuple(number(t) for t in clause.required),
+                tuple(number(t) for t in clause.excluded),
+                clause.sources,
+                clause.not_sources,
+                (form, tuple(clause.required), tuple(sorted(clause.sources))),
+            )
+            if clause.required:
+                anchor = min(checked[0], key=lambda n: (self._frequency[n], n))
+                self._by_anchor.setdefault(anchor, []).append((form, checked))
+                placed.append(("anchor", anchor))
+            else:
+                for domain in clause.sources:
+                    self._by_source.setdefault(domain, []).append((form, checked))
+                    placed.append(("source", domain))
+
+    def _remove(self, topic_id: int) -> None:
+        topic = self.topics.pop(topic_id)
+        form = topic.text
+        owners = tuple(i for i in self._owners[form] if i != topic_id)
+        if owners:
+            self._owners[form] = owners
+            return
+        del self._owners[form]
+        item = self._compiled.pop(form)
+        for term in item.topic.terms():
+            self._frequency[self._number[term]] -= 1
+        for kind, key in self._placed.pop(form):
+            table: dict[Any, list[Any]] = (
+                self._by_anchor
+                if kind == "anchor"
+                else self._by_source
+                if kind == "source"
+                else self._tree_forms
+            )
+            entries = table.get(key, [])
+            table[key] = [e for e in entries if (e[0] if isinstance(e, tuple) else e) != form]
+
+    def _make_automaton(self) -> None:
+        automaton = ahocorasick.Automaton()
+        for pattern, numbers in self._patterns.items():
+            automaton.add_word(pattern, tuple(numbers))
+        if self._patterns:
+            automaton.make_automaton()
+        self._automaton = automaton
+        self._empty = not self._patterns
 
     def match(self, article: MatchInput) -> list[Match]:
         found = self._find(article)
@@ -214,9 +279,11 @@ class Matcher:
                 topic = self._compiled[form].topic
                 if form not in hits and _evaluate(topic.root, places, domain):
                     matched = tuple(t for t in topic.terms() if t in places)
-                    hits[form] = (self._owners[form], form, matched, ())
+                    hits[form] = (form, matched, ())
+        owners = self._owners
         return [
-            Match(ids, form, terms, sources, places) for ids, form, terms, sources in hits.values()
+            Match(owners[form], form, terms, sources, places)
+            for form, terms, sources in hits.values()
         ]
 
     def _find(self, article: MatchInput) -> dict[int, str]:

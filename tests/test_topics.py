@@ -150,3 +150,16 @@ def test_a_changed_matcher_reuses_compiled_topics(matcher: Matcher) -> None:
     found = bigger.match(MatchInput("Harbour bridge", "", "", "x"))
     assert 99 in {t for m in found for t in m.topic_ids}
     assert bigger.cache is matcher.cache
+
+
+def test_a_patched_matcher_forgets_removed_topics_and_learns_changed_ones() -> None:
+    first = Matcher({1: parse_topic("nato"), 2: parse_topic("nato"), 3: parse_topic("crimea")})
+    patched = first.changed({1: parse_topic("nato"), 3: parse_topic("harbour bridge")})
+    found = {
+        t for m in patched.match(MatchInput("NATO and Crimea", "", "", "x")) for t in m.topic_ids
+    }
+    assert found == {1}
+    found = {
+        t for m in patched.match(MatchInput("Harbour bridge", "", "", "x")) for t in m.topic_ids
+    }
+    assert found == {3}
