@@ -24,7 +24,10 @@ MAX_DEPTH = 4
 
 _APOSTROPHE_FORMS = ("’", "ʼ", "‘", "´")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
-_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# Zero-width and direction marks vanish; other control characters separate words (a newline
+# between two words must not join them).
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Scripts written without spaces between words: there a term is matched as a substring.
@@ -36,8 +39,8 @@ _UNSPACED = re.compile(
 
 def fold(text: str) -> str:
     """Lower case, accents removed, apostrophe forms folded, invisible characters gone."""
-    text = _INVISIBLE.sub("", text)
     if not text.isascii():
+        text = _INVISIBLE.sub("", text)
         for apostrophe in _APOSTROPHE_FORMS:
             if apostrophe in text:
                 text = text.replace(apostrophe, "'")
@@ -314,7 +317,7 @@ class _Parser:
 
 def parse_topic(query: str) -> Topic:
     """Parse and normalise a topic, or raise TopicError naming the position and the problem."""
-    cleaned = _INVISIBLE.sub("", query).strip()
+    cleaned = _CONTROL.sub(" ", _INVISIBLE.sub("", query)).strip()
     if not cleaned:
         raise TopicError("The topic is empty: type the words to watch for.")
     if len(cleaned) > MAX_QUERY_CHARS:

@@ -163,3 +163,7 @@ def test_a_patched_matcher_forgets_removed_topics_and_learns_changed_ones() -> N
         t for m in patched.match(MatchInput("Harbour bridge", "", "", "x")) for t in m.topic_ids
     }
     assert found == {3}
+
+
+def test_words_on_separate_lines_stay_separate(matcher: Matcher) -> None:
+    assert 10 in matched(matcher, "Headline", text="Talks with Ukraine\nRussia replied")
