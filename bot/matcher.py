@@ -13,7 +13,7 @@ the caller swaps in; matching never waits for a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -342,7 +342,3 @@ def _evaluate(node: Node, found: Mapping[Term, str], domain: str) -> bool:
     if isinstance(node, And):
         return all(_evaluate(c, found, domain) for c in node.children)
     return any(_evaluate(c, found, domain) for c in node.children)
-
-
-def build_matcher(topics: Iterable[tuple[int, Topic]]) -> Matcher:
-    return Matcher(dict(topics))
