@@ -48,7 +48,9 @@ def vocabulary(texts: list[str]) -> tuple[list[str], list[str]]:
     return common, names
 
 
-def make_topics(count: int, common: list[str], names: list[str], rng: random.Random) -> list[str]:
+def make_topics(
+    count: int, common: list[str], names: list[str], rng: random.Random, skew: float = 2.0
+) -> list[str]:
     """Topics as people type them: popular terms are shared by many, most are rare (a power
     law over a pool of news names and words, then synthetic people, firms and places that
     the articles mostly don't mention)."""
@@ -68,7 +70,7 @@ def make_topics(count: int, common: list[str], names: list[str], rng: random.Ran
     pool = names + people + things
 
     def word() -> str:
-        return pool[int(len(pool) * rng.random() ** 2)]
+        return pool[int(len(pool) * rng.random() ** skew)]
 
     out = []
     for _ in range(count):
@@ -111,6 +113,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--topics", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--skew",
+        type=float,
+        default=2.0,
+        help="how strongly topics favour the names the articles mention (1 = not at all)",
+    )
     args = parser.parse_args()
 
     from bot.matcher import Matcher
@@ -124,7 +132,7 @@ def main() -> None:
 
     started = time.perf_counter()
     parsed = {}
-    for topic_id, typed in enumerate(make_topics(args.topics, common, names, rng)):
+    for topic_id, typed in enumerate(make_topics(args.topics, common, names, rng, args.skew)):
         try:
             parsed[topic_id] = parse_topic(typed)
         except TopicError:
