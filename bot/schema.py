@@ -178,3 +178,32 @@ channels = Table(
     Column("blocked_at", UTCDateTime()),
     Column("admins_told_at", UTCDateTime()),
 )
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("topic", String(400), nullable=False),
+    Column("typed", String(400), nullable=False),
+    Column("delivery", String(8), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "guild_id", "topic"),
+    Index(None, "guild_id"),
+)
+
+routes = Table(
+    "routes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("topic", String(400)),
+    Column("typed", String(400)),
+    Column("role_id", BigInteger),
+    Column("paused", Boolean, nullable=False),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("guild_id", "channel_id", "topic"),
+)

@@ -28,14 +28,17 @@ from bot.schema import (
     guilds,
     outbox,
     quotes,
+    routes,
     seen_items,
     sources,
+    subscriptions,
 )
 from bot.sources import Source, SourceStatus
+from bot.subscriptions import Delivery, Route, Subscription
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -733,6 +736,133 @@ class Store:
                 )
             )
 
+    # ---- topics -------------------------------------------------------------------------------
+
+    async def add_subscription(
+        self,
+        user_id: int,
+        guild_id: int,
+        topic: str,
+        typed: str,
+        delivery: Delivery,
+        *,
+        now: datetime,
+    ) -> bool:
+        """A person's topic in a server. False when they already had it (same normal form)."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                _insert_ignore(self._dialect, subscriptions).values(
+                    user_id=user_id,
+                    guild_id=guild_id,
+                    topic=topic,
+                    typed=typed[:400],
+                    delivery=delivery.value,
+                    created_at=now,
+                )
+            )
+        return bool(result.rowcount)
+
+    async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(
+                subscriptions.delete().where(
+                    subscriptions.c.user_id == user_id,
+                    subscriptions.c.guild_id == guild_id,
+                    subscriptions.c.topic == topic,
+                )
+            )
+        return bool(result.rowcount)
+
+    async def subscriptions_of(
+        self, user_id: int, guild_id: int | None = None
+    ) -> list[Subscription]:
+        query = select(subscriptions).where(subscriptions.c.user_id == user_id)
+        if guild_id is not None:
+            query = query.where(subscriptions.c.guild_id == guild_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(subscriptions.c.id))).all()
+        return [_subscription(row) for row in rows]
+
+    async def all_subscriptions(self) -> list[Subscription]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(subscriptions))).all()
+        return [_subscription(row) for row in rows]
+
+    async def add_route(
+        self,
+        guild_id: int,
+        channel_id: int,
+        topic: str | None,
+        typed: str | None,
+        *,
+        role_id: int | None,
+        user_id: int,
+        now: datetime,
+    ) -> bool:
+        """Send a server's articles (those matching ``topic``; all when None) to a channel."""
+        async with self._write() as conn:
+            existing = await conn.execute(
+                select(routes.c.id).where(
+                    routes.c.guild_id == guild_id,
+                    routes.c.channel_id == channel_id,
+                    routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+                )
+            )
+            if existing.first() is not None:
+                return False
+            await conn.execute(
+                routes.insert().values(
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    topic=topic,
+                    typed=typed[:400] if typed else None,
+                    role_id=role_id,
+                    paused=False,
+                    created_by=user_id,
+                    created_at=now,
+                )
+            )
+        return True
+
+    async def routes_of(self, guild_id: int) -> list[Route]:
+        query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_route(row) for row in rows]
+
+    async def remove_route(self, guild_id: int, route_id: int) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(
+                routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
+            )
+        return bool(result.rowcount)
+
+    async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(routes)
+                .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
+                .values(paused=paused)
+            )
+        return bool(result.rowcount)
+
+    async def guild_articles_since(
+        self, guild_id: int, since: datetime, *, limit: int = 2000
+    ) -> list[tuple[Article, Source]]:
+        """Stored articles from the sources a server watches, newest first."""
+        query = (
+            select(articles, sources.c.url.label("source_url"))
+            .join(guild_sources, guild_sources.c.source_id == articles.c.source_id)
+            .join(sources, sources.c.id == articles.c.source_id)
+            .where(guild_sources.c.guild_id == guild_id, articles.c.published_at >= since)
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        by_id = {s.id: s for s in await self.guild_sources(guild_id)}
+        return [(_article(row), by_id[row.source_id]) for row in rows if row.source_id in by_id]
+
 
 @dataclass(frozen=True, slots=True)
 class SourceNotice:
@@ -741,6 +871,31 @@ class SourceNotice:
     source: Source
     failing: bool
     """True: failing for over a day; False: recovered."""
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    m = row._mapping
+    return Subscription(
+        id=m["id"],
+        user_id=m["user_id"],
+        guild_id=m["guild_id"],
+        topic=m["topic"],
+        typed=m["typed"],
+        delivery=Delivery(m["delivery"]),
+    )
+
+
+def _route(row: Row[Any]) -> Route:
+    m = row._mapping
+    return Route(
+        id=m["id"],
+        guild_id=m["guild_id"],
+        channel_id=m["channel_id"],
+        topic=m["topic"],
+        typed=m["typed"],
+        role_id=m["role_id"],
+        paused=bool(m["paused"]),
+    )
 
 
 def _outbox(row: Row[Any]) -> OutboxEntry:
