@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bot.errors import UserFacingError
@@ -37,6 +38,9 @@ TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+_NUMERIC_HOST = re.compile(
+    r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.IGNORECASE
+)
 _ALREADY_NORMAL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[^?#%\s]*)?\Z")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -80,12 +84,20 @@ def is_public_address(address: str) -> bool:
 
 
 def literal_ip(host: str) -> str | None:
-    """The host as an IP address string if it is written as one (``[::1]``, ``127.0.0.1``)."""
+    """The host as an IP address string if it is written as one: ``[::1]``, ``127.0.0.1``,
+    and the spellings C resolvers also accept (``2130706433``, ``0177.0.0.1``, ``127.1``,
+    ``0x7f.1``)."""
     host = host.strip("[]")
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        return None
+        pass
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return str(ipaddress.IPv4Address(socket.inet_aton(host)))
+        except OSError:
+            return None
+    return None
 
 
 def normalize_url(url: str, base: str | None = None) -> str:
