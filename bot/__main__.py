@@ -318,16 +318,19 @@ def build_bot(
     from bot.app import Services as BotServices
     from bot.delivery import Deliverer, Sender
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
+    from bot.routing import Router
     from bot.watcher import Watcher
 
     def clock() -> datetime:
         return datetime.now(UTC)
 
+    router = Router(services.store)
     watcher = Watcher(
         store=services.store,
         fetcher=services.fetcher,
         pool=services.pool,
         settings=settings,
+        router=router,
         clock=clock,
     )
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
@@ -349,7 +352,7 @@ def build_bot(
 
     return NewsBot(
         settings=settings,
-        services=BotServices(settings, services.store, watcher, server_sources),
+        services=BotServices(settings, services.store, watcher, server_sources, router),
         make_deliverer=make_deliverer,
         background=background,
         guild_ready_timeout=guild_ready_timeout,

@@ -118,6 +118,8 @@ class Embed:
 class OutgoingMessage:
     content: str | None = None
     embeds: tuple[Embed, ...] = ()
+    mention_role: int | None = None
+    """The one role this message may ping (a route's configured role); nothing else pings."""
 
 
 def clean_text(text: str) -> str:
@@ -143,8 +145,11 @@ def _web_url(url: str | None) -> str | None:
     return None
 
 
-def alert_message(alert: Alert) -> OutgoingMessage:
-    """One alert as an embed: linked headline, lead, key quotes, source and time."""
+def alert_message(
+    alert: Alert, *, explanation: str | None = None, role_id: int | None = None
+) -> OutgoingMessage:
+    """One alert as an embed: linked headline, lead, key quotes, source and time; with why it
+    matched in the footer, and the route's role mentioned, when it came through a topic."""
     parts = [clean_text(alert.lead)] if alert.lead else []
     for quote in alert.quotes:
         speaker = clean_text(quote.speaker)
@@ -155,10 +160,14 @@ def alert_message(alert: Alert) -> OutgoingMessage:
         description=description,
         url=_web_url(alert.url),
         timestamp=alert.published,
-        footer=clip(alert.source, FOOTER_LIMIT),
+        footer=clip(
+            f"{alert.source} · matched: {explanation}" if explanation else alert.source,
+            FOOTER_LIMIT,
+        ),
         thumbnail_url=_web_url(alert.image),
     )
-    return OutgoingMessage(embeds=(_fit(embed),))
+    content = f"<@&{role_id}>" if role_id else None
+    return OutgoingMessage(content=content, embeds=(_fit(embed),), mention_role=role_id)
 
 
 def _fit(embed: Embed) -> Embed:

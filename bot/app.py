@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.routing import Router
 from bot.settings import Settings
 from bot.store import Store
 from bot.watcher import Watcher
@@ -34,6 +35,7 @@ class Services:
     store: Store
     watcher: Watcher
     server_sources: ServerSources
+    router: Router
 
 
 class NotAllowed(app_commands.CheckFailure):
@@ -120,6 +122,7 @@ class NewsBot(commands.Bot):
         # of Discord for some operators); a plain client would otherwise dial Discord's own.
         data = await self.http.request(discord.http.Route("GET", "/gateway/bot"))
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["url"])
+        await self.services.router.reload()
         for extension in self.extension_names:
             await self.load_extension(extension)
         if self.settings.dev_guild_id is not None:

@@ -35,6 +35,8 @@ FAILING_NOTICE_AFTER = timedelta(days=1)
 class OutboxKind(StrEnum):
     ALERT = "alert"
     NOTICE = "notice"
+    DM = "dm"
+    """A personal alert; ``channel_id`` holds the user's id (one alert per person per article)."""
 
 
 class OutboxStatus(StrEnum):
@@ -57,6 +59,18 @@ class GuildConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Planned:
+    """An alert to queue with its article: where, for whom, which role, and why."""
+
+    kind: OutboxKind
+    guild_id: int
+    channel_id: int
+    user_id: int | None
+    role_id: int | None
+    explanation: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxEntry:
     id: int
     kind: OutboxKind
@@ -69,6 +83,9 @@ class OutboxEntry:
     attempts: int
     message_id: int | None
     last_error: str | None
+    user_id: int | None = None
+    role_id: int | None = None
+    explanation: str | None = None
 
     @property
     def nonce(self) -> str:
@@ -87,6 +104,9 @@ class TemporaryFailure(Exception):
 class Sender(Protocol):
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
         """Post a message; returns its id. Raises ChannelRefused or TemporaryFailure."""
+
+    async def send_dm(self, user_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """A direct message; ChannelRefused when the person's DMs are closed."""
 
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         """Tell a server's admins something went wrong (system channel, else a DM)."""
@@ -158,8 +178,18 @@ class Deliverer:
             )
             return True
         try:
-            message_id = await self._sender.send(entry.channel_id, message, nonce=entry.nonce)
+            if entry.kind is OutboxKind.DM and entry.user_id is not None:
+                message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
+            else:
+                message_id = await self._sender.send(entry.channel_id, message, nonce=entry.nonce)
         except ChannelRefused as exc:
+            if entry.kind is OutboxKind.DM:
+                # Closed DMs: this alert is not sent, nothing else is affected.
+                await self._store.mark_retry(
+                    entry.id, f"DMs closed: {exc}", next_attempt_at=self._clock(), give_up=True
+                )
+                report.dropped += 1
+                return True
             await self._refused(entry, str(exc), report)
             return False
         except TemporaryFailure as exc:
@@ -200,7 +230,9 @@ class Deliverer:
         source = await self._store.get_source(article.source_id) if article else None
         if article is None or source is None:
             return None
-        return alert_message(alert_for(article, source))
+        return alert_message(
+            alert_for(article, source), explanation=entry.explanation, role_id=entry.role_id
+        )
 
     async def _refused(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
         now = self._clock()

@@ -37,12 +37,31 @@ class DiscordSender:
 
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
         channel = self._bot.get_partial_messageable(channel_id)
+        return await self._post(channel, message, nonce)
+
+    async def send_dm(self, user_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        try:
+            channel = await self._bot.create_dm(discord.Object(id=user_id))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelRefused(_reason(exc)) from None
+        except discord.HTTPException as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        return await self._post(channel, message, nonce)
+
+    async def _post(
+        self, channel: discord.abc.Messageable, message: OutgoingMessage, nonce: str
+    ) -> int:
+        mentions = discord.AllowedMentions.none()
+        if message.mention_role is not None:
+            mentions = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(id=message.mention_role)]
+            )
         try:
             sent = await channel.send(
                 content=message.content,
                 embeds=[to_discord_embed(e) for e in message.embeds],
                 nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=mentions,
             )
         except (discord.Forbidden, discord.NotFound) as exc:
             raise ChannelRefused(_reason(exc)) from None

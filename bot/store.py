@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.articles import Article
-from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus
+from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     articles,
@@ -38,7 +38,7 @@ from bot.subscriptions import Delivery, Route, Subscription
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -225,6 +225,7 @@ class Store:
         seen_keys: Sequence[str],
         new_articles: Sequence[Article],
         now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None = None,
     ) -> list[Article]:
         """In one transaction: mark keys seen, store the new articles, update the source.
 
@@ -254,6 +255,12 @@ class Store:
                     # The alerts are queued in the same transaction: an article is never
                     # stored without its alerts, so a crash can't lose one.
                     await conn.execute(self._enqueue_for_source(row[0], source.id, now))
+                    routed = (planned or {}).get(article.item_key, ())
+                    if routed:
+                        await conn.execute(
+                            _insert_ignore(self._dialect, outbox),
+                            [_planned_row(p, row[0], source.id, now) for p in routed],
+                        )
             url = source.url
             if change.moved_to and change.moved_to != source.url:
                 taken = await conn.execute(
@@ -783,6 +790,16 @@ class Store:
             rows = (await conn.execute(query.order_by(subscriptions.c.id))).all()
         return [_subscription(row) for row in rows]
 
+    async def all_routes(self) -> list[Route]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(routes))).all()
+        return [_route(row) for row in rows]
+
+    async def guilds_watching(self, source_id: int) -> set[int]:
+        query = select(guild_sources.c.guild_id).where(guild_sources.c.source_id == source_id)
+        async with self._engine.connect() as conn:
+            return set((await conn.execute(query)).scalars())
+
     async def all_subscriptions(self) -> list[Subscription]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(subscriptions))).all()
@@ -873,6 +890,25 @@ class SourceNotice:
     """True: failing for over a day; False: recovered."""
 
 
+def _planned_row(
+    planned: Planned, article_id: int, source_id: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "kind": planned.kind.value,
+        "guild_id": planned.guild_id,
+        "channel_id": planned.channel_id,
+        "article_id": article_id,
+        "source_id": source_id,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "user_id": planned.user_id,
+        "role_id": planned.role_id,
+        "explanation": planned.explanation,
+    }
+
+
 def _subscription(row: Row[Any]) -> Subscription:
     m = row._mapping
     return Subscription(
@@ -912,6 +948,9 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         attempts=m["attempts"],
         message_id=m["message_id"],
         last_error=m["last_error"],
+        user_id=m["user_id"],
+        role_id=m["role_id"],
+        explanation=m["explanation"],
     )
 
 

@@ -16,6 +16,7 @@ from bot.backoff import next_failure_poll, next_success_poll
 from bot.feeds import FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
 from bot.pool import WorkerCrashed, WorkPool
+from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import PollSuccess, Store
@@ -73,6 +74,7 @@ class Watcher:
         pool: WorkPool,
         settings: Settings,
         on_articles: ArticleSink | None = None,
+        router: Router | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -80,6 +82,7 @@ class Watcher:
         self._pool = pool
         self._settings = settings
         self._on_articles = on_articles
+        self._router = router
         self._clock = clock
         self._in_flight: set[int] = set()
 
@@ -225,8 +228,9 @@ class Watcher:
             moved_to=moved_to,
             next_poll_at=next_success_poll(now, interval),
         )
+        planned = await self._router.plan(source, built) if self._router else None
         stored = await self._store.record_poll_success(
-            source, change, seen_keys=seen_keys, new_articles=built, now=now
+            source, change, seen_keys=seen_keys, new_articles=built, now=now, planned=planned
         )
         if stored and self._on_articles is not None:
             await self._on_articles(source, stored)

@@ -45,6 +45,9 @@ class Recorder:
         self.by_nonce[nonce] = len(self.by_nonce) + 1
         return self.by_nonce[nonce]
 
+    async def send_dm(self, user_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        return await self.send(-user_id, message, nonce=nonce)  # DMs kept under -user id
+
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         self.told.append((guild_id, user_id, text))
 

@@ -1,0 +1,93 @@
+"""Which topic routes and which people get an article (core; no discord imports).
+
+One Matcher holds every server route's topic and every person's topic. An article from a source
+reaches a route or a person only in servers that watch that source; each destination (a channel,
+a person) gets at most one alert per article, listing every topic of theirs that matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.articles import Article
+from bot.delivery import OutboxKind, Planned
+from bot.matcher import Matcher, MatchInput
+from bot.sources import Source
+from bot.subscriptions import Delivery, Route, Subscription
+from bot.topics import Topic, parse_topic
+from bot.urls import host_of
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+
+class Router:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._matcher = Matcher({})
+        self._routes: dict[int, Route] = {}
+        self._subscriptions: dict[int, Subscription] = {}
+
+    async def reload(self) -> None:
+        """Read every route and subscription again (after a change, or at start)."""
+        self._routes = {r.id: r for r in await self._store.all_routes()}
+        self._subscriptions = {s.id: s for s in await self._store.all_subscriptions()}
+        topics: dict[int, Topic] = {}
+        for route in self._routes.values():
+            if route.topic is not None:
+                topics[-route.id] = parse_topic(route.topic)
+        for sub in self._subscriptions.values():
+            topics[sub.id] = parse_topic(sub.topic)
+        self._matcher = self._matcher.changed(topics)
+
+    async def plan(self, source: Source, articles: Sequence[Article]) -> dict[str, list[Planned]]:
+        """The alerts each article earns beyond the server's all-articles channel."""
+        if not articles or not (self._routes or self._subscriptions):
+            return {}
+        guilds = await self._store.guilds_watching(source.id)
+        domain = host_of(source.url)
+        planned: dict[str, list[Planned]] = {}
+        for article in articles:
+            destinations: dict[tuple[OutboxKind, int], tuple[Planned, list[str]]] = {}
+            for route in self._routes.values():
+                if route.topic is None and route.guild_id in guilds and not route.paused:
+                    key = (OutboxKind.ALERT, route.channel_id)
+                    destinations[key] = (_planned(route), [])
+            matches = self._matcher.match(
+                MatchInput(article.title, article.lead, article.text, domain)
+            )
+            for match in matches:
+                why = match.explain()
+                for topic_id in match.topic_ids:
+                    if topic_id < 0:
+                        route = self._routes[-topic_id]
+                        if route.guild_id not in guilds or route.paused:
+                            continue
+                        key = (OutboxKind.ALERT, route.channel_id)
+                        destinations.setdefault(key, (_planned(route), []))[1].append(why)
+                    else:
+                        sub = self._subscriptions[topic_id]
+                        if sub.guild_id not in guilds or sub.delivery is not Delivery.DM:
+                            continue
+                        key = (OutboxKind.DM, sub.user_id)
+                        person = Planned(
+                            OutboxKind.DM, sub.guild_id, sub.user_id, sub.user_id, None, None
+                        )
+                        destinations.setdefault(key, (person, []))[1].append(why)
+            planned[article.item_key] = [
+                Planned(
+                    p.kind,
+                    p.guild_id,
+                    p.channel_id,
+                    p.user_id,
+                    p.role_id,
+                    "; ".join(dict.fromkeys(whys)) or None,
+                )
+                for p, whys in destinations.values()
+            ]
+        return planned
+
+
+def _planned(route: Route) -> Planned:
+    return Planned(OutboxKind.ALERT, route.guild_id, route.channel_id, None, route.role_id, None)

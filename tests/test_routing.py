@@ -1,0 +1,108 @@
+"""Topic routes and personal topics: matched articles queued with their article, one alert per
+channel or person, delivered with why they matched and only the configured role pinged."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.delivery import ChannelRefused, Deliverer, OutboxKind, OutboxStatus
+from bot.routing import Router
+from bot.sources import Source
+from bot.store import PollSuccess, Store
+from bot.subscriptions import Topics
+from tests.conftest import Clock
+from tests.factories import make_article
+from tests.test_delivery import Recorder
+
+GUILD, OTHER_GUILD, CHANNEL, WORLD, ALICE, BOB, ROLE = 1, 2, 10, 11, 100, 101, 500
+
+
+@pytest.fixture
+async def setup(store: Store, clock: Clock) -> tuple[Source, Topics, Router]:
+    source, _ = await store.add_source("https://news.bbc.co.uk/feed", added_url="x", now=clock.now)
+    await store.add_guild_source(GUILD, source.id, user_id=ALICE, now=clock.now)
+    return source, Topics(store=store, per_user_cap=25, clock=clock), Router(store)
+
+
+async def publish(store: Store, router: Router, source: Source, clock: Clock, *titles: str) -> None:
+    found = [make_article(source.id, f"g:{t}", clock.now, title=t) for t in titles]
+    planned = await router.plan(source, found)
+    change = PollSuccess(None, None, None, None, None, clock.now)
+    await store.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=clock.now, planned=planned
+    )
+
+
+async def test_a_topic_route_gets_matching_articles_with_its_role_and_the_reason(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    await topics.add_route(GUILD, WORLD, "ukraine OR crimea", role_id=ROLE, user_id=ALICE)
+    await router.reload()
+    await publish(store, router, source, clock, "Crimea bridge reopens", "Port strike ends")
+    (entry,) = await store.due_outbox(clock.now)
+    assert (entry.kind, entry.channel_id, entry.role_id) == (OutboxKind.ALERT, WORLD, ROLE)
+    assert entry.explanation == "crimea in title"
+    recorder = Recorder()
+    await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
+    ((_, message),) = recorder.messages[WORLD]
+    assert message.content == f"<@&{ROLE}>" and message.mention_role == ROLE
+    assert message.embeds[0].footer == "News Test · matched: crimea in title"
+
+
+async def test_a_person_gets_one_dm_per_article_listing_all_their_topics(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    await topics.subscribe(ALICE, GUILD, "nato")
+    await topics.subscribe(ALICE, GUILD, "russia")
+    await topics.subscribe(BOB, GUILD, "harbour")
+    await router.reload()
+    await publish(store, router, source, clock, "NATO warns Russia")
+    (entry,) = await store.due_outbox(clock.now)
+    assert (entry.kind, entry.user_id) == (OutboxKind.DM, ALICE)
+    assert entry.explanation == "nato in title; russia in title"
+    recorder = Recorder()
+    await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
+    assert len(recorder.messages[-ALICE]) == 1 and BOB not in recorder.messages
+
+
+async def test_only_servers_that_watch_the_source_are_routed(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    await topics.subscribe(ALICE, OTHER_GUILD, "nato")
+    await topics.add_route(OTHER_GUILD, WORLD, "nato", role_id=None, user_id=ALICE)
+    await router.reload()
+    await publish(store, router, source, clock, "NATO summit")
+    assert await store.due_outbox(clock.now) == []
+
+
+async def test_paused_routes_get_nothing_and_a_channel_gets_an_article_once(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    paused = await topics.add_route(GUILD, WORLD, "nato", role_id=None, user_id=ALICE)
+    await store.set_route_paused(GUILD, paused.id, paused=True)
+    await topics.add_route(GUILD, CHANNEL, None, role_id=None, user_id=ALICE)
+    await topics.add_route(GUILD, CHANNEL, "summit", role_id=None, user_id=ALICE)
+    await router.reload()
+    await publish(store, router, source, clock, "NATO summit")
+    entries = await store.due_outbox(clock.now)
+    assert [(e.channel_id, e.explanation) for e in entries] == [(CHANNEL, "summit in title")]
+
+
+async def test_closed_dms_drop_only_that_alert(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    await topics.subscribe(ALICE, GUILD, "nato")
+    await router.reload()
+    await publish(store, router, source, clock, "NATO summit")
+    recorder = Recorder(fail_with=[ChannelRefused("Cannot send messages to this user")])
+    report = await Deliverer(
+        store=store, sender=recorder, route_alert_cap=20, clock=clock
+    ).deliver_due()
+    assert report.dropped == 1 and recorder.told == []
+    (entry,) = await store.outbox_entries()
+    assert entry.status is OutboxStatus.FAILED and "DMs closed" in (entry.last_error or "")
