@@ -120,6 +120,8 @@ class OutgoingMessage:
     embeds: tuple[Embed, ...] = ()
     mention_role: int | None = None
     """The one role this message may ping (a route's configured role); nothing else pings."""
+    mention_user: int | None = None
+    """The one person this message may ping (their topic, delivered 'here')."""
 
 
 def clean_text(text: str) -> str:
@@ -146,7 +148,11 @@ def _web_url(url: str | None) -> str | None:
 
 
 def alert_message(
-    alert: Alert, *, explanation: str | None = None, role_id: int | None = None
+    alert: Alert,
+    *,
+    explanation: str | None = None,
+    role_id: int | None = None,
+    user_id: int | None = None,
 ) -> OutgoingMessage:
     """One alert as an embed: linked headline, lead, key quotes, source and time; with why it
     matched in the footer, and the route's role mentioned, when it came through a topic."""
@@ -166,8 +172,10 @@ def alert_message(
         ),
         thumbnail_url=_web_url(alert.image),
     )
-    content = f"<@&{role_id}>" if role_id else None
-    return OutgoingMessage(content=content, embeds=(_fit(embed),), mention_role=role_id)
+    content = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
+    return OutgoingMessage(
+        content=content, embeds=(_fit(embed),), mention_role=role_id, mention_user=user_id
+    )
 
 
 def _fit(embed: Embed) -> Embed:

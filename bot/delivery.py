@@ -37,6 +37,9 @@ class OutboxKind(StrEnum):
     NOTICE = "notice"
     DM = "dm"
     """A personal alert; ``channel_id`` holds the user's id (one alert per person per article)."""
+    HERE = "here"
+    """A personal alert posted in the server's alerts channel with a mention; ``channel_id``
+    holds the user's id, as for DMs."""
 
 
 class OutboxStatus(StrEnum):
@@ -180,14 +183,31 @@ class Deliverer:
         try:
             if entry.kind is OutboxKind.DM and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
+            elif entry.kind is OutboxKind.HERE:
+                guild = await self._store.guild(entry.guild_id)
+                if guild is None or guild.alerts_channel_id is None:
+                    await self._store.mark_retry(
+                        entry.id,
+                        "the server has no alerts channel",
+                        next_attempt_at=self._clock(),
+                        give_up=True,
+                    )
+                    report.dropped += 1
+                    return True
+                message_id = await self._sender.send(
+                    guild.alerts_channel_id, message, nonce=entry.nonce
+                )
             else:
                 message_id = await self._sender.send(entry.channel_id, message, nonce=entry.nonce)
         except ChannelRefused as exc:
-            if entry.kind is OutboxKind.DM:
-                # Closed DMs: this alert is not sent, nothing else is affected.
+            if entry.kind in (OutboxKind.DM, OutboxKind.HERE):
+                # Closed DMs (or a channel gone): this alert is not sent; the person is told
+                # the next time they use a command.
                 await self._store.mark_retry(
                     entry.id, f"DMs closed: {exc}", next_attempt_at=self._clock(), give_up=True
                 )
+                if entry.user_id is not None and entry.kind is OutboxKind.DM:
+                    await self._store.mark_dms_closed(entry.user_id, now=self._clock())
                 report.dropped += 1
                 return True
             await self._refused(entry, str(exc), report)
@@ -231,7 +251,10 @@ class Deliverer:
         if article is None or source is None:
             return None
         return alert_message(
-            alert_for(article, source), explanation=entry.explanation, role_id=entry.role_id
+            alert_for(article, source),
+            explanation=entry.explanation,
+            role_id=entry.role_id,
+            user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
         )
 
     async def _refused(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:

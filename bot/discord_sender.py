@@ -56,6 +56,10 @@ class DiscordSender:
             mentions = discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(id=message.mention_role)]
             )
+        elif message.mention_user is not None:
+            mentions = discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(id=message.mention_user)]
+            )
         try:
             sent = await channel.send(
                 content=message.content,

@@ -68,12 +68,11 @@ class Router:
                         destinations.setdefault(key, (_planned(route), []))[1].append(why)
                     else:
                         sub = self._subscriptions[topic_id]
-                        if sub.guild_id not in guilds or sub.delivery is not Delivery.DM:
+                        if sub.guild_id not in guilds:
                             continue
-                        key = (OutboxKind.DM, sub.user_id)
-                        person = Planned(
-                            OutboxKind.DM, sub.guild_id, sub.user_id, sub.user_id, None, None
-                        )
+                        kind = OutboxKind.DM if sub.delivery is Delivery.DM else OutboxKind.HERE
+                        key = (kind, sub.user_id)
+                        person = Planned(kind, sub.guild_id, sub.user_id, sub.user_id, None, None)
                         destinations.setdefault(key, (person, []))[1].append(why)
             planned[article.item_key] = [
                 Planned(

@@ -192,6 +192,7 @@ subscriptions = Table(
     Column("typed", String(400), nullable=False),
     Column("delivery", String(8), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("dm_closed_at", UTCDateTime()),
     UniqueConstraint("user_id", "guild_id", "topic"),
     Index(None, "guild_id"),
 )

@@ -790,6 +790,26 @@ class Store:
             rows = (await conn.execute(query.order_by(subscriptions.c.id))).all()
         return [_subscription(row) for row in rows]
 
+    async def mark_dms_closed(self, user_id: int, *, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.user_id == user_id)
+                .values(dm_closed_at=now)
+            )
+
+    async def take_dms_closed(self, user_id: int) -> bool:
+        """Whether a DM to this person failed since they were last told (and forget it)."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(subscriptions)
+                .where(
+                    subscriptions.c.user_id == user_id, subscriptions.c.dm_closed_at.is_not(None)
+                )
+                .values(dm_closed_at=None)
+            )
+        return bool(result.rowcount)
+
     async def all_routes(self) -> list[Route]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(routes))).all()

@@ -106,3 +106,34 @@ async def test_closed_dms_drop_only_that_alert(
     assert report.dropped == 1 and recorder.told == []
     (entry,) = await store.outbox_entries()
     assert entry.status is OutboxStatus.FAILED and "DMs closed" in (entry.last_error or "")
+
+
+async def test_here_delivery_mentions_the_person_in_the_alerts_channel(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    from bot.subscriptions import Delivery
+
+    source, topics, router = setup
+    await store.set_alerts_channel(GUILD, CHANNEL, user_id=ALICE, now=clock.now)
+    await topics.subscribe(BOB, GUILD, "harbour", Delivery.HERE)
+    await router.reload()
+    await publish(store, router, source, clock, "Harbour bridge reopens")
+    recorder = Recorder()
+    await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
+    messages = [m for _, m in recorder.messages[CHANNEL]]
+    assert len(messages) == 2  # the channel's own alert, and the one mentioning Bob
+    (mention,) = [m for m in messages if m.mention_user == BOB]
+    assert mention.content == f"<@{BOB}>" and mention.mention_role is None
+
+
+async def test_closed_dms_are_remembered_once_for_the_next_command(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    source, topics, router = setup
+    await topics.subscribe(ALICE, GUILD, "nato")
+    await router.reload()
+    await publish(store, router, source, clock, "NATO summit")
+    recorder = Recorder(fail_with=[ChannelRefused("Cannot send messages to this user")])
+    await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
+    assert await store.take_dms_closed(ALICE) is True
+    assert await store.take_dms_closed(ALICE) is False

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("typed", sa.String(400), nullable=False),
         sa.Column("delivery", sa.String(8), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("dm_closed_at", UTCDateTime()),
         sa.PrimaryKeyConstraint("id", name="pk_subscriptions"),
         sa.UniqueConstraint(
             "user_id", "guild_id", "topic", name="uq_subscriptions_user_id_guild_id_topic"
