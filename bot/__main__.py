@@ -319,6 +319,7 @@ def build_bot(
     from bot.delivery import Deliverer, Sender
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
     from bot.routing import Router
+    from bot.subscriptions import Topics
     from bot.watcher import Watcher
 
     def clock() -> datetime:
@@ -352,7 +353,19 @@ def build_bot(
 
     return NewsBot(
         settings=settings,
-        services=BotServices(settings, services.store, watcher, server_sources, router),
+        services=BotServices(
+            settings,
+            services.store,
+            watcher,
+            server_sources,
+            router,
+            Topics(
+                store=services.store,
+                per_user_cap=settings.topics_per_user,
+                clock=clock,
+                on_change=router.reload,
+            ),
+        ),
         make_deliverer=make_deliverer,
         background=background,
         guild_ready_timeout=guild_ready_timeout,

@@ -19,11 +19,12 @@ from bot.guilds import ServerSources
 from bot.routing import Router
 from bot.settings import Settings
 from bot.store import Store
+from bot.subscriptions import Topics
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.background")
+EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.topics", "cogs.background")
 GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
 
 
@@ -36,6 +37,7 @@ class Services:
     watcher: Watcher
     server_sources: ServerSources
     router: Router
+    topics: Topics
 
 
 class NotAllowed(app_commands.CheckFailure):

@@ -181,6 +181,13 @@ class ServerSources:
     async def set_channel(
         self, guild_id: int, channel_id: int, user_id: int, access: ChannelAccess
     ) -> None:
+        self.check_channel(channel_id, access)
+        await self._store.set_alerts_channel(
+            guild_id, channel_id, user_id=user_id, now=self._clock()
+        )
+
+    def check_channel(self, channel_id: int, access: ChannelAccess) -> None:
+        """Raise MissingChannelPermissions naming what the bot lacks in the channel."""
         missing = [
             name
             for name, ok in (
@@ -196,9 +203,6 @@ class ServerSources:
                 f"{' and '.join(missing)} there. Grant {'it' if len(missing) == 1 else 'them'} "
                 "to the bot's role, or pick another channel."
             )
-        await self._store.set_alerts_channel(
-            guild_id, channel_id, user_id=user_id, now=self._clock()
-        )
 
     async def joined(self, guild_id: int) -> None:
         await self._store.join_guild(guild_id, now=self._clock())

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         default=20,
         description="Alerts one channel gets per 10 minutes; the overflow becomes a summary.",
     )
+    topics_per_user: Annotated[int, Field(ge=1)] = Field(
+        default=25, description="Topics one person may follow."
+    )
     default_sources_file: Path | None = Field(
         default=None,
         description="Starter feeds for /sources defaults (default: the bundled world-news list).",

@@ -7,7 +7,7 @@ the next step; see the Topics issue.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -70,10 +70,22 @@ class TopicNotFound(UserFacingError):
 
 
 class Topics:
-    def __init__(self, *, store: Store, per_user_cap: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        per_user_cap: int,
+        clock: Callable[[], datetime],
+        on_change: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._store = store
         self._cap = per_user_cap
         self._clock = clock
+        self._on_change = on_change
+
+    async def _changed(self) -> None:
+        if self._on_change is not None:
+            await self._on_change()
 
     async def subscribe(
         self, user_id: int, guild_id: int, typed: str, delivery: Delivery = Delivery.DM
@@ -89,6 +101,7 @@ class Topics:
         await self._store.add_subscription(
             user_id, guild_id, topic.text, typed, delivery, now=self._clock()
         )
+        await self._changed()
         (added,) = [
             s
             for s in await self._store.subscriptions_of(user_id, guild_id)
@@ -100,6 +113,7 @@ class Topics:
         topic = parse_topic(typed)
         if not await self._store.remove_subscription(user_id, guild_id, topic.text):
             raise TopicNotFound(f"You don't follow “{topic.text}” here.")
+        await self._changed()
         return topic.text
 
     async def mine(self, user_id: int, guild_id: int) -> list[Subscription]:
@@ -113,7 +127,13 @@ class Topics:
         *,
         role_id: int | None,
         user_id: int,
+        role_mentionable: bool = True,
     ) -> Route:
+        if role_id is not None and not role_mentionable:
+            raise SubscriptionLimit(
+                "newsbot can't mention that role: make it mentionable in the server's role "
+                "settings (or give the bot Mention All Roles), or leave the role out."
+            )
         topic = parse_topic(typed) if typed else None
         text = topic.text if topic else None
         if not await self._store.add_route(
@@ -131,7 +151,50 @@ class Topics:
             for r in await self._store.routes_of(guild_id)
             if r.channel_id == channel_id and r.topic == text
         ]
+        await self._changed()
         return route
+
+    async def routes(self, guild_id: int) -> list[Route]:
+        return await self._store.routes_of(guild_id)
+
+    async def remove_route(self, guild_id: int, route_id: int) -> None:
+        if not await self._store.remove_route(guild_id, route_id):
+            raise TopicNotFound("This server has no such route (pick one from the list).")
+        await self._changed()
+
+    async def pause_route(self, guild_id: int, route_id: int, *, paused: bool) -> None:
+        if not await self._store.set_route_paused(guild_id, route_id, paused=paused):
+            raise TopicNotFound("This server has no such route (pick one from the list).")
+        await self._changed()
+
+    async def dms_closed_notice(self, user_id: int) -> str | None:
+        """Said once, the next time someone uses a command after a DM to them failed."""
+        if await self._store.take_dms_closed(user_id):
+            return (
+                "⚠️ newsbot couldn't DM you an alert: your DMs are closed to it. Allow direct "
+                "messages from this server's members, or `/subscribe` with `delivery: here` to "
+                "be mentioned in the alerts channel instead."
+            )
+        return None
+
+    async def recent_counts(self, user_id: int, guild_id: int) -> dict[int, int]:
+        """How many of the last week's stored articles each of the person's topics matched."""
+        from bot.matcher import Matcher, MatchInput
+        from bot.urls import host_of
+
+        mine = await self._store.subscriptions_of(user_id, guild_id)
+        counts = {s.id: 0 for s in mine}
+        if not mine:
+            return counts
+        matcher = Matcher({s.id: parse_topic(s.topic) for s in mine})
+        since = self._clock() - timedelta(days=PREVIEW_DAYS)
+        recent = await self._store.guild_articles_since(guild_id, since, limit=1000)
+        for article, source in recent:
+            found = MatchInput(article.title, article.lead, article.text, host_of(source.url))
+            for match in matcher.match(found):
+                for topic_id in match.topic_ids:
+                    counts[topic_id] += 1
+        return counts
 
     async def preview(self, guild_id: int, typed: str) -> list[PreviewHit]:
         """The last week's stored articles from the server's sources that the topic matches."""

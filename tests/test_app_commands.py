@@ -48,7 +48,13 @@ async def test_every_extension_is_listed_and_loads(bot: NewsBot) -> None:
 
 async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
     commands = bot.tree.get_commands()
-    assert {c.name for c in commands} == {"sources", "alerts"}
+    assert {c.name for c in commands} == {
+        "sources",
+        "alerts",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+    }
     for command in commands:
         for path, item in walk(command.to_dict(bot.tree), command.name):
             name = item["name"]
@@ -58,7 +64,8 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
 
 async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsBot) -> None:
     for command in bot.tree.get_commands():
-        assert isinstance(command, app_commands.Group)
+        if not isinstance(command, app_commands.Group):
+            continue  # the personal topic commands are for everyone
         payload = command.to_dict(bot.tree)
         assert int(payload["default_member_permissions"]) == 1 << 5  # Manage Server
         assert payload.get("contexts") == [0] or payload.get("dm_permission") is False
@@ -67,6 +74,9 @@ async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsB
 async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -> None:
     shapes = {}
     for command in bot.tree.get_commands():
+        if isinstance(command, app_commands.Command):
+            shapes[command.name] = [p.name for p in command.parameters]
+            continue
         assert isinstance(command, app_commands.Group)
         for sub in command.commands:
             assert isinstance(sub, app_commands.Command)
@@ -78,4 +88,13 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "sources test": ["source"],
         "sources defaults": [],
         "alerts channel": ["channel"],
+        "alerts add": ["topic", "channel", "role"],
+        "alerts remove": ["route"],
+        "alerts list": [],
+        "alerts pause": ["route"],
+        "alerts resume": ["route"],
+        "alerts preview": ["topic"],
+        "subscribe": ["topic", "delivery"],
+        "unsubscribe": ["topic"],
+        "subscriptions": [],
     }
