@@ -98,6 +98,7 @@ class Role:
     permissions: int
     position: int = 0
     managed: bool = False
+    mentionable: bool = False
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -111,7 +112,7 @@ class Role:
             "position": self.position,
             "permissions": str(self.permissions),
             "managed": self.managed,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -227,8 +228,17 @@ class Guild:
     def everyone(self) -> Role:
         return self.roles[0]
 
-    def add_role(self, name: str, *, permissions: int = 0, managed: bool = False) -> Role:
-        role = Role(self.new_id(), name, permissions, position=len(self.roles), managed=managed)
+    def add_role(
+        self, name: str, *, permissions: int = 0, managed: bool = False, mentionable: bool = False
+    ) -> Role:
+        role = Role(
+            self.new_id(),
+            name,
+            permissions,
+            position=len(self.roles),
+            managed=managed,
+            mentionable=mentionable,
+        )
         self.roles.append(role)
         return role
 
