@@ -24,7 +24,7 @@ from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.topics", "cogs.background")
+EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.topics", "cogs.help", "cogs.background")
 GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
 
 

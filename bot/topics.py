@@ -361,3 +361,17 @@ def _has_positive(node: Node) -> bool:
     if isinstance(node, And):
         return any(_has_positive(c) for c in node.children)
     return all(_has_positive(c) for c in node.children)
+
+
+HELP = """**Topics** — what `/subscribe` and `/alerts add` understand:
+• `nato russia` — every word must appear (in any order)
+• `"european union"` — an exact phrase
+• `ukraine OR crimea` (or `ukraine | crimea`) — either one
+• `nato -sports` — leave out articles with a word or "phrase"
+• `(ukraine OR crimea) bridge` — group with parentheses
+• `title:nato`, `title:"peace talks"` — only in the headline
+• `source:bbc.co.uk` — only from that site (and its subdomains)
+Matching ignores case and accents (Sao Paulo = São Paulo), takes Russia's as Russia, and
+matches whole words (NATO doesn't match "senator"); in Chinese, Japanese or Thai a term matches
+anywhere in the text. Limits: 200 characters, 30 terms, 4 levels of parentheses. Try a topic
+first with `/alerts preview` to see what it would have matched this week."""

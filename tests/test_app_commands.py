@@ -54,6 +54,7 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
         "subscribe",
         "unsubscribe",
         "subscriptions",
+        "help",
     }
     for command in commands:
         for path, item in walk(command.to_dict(bot.tree), command.name):
@@ -64,8 +65,8 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
 
 async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsBot) -> None:
     for command in bot.tree.get_commands():
-        if not isinstance(command, app_commands.Group):
-            continue  # the personal topic commands are for everyone
+        if not isinstance(command, app_commands.Group) or command.name == "help":
+            continue  # the personal topic commands and help are for everyone
         payload = command.to_dict(bot.tree)
         assert int(payload["default_member_permissions"]) == 1 << 5  # Manage Server
         assert payload.get("contexts") == [0] or payload.get("dm_permission") is False
@@ -97,4 +98,5 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "subscribe": ["topic", "delivery"],
         "unsubscribe": ["topic"],
         "subscriptions": [],
+        "help topics": [],
     }

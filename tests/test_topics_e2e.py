@@ -108,3 +108,12 @@ async def test_preview_shows_what_a_topic_would_have_matched(scene: Scene) -> No
     await scene.command("sources", "add", {"url": url, "backfill": 2}, followups=1)
     reply = await scene.command("alerts", "preview", {"topic": "harbour"}, followups=1)
     assert "2 matches in 7 days" in reply.followups[0]["content"]
+
+
+async def test_help_topics_explains_the_language_privately(scene: Scene) -> None:
+    handle = await scene.fake.invoke(
+        "help", {}, guild=scene.guild, channel=scene.channel, user=scene.admin, subcommand="topics"
+    )
+    reply = await handle.response(timeout=10)
+    assert reply.ephemeral and "ukraine OR crimea" in reply.content
+    assert len(reply.content) <= 2000
