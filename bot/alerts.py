@@ -3,11 +3,12 @@ the demo and the CLI print them as text."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.articles import Article
-from bot.quotes import trim_quote
+from bot.quotes import key_quotes, trim_quote
 from bot.sources import Source
 
 
@@ -34,7 +35,10 @@ class Alert:
     quotes: tuple[KeyQuote, ...] = ()
 
 
-def alert_for(article: Article, source: Source) -> Alert:
+def alert_for(article: Article, source: Source, *, topic_terms: Sequence[str] = ()) -> Alert:
+    """The alert for an article; with the terms of the topic that matched, the key quotes
+    that mention them are preferred."""
+    chosen = key_quotes(article.quotes, topic_terms=topic_terms) if topic_terms else None
     return Alert(
         article_id=article.id,
         headline=article.title,
@@ -44,7 +48,9 @@ def alert_for(article: Article, source: Source) -> Alert:
         lead=article.lead,
         image=article.image,
         quotes=tuple(
-            KeyQuote(trim_quote(q.text), q.speaker, q.role) for q in article.key_quotes if q.speaker
+            KeyQuote(trim_quote(q.text), q.speaker, q.role)
+            for q in (article.key_quotes if chosen is None else chosen)
+            if q.speaker
         ),
     )
 
@@ -145,6 +151,18 @@ def _web_url(url: str | None) -> str | None:
     if url and url.startswith(("http://", "https://")) and len(url) <= 2048 and " " not in url:
         return url
     return None
+
+
+def terms_of(explanation: str) -> list[str]:
+    """The matched words of an explanation ("nato, russia in title; crimea in text")."""
+    words: list[str] = []
+    for part in explanation.split(";"):
+        listed = part.rsplit(" in ", 1)[0]
+        for raw in listed.split(","):
+            term = raw.strip().removeprefix("title:").strip('"')
+            if term and not term.startswith("source:"):
+                words.append(term)
+    return words
 
 
 def alert_message(

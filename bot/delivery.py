@@ -20,7 +20,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from bot.alerts import OutgoingMessage, alert_for, alert_message, notice_message, summary_message
+from bot.alerts import (
+    OutgoingMessage,
+    alert_for,
+    alert_message,
+    notice_message,
+    summary_message,
+    terms_of,
+)
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -250,8 +257,9 @@ class Deliverer:
         source = await self._store.get_source(article.source_id) if article else None
         if article is None or source is None:
             return None
+        terms = terms_of(entry.explanation) if entry.explanation else ()
         return alert_message(
-            alert_for(article, source),
+            alert_for(article, source, topic_terms=terms),
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,

@@ -1430,7 +1430,8 @@ def key_quotes(
         for index, quote in ranked:
             if (index, quote) not in chosen and len(chosen) < min(limit, 2):
                 chosen.append((index, quote))
-    chosen.sort(key=lambda c: c[0])
+    # In text order; but under a topic, the quotes that speak to it come first.
+    chosen.sort(key=lambda c: (-sum(t in c[1].text.lower() for t in terms), c[0]))
     return [replace(q, text=trim_quote(q.text), key=True) for _, q in chosen]
 
 

@@ -88,3 +88,53 @@ def test_summary_lists_headlines_within_the_description_limit() -> None:
 def test_notice_is_one_embed() -> None:
     (embed,) = notice_message("Source X is working again.").embeds
     assert embed.description == "Source X is working again."
+
+
+def test_explanations_give_back_their_terms() -> None:
+    from bot.alerts import terms_of
+
+    assert terms_of(
+        'nato, "european union" in title; title:crimea in title; source:bbc.co.uk in source'
+    ) == [
+        "nato",
+        "european union",
+        "crimea",
+    ]
+
+
+def test_a_topic_prefers_key_quotes_that_mention_it() -> None:
+    from bot.alerts import alert_for
+    from bot.quotes import Attribution, Quotation, QuoteKind
+    from bot.sources import Source, SourceStatus
+    from tests.factories import make_article
+
+    def quote(text: str, speaker: str) -> Quotation:
+        return Quotation(text, ((0, 1),), speaker, None, "said", Attribution.NAMED, QuoteKind.QUOTE)
+
+    article = make_article(1, "g:1", WHEN)
+    quotes = (
+        quote("The harbour will reopen to ferries in the spring", "Ana Duarte"),
+        quote("The bridge repairs will take two more years at least", "Tom Baker"),
+    )
+    from dataclasses import replace
+
+    article = replace(article, quotes=quotes)
+    source = Source(
+        1,
+        "https://x.test/",
+        "x",
+        "X",
+        None,
+        None,
+        None,
+        SourceStatus.OK,
+        None,
+        0,
+        None,
+        None,
+        None,
+        None,
+        WHEN,
+    )
+    (first,) = alert_for(article, source, topic_terms=["bridge"]).quotes[:1]
+    assert first.speaker == "Tom Baker"
