@@ -29,6 +29,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_BEYOND_PUNCTUATION = re.compile(r"[^\x00-\x7f\u2000-\u206f]")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Scripts written without spaces between words: there a term is matched as a substring.
 _UNSPACED = re.compile(
@@ -44,9 +45,12 @@ def fold(text: str) -> str:
         for apostrophe in _APOSTROPHE_FORMS:
             if apostrophe in text:
                 text = text.replace(apostrophe, "'")
-    text = _POSSESSIVE.sub("", text)
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        # Curly quotes and dashes are common in English text; only letters beyond ASCII need
+        # the (slower) decomposition that strips accents.
+        if _BEYOND_PUNCTUATION.search(text):
+            text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if "'" in text:
+        text = _POSSESSIVE.sub("", text)
     return text.casefold()
 
 
