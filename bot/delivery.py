@@ -30,6 +30,8 @@ from bot.alerts import (
 )
 
 if TYPE_CHECKING:
+    from bot.articles import Article
+    from bot.sources import Source
     from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -168,11 +170,12 @@ class Deliverer:
         now = self._clock()
         room = max(0, self._cap - await self._store.sent_since(channel_id, now - CAP_WINDOW))
         alerts = [e for e in entries if e.kind is OutboxKind.ALERT]
-        overflow = alerts[room:] if len(alerts) > room else []
+        overflow = alerts[room:]
+        rolled_up = {e.id for e in overflow}
         for entry in entries:
             if self._stopping:
                 return
-            if entry in overflow:
+            if entry.id in rolled_up:
                 continue
             if not await self._send_one(entry, report):
                 return
@@ -229,10 +232,9 @@ class Deliverer:
     async def _send_summary(self, overflow: Sequence[OutboxEntry], report: DeliveryReport) -> None:
         rendered = []
         for entry in overflow:
-            article = await self._store.article(entry.article_id) if entry.article_id else None
-            source = await self._store.get_source(article.source_id) if article else None
-            if article is not None and source is not None:
-                rendered.append(alert_for(article, source))
+            found = await self._article_of(entry)
+            if found is not None:
+                rendered.append(alert_for(*found))
         first = overflow[0]
         try:
             message_id = await self._sender.send(
@@ -253,10 +255,10 @@ class Deliverer:
     async def _render(self, entry: OutboxEntry) -> OutgoingMessage | None:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
-        article = await self._store.article(entry.article_id) if entry.article_id else None
-        source = await self._store.get_source(article.source_id) if article else None
-        if article is None or source is None:
+        found = await self._article_of(entry)
+        if found is None:
             return None
+        article, source = found
         terms = terms_of(entry.explanation) if entry.explanation else ()
         return alert_message(
             alert_for(article, source, topic_terms=terms),
@@ -264,6 +266,12 @@ class Deliverer:
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
         )
+
+    async def _article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
+        """The stored article an alert is about, with its source (None if either is gone)."""
+        article = await self._store.article(entry.article_id) if entry.article_id else None
+        source = await self._store.get_source(article.source_id) if article else None
+        return (article, source) if article is not None and source is not None else None
 
     async def _refused(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
         now = self._clock()

@@ -47,13 +47,16 @@ class Router:
             return {}
         guilds = await self._store.guilds_watching(source.id)
         domain = host_of(source.url)
+        everything = [
+            r
+            for r in self._routes.values()
+            if r.topic is None and r.guild_id in guilds and not r.paused
+        ]
         planned: dict[str, list[Planned]] = {}
         for article in articles:
-            destinations: dict[tuple[OutboxKind, int], tuple[Planned, list[str]]] = {}
-            for route in self._routes.values():
-                if route.topic is None and route.guild_id in guilds and not route.paused:
-                    key = (OutboxKind.ALERT, route.channel_id)
-                    destinations[key] = (_planned(route), [])
+            destinations: dict[tuple[OutboxKind, int], tuple[Planned, list[str]]] = {
+                (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
+            }
             matches = self._matcher.match(
                 MatchInput(article.title, article.lead, article.text, domain)
             )

@@ -259,7 +259,20 @@ class Store:
                     if routed:
                         await conn.execute(
                             _insert_ignore(self._dialect, outbox),
-                            [_planned_row(p, row[0], source.id, now) for p in routed],
+                            [
+                                _pending(
+                                    p.kind,
+                                    p.guild_id,
+                                    p.channel_id,
+                                    now,
+                                    article_id=row[0],
+                                    source_id=source.id,
+                                    user_id=p.user_id,
+                                    role_id=p.role_id,
+                                    explanation=p.explanation,
+                                )
+                                for p in routed
+                            ],
                         )
             url = source.url
             if change.moved_to and change.moved_to != source.url:
@@ -329,12 +342,7 @@ class Store:
 
     async def remove_source(self, source_id: int) -> bool:
         async with self._write() as conn:
-            owned = select(articles.c.id).where(articles.c.source_id == source_id)
-            await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
-            await conn.execute(articles.delete().where(articles.c.source_id == source_id))
-            await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
-            result = await conn.execute(sources.delete().where(sources.c.id == source_id))
-        return bool(result.rowcount)
+            return await _delete_source(conn, source_id)
 
     # ---- articles -----------------------------------------------------------------------------
 
@@ -474,12 +482,7 @@ class Store:
                 select(guild_sources.c.guild_id).where(guild_sources.c.source_id == source_id)
             )
             if still.first() is None:
-                owned = select(articles.c.id).where(articles.c.source_id == source_id)
-                await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
-                await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
-                await conn.execute(articles.delete().where(articles.c.source_id == source_id))
-                await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
-                await conn.execute(sources.delete().where(sources.c.id == source_id))
+                await _delete_source(conn, source_id)
 
     async def guild_sources(self, guild_id: int) -> list[Source]:
         query = (
@@ -556,17 +559,14 @@ class Store:
     ) -> int:
         """Queue alerts for these stored articles to one channel (a backfill)."""
         rows = [
-            {
-                "kind": OutboxKind.ALERT.value,
-                "guild_id": guild_id,
-                "channel_id": channel_id,
-                "article_id": article.id,
-                "source_id": article.source_id,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            _pending(
+                OutboxKind.ALERT,
+                guild_id,
+                channel_id,
+                now,
+                article_id=article.id,
+                source_id=article.source_id,
+            )
             for article in found
             if article.id is not None
         ]
@@ -575,24 +575,6 @@ class Store:
         async with self._write() as conn:
             result = await conn.execute(_insert_ignore(self._dialect, outbox), rows)
         return int(result.rowcount or 0)
-
-    async def enqueue_notice(
-        self, guild_id: int, channel_id: int, body: str, *, now: datetime, source_id: int | None
-    ) -> None:
-        async with self._write() as conn:
-            await conn.execute(
-                outbox.insert().values(
-                    kind=OutboxKind.NOTICE.value,
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    source_id=source_id,
-                    body=body,
-                    status=OutboxStatus.PENDING.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
 
     async def due_outbox(self, now: datetime, *, limit: int = 500) -> list[OutboxEntry]:
         query = (
@@ -731,15 +713,14 @@ class Store:
             )
             await conn.execute(
                 outbox.insert().values(
-                    kind=OutboxKind.NOTICE.value,
-                    guild_id=notice.guild_id,
-                    channel_id=notice.channel_id,
-                    source_id=notice.source.id,
-                    body=body,
-                    status=OutboxStatus.PENDING.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+                    _pending(
+                        OutboxKind.NOTICE,
+                        notice.guild_id,
+                        notice.channel_id,
+                        now,
+                        source_id=notice.source.id,
+                        body=body,
+                    )
                 )
             )
 
@@ -910,23 +891,46 @@ class SourceNotice:
     """True: failing for over a day; False: recovered."""
 
 
-def _planned_row(
-    planned: Planned, article_id: int, source_id: int, now: datetime
+def _pending(
+    kind: OutboxKind,
+    guild_id: int,
+    channel_id: int,
+    now: datetime,
+    *,
+    article_id: int | None = None,
+    source_id: int | None = None,
+    body: str | None = None,
+    user_id: int | None = None,
+    role_id: int | None = None,
+    explanation: str | None = None,
 ) -> dict[str, Any]:
+    """An outbox row, due now."""
     return {
-        "kind": planned.kind.value,
-        "guild_id": planned.guild_id,
-        "channel_id": planned.channel_id,
+        "kind": kind.value,
+        "guild_id": guild_id,
+        "channel_id": channel_id,
         "article_id": article_id,
         "source_id": source_id,
+        "body": body,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
-        "user_id": planned.user_id,
-        "role_id": planned.role_id,
-        "explanation": planned.explanation,
+        "user_id": user_id,
+        "role_id": role_id,
+        "explanation": explanation,
     }
+
+
+async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
+    """A source and everything that hangs off it (quotes, queued alerts, articles, seen keys)."""
+    owned = select(articles.c.id).where(articles.c.source_id == source_id)
+    await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
+    await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
+    await conn.execute(articles.delete().where(articles.c.source_id == source_id))
+    await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
+    result = await conn.execute(sources.delete().where(sources.c.id == source_id))
+    return bool(result.rowcount)
 
 
 def _subscription(row: Row[Any]) -> Subscription:

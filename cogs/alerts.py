@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 Interaction = discord.Interaction["NewsBot"]
 
 
+def access_of(channel: discord.TextChannel, me: discord.Member) -> ChannelAccess:
+    """What the bot may do in a channel, as the core asks it."""
+    permissions = channel.permissions_for(me)
+    return ChannelAccess(
+        view=permissions.view_channel,
+        send=permissions.send_messages,
+        embed=permissions.embed_links,
+    )
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where alerts go"):
@@ -54,11 +64,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     ) -> None:
         assert interaction.guild is not None
         me = interaction.guild.me
-        permissions = channel.permissions_for(me)
-        access = ChannelAccess(
-            permissions.view_channel, permissions.send_messages, permissions.embed_links
-        )
-        self.sources.check_channel(channel.id, access)
+        self.sources.check_channel(channel.id, access_of(channel, me))
         mentionable = role is None or role.mentionable or me.guild_permissions.mention_everyone
         route = await self.topics.add_route(
             interaction.guild.id,
@@ -160,15 +166,11 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @manage_server_only()
     async def channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild is not None
-        me = interaction.guild.me
-        permissions = channel.permissions_for(me)
-        access = ChannelAccess(
-            view=permissions.view_channel,
-            send=permissions.send_messages,
-            embed=permissions.embed_links,
-        )
         await self.sources.set_channel(
-            interaction.guild.id, channel.id, interaction.user.id, access
+            interaction.guild.id,
+            channel.id,
+            interaction.user.id,
+            access_of(channel, interaction.guild.me),
         )
         await reply(interaction, f"Alerts will go to {channel.mention}.")
 
