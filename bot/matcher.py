@@ -13,13 +13,24 @@ the caller swaps in; matching never waits for a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import ahocorasick
 
-from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, searchable
+from bot.topics import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    SourceFilter,
+    Term,
+    Topic,
+    searchable,
+)
 
 MAX_CLAUSES = 64
 
@@ -41,7 +52,8 @@ class MatchInput:
 
 
 class Match(NamedTuple):
-    """A topic form that matched, and what made it match (explained on demand)."""
+    """A topic form that matched through one of its clauses. Built once, when the topic is
+    added, and shared by every article it matches; where its terms were found is in Found."""
 
     topic_ids: tuple[int, ...]
     """Every topic with this normal form (people share popular topics)."""
@@ -49,18 +61,32 @@ class Match(NamedTuple):
     """The topic's normal form."""
     matched: tuple[Term, ...]
     sources: tuple[str, ...]
-    places: Mapping[Term, str]
 
-    @property
-    def terms(self) -> tuple[tuple[str, str], ...]:
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The topics one article matched, and where each term was found in it."""
+
+    matches: list[Match]
+    found: Mapping[int, str]
+    """Where each term was found, by term number."""
+    numbers: Mapping[Term, int]
+
+    def __iter__(self) -> Iterator[Match]:
+        return iter(self.matches)
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def terms(self, match: Match) -> tuple[tuple[str, str], ...]:
         """(term in normal form, where it was found: title, lead, text or source)."""
-        found = tuple(sorted((t.render(), self.places[t]) for t in self.matched))
-        return found + tuple((f"source:{d}", "source") for d in self.sources)
+        found = tuple(sorted((t.render(), self.found[self.numbers[t]]) for t in match.matched))
+        return found + tuple((f"source:{d}", "source") for d in match.sources)
 
-    def explain(self) -> str:
+    def explain(self, match: Match) -> str:
         """'nato, russia in title; crimea in text'."""
         groups: dict[str, list[str]] = {}
-        for term, place in self.terms:
+        for term, place in self.terms(match):
             groups.setdefault(place, []).append(term)
         order = ("title", "lead", "text", "source")
         return "; ".join(f"{', '.join(groups[p])} in {p}" for p in order if p in groups)
@@ -125,10 +151,37 @@ def compile_topic(topic: Topic) -> _Compiled:
     return _Compiled(topic, clauses)
 
 
-_Fixed = tuple[str, tuple[Term, ...], tuple[str, ...]]
-_Checked = tuple[tuple[int, ...], tuple[int, ...], frozenset[str], frozenset[str], _Fixed, bool]
-"""A clause as the hot loop checks it: required and excluded term numbers, source filters, the
-fixed part of its Match (form, terms, sources), and whether its anchor alone decides it."""
+class _Check(NamedTuple):
+    """A clause as the hot loop checks it (term numbers; empty sets when there is no filter)."""
+
+    form: str
+    required: frozenset[int]
+    excluded: frozenset[int]
+    sources: frozenset[str]
+    not_sources: frozenset[str]
+    match: Match
+
+
+@dataclass(slots=True)
+class _Entry:
+    """The clauses one term anchors (a clause is anchored on its rarest required term)."""
+
+    singles: dict[str, Match] = field(default_factory=dict)
+    """Clauses that are this term and nothing else, by form: finding the term decides them."""
+    guarded: dict[str, Match] = field(default_factory=dict)
+    """Clauses "term -other -...", by form (one per form; a form's second such clause on the
+    same term is a check)."""
+    vetoes: dict[int, list[str]] = field(default_factory=dict)
+    """For each excluded term, the forms whose guarded clause it vetoes."""
+    checks: list[_Check] = field(default_factory=list)
+    """Other clauses (several terms, or source filters), checked in full."""
+    trees: list[str] = field(default_factory=list)
+    """Forms evaluated from their tree that mention this term."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.singles or self.guarded or self.checks or self.trees)
+
 
 FULL_REBUILD_AFTER = 5000
 """Changes of more topics than this rebuild the matcher instead of patching it."""
@@ -139,26 +192,27 @@ class Matcher:
         self, topics: Mapping[int, Topic], *, cache: dict[str, _Compiled] | None = None
     ) -> None:
         self.cache: dict[str, _Compiled] = cache if cache is not None else {}
-        self.topics: dict[int, Topic] = {}
-        self._owners: dict[str, tuple[int, ...]] = {}
+        self.topics: dict[int, Topic] = dict(topics)
         self._compiled: dict[str, _Compiled] = {}
         self._number: dict[Term, int] = {}
         self._terms: list[Term] = []
         self._frequency: list[int] = []
-        self._by_anchor: dict[int, list[tuple[str, _Checked]]] = {}
-        self._by_source: dict[str, list[tuple[str, _Checked]]] = {}
-        self._tree_forms: dict[int, list[str]] = {}
+        self._index: dict[int, _Entry] = {}
+        """What each term anchors (only terms that anchor something)."""
+        self._by_source: dict[str, list[_Check]] = {}
         self._placed: dict[str, list[tuple[str, Any]]] = {}
         self._patterns: dict[str, list[tuple[int, bool]]] = {}
+        """What the automaton looks for, with the terms each stands for (and if title-only)."""
         self._automaton = ahocorasick.Automaton()
-        # Count every term first, so each clause is anchored on its rarest term.
-        forms = {topic.text: topic for topic in topics.values()}
-        for form, topic in forms.items():
-            item = self._compile(form, topic)
-            for term in item.topic.terms():
-                self._frequency[self._numbered(term)] += 1
+        owners: dict[str, list[int]] = {}
         for topic_id, topic in topics.items():
-            self._add(topic_id, topic, count=False)
+            owners.setdefault(topic.text, []).append(topic_id)
+        self._owners: dict[str, tuple[int, ...]] = {f: tuple(ids) for f, ids in owners.items()}
+        # Count every term first, so each clause is anchored on its rarest term.
+        for topic in {topic.text: topic for topic in topics.values()}.values():
+            self._count(self._compiled_form(topic), +1)
+        for form in self._owners:
+            self._place(form)
         self._make_automaton()
 
     def changed(self, topics: Mapping[int, Topic]) -> Matcher:
@@ -174,16 +228,22 @@ class Matcher:
         for topic_id in gone:
             self._remove(topic_id)
         for topic_id in new:
-            self._add(topic_id, topics[topic_id], count=True)
+            self._add(topic_id, topics[topic_id])
         if len(self._patterns) != patterns:
             self._make_automaton()
         return self
 
-    def _compile(self, form: str, topic: Topic) -> _Compiled:
+    def _compiled_form(self, topic: Topic) -> _Compiled:
+        form = topic.text
         item = self.cache.get(form)
         if item is None:
             item = self.cache[form] = compile_topic(topic)
+        self._compiled[form] = item
         return item
+
+    def _count(self, item: _Compiled, step: int) -> None:
+        for term in item.topic.terms():
+            self._frequency[self._numbered(term)] += step
 
     def _numbered(self, term: Term) -> int:
         number = self._number.get(term)
@@ -194,123 +254,173 @@ class Matcher:
             self._patterns.setdefault(term.pattern, []).append((number, term.field is Field.TITLE))
         return number
 
-    def _add(self, topic_id: int, topic: Topic, *, count: bool) -> None:
+    def _add(self, topic_id: int, topic: Topic) -> None:
         form = topic.text
         self.topics[topic_id] = topic
         owners = self._owners.get(form)
-        if owners is not None:
+        if owners is None:
+            self._owners[form] = (topic_id,)
+            self._count(self._compiled_form(topic), +1)
+        else:
             self._owners[form] = (*owners, topic_id)
+            self._unplace(form)
+        self._place(form)
+
+    def _remove(self, topic_id: int) -> None:
+        form = self.topics.pop(topic_id).text
+        owners = tuple(i for i in self._owners[form] if i != topic_id)
+        self._unplace(form)
+        if owners:
+            self._owners[form] = owners
+            self._place(form)
             return
-        self._owners[form] = (topic_id,)
-        item = self._compiled[form] = self._compile(form, topic)
-        if count:
-            for term in item.topic.terms():
-                self._frequency[self._numbered(term)] += 1
+        del self._owners[form]
+        self._count(self._compiled.pop(form), -1)
+
+    def _entry(self, term: int) -> _Entry:
+        entry = self._index.get(term)
+        if entry is None:
+            entry = self._index[term] = _Entry()
+        return entry
+
+    def _place(self, form: str) -> None:
+        """Index the form's clauses, each with its Match (which names the form's owners)."""
+        item = self._compiled[form]
+        owners = self._owners[form]
         placed = self._placed[form] = []
         number = self._numbered
         if item.clauses is None:
-            for term in set(item.topic.terms()):
-                self._tree_forms.setdefault(number(term), []).append(form)
-                placed.append(("tree", number(term)))
+            for n in {number(term) for term in item.topic.terms()}:
+                self._entry(n).trees.append(form)
+                placed.append(("tree", n))
             return
         for clause in item.clauses:
-            checked: _Checked = (
-                tuple(number(t) for t in clause.required),
-                tuple(number(t) for t in clause.excluded),
+            match = Match(
+                owners, form, tuple(sorted(clause.required)), tuple(sorted(clause.sources))
+            )
+            check = _Check(
+                form,
+                frozenset(number(t) for t in clause.required),
+                frozenset(number(t) for t in clause.excluded),
                 clause.sources,
                 clause.not_sources,
-                (form, tuple(clause.required), tuple(sorted(clause.sources))),
-                len(clause.required) == 1
-                and not (clause.excluded or clause.sources or clause.not_sources),
+                match,
             )
-            if clause.required:
-                anchor = min(checked[0], key=lambda n: (self._frequency[n], n))
-                self._by_anchor.setdefault(anchor, []).append((form, checked))
-                placed.append(("anchor", anchor))
-            else:
+            if not clause.required:
                 for domain in clause.sources:
-                    self._by_source.setdefault(domain, []).append((form, checked))
+                    self._by_source.setdefault(domain, []).append(check)
                     placed.append(("source", domain))
+                continue
+            anchor = min(check.required, key=lambda n: (self._frequency[n], n))
+            entry = self._entry(anchor)
+            if len(check.required) == 1 and not (check.sources or check.not_sources):
+                if not check.excluded:
+                    entry.singles.setdefault(form, match)
+                    placed.append(("single", anchor))
+                    continue
+                if form not in entry.guarded:
+                    entry.guarded[form] = match
+                    placed.append(("guarded", anchor))
+                    for vetoing in check.excluded:
+                        entry.vetoes.setdefault(vetoing, []).append(form)
+                    continue
+            entry.checks.append(check)
+            placed.append(("check", anchor))
 
-    def _remove(self, topic_id: int) -> None:
-        topic = self.topics.pop(topic_id)
-        form = topic.text
-        owners = tuple(i for i in self._owners[form] if i != topic_id)
-        if owners:
-            self._owners[form] = owners
-            return
-        del self._owners[form]
-        item = self._compiled.pop(form)
-        for term in item.topic.terms():
-            self._frequency[self._number[term]] -= 1
-        for kind, key in self._placed.pop(form):
-            table: dict[Any, list[Any]] = (
-                self._by_anchor
-                if kind == "anchor"
-                else self._by_source
-                if kind == "source"
-                else self._tree_forms
-            )
-            entries = table.get(key, [])
-            table[key] = [e for e in entries if (e[0] if isinstance(e, tuple) else e) != form]
+    def _unplace(self, form: str) -> None:
+        for kind, key in self._placed.pop(form, ()):
+            if kind == "source":
+                self._by_source[key] = [c for c in self._by_source[key] if c.form != form]
+                continue
+            entry = self._index[key]
+            if kind == "single":
+                entry.singles.pop(form, None)
+            elif kind == "guarded":
+                entry.guarded.pop(form, None)
+                for vetoing, forms in list(entry.vetoes.items()):
+                    if form in forms:
+                        entry.vetoes[vetoing] = [f for f in forms if f != form]
+            elif kind == "tree":
+                entry.trees = [f for f in entry.trees if f != form]
+            else:
+                entry.checks = [c for c in entry.checks if c.form != form]
+            if entry.empty:
+                del self._index[key]
 
     def _make_automaton(self) -> None:
-        automaton = ahocorasick.Automaton()
-        for pattern, numbers in self._patterns.items():
-            automaton.add_word(pattern, tuple(numbers))
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._by_pattern: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        for index, (pattern, numbers) in enumerate(self._patterns.items()):
+            automaton.add_word(pattern, index)
+            anywhere = tuple(n for n, title_only in numbers if not title_only)
+            self._by_pattern.append((anywhere, tuple(n for n, _ in numbers)))
         if self._patterns:
             automaton.make_automaton()
         self._automaton = automaton
-        self._empty = not self._patterns
 
-    def match(self, article: MatchInput) -> list[Match]:
+    def match(self, article: MatchInput) -> Found:
         found = self._find(article)
-        domain = article.source_domain.lower().removeprefix("www.")
-        hits: dict[str, _Fixed] = {}
-        by_anchor = self._by_anchor
-        for term in found:
-            for form, checked in by_anchor.get(term, ()):
-                # Most clauses are their anchor alone: found already says yes.
-                if form not in hits and (checked[5] or _satisfied(checked, found, domain)):
-                    hits[form] = checked[4]
-        for level in _domain_and_parents(domain):
-            for form, checked in self._by_source.get(level, ()):
-                if form not in hits and _satisfied(checked, found, domain):
-                    hits[form] = checked[4]
-        places = {self._terms[n]: place for n, place in found.items()}
-        for term in found:
-            for form in self._tree_forms.get(term, ()):
+        levels = frozenset(_domain_and_parents(article.source_domain.lower().removeprefix("www.")))
+        present = found.keys()
+        entries = [e for e in map(self._index.get, found) if e is not None]
+        hits: dict[str, Match] = {}
+        for entry in entries:
+            hits.update(entry.singles)
+        checks = [self._by_source.get(level, ()) for level in levels]
+        trees = []
+        for entry in entries:
+            if entry.guarded:
+                # "word -other": every such clause of the word, less those an exclusion vetoes.
+                guarded = entry.guarded
+                vetoed = entry.vetoes.keys() & present
+                if vetoed:
+                    guarded = dict(guarded)
+                    for term in vetoed:
+                        for form in entry.vetoes[term]:
+                            guarded.pop(form, None)
+                hits.update(guarded)
+            if entry.checks:
+                checks.append(entry.checks)
+            if entry.trees:
+                trees += entry.trees
+        for group in checks:
+            for form, required, excluded, sources, not_sources, match in group:
+                if (
+                    form not in hits
+                    and present >= required
+                    and present.isdisjoint(excluded)
+                    and sources <= levels
+                    and levels.isdisjoint(not_sources)
+                ):
+                    hits[form] = match
+        if trees:
+            places = {self._terms[n]: place for n, place in found.items()}
+            for form in trees:
                 topic = self._compiled[form].topic
-                if form not in hits and _evaluate(topic.root, places, domain):
+                if form not in hits and _evaluate(topic.root, places, levels):
                     matched = tuple(t for t in topic.terms() if t in places)
-                    hits[form] = (form, matched, ())
-        owners = self._owners
-        make = tuple.__new__  # a NamedTuple built at C speed (hundreds per article)
-        return [
-            make(Match, (owners[form], form, terms, sources, places))
-            for form, terms, sources in hits.values()
-        ]
+                    hits[form] = Match(self._owners[form], form, matched, ())
+        return Found(list(hits.values()), found, self._number)
 
     def _find(self, article: MatchInput) -> dict[int, str]:
         """Every term present (by number), with the first place it was found."""
-        if self._empty:
-            return {}
-        title = searchable(article.title)
-        lead = searchable(article.lead)
-        document = f"{title}|{lead}|{searchable(article.text)}"
-        title_end = len(title)
-        lead_end = title_end + 1 + len(lead)
         found: dict[int, str] = {}
-        for end, numbers in self._automaton.iter(document):
-            if end < title_end:
-                for n, _ in numbers:
-                    found[n] = "title"
-                continue
-            place = "lead" if end < lead_end else "text"
-            for n, title_only in numbers:
-                if not title_only and n not in found:
+        if not self._by_pattern:
+            return found
+        scan = self._automaton.iter
+        by_pattern = self._by_pattern
+        # Later places first, so an earlier place overwrites: the title wins over the text.
+        for place, text in (("text", article.text), ("lead", article.lead)):
+            for index in set(map(_SECOND, scan(searchable(text)))):
+                for n in by_pattern[index][0]:
                     found[n] = place
+        for index in set(map(_SECOND, scan(searchable(article.title)))):
+            for n in by_pattern[index][1]:
+                found[n] = "title"
         return found
+
+
+_SECOND = itemgetter(1)
 
 
 def _domain_and_parents(domain: str) -> list[str]:
@@ -319,31 +429,13 @@ def _domain_and_parents(domain: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(len(parts) - 1)]
 
 
-def _source_ok(sources: frozenset[str], not_sources: frozenset[str], domain: str) -> bool:
-    levels = set(_domain_and_parents(domain))
-    if sources and not sources <= levels:
-        return False
-    return not (not_sources & levels)
-
-
-def _satisfied(checked: _Checked, found: Mapping[int, str], domain: str) -> bool:
-    required, excluded, sources, not_sources, _, _ = checked
-    for n in required:
-        if n not in found:
-            return False
-    for n in excluded:
-        if n in found:
-            return False
-    return not (sources or not_sources) or _source_ok(sources, not_sources, domain)
-
-
-def _evaluate(node: Node, found: Mapping[Term, str], domain: str) -> bool:
+def _evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:
     if isinstance(node, Term):
         return node in found
     if isinstance(node, SourceFilter):
-        return node.domain in _domain_and_parents(domain)
+        return node.domain in levels
     if isinstance(node, Not):
-        return not _evaluate(node.child, found, domain)
+        return not _evaluate(node.child, found, levels)
     if isinstance(node, And):
-        return all(_evaluate(c, found, domain) for c in node.children)
-    return any(_evaluate(c, found, domain) for c in node.children)
+        return all(_evaluate(c, found, levels) for c in node.children)
+    return any(_evaluate(c, found, levels) for c in node.children)

@@ -57,11 +57,11 @@ class Router:
             destinations: dict[tuple[OutboxKind, int], tuple[Planned, list[str]]] = {
                 (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
             }
-            matches = self._matcher.match(
+            found = self._matcher.match(
                 MatchInput(article.title, article.lead, article.text, domain)
             )
-            for match in matches:
-                why = match.explain()
+            for match in found:
+                why = found.explain(match)
                 for topic_id in match.topic_ids:
                     if topic_id < 0:
                         route = self._routes[-topic_id]

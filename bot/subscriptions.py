@@ -216,7 +216,7 @@ class Topics:
                         article.url,
                         article.site_name or source.name,
                         article.published,
-                        found[0].explain(),
+                        found.explain(found.matches[0]),
                     )
                 )
         return hits

@@ -23,7 +23,8 @@ MAX_TERMS = 30
 MAX_DEPTH = 4
 
 _APOSTROPHE_FORMS = ("’", "ʼ", "‘", "´")
-_POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
+# Written to start with the apostrophe, so the engine scans for it instead of trying each position.
+_POSSESSIVE = re.compile(r"'(?:(?<=\w')s\b|(?<=s')(?=\s|$))")
 # Zero-width and direction marks vanish; other control characters separate words (a newline
 # between two words must not join them).
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")

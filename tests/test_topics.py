@@ -86,7 +86,7 @@ def matcher() -> Matcher:
 
 def matched(matcher: Matcher, title: str, lead: str = "", text: str = "", domain: str = "x.test"):  # type: ignore[no-untyped-def]
     found = matcher.match(MatchInput(title, lead, text, domain))
-    return {topic_id: m.explain() for m in found for topic_id in m.topic_ids}
+    return {topic_id: found.explain(m) for m in found for topic_id in m.topic_ids}
 
 
 def test_words_must_all_appear_and_say_where(matcher: Matcher) -> None:
@@ -139,8 +139,9 @@ def test_each_topic_matches_once_per_article(matcher: Matcher) -> None:
 
 def test_people_with_the_same_topic_share_one_match() -> None:
     shared = Matcher({1: parse_topic("NATO"), 2: parse_topic("nato"), 3: parse_topic("eu")})
-    (match,) = shared.match(MatchInput("NATO summit", "", "", "x.test"))
-    assert match.topic_ids == (1, 2) and match.explain() == "nato in title"
+    found = shared.match(MatchInput("NATO summit", "", "", "x.test"))
+    (match,) = found
+    assert match.topic_ids == (1, 2) and found.explain(match) == "nato in title"
 
 
 def test_a_changed_matcher_reuses_compiled_topics(matcher: Matcher) -> None:
@@ -167,3 +168,28 @@ def test_a_patched_matcher_forgets_removed_topics_and_learns_changed_ones() -> N
 
 def test_words_on_separate_lines_stay_separate(matcher: Matcher) -> None:
     assert 10 in matched(matcher, "Headline", text="Talks with Ukraine\nRussia replied")
+
+
+def test_exclusions_veto_only_their_own_clause() -> None:
+    either = Matcher(
+        {1: parse_topic("(nato -russia) OR (nato -china)"), 2: parse_topic("nato -eu")}
+    )
+    assert {
+        t for m in either.match(MatchInput("NATO and Russia", "", "", "x")) for t in m.topic_ids
+    } == {1, 2}
+    assert {
+        t for m in either.match(MatchInput("NATO, Russia, China", "", "", "x")) for t in m.topic_ids
+    } == {2}
+    assert not either.match(MatchInput("NATO, Russia, China and the EU", "", "", "x")).matches
+
+
+def test_a_patched_matcher_forgets_exclusion_topics() -> None:
+    first = Matcher({1: parse_topic("nato -russia"), 2: parse_topic("nato -russia")})
+    patched = first.changed({2: parse_topic("nato -russia"), 3: parse_topic("nato")})
+    found = patched.match(MatchInput("NATO summit", "", "", "x"))
+    assert sorted(t for m in found for t in m.topic_ids) == [2, 3]
+    emptied = patched.changed({3: parse_topic("nato")})
+    assert [m.topic_ids for m in emptied.match(MatchInput("NATO summit", "", "", "x"))] == [(3,)]
+    assert [m.topic_ids for m in emptied.match(MatchInput("NATO and Russia", "", "", "x"))] == [
+        (3,)
+    ]
