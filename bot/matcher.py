@@ -31,6 +31,7 @@ from bot.topics import (
     Topic,
     searchable,
 )
+from bot.urls import domain_levels
 
 MAX_CLAUSES = 64
 
@@ -360,7 +361,7 @@ class Matcher:
 
     def match(self, article: MatchInput) -> Found:
         found = self._find(article)
-        levels = frozenset(_domain_and_parents(article.source_domain.lower().removeprefix("www.")))
+        levels = frozenset(domain_levels(article.source_domain))
         present = found.keys()
         entries = [e for e in map(self._index.get, found) if e is not None]
         hits: dict[str, Match] = {}
@@ -421,12 +422,6 @@ class Matcher:
 
 
 _SECOND = itemgetter(1)
-
-
-def _domain_and_parents(domain: str) -> list[str]:
-    """news.bbc.co.uk -> news.bbc.co.uk, bbc.co.uk, co.uk (a source filter names any level)."""
-    parts = domain.split(".")
-    return [".".join(parts[i:]) for i in range(len(parts) - 1)]
 
 
 def _evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:

@@ -103,9 +103,13 @@ articles = Table(
     Column("image_url", String(2048)),
     Column("from_page", Boolean, nullable=False),
     Column("fetched_at", UTCDateTime(), nullable=False),
+    # Words only the full-text index sees: the source and its domain levels.
+    Column("search_tags", Text, nullable=False, server_default=""),
     UniqueConstraint("source_id", "item_key"),
     Index(None, "published_at"),
     Index(None, "canonical_url"),
+    Index(None, "fetched_at"),
+    Index(None, "source_id", "published_at"),
 )
 
 quotes = Table(
@@ -125,6 +129,27 @@ quotes = Table(
     Index(None, "article_id"),
     Index(None, "speaker"),
 )
+
+speakers = Table(
+    "speakers",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    # The name's folded words, a space before each: "any part of the name" is LIKE '% part%'.
+    Column("name_key", String(200), nullable=False),
+    Column("quotes", Integer, nullable=False),
+    Column("last_quoted_at", UTCDateTime(), nullable=False),
+)
+"""Who has been quoted (key quotes), per source: the speaker autocomplete of /news quotes."""
+
+FULL_TEXT_TABLES = ("articles_fts",)
+"""Engine-managed full-text tables (SQLite FTS5, with their shadow tables): made by the
+migrations, never by this metadata, and skipped when the two are compared."""
+
+
+def is_full_text_table(name: str | None) -> bool:
+    return bool(name) and any(str(name).startswith(t) for t in FULL_TEXT_TABLES)
+
 
 guilds = Table(
     "guilds",

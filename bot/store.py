@@ -7,14 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, event, func, literal, select, text, update
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    column,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -31,18 +46,61 @@ from bot.schema import (
     routes,
     seen_items,
     sources,
+    speakers,
     subscriptions,
 )
 from bot.sources import Source, SourceStatus
 from bot.subscriptions import Delivery, Route, Subscription
+from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, is_unspaced, tokens
+from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
 KEY_BATCH = 500
+SEARCH_CANDIDATES = 300
+"""A search ranks the newest this many matches (by relevance, then recency)."""
+PRUNE_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """An article as a list shows it (no full text)."""
+
+    id: int
+    source_id: int
+    title: str
+    url: str
+    site_name: str | None
+    published: datetime
+    lead: str
+    image: str | None
+    snippet: str | None = None
+    """For searches: the best passage, the matched words between \x02 and \x03."""
+    quote: Quotation | None = None
+    """Its best key quote (with a speaker), if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteListing:
+    quote: Quotation
+    article: Listing
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRows:
+    """What a coverage answer is drawn from: each matching article's time and source, and the
+    most-quoted speakers among them."""
+
+    published: list[tuple[datetime, int]]
+    speakers: list[tuple[str, int]]
+
+
+class UnsearchableQuery(ValueError):
+    """The query can't be run as a full-text search (an exclusion with nothing to exclude from)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +298,12 @@ class Store:
                     _seen_insert_sql(self._dialect),
                     [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
                 )
+            tags = search_tags(source.id, source.url)
             for article in new_articles:
                 row = (
                     await conn.execute(
                         _insert_ignore(self._dialect, articles)
-                        .values(_article_values(article))
+                        .values(_article_values(article, tags))
                         .returning(articles.c.id)
                     )
                 ).first()
@@ -252,6 +311,7 @@ class Store:
                     stored.append(_with_id(article, row[0]))
                     if article.quotes:
                         await conn.execute(quotes.insert(), _quote_rows(row[0], article.quotes))
+                        await self._count_speakers(conn, source.id, article)
                     # The alerts are queued in the same transaction: an article is never
                     # stored without its alerts, so a crash can't lose one.
                     await conn.execute(self._enqueue_for_source(row[0], source.id, now))
@@ -881,6 +941,239 @@ class Store:
         by_id = {s.id: s for s in await self.guild_sources(guild_id)}
         return [(_article(row), by_id[row.source_id]) for row in rows if row.source_id in by_id]
 
+    # ---- asking about the news ----------------------------------------------------------------
+    # Every query is scoped to sources (a server's) and a time window, newest stored first; the
+    # window is also an id range (articles are stored in the order they are fetched, and none is
+    # published after it was fetched), which the full-text index can seek to.
+
+    @staticmethod
+    def check_searchable(topic: Topic) -> None:
+        """Raise UnsearchableQuery when the full-text index can't run this topic."""
+        _fts5_match(topic.root)
+
+    async def _first_id_since(self, conn: AsyncConnection, since: datetime) -> int:
+        query = select(func.min(articles.c.id)).where(articles.c.fetched_at >= since)
+        first = (await conn.execute(query)).scalar()
+        return int(first) if first is not None else 1 << 62
+
+    def _matching(
+        self, scope: Sequence[int], since: datetime, low: int, topic: Topic | None
+    ) -> tuple[Any, Any]:
+        """(FROM clause, WHERE conditions) of the articles in scope and window matching topic."""
+        conditions = [
+            articles.c.id >= low,
+            articles.c.source_id.in_(list(scope)),
+            articles.c.published_at >= since,
+        ]
+        if topic is None:
+            return articles, conditions
+        return _full_text_match(self._dialect, topic, low, conditions)
+
+    async def latest(
+        self,
+        scope: Sequence[int],
+        since: datetime,
+        *,
+        topic: Topic | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[Listing]:
+        """The newest stored articles from these sources since then (matching the topic)."""
+        if not scope:
+            return []
+        async with self._engine.connect() as conn:
+            low = await self._first_id_since(conn, since)
+            source, where = self._matching(scope, since, low, topic)
+            query = (
+                select(*_LISTING_COLUMNS)
+                .select_from(source)
+                .where(*where)
+                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            rows = (await conn.execute(query)).all()
+        return await self._with_quotes([_listing(row) for row in rows])
+
+    async def search(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, now: datetime
+    ) -> list[Listing]:
+        """Articles matching the query, the newest SEARCH_CANDIDATES ranked by relevance with
+        a week's half-life for age; without snippets (see ``snippets``)."""
+        if not scope:
+            return []
+        async with self._engine.connect() as conn:
+            low = await self._first_id_since(conn, since)
+            source, where = self._matching(scope, since, low, topic)
+            query = (
+                select(*_LISTING_COLUMNS, _relevance(self._dialect).label("relevance"))
+                .select_from(source)
+                .where(*where)
+                .order_by(articles.c.id.desc())
+                .limit(SEARCH_CANDIDATES)
+            )
+            rows = (await conn.execute(query)).all()
+
+        def rank(row: Any) -> float:
+            age_days: float = max(0.0, (now - row.published_at).total_seconds() / 86400)
+            relevance = float(row.relevance)
+            return relevance * math.pow(0.5, age_days / 7)
+
+        return [_listing(row) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def snippets(self, topic: Topic, listed: Sequence[Listing]) -> list[Listing]:
+        """These search results with their best passage and key quote."""
+        found = await self._snippets(topic, [item.id for item in listed])
+        return await self._with_quotes([replace(i, snippet=found.get(i.id)) for i in listed])
+
+    async def _snippets(self, topic: Topic, ids: Sequence[int]) -> dict[int, str]:
+        if not ids or not self._sqlite:
+            return {}
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT rowid, snippet(articles_fts, -1, char(2), char(3), '…', 24) "
+                    "FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN "
+                    f"({', '.join(str(int(i)) for i in ids)})"
+                ),
+                {"match": _fts5_match(topic.root)},
+            )
+            return {int(row[0]): str(row[1]) for row in rows}
+
+    async def _with_quotes(self, listed: list[Listing]) -> list[Listing]:
+        quoted = await self.quotes_for([item.id for item in listed])
+        return [replace(item, quote=_best_quote(quoted.get(item.id, ()))) for item in listed]
+
+    async def key_quotes(
+        self,
+        scope: Sequence[int],
+        since: datetime,
+        *,
+        speakers: Sequence[str] | None = None,
+        topic: Topic | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[QuoteListing]:
+        """Key quotes with a speaker, newest article first (of these speakers, from articles
+        matching the topic)."""
+        if not scope or speakers == []:
+            return []
+        async with self._engine.connect() as conn:
+            low = await self._first_id_since(conn, since)
+            source, where = self._matching(scope, since, low, topic)
+            query = (
+                select(quotes, *_LISTING_COLUMNS)
+                .select_from(source)
+                .join(quotes, quotes.c.article_id == articles.c.id)
+                .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
+                .order_by(
+                    articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position
+                )
+                .limit(limit)
+                .offset(offset)
+            )
+            if speakers is not None:
+                query = query.where(quotes.c.speaker.in_(list(speakers)))
+            rows = (await conn.execute(query)).all()
+        return [QuoteListing(_quote(row), _listing(row)) for row in rows]
+
+    async def speakers_named(
+        self, scope: Sequence[int], typed: str, *, limit: int = 25
+    ) -> list[str]:
+        """Speakers quoted in these sources with a name word starting with each typed word
+        ("stolt" finds Jens Stoltenberg), the most quoted first."""
+        key = speaker_key(typed)
+        if not scope or not key:
+            return []
+        pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            select(speakers.c.name, func.sum(speakers.c.quotes).label("count"))
+            .where(
+                speakers.c.source_id.in_(list(scope)),
+                speakers.c.name_key.like(pattern, escape="\\"),
+            )
+            .group_by(speakers.c.name)
+            .order_by(literal_column("count").desc(), speakers.c.name)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [str(row[0]) for row in await conn.execute(query)]
+
+    async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageRows:
+        """Every matching article's time and source, and the five most-quoted speakers."""
+        if not scope:
+            return CoverageRows([], [])
+        async with self._engine.connect() as conn:
+            low = await self._first_id_since(conn, since)
+            source, where = self._matching(scope, since, low, topic)
+            rows = await conn.execute(
+                select(articles.c.published_at, articles.c.source_id)
+                .select_from(source)
+                .where(*where)
+            )
+            published = [(row[0], int(row[1])) for row in rows]
+            source, where = self._matching(scope, since, low, topic)
+            quoted = await conn.execute(
+                select(quotes.c.speaker, func.count().label("count"))
+                .select_from(source)
+                .join(quotes, quotes.c.article_id == articles.c.id)
+                .where(*where, quotes.c.speaker.is_not(None))
+                .group_by(quotes.c.speaker)
+                .order_by(literal_column("count").desc(), quotes.c.speaker)
+                .limit(5)
+            )
+            return CoverageRows(published, [(str(r[0]), int(r[1])) for r in quoted])
+
+    async def _count_speakers(
+        self, conn: AsyncConnection, source_id: int, article: Article
+    ) -> None:
+        counts: dict[str, int] = {}
+        for quote in article.key_quotes:
+            if quote.speaker:
+                name = quote.speaker[:200]
+                counts[name] = counts.get(name, 0) + 1
+        if not counts:
+            return
+        statement = _upsert_speaker(self._dialect)
+        await conn.execute(
+            statement,
+            [
+                {
+                    "source_id": source_id,
+                    "name": name,
+                    "name_key": speaker_key(name),
+                    "quotes": count,
+                    "last_quoted_at": min(article.published, article.fetched_at),
+                }
+                for name, count in counts.items()
+            ],
+        )
+
+    async def prune_articles(self, before: datetime) -> int:
+        """Forget articles fetched before then, with their quotes, index rows and alerts (in
+        small transactions, so the poller is never held up for long). Returns how many."""
+        removed = 0
+        while True:
+            async with self._write() as conn:
+                ids = [
+                    int(row[0])
+                    for row in await conn.execute(
+                        select(articles.c.id)
+                        .where(articles.c.fetched_at < before)
+                        .order_by(articles.c.id)
+                        .limit(PRUNE_BATCH)
+                    )
+                ]
+                if not ids:
+                    break
+                await conn.execute(quotes.delete().where(quotes.c.article_id.in_(ids)))
+                await conn.execute(outbox.delete().where(outbox.c.article_id.in_(ids)))
+                await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
+                removed += len(ids)
+        async with self._write() as conn:
+            await conn.execute(speakers.delete().where(speakers.c.last_quoted_at < before))
+        return removed
+
 
 @dataclass(frozen=True, slots=True)
 class SourceNotice:
@@ -999,14 +1292,16 @@ def _source(row: Row[Any]) -> Source:
     )
 
 
-def _article_values(article: Article) -> dict[str, Any]:
+def _article_values(article: Article, tags: str) -> dict[str, Any]:
     return {
+        "search_tags": tags,
         "source_id": article.source_id,
         "item_key": article.item_key,
         "url": article.url[:2048],
         "canonical_url": article.canonical_url[:2048] if article.canonical_url else None,
         "title": article.title,
-        "published_at": article.published,
+        # A date in the future (a feed's mistake) would pin the article to the top of every list.
+        "published_at": min(article.published, article.fetched_at),
         "author": article.author[:1000] if article.author else None,
         "site_name": article.site_name[:1000] if article.site_name else None,
         "lead": article.lead,
@@ -1073,6 +1368,53 @@ def _with_id(article: Article, article_id: int) -> Article:
     return replace(article, id=article_id)
 
 
+_LISTING_COLUMNS = (
+    articles.c.id,
+    articles.c.source_id,
+    articles.c.title,
+    articles.c.url,
+    articles.c.site_name,
+    articles.c.published_at,
+    articles.c.lead,
+    articles.c.image_url,
+)
+
+
+def _listing(row: Any) -> Listing:
+    m = row._mapping
+    return Listing(
+        id=m[articles.c.id],
+        source_id=m[articles.c.source_id],
+        title=m[articles.c.title],
+        url=m[articles.c.url],
+        site_name=m[articles.c.site_name],
+        published=m[articles.c.published_at],
+        lead=m[articles.c.lead],
+        image=m[articles.c.image_url],
+    )
+
+
+def _best_quote(found: Sequence[Quotation]) -> Quotation | None:
+    return next((q for q in found if q.key and q.speaker), None)
+
+
+def search_tags(source_id: int, url: str) -> str:
+    """The words the full-text index files an article under besides its text: its source, and
+    each level of its domain (so ``source:bbc.co.uk`` is a word to look up)."""
+    return " ".join(
+        [f"s{source_id}", *(_domain_tag(level) for level in domain_levels(host_of(url)))]
+    )
+
+
+def _domain_tag(domain: str) -> str:
+    return "d" + hashlib.blake2b(domain.encode(), digest_size=6).hexdigest()
+
+
+def speaker_key(name: str) -> str:
+    """' jens stoltenberg' for Jens Stoltenberg: a space before each folded word."""
+    return "".join(f" {word}" for word in tokens(name))
+
+
 def _alembic_upgrade(connection: Connection) -> None:
     from alembic import command
     from alembic.config import Config
@@ -1117,3 +1459,84 @@ def _insert_ignore(dialect: str, table: Table) -> Any:
     from sqlalchemy.dialects import postgresql
 
     return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def _upsert_speaker(dialect: str) -> Any:
+    """Count a speaker's quotes per source (INSERT ... ON CONFLICT DO UPDATE, per engine)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(speakers)
+    return statement.on_conflict_do_update(
+        index_elements=[speakers.c.source_id, speakers.c.name],
+        set_={
+            "quotes": speakers.c.quotes + statement.excluded.quotes,
+            "last_quoted_at": (func.max if dialect == "sqlite" else func.greatest)(
+                speakers.c.last_quoted_at, statement.excluded.last_quoted_at
+            ),
+        },
+    )
+
+
+FTS5_SCHEMA = (
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, text, search_tags, "
+    "content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, lead, text, search_tags) "
+    "VALUES (new.id, new.title, new.lead, new.text, new.search_tags); END",
+    "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, lead, text, search_tags) "
+    "VALUES ('delete', old.id, old.title, old.lead, old.text, old.search_tags); END",
+    "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, lead, text, search_tags "
+    "ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, lead, text, search_tags) "
+    "VALUES ('delete', old.id, old.title, old.lead, old.text, old.search_tags); "
+    "INSERT INTO articles_fts(rowid, title, lead, text, search_tags) "
+    "VALUES (new.id, new.title, new.lead, new.text, new.search_tags); END",
+)
+"""The full-text index over articles: FTS5 with the articles table as its content (no second
+copy of the text), kept in step by triggers; accents and case folded by its tokenizer."""
+
+_ARTICLES_FTS = table_clause("articles_fts", column("rowid"))
+
+
+def _full_text_match(
+    dialect: str, topic: Topic, low: int, conditions: list[Any]
+) -> tuple[Any, list[Any]]:
+    """The articles matching topic through the full-text index (FTS5 MATCH joined to articles)."""
+    if dialect != "sqlite":
+        raise NotImplementedError("full-text search is on SQLite only so far")
+    source = _ARTICLES_FTS.join(articles, articles.c.id == _ARTICLES_FTS.c.rowid)
+    match = literal_column("articles_fts").op("MATCH")(_fts5_match(topic.root))
+    return source, [match, _ARTICLES_FTS.c.rowid >= low, *conditions]
+
+
+def _relevance(dialect: str) -> Any:
+    """Higher is better: FTS5's bm25 (lower is better) negated, titles weighing most."""
+    return -func.bm25(literal_column("articles_fts"), 5.0, 2.0, 1.0, 0.0)
+
+
+_TEXT_COLUMNS = "{title lead text}"
+
+
+def _fts5_match(node: Node) -> str:
+    """A topic as an FTS5 query. Every word is written as a quoted phrase of word characters
+    (nothing a user types can become FTS5 syntax); exclusions become NOT, which FTS5 only has
+    between two operands."""
+    if isinstance(node, Term):
+        words = " ".join(tokens(node.words)) or "_"
+        phrase = f'"{words}"' + (" *" if is_unspaced(words) else "")
+        return f"title : {phrase}" if node.field is Field.TITLE else f"{_TEXT_COLUMNS} : {phrase}"
+    if isinstance(node, SourceFilter):
+        return f'search_tags : "{_domain_tag(node.domain)}"'
+    if isinstance(node, Or):
+        if any(isinstance(child, Not) for child in node.children):
+            raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
+        return "(" + " OR ".join(_fts5_match(child) for child in node.children) + ")"
+    if isinstance(node, And):
+        wanted = [c for c in node.children if not isinstance(c, Not)]
+        unwanted = [c.child for c in node.children if isinstance(c, Not)]
+        if not wanted:
+            raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
+        query = "(" + " AND ".join(_fts5_match(child) for child in wanted) + ")"
+        return query + "".join(f" NOT {_fts5_match(child)}" for child in unwanted)
+    raise UnsearchableQuery("a query needs a word that must appear, not only -exclusions")

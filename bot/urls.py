@@ -134,3 +134,10 @@ def normalize_url(url: str, base: str | None = None) -> str:
 def host_of(url: str) -> str:
     """The lower-case host name of a URL ('' when there is none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def domain_levels(host: str) -> list[str]:
+    """news.bbc.co.uk -> news.bbc.co.uk, bbc.co.uk, co.uk (``www.`` dropped): the domains a
+    ``source:`` filter may name to mean this host."""
+    parts = host.lower().removeprefix("www.").split(".")
+    return [".".join(parts[i:]) for i in range(len(parts) - 1)]

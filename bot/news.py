@@ -1,0 +1,225 @@
+"""Asking newsbot about recent coverage: /news latest, search, quotes and coverage (core; no
+discord imports). Every answer is drawn from the asking server's own sources only.
+
+Each command checks its input first (``scope``, ``query``: quick, and raising a UserFacingError
+with a clear message) and only then runs the query, so a mistake is answered privately even when
+the answer itself would be public.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.charts import DayCount
+from bot.errors import UserFacingError
+from bot.sources import Source
+from bot.store import Listing, QuoteListing, Store, UnsearchableQuery
+from bot.topics import Topic, parse_topic
+from bot.urls import host_of
+
+PAGE_SIZE = 5
+MAX_PAGES = 50
+MAX_SPEAKER_CHARS = 100
+MAX_SOURCE_CHARS = 200
+
+
+class NoSources(UserFacingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This server doesn't watch any news sources yet. An admin can add some with "
+            "`/sources add` (a feed or site URL) or `/sources defaults` (a list of world news)."
+        )
+
+
+class NotSearchable(UserFacingError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The sources a server watches (what every answer is limited to)."""
+
+    sources: dict[int, Source]
+
+    def name_of(self, source_id: int, site_name: str | None = None) -> str:
+        source = self.sources.get(source_id)
+        return site_name or (source.name if source else "?")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    heading: str
+    items: list[Listing]
+    page: int
+    has_next: bool
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePage:
+    heading: str
+    items: list[QuoteListing]
+    page: int
+    has_next: bool
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    topic: str
+    days: list[DayCount]
+    total: int
+    top_sources: list[tuple[str, int]]
+    top_speakers: list[tuple[str, int]]
+
+    @property
+    def heading(self) -> str:
+        return f"Coverage of “{self.topic}”, last {len(self.days)} days"
+
+
+class News:
+    def __init__(self, *, store: Store, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def scope(self, guild_id: int) -> Scope:
+        sources = await self._store.guild_sources(guild_id)
+        if not sources:
+            raise NoSources
+        return Scope({s.id: s for s in sources})
+
+    @staticmethod
+    def query(typed: str) -> Topic:
+        """A topic or search query in the topic language (the same rules and messages)."""
+        topic = parse_topic(typed)
+        try:
+            Store.check_searchable(topic)
+        except UnsearchableQuery as exc:
+            raise NotSearchable(f"That query can't be searched: {exc}.") from None
+        return topic
+
+    @staticmethod
+    def pick_source(scope: Scope, typed: str) -> Source:
+        """The server's source a /news latest `source` option names (its id from autocomplete,
+        or part of its name or address)."""
+        typed = typed.strip()[:MAX_SOURCE_CHARS]
+        if typed.isdigit() and int(typed) in scope.sources:
+            return scope.sources[int(typed)]
+        needle = typed.casefold()
+        for source in scope.sources.values():
+            if needle and (needle in source.name.casefold() or needle in source.url.casefold()):
+                return source
+        raise UserFacingError(
+            f"None of this server's sources matches “{typed[:100]}”. `/sources list` shows them."
+        )
+
+    @staticmethod
+    def source_choices(scope: Scope, typed: str) -> list[tuple[str, str]]:
+        """(name, value) pairs for the `source` option's autocomplete."""
+        needle = typed.casefold()
+        found = [
+            (f"{s.name} ({host_of(s.url)})"[:100], str(s.id))
+            for s in scope.sources.values()
+            if needle in s.name.casefold() or needle in s.url.casefold()
+        ]
+        return sorted(found)[:25]
+
+    async def latest(
+        self,
+        scope: Scope,
+        *,
+        topic: Topic | None,
+        hours: int,
+        source: Source | None = None,
+        page: int = 0,
+    ) -> ArticlePage:
+        page = _page(page)
+        since = self._clock() - timedelta(hours=hours)
+        ids = [source.id] if source is not None else list(scope.sources)
+        found = await self._store.latest(
+            ids, since, topic=topic, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE
+        )
+        about = f" about “{topic.text}”" if topic else ""
+        where = f" from {source.name}" if source else ""
+        heading = f"Latest{about}{where}, last {_hours(hours)}"
+        return ArticlePage(heading, found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, scope)
+
+    async def search(self, scope: Scope, topic: Topic, *, days: int, page: int = 0) -> ArticlePage:
+        page = _page(page)
+        now = self._clock()
+        ranked = await self._store.search(
+            list(scope.sources), now - timedelta(days=days), topic, now=now
+        )
+        shown = ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        items = await self._store.snippets(topic, shown)
+        heading = f"Search: “{topic.text}”, last {_days(days)}"
+        return ArticlePage(heading, items, page, len(ranked) > (page + 1) * PAGE_SIZE, scope)
+
+    async def speakers(self, scope: Scope, typed: str) -> list[str]:
+        """Autocomplete: speakers whose name has words starting with what was typed."""
+        return await self._store.speakers_named(list(scope.sources), typed[:MAX_SPEAKER_CHARS])
+
+    async def quotes(
+        self,
+        scope: Scope,
+        *,
+        speaker: str | None,
+        topic: Topic | None,
+        days: int,
+        page: int = 0,
+    ) -> QuotePage:
+        page = _page(page)
+        since = self._clock() - timedelta(days=days)
+        names: list[str] | None = None
+        if speaker is not None:
+            speaker = speaker.strip()[:MAX_SPEAKER_CHARS]
+            exact = await self._store.speakers_named(list(scope.sources), speaker, limit=200)
+            # The autocomplete's own choice means that person; typed words, anyone they name.
+            names = [n for n in exact if n == speaker] or exact
+        found = await self._store.key_quotes(
+            list(scope.sources),
+            since,
+            speakers=names,
+            topic=topic,
+            limit=PAGE_SIZE + 1,
+            offset=page * PAGE_SIZE,
+        )
+        by = f" by {speaker}" if speaker else ""
+        about = f" about “{topic.text}”" if topic else ""
+        heading = f"Key quotes{by}{about}, last {_days(days)}"
+        return QuotePage(heading, found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, scope)
+
+    async def coverage(self, scope: Scope, topic: Topic, *, days: int) -> Coverage:
+        now = self._clock()
+        first = (now - timedelta(days=days - 1)).date()
+        since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+        rows = await self._store.coverage(list(scope.sources), since, topic)
+        per_day = Counter(published.date() for published, _ in rows.published)
+        per_source = Counter(scope.name_of(source_id) for _, source_id in rows.published)
+        return Coverage(
+            topic=topic.text,
+            days=[
+                DayCount(day, per_day.get(day, 0))
+                for day in (first + timedelta(days=i) for i in range(days))
+            ],
+            total=len(rows.published),
+            top_sources=per_source.most_common(5),
+            top_speakers=rows.speakers,
+        )
+
+
+def _page(page: int) -> int:
+    return max(0, min(page, MAX_PAGES - 1))
+
+
+def _hours(hours: int) -> str:
+    if hours % 24 == 0:
+        return _days(hours // 24)
+    return "hour" if hours == 1 else f"{hours} hours"
+
+
+def _days(days: int) -> str:
+    return "24 hours" if days == 1 else f"{days} days"

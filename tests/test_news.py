@@ -1,0 +1,243 @@
+"""/news in the core: the store's full-text queries on a real SQLite file, and the News service."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.articles import Article
+from bot.errors import UserFacingError
+from bot.news import PAGE_SIZE, News, NoSources, NotSearchable
+from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.sources import Source
+from bot.store import PollSuccess, Store
+from bot.topics import TopicError, parse_topic
+from tests.factories import make_article
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+GUILD, OTHER_GUILD = 100, 200
+
+
+def quote(text: str, speaker: str | None, *, key: bool = True) -> Quotation:
+    return Quotation(
+        text=text,
+        spans=((0, len(text)),),
+        speaker=speaker,
+        role="NATO Secretary General" if speaker == "Jens Stoltenberg" else None,
+        cue="said",
+        attribution=Attribution.NAMED if speaker else Attribution.NONE,
+        kind=QuoteKind.QUOTE,
+        key=key,
+    )
+
+
+def article(
+    source: Source, key: str, hours_ago: float, title: str, text: str = "Text.", **extra: object
+) -> Article:
+    made = make_article(source.id, key, NOW - timedelta(hours=hours_ago), title=title)
+    return replace(made, text=text, **extra)  # type: ignore[arg-type]
+
+
+async def add_source(store: Store, url: str, guild: int = GUILD) -> Source:
+    source, _ = await store.add_source(url, added_url=url, now=NOW)
+    await store.add_guild_source(guild, source.id, user_id=1, now=NOW)
+    return source
+
+
+async def store_articles(store: Store, source: Source, *found: Article) -> None:
+    change = PollSuccess(None, None, None, None, None, NOW)
+    await store.record_poll_success(
+        source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
+    )
+
+
+@pytest.fixture
+async def news(store: Store) -> News:
+    bbc = await add_source(store, "https://feeds.bbc.co.uk/news/world/rss.xml")
+    reuters = await add_source(store, "https://www.reuters.com/world/feed")
+    elsewhere = await add_source(store, "https://other.test/feed", guild=OTHER_GUILD)
+    await store_articles(
+        store,
+        bbc,
+        article(bbc, "b1", 1, "NATO summit opens in Vilnius", "Leaders of NATO met in Vilnius."),
+        article(
+            bbc,
+            "b2",
+            30,
+            "Russia’s economy slows",
+            "Russia's central bank raised rates. Nothing about the alliance.",
+            quotes=(quote("We will keep rates high", "Elvira Nabiullina"),),
+        ),
+        article(
+            bbc,
+            "b3",
+            24 * 10,
+            "Old NATO story",
+            "NATO did something ten days ago.",
+        ),
+    )
+    await store_articles(
+        store,
+        reuters,
+        article(
+            reuters,
+            "r1",
+            2,
+            "Stoltenberg warns Russia",
+            "The NATO chief said the alliance would defend every inch. São Paulo noted it.",
+            quotes=(
+                quote("We will defend every inch of allied territory", "Jens Stoltenberg"),
+                quote("not a key one", "Jens Stoltenberg", key=False),
+            ),
+        ),
+        *[
+            article(reuters, f"r{i}", 3 + i, f"Markets update {i}", "Stocks moved.")
+            for i in range(2, 12)
+        ],
+    )
+    await store_articles(
+        store,
+        elsewhere,
+        article(elsewhere, "o1", 1, "NATO secret from another server", "NATO NATO NATO."),
+    )
+    return News(store=store, clock=lambda: NOW)
+
+
+async def test_latest_lists_the_servers_newest_articles_in_pages(news: News) -> None:
+    scope = await news.scope(GUILD)
+    first = await news.latest(scope, topic=None, hours=24)
+    assert [a.title for a in first.items][:2] == [
+        "NATO summit opens in Vilnius",
+        "Stoltenberg warns Russia",
+    ]
+    assert len(first.items) == PAGE_SIZE and first.has_next
+    second = await news.latest(scope, topic=None, hours=24, page=1)
+    assert not {a.id for a in first.items} & {a.id for a in second.items}
+    every = [
+        a.title
+        for p in range(3)
+        for a in (await news.latest(scope, topic=None, hours=24, page=p)).items
+    ]
+    assert "NATO secret from another server" not in every
+    assert "Russia’s economy slows" not in every  # 30 hours old
+
+
+async def test_latest_with_a_topic_and_a_source(news: News) -> None:
+    scope = await news.scope(GUILD)
+    about = await news.latest(scope, topic=parse_topic("nato"), hours=48)
+    assert [a.title for a in about.items] == [
+        "NATO summit opens in Vilnius",
+        "Stoltenberg warns Russia",
+    ]
+    assert about.items[1].quote is not None and about.items[1].quote.speaker == "Jens Stoltenberg"
+    bbc = news.pick_source(scope, "bbc")
+    only = await news.latest(scope, topic=parse_topic("nato"), hours=48, source=bbc)
+    assert [a.title for a in only.items] == ["NATO summit opens in Vilnius"]
+    with pytest.raises(UserFacingError, match="None of this server's sources"):
+        news.pick_source(scope, "other.test")
+
+
+async def test_search_ranks_folds_accents_and_apostrophes_and_highlights(news: News) -> None:
+    scope = await news.scope(GUILD)
+    found = await news.search(scope, news.query("sao paulo"), days=30)
+    assert [a.title for a in found.items] == ["Stoltenberg warns Russia"]
+    snippet = found.items[0].snippet or ""
+    assert "\x02São\x03 \x02Paulo\x03" in snippet
+    russia = await news.search(scope, news.query("russia"), days=30)
+    assert {a.title for a in russia.items} == {"Stoltenberg warns Russia", "Russia’s economy slows"}
+    titled = await news.search(scope, news.query("title:nato"), days=30)
+    assert [a.title for a in titled.items] == ["NATO summit opens in Vilnius", "Old NATO story"]
+    recent = await news.search(scope, news.query("nato -stoltenberg"), days=3)
+    assert [a.title for a in recent.items] == ["NATO summit opens in Vilnius"]
+    source = await news.search(scope, news.query("source:bbc.co.uk nato"), days=30)
+    assert {a.title for a in source.items} == {"NATO summit opens in Vilnius", "Old NATO story"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"',
+        "*",
+        "NEAR",
+        "nato NEAR russia",
+        "OR OR",
+        "title:",
+        "text:nato",
+        "a AND",
+        "^nato",
+        "nato*",
+    ],
+)
+async def test_fts_syntax_in_a_query_is_only_words(news: News, typed: str) -> None:
+    scope = await news.scope(GUILD)
+    try:
+        topic = news.query(typed)
+    except UserFacingError as exc:
+        assert exc.message  # a clear message, never an SQL error
+        return
+    page = await news.search(scope, topic, days=30)
+    assert isinstance(page.items, list)
+
+
+async def test_queries_that_cant_be_searched_say_why(news: News) -> None:
+    with pytest.raises(TopicError):
+        news.query("x" * 10_000)
+    with pytest.raises(TopicError):
+        news.query("-sports")
+    with pytest.raises(TopicError):
+        news.query("nato OR -russia")
+    with pytest.raises(NotSearchable, match="exclusion"):
+        news.query("(nato OR -russia) ukraine")
+
+
+async def test_quotes_by_any_part_of_the_speakers_name(news: News) -> None:
+    scope = await news.scope(GUILD)
+    assert await news.speakers(scope, "stolt") == ["Jens Stoltenberg"]
+    assert await news.speakers(scope, "jens sto") == ["Jens Stoltenberg"]
+    assert await news.speakers(scope, "tenberg") == []
+    assert await news.speakers(scope, "%") == []
+    page = await news.quotes(scope, speaker="stolt", topic=None, days=7)
+    assert [q.quote.text for q in page.items] == ["We will defend every inch of allied territory"]
+    assert page.items[0].article.title == "Stoltenberg warns Russia"
+    everyone = await news.quotes(scope, speaker=None, topic=None, days=7)
+    assert [q.quote.speaker for q in everyone.items] == ["Jens Stoltenberg", "Elvira Nabiullina"]
+    about = await news.quotes(scope, speaker=None, topic=parse_topic("rates"), days=7)
+    assert [q.quote.speaker for q in about.items] == ["Elvira Nabiullina"]
+    nobody = await news.quotes(scope, speaker="x" * 10_000, topic=None, days=7)
+    assert nobody.items == []
+
+
+async def test_coverage_counts_days_sources_and_speakers(news: News) -> None:
+    scope = await news.scope(GUILD)
+    found = await news.coverage(scope, parse_topic("nato"), days=7)
+    assert len(found.days) == 7 and found.days[-1].day == NOW.date()
+    assert found.total == 2 and sum(d.articles for d in found.days) == 2
+    assert dict(found.top_sources) == {
+        "https://feeds.bbc.co.uk/news/world/rss.xml": 1,
+        "https://www.reuters.com/world/feed": 1,
+    }
+    assert found.top_speakers == [("Jens Stoltenberg", 2)]
+    longer = await news.coverage(scope, parse_topic("nato"), days=30)
+    assert longer.total == 3
+
+
+async def test_a_server_without_sources_is_told_how_to_add_some(news: News) -> None:
+    with pytest.raises(NoSources, match="/sources add"):
+        await news.scope(999)
+
+
+async def test_pruning_removes_old_articles_with_their_quotes_and_index_rows(
+    news: News, store: Store
+) -> None:
+    scope = await news.scope(GUILD)
+    assert (await news.search(scope, news.query("old"), days=30)).items
+    removed = await store.prune_articles(NOW - timedelta(days=5))
+    assert removed == 1
+    assert not (await news.search(scope, news.query("old"), days=30)).items
+    assert (await news.search(scope, news.query("vilnius"), days=30)).items
+    removed = await store.prune_articles(NOW)
+    assert removed > 10
+    assert await news.speakers(scope, "stolt") == []
+    assert (await store.quotes_for([1, 2, 3, 4])) == {1: (), 2: (), 3: (), 4: ()}
