@@ -318,6 +318,7 @@ def build_bot(
     from bot.app import Services as BotServices
     from bot.delivery import Deliverer, Sender
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
+    from bot.news import News
     from bot.routing import Router
     from bot.subscriptions import Topics
     from bot.watcher import Watcher
@@ -365,6 +366,7 @@ def build_bot(
                 clock=clock,
                 on_change=router.reload,
             ),
+            News(store=services.store, clock=clock),
         ),
         make_deliverer=make_deliverer,
         background=background,

@@ -109,6 +109,8 @@ class Embed:
     footer: str | None = None
     thumbnail_url: str | None = None
     fields: tuple[EmbedField, ...] = ()
+    image_url: str | None = None
+    """A picture under the embed (``attachment://name.png`` for a file sent with it)."""
 
     def size(self) -> int:
         """Characters Discord counts toward its 6000 per message."""
@@ -147,7 +149,7 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip("\\") + "…"
 
 
-def _web_url(url: str | None) -> str | None:
+def web_url(url: str | None) -> str | None:
     if url and url.startswith(("http://", "https://")) and len(url) <= 2048 and " " not in url:
         return url
     return None
@@ -182,21 +184,21 @@ def alert_message(
     embed = Embed(
         title=clip(clean_text(alert.headline), TITLE_LIMIT),
         description=description,
-        url=_web_url(alert.url),
+        url=web_url(alert.url),
         timestamp=alert.published,
         footer=clip(
             f"{alert.source} · matched: {explanation}" if explanation else alert.source,
             FOOTER_LIMIT,
         ),
-        thumbnail_url=_web_url(alert.image),
+        thumbnail_url=web_url(alert.image),
     )
     content = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
     return OutgoingMessage(
-        content=content, embeds=(_fit(embed),), mention_role=role_id, mention_user=user_id
+        content=content, embeds=(fit_embed(embed),), mention_role=role_id, mention_user=user_id
     )
 
 
-def _fit(embed: Embed) -> Embed:
+def fit_embed(embed: Embed) -> Embed:
     """Within Discord's 6000 characters per message, shortening the description first."""
     over = embed.size() - EMBEDS_TOTAL_LIMIT
     if over <= 0:
@@ -211,6 +213,7 @@ def _fit(embed: Embed) -> Embed:
         footer=embed.footer,
         thumbnail_url=embed.thumbnail_url,
         fields=embed.fields,
+        image_url=embed.image_url,
     )
 
 
@@ -219,7 +222,7 @@ def summary_message(alerts: list[Alert]) -> OutgoingMessage:
     lines = []
     for alert in alerts:
         headline = clip(clean_text(alert.headline), 200)
-        url = _web_url(alert.url)
+        url = web_url(alert.url)
         line = f"• [{headline}]({url}) — {clean_text(alert.source)}" if url else f"• {headline}"
         lines.append(line)
     body = ""

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.news import News
 from bot.routing import Router
 from bot.settings import Settings
 from bot.store import Store
@@ -24,7 +25,14 @@ from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.sources", "cogs.alerts", "cogs.topics", "cogs.help", "cogs.background")
+EXTENSIONS = (
+    "cogs.sources",
+    "cogs.alerts",
+    "cogs.topics",
+    "cogs.news",
+    "cogs.help",
+    "cogs.background",
+)
 GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
 
 
@@ -38,6 +46,7 @@ class Services:
     server_sources: ServerSources
     router: Router
     topics: Topics
+    news: News
 
 
 class NotAllowed(app_commands.CheckFailure):

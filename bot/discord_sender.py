@@ -26,6 +26,8 @@ def to_discord_embed(embed: Embed) -> discord.Embed:
         result.set_footer(text=embed.footer)
     if embed.thumbnail_url:
         result.set_thumbnail(url=embed.thumbnail_url)
+    if embed.image_url:
+        result.set_image(url=embed.image_url)
     for field in embed.fields:
         result.add_field(name=field.name, value=field.value, inline=field.inline)
     return result

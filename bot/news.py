@@ -72,6 +72,8 @@ class Coverage:
     topic: str
     days: list[DayCount]
     total: int
+    sources: int
+    """How many of the server's sources carried it."""
     top_sources: list[tuple[str, int]]
     top_speakers: list[tuple[str, int]]
 
@@ -85,11 +87,19 @@ class News:
         self._store = store
         self._clock = clock
 
+    async def sources_of(self, guild_id: int) -> Scope:
+        return Scope({s.id: s for s in await self._store.guild_sources(guild_id)})
+
     async def scope(self, guild_id: int) -> Scope:
-        sources = await self._store.guild_sources(guild_id)
-        if not sources:
+        """The server's sources, or NoSources (which says how to add some)."""
+        scope = await self.sources_of(guild_id)
+        if not scope.sources:
             raise NoSources
-        return Scope({s.id: s for s in sources})
+        return scope
+
+    async def prune(self, *, retention_days: int) -> int:
+        """Forget articles older than the retention period (daily, from the background)."""
+        return await self._store.prune_articles(self._clock() - timedelta(days=retention_days))
 
     @staticmethod
     def query(typed: str) -> Topic:
@@ -198,7 +208,7 @@ class News:
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
         rows = await self._store.coverage(list(scope.sources), since, topic)
         per_day = Counter(published.date() for published, _ in rows.published)
-        per_source = Counter(scope.name_of(source_id) for _, source_id in rows.published)
+        per_source = Counter(source_id for _, source_id in rows.published)
         return Coverage(
             topic=topic.text,
             days=[
@@ -206,7 +216,8 @@ class News:
                 for day in (first + timedelta(days=i) for i in range(days))
             ],
             total=len(rows.published),
-            top_sources=per_source.most_common(5),
+            sources=len(per_source),
+            top_sources=[(scope.name_of(i), n) for i, n in per_source.most_common(5)],
             top_speakers=rows.speakers,
         )
 

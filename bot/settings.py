@@ -97,6 +97,14 @@ class Settings(BaseSettings):
         default="en_core_web_sm",
         description="spaCy pipeline for quotations (falls back to its PyPI re-upload).",
     )
+    retention_days: Annotated[int, Field(ge=1)] = Field(
+        default=90,
+        description="Articles older than this many days are pruned daily (with their quotes).",
+    )
+    news_buttons_seconds: Annotated[float, Field(gt=0, le=840)] = Field(
+        default=600,
+        description="How long the page buttons under a /news answer keep working.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("log_level")

@@ -1066,9 +1066,7 @@ class Store:
                 .select_from(source)
                 .join(quotes, quotes.c.article_id == articles.c.id)
                 .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
-                .order_by(
-                    articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position
-                )
+                .order_by(articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position)
                 .limit(limit)
                 .offset(offset)
             )

@@ -12,6 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.delivery import Deliverer
 from bot.guilds import ServerSources
+from bot.news import News
 from bot.watcher import Watcher
 
 if TYPE_CHECKING:
@@ -25,11 +26,20 @@ STOP_GRACE_SECONDS = 10.0
 
 class BackgroundCog(commands.Cog):
     def __init__(
-        self, *, watcher: Watcher, deliverer: Deliverer, sources: ServerSources, interval: float
+        self,
+        *,
+        watcher: Watcher,
+        deliverer: Deliverer,
+        sources: ServerSources,
+        news: News,
+        interval: float,
+        retention_days: int,
     ) -> None:
         self.watcher = watcher
         self.deliverer = deliverer
         self.sources = sources
+        self.news = news
+        self.retention_days = retention_days
         self.deliver.change_interval(seconds=interval)
         self._rounds = 0
         self._busy: set[str] = set()
@@ -37,6 +47,7 @@ class BackgroundCog(commands.Cog):
     async def cog_load(self) -> None:
         self.poll.start()
         self.deliver.start()
+        self.prune.start()
 
     async def cog_unload(self) -> None:
         # A round in flight finishes (a send is recorded, or left pending for next time); an
@@ -48,6 +59,7 @@ class BackgroundCog(commands.Cog):
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
             loop.cancel()
+        self.prune.cancel()
 
     @tasks.loop(seconds=5)
     async def poll(self) -> None:
@@ -83,6 +95,17 @@ class BackgroundCog(commands.Cog):
                 report.dropped,
             )
 
+    @tasks.loop(hours=24)
+    async def prune(self) -> None:
+        # Runs at start-up, then daily; a failed round waits for the next day.
+        try:
+            removed = await self.news.prune(retention_days=self.retention_days)
+        except Exception:
+            log.exception("pruning old articles failed; trying again tomorrow")
+            return
+        if removed:
+            log.info("pruned %d articles older than %d days", removed, self.retention_days)
+
     @poll.error
     async def _poll_failed(self, error: BaseException) -> None:
         log.error("polling round failed; restarting the loop", exc_info=error)
@@ -113,6 +136,8 @@ async def setup(bot: NewsBot) -> None:
             watcher=bot.services.watcher,
             deliverer=bot.deliverer,
             sources=bot.services.server_sources,
+            news=bot.services.news,
             interval=bot.settings.delivery_interval_seconds,
+            retention_days=bot.settings.retention_days,
         )
     )

@@ -54,6 +54,7 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
         "subscribe",
         "unsubscribe",
         "subscriptions",
+        "news",
         "help",
     }
     for command in commands:
@@ -65,8 +66,8 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
 
 async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsBot) -> None:
     for command in bot.tree.get_commands():
-        if not isinstance(command, app_commands.Group) or command.name == "help":
-            continue  # the personal topic commands and help are for everyone
+        if not isinstance(command, app_commands.Group) or command.name in ("help", "news"):
+            continue  # the personal topic commands, help and news are for everyone
         payload = command.to_dict(bot.tree)
         assert int(payload["default_member_permissions"]) == 1 << 5  # Manage Server
         assert payload.get("contexts") == [0] or payload.get("dm_permission") is False
@@ -99,4 +100,8 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "unsubscribe": ["topic"],
         "subscriptions": [],
         "help topics": [],
+        "news latest": ["topic", "hours", "source", "public"],
+        "news search": ["query", "days", "public"],
+        "news quotes": ["speaker", "topic", "days", "public"],
+        "news coverage": ["topic", "days", "public"],
     }

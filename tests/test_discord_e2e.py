@@ -108,7 +108,15 @@ async def feed_with(scene: Scene, numbers: list[int]) -> str:
 
 async def test_commands_are_synced_to_the_dev_guild_as_specified(scene: Scene) -> None:
     names = {c["name"] for c in scene.fake.commands(scene.guild)}
-    assert names == {"sources", "alerts", "subscribe", "unsubscribe", "subscriptions", "help"}
+    assert names == {
+        "sources",
+        "alerts",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "news",
+        "help",
+    }
     assert scene.fake.commands() == []  # nothing global on boot
 
 
@@ -298,10 +306,11 @@ async def test_sync_commands_registers_globally_and_exits(
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert "registered 6 slash commands globally" in out.decode()
+    assert "registered 7 slash commands globally" in out.decode()
     assert {c["name"] for c in fake_discord.commands()} == {
         "sources",
         "alerts",
+        "news",
         "subscribe",
         "unsubscribe",
         "subscriptions",
