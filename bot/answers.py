@@ -18,6 +18,7 @@ from bot.alerts import (
     web_url,
 )
 from bot.news import ArticlePage, Coverage, QuotePage, Scope
+from bot.quotes import trim_quote
 from bot.store import Listing, QuoteListing
 
 COVERAGE_FILE = "coverage.png"
@@ -46,7 +47,7 @@ def _article_entry(item: Listing, scope: Scope) -> str:
     elif item.lead:
         lines.append(clip(clean_text(item.lead), LEAD_CHARS))
     if item.quote is not None and item.quote.speaker:
-        text = clip(clean_text(item.quote.text), QUOTE_CHARS)
+        text = clean_text(trim_quote(item.quote.text, QUOTE_CHARS))
         lines.append(f"> “{text}” — {clean_text(item.quote.speaker)}")
     return "\n".join(lines)
 
@@ -76,7 +77,7 @@ def _quote_entry(entry: QuoteListing, scope: Scope) -> str:
     source = clip(clean_text(scope.name_of(item.source_id, item.site_name)), 80)
     url = web_url(item.url)
     where = f"[{source}]({url})" if url else source
-    text = clip(clean_text(quote.text), 400)
+    text = clean_text(trim_quote(quote.text, 400))
     return f"“{text}” — **{speaker}**{role}\n{where} · {when(item.published)}"
 
 

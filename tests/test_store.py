@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.articles import Article
-from bot.sources import SourceStatus
 from bot.schema import is_full_text_table
+from bot.sources import SourceStatus
 from bot.store import HEAD_REVISION, PollSuccess, Store
 from tests.factories import make_article
 

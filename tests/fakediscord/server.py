@@ -82,6 +82,7 @@ class RecordedRequest:
     operation: str | None = None
     status: int | None = None
     files: list[str] = field(default_factory=list)
+    file_bodies: list[bytes] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"
@@ -386,7 +387,7 @@ class FakeDiscord:
                 if part.name == "payload_json":
                     record.json = json.loads(await part.text())
                 else:
-                    await part.read()
+                    record.file_bodies.append(bytes(await part.read()))
                     record.files.append(part.filename or part.name or "")
 
     @web.middleware
@@ -954,6 +955,7 @@ class FakeDiscord:
         *,
         kind: int,
         flags: int | None = None,
+        files: list[str] | None = None,
     ) -> dict[str, Any]:
         channel = self.channels[handle.channel_id] if handle.channel_id else None
         assert channel is not None
@@ -970,6 +972,7 @@ class FakeDiscord:
             channel,
             body,
             type=kind,
+            files=files,
             webhook_id=self.application_id,
             application_id=self.application_id,
             interaction_metadata=metadata,
@@ -1083,7 +1086,9 @@ class FakeDiscord:
         if handle.callback_type is None:
             raise unknown("Webhook", 10015)
         body = await self._body(request) or {}
-        message = self._interaction_message(handle, body, kind=0, flags=int(body.get("flags") or 0))
+        message = self._interaction_message(
+            handle, body, kind=0, flags=int(body.get("flags") or 0), files=self._files(request)
+        )
         channel = self.channels[message["channel_id"]]
         self._store(channel, message)
         handle.followups.append(message)
