@@ -52,22 +52,11 @@ def _article_entry(item: Listing, scope: Scope) -> str:
     return "\n".join(lines)
 
 
-def _page_footer(page: int, has_next: bool) -> str:
-    more = "" if has_next else " (last)"
-    return f"Page {page + 1}{more} · newsbot"
-
-
 def article_page(page: ArticlePage, *, empty_hint: str) -> OutgoingMessage:
-    if not page.items:
-        description = "Nothing found." if page.page else f"Nothing found. {empty_hint}"
-    else:
-        description = _joined([_article_entry(item, page.scope) for item in page.items])
-    embed = Embed(
-        title=clip(clean_text(page.heading), TITLE_LIMIT),
-        description=description,
-        footer=_page_footer(page.page, page.has_next),
+    entries = [_article_entry(item, page.scope) for item in page.items]
+    return _page_message(
+        page.heading, entries, page.page, page.has_next, f"Nothing found. {empty_hint}"
     )
-    return OutgoingMessage(embeds=(fit_embed(embed),))
 
 
 def _quote_entry(entry: QuoteListing, scope: Scope) -> str:
@@ -82,14 +71,23 @@ def _quote_entry(entry: QuoteListing, scope: Scope) -> str:
 
 
 def quote_page(page: QuotePage, *, empty_hint: str) -> OutgoingMessage:
-    if not page.items:
-        description = "No key quotes found." if page.page else f"No key quotes found. {empty_hint}"
+    entries = [_quote_entry(item, page.scope) for item in page.items]
+    empty = f"No key quotes found. {empty_hint}"
+    return _page_message(page.heading, entries, page.page, page.has_next, empty)
+
+
+def _page_message(
+    heading: str, entries: list[str], page: int, has_next: bool, empty: str
+) -> OutgoingMessage:
+    """One page of a list: its entries, or (on the first page) what to try when it is empty."""
+    if entries:
+        description = _joined(entries)
     else:
-        description = _joined([_quote_entry(item, page.scope) for item in page.items])
+        description = empty if page == 0 else empty.split(". ", 1)[0] + "."
     embed = Embed(
-        title=clip(clean_text(page.heading), TITLE_LIMIT),
+        title=clip(clean_text(heading), TITLE_LIMIT),
         description=description,
-        footer=_page_footer(page.page, page.has_next),
+        footer=f"Page {page + 1}{'' if has_next else ' (last)'} · newsbot",
     )
     return OutgoingMessage(embeds=(fit_embed(embed),))
 

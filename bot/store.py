@@ -956,10 +956,11 @@ class Store:
         first = (await conn.execute(query)).scalar()
         return int(first) if first is not None else 1 << 62
 
-    def _matching(
-        self, scope: Sequence[int], since: datetime, low: int, topic: Topic | None
+    async def _matching(
+        self, conn: AsyncConnection, scope: Sequence[int], since: datetime, topic: Topic | None
     ) -> tuple[Any, Any]:
         """(FROM clause, WHERE conditions) of the articles in scope and window matching topic."""
+        low = await self._first_id_since(conn, since)
         conditions = [
             articles.c.id >= low,
             articles.c.source_id.in_(list(scope)),
@@ -982,8 +983,7 @@ class Store:
         if not scope:
             return []
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
-            source, where = self._matching(scope, since, low, topic)
+            source, where = await self._matching(conn, scope, since, topic)
             query = (
                 select(*_LISTING_COLUMNS)
                 .select_from(source)
@@ -1003,8 +1003,7 @@ class Store:
         if not scope:
             return []
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
-            source, where = self._matching(scope, since, low, topic)
+            source, where = await self._matching(conn, scope, since, topic)
             query = (
                 select(*_LISTING_COLUMNS, _relevance(self._dialect).label("relevance"))
                 .select_from(source)
@@ -1059,8 +1058,7 @@ class Store:
         if not scope or speakers == []:
             return []
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
-            source, where = self._matching(scope, since, low, topic)
+            source, where = await self._matching(conn, scope, since, topic)
             query = (
                 select(quotes, *_LISTING_COLUMNS)
                 .select_from(source)
@@ -1102,15 +1100,14 @@ class Store:
         if not scope:
             return CoverageRows([], [])
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
-            source, where = self._matching(scope, since, low, topic)
+            source, where = await self._matching(conn, scope, since, topic)
             rows = await conn.execute(
                 select(articles.c.published_at, articles.c.source_id)
                 .select_from(source)
                 .where(*where)
             )
             published = [(row[0], int(row[1])) for row in rows]
-            source, where = self._matching(scope, since, low, topic)
+            source, where = await self._matching(conn, scope, since, topic)
             quoted = await conn.execute(
                 select(quotes.c.speaker, func.count().label("count"))
                 .select_from(source)
