@@ -141,6 +141,7 @@ def read_feed_file(path: str) -> list[str]:
 
 
 async def cmd_poll(args: argparse.Namespace) -> int:
+    from bot.stories import Stories
     from bot.watcher import Watcher
 
     settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
@@ -148,7 +149,11 @@ async def cmd_poll(args: argparse.Namespace) -> int:
     urls = read_feed_file(args.feeds) if args.feeds else []
     async with open_services(settings) as services:
         watcher = Watcher(
-            store=services.store, fetcher=services.fetcher, pool=services.pool, settings=settings
+            store=services.store,
+            fetcher=services.fetcher,
+            pool=services.pool,
+            settings=settings,
+            stories=Stories(),
         )
         await watcher.add_sources(urls)
         if not args.once:
@@ -320,6 +325,7 @@ def build_bot(
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
     from bot.news import News
     from bot.routing import Router
+    from bot.stories import Stories
     from bot.subscriptions import Topics
     from bot.watcher import Watcher
 
@@ -333,6 +339,7 @@ def build_bot(
         pool=services.pool,
         settings=settings,
         router=router,
+        stories=Stories(),
         clock=clock,
     )
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE

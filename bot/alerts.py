@@ -173,6 +173,7 @@ def alert_message(
     explanation: str | None = None,
     role_id: int | None = None,
     user_id: int | None = None,
+    also_reported_by: Sequence[str] = (),
 ) -> OutgoingMessage:
     """One alert as an embed: linked headline, lead, key quotes, source and time; with why it
     matched in the footer, and the route's role mentioned, when it came through a topic."""
@@ -191,11 +192,21 @@ def alert_message(
             FOOTER_LIMIT,
         ),
         thumbnail_url=web_url(alert.image),
+        fields=(_also_field(also_reported_by),) if also_reported_by else (),
     )
     content = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
     return OutgoingMessage(
         content=content, embeds=(fit_embed(embed),), mention_role=role_id, mention_user=user_id
     )
+
+
+def _also_field(outlets: Sequence[str]) -> EmbedField:
+    """'Also reported by 3 outlets: A, B, C' (at most five names)."""
+    count = len(outlets)
+    names = ", ".join(clip(clean_text(name), 60) for name in outlets[:5])
+    more = "…" if count > 5 else ""
+    noun = "outlet" if count == 1 else "outlets"
+    return EmbedField("Also reported by", clip(f"{count} {noun}: {names}{more}", FIELD_VALUE_LIMIT))
 
 
 def fit_embed(embed: Embed) -> Embed:

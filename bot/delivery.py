@@ -113,6 +113,10 @@ class TemporaryFailure(Exception):
     """5xx, a timeout, a dropped connection: try again later."""
 
 
+STORY_EDITS_FOR = timedelta(hours=48)
+STORY_EDIT_EVERY = timedelta(minutes=1)
+
+
 class Sender(Protocol):
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
         """Post a message; returns its id. Raises ChannelRefused or TemporaryFailure."""
@@ -122,6 +126,12 @@ class Sender(Protocol):
 
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         """Tell a server's admins something went wrong (system channel, else a DM)."""
+
+    async def edit(self, channel_id: int, message_id: int, message: OutgoingMessage) -> None:
+        """Replace a message's embeds. ChannelRefused when it (or its channel) is gone."""
+
+    async def edit_dm(self, user_id: int, message_id: int, message: OutgoingMessage) -> None:
+        """The same, for a message sent as a DM."""
 
 
 @dataclass(slots=True)
@@ -252,7 +262,9 @@ class Deliverer:
         )
         report.summarized += len(overflow)
 
-    async def _render(self, entry: OutboxEntry) -> OutgoingMessage | None:
+    async def _render(
+        self, entry: OutboxEntry, *, also: Sequence[str] = ()
+    ) -> OutgoingMessage | None:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         found = await self._article_of(entry)
@@ -265,7 +277,40 @@ class Deliverer:
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
+            also_reported_by=also,
         )
+
+    async def update_story_alerts(self) -> int:
+        """Edit sent alerts whose story other outlets now carry ("also reported by ..."): at
+        most once a minute per message, and not after 48 hours. Returns how many were edited."""
+        now = self._clock()
+        behind = await self._store.story_alerts_behind(
+            now, since=now - STORY_EDITS_FOR, edited_before=now - STORY_EDIT_EVERY
+        )
+        edited = 0
+        for entry, outlets in behind:
+            if self._stopping:
+                break
+            assert entry.article_id is not None and entry.message_id is not None
+            others = await self._store.story_outlets(entry.article_id)
+            message = await self._render(entry, also=others)
+            if message is None or not others:
+                await self._store.mark_edited(entry.id, outlets, now=now)
+                continue
+            try:
+                if entry.kind is OutboxKind.DM and entry.user_id is not None:
+                    await self._sender.edit_dm(entry.user_id, entry.message_id, message)
+                else:
+                    await self._sender.edit(entry.channel_id, entry.message_id, message)
+            except ChannelRefused as exc:
+                log.info("alert %s can't be edited (%s); left as it is", entry.id, exc)
+            except TemporaryFailure as exc:
+                log.info("editing alert %s failed (%s); tried again later", entry.id, exc)
+                continue
+            else:
+                edited += 1
+            await self._store.mark_edited(entry.id, outlets, now=now)
+        return edited
 
     async def _article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""

@@ -142,6 +142,7 @@ def print_alert(article: Article, source: Source) -> None:
 
 async def run_demo(settings: Settings, open_services: ServicesFactory, *, keep_db: bool) -> int:
     """Serve the sample sites, add them as sources, publish a story, poll again; print alerts."""
+    from bot.stories import Stories
     from bot.watcher import Watcher
 
     started = time.perf_counter()
@@ -168,6 +169,7 @@ async def run_demo(settings: Settings, open_services: ServicesFactory, *, keep_d
                     fetcher=services.fetcher,
                     pool=services.pool,
                     settings=settings,
+                    stories=Stories(),
                     clock=clock,
                 )
                 print("Adding sources. A source's first poll is a baseline: what it lists now is")

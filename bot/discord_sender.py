@@ -77,6 +77,30 @@ class DiscordSender:
             raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
         return sent.id
 
+    async def edit(self, channel_id: int, message_id: int, message: OutgoingMessage) -> None:
+        channel = self._bot.get_partial_messageable(channel_id)
+        await self._edit(channel.get_partial_message(message_id), message)
+
+    async def edit_dm(self, user_id: int, message_id: int, message: OutgoingMessage) -> None:
+        try:
+            channel = await self._bot.create_dm(discord.Object(id=user_id))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelRefused(_reason(exc)) from None
+        except discord.HTTPException as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        await self._edit(channel.get_partial_message(message_id), message)
+
+    async def _edit(self, target: discord.PartialMessage, message: OutgoingMessage) -> None:
+        try:
+            # Only the embeds change: an edit never pings, and the mention stays as it was.
+            await target.edit(embeds=[to_discord_embed(e) for e in message.embeds])
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelRefused(_reason(exc)) from None
+        except discord.DiscordServerError as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
+
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         """The server's system channel if the bot may post there, else a DM to the admin who
         set up alerts."""

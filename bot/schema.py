@@ -105,11 +105,24 @@ articles = Table(
     Column("fetched_at", UTCDateTime(), nullable=False),
     # Words only the full-text index sees: the source and its domain levels.
     Column("search_tags", Text, nullable=False, server_default=""),
+    Column("story_id", Integer),
     UniqueConstraint("source_id", "item_key"),
     Index(None, "published_at"),
     Index(None, "canonical_url"),
     Index(None, "fetched_at"),
     Index(None, "source_id", "published_at"),
+    Index(None, "story_id"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    # The id of the story's first article.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("latest_at", UTCDateTime(), nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("outlets", Integer, nullable=False),
 )
 
 quotes = Table(
@@ -192,6 +205,9 @@ outbox = Table(
     Column("user_id", BigInteger),
     Column("role_id", BigInteger),
     Column("explanation", Text),
+    # For alerts of a story other outlets also carry: the outlet count the message last showed.
+    Column("shown_outlets", Integer),
+    Column("edited_at", UTCDateTime()),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),

@@ -14,17 +14,19 @@ import math
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Row,
     Table,
     bindparam,
+    case,
     column,
     event,
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -47,6 +49,7 @@ from bot.schema import (
     seen_items,
     sources,
     speakers,
+    stories,
     subscriptions,
 )
 from bot.sources import Source, SourceStatus
@@ -56,7 +59,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -97,6 +100,17 @@ class CoverageRows:
 
     published: list[tuple[datetime, int]]
     speakers: list[tuple[str, int]]
+
+
+class StoryPlacer(Protocol):
+    """Puts each newly stored article in a story (see bot.stories), inside the store's
+    transaction; told to forget them again if that transaction fails."""
+
+    def place(self, article: Article, article_id: int) -> tuple[int, bool]:
+        """(story id, whether this article starts the story)."""
+        ...
+
+    def forget(self, article_ids: Sequence[int]) -> None: ...
 
 
 class UnsearchableQuery(ValueError):
@@ -284,81 +298,177 @@ class Store:
         new_articles: Sequence[Article],
         now: datetime,
         planned: Mapping[str, Sequence[Planned]] | None = None,
+        stories: StoryPlacer | None = None,
     ) -> list[Article]:
-        """In one transaction: mark keys seen, store the new articles, update the source.
+        """In one transaction: mark keys seen, store the new articles in their stories, queue
+        their alerts (a copy of a story a destination was already alerted to is not alerted
+        again), update the source.
 
         Returns the stored articles with their ids (articles already stored are skipped)."""
         stored: list[Article] = []
-        async with self._write() as conn:
-            if seen_keys:
-                # The hottest write of a first poll (every item of every new feed): plain
-                # driver parameters, none of the per-value processing of a Core statement.
-                stamp = now.astimezone(UTC).replace(tzinfo=None)
-                await conn.exec_driver_sql(
-                    _seen_insert_sql(self._dialect),
-                    [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
+        try:
+            async with self._write() as conn:
+                await self._record_success(
+                    conn, source, change, seen_keys, new_articles, now, planned, stories, stored
                 )
-            tags = search_tags(source.id, source.url)
-            for article in new_articles:
-                row = (
-                    await conn.execute(
-                        _insert_ignore(self._dialect, articles)
-                        .values(_article_values(article, tags))
-                        .returning(articles.c.id)
-                    )
-                ).first()
-                if row is not None:
-                    stored.append(_with_id(article, row[0]))
-                    if article.quotes:
-                        await conn.execute(quotes.insert(), _quote_rows(row[0], article.quotes))
-                        await self._count_speakers(conn, source.id, article)
-                    # The alerts are queued in the same transaction: an article is never
-                    # stored without its alerts, so a crash can't lose one.
-                    await conn.execute(self._enqueue_for_source(row[0], source.id, now))
-                    routed = (planned or {}).get(article.item_key, ())
-                    if routed:
-                        await conn.execute(
-                            _insert_ignore(self._dialect, outbox),
-                            [
-                                _pending(
-                                    p.kind,
-                                    p.guild_id,
-                                    p.channel_id,
-                                    now,
-                                    article_id=row[0],
-                                    source_id=source.id,
-                                    user_id=p.user_id,
-                                    role_id=p.role_id,
-                                    explanation=p.explanation,
-                                )
-                                for p in routed
-                            ],
-                        )
-            url = source.url
-            if change.moved_to and change.moved_to != source.url:
-                taken = await conn.execute(
-                    select(sources.c.id).where(sources.c.url == change.moved_to)
-                )
-                if taken.first() is None:
-                    url = change.moved_to
-                else:
-                    log.warning(
-                        "source %s moved to %s, already watched", source.id, change.moved_to
-                    )
-            await conn.execute(
-                self._success_update,
-                {
-                    "sid": source.id,
-                    "url": url,
-                    "title": change.title or source.title,
-                    "site_url": change.site_url or source.site_url,
-                    "etag": change.etag,
-                    "last_modified": change.last_modified,
-                    "next_poll": change.next_poll_at,
-                    "now": now,
-                },
-            )
+        except BaseException:
+            if stories is not None and stored:
+                stories.forget([a.id for a in stored if a.id is not None])
+            raise
         return stored
+
+    async def _record_success(  # noqa: PLR0917 - one transaction's parts
+        self,
+        conn: AsyncConnection,
+        source: Source,
+        change: PollSuccess,
+        seen_keys: Sequence[str],
+        new_articles: Sequence[Article],
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None,
+        placer: StoryPlacer | None,
+        stored: list[Article],
+    ) -> None:
+        if seen_keys:
+            # The hottest write of a first poll (every item of every new feed): plain
+            # driver parameters, none of the per-value processing of a Core statement.
+            stamp = now.astimezone(UTC).replace(tzinfo=None)
+            await conn.exec_driver_sql(
+                _seen_insert_sql(self._dialect),
+                [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
+            )
+        tags = search_tags(source.id, source.url)
+        for article in new_articles:
+            kept = await self._store_article(conn, source, article, tags, now, planned, placer)
+            if kept is not None:
+                stored.append(kept)
+        url = source.url
+        if change.moved_to and change.moved_to != source.url:
+            taken = await conn.execute(select(sources.c.id).where(sources.c.url == change.moved_to))
+            if taken.first() is None:
+                url = change.moved_to
+            else:
+                log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+        await conn.execute(
+            self._success_update,
+            {
+                "sid": source.id,
+                "url": url,
+                "title": change.title or source.title,
+                "site_url": change.site_url or source.site_url,
+                "etag": change.etag,
+                "last_modified": change.last_modified,
+                "next_poll": change.next_poll_at,
+                "now": now,
+            },
+        )
+
+    async def _store_article(  # noqa: PLR0917 - one transaction's parts
+        self,
+        conn: AsyncConnection,
+        source: Source,
+        article: Article,
+        tags: str,
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None,
+        placer: StoryPlacer | None,
+    ) -> Article | None:
+        """One new article with its quotes, its story and its alerts (None: already stored)."""
+        row = (
+            await conn.execute(
+                _insert_ignore(self._dialect, articles)
+                .values(_article_values(article, tags))
+                .returning(articles.c.id)
+            )
+        ).first()
+        if row is None:
+            return None
+        article_id = int(row[0])
+        if article.quotes:
+            await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
+            await self._count_speakers(conn, source.id, article)
+        story_id, first = (
+            placer.place(article, article_id) if placer is not None else (article_id, True)
+        )
+        first = await self._file_in_story(conn, article_id, story_id, first, article)
+        # The alerts are queued in the same transaction: an article is never stored without
+        # its alerts, so a crash can't lose one. A copy of a story is alerted only where the
+        # story wasn't.
+        await conn.execute(
+            self._enqueue_for_source(
+                article_id, source.id, now, story_id=None if first else story_id
+            )
+        )
+        routed = (planned or {}).get(article.item_key, ())
+        if routed and not first:
+            alerted = await self._alerted_for_story(conn, story_id)
+            routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
+        if routed:
+            await conn.execute(
+                _insert_ignore(self._dialect, outbox),
+                [
+                    _pending(
+                        p.kind,
+                        p.guild_id,
+                        p.channel_id,
+                        now,
+                        article_id=article_id,
+                        source_id=source.id,
+                        user_id=p.user_id,
+                        role_id=p.role_id,
+                        explanation=p.explanation,
+                    )
+                    for p in routed
+                ],
+            )
+        return _with_id(article, article_id)
+
+    async def _file_in_story(
+        self, conn: AsyncConnection, article_id: int, story_id: int, first: bool, article: Article
+    ) -> bool:
+        """Record the article's story; returns whether it starts the story (a story the
+        database doesn't know, e.g. one whose first article was pruned, starts again here)."""
+        published = min(article.published, article.fetched_at)
+        if not first:
+            outlets = (
+                select(func.count(articles.c.source_id.distinct()))
+                .where(or_(articles.c.story_id == story_id, articles.c.id == article_id))
+                .scalar_subquery()
+            )
+            updated = await conn.execute(
+                update(stories)
+                .where(stories.c.id == story_id)
+                .values(
+                    articles=stories.c.articles + 1,
+                    latest_at=case(
+                        (stories.c.latest_at < published, published), else_=stories.c.latest_at
+                    ),
+                    outlets=outlets,
+                )
+            )
+            first = not updated.rowcount
+        if first:
+            story_id = article_id
+            await conn.execute(
+                stories.insert().values(
+                    id=article_id, first_at=published, latest_at=published, articles=1, outlets=1
+                )
+            )
+        await conn.execute(
+            update(articles).where(articles.c.id == article_id).values(story_id=story_id)
+        )
+        return first
+
+    async def _alerted_for_story(
+        self, conn: AsyncConnection, story_id: int
+    ) -> set[tuple[str, int]]:
+        """(kind, channel) of every alert queued for an article of the story."""
+        rows = await conn.execute(
+            select(outbox.c.kind, outbox.c.channel_id)
+            .join(articles, articles.c.id == outbox.c.article_id)
+            .where(articles.c.story_id == story_id)
+        )
+        return {(str(kind), int(channel)) for kind, channel in rows}
 
     async def record_not_modified(
         self, updates: Sequence[tuple[int, datetime]], *, now: datetime
@@ -417,6 +527,17 @@ class Store:
         found = [_article(row) for row in rows]
         quoted = await self.quotes_for([a.id for a in found if a.id is not None])
         return [replace(a, quotes=quoted.get(a.id or 0, ())) for a in found]
+
+    async def articles_with_stories(self, since: datetime) -> list[tuple[Article, int]]:
+        """Articles fetched since then with their story ids, oldest first."""
+        query = (
+            select(articles)
+            .where(articles.c.fetched_at >= since, articles.c.story_id.is_not(None))
+            .order_by(articles.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(_article(row), int(row.story_id)) for row in rows]
 
     async def quotes_for(self, article_ids: Sequence[int]) -> dict[int, tuple[Quotation, ...]]:
         """The stored quotations of these articles, in text order."""
@@ -578,8 +699,11 @@ class Store:
 
     # ---- the outbox ---------------------------------------------------------------------------
 
-    def _enqueue_for_source(self, article_id: int, source_id: int, now: datetime) -> Any:
-        """An alert row for every server that watches the source and has a working channel."""
+    def _enqueue_for_source(
+        self, article_id: int, source_id: int, now: datetime, *, story_id: int | None = None
+    ) -> Any:
+        """An alert row for every server that watches the source and has a working channel
+        (with a story: and wasn't alerted to it already)."""
         route = (
             select(
                 literal(OutboxKind.ALERT.value),
@@ -601,6 +725,18 @@ class Store:
                 channels.c.blocked_at.is_(None),
             )
         )
+        if story_id is not None:
+            earlier = outbox.alias("earlier")
+            route = route.where(
+                ~select(earlier.c.id)
+                .join(articles, articles.c.id == earlier.c.article_id)
+                .where(
+                    articles.c.story_id == story_id,
+                    earlier.c.kind == OutboxKind.ALERT.value,
+                    earlier.c.channel_id == guilds.c.alerts_channel_id,
+                )
+                .exists()
+            )
         columns = [
             "kind",
             "guild_id",
@@ -664,6 +800,58 @@ class Store:
                 update(outbox)
                 .where(outbox.c.id.in_(list(entry_ids)))
                 .values(status=status.value, message_id=message_id, sent_at=now, last_error=None)
+            )
+
+    async def story_alerts_behind(
+        self, now: datetime, *, since: datetime, edited_before: datetime, limit: int = 100
+    ) -> list[tuple[OutboxEntry, int]]:
+        """Sent alerts (newer than ``since``, not edited after ``edited_before``) whose story
+        has been reported by more outlets than the message shows; with the story's count."""
+        query = (
+            select(outbox, stories.c.outlets)
+            .join(articles, articles.c.id == outbox.c.article_id)
+            .join(stories, stories.c.id == articles.c.story_id)
+            .where(
+                outbox.c.status == OutboxStatus.SENT.value,
+                outbox.c.message_id.is_not(None),
+                outbox.c.kind.in_([OutboxKind.ALERT.value, OutboxKind.DM.value]),
+                outbox.c.sent_at >= since,
+                stories.c.outlets > func.coalesce(outbox.c.shown_outlets, 1),
+                or_(outbox.c.edited_at.is_(None), outbox.c.edited_at <= edited_before),
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(_outbox(row), int(row.outlets)) for row in rows]
+
+    async def story_outlets(self, article_id: int) -> list[str]:
+        """The other outlets carrying this article's story, first to report first."""
+        story = select(articles.c.story_id).where(articles.c.id == article_id).scalar_subquery()
+        query = (
+            select(articles.c.site_name, sources.c.title, sources.c.url, articles.c.source_id)
+            .join(sources, sources.c.id == articles.c.source_id)
+            .where(articles.c.story_id == story, articles.c.id != article_id)
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            own = (
+                await conn.execute(select(articles.c.source_id).where(articles.c.id == article_id))
+            ).scalar()
+        names: dict[int, str] = {}
+        for site_name, title, url, source_id in rows:
+            if source_id != own:
+                names.setdefault(source_id, site_name or title or host_of(url))
+        return list(names.values())
+
+    async def mark_edited(self, entry_id: int, outlets: int, *, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id)
+                .values(shown_outlets=outlets, edited_at=now)
             )
 
     async def mark_retry(

@@ -20,6 +20,7 @@ from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import PollSuccess, Store
+from bot.stories import Stories
 from bot.urls import check_url
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Watcher:
         settings: Settings,
         on_articles: ArticleSink | None = None,
         router: Router | None = None,
+        stories: Stories | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -83,6 +85,7 @@ class Watcher:
         self._settings = settings
         self._on_articles = on_articles
         self._router = router
+        self._stories = stories
         self._clock = clock
         self._in_flight: set[int] = set()
 
@@ -229,8 +232,18 @@ class Watcher:
             next_poll_at=next_success_poll(now, interval),
         )
         planned = await self._router.plan(source, built) if self._router else None
+        if self._stories is not None and not self._stories.loaded:
+            # After a restart: the last days' articles, so their copies still join them.
+            since = now - self._stories.index.window
+            self._stories.load(await self._store.articles_with_stories(since))
         stored = await self._store.record_poll_success(
-            source, change, seen_keys=seen_keys, new_articles=built, now=now, planned=planned
+            source,
+            change,
+            seen_keys=seen_keys,
+            new_articles=built,
+            now=now,
+            planned=planned,
+            stories=self._stories,
         )
         if stored and self._on_articles is not None:
             await self._on_articles(source, stored)

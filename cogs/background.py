@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTICE_EVERY = 120  # delivery rounds between checks for failing/recovered sources
+STORY_EDITS_EVERY = 15  # delivery rounds between updates of "also reported by" on sent alerts
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -85,6 +86,8 @@ class BackgroundCog(commands.Cog):
             if self._rounds % NOTICE_EVERY == 1:
                 await self.deliverer.queue_source_notices()
             report = await self.deliverer.deliver_due()
+            if self._rounds % STORY_EDITS_EVERY == 0:
+                await self.deliverer.update_story_alerts()
         finally:
             self._busy.discard("deliver")
         if report.sent or report.summarized or report.dropped:

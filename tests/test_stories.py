@@ -1,0 +1,179 @@
+"""Stories: the index on the corpus of tests/stories/ (the issue's targets), the traps, and the
+store keeping one alert per story and destination."""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.articles import Article
+from bot.delivery import OutboxKind, Planned
+from bot.sources import Source
+from bot.store import PollSuccess, Store
+from bot.stories import Reason, Stories, StoryIndex, StoryInput
+from tests.factories import make_article
+from tests.stories.corpus import CorpusArticle, build_corpus
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+BODY = (
+    "The harbour authority said on Tuesday that the Pyrmont bridge would reopen to cyclists "
+    "on 14 December after 18 months of repairs costing $42.5 million.\n\n"
+    "“We will reopen the bridge to cyclists on Monday,” said Clover Moore, the lord mayor, "
+    "adding that 12,000 people crossed it every day before it closed in June 2025.\n\n"
+    "Engineers from Sydney Water found corrosion in 37 of the 58 steel cables, according to "
+    "a report published by the New South Wales transport department on Monday."
+)
+
+
+def story_input(
+    number: int, text: str, *, source: int = 1, hours: float = 0, **extra: object
+) -> StoryInput:
+    base = StoryInput(
+        article_id=number,
+        source_id=source,
+        url=f"https://site{source}.test/{number}",
+        canonical_url=None,
+        guid=None,
+        text=text,
+        published=NOW + timedelta(hours=hours),
+    )
+    return replace(base, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def corpus_run() -> list[tuple[CorpusArticle, str]]:
+    """Every corpus article with the corpus story of the story it was placed in."""
+    corpus = build_corpus()
+    index = StoryIndex()
+    story_of: dict[int, str] = {}
+    placed = []
+    for number, item in enumerate(corpus, start=1):
+        story_of[number] = item.story
+        placement = index.place(
+            StoryInput(
+                number,
+                zlib.crc32(item.outlet.encode()),
+                item.url,
+                item.canonical_url,
+                item.guid,
+                item.text,
+                item.published,
+            )
+        )
+        placed.append((item, story_of[placement.story_id]))
+    return placed
+
+
+def test_no_distinct_article_joins_another_story(
+    corpus_run: list[tuple[CorpusArticle, str]],
+) -> None:
+    wrong = [item.id for item, story in corpus_run if story != item.story]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "target"), [("exact", 1.0), ("wrapped", 1.0), ("truncated", 0.95), ("edited", 0.70)]
+)
+def test_copies_join_their_original(
+    corpus_run: list[tuple[CorpusArticle, str]], kind: str, target: float
+) -> None:
+    copies = [(item, story) for item, story in corpus_run if item.kind == kind]
+    joined = sum(story == item.story for item, story in copies)
+    assert copies and joined / len(copies) >= target
+
+
+def test_the_negatives_are_many_and_stay_apart(corpus_run: list[tuple[CorpusArticle, str]]) -> None:
+    kinds = Counter(item.kind for item, _ in corpus_run)
+    assert kinds["negative"] + kinds["template"] + kinds["short"] >= 1000
+
+
+def test_a_wrapped_copy_joins_and_a_short_item_never_joins_on_similarity() -> None:
+    index = StoryIndex()
+    assert index.place(story_input(1, BODY)).new
+    wrapped = "Home | World | Sport\n\n" + BODY + "\n\nSource link. Read more on our app."
+    copy = index.place(story_input(2, wrapped, source=2, hours=1))
+    assert copy.story_id == 1 and copy.reason is Reason.SIMILAR
+    short = "Markets close higher. More to follow."
+    assert index.place(story_input(3, short, source=3)).new
+    assert index.place(story_input(4, short, source=4)).new  # equal, but too short to mean it
+
+
+def test_the_same_url_updated_stays_one_story() -> None:
+    index = StoryIndex()
+    index.place(story_input(1, BODY, url="https://site.test/a"))
+    updated = (
+        BODY.replace("37 of the 58", "41 of the 58") + "\n\nUpdated with the minister's reply."
+    )
+    again = index.place(story_input(2, updated, url="https://site.test/a?utm_source=x", hours=5))
+    assert again.story_id == 1 and again.reason is Reason.URL
+
+
+def test_empty_and_template_text_and_time_window() -> None:
+    index = StoryIndex()
+    assert index.place(story_input(1, "")).new
+    assert index.place(story_input(2, "", source=2)).new
+    assert index.place(story_input(3, BODY)).new
+    late = index.place(story_input(4, BODY + "\n\nLater.", source=5, hours=100))
+    assert late.new  # beyond the 72-hour window
+
+
+def test_a_failed_store_forgets_and_a_restart_remembers() -> None:
+    index = StoryIndex()
+    index.place(story_input(1, BODY))
+    index.forget([1])
+    assert index.place(story_input(2, BODY, source=2)).new
+    rebuilt = Stories()
+    article = replace(make_article(1, "g:abc", NOW), text=BODY, id=7)
+    rebuilt.load([(article, 7)])
+    copy = replace(make_article(2, "u:def", NOW), text=BODY + "\n\nSource link.")
+    assert rebuilt.place(copy, 8) == (7, False)
+
+
+async def test_a_copy_alerts_only_where_the_story_was_not_alerted(store: Store) -> None:
+    """A server watching both outlets gets one alert; a server watching only the copy's outlet
+    gets the copy's."""
+    a, _ = await store.add_source("https://a.test/feed", added_url="https://a.test/feed", now=NOW)
+    b, _ = await store.add_source("https://b.test/feed", added_url="https://b.test/feed", now=NOW)
+    for guild, channel in ((1, 11), (2, 22)):
+        await store.set_alerts_channel(guild, channel, user_id=5, now=NOW)
+    await store.add_guild_source(1, a.id, user_id=5, now=NOW)
+    await store.add_guild_source(1, b.id, user_id=5, now=NOW)
+    await store.add_guild_source(2, b.id, user_id=5, now=NOW)
+    stories = Stories()
+    person = Planned(OutboxKind.DM, 1, 99, 99, None, "matched: bridge in text")
+    original = replace(make_article(a.id, "g:one", NOW), text=BODY)
+    await poll(store, a, original, stories, {"g:one": [person]})
+    copy = replace(make_article(b.id, "u:two", NOW + timedelta(hours=1)), text="Sydney | " + BODY)
+    await poll(store, b, copy, stories, {"u:two": [person]})
+    queued = sorted((e.channel_id, e.article_id) for e in await store.outbox_entries())
+    assert queued == [(11, 1), (22, 2), (99, 1)]
+    behind = await store.story_alerts_behind(NOW, since=NOW - timedelta(days=2), edited_before=NOW)
+    assert behind == []  # nothing sent yet
+    for entry in await store.outbox_entries():
+        await store.mark_sent([entry.id], 1000 + entry.id, now=NOW)
+    behind = await store.story_alerts_behind(NOW, since=NOW - timedelta(days=2), edited_before=NOW)
+    assert sorted(e.channel_id for e, outlets in behind if outlets == 2) == [11, 22, 99]
+    assert await store.story_outlets(1) == ["News Test"]
+
+
+async def poll(
+    store: Store,
+    source: Source,
+    article: Article,
+    stories: Stories,
+    planned: dict[str, list[Planned]],
+) -> None:
+    change = PollSuccess(None, None, None, None, None, NOW)
+    await store.record_poll_success(
+        source,
+        change,
+        seen_keys=[article.item_key],
+        new_articles=[article],
+        now=NOW,
+        planned=planned,
+        stories=stories,
+    )

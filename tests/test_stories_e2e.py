@@ -1,0 +1,51 @@
+"""Stories end to end: a story reported by two watched outlets is alerted once, and the alert is
+edited to say who else reported it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from tests.conftest import rss
+from tests.test_discord_e2e import Scene, scene
+from tests.test_stories import BODY
+
+pytest_plugins = ["tests.fakediscord.plugin"]
+__all__ = ["scene"]
+
+
+def item(scene: Scene, name: str, text: str) -> dict[str, str]:
+    return {
+        "title": f"Pyrmont bridge to reopen ({name})",
+        "link": scene.feeds.url(f"{name}.html"),
+        "guid": name,
+        "pubDate": format_datetime(datetime.now(UTC), usegmt=True),
+        "description": text,
+    }
+
+
+async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(scene: Scene) -> None:
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    for feed in ("wire", "paper"):
+        url = scene.feeds.serve(
+            f"{feed}.xml", rss([item(scene, f"{feed}-old", "Old.")], title=feed)
+        )
+        await scene.command("sources", "add", {"url": url}, followups=1)
+    watcher = scene.bot.services.watcher
+    scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY)], title="Wire"))
+    await watcher.poll_sources(await scene.store.list_sources())
+    await scene.wait_for(lambda: len(scene.alerts()) == 1)
+    wrapped = "Home | World | Sport\n\n" + BODY + "\n\nSource link"
+    scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", wrapped)], title="Paper"))
+    await watcher.poll_sources(await scene.store.list_sources())
+
+    def also() -> list[dict[str, str]]:
+        (message,) = scene.alerts()
+        return [
+            f for f in message["embeds"][0].get("fields", []) if f["name"] == "Also reported by"
+        ]
+
+    await scene.wait_for(lambda: bool(also()))
+    assert also()[0]["value"] == "1 outlet: Paper"
+    assert len(scene.alerts()) == 1
+    assert scene.fake.violations == []
