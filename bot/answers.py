@@ -17,7 +17,7 @@ from bot.alerts import (
     fit_embed,
     web_url,
 )
-from bot.news import ArticlePage, Coverage, QuotePage, Scope
+from bot.news import ArticlePage, Coverage, QuotePage, Scope, StoryCopies
 from bot.quotes import trim_quote
 from bot.store import Listing, QuoteListing
 
@@ -40,7 +40,8 @@ def _headline(item: Listing) -> str:
 
 def _article_entry(item: Listing, scope: Scope) -> str:
     source = clip(clean_text(scope.name_of(item.source_id, item.site_name)), 80)
-    lines = [_headline(item), f"{source} · {when(item.published)}"]
+    carried = f" · {item.outlets} outlets" if item.outlets > 1 else ""
+    lines = [_headline(item), f"{source} · {when(item.published)}{carried}"]
     if item.snippet:
         # The index marks the matched words; the text around them is escaped like any other.
         lines.append(clean_text(item.snippet.replace("\n", " ")).translate(_HIGHLIGHT))
@@ -94,9 +95,13 @@ def _page_message(
 
 def coverage_message(coverage: Coverage) -> OutgoingMessage:
     if coverage.total:
-        articles = "article" if coverage.total == 1 else "articles"
+        stories = "story" if coverage.total == 1 else "stories"
+        articles = "article" if coverage.articles == 1 else "articles"
         sources = "source" if coverage.sources == 1 else "sources"
-        description = f"**{coverage.total}** {articles} from **{coverage.sources}** {sources}."
+        description = (
+            f"**{coverage.total}** {stories} ({coverage.articles} {articles}) from "
+            f"**{coverage.sources}** {sources}."
+        )
     else:
         description = (
             "No articles from this server's sources matched. Try a broader topic or more days."
@@ -105,6 +110,9 @@ def coverage_message(coverage: Coverage) -> OutgoingMessage:
     if coverage.top_sources:
         lines = [f"• {clip(clean_text(n), 80)} — {c}" for n, c in coverage.top_sources]
         fields.append(EmbedField("Top sources", clip("\n".join(lines), FIELD_VALUE_LIMIT)))
+    if coverage.top_stories:
+        lines = [f"• {clip(clean_text(t), 120)} — {n} copies" for t, n in coverage.top_stories]
+        fields.append(EmbedField("Top stories", clip("\n".join(lines), FIELD_VALUE_LIMIT)))
     if coverage.top_speakers:
         lines = [f"• {clip(clean_text(n), 80)} — {c}" for n, c in coverage.top_speakers]
         fields.append(EmbedField("Most quoted", clip("\n".join(lines), FIELD_VALUE_LIMIT)))
@@ -113,7 +121,28 @@ def coverage_message(coverage: Coverage) -> OutgoingMessage:
         description=description,
         fields=tuple(fields),
         image_url=f"attachment://{COVERAGE_FILE}",
-        footer="Articles per day (UTC) · newsbot",
+        footer="Stories per day (UTC) · newsbot",
+    )
+    return OutgoingMessage(embeds=(fit_embed(embed),))
+
+
+def story_message(story: StoryCopies) -> OutgoingMessage:
+    """A story's copies in the server's sources, first to report first."""
+    first = story.copies[0]
+    lines = []
+    for copy in story.copies:
+        outlet = clip(clean_text(story.scope.name_of(copy.source_id, copy.site_name)), 80)
+        title = clip(clean_text(copy.title), 150)
+        url = web_url(copy.url)
+        linked = f"[{title}]({url})" if url else title
+        lines.append(f"• **{outlet}** — {linked} · {when(copy.published)}")
+    count = len({c.source_id for c in story.copies})
+    outlets = "outlet" if count == 1 else "outlets"
+    embed = Embed(
+        title=clip(clean_text(first.title), TITLE_LIMIT),
+        url=web_url(first.url),
+        description=_joined(lines),
+        footer=f"{count} {outlets} among this server's sources · newsbot",
     )
     return OutgoingMessage(embeds=(fit_embed(embed),))
 

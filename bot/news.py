@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.sources import Source
-from bot.store import Listing, QuoteListing, Store, UnsearchableQuery
+from bot.store import CoverageRow, Listing, QuoteListing, Store, UnsearchableQuery
 from bot.topics import Topic, parse_topic
 from bot.urls import host_of
 
@@ -24,6 +24,7 @@ PAGE_SIZE = 5
 MAX_PAGES = 50
 MAX_SPEAKER_CHARS = 100
 MAX_SOURCE_CHARS = 200
+STORY_DAYS = 7
 
 
 class NoSources(UserFacingError):
@@ -72,10 +73,14 @@ class Coverage:
     topic: str
     days: list[DayCount]
     total: int
+    """Stories (copies of one story on several outlets count once)."""
+    articles: int
     sources: int
     """How many of the server's sources carried it."""
     top_sources: list[tuple[str, int]]
     top_speakers: list[tuple[str, int]]
+    top_stories: list[tuple[str, int]]
+    """Headlines of the stories with the most copies here (only stories with several)."""
 
     @property
     def heading(self) -> str:
@@ -202,24 +207,64 @@ class News:
         heading = f"Key quotes{by}{about}, last {_days(days)}"
         return QuotePage(heading, found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, scope)
 
+    async def headlines(self, scope: Scope, typed: str) -> list[tuple[int, str]]:
+        """Autocomplete for /news story: recent stories whose headline contains the text."""
+        since = self._clock() - timedelta(days=STORY_DAYS)
+        return await self._store.recent_headlines(list(scope.sources), since, typed)
+
+    async def story(self, scope: Scope, article: str) -> StoryCopies:
+        """Every copy of a story in the server's sources (an id from autocomplete, or words
+        of a recent headline)."""
+        typed = article.strip()[:MAX_SOURCE_CHARS]
+        found = await self.headlines(scope, typed) if not typed.isdigit() else []
+        article_id = int(typed) if typed.isdigit() else (found[0][0] if found else None)
+        copies = (
+            await self._store.story_copies(list(scope.sources), article_id)
+            if article_id is not None
+            else []
+        )
+        if not copies:
+            raise UserFacingError(
+                f"No story from the last {STORY_DAYS} days in this server's sources matches "
+                f"“{typed[:100]}”. Pick one of the suggestions as you type."
+            )
+        return StoryCopies(copies, scope)
+
     async def coverage(self, scope: Scope, topic: Topic, *, days: int) -> Coverage:
         now = self._clock()
         first = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
         rows = await self._store.coverage(list(scope.sources), since, topic)
-        per_day = Counter(published.date() for published, _ in rows.published)
-        per_source = Counter(source_id for _, source_id in rows.published)
+        # A story counts once, on the day of its first copy here; sources count their copies.
+        earliest: dict[int, CoverageRow] = {}
+        copies: Counter[int] = Counter()
+        for row in rows.published:
+            copies[row.story_id] += 1
+            known = earliest.get(row.story_id)
+            if known is None or row.published < known.published:
+                earliest[row.story_id] = row
+        per_day = Counter(row.published.date() for row in earliest.values())
+        per_source = Counter(row.source_id for row in rows.published)
+        widest = [(earliest[story].title, n) for story, n in copies.most_common(5) if n > 1]
         return Coverage(
             topic=topic.text,
             days=[
                 DayCount(day, per_day.get(day, 0))
                 for day in (first + timedelta(days=i) for i in range(days))
             ],
-            total=len(rows.published),
+            total=len(earliest),
+            articles=len(rows.published),
             sources=len(per_source),
             top_sources=[(scope.name_of(i), n) for i, n in per_source.most_common(5)],
             top_speakers=rows.speakers,
+            top_stories=widest,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCopies:
+    copies: list[Listing]
+    scope: Scope
 
 
 def _page(page: int) -> int:

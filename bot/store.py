@@ -14,7 +14,7 @@ import math
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     Row,
@@ -85,6 +85,9 @@ class Listing:
     """For searches: the best passage, the matched words between \x02 and \x03."""
     quote: Quotation | None = None
     """Its best key quote (with a speaker), if any."""
+    story_id: int | None = None
+    outlets: int = 1
+    """How many outlets carry its story (where the query asked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +96,20 @@ class QuoteListing:
     article: Listing
 
 
+class CoverageRow(NamedTuple):
+    published: datetime
+    source_id: int
+    story_id: int
+    article_id: int
+    title: str
+
+
 @dataclass(frozen=True, slots=True)
 class CoverageRows:
     """What a coverage answer is drawn from: each matching article's time and source, and the
     most-quoted speakers among them."""
 
-    published: list[tuple[datetime, int]]
+    published: list[CoverageRow]
     speakers: list[tuple[str, int]]
 
 
@@ -1167,15 +1178,22 @@ class Store:
         limit: int,
         offset: int = 0,
     ) -> list[Listing]:
-        """The newest stored articles from these sources since then (matching the topic)."""
+        """The newest stories from these sources since then (matching the topic): each as its
+        first copy in these sources, with how many outlets carry it."""
         if not scope:
             return []
+        copy = articles.alias("copy")
+        first_copy = (
+            select(func.min(copy.c.id))
+            .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+            .scalar_subquery()
+        )
         async with self._engine.connect() as conn:
             source, where = await self._matching(conn, scope, since, topic)
             query = (
-                select(*_LISTING_COLUMNS)
-                .select_from(source)
-                .where(*where)
+                select(*_LISTING_COLUMNS, stories.c.outlets)
+                .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))
+                .where(*where, or_(articles.c.story_id.is_(None), articles.c.id == first_copy))
                 .order_by(articles.c.published_at.desc(), articles.c.id.desc())
                 .limit(limit)
                 .offset(offset)
@@ -1207,6 +1225,48 @@ class Store:
             return relevance * math.pow(0.5, age_days / 7)
 
         return [_listing(row) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def story_copies(self, scope: Sequence[int], article_id: int) -> list[Listing]:
+        """Every copy of this article's story in these sources, first published first."""
+        story = select(articles.c.story_id).where(articles.c.id == article_id).scalar_subquery()
+        query = (
+            select(*_LISTING_COLUMNS)
+            .where(
+                or_(articles.c.story_id == story, articles.c.id == article_id),
+                articles.c.source_id.in_(list(scope)),
+            )
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+        async with self._engine.connect() as conn:
+            return [_listing(row) for row in await conn.execute(query)]
+
+    async def recent_headlines(
+        self, scope: Sequence[int], since: datetime, typed: str, *, limit: int = 25
+    ) -> list[tuple[int, str]]:
+        """(article id, headline) of recent stories whose headline contains what was typed."""
+        if not scope:
+            return []
+        needle = typed.strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        async with self._engine.connect() as conn:
+            low = await self._first_id_since(conn, since)
+            rows = await conn.execute(
+                select(articles.c.id, articles.c.title, articles.c.story_id)
+                .where(
+                    articles.c.id >= low,
+                    articles.c.source_id.in_(list(scope)),
+                    articles.c.title.like(f"%{needle}%", escape="\\"),
+                )
+                .order_by(articles.c.id.desc())
+                .limit(limit * 4)
+            )
+            seen: set[int] = set()
+            found = []
+            for article_id, title, story_id in rows:
+                key = int(story_id) if story_id is not None else -int(article_id)
+                if key not in seen:
+                    seen.add(key)
+                    found.append((int(article_id), str(title)))
+            return found[:limit]
 
     async def snippets(self, topic: Topic, listed: Sequence[Listing]) -> list[Listing]:
         """These search results with their best passage and key quote."""
@@ -1290,11 +1350,20 @@ class Store:
         async with self._engine.connect() as conn:
             source, where = await self._matching(conn, scope, since, topic)
             rows = await conn.execute(
-                select(articles.c.published_at, articles.c.source_id)
+                select(
+                    articles.c.published_at,
+                    articles.c.source_id,
+                    articles.c.story_id,
+                    articles.c.id,
+                    articles.c.title,
+                )
                 .select_from(source)
                 .where(*where)
             )
-            published = [(row[0], int(row[1])) for row in rows]
+            published = [
+                CoverageRow(row[0], int(row[1]), int(row[2] or -row[3]), int(row[3]), str(row[4]))
+                for row in rows
+            ]
             source, where = await self._matching(conn, scope, since, topic)
             quoted = await conn.execute(
                 select(quotes.c.speaker, func.count().label("count"))
@@ -1560,6 +1629,7 @@ _LISTING_COLUMNS = (
     articles.c.published_at,
     articles.c.lead,
     articles.c.image_url,
+    articles.c.story_id,
 )
 
 
@@ -1574,6 +1644,8 @@ def _listing(row: Any) -> Listing:
         published=m[articles.c.published_at],
         lead=m[articles.c.lead],
         image=m[articles.c.image_url],
+        story_id=m[articles.c.story_id],
+        outlets=int(m["outlets"] or 1) if "outlets" in m else 1,
     )
 
 

@@ -15,7 +15,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.alerts import OutgoingMessage
-from bot.answers import COVERAGE_FILE, article_page, coverage_message, quote_page
+from bot.answers import (
+    COVERAGE_FILE,
+    article_page,
+    coverage_message,
+    quote_page,
+    story_message,
+)
 from bot.charts import coverage_chart
 from bot.discord_sender import to_discord_embed
 from bot.news import News, Scope
@@ -216,6 +222,32 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         sources = await self.news.sources_of(interaction.guild_id)
         names = await self.news.speakers(sources, current)
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+
+    @app_commands.command(name="story", description="Every outlet's copy of a recent story")
+    @app_commands.describe(
+        article="A recent headline (start typing to pick one)", public=PUBLIC_HELP
+    )
+    async def story(
+        self,
+        interaction: Interaction,
+        article: app_commands.Range[str, 1, 200],
+        public: bool = False,
+    ) -> None:
+        scope = await self._scope(interaction)
+        found = await self.news.story(scope, article)
+        message = story_message(found)
+        await interaction.response.send_message(
+            embeds=[to_discord_embed(e) for e in message.embeds], ephemeral=not public
+        )
+
+    @story.autocomplete("article")
+    async def _headline_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        sources = await self.news.sources_of(interaction.guild_id)
+        found = await self.news.headlines(sources, current)
+        return [app_commands.Choice(name=title[:100], value=str(i)) for i, title in found]
 
     @app_commands.command(
         name="coverage", description="How much coverage a topic got, with a chart"

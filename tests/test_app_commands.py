@@ -103,5 +103,6 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "news latest": ["topic", "hours", "source", "public"],
         "news search": ["query", "days", "public"],
         "news quotes": ["speaker", "topic", "days", "public"],
+        "news story": ["article", "public"],
         "news coverage": ["topic", "days", "public"],
     }

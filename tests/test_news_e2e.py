@@ -153,7 +153,7 @@ async def test_coverage_attaches_a_valid_png_chart(scene: Scene) -> None:
     (message,) = reply.followups
     embed = message["embeds"][0]
     assert embed["image"]["url"] == "attachment://coverage.png"
-    assert "**3** articles from **1** source" in embed["description"]
+    assert "**3** stories (3 articles) from **1** source" in embed["description"]
     assert any(f["name"] == "Most quoted" for f in embed["fields"])
     assert [a["filename"] for a in message["attachments"]] == ["coverage.png"]
     (sent,) = [r for r in scene.fake.requests if r.files]

@@ -49,3 +49,67 @@ async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(sce
     assert also()[0]["value"] == "1 outlet: Paper"
     assert len(scene.alerts()) == 1
     assert scene.fake.violations == []
+
+
+async def test_news_story_lists_every_copy_and_latest_counts_the_story_once(scene: Scene) -> None:
+    for feed in ("wire", "paper"):
+        url = scene.feeds.serve(
+            f"{feed}.xml", rss([item(scene, f"{feed}-old", "Old.")], title=feed)
+        )
+        await scene.command("sources", "add", {"url": url}, followups=1)
+    watcher = scene.bot.services.watcher
+    scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY)], title="Wire"))
+    await watcher.poll_sources(await scene.store.list_sources())
+    scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", "Sydney | " + BODY)], title="Paper"))
+    await watcher.poll_sources(await scene.store.list_sources())
+
+    handle = await scene.fake.invoke(
+        "news",
+        {"topic": "pyrmont"},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=scene.admin,
+        subcommand="latest",
+    )
+    latest = (await handle.response(timeout=10, followups=1)).followups[0]["embeds"][0]
+    assert latest["description"].count("Pyrmont bridge to reopen") == 1
+    assert "· 2 outlets" in latest["description"]
+
+    handle = await scene.fake.invoke(
+        "news",
+        {"article": "pyrmont"},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=scene.admin,
+        subcommand="story",
+        focused="article",
+    )
+    (choice,) = (await handle.response(timeout=10)).choices
+    assert choice["name"].startswith("Pyrmont bridge to reopen")
+    handle = await scene.fake.invoke(
+        "news",
+        {"article": choice["value"]},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=scene.admin,
+        subcommand="story",
+    )
+    answer = await handle.response(timeout=10)
+    assert answer.ephemeral
+    description = answer.embeds[0]["description"]
+    assert description.index("**Wire**") < description.index("**Paper**")
+    assert answer.embeds[0]["footer"]["text"].startswith("2 outlets")
+
+    handle = await scene.fake.invoke(
+        "news",
+        {"topic": "pyrmont", "days": 2},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=scene.admin,
+        subcommand="coverage",
+    )
+    coverage = (await handle.response(timeout=15, followups=1)).followups[0]["embeds"][0]
+    assert "**1** story (2 articles) from **2** sources" in coverage["description"]
+    (top,) = [f for f in coverage["fields"] if f["name"] == "Top stories"]
+    assert top["value"].endswith("— 2 copies")
+    assert scene.fake.violations == []

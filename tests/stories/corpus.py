@@ -11,7 +11,11 @@
 - variants of each original as syndication produces them: "exact", "dateline", "wrapped",
   "truncated", "edited", "headline", plus "updated" republications at the same URL.
 
-Originals and their variants share a `story`; every negative is a story of its own.
+Originals and their variants share a `story`; every negative is a story of its own, so a grouping
+is right when it puts together exactly the articles that share a `story`. Variants appear within 72
+hours after their original; negatives spread over about 100 days, close ones both within hours and
+weeks of the article they resemble. Everything is deterministic: the same seed, the same corpus,
+built in about two seconds with the standard library alone.
 """
 
 from __future__ import annotations
@@ -395,7 +399,7 @@ def syndicate(
     """The copy another outlet publishes, at its own URL, within 72 hours of the original."""
     outlet = outlet or rng.choice([o for o in OUTLETS if o != draft.outlet])
     url = url or make_url(outlet, draft.title, draft.published, rng)
-    minutes = rng.uniform(8, 71.5 * 60)
+    minutes = rng.uniform(8, WINDOW.total_seconds() / 60 - 30)
     return Copy(
         outlet=outlet,
         url=url,
@@ -539,12 +543,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {  # safe in every sentence the grammar w
     "officials": ("authorities",), "authorities": ("officials",), "biggest": ("largest",),
     "largest": ("biggest",), "major": ("big",), "main": ("principal",), "quickly": ("rapidly",),
     "began": ("started",), "started": ("began",), "rose": ("climbed",), "climbed": ("rose",),
-    "fell": ("dropped",), "needed": ("required",), "need": ("require",),
+    "fell": ("dropped",), "needed": ("required",),
     "showed": ("indicated",), "criticised": ("condemned",), "closely": ("carefully",),
     "recent": ("latest",), "latest": ("most recent",), "after": ("following",),
     "before": ("prior to",), "including": ("such as",), "several": ("a number of",),
     "residents": ("locals",), "homes": ("houses",), "workers": ("employees",),
-    "talks": ("negotiations",), "deal": ("agreement",), "agreement": ("deal",),
+    "talks": ("negotiations",),
     "ruling": ("judgment",), "plan": ("proposal",), "reported": ("said",), "strong": ("robust",),
     "sharp": ("steep",), "significant": ("considerable",), "reporters": ("journalists",),
     "lawmakers": ("legislators",), "protesters": ("demonstrators",),
@@ -566,7 +570,8 @@ NOUNS: dict[str, str] = {  # synonyms for nouns, used only after an article
     "outbreak": "epidemic", "transfer": "move", "tariff": "duty", "court": "tribunal",
     "dispute": "row", "move": "step", "offer": "proposal", "economy": "wider economy",
     "vote": "ballot", "law": "legislation", "ministry": "department", "crowd": "gathering",
-    "flooding": "floods", "statement": "written statement",
+    "flooding": "floods", "statement": "written statement", "deal": "agreement",
+    "agreement": "deal",
 }  # fmt: skip
 PAIRS: dict[tuple[str, str], str] = {  # a word that changes only before a certain next word
     ("warned", "that"): "cautioned", ("news", "conference"): "press", ("post", "on"): "message",

@@ -79,9 +79,6 @@ class Scene:
     def month(self, offset: int) -> str:
         return MONTHS[(self.when.month - 1 + offset) % 12]
 
-    def weekday(self, offset: int) -> str:
-        return WEEKDAYS[(self.when.weekday() + offset) % 7]
-
     def year(self, back_low: int, back_high: int) -> str:
         return str(self.when.year - self.rng.randint(back_low, back_high))
 
