@@ -118,8 +118,11 @@ def expand(template: str, values: dict[str, str], rng: Random) -> str:
         text = text.format_map(values)
     while "[" in text:  # innermost choices first, so a choice may hold choices
         text = _CHOICE.sub(lambda m: rng.choice(m.group(1).split("|")), text)
-    text = _BEFORE_PUNCT.sub("", _SPACES.sub(" ", text)).replace(",.", ".").strip()
-    text = _OPEN_QUOTE.sub(lambda m: m.group(1) + '"' + m.group(2).upper(), text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    text = _BEFORE_PUNCT.sub("", text).replace(",.", ".").strip()
+    if '"' in text:
+        text = _OPEN_QUOTE.sub(lambda m: m.group(1) + '"' + m.group(2).upper(), text)
     text = articles(text)
     start = 1 if text.startswith('"') else 0
     return text[:start] + text[start : start + 1].upper() + text[start + 1 :]
@@ -171,16 +174,18 @@ class Writer:
         self.pools["generic"] = rng.sample(generic, len(generic))
         self.frames_used: set[str] = set()
         self.introduced: set[str] = set()
+        self.views: dict[frozenset[str], dict[str, str]] = {}  # the values as seen by who is known
         self.people = {"p1": facts.speaker, "p2": facts.other, "an": facts.expert}
         self.bios = [p for p in (facts.speaker, facts.other) if _has_bio(p)]
 
     def fill(self, template: str) -> str:
         # Whoever has not been named yet is named in full, not by surname alone.
-        values = self.values
-        strangers = [key for key in self.people if key not in self.introduced]
-        if strangers:
-            values = values | {f"{key}_last": values[f"{key}_named"] for key in strangers}
-        sentence = expand(template, values, self.rng)
+        known = frozenset(self.introduced)
+        if known not in self.views:
+            strangers = [key for key in self.people if key not in known]
+            overrides = {f"{key}_last": self.values[f"{key}_named"] for key in strangers}
+            self.views[known] = self.values | overrides
+        sentence = expand(template, self.views[known], self.rng)
         for key, person in self.people.items():
             if person.name in sentence:
                 self.introduced.add(key)
@@ -601,16 +606,15 @@ def _synonyms(tokens: list[str], j: int) -> tuple[str, ...]:
     rest = token[len(core) :]
     if core in SYNONYMS:
         return tuple(other + rest for other in SYNONYMS[core])
-    after = tokens[j + 1] if j + 1 < len(tokens) else ""
     if core in NOUNS and j and tokens[j - 1].lower() in ("the", "a", "an"):
         return (NOUNS[core] + rest,)
-    if (core, after) in PAIRS:
-        return (PAIRS[core, after] + rest,)
-    if _PERCENT.fullmatch(core):
-        return (_PERCENT.sub(r"\1 per cent", core) + rest,)
+    if j + 1 < len(tokens) and (core, tokens[j + 1]) in PAIRS:
+        return (PAIRS[core, tokens[j + 1]] + rest,)
     if core in UNITS:
         return (UNITS[core] + rest,)
-    if _DEGREES.fullmatch(core):
+    if core.endswith("%") and _PERCENT.fullmatch(core):
+        return (_PERCENT.sub(r"\1 per cent", core) + rest,)
+    if core.endswith("C") and _DEGREES.fullmatch(core):
         return (core[:-1] + " degrees Celsius" + rest,)
     return ()
 
@@ -643,14 +647,15 @@ def edited(draft: Draft, rng: Random) -> Copy:
             paragraphs[i][j] = turned
             reordered += 1
     wanted = round(size * rng.uniform(0.09, 0.11)) - 3 * reordered
-    swappable = len(_swaps(paragraphs))
-    shortfall = math.ceil(0.08 * size) - 3 * reordered - min(swappable, wanted)
-    bare = [(i, j) for i, j in sentences if _is_bare(paragraphs[i][j])]
-    for i, j in rng.sample(bare, min(len(bare), max(0, math.ceil(shortfall / 2)))):
-        attribution = rng.choice(("officials said", "according to officials", "reports said"))
-        paragraphs[i][j] = f"{paragraphs[i][j][:-1]}, {attribution}."
-    tokens = [" ".join(p).split(" ") for p in paragraphs]
     swaps = _swaps(paragraphs)
+    shortfall = math.ceil(0.08 * size) - 3 * reordered - min(len(swaps), wanted)
+    if shortfall > 0:
+        bare = [(i, j) for i, j in sentences if _is_bare(paragraphs[i][j])]
+        for i, j in rng.sample(bare, min(len(bare), math.ceil(shortfall / 2))):
+            attribution = rng.choice(("officials said", "according to officials", "reports said"))
+            paragraphs[i][j] = f"{paragraphs[i][j][:-1]}, {attribution}."
+        swaps = _swaps(paragraphs)
+    tokens = [" ".join(p).split(" ") for p in paragraphs]
     for i, j, others in rng.sample(swaps, min(len(swaps), max(wanted, 0))):
         tokens[i][j] = rng.choice(others)
     return syndicate(draft, rng, "\n\n".join(articles(" ".join(t)) for t in tokens))
