@@ -348,7 +348,11 @@ def build_bot(
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read DEFAULT_SOURCES_FILE {defaults_file}: {exc}") from None
     server_sources = ServerSources(
-        store=services.store, watcher=watcher, default_sources=defaults, clock=clock
+        store=services.store,
+        watcher=watcher,
+        default_sources=defaults,
+        clock=clock,
+        on_left=router.reload,
     )
 
     def make_deliverer(sender: Sender) -> Deliverer:

@@ -5,7 +5,7 @@ The slash commands in ``cogs/`` are thin adapters over these methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,11 +90,13 @@ class ServerSources:
         watcher: Watcher,
         default_sources: Sequence[str],
         clock: Callable[[], datetime],
+        on_left: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self._watcher = watcher
         self._defaults = list(default_sources)
         self._clock = clock
+        self._on_left = on_left
 
     async def add(self, guild_id: int, user_id: int, url: str, *, backfill: int) -> AddedSource:
         """Watch a URL for this server. A URL already watched is not fetched again; a new one
@@ -208,7 +210,18 @@ class ServerSources:
         await self._store.join_guild(guild_id, now=self._clock())
 
     async def left(self, guild_id: int) -> None:
+        """The bot was removed from the server: its data goes (see Store.remove_guild)."""
         await self._store.remove_guild(guild_id)
+        if self._on_left is not None:
+            await self._on_left()  # the router forgets its routes and topics
+
+    async def reconcile(self, present: Collection[int]) -> int:
+        """Forget servers the bot is no longer in (removed while it was offline). Returns how
+        many were forgotten."""
+        gone = (await self._store.guild_ids()) - set(present)
+        for guild_id in gone:
+            await self.left(guild_id)
+        return len(gone)
 
     async def _owned(self, guild_id: int, source_id: int) -> Source:
         for source in await self._store.guild_sources(guild_id):

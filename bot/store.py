@@ -645,7 +645,8 @@ class Store:
         return bool(result.rowcount)
 
     async def remove_guild(self, guild_id: int) -> None:
-        """The bot was removed from a server: its routes, queue and lone sources go."""
+        """The bot was removed from a server: its routes, its members' topics there, its queue
+        and the sources only it used go."""
         async with self._write() as conn:
             used = (
                 (
@@ -664,9 +665,16 @@ class Store:
                 .values(status=OutboxStatus.DROPPED.value, last_error="bot removed from server")
             )
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
+            await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
+            await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
+
+    async def guild_ids(self) -> set[int]:
+        """Every server the store keeps data for."""
+        async with self._engine.connect() as conn:
+            return {int(i) for i in (await conn.execute(select(guilds.c.id))).scalars()}
 
     async def _forget_unused_sources(self, conn: AsyncConnection, ids: Sequence[int]) -> None:
         for source_id in ids:

@@ -41,6 +41,7 @@ class BackgroundCog(commands.Cog):
         self.sources = sources
         self.news = news
         self.retention_days = retention_days
+        self.bot: commands.Bot | None = None
         self.deliver.change_interval(seconds=interval)
         self._rounds = 0
         self._busy: set[str] = set()
@@ -103,11 +104,23 @@ class BackgroundCog(commands.Cog):
         # Runs at start-up, then daily; a failed round waits for the next day.
         try:
             removed = await self.news.prune(retention_days=self.retention_days)
+            if removed:
+                log.info("pruned %d articles older than %d days", removed, self.retention_days)
+            await self._reconcile()
         except Exception:
-            log.exception("pruning old articles failed; trying again tomorrow")
+            log.exception("daily housekeeping failed; trying again tomorrow")
+
+    async def _reconcile(self) -> None:
+        """Servers the bot was removed from while it was offline are forgotten too."""
+        if self.bot is None or not self.bot.is_ready():
             return
-        if removed:
-            log.info("pruned %d articles older than %d days", removed, self.retention_days)
+        gone = await self.sources.reconcile([guild.id for guild in self.bot.guilds])
+        if gone:
+            log.info("forgot %d servers the bot is no longer in", gone)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self._reconcile()
 
     @poll.error
     async def _poll_failed(self, error: BaseException) -> None:
@@ -134,13 +147,13 @@ class BackgroundCog(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(
-        BackgroundCog(
-            watcher=bot.services.watcher,
-            deliverer=bot.deliverer,
-            sources=bot.services.server_sources,
-            news=bot.services.news,
-            interval=bot.settings.delivery_interval_seconds,
-            retention_days=bot.settings.retention_days,
-        )
+    cog = BackgroundCog(
+        watcher=bot.services.watcher,
+        deliverer=bot.deliverer,
+        sources=bot.services.server_sources,
+        news=bot.services.news,
+        interval=bot.settings.delivery_interval_seconds,
+        retention_days=bot.settings.retention_days,
     )
+    cog.bot = bot
+    await bot.add_cog(cog)
