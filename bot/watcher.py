@@ -232,7 +232,7 @@ class Watcher:
             next_poll_at=next_success_poll(now, interval),
         )
         planned = await self._router.plan(source, built) if self._router else None
-        if self._stories is not None and not self._stories.loaded:
+        if built and self._stories is not None and not self._stories.loaded:
             # After a restart: the last days' articles, so their copies still join them.
             since = now - self._stories.index.window
             self._stories.load(await self._store.articles_with_stories(since))
