@@ -155,6 +155,16 @@ speakers = Table(
 )
 """Who has been quoted (key quotes), per source: the speaker autocomplete of /news quotes."""
 
+speaker_words = Table(
+    "speaker_words",
+    metadata,
+    Column("word", String(100), primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    sqlite_with_rowid=False,
+)
+"""Each word of each speaker's name: a typed prefix is a range of this index."""
+
 FULL_TEXT_TABLES = ("articles_fts",)
 """Engine-managed full-text tables (SQLite FTS5, with their shadow tables): made by the
 migrations, never by this metadata, and skipped when the two are compared."""

@@ -13,12 +13,13 @@ import logging
 import math
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     Row,
     Table,
+    and_,
     bindparam,
     case,
     column,
@@ -48,6 +49,7 @@ from bot.schema import (
     routes,
     seen_items,
     sources,
+    speaker_words,
     speakers,
     stories,
     subscriptions,
@@ -59,7 +61,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -67,6 +69,7 @@ KEY_BATCH = 500
 SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
+FETCH_ORDER_MARGIN = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1159,7 +1162,16 @@ class Store:
         _fts5_match(topic.root)
 
     async def _first_id_since(self, conn: AsyncConnection, since: datetime) -> int:
-        query = select(func.min(articles.c.id)).where(articles.c.fetched_at >= since)
+        """A lower bound on the ids of articles published since then: the id of the first one
+        fetched a margin earlier (ids follow fetch order to within a poll's length; the margin
+        covers that). One index lookup; ``MIN(id) WHERE fetched_at >= ?`` would walk the table
+        from its first row."""
+        query = (
+            select(articles.c.id)
+            .where(articles.c.fetched_at >= since - FETCH_ORDER_MARGIN)
+            .order_by(articles.c.fetched_at)
+            .limit(1)
+        )
         first = (await conn.execute(query)).scalar()
         return int(first) if first is not None else 1 << 62
 
@@ -1337,11 +1349,22 @@ class Store:
         key = speaker_key(typed)
         if not scope or not key:
             return []
+        # The longest typed word narrows the index range; every typed word must then appear.
+        longest = max(key.split(), key=len)[:100]
         pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = (
             select(speakers.c.name, func.sum(speakers.c.quotes).label("count"))
+            .join(
+                speaker_words,
+                and_(
+                    speaker_words.c.source_id == speakers.c.source_id,
+                    speaker_words.c.name == speakers.c.name,
+                ),
+            )
             .where(
-                speakers.c.source_id.in_(list(scope)),
+                speaker_words.c.word >= longest,
+                speaker_words.c.word < longest + "\U0010ffff",
+                speaker_words.c.source_id.in_(list(scope)),
                 speakers.c.name_key.like(pattern, escape="\\"),
             )
             .group_by(speakers.c.name)
@@ -1394,6 +1417,11 @@ class Store:
                 counts[name] = counts.get(name, 0) + 1
         if not counts:
             return
+        words = {(word[:100], name) for name in counts for word in speaker_key(name).split()}
+        await conn.execute(
+            _insert_ignore(self._dialect, speaker_words),
+            [{"word": w, "source_id": source_id, "name": n} for w, n in words],
+        )
         statement = _upsert_speaker(self._dialect)
         await conn.execute(
             statement,
@@ -1432,6 +1460,11 @@ class Store:
                 removed += len(ids)
         async with self._write() as conn:
             await conn.execute(speakers.delete().where(speakers.c.last_quoted_at < before))
+            named = select(speakers.c.name).where(
+                speakers.c.source_id == speaker_words.c.source_id,
+                speakers.c.name == speaker_words.c.name,
+            )
+            await conn.execute(speaker_words.delete().where(~named.exists()))
         return removed
 
 

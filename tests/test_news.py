@@ -35,9 +35,9 @@ def quote(text: str, speaker: str | None, *, key: bool = True) -> Quotation:
 
 def article(
     source: Source, key: str, hours_ago: float, title: str, text: str = "Text.", **extra: object
-) -> Article:
+) -> tuple[Source, Article]:
     made = make_article(source.id, key, NOW - timedelta(hours=hours_ago), title=title)
-    return replace(made, text=text, **extra)  # type: ignore[arg-type]
+    return source, replace(made, text=text, **extra)  # type: ignore[arg-type]
 
 
 async def add_source(store: Store, url: str, guild: int = GUILD) -> Source:
@@ -46,11 +46,14 @@ async def add_source(store: Store, url: str, guild: int = GUILD) -> Source:
     return source
 
 
-async def store_articles(store: Store, source: Source, *found: Article) -> None:
+async def store_articles(store: Store, *found: tuple[Source, Article]) -> None:
+    """Each article stored by its own poll at the time it was fetched, oldest first (as the
+    watcher stores them: ids follow fetch order)."""
     change = PollSuccess(None, None, None, None, None, NOW)
-    await store.record_poll_success(
-        source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
-    )
+    for source, article in sorted(found, key=lambda pair: pair[1].fetched_at):
+        await store.record_poll_success(
+            source, change, seen_keys=[article.item_key], new_articles=[article], now=NOW
+        )
 
 
 @pytest.fixture
@@ -60,7 +63,6 @@ async def news(store: Store) -> News:
     elsewhere = await add_source(store, "https://other.test/feed", guild=OTHER_GUILD)
     await store_articles(
         store,
-        bbc,
         article(bbc, "b1", 1, "NATO summit opens in Vilnius", "Leaders of NATO met in Vilnius."),
         article(
             bbc,
@@ -77,10 +79,6 @@ async def news(store: Store) -> News:
             "Old NATO story",
             "NATO did something ten days ago.",
         ),
-    )
-    await store_articles(
-        store,
-        reuters,
         article(
             reuters,
             "r1",
@@ -96,10 +94,6 @@ async def news(store: Store) -> News:
             article(reuters, f"r{i}", 3 + i, f"Markets update {i}", "Stocks moved.")
             for i in range(2, 12)
         ],
-    )
-    await store_articles(
-        store,
-        elsewhere,
         article(elsewhere, "o1", 1, "NATO secret from another server", "NATO NATO NATO."),
     )
     return News(store=store, clock=lambda: NOW)
