@@ -42,13 +42,15 @@ class DiscordSender:
         return await self._post(channel, message, nonce)
 
     async def send_dm(self, user_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        return await self._post(await self._dm_channel(user_id), message, nonce)
+
+    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
         try:
-            channel = await self._bot.create_dm(discord.Object(id=user_id))
+            return await self._bot.create_dm(discord.Object(id=user_id))
         except (discord.Forbidden, discord.NotFound) as exc:
             raise ChannelRefused(_reason(exc)) from None
         except discord.HTTPException as exc:
             raise TemporaryFailure(f"Discord answered {exc.status}") from None
-        return await self._post(channel, message, nonce)
 
     async def _post(
         self, channel: discord.abc.Messageable, message: OutgoingMessage, nonce: str
@@ -82,12 +84,7 @@ class DiscordSender:
         await self._edit(channel.get_partial_message(message_id), message)
 
     async def edit_dm(self, user_id: int, message_id: int, message: OutgoingMessage) -> None:
-        try:
-            channel = await self._bot.create_dm(discord.Object(id=user_id))
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelRefused(_reason(exc)) from None
-        except discord.HTTPException as exc:
-            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        channel = await self._dm_channel(user_id)
         await self._edit(channel.get_partial_message(message_id), message)
 
     async def _edit(self, target: discord.PartialMessage, message: OutgoingMessage) -> None:

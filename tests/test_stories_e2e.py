@@ -24,8 +24,8 @@ def item(scene: Scene, name: str, text: str) -> dict[str, str]:
     }
 
 
-async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(scene: Scene) -> None:
-    await scene.command("alerts", "channel", {"channel": scene.channel})
+async def publish_on_two_outlets(scene: Scene, copy: str) -> None:
+    """Two watched feeds; the wire publishes the story, then the paper its copy."""
     for feed in ("wire", "paper"):
         url = scene.feeds.serve(
             f"{feed}.xml", rss([item(scene, f"{feed}-old", "Old.")], title=feed)
@@ -34,15 +34,20 @@ async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(sce
     watcher = scene.bot.services.watcher
     scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY)], title="Wire"))
     await watcher.poll_sources(await scene.store.list_sources())
-    await scene.wait_for(lambda: len(scene.alerts()) == 1)
-    wrapped = "Home | World | Sport\n\n" + BODY + "\n\nSource link"
-    scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", wrapped)], title="Paper"))
+    scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", copy)], title="Paper"))
     await watcher.poll_sources(await scene.store.list_sources())
 
+
+async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(scene: Scene) -> None:
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    await publish_on_two_outlets(scene, "Home | World | Sport\n\n" + BODY + "\n\nSource link")
+
     def also() -> list[dict[str, str]]:
-        (message,) = scene.alerts()
+        sent = scene.alerts()
+        if len(sent) != 1:
+            return []
         return [
-            f for f in message["embeds"][0].get("fields", []) if f["name"] == "Also reported by"
+            f for f in sent[0]["embeds"][0].get("fields", []) if f["name"] == "Also reported by"
         ]
 
     await scene.wait_for(lambda: bool(also()))
@@ -52,16 +57,7 @@ async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(sce
 
 
 async def test_news_story_lists_every_copy_and_latest_counts_the_story_once(scene: Scene) -> None:
-    for feed in ("wire", "paper"):
-        url = scene.feeds.serve(
-            f"{feed}.xml", rss([item(scene, f"{feed}-old", "Old.")], title=feed)
-        )
-        await scene.command("sources", "add", {"url": url}, followups=1)
-    watcher = scene.bot.services.watcher
-    scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY)], title="Wire"))
-    await watcher.poll_sources(await scene.store.list_sources())
-    scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", "Sydney | " + BODY)], title="Paper"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await publish_on_two_outlets(scene, "Sydney | " + BODY)
 
     handle = await scene.fake.invoke(
         "news",
