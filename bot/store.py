@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
@@ -1176,13 +1177,28 @@ class Store:
         return int(first) if first is not None else 1 << 62
 
     async def _matching(
-        self, conn: AsyncConnection, scope: Sequence[int], since: datetime, topic: Topic | None
+        self,
+        conn: AsyncConnection,
+        scope: Sequence[int],
+        since: datetime,
+        topic: Topic | None,
+        *,
+        newest_first: bool = False,
     ) -> tuple[Any, Any]:
-        """(FROM clause, WHERE conditions) of the articles in scope and window matching topic."""
+        """(FROM clause, WHERE conditions) of the articles in scope and window matching topic.
+
+        ``newest_first``: the caller wants the first few rows in publication order, of many;
+        the scope test is then written so that no index serves it, and the engine walks the
+        publication-time index from the newest, stopping at the limit (instead of collecting
+        every article of every source in scope, then sorting)."""
         low = await self._first_id_since(conn, since)
+        source_id: ColumnElement[Any] = articles.c.source_id
+        article_id: ColumnElement[Any] = articles.c.id
+        if newest_first:
+            source_id, article_id = source_id + 0, article_id + 0
         conditions = [
-            articles.c.id >= low,
-            articles.c.source_id.in_(list(scope)),
+            article_id >= low,
+            source_id.in_(list(scope)),
             articles.c.published_at >= since,
         ]
         if topic is None:
@@ -1326,7 +1342,9 @@ class Store:
         if not scope or speakers == []:
             return []
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
+            source, where = await self._matching(
+                conn, scope, since, topic, newest_first=topic is None and speakers is None
+            )
             query = (
                 select(quotes, *_LISTING_COLUMNS)
                 .select_from(source)
