@@ -168,7 +168,7 @@ class News:
         ranked = await self._store.search(
             list(scope.sources), now - timedelta(days=days), topic, now=now
         )
-        shown = ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        shown = await self._store.listings(ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
         items = await self._store.snippets(topic, shown)
         heading = f"Search: “{topic.text}”, last {_days(days)}"
         return ArticlePage(heading, items, page, len(ranked) > (page + 1) * PAGE_SIZE, scope)
@@ -245,7 +245,14 @@ class News:
                 earliest[row.story_id] = row
         per_day = Counter(row.published.date() for row in earliest.values())
         per_source = Counter(row.source_id for row in rows.published)
-        widest = [(earliest[story].title, n) for story, n in copies.most_common(5) if n > 1]
+        top = [(story, n) for story, n in copies.most_common(5) if n > 1]
+        shown = await self._store.listings([earliest[story].article_id for story, _ in top])
+        titles = {item.id: item.title for item in shown}
+        widest = [
+            (titles[earliest[story].article_id], n)
+            for story, n in top
+            if earliest[story].article_id in titles
+        ]
         return Coverage(
             topic=topic.text,
             days=[
