@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -1428,17 +1429,22 @@ class Store:
                 CoverageRow(row[0], int(row[1]), int(row[2] or -row[3]), int(row[3]))
                 for row in rows
             ]
-            source, where = await self._matching(conn, scope, since, topic)
-            quoted = await conn.execute(
-                select(quotes.c.speaker, func.count().label("count"))
-                .select_from(source)
-                .join(quotes, quotes.c.article_id == articles.c.id)
-                .where(*where, quotes.c.speaker.is_not(None))
-                .group_by(quotes.c.speaker)
-                .order_by(literal_column("count").desc(), quotes.c.speaker)
-                .limit(5)
-            )
-            return CoverageRows(published, [(str(r[0]), int(r[1])) for r in quoted])
+            # The speakers of those same articles, read by id (the full-text match isn't run
+            # twice), from the narrow (article, speaker) index.
+            said: Counter[str] = Counter()
+            ids = [row.article_id for row in published]
+            for start in range(0, len(ids), KEY_BATCH):
+                quoted = await conn.execute(
+                    select(quotes.c.speaker, func.count())
+                    .where(
+                        quotes.c.article_id.in_(ids[start : start + KEY_BATCH]),
+                        quotes.c.speaker.is_not(None),
+                    )
+                    .group_by(quotes.c.speaker)
+                )
+                said.update({str(name): int(count) for name, count in quoted})
+            top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
+            return CoverageRows(published, top)
 
     async def _count_speakers(
         self, conn: AsyncConnection, source_id: int, article: Article
