@@ -292,7 +292,7 @@ class Deliverer:
             if self._stopping:
                 break
             assert entry.article_id is not None and entry.message_id is not None
-            others = await self._store.story_outlets(entry.article_id)
+            others = await self._store.story_outlets(entry.article_id, entry.guild_id)
             message = await self._render(entry, also=others)
             if message is None or not others:
                 await self._store.mark_edited(entry.id, outlets, now=now)

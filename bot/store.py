@@ -849,13 +849,19 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [(_outbox(row), int(row.outlets)) for row in rows]
 
-    async def story_outlets(self, article_id: int) -> list[str]:
-        """The other outlets carrying this article's story, first to report first."""
+    async def story_outlets(self, article_id: int, guild_id: int) -> list[str]:
+        """The other outlets among this server's sources carrying this article's story, first
+        to report first (a server never learns what other servers watch)."""
         story = select(articles.c.story_id).where(articles.c.id == article_id).scalar_subquery()
+        watched = select(guild_sources.c.source_id).where(guild_sources.c.guild_id == guild_id)
         query = (
             select(articles.c.site_name, sources.c.title, sources.c.url, articles.c.source_id)
             .join(sources, sources.c.id == articles.c.source_id)
-            .where(articles.c.story_id == story, articles.c.id != article_id)
+            .where(
+                articles.c.story_id == story,
+                articles.c.id != article_id,
+                articles.c.source_id.in_(watched),
+            )
             .order_by(articles.c.published_at, articles.c.id)
         )
         async with self._engine.connect() as conn:

@@ -157,7 +157,8 @@ async def test_a_copy_alerts_only_where_the_story_was_not_alerted(store: Store) 
         await store.mark_sent([entry.id], 1000 + entry.id, now=NOW)
     behind = await store.story_alerts_behind(NOW, since=NOW - timedelta(days=2), edited_before=NOW)
     assert sorted(e.channel_id for e, outlets in behind if outlets == 2) == [11, 22, 99]
-    assert await store.story_outlets(1) == ["News Test"]
+    assert await store.story_outlets(1, 1) == ["News Test"]  # guild 1 watches both outlets
+    assert await store.story_outlets(2, 2) == []  # guild 2 doesn't watch the first one
 
 
 async def poll(
