@@ -18,8 +18,12 @@ What it holds (all drawn with a fixed seed):
   selectivity;
 * 3-6 quotations per article, 1-2 of them key, said by speakers from a pool of 20,000 names (a few
   quoted very often, most rarely), embedded in the text as quotations are;
-* the ``speakers`` table as ``Store`` keeps it (per source: key quotes and the last time), and three
-  servers watching 20, 200 and 1,000 sources.
+* syndication: a quarter of the articles are another outlet's copy of a story stored up to two
+  days before (the same text and quotations, sometimes the outlet's name after the headline),
+  filed in that story as the store files them (``articles.story_id`` and ``stories``);
+* what the store writes beside each article: its ``seen_items`` key, the ``speakers`` and
+  ``speaker_words`` rows of its key quotes' speakers; and three servers watching 20, 200 and
+  1,000 sources (alerts and the outbox are left out: /news never reads them).
 """
 
 from __future__ import annotations
@@ -116,7 +120,11 @@ CLUSTERS: tuple[tuple[str, ...], ...] = (
 _CLUSTER_FOCUS = 0.65
 """How often an article's other subjects come from its main subject's cluster."""
 _LISTED_SUBJECT = 0.55
-"""How many articles are mainly about one of the subjects above (the rest about other things)."""
+"""How many stories are mainly about one of the subjects above (the rest about other things)."""
+COPY_SHARE = 0.25
+"""Articles that are another outlet's copy of a story stored before (syndication)."""
+COPY_HOURS = 48.0
+_MASK = (1 << 64) - 1
 
 _GIVEN = sorted(
     """mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa emily
@@ -204,9 +212,10 @@ _CODAS = ["", "", "", "n", "r", "s", "l", "t", "m", "nd", "st", "x"]
 
 ARTICLE_INSERT = (
     "INSERT INTO articles (id, source_id, item_key, url, canonical_url, title, published_at, "
-    "author, site_name, lead, text, image_url, from_page, fetched_at, search_tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "author, site_name, lead, text, image_url, from_page, fetched_at, search_tags, story_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+SEEN_INSERT = "INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES (?, ?, ?)"
 QUOTE_INSERT = (
     "INSERT INTO quotes (article_id, position, text, speaker, role, cue, attribution, kind, "
     "is_key, spans) VALUES (?, ?, ?, ?, ?, ?, 'named', 'quote', ?, ?)"
@@ -248,11 +257,23 @@ class World:
 
 
 @dataclass(frozen=True, slots=True)
+class Content:
+    title: str
+    lead: str
+    body: str
+    quotes: list[tuple[str, int, bool, str]]
+    """(text, speaker's index, key, cue) of each quotation, in text order."""
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     articles: list[tuple[Any, ...]]
     quotes: list[tuple[Any, ...]]
+    seen: list[tuple[int, str, str]]
     key_speakers: list[tuple[int, str, str]]
     """(source id, speaker, published_at) of each key quote: the speakers table's input."""
+    stories: list[tuple[int, int, str]]
+    """(story id, source id, published_at) of each article: the stories table's input."""
 
 
 def _cdf(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -455,14 +476,101 @@ def _pick_subjects(world: World, rng: random.Random, first: int) -> list[int]:
     return chosen
 
 
-def make_batch(world: World, first_id: int, count: int) -> Batch:
-    """Articles first_id .. first_id + count - 1, with their quotes (deterministic per batch)."""
-    nrng = np.random.default_rng([world.seed, first_id])
-    rng = random.Random(world.seed * 1_000_003 + first_id)
+def _unit(seed: int, article_id: int, salt: int) -> float:
+    """A uniform number in [0, 1) fixed by the article id alone (splitmix64), so any batch can
+    tell whether an earlier article, drawn in another process, is a copy."""
+    x = (seed * 0x9E3779B97F4A7C15 + article_id * 0xBF58476D1CE4E5B9 + salt) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (x ^ (x >> 31)) / 2.0**64
+
+
+def story_of(world: World, article_id: int) -> int:
+    """The story an article is filed in: its own id, or for a copy the id of an earlier
+    original, up to COPY_HOURS before it (log-uniform: most copies follow within hours)."""
+    if article_id == 1 or _unit(world.seed, article_id, 1) >= COPY_SHARE:
+        return article_id
+    per_hour = world.articles / (DAYS * 24)
+    original = article_id - 1 - int((COPY_HOURS * per_hour) ** _unit(world.seed, article_id, 2))
+    if original < 1:
+        return article_id  # its original came before the stored days
+    while original > 1 and _unit(world.seed, original, 1) < COPY_SHARE:
+        original -= 1
+    return original
+
+
+def _content(world: World, story: int) -> Content:
+    """The headline, lead, text and quotations of a story's original (drawn from its id, so a
+    copy stored later, in another batch, gets the same)."""
+    nrng = np.random.default_rng([world.seed, story])
+    rng = random.Random(world.seed * 1_000_003 + story)
     words = world.words
     subject_base = 4 * world.vocabulary
-    stream = _Words(world, nrng, count * 760)
+    stream = _Words(world, nrng, 800)
+    main_subject = _pick(world.subject_cdf, rng)
+    if rng.random() < _LISTED_SUBJECT:
+        subject_ids = [subject_base + s for s in _pick_subjects(world, rng, main_subject)]
+    else:
+        # A story about something else: a rarer word stands for its subject.
+        subject_ids = [int(world.vocabulary ** rng.uniform(0.6, 1.0)) - 1]
+        if rng.random() < 0.3:
+            subject_ids.append(subject_base + main_subject)
 
+    # Headlines skip most little words ("the", "of", "said").
+    title_ids = [i for i in stream.plain(rng.randint(8, 15)) if i >= 40][:11]
+    if rng.random() < 0.8:
+        title_ids.insert(rng.randrange(len(title_ids) + 1), subject_ids[0])
+    if len(subject_ids) > 1 and rng.random() < 0.3:
+        title_ids.insert(rng.randrange(len(title_ids) + 1), subject_ids[1])
+    title = " ".join([words[i] for i in title_ids])
+    title = title[:1].upper() + title[1:]
+
+    lead_ids = stream.take(rng.randint(22, 45))
+    if rng.random() < 0.6:
+        lead_ids.insert(rng.randrange(len(lead_ids) + 1), subject_ids[0])
+    lead = _sentence(words, lead_ids)
+
+    # Who is quoted: one to three people, the first of them in the key quotes.
+    people = [_pick(world.speaker_cdf, rng) for _ in range(rng.choice((1, 1, 2, 2, 3)))]
+    quote_count = rng.randint(3, 6)
+    key_count = 1 if rng.random() < 0.6 else 2
+    said: list[tuple[str, int, bool, str]] = []
+    quoted_words = 0
+    for q in range(quote_count):
+        speaker = people[0] if q < key_count else rng.choice(people)
+        ids = stream.take(rng.randint(12, 34))
+        quoted_words += len(ids)
+        if rng.random() < 0.3:
+            ids.insert(rng.randrange(len(ids) + 1), rng.choice(subject_ids))
+        said.append((_sentence(words, ids), speaker, q < key_count, rng.choice(_CUES)))
+    rng.shuffle(said)
+
+    body_ids = stream.take(max(rng.randint(350, 700) - quoted_words - 10 * quote_count, 60))
+    for s_index, subject_id in enumerate(subject_ids):
+        for _ in range(rng.randint(3, 8) if s_index == 0 else rng.randint(1, 3)):
+            body_ids.insert(rng.randrange(len(body_ids) + 1), subject_id)
+    paragraphs: list[str] = []
+    at = 0
+    while at < len(body_ids):
+        size = rng.randint(35, 90)
+        paragraphs.append(_sentence(words, body_ids[at : at + size]))
+        at += size
+    # Each quotation is a paragraph of its own, after the first paragraph, in text order.
+    slots = sorted(rng.randint(1, len(paragraphs)) for _ in said)
+    pieces: list[tuple[int, int, str]] = [(i, 1, p) for i, p in enumerate(paragraphs)]
+    for slot, (text, speaker_ix, _, cue) in zip(slots, said, strict=True):
+        name = world.speakers[speaker_ix]
+        role = world.roles[speaker_ix]
+        who = f"{name}, {role}," if role else name
+        pieces.append((slot, 0, f"“{text}” {who} {cue}.".replace(",.", ".")))
+    pieces.sort(key=lambda piece: (piece[0], piece[1]))
+    return Content(title, lead, "\n\n".join(piece[2] for piece in pieces), said)
+
+
+def make_batch(world: World, first_id: int, count: int) -> Batch:
+    """Articles first_id .. first_id + count - 1 with their quotes (deterministic per batch)."""
+    nrng = np.random.default_rng([world.seed, 0, first_id])
+    rng = random.Random(world.seed * 1_000_003 - first_id)
     span = DAYS * _DAY
     u = (np.arange(first_id - 1, first_id - 1 + count) + nrng.random(count)) / world.articles
     # A daily rhythm (more articles in the day than at night), still increasing with the id.
@@ -471,105 +579,64 @@ def make_batch(world: World, first_id: int, count: int) -> Batch:
     fetched_at: list[float] = fetched.tolist()
     published_at: list[float] = (fetched - delay).tolist()
     source_ix = _draw(world.source_cdf, nrng, count)
-    main_subjects = _draw(world.subject_cdf, nrng, count)
-    speaker_draws = _draw(world.speaker_cdf, nrng, count * 3)
 
-    article_rows: list[tuple[Any, ...]] = []
-    quote_rows: list[tuple[Any, ...]] = []
-    key_speakers: list[tuple[int, str, str]] = []
+    batch = Batch([], [], [], [], [])
     for n in range(count):
         article_id = first_id + n
         source = world.sources[source_ix[n]]
-        if rng.random() < _LISTED_SUBJECT:
-            subject_ids = [subject_base + s for s in _pick_subjects(world, rng, main_subjects[n])]
-        else:
-            # A story about something else: a rarer word stands for its subject.
-            subject_ids = [int(world.vocabulary ** rng.uniform(0.6, 1.0)) - 1]
-            if rng.random() < 0.3:
-                subject_ids.append(subject_base + main_subjects[n])
+        story = story_of(world, article_id)
+        content = _content(world, story)
         published = _stamp(published_at[n])
-
-        # Headlines skip most little words ("the", "of", "said").
-        title_ids = [i for i in stream.plain(rng.randint(8, 15)) if i >= 40][:11]
-        if rng.random() < 0.8:
-            title_ids.insert(rng.randrange(len(title_ids) + 1), subject_ids[0])
-        if len(subject_ids) > 1 and rng.random() < 0.3:
-            title_ids.insert(rng.randrange(len(title_ids) + 1), subject_ids[1])
-        title = " ".join([words[i] for i in title_ids])
-        title = title[:1].upper() + title[1:]
-
-        lead_ids = stream.take(rng.randint(22, 45))
-        if rng.random() < 0.6:
-            lead_ids.insert(rng.randrange(len(lead_ids) + 1), subject_ids[0])
-        lead = _sentence(words, lead_ids)
-
-        # Who is quoted: one to three people, the first of them in the key quotes.
-        people = speaker_draws[3 * n : 3 * n + rng.choice((1, 1, 2, 2, 3))]
-        quote_count = rng.randint(3, 6)
-        key_count = 1 if rng.random() < 0.6 else 2
-        said: list[tuple[str, int, bool, str]] = []
-        quoted_words = 0
-        for q in range(quote_count):
-            speaker = people[0] if q < key_count else rng.choice(people)
-            ids = stream.take(rng.randint(12, 34))
-            quoted_words += len(ids)
-            if rng.random() < 0.3:
-                ids.insert(rng.randrange(len(ids) + 1), rng.choice(subject_ids))
-            said.append((_sentence(words, ids), speaker, q < key_count, rng.choice(_CUES)))
-        rng.shuffle(said)
-
-        body_ids = stream.take(max(rng.randint(350, 700) - quoted_words - 10 * quote_count, 60))
-        for s_index, subject_id in enumerate(subject_ids):
-            for _ in range(rng.randint(3, 8) if s_index == 0 else rng.randint(1, 3)):
-                body_ids.insert(rng.randrange(len(body_ids) + 1), subject_id)
-        paragraphs: list[str] = []
-        at = 0
-        while at < len(body_ids):
-            size = rng.randint(35, 90)
-            paragraphs.append(_sentence(words, body_ids[at : at + size]))
-            at += size
-        # Each quotation is a paragraph of its own, after the first paragraph; position is the
-        # order in the text.
-        slots = sorted(rng.randint(1, len(paragraphs)) for _ in said)
-        pieces: list[tuple[int, int, str]] = [(i, 1, p) for i, p in enumerate(paragraphs)]
-        for position, (slot, (text, speaker_ix, is_key, cue)) in enumerate(
-            zip(slots, said, strict=True)
-        ):
+        fetched_stamp = _stamp(fetched_at[n])
+        site = source.title.split(":")[0]
+        # A copy is the original's text under its outlet's header, half the time with the
+        # outlet's name after the headline.
+        title = content.title
+        if story != article_id and rng.random() < 0.5:
+            title = f"{title} - {site}"
+        for position, (text, speaker_ix, is_key, cue) in enumerate(content.quotes):
             name = world.speakers[speaker_ix]
-            role = world.roles[speaker_ix]
-            who = f"{name}, {role}," if role else name
-            pieces.append((slot, 0, f"“{text}” {who} {cue}.".replace(",.", ".")))
-            quote_rows.append(
-                (article_id, position, text, name, role, cue, int(is_key), f"[[0, {len(text)}]]")
+            batch.quotes.append(
+                (
+                    article_id,
+                    position,
+                    text,
+                    name,
+                    world.roles[speaker_ix],
+                    cue,
+                    int(is_key),
+                    f"[[0, {len(text)}]]",
+                )
             )
             if is_key:
-                key_speakers.append((source.id, name, published))
-        pieces.sort(key=lambda piece: (piece[0], piece[1]))
-        body = "\n\n".join(piece[2] for piece in pieces)
-
+                batch.key_speakers.append((source.id, name, published))
         day = datetime.fromtimestamp(published_at[n], UTC)
         slug = "-".join(w.lower().strip(".") for w in title.split()[:7])
         url = f"https://{source.host}/{day:%Y/%m/%d}/{slug}-{article_id}"
-        article_rows.append(
+        item_key = hashlib.sha1(url.encode()).hexdigest()
+        batch.articles.append(
             (
                 article_id,
                 source.id,
-                hashlib.sha1(url.encode()).hexdigest(),
+                item_key,
                 url,
                 url if rng.random() < 0.6 else None,
                 title,
                 published,
                 world.speakers[rng.randrange(SPEAKERS)] if rng.random() < 0.5 else None,
-                source.title.split(":")[0] if rng.random() < 0.8 else None,
-                lead,
-                body,
+                site if rng.random() < 0.8 else None,
+                content.lead,
+                content.body,
                 f"https://{source.host}/img/{article_id}.jpg" if rng.random() < 0.7 else None,
                 1 if rng.random() < 0.9 else 0,
-                _stamp(fetched_at[n]),
+                fetched_stamp,
                 source.tags,
+                story,
             )
         )
-    return Batch(article_rows, quote_rows, key_speakers)
+        batch.seen.append((source.id, item_key, fetched_stamp))
+        batch.stories.append((story, source.id, published))
+    return batch
 
 
 def _batches(world: World, workers: int) -> Iterator[Batch]:
@@ -625,12 +692,14 @@ def populate(path: Path, world: World, *, workers: int) -> None:
         conn.execute("COMMIT")
 
         speakers: dict[tuple[int, str], list[Any]] = {}
+        stories: dict[int, list[Any]] = {}
         started = time.perf_counter()
         done = 0
         for batch in _batches(world, workers):
             conn.execute("BEGIN")
             conn.executemany(ARTICLE_INSERT, batch.articles)
             conn.executemany(QUOTE_INSERT, batch.quotes)
+            conn.executemany(SEEN_INSERT, batch.seen)
             conn.execute("COMMIT")
             for source_id, name, published in batch.key_speakers:
                 entry = speakers.get((source_id, name))
@@ -639,6 +708,16 @@ def populate(path: Path, world: World, *, workers: int) -> None:
                 else:
                     entry[0] += 1
                     entry[1] = max(entry[1], published)
+            # As the store files them: first_at from the first article, then a count, the
+            # latest time and the outlets.
+            for story, source_id, published in batch.stories:
+                known = stories.get(story)
+                if known is None:
+                    stories[story] = [published, published, 1, {source_id}]
+                else:
+                    known[1] = max(known[1], published)
+                    known[2] += 1
+                    known[3].add(source_id)
             before, done = done, done + len(batch.articles)
             if done // PROGRESS_EVERY > before // PROGRESS_EVERY or done == world.articles:
                 elapsed = time.perf_counter() - started
@@ -648,6 +727,13 @@ def populate(path: Path, world: World, *, workers: int) -> None:
                     flush=True,
                 )
         _add_speakers(conn, speakers)
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO stories (id, first_at, latest_at, articles, outlets) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
+        )
+        conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
@@ -663,12 +749,17 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         if key is None:
             key = keys[name] = speaker_key(name)
         rows.append((source_id, name, key, count, last))
+    # Each word of each name, per source, as the store files them for the autocomplete.
+    words = {
+        (word[:100], source_id, name) for source_id, name, key, _, _ in rows for word in key.split()
+    }
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO speakers (source_id, name, name_key, quotes, last_quoted_at) "
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )
+    conn.executemany("INSERT INTO speaker_words (word, source_id, name) VALUES (?, ?, ?)", words)
     conn.execute("COMMIT")
 
 
@@ -773,6 +864,7 @@ def sizes(path: Path) -> dict[str, float]:
             "SELECT SUM(LENGTH(CAST(text AS BLOB))), COUNT(*) FROM quotes"
         ).fetchone()
         speaker_rows = conn.execute("SELECT COUNT(*) FROM speakers").fetchone()[0]
+        story_count, widest = conn.execute("SELECT COUNT(*), MAX(outlets) FROM stories").fetchone()
         objects: dict[str, float] = {}
         try:
             for name, size in conn.execute(
@@ -798,6 +890,8 @@ def sizes(path: Path) -> dict[str, float]:
         "articles": float(article_count),
         "quotes": float(quote_count),
         "speaker_rows": float(speaker_rows),
+        "stories": float(story_count),
+        "widest_story_outlets": float(widest or 0),
     }
     if objects:
         figures["fts"] = sum(v for k, v in objects.items() if k.startswith("articles_fts"))

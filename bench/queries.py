@@ -323,7 +323,8 @@ def main() -> None:
     print(
         f"store: {articles:,} articles from {len(world.sources):,} sources over "
         f"{newsstore.DAYS} days, {int(size['quotes']):,} quotations, "
-        f"{int(size['speaker_rows']):,} speaker rows"
+        f"{int(size['speaker_rows']):,} speaker rows; {int(size['stories']):,} stories (the "
+        f"widest on {int(size['widest_story_outlets'])} outlets)"
     )
     print(
         f"  text: {size['text_mean_chars']:,.0f} chars ({size['text_mean_words']:.0f} words) per "
@@ -349,7 +350,7 @@ def main() -> None:
     print(
         f"\n/news for the server watching {newsstore.GUILDS[PRIMARY_GUILD]} sources "
         f"(warm OS page cache; {args.queries} timed calls each after {WARMUP} warm-up calls; "
-        "results = median items on the first page, or articles for coverage):"
+        "results = median items on the first page, or stories for coverage):"
     )
     print_table(primary)
     chart_met = "yes" if chart_ms <= TARGET_CHART_MS else "NO"
@@ -367,6 +368,7 @@ def main() -> None:
         "sources": len(world.sources),
         "quotes": int(size["quotes"]),
         "speaker_rows": int(size["speaker_rows"]),
+        "stories": int(size["stories"]),
         "text_mean_chars": round(size["text_mean_chars"]),
         "generate_s": round(generate_s, 1) if generate_s is not None else None,
         "db_mb": round(size["file"] / MB, 1),
