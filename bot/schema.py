@@ -112,7 +112,7 @@ articles = Table(
     Index(None, "fetched_at"),
     Index(None, "source_id", "published_at"),
     Index(None, "story_id"),
-    # What counting and ranking read (see Store._narrow), without touching the rows' text.
+    # What counting and ranking need without reading rows (not yet forced on SQLite's planner).
     Index(None, "id", "published_at", "source_id", "story_id"),
 )
 
@@ -141,8 +141,8 @@ quotes = Table(
     Column("kind", String(16), nullable=False),
     Column("is_key", Boolean, nullable=False),
     Column("spans", Text, nullable=False),
-    Index(None, "article_id"),
-    Index(None, "speaker"),
+    Index(None, "article_id", "speaker"),
+    Index(None, "speaker", "article_id"),
 )
 
 speakers = Table(

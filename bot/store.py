@@ -63,7 +63,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -1252,8 +1252,7 @@ class Store:
             return []
         async with self._engine.connect() as conn:
             source, where = await self._matching(conn, scope, since, topic)
-            query = _narrow(
-                self._dialect,
+            query = (
                 select(
                     articles.c.id,
                     articles.c.published_at,
@@ -1261,8 +1260,8 @@ class Store:
                 )
                 .select_from(source)
                 .where(*where)
-                .order_by(articles.c.id.desc())
-                .limit(SEARCH_CANDIDATES),
+                .order_by(_newest_match(self._dialect))
+                .limit(SEARCH_CANDIDATES)
             )
             rows = (await conn.execute(query)).all()
 
@@ -1419,17 +1418,14 @@ class Store:
         async with self._engine.connect() as conn:
             source, where = await self._matching(conn, scope, since, topic)
             rows = await conn.execute(
-                _narrow(
-                    self._dialect,
-                    select(
-                        articles.c.published_at,
-                        articles.c.source_id,
-                        articles.c.story_id,
-                        articles.c.id,
-                    )
-                    .select_from(source)
-                    .where(*where),
+                select(
+                    articles.c.published_at,
+                    articles.c.source_id,
+                    articles.c.story_id,
+                    articles.c.id,
                 )
+                .select_from(source)
+                .where(*where)
             )
             published = [
                 CoverageRow(row[0], int(row[1]), int(row[2] or -row[3]), int(row[3]))
@@ -1851,15 +1847,10 @@ def _full_text_match(
     return source, [match, _ARTICLES_FTS.c.rowid >= low, *conditions]
 
 
-NARROW_INDEX = "ix_articles_id_published_at_source_id_story_id"
-
-
-def _narrow(dialect: str, query: Any) -> Any:
-    """A query that reads only an article's id, time, source and story: served from the
-    narrow index (SQLite would otherwise read each row, past its text, for the story id)."""
-    if dialect == "sqlite":
-        return query.with_hint(articles, f"INDEXED BY {NARROW_INDEX}", "sqlite")
-    return query
+def _newest_match(dialect: str) -> Any:
+    """Newest first, in the full-text index's own order (rowid = article id): FTS5 then hands
+    the matches over newest first and stops at the limit, instead of all of them being sorted."""
+    return _ARTICLES_FTS.c.rowid.desc()
 
 
 def _relevance(dialect: str) -> Any:
