@@ -3,7 +3,9 @@ answers into the core's typed failures."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import aiohttp
 import discord
@@ -64,19 +66,13 @@ class DiscordSender:
             mentions = discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(id=message.mention_user)]
             )
-        try:
+        with _delivery_errors():
             sent = await channel.send(
                 content=message.content,
                 embeds=[to_discord_embed(e) for e in message.embeds],
                 nonce=nonce,
                 allowed_mentions=mentions,
             )
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelRefused(_reason(exc)) from None
-        except discord.DiscordServerError as exc:
-            raise TemporaryFailure(f"Discord answered {exc.status}") from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
         return sent.id
 
     async def edit(self, channel_id: int, message_id: int, message: OutgoingMessage) -> None:
@@ -88,15 +84,9 @@ class DiscordSender:
         await self._edit(channel.get_partial_message(message_id), message)
 
     async def _edit(self, target: discord.PartialMessage, message: OutgoingMessage) -> None:
-        try:
+        with _delivery_errors():
             # Only the embeds change: an edit never pings, and the mention stays as it was.
             await target.edit(embeds=[to_discord_embed(e) for e in message.embeds])
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelRefused(_reason(exc)) from None
-        except discord.DiscordServerError as exc:
-            raise TemporaryFailure(f"Discord answered {exc.status}") from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
 
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         """The server's system channel if the bot may post there, else a DM to the admin who
@@ -116,6 +106,19 @@ class DiscordSender:
             raise ChannelRefused(_reason(exc)) from None
         except discord.HTTPException as exc:
             raise TemporaryFailure(f"Discord answered {exc.status}") from None
+
+
+@contextlib.contextmanager
+def _delivery_errors() -> Iterator[None]:
+    """Discord's and the network's failures as the core's: refused, or worth another try."""
+    try:
+        yield
+    except (discord.Forbidden, discord.NotFound) as exc:
+        raise ChannelRefused(_reason(exc)) from None
+    except discord.DiscordServerError as exc:
+        raise TemporaryFailure(f"Discord answered {exc.status}") from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
 
 
 def _reason(exc: discord.HTTPException) -> str:

@@ -1,4 +1,4 @@
-"""Asking newsbot about recent coverage: /news latest, search, quotes and coverage (core; no
+"""Asking newsbot about recent coverage: /news latest, search, quotes, coverage and story (core; no
 discord imports). Every answer is drawn from the asking server's own sources only.
 
 Each command checks its input first (``scope``, ``query``: quick, and raising a UserFacingError

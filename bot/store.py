@@ -1301,7 +1301,7 @@ class Store:
         """(article id, headline) of recent stories whose headline contains what was typed."""
         if not scope:
             return []
-        needle = typed.strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = _containing(typed.strip()[:100])
         async with self._engine.connect() as conn:
             low = await self._first_id_since(conn, since)
             rows = await conn.execute(
@@ -1309,7 +1309,7 @@ class Store:
                 .where(
                     articles.c.id >= low,
                     articles.c.source_id.in_(list(scope)),
-                    articles.c.title.like(f"%{needle}%", escape="\\"),
+                    articles.c.title.like(needle, escape="\\"),
                 )
                 .order_by(articles.c.id.desc())
                 .limit(limit * 4)
@@ -1388,7 +1388,7 @@ class Store:
             return []
         # The longest typed word narrows the index range; every typed word must then appear.
         longest = max(key.split(), key=len)[:100]
-        pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _containing(key)
         query = (
             select(speakers.c.name, func.sum(speakers.c.quotes).label("count"))
             .join(
@@ -1729,6 +1729,11 @@ def _listing(row: Any) -> Listing:
         story_id=m[articles.c.story_id],
         outlets=int(m["outlets"] or 1) if "outlets" in m else 1,
     )
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _best_quote(found: Sequence[Quotation]) -> Quotation | None:
