@@ -733,6 +733,12 @@ def populate(path: Path, world: World, *, workers: int) -> None:
             "VALUES (?, ?, ?, ?, ?)",
             ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
         )
+        # Who each article quotes, as the store files it (migration 0011's backfill).
+        conn.execute(
+            "INSERT INTO article_speakers (article_id, names) SELECT article_id, "
+            "group_concat(speaker, char(31)) FROM quotes WHERE speaker IS NOT NULL "
+            "GROUP BY article_id"
+        )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

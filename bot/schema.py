@@ -145,6 +145,17 @@ quotes = Table(
     Index(None, "speaker", "article_id"),
 )
 
+article_speakers = Table(
+    "article_speakers",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("names", Text, nullable=False),
+)
+"""Who each article quotes, one row per article: its quotes' speakers joined by SPEAKER_SEPARATOR,
+once per quote. Counting the speakers of thousands of articles reads one row each."""
+
+SPEAKER_SEPARATOR = "\x1f"
+
 speakers = Table(
     "speakers",
     metadata,

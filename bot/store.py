@@ -36,12 +36,17 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import TableClause
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
+    SPEAKER_SEPARATOR,
+    article_speakers,
     articles,
     channels,
     guild_sources,
@@ -63,7 +68,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -400,7 +405,19 @@ class Store:
             return None
         article_id = int(row[0])
         if article.quotes:
-            await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
+            rows = _quote_rows(article_id, article.quotes)
+            await conn.execute(quotes.insert(), rows)
+            said = [
+                str(row["speaker"]).replace(SPEAKER_SEPARATOR, " ")
+                for row in rows
+                if row["speaker"]
+            ]
+            if said:
+                await conn.execute(
+                    article_speakers.insert().values(
+                        article_id=article_id, names=SPEAKER_SEPARATOR.join(said)
+                    )
+                )
             await self._count_speakers(conn, source.id, article)
         story_id, first = (
             placer.place(article, article_id) if placer is not None else (article_id, True)
@@ -1190,26 +1207,28 @@ class Store:
         topic: Topic | None,
         *,
         newest_first: bool = False,
+        table: TableClause = articles,
     ) -> tuple[Any, Any]:
         """(FROM clause, WHERE conditions) of the articles in scope and window matching topic.
 
         ``newest_first``: the caller wants the first few rows in publication order, of many;
         the scope test is then written so that no index serves it, and the engine walks the
         publication-time index from the newest, stopping at the limit (instead of collecting
-        every article of every source in scope, then sorting)."""
+        every article of every source in scope, then sorting).
+        ``table``: articles, or ``ARTICLE_KEYS`` when only id, time, source and story are read."""
         low = await self._first_id_since(conn, since)
-        source_id: ColumnElement[Any] = articles.c.source_id
-        article_id: ColumnElement[Any] = articles.c.id
+        source_id: ColumnElement[Any] = table.c.source_id
+        article_id: ColumnElement[Any] = table.c.id
         if newest_first:
             source_id, article_id = source_id + 0, article_id + 0
         conditions = [
             article_id >= low,
             source_id.in_(list(scope)),
-            articles.c.published_at >= since,
+            table.c.published_at >= since,
         ]
         if topic is None:
-            return articles, conditions
-        return _full_text_match(self._dialect, topic, low, conditions)
+            return table, conditions
+        return _full_text_match(self._dialect, topic, low, conditions, table)
 
     async def latest(
         self,
@@ -1415,38 +1434,32 @@ class Store:
         """Every matching article's time and source, and the five most-quoted speakers."""
         if not scope:
             return CoverageRows([], [])
+        keys = ARTICLE_KEYS
+        said: Counter[str] = Counter()
+        published: list[CoverageRow] = []
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
+            source, where = await self._matching(conn, scope, since, topic, table=keys)
             rows = await conn.execute(
                 select(
-                    articles.c.published_at,
-                    articles.c.source_id,
-                    articles.c.story_id,
-                    articles.c.id,
+                    keys.c.published_at,
+                    keys.c.source_id,
+                    keys.c.story_id,
+                    keys.c.id,
+                    article_speakers.c.names,
                 )
-                .select_from(source)
+                .select_from(
+                    source.outerjoin(article_speakers, article_speakers.c.article_id == keys.c.id)
+                )
                 .where(*where)
             )
-            published = [
-                CoverageRow(row[0], int(row[1]), int(row[2] or -row[3]), int(row[3]))
-                for row in rows
-            ]
-            # The speakers of those same articles, read by id (the full-text match isn't run
-            # twice), from the narrow (article, speaker) index.
-            said: Counter[str] = Counter()
-            ids = [row.article_id for row in published]
-            for start in range(0, len(ids), KEY_BATCH):
-                quoted = await conn.execute(
-                    select(quotes.c.speaker, func.count())
-                    .where(
-                        quotes.c.article_id.in_(ids[start : start + KEY_BATCH]),
-                        quotes.c.speaker.is_not(None),
-                    )
-                    .group_by(quotes.c.speaker)
+            for published_at, source_id, story_id, article_id, names in rows:
+                published.append(
+                    CoverageRow(published_at, source_id, story_id or -article_id, article_id)
                 )
-                said.update({str(name): int(count) for name, count in quoted})
-            top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
-            return CoverageRows(published, top)
+                if names:
+                    said.update(names.split(SPEAKER_SEPARATOR))
+        top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
+        return CoverageRows(published, top)
 
     async def _count_speakers(
         self, conn: AsyncConnection, source_id: int, article: Article
@@ -1496,6 +1509,9 @@ class Store:
                 if not ids:
                     break
                 await conn.execute(quotes.delete().where(quotes.c.article_id.in_(ids)))
+                await conn.execute(
+                    article_speakers.delete().where(article_speakers.c.article_id.in_(ids))
+                )
                 await conn.execute(outbox.delete().where(outbox.c.article_id.in_(ids)))
                 await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
                 removed += len(ids)
@@ -1553,6 +1569,7 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     """A source and everything that hangs off it (quotes, queued alerts, articles, seen keys)."""
     owned = select(articles.c.id).where(articles.c.source_id == source_id)
     await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
+    await conn.execute(article_speakers.delete().where(article_speakers.c.article_id.in_(owned)))
     await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
     await conn.execute(articles.delete().where(articles.c.source_id == source_id))
     await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
@@ -1841,13 +1858,47 @@ copy of the text), kept in step by triggers; accents and case folded by its toke
 _ARTICLES_FTS = table_clause("articles_fts", column("rowid"))
 
 
+class _ReadThrough(TableClause):
+    """A table read only through one of its covering indexes. SQLite's planner, left alone,
+    looks each full-text match up in the table itself, where the story id sits after the
+    article's text (in overflow pages); ``INDEXED BY`` points it at the narrow index instead."""
+
+    inherit_cache = True
+
+    def __init__(self, table: Table, index: str, *columns: str) -> None:
+        super().__init__(table.name, *(column(name, table.c[name].type) for name in columns))
+        self.index = index
+
+
+@compiles(_ReadThrough)
+def _read_through(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.preparer.quote(element.name)
+
+
+@compiles(_ReadThrough, "sqlite")
+def _read_through_sqlite(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
+    name = compiler.preparer.quote(element.name)
+    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
+
+
+ARTICLE_KEYS = _ReadThrough(
+    articles,
+    "ix_articles_id_published_at_source_id_story_id",
+    "id",
+    "published_at",
+    "source_id",
+    "story_id",
+)
+"""The articles' id, publication time, source and story, read from their own index (0009)."""
+
+
 def _full_text_match(
-    dialect: str, topic: Topic, low: int, conditions: list[Any]
+    dialect: str, topic: Topic, low: int, conditions: list[Any], table: TableClause
 ) -> tuple[Any, list[Any]]:
     """The articles matching topic through the full-text index (FTS5 MATCH joined to articles)."""
     if dialect != "sqlite":
         raise NotImplementedError("full-text search is on SQLite only so far")
-    source = _ARTICLES_FTS.join(articles, articles.c.id == _ARTICLES_FTS.c.rowid)
+    source = _ARTICLES_FTS.join(table, table.c.id == _ARTICLES_FTS.c.rowid)
     match = literal_column("articles_fts").op("MATCH")(_fts5_match(topic.root))
     return source, [match, _ARTICLES_FTS.c.rowid >= low, *conditions]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,32 @@ async def test_pruning_removes_old_articles_with_their_quotes_and_index_rows(
     assert removed > 10
     assert await news.speakers(scope, "stolt") == []
     assert (await store.quotes_for([1, 2, 3, 4])) == {1: (), 2: (), 3: (), 4: ()}
+
+
+async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
+    news: News, store: Store
+) -> None:
+    """Coverage counts speakers from one row per article; a database from before that table
+    (revision 0010) gets those rows from its quotes when it is upgraded."""
+    from alembic import command
+    from alembic.config import Config
+
+    scope = await news.scope(GUILD)
+    before = await news.coverage(scope, parse_topic("nato"), days=30)
+    assert before.top_speakers
+
+    def move(connection: Any, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", "bot:migrations")
+        config.attributes["connection"] = connection
+        if revision == "head":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, "0010")
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, "head")
+    after = await news.coverage(scope, parse_topic("nato"), days=30)
+    assert after.top_speakers == before.top_speakers
