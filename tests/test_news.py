@@ -265,3 +265,30 @@ async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
         await conn.run_sync(move, "head")
     after = await news.coverage(scope, parse_topic("nato"), days=30)
     assert after.top_speakers == before.top_speakers
+
+
+@pytest.mark.parametrize("query", ["nato", "title:nato", "nato -vilnius", "source:bbc.co.uk"])
+async def test_naming_the_sources_in_the_match_changes_no_answer(
+    news: News, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """Few sources are named in the full-text match, many aren't: both give the same answers."""
+    import bot.store
+
+    scope = await news.scope(GUILD)
+    topic = news.query(query)
+
+    async def answers() -> tuple[object, ...]:
+        found = await news.search(scope, topic, days=30)
+        latest = await news.latest(scope, topic=topic, hours=168)
+        coverage = await news.coverage(scope, topic, days=30)
+        return (
+            [item.id for item in found.items],
+            [item.id for item in latest.items],
+            coverage.total,
+            coverage.top_speakers,
+        )
+
+    named = await answers()
+    monkeypatch.setattr(bot.store, "FEW_SOURCES", 0)
+    assert await answers() == named
+    assert named[0] or named[1]
