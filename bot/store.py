@@ -1254,7 +1254,10 @@ class Store:
             .scalar_subquery()
         )
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
+            # Without a topic, a server watching many sources finds its newest articles soonest
+            # by walking the time index (and a few, by reading their own sources' articles).
+            walk = topic is None and len(scope) > FEW_SOURCES
+            source, where = await self._matching(conn, scope, since, topic, newest_first=walk)
             query = (
                 select(*_LISTING_COLUMNS, stories.c.outlets)
                 .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))

@@ -271,7 +271,8 @@ async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
 async def test_naming_the_sources_in_the_match_changes_no_answer(
     news: News, monkeypatch: pytest.MonkeyPatch, query: str
 ) -> None:
-    """Few sources are named in the full-text match, many aren't: both give the same answers."""
+    """Few sources are named in the full-text match, many aren't (and the newest articles are
+    found by walking the time index): both ways give the same answers."""
     import bot.store
 
     scope = await news.scope(GUILD)
@@ -280,10 +281,12 @@ async def test_naming_the_sources_in_the_match_changes_no_answer(
     async def answers() -> tuple[object, ...]:
         found = await news.search(scope, topic, days=30)
         latest = await news.latest(scope, topic=topic, hours=168)
+        newest = await news.latest(scope, topic=None, hours=168)
         coverage = await news.coverage(scope, topic, days=30)
         return (
             [item.id for item in found.items],
             [item.id for item in latest.items],
+            [item.id for item in newest.items],
             coverage.total,
             coverage.top_speakers,
         )
