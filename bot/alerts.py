@@ -3,6 +3,7 @@ the demo and the CLI print them as text."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,6 +90,13 @@ NOTICE_COLOUR = 0xD69E2E
 _INVISIBLE = dict.fromkeys(
     [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF, 0x00AD]
 )
+_INVITE = re.compile(
+    r"(?:https?://)?(?:www\.)?(discord(?:app)?)\.(com/invite|gg)/([A-Za-z0-9-]+)", re.IGNORECASE
+)
+"""A Discord server invite in feed text."""
+_DOT_LEADER = "\u2024"
+"""Shown for the dots of an invite's address: it reads the same, but isn't a link, and Discord
+makes no invite card of it."""
 _MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\*_~`|[]<>#"})
 
 
@@ -134,9 +142,17 @@ class OutgoingMessage:
 
 def clean_text(text: str) -> str:
     """Feed text made safe to show: invisible and direction-changing characters removed,
-    markdown and mentions escaped (nothing pings, nothing breaks out of its place)."""
+    markdown and mentions escaped (nothing pings, nothing breaks out of its place), and Discord
+    invites shown as text (readable, not a link to click)."""
     text = text.translate(_INVISIBLE).translate(_MARKDOWN)
-    return text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
+    text = text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
+    return _INVITE.sub(lambda found: _DOT_LEADER.join(found.groups()[:2]) + "/" + found[3], text)
+
+
+def plain_text(text: str) -> str:
+    """Text for a place Discord shows literally (an embed footer: no markdown, no mentions):
+    only invisible and direction-changing characters go."""
+    return text.translate(_INVISIBLE)
 
 
 def clip(text: str, limit: int) -> str:
@@ -188,7 +204,7 @@ def alert_message(
         url=web_url(alert.url),
         timestamp=alert.published,
         footer=clip(
-            f"{alert.source} · matched: {explanation}" if explanation else alert.source,
+            plain_text(f"{alert.source} · matched: {explanation}" if explanation else alert.source),
             FOOTER_LIMIT,
         ),
         thumbnail_url=web_url(alert.image),

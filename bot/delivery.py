@@ -24,6 +24,7 @@ from bot.alerts import (
     OutgoingMessage,
     alert_for,
     alert_message,
+    clean_text,
     notice_message,
     summary_message,
     terms_of,
@@ -360,12 +361,14 @@ class Deliverer:
             source = notice.source
             if notice.failing:
                 body = (
-                    f"⚠️ **{source.name}** has failed since "
+                    f"⚠️ **{clean_text(source.name)}** has failed since "
                     f"<t:{int((source.failing_since or now).timestamp())}:R>: "
-                    f"{source.last_error or 'unknown error'} newsbot keeps trying; "
+                    f"{clean_text(source.last_error or 'unknown error')} newsbot keeps trying; "
                     "`/sources list` shows its status."
                 )
             else:
-                body = f"✅ **{source.name}** is working again; its alerts have resumed."
+                body = (
+                    f"✅ **{clean_text(source.name)}** is working again; its alerts have resumed."
+                )
             await self._store.record_source_notice(notice, body, now=now)
         return len(notices)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.alerts import Alert, alert_for
+from bot.alerts import Alert, alert_for, clean_text
 from bot.errors import UserFacingError
 from bot.sources import Source, SourceStatus
 from bot.store import Store
@@ -64,12 +64,13 @@ class SourceLine:
 
     def describe(self, now: datetime) -> str:
         source = self.source
-        name = source.name
+        name = clean_text(source.name)
         if source.status is SourceStatus.GONE:
             return f"⛔ {name}: gone (the server said 410); remove it"
         if source.status is SourceStatus.FAILING:
             since = source.failing_since or now
-            return f"⚠️ {name}: failing since <t:{int(since.timestamp())}:R>: {source.last_error}"
+            why = clean_text(source.last_error or "")
+            return f"⚠️ {name}: failing since <t:{int(since.timestamp())}:R>: {why}"
         if source.status is SourceStatus.NEW:
             return f"🆕 {name}: waiting for its first poll"
         nxt = source.next_poll_at or now
@@ -113,7 +114,7 @@ class ServerSources:
             guild_id, source.id, user_id=user_id, now=now
         )
         if not subscribed:
-            raise SourceUnusable(f"This server already watches {source.name}.")
+            raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
         guild = await self._store.guild(guild_id)
         has_channel = guild is not None and guild.alerts_channel_id is not None
         if source.last_success_at is None:
@@ -162,7 +163,8 @@ class ServerSources:
         latest = await self._store.latest_articles_of(source_id, limit=1)
         if not latest:
             raise NotFound(
-                f"{source.name} has no stored articles yet: alerts start with its next new item."
+                f"{clean_text(source.name)} has no stored articles yet: alerts start with its "
+                "next new item."
             )
         return alert_for(latest[0], source)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.alerts import plain_text
 from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.sources import Source
@@ -136,7 +137,7 @@ class News:
         """(name, value) pairs for the `source` option's autocomplete."""
         needle = typed.casefold()
         found = [
-            (f"{s.name} ({host_of(s.url)})"[:100], str(s.id))
+            (plain_text(f"{s.name} ({host_of(s.url)})")[:100], str(s.id))
             for s in scope.sources.values()
             if needle in s.name.casefold() or needle in s.url.casefold()
         ]

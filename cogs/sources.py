@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import alert_message
+from bot.alerts import alert_message, clean_text, plain_text
 from bot.app import manage_server_only, reply
 from bot.discord_sender import to_discord_embed
 from bot.guilds import ServerSources
@@ -31,7 +31,9 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     ) -> list[app_commands.Choice[int]]:
         assert interaction.guild_id is not None
         found = await self.sources.search(interaction.guild_id, current)
-        return [app_commands.Choice(name=s.name[:100], value=s.id) for s in found]
+        return [
+            app_commands.Choice(name=plain_text(s.name)[:100] or "?", value=s.id) for s in found
+        ]
 
     @app_commands.command(name="add", description="Watch a news site or feed for this server")
     @app_commands.describe(
@@ -50,10 +52,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         added = await self.sources.add(
             interaction.guild_id, interaction.user.id, url, backfill=backfill
         )
+        title = clean_text(added.title)
         if added.already_watched:
-            text = f"Now watching **{added.title}** here (already known to newsbot)."
+            text = f"Now watching **{title}** here (already known to newsbot)."
         else:
-            text = f"Now watching **{added.title}**: {added.items} items in its feed right now."
+            text = f"Now watching **{title}**: {added.items} items in its feed right now."
         if added.queued:
             text += f" Posting the newest {added.queued} as alerts."
         if not added.has_channel:
@@ -66,7 +69,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def remove(self, interaction: Interaction, source: int) -> None:
         assert interaction.guild_id is not None
         removed = await self.sources.remove(interaction.guild_id, source)
-        await reply(interaction, f"Stopped watching **{removed.name}**.")
+        await reply(interaction, f"Stopped watching **{clean_text(removed.name)}**.")
 
     @remove.autocomplete("source")
     async def _remove_source(

@@ -35,6 +35,7 @@ from .interactions import (
     member_payload,
     new_token,
 )
+from .mentions import Pings, pings
 from .models import DEFAULT_EVERYONE, Channel, Guild, Member, Perm, Role, Snowflakes, User, iso_now
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,8 @@ class FakeDiscord:
         self.app_owner = User(self.new_id(), "app-owner")
         self.application_flags = 0
         self.users: dict[str, User] = {u.id: u for u in (self.bot_user, self.app_owner)}
+        self.pinged: dict[str, Pings] = {}
+        """Whom each message (by id) notified, by the rules for content and allowed_mentions."""
         self.guilds: dict[str, Guild] = {}
         self.channels: dict[str, Channel] = {}
         self.global_commands: list[dict[str, Any]] = []
@@ -788,6 +791,7 @@ class FakeDiscord:
         files: list[str] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        pinged = pings(body.get("content") or "", body.get("allowed_mentions"))
         message: dict[str, Any] = {
             "id": self.new_id(),
             "channel_id": channel.id,
@@ -796,9 +800,9 @@ class FakeDiscord:
             "timestamp": iso_now(),
             "edited_timestamp": None,
             "tts": bool(body.get("tts")),
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
+            "mention_everyone": pinged.everyone,
+            "mentions": [self.users[u].payload() for u in pinged.users if u in self.users],
+            "mention_roles": list(pinged.roles),
             "attachments": [
                 {
                     "id": self.new_id(),
@@ -817,6 +821,7 @@ class FakeDiscord:
         }
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
+        self.pinged[message["id"]] = pinged
         if body.get("message_reference"):
             message["type"] = 19
             message["message_reference"] = body["message_reference"]
