@@ -53,6 +53,11 @@ class NotAllowed(app_commands.CheckFailure):
     """A refused check; discord.py hands it (as an AppCommandError) to the tree's on_error."""
 
 
+def may_manage(interaction: discord.Interaction[Any]) -> bool:
+    """Whether this person may use the admin commands here (Manage Server, in a server)."""
+    return interaction.guild is not None and interaction.permissions.manage_guild
+
+
 def manage_server_only() -> Callable[[Any], Any]:
     """Refuse users without Manage Server, even where a server loosened the command's
     integration permissions (``default_permissions`` is only a default)."""

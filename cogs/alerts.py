@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import manage_server_only, reply
+from bot.app import manage_server_only, may_manage, reply
 from bot.guilds import ChannelAccess, ServerSources
 from bot.subscriptions import Topics
 
@@ -39,6 +39,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def _route_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
+        if not may_manage(interaction):
+            return []  # checks don't run for autocomplete: admin lists stay with admins
         assert interaction.guild_id is not None
         needle = current.casefold()
         choices = []

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.alerts import alert_message, clean_text, plain_text
-from bot.app import manage_server_only, reply
+from bot.app import manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
 from bot.guilds import ServerSources
 
@@ -29,6 +29,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def _source_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
+        if not may_manage(interaction):
+            return []  # checks don't run for autocomplete: admin lists stay with admins
         assert interaction.guild_id is not None
         found = await self.sources.search(interaction.guild_id, current)
         return [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.store import Store
-from bot.subscriptions import Delivery
 from tests.conftest import FeedServer, make_settings, rss
 from tests.fakediscord import Channel, FakeDiscord, Guild, User, running
 
@@ -154,17 +152,6 @@ async def test_bad_urls_get_a_clear_private_reason(scene: Scene) -> None:
     assert await scene.store.list_sources() == []
 
 
-async def test_users_without_manage_server_are_refused_even_if_the_server_allowed_them(
-    scene: Scene,
-) -> None:
-    member = scene.fake.add_user("reader")
-    scene.guild.add_member(member)
-    reply = await scene.command(
-        "sources", "list", user=member, member_permissions=0, enforce_permissions=False
-    )
-    assert reply.ephemeral and "Manage Server" in reply.content
-
-
 async def test_a_channel_the_bot_cannot_embed_in_is_refused_with_the_missing_permission(
     scene: Scene,
 ) -> None:
@@ -224,45 +211,6 @@ async def test_a_rate_limited_send_is_retried_and_arrives_once(scene: Scene) -> 
     await scene.wait_for(lambda: len(scene.alerts()) == 1)
     await asyncio.sleep(0.3)
     assert len(scene.alerts()) == 1
-
-
-async def test_removing_the_bot_from_a_server_forgets_its_data(scene: Scene) -> None:
-    await scene.command("alerts", "channel", {"channel": scene.channel})
-    url = await feed_with(scene, [1])
-    await scene.command("sources", "add", {"url": url}, followups=1)
-    await scene.command("alerts", "add", {"topic": "bridge", "channel": scene.channel})
-    handle = await scene.fake.invoke(
-        "subscribe",
-        {"topic": "harbour"},
-        guild=scene.guild,
-        channel=scene.channel,
-        user=scene.admin,
-    )
-    await handle.response(timeout=10)
-    guild_id = int(scene.guild.id)
-    assert await scene.store.routes_of(guild_id)
-    await scene.fake.dispatch("GUILD_DELETE", {"id": scene.guild.id})
-    await scene.wait_for(lambda: True)
-    for _ in range(50):
-        if await scene.store.guild(int(scene.guild.id)) is None:
-            break
-        await asyncio.sleep(0.05)
-    assert await scene.store.guild(int(scene.guild.id)) is None
-    assert await scene.store.list_sources() == []
-    assert await scene.store.routes_of(guild_id) == []
-    assert await scene.store.all_subscriptions() == []
-    assert scene.bot.services.router._routes == {}  # the router forgot them too
-
-
-async def test_servers_removed_while_offline_are_forgotten_at_start(scene: Scene) -> None:
-    now = datetime.now(UTC)
-    await scene.store.join_guild(424242, now=now)
-    await scene.store.add_subscription(7, 424242, "nato", "NATO", Delivery.DM, now=now)
-    cog: Any = scene.bot.get_cog("BackgroundCog")
-    await cog.on_ready()
-    assert 424242 not in await scene.store.guild_ids()
-    assert int(scene.guild.id) in await scene.store.guild_ids()
-    assert await scene.store.all_subscriptions() == []
 
 
 async def test_starter_sources_are_added_with_one_command(
