@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.alerts import plain_text
 from bot.charts import DayCount
 from bot.errors import UserFacingError
-from bot.sources import Source
+from bot.sources import SourceName
 from bot.store import CoverageRow, Listing, QuoteListing, Store, UnsearchableQuery
 from bot.topics import Topic, parse_topic
 from bot.urls import host_of
@@ -44,7 +44,7 @@ class NotSearchable(UserFacingError):
 class Scope:
     """The sources a server watches (what every answer is limited to)."""
 
-    sources: dict[int, Source]
+    sources: dict[int, SourceName]
 
     def name_of(self, source_id: int, site_name: str | None = None) -> str:
         source = self.sources.get(source_id)
@@ -94,7 +94,7 @@ class News:
         self._clock = clock
 
     async def sources_of(self, guild_id: int) -> Scope:
-        return Scope({s.id: s for s in await self._store.guild_sources(guild_id)})
+        return Scope({s.id: s for s in await self._store.guild_source_names(guild_id)})
 
     async def scope(self, guild_id: int) -> Scope:
         """The server's sources, or NoSources (which says how to add some)."""
@@ -118,7 +118,7 @@ class News:
         return topic
 
     @staticmethod
-    def pick_source(scope: Scope, typed: str) -> Source:
+    def pick_source(scope: Scope, typed: str) -> SourceName:
         """The server's source a /news latest `source` option names (its id from autocomplete,
         or part of its name or address)."""
         typed = typed.strip()[:MAX_SOURCE_CHARS]
@@ -149,7 +149,7 @@ class News:
         *,
         topic: Topic | None,
         hours: int,
-        source: Source | None = None,
+        source: SourceName | None = None,
         page: int = 0,
     ) -> ArticlePage:
         page = _page(page)

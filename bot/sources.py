@@ -38,3 +38,16 @@ class Source:
     def name(self) -> str:
         """What to call the source in messages."""
         return self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class SourceName:
+    """What answers about the news need of a source: which it is and what to call it."""
+
+    id: int
+    url: str
+    title: str | None
+
+    @property
+    def name(self) -> str:
+        return self.title or self.url

@@ -61,7 +61,7 @@ from bot.schema import (
     stories,
     subscriptions,
 )
-from bot.sources import Source, SourceStatus
+from bot.sources import Source, SourceName, SourceStatus
 from bot.subscriptions import Delivery, Route, Subscription
 from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, is_unspaced, tokens
 from bot.urls import domain_levels, host_of
@@ -719,6 +719,20 @@ class Store:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_source(row) for row in rows]
+
+    async def guild_source_names(self, guild_id: int) -> list[SourceName]:
+        """The server's sources as answers name them (a light read: a server may watch
+        thousands, and every /news command starts here)."""
+        query = (
+            select(sources.c.id, sources.c.url, sources.c.title)
+            .join(guild_sources, guild_sources.c.source_id == sources.c.id)
+            .where(guild_sources.c.guild_id == guild_id)
+            .order_by(sources.c.title, sources.c.id)
+        )
+        async with self._engine.connect() as conn:
+            return [
+                SourceName(int(i), str(url), title) for i, url, title in await conn.execute(query)
+            ]
 
     async def latest_articles_of(self, source_id: int, *, limit: int) -> list[Article]:
         query = (
