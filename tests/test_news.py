@@ -1,4 +1,5 @@
-"""/news in the core: the store's full-text queries on a real SQLite file, and the News service."""
+"""/news in the core: the store's full-text queries on a real SQLite file and a real PostgreSQL
+database, and the News service."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.topics import TopicError, parse_topic
 from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 100, 200

@@ -1,17 +1,20 @@
-"""The store on a real SQLite file: migrations, sources, seen state, articles."""
+"""The store on a real SQLite file and a real PostgreSQL database: migrations, sources, seen
+state, articles."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.articles import Article
-from bot.schema import is_full_text_table
+from bot.schema import is_full_text_column, is_full_text_table
 from bot.sources import SourceStatus
 from bot.store import HEAD_REVISION, PollSuccess, Store
 from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -41,7 +44,11 @@ async def test_head_revision_matches_the_migration_scripts() -> None:
 
 
 def _not_full_text(name: str | None, kind: str, parent: object) -> bool:
-    return not (kind == "table" and is_full_text_table(name))
+    if kind == "table":
+        return not is_full_text_table(name)
+    if kind in ("column", "index"):
+        return not is_full_text_column(name)
+    return True
 
 
 async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store) -> None:
@@ -62,16 +69,21 @@ async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store)
     assert diff == []
 
 
-async def test_migrate_is_idempotent_and_uses_wal(store: Store) -> None:
+async def test_migrate_is_idempotent(store: Store) -> None:
     assert await store.migrate() is False
     assert await store.schema_revision() == HEAD_REVISION
+
+
+async def test_sqlite_runs_in_wal_mode(store: Store, db_engine: str) -> None:
+    if db_engine != "sqlite":
+        pytest.skip("a SQLite setting")
     async with store._engine.connect() as conn:
         mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
     assert mode == "wal"
 
 
-async def test_a_fresh_database_file_is_migrated(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}")
+async def test_a_fresh_database_is_migrated(database_url: str) -> None:
+    store = Store.open(database_url)
     try:
         assert await store.schema_revision() is None
         assert await store.migrate() is True
