@@ -1313,7 +1313,7 @@ class Store:
                 .where(
                     articles.c.id >= low,
                     articles.c.source_id.in_(list(scope)),
-                    articles.c.title.like(needle, escape="\\"),
+                    _like_any_case(self._dialect, articles.c.title, needle),
                 )
                 .order_by(articles.c.id.desc())
                 .limit(limit * 4)
@@ -1789,6 +1789,14 @@ def _seen_insert_sql(dialect: str) -> str:
         f"INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES {values} "
         "ON CONFLICT DO NOTHING"
     )
+
+
+def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+    """``value LIKE pattern`` (escape ``\\``) ignoring case: SQLite's LIKE already does (for
+    ASCII letters); PostgreSQL's is case-sensitive, its ILIKE is not."""
+    if dialect == "sqlite":
+        return value.like(pattern, escape="\\")
+    return value.ilike(pattern, escape="\\")
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:
