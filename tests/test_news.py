@@ -238,3 +238,42 @@ async def test_pruning_removes_old_articles_with_their_quotes_and_index_rows(
     assert removed > 10
     assert await news.speakers(scope, "stolt") == []
     assert (await store.quotes_for([1, 2, 3, 4])) == {1: (), 2: (), 3: (), 4: ()}
+
+
+async def test_headlines_are_found_by_any_part_in_any_case(news: News) -> None:
+    scope = await news.scope(GUILD)
+    found = [title for _, title in await news.headlines(scope, "summit OPENS")]
+    assert found == ["NATO summit opens in Vilnius"]
+    assert await news.headlines(scope, "%") == []
+
+
+async def test_a_title_match_outranks_a_text_match_of_the_same_age(store: Store) -> None:
+    source = await add_source(store, "https://ranked.test/feed")
+    await store_articles(
+        store,
+        article(source, "t1", 5, "Markets", "The harbour authority met."),
+        article(source, "t2", 5, "Harbour reopens", "Boats returned."),
+    )
+    scope = [source.id]
+    since = NOW - timedelta(days=1)
+    ids = await store.search(scope, since, parse_topic("harbour"), now=NOW)
+    titles = [item.title for item in await store.listings(ids)]
+    assert titles == ["Harbour reopens", "Markets"]
+
+
+async def test_words_only_underscores_match_nothing(news: News) -> None:
+    scope = await news.scope(GUILD)
+    page = await news.search(scope, news.query("nato _"), days=30)
+    assert page.items == []
+
+
+def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
+    from bot.store import _pg_tsquery, _pg_words_query
+
+    topic = parse_topic("\"São Paulo\" title:nato -russia o'brien's")
+    assert _pg_tsquery(topic.root) == (
+        "(('o':ABC <-> 'brien':ABC) & ('sao':ABC <-> 'paulo':ABC) & ('nato':A) & !('russia':ABC))"
+    )
+    assert _pg_words_query(topic.root) == "('o' <-> 'brien') | ('sao' <-> 'paulo') | ('nato')"
+    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*ABC)"
+    assert _pg_tsquery(parse_topic("nato _").root) is None
