@@ -153,8 +153,11 @@ class Store:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._sqlite = self._dialect == "sqlite"
-        # SQLite has one writer at a time; queueing our own writers here avoids lock errors.
-        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._sqlite else None
+        # One writing transaction at a time in this process, on both engines. SQLite has one
+        # writer at a time anyway (queueing ours here avoids lock errors); on PostgreSQL it keeps
+        # what a transaction reads from the story placer and the stories table in step with what
+        # committed before it, as on SQLite. Writers in several processes need more than this.
+        self._write_lock = asyncio.Lock()
         # Built once: constructing a statement costs more than executing it on a hot path.
         now = bindparam("now", type_=sources.c.last_success_at.type)
         self._success_update = (
@@ -195,6 +198,9 @@ class Store:
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
+        else:
+            # A pooled connection the server closed (a restart, an idle timeout) is replaced.
+            kwargs["pool_pre_ping"] = True
         engine = create_async_engine(url, **kwargs)
         if url.get_backend_name() == "sqlite":
             _sqlite_setup(engine)
@@ -205,8 +211,7 @@ class Store:
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self._engine.begin() as conn:
+        async with self._write_lock, self._engine.begin() as conn:
             yield conn
 
     # ---- schema -------------------------------------------------------------------------------
@@ -795,9 +800,13 @@ class Store:
         ]
         if not rows:
             return 0
+        # One multi-row INSERT, its new rows counted by RETURNING (a driver's executemany may
+        # not report a row count: asyncpg's doesn't).
         async with self._write() as conn:
-            result = await conn.execute(_insert_ignore(self._dialect, outbox), rows)
-        return int(result.rowcount or 0)
+            result = await conn.execute(
+                _insert_ignore(self._dialect, outbox).values(rows).returning(outbox.c.id)
+            )
+            return len(result.all())
 
     async def due_outbox(self, now: datetime, *, limit: int = 500) -> list[OutboxEntry]:
         query = (

@@ -181,3 +181,23 @@ async def test_removing_a_source_removes_its_items_and_articles(store: Store) ->
     )
     assert await store.remove_source(source.id)
     assert await store.count_articles() == 0 and await store.count_seen(source.id) == 0
+
+
+async def test_known_urls_are_the_watched_ones(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    assert await store.known_urls([source.url, "http://other.test/feed"]) == {source.url}
+
+
+async def test_a_backfill_queues_each_article_once_per_channel(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    stored = await store.record_poll_success(
+        source,
+        success(),
+        seen_keys=["g:1", "g:2"],
+        new_articles=[article(source.id, "g:1"), article(source.id, "g:2")],
+        now=NOW,
+    )
+    await store.add_guild_source(7, source.id, user_id=1, now=NOW)
+    assert await store.enqueue_articles(7, 70, stored, now=NOW) == 2
+    assert await store.enqueue_articles(7, 70, stored, now=NOW) == 0
+    assert len(await store.due_outbox(NOW)) == 2
