@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -60,7 +61,19 @@ from bot.schema import (
 )
 from bot.sources import Source, SourceStatus
 from bot.subscriptions import Delivery, Route, Subscription
-from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, is_unspaced, tokens
+from bot.topics import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    SourceFilter,
+    Term,
+    Topic,
+    fold,
+    is_unspaced,
+    tokens,
+)
 from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
@@ -1883,14 +1896,19 @@ def _relevance(dialect: str, topic: Topic) -> Any:
     PostgreSQL's cover density rank with the same column weights."""
     if dialect != "sqlite":
         return func.ts_rank_cd(
-            literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]"), _PG_SEARCH_VECTOR, _pg_query(topic)
+            literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]"),
+            _PG_SEARCH_VECTOR,
+            _pg_query(topic),
+            PG_RANK_NORMALIZATION,
         )
     return -func.bm25(literal_column("articles_fts"), 5.0, 2.0, 1.0, 0.0)
 
 
 def _snippet_query(dialect: str, topic: Topic, ids: Sequence[int]) -> Any:
     """(article id, passage...) of these articles: the best passage with the matched words
-    between \x02 and \x03, about 24 words (PostgreSQL: one per column, text first)."""
+    between \x02 and \x03, about 24 words, "…" where text was left out. SQLite: FTS5's snippet.
+    PostgreSQL: ts_headline of each column (title, lead, text), each with the column's first
+    and last characters (to tell whether the passage starts or ends the column)."""
     if dialect == "sqlite":
         return text(
             "SELECT rowid, snippet(articles_fts, -1, char(2), char(3), '…', 24) "
@@ -1901,15 +1919,54 @@ def _snippet_query(dialect: str, topic: Topic, ids: Sequence[int]) -> Any:
     return select(
         articles.c.id,
         *(
-            func.ts_headline(_PG_CONFIG, column, words, PG_HEADLINE_OPTIONS)
-            for column in (articles.c.text, articles.c.lead, articles.c.title)
+            part
+            for column in (articles.c.title, articles.c.lead, articles.c.text)
+            for part in (
+                func.ts_headline(_PG_CONFIG, column, words, PG_HEADLINE_OPTIONS),
+                func.left(column, _EDGE_CHARS),
+                func.right(column, _EDGE_CHARS),
+            )
         ),
     ).where(articles.c.id.in_(list(ids)))
 
 
-def _best_snippet(passages: Sequence[Any]) -> str:
-    """The first passage with a highlighted word, else the first (SQLite gives exactly one)."""
-    return str(next((p for p in passages if p and "\x02" in p), passages[0]))
+_EDGE_CHARS = 400
+_HIGHLIGHTED = re.compile("\x02([^\x03]*)\x03")
+_WORD = re.compile(r"\w")
+
+
+def _best_snippet(parts: Sequence[Any]) -> str:
+    """SQLite's one passage as it is. Of PostgreSQL's (passage, start, end) per column, the one
+    FTS5 would pick: most different words highlighted, then most highlights, then the earlier
+    column; with "…" where the column goes on."""
+    if len(parts) == 1:
+        return str(parts[0])
+    columns = [tuple(str(p or "") for p in parts[i : i + 3]) for i in range(0, len(parts), 3)]
+
+    def score(column: tuple[str, ...]) -> int:
+        found = [fold(word) for word in _HIGHLIGHTED.findall(column[0])]
+        return 1000 * len(set(found)) + len(found)
+
+    passage, start, end = max(columns, key=score)  # max keeps the first of equals
+    shown = passage.strip()
+    plain = shown.replace("\x02", "").replace("\x03", "")
+    if not plain:
+        return shown
+    # ts_headline copies the column's characters from its first word to its last, so the
+    # column goes on before (after) the passage if words come before (after) it there; else
+    # what comes there is punctuation (a quotation mark, a full stop), which is shown.
+    head, tail = plain[: _EDGE_CHARS // 2], plain[-_EDGE_CHARS // 2 :]
+    at = start.find(head)
+    before = start[:at] if at >= 0 else "…"
+    shown = ("…" if _WORD.search(before) else before.lstrip()) + shown
+    at = end.rfind(tail)
+    after = end[at + len(tail) :] if at >= 0 else "…"
+    return shown + ("…" if _WORD.search(after) else after.rstrip())
+    if not start.lstrip().startswith(plain[: _EDGE_CHARS // 2]):
+        shown = "…" + shown
+    if not end.rstrip().endswith(plain[-_EDGE_CHARS // 2 :]):
+        shown += "…"
+    return shown
 
 
 _TEXT_COLUMNS = "{title lead text}"
@@ -1952,6 +2009,9 @@ _PG_CONFIG: ColumnElement[Any] = literal_column(f"'{PG_CONFIG_NAME}'::regconfig"
 _PG_SEARCH_VECTOR: ColumnElement[Any] = literal_column("articles.search_vector")
 PG_RANK_WEIGHTS = "{0, 0.2, 0.4, 1.0}"
 """ts_rank_cd's weights for D, C, B, A: tags 0, text 1, lead 2, title 5 (FTS5's bm25 weights)."""
+PG_RANK_NORMALIZATION = 1
+"""The rank divided by 1 + log(the article's length in words): like bm25, a match in a short
+article counts for more than one in a long article."""
 PG_HEADLINE_OPTIONS = (
     'StartSel="\x02", StopSel="\x03", MaxWords=24, MinWords=12, MaxFragments=1, '
     'FragmentDelimiter="…"'

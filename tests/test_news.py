@@ -277,3 +277,26 @@ def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
     assert _pg_words_query(topic.root) == "('o' <-> 'brien') | ('sao' <-> 'paulo') | ('nato')"
     assert _pg_tsquery(parse_topic("東京").root) == "('東京':*ABC)"
     assert _pg_tsquery(parse_topic("nato _").root) is None
+
+
+async def test_words_split_at_punctuation_as_topics_split_them(store: Store) -> None:
+    source = await add_source(store, "https://punct.test/feed")
+    filler = " ".join(f"word{i}" for i in range(60))
+    text = f"{filler} A NATO-led force reached the port; see bbc.co.uk, page 3.5. {filler}"
+    await store_articles(store, article(source, "p1", 2, "Port news", text))
+    since = NOW - timedelta(days=1)
+    for typed in ('"led force"', "bbc", '"co uk"', '"3 5"', "nato", "port"):
+        assert await store.search([source.id], since, parse_topic(typed), now=NOW), typed
+    assert not await store.search([source.id], since, parse_topic('"force led"'), now=NOW)
+    topic = parse_topic("nato")
+    (shown,) = await store.snippets(topic, await store.listings([1]))
+    assert shown.snippet is not None
+    assert shown.snippet.startswith("…") and shown.snippet.endswith("…")
+    assert "\x02NATO\x03" in shown.snippet
+
+
+async def test_a_whole_short_text_is_its_own_passage(store: Store) -> None:
+    source = await add_source(store, "https://short.test/feed")
+    await store_articles(store, article(source, "s1", 1, "Brief", "“Only a short NATO text.”"))
+    (shown,) = await store.snippets(parse_topic("nato"), await store.listings([1]))
+    assert shown.snippet == "“Only a short \x02NATO\x03 text.”"
