@@ -183,8 +183,18 @@ FULL_TEXT_TABLES = ("articles_fts",)
 migrations, never by this metadata, and skipped when the two are compared."""
 
 
+FULL_TEXT_COLUMNS = ("search_vector", "ix_articles_search_vector")
+"""PostgreSQL's full-text index: a generated tsvector column of articles and its GIN index,
+likewise made by the migrations only (no query selects the column)."""
+
+
 def is_full_text_table(name: str | None) -> bool:
     return bool(name) and any(str(name).startswith(t) for t in FULL_TEXT_TABLES)
+
+
+def is_full_text_column(name: str | None) -> bool:
+    """A column or index of the full-text index (skipped when schemas are compared)."""
+    return name in FULL_TEXT_COLUMNS
 
 
 guilds = Table(

@@ -1,6 +1,7 @@
 """All SQL lives here, behind named async methods (SQLAlchemy 2 Core, async).
 
-Portable SQL throughout; what only SQLite needs sits in the block marked "SQLite-only" below.
+Portable SQL throughout; what only one engine needs (SQLite or PostgreSQL) sits in the block
+marked "Engine-specific" at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +27,7 @@ from sqlalchemy import (
     case,
     column,
     event,
+    false,
     func,
     literal,
     literal_column,
@@ -63,7 +66,19 @@ from bot.schema import (
 )
 from bot.sources import Source, SourceName, SourceStatus
 from bot.subscriptions import Delivery, Route, Subscription
-from bot.topics import And, Field, Node, Not, Or, SourceFilter, Term, Topic, is_unspaced, tokens
+from bot.topics import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    SourceFilter,
+    Term,
+    Topic,
+    fold,
+    is_unspaced,
+    tokens,
+)
 from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
@@ -80,6 +95,8 @@ p95; 200 named doubled it)."""
 SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
+NO_ID = (1 << 31) - 1
+"""Above every article id: the largest value an id column holds on both engines."""
 FETCH_ORDER_MARGIN = timedelta(hours=6)
 
 
@@ -158,8 +175,11 @@ class Store:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._sqlite = self._dialect == "sqlite"
-        # SQLite has one writer at a time; queueing our own writers here avoids lock errors.
-        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._sqlite else None
+        # One writing transaction at a time in this process, on both engines. SQLite has one
+        # writer at a time anyway (queueing ours here avoids lock errors); on PostgreSQL it keeps
+        # what a transaction reads from the story placer and the stories table in step with what
+        # committed before it, as on SQLite. Writers in several processes need more than this.
+        self._write_lock = asyncio.Lock()
         # Built once: constructing a statement costs more than executing it on a hot path.
         now = bindparam("now", type_=sources.c.last_success_at.type)
         self._success_update = (
@@ -200,6 +220,9 @@ class Store:
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
+        else:
+            # A pooled connection the server closed (a restart, an idle timeout) is replaced.
+            kwargs["pool_pre_ping"] = True
         engine = create_async_engine(url, **kwargs)
         if url.get_backend_name() == "sqlite":
             _sqlite_setup(engine)
@@ -210,8 +233,7 @@ class Store:
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self._engine.begin() as conn:
+        async with self._write_lock, self._engine.begin() as conn:
             yield conn
 
     # ---- schema -------------------------------------------------------------------------------
@@ -826,9 +848,13 @@ class Store:
         ]
         if not rows:
             return 0
+        # One multi-row INSERT, its new rows counted by RETURNING (a driver's executemany may
+        # not report a row count: asyncpg's doesn't).
         async with self._write() as conn:
-            result = await conn.execute(_insert_ignore(self._dialect, outbox), rows)
-        return int(result.rowcount or 0)
+            result = await conn.execute(
+                _insert_ignore(self._dialect, outbox).values(rows).returning(outbox.c.id)
+            )
+            return len(result.all())
 
     async def due_outbox(self, now: datetime, *, limit: int = 500) -> list[OutboxEntry]:
         query = (
@@ -1215,7 +1241,7 @@ class Store:
             .limit(1)
         )
         first = (await conn.execute(query)).scalar()
-        return int(first) if first is not None else 1 << 62
+        return int(first) if first is not None else NO_ID
 
     async def _matching(
         self,
@@ -1296,7 +1322,7 @@ class Store:
                 select(
                     articles.c.id,
                     articles.c.published_at,
-                    _relevance(self._dialect).label("relevance"),
+                    _relevance(self._dialect, topic).label("relevance"),
                 )
                 .select_from(source)
                 .where(*where)
@@ -1349,7 +1375,7 @@ class Store:
                 .where(
                     articles.c.id >= low,
                     articles.c.source_id.in_(list(scope)),
-                    articles.c.title.like(needle, escape="\\"),
+                    _like_any_case(self._dialect, articles.c.title, needle),
                 )
                 .order_by(articles.c.id.desc())
                 .limit(limit * 4)
@@ -1369,18 +1395,11 @@ class Store:
         return await self._with_quotes([replace(i, snippet=found.get(i.id)) for i in listed])
 
     async def _snippets(self, topic: Topic, ids: Sequence[int]) -> dict[int, str]:
-        if not ids or not self._sqlite:
+        if not ids:
             return {}
         async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT rowid, snippet(articles_fts, -1, char(2), char(3), '…', 24) "
-                    "FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN "
-                    f"({', '.join(str(int(i)) for i in ids)})"
-                ),
-                {"match": _fts5_match(topic.root)},
-            )
-            return {int(row[0]): str(row[1]) for row in rows}
+            rows = await conn.execute(_snippet_query(self._dialect, topic, ids))
+            return {int(row[0]): _best_snippet(row[1:]) for row in rows}
 
     async def _with_quotes(self, listed: list[Listing]) -> list[Listing]:
         quoted = await self.quotes_for([item.id for item in listed])
@@ -1455,7 +1474,8 @@ class Store:
         """Every matching article's time and source, and the five most-quoted speakers."""
         if not scope:
             return CoverageRows([], [])
-        keys = ARTICLE_KEYS
+        # SQLite reads the keys from their narrow index; PostgreSQL plans its own reads.
+        keys: TableClause = ARTICLE_KEYS if self._dialect == "sqlite" else articles
         said: Counter[str] = Counter()
         published: list[CoverageRow] = []
         async with self._engine.connect() as conn:
@@ -1805,9 +1825,11 @@ def _alembic_upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-# ---- SQLite-only ------------------------------------------------------------------------------
-# Everything engine-specific is in this block: connection pragmas and the INSERT ... ON CONFLICT
-# DO NOTHING spelling (which PostgreSQL shares, through its own dialect's construct).
+# ---- Engine-specific --------------------------------------------------------------------------
+# Everything that differs between SQLite and PostgreSQL is in this block: SQLite's connection
+# pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), a
+# prefix range that doesn't depend on collation, and the full-text index: SQLite's FTS5 table, or
+# PostgreSQL's tsvector column; each queried from the same parsed topic.
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -1828,6 +1850,14 @@ def _seen_insert_sql(dialect: str) -> str:
         f"INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES {values} "
         "ON CONFLICT DO NOTHING"
     )
+
+
+def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+    """``value LIKE pattern`` (escape ``\\``) ignoring case: SQLite's LIKE already does (for
+    ASCII letters); PostgreSQL's is case-sensitive, its ILIKE is not."""
+    if dialect == "sqlite":
+        return value.like(pattern, escape="\\")
+    return value.ilike(pattern, escape="\\")
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:
@@ -1922,13 +1952,15 @@ def _full_text_match(
     table: TableClause,
     scope: Sequence[int],
 ) -> tuple[Any, list[Any]]:
-    """The articles matching topic through the full-text index (FTS5 MATCH joined to articles).
+    """The articles matching topic through the full-text index (SQLite: FTS5 MATCH joined to
+    articles; PostgreSQL: the tsvector column against the topic's tsquery).
 
-    A server watching few sources has them named in the match too (as their ``s<id>`` words):
-    otherwise a common word's matches from every other source are each looked up, then
-    dropped. Past FEW_SOURCES, reading that many source words costs more than it saves."""
+    On SQLite, a server watching few sources has them named in the match too (as their
+    ``s<id>`` words): otherwise a common word's matches from every other source are each looked
+    up, then dropped. Past FEW_SOURCES, reading that many source words costs more than it
+    saves."""
     if dialect != "sqlite":
-        raise NotImplementedError("full-text search is on SQLite only so far")
+        return articles, [_pg_match(topic), *conditions]
     source = _ARTICLES_FTS.join(table, table.c.id == _ARTICLES_FTS.c.rowid)
     query = _fts5_match(topic.root)
     if len(scope) <= FEW_SOURCES:
@@ -1940,13 +1972,89 @@ def _full_text_match(
 
 def _newest_match(dialect: str) -> Any:
     """Newest first, in the full-text index's own order (rowid = article id): FTS5 then hands
-    the matches over newest first and stops at the limit, instead of all of them being sorted."""
+    the matches over newest first and stops at the limit, instead of all of them being sorted.
+    (PostgreSQL: by id, which its planner may also walk backwards, checking each row.)"""
+    if dialect != "sqlite":
+        return articles.c.id.desc()
     return _ARTICLES_FTS.c.rowid.desc()
 
 
-def _relevance(dialect: str) -> Any:
-    """Higher is better: FTS5's bm25 (lower is better) negated, titles weighing most."""
+def _relevance(dialect: str, topic: Topic) -> Any:
+    """Higher is better, titles weighing most: FTS5's bm25 (lower is better) negated, or
+    PostgreSQL's cover density rank with the same column weights."""
+    if dialect != "sqlite":
+        return func.ts_rank_cd(
+            literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]"),
+            _PG_SEARCH_VECTOR,
+            _pg_query(topic),
+            PG_RANK_NORMALIZATION,
+        )
     return -func.bm25(literal_column("articles_fts"), 5.0, 2.0, 1.0, 0.0)
+
+
+def _snippet_query(dialect: str, topic: Topic, ids: Sequence[int]) -> Any:
+    """(article id, passage...) of these articles: the best passage with the matched words
+    between \x02 and \x03, about 24 words, "…" where text was left out. SQLite: FTS5's snippet.
+    PostgreSQL: ts_headline of each column (title, lead, text), each with the column's first
+    and last characters (to tell whether the passage starts or ends the column)."""
+    if dialect == "sqlite":
+        return text(
+            "SELECT rowid, snippet(articles_fts, -1, char(2), char(3), '…', 24) "
+            "FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN "
+            f"({', '.join(str(int(i)) for i in ids)})"
+        ).bindparams(match=_fts5_match(topic.root))
+    words = func.to_tsquery(_PG_CONFIG, _pg_words_query(topic.root))
+    return select(
+        articles.c.id,
+        *(
+            part
+            for column in (articles.c.title, articles.c.lead, articles.c.text)
+            for part in (
+                func.ts_headline(_PG_CONFIG, column, words, PG_HEADLINE_OPTIONS),
+                func.left(column, _EDGE_CHARS),
+                func.right(column, _EDGE_CHARS),
+            )
+        ),
+    ).where(articles.c.id.in_(list(ids)))
+
+
+_EDGE_CHARS = 400
+_HIGHLIGHTED = re.compile("\x02([^\x03]*)\x03")
+_WORD = re.compile(r"\w")
+
+
+def _best_snippet(parts: Sequence[Any]) -> str:
+    """SQLite's one passage as it is. Of PostgreSQL's (passage, start, end) per column, the one
+    FTS5 would pick: most different words highlighted, then most highlights, then the earlier
+    column; with "…" where the column goes on."""
+    if len(parts) == 1:
+        return str(parts[0])
+    columns = [tuple(str(p or "") for p in parts[i : i + 3]) for i in range(0, len(parts), 3)]
+
+    def score(column: tuple[str, ...]) -> int:
+        found = [fold(word) for word in _HIGHLIGHTED.findall(column[0])]
+        return 1000 * len(set(found)) + len(found)
+
+    passage, start, end = max(columns, key=score)  # max keeps the first of equals
+    shown = passage.strip()
+    plain = shown.replace("\x02", "").replace("\x03", "")
+    if not plain:
+        return shown
+    # ts_headline copies the column's characters from its first word to its last, so the
+    # column goes on before (after) the passage if words come before (after) it there; else
+    # what comes there is punctuation (a quotation mark, a full stop), which is shown.
+    head, tail = plain[: _EDGE_CHARS // 2], plain[-_EDGE_CHARS // 2 :]
+    at = start.find(head)
+    before = start[:at] if at >= 0 else "…"
+    shown = ("…" if _WORD.search(before) else before.lstrip()) + shown
+    at = end.rfind(tail)
+    after = end[at + len(tail) :] if at >= 0 else "…"
+    return shown + ("…" if _WORD.search(after) else after.rstrip())
+    if not start.lstrip().startswith(plain[: _EDGE_CHARS // 2]):
+        shown = "…" + shown
+    if not end.rstrip().endswith(plain[-_EDGE_CHARS // 2 :]):
+        shown += "…"
+    return shown
 
 
 _TEXT_COLUMNS = "{title lead text}"
@@ -1974,3 +2082,133 @@ def _fts5_match(node: Node) -> str:
         query = "(" + " AND ".join(_fts5_match(child) for child in wanted) + ")"
         return query + "".join(f" NOT {_fts5_match(child)}" for child in unwanted)
     raise UnsearchableQuery("a query needs a word that must appear, not only -exclusions")
+
+
+# PostgreSQL's full-text index: a generated tsvector column over the article's title (weight A),
+# lead (B), text (C) and search tags (D), in a text search configuration of our own: PostgreSQL's
+# `simple` (no stemming, no stop words: words match whole, as in topics and in SQLite's FTS5) with
+# the `unaccent` dictionary in front (accents folded, as FTS5's remove_diacritics does).
+# Punctuation is turned into spaces first, so the words are the topic language's (\w+ runs):
+# "NATO-led", "bbc.co.uk" and "3.5" are two or three words, not PostgreSQL's hyphenated words,
+# host names and numbers.
+
+PG_CONFIG_NAME = "newsbot_search"
+_PG_CONFIG: ColumnElement[Any] = literal_column(f"'{PG_CONFIG_NAME}'::regconfig")
+_PG_SEARCH_VECTOR: ColumnElement[Any] = literal_column("articles.search_vector")
+PG_RANK_WEIGHTS = "{0, 0.2, 0.4, 1.0}"
+"""ts_rank_cd's weights for D, C, B, A: tags 0, text 1, lead 2, title 5 (FTS5's bm25 weights)."""
+PG_RANK_NORMALIZATION = 1
+"""The rank divided by 1 + log(the article's length in words): like bm25, a match in a short
+article counts for more than one in a long article."""
+PG_HEADLINE_OPTIONS = (
+    'StartSel="\x02", StopSel="\x03", MaxWords=24, MinWords=12, MaxFragments=1, '
+    'FragmentDelimiter="…"'
+)
+_PG_PUNCTUATION = "[[:punct:]‘’‚‛“”„‟–—…«»]"
+
+
+def _pg_words(column_name: str, weight: str, config: str = PG_CONFIG_NAME) -> str:
+    return (
+        f"setweight(to_tsvector('{config}'::regconfig, "
+        f"regexp_replace({column_name}, '{_PG_PUNCTUATION}', ' ', 'g')), '{weight}')"
+    )
+
+
+POSTGRES_FULL_TEXT_SCHEMA = (
+    # A trusted extension: the database's owner may create it.
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} (COPY = pg_catalog.simple)",
+    f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} "
+    "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple",
+    "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    + " || ".join(
+        [
+            _pg_words("title", "A"),
+            _pg_words("lead", "B"),
+            _pg_words("text", "C"),
+            "setweight(to_tsvector('simple'::regconfig, search_tags), 'D')",
+        ]
+    )
+    + ") STORED",
+    "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
+)
+"""The full-text index on PostgreSQL (made by migration 0006)."""
+
+POSTGRES_FULL_TEXT_DROP = (
+    "DROP INDEX IF EXISTS ix_articles_search_vector",
+    "ALTER TABLE articles DROP COLUMN IF EXISTS search_vector",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG_NAME}",
+)
+
+
+def _pg_query(topic: Topic) -> Any:
+    """The topic as a tsquery (an expression; the query text is a bound parameter)."""
+    return func.to_tsquery(_PG_CONFIG, _pg_tsquery(topic.root) or "")
+
+
+def _pg_match(topic: Topic) -> Any:
+    if _pg_tsquery(topic.root) is None:
+        return false()
+    return _PG_SEARCH_VECTOR.op("@@")(_pg_query(topic))
+
+
+_PG_ANY_TEXT = "ABC"
+
+
+def _pg_lexemes(words: str, weights: str) -> str | None:
+    """A phrase as tsquery text: each word a quoted lexeme (escaped, though a word of word
+    characters holds no quote), joined by <-> (followed by); in scripts without spaces the last
+    word is a prefix, as in FTS5. None when no word is one the index holds (only underscores)."""
+    found = [w for w in tokens(words) if w.strip("_")]
+    if not found:
+        return None
+    quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in found]
+    marks = [f":{weights}" if weights else ""] * len(quoted)
+    if is_unspaced(words):
+        marks[-1] = f":*{weights}"
+    return "(" + " <-> ".join(q + m for q, m in zip(quoted, marks, strict=True)) + ")"
+
+
+def _pg_tsquery(node: Node) -> str | None:
+    """A topic as tsquery text for to_tsquery, built from the same parsed terms as the FTS5
+    query: nothing typed becomes tsquery syntax (every word is a quoted lexeme). Title terms
+    are restricted to the title's weight, other terms to the text columns', a source to the
+    tags'. None: the query can't match anything (a term with no indexable word)."""
+    if isinstance(node, Term):
+        weights = "A" if node.field is Field.TITLE else _PG_ANY_TEXT
+        return _pg_lexemes(node.words, weights)
+    if isinstance(node, SourceFilter):
+        return f"'{_domain_tag(node.domain)}':D"
+    if isinstance(node, Or):
+        if any(isinstance(child, Not) for child in node.children):
+            raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
+        found = [q for q in (_pg_tsquery(child) for child in node.children) if q is not None]
+        return "(" + " | ".join(found) + ")" if found else None
+    if isinstance(node, And):
+        wanted = [_pg_tsquery(c) for c in node.children if not isinstance(c, Not)]
+        unwanted = [_pg_tsquery(c.child) for c in node.children if isinstance(c, Not)]
+        if not wanted:
+            raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
+        if any(q is None for q in wanted):
+            return None
+        parts = [str(q) for q in wanted] + [f"!{q}" for q in unwanted if q is not None]
+        return "(" + " & ".join(parts) + ")"
+    raise UnsearchableQuery("a query needs a word that must appear, not only -exclusions")
+
+
+def _pg_words_query(node: Node) -> str:
+    """Every wanted word or phrase of the topic, any of them, in any column: what a passage
+    highlights."""
+    phrases: list[str] = []
+
+    def walk(part: Node) -> None:
+        if isinstance(part, Term):
+            found = _pg_lexemes(part.words, "")
+            if found is not None:
+                phrases.append(found)
+        elif isinstance(part, And | Or):
+            for child in part.children:
+                walk(child)
+
+    walk(node)
+    return " | ".join(dict.fromkeys(phrases))

@@ -1,7 +1,10 @@
-"""Shared fixtures: real SQLite files, real HTTP on loopback, the real watcher."""
+"""Shared fixtures: real SQLite files (and a real PostgreSQL server when one is given), real
+HTTP on loopback, the real watcher."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -10,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
@@ -36,9 +40,64 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+POSTGRES_URL_VARIABLE = "NEWSBOT_TEST_POSTGRES_URL"
+"""A PostgreSQL database the tests may connect to as a role that can create databases, e.g.
+``postgresql+asyncpg://newsbot:newsbot@127.0.0.1:55432/newsbot`` (``.ci/postgres.sh start DIR``
+starts such a server and prints the line that sets it)."""
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_engines`` that use the store run once per engine."""
+    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_engines"
+    ):
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """The engine under the store: SQLite unless a test is parametrized over both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@asynccontextmanager
+async def postgres_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the server of ``admin_url`` (dropped afterwards): its URL."""
+    import asyncpg
+
+    admin = make_url(admin_url)
+    name = f"newsbot_test_{uuid.uuid4().hex[:16]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin.set(database=name).render_as_string(hide_password=False)
+        finally:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(db_engine: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the engine under test: a SQLite file, or a PostgreSQL database of
+    its own (each test gets a fresh one)."""
+    if db_engine == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not admin_url:
+        pytest.skip(f"PostgreSQL case: {POSTGRES_URL_VARIABLE} is not set (.ci/postgres.sh)")
+    async with postgres_database(admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

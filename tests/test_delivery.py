@@ -22,6 +22,8 @@ from bot.store import PollSuccess, Store
 from tests.conftest import Clock
 from tests.factories import make_article
 
+pytestmark = pytest.mark.both_engines
+
 GUILD, CHANNEL, ADMIN = 1001, 2002, 3003
 
 

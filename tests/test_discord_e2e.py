@@ -21,6 +21,8 @@ from bot.store import Store
 from tests.conftest import FeedServer, make_settings, rss
 from tests.fakediscord import Channel, FakeDiscord, Guild, User, running
 
+pytestmark = pytest.mark.both_engines
+
 pytest_plugins = ["tests.fakediscord.plugin"]
 
 MANAGE_SERVER = 1 << 5
@@ -72,7 +74,7 @@ def story(n: int, feeds: FeedServer) -> dict[str, str]:
 
 @pytest.fixture
 async def scene(
-    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path
+    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path, database_url: str
 ) -> AsyncIterator[Scene]:
     fake = fake_discord
     fake.heartbeat_interval_ms = 500
@@ -82,6 +84,7 @@ async def scene(
     guild.add_channel("no-embeds", embed_links=False)
     settings = make_settings(
         tmp_path,
+        database_url=database_url,
         discord_token=fake.token,
         discord_api_base_url=fake.rest_base,
         dev_guild_id=int(guild.id),
@@ -214,7 +217,7 @@ async def test_a_rate_limited_send_is_retried_and_arrives_once(scene: Scene) -> 
 
 
 async def test_starter_sources_are_added_with_one_command(
-    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path
+    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path, database_url: str
 ) -> None:
     defaults = tmp_path / "defaults.txt"
     defaults.write_text(
@@ -229,6 +232,7 @@ async def test_starter_sources_are_added_with_one_command(
     channel = guild.add_channel("news")
     settings = make_settings(
         tmp_path,
+        database_url=database_url,
         discord_token=fake_discord.token,
         discord_api_base_url=fake_discord.rest_base,
         dev_guild_id=int(guild.id),

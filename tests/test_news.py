@@ -1,4 +1,5 @@
-"""/news in the core: the store's full-text queries on a real SQLite file, and the News service."""
+"""/news in the core: the store's full-text queries on a real SQLite file and a real PostgreSQL
+database, and the News service."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.topics import TopicError, parse_topic
 from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 100, 200
@@ -295,3 +298,65 @@ async def test_naming_the_sources_in_the_match_changes_no_answer(
     monkeypatch.setattr(bot.store, "FEW_SOURCES", 0)
     assert await answers() == named
     assert named[0] or named[1]
+
+
+async def test_headlines_are_found_by_any_part_in_any_case(news: News) -> None:
+    scope = await news.scope(GUILD)
+    found = [title for _, title in await news.headlines(scope, "summit OPENS")]
+    assert found == ["NATO summit opens in Vilnius"]
+    assert await news.headlines(scope, "%") == []
+
+
+async def test_a_title_match_outranks_a_text_match_of_the_same_age(store: Store) -> None:
+    source = await add_source(store, "https://ranked.test/feed")
+    await store_articles(
+        store,
+        article(source, "t1", 5, "Markets", "The harbour authority met."),
+        article(source, "t2", 5, "Harbour reopens", "Boats returned."),
+    )
+    scope = [source.id]
+    since = NOW - timedelta(days=1)
+    ids = await store.search(scope, since, parse_topic("harbour"), now=NOW)
+    titles = [item.title for item in await store.listings(ids)]
+    assert titles == ["Harbour reopens", "Markets"]
+
+
+async def test_words_only_underscores_match_nothing(news: News) -> None:
+    scope = await news.scope(GUILD)
+    page = await news.search(scope, news.query("nato _"), days=30)
+    assert page.items == []
+
+
+def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
+    from bot.store import _pg_tsquery, _pg_words_query
+
+    topic = parse_topic("\"São Paulo\" title:nato -russia o'brien's")
+    assert _pg_tsquery(topic.root) == (
+        "(('o':ABC <-> 'brien':ABC) & ('sao':ABC <-> 'paulo':ABC) & ('nato':A) & !('russia':ABC))"
+    )
+    assert _pg_words_query(topic.root) == "('o' <-> 'brien') | ('sao' <-> 'paulo') | ('nato')"
+    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*ABC)"
+    assert _pg_tsquery(parse_topic("nato _").root) is None
+
+
+async def test_words_split_at_punctuation_as_topics_split_them(store: Store) -> None:
+    source = await add_source(store, "https://punct.test/feed")
+    filler = " ".join(f"word{i}" for i in range(60))
+    text = f"{filler} A NATO-led force reached the port; see bbc.co.uk, page 3.5. {filler}"
+    await store_articles(store, article(source, "p1", 2, "Port news", text))
+    since = NOW - timedelta(days=1)
+    for typed in ('"led force"', "bbc", '"co uk"', '"3 5"', "nato", "port"):
+        assert await store.search([source.id], since, parse_topic(typed), now=NOW), typed
+    assert not await store.search([source.id], since, parse_topic('"force led"'), now=NOW)
+    topic = parse_topic("nato")
+    (shown,) = await store.snippets(topic, await store.listings([1]))
+    assert shown.snippet is not None
+    assert shown.snippet.startswith("…") and shown.snippet.endswith("…")
+    assert "\x02NATO\x03" in shown.snippet
+
+
+async def test_a_whole_short_text_is_its_own_passage(store: Store) -> None:
+    source = await add_source(store, "https://short.test/feed")
+    await store_articles(store, article(source, "s1", 1, "Brief", "“Only a short NATO text.”"))
+    (shown,) = await store.snippets(parse_topic("nato"), await store.listings([1]))
+    assert shown.snippet == "“Only a short \x02NATO\x03 text.”"

@@ -16,6 +16,8 @@ from tests.conftest import rss
 from tests.fakediscord.server import FakeDiscord
 from tests.test_discord_e2e import Scene, scene
 
+pytestmark = pytest.mark.both_engines
+
 pytest_plugins = ["tests.fakediscord.plugin"]
 __all__ = ["scene"]
 

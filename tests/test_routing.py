@@ -14,6 +14,8 @@ from tests.conftest import Clock
 from tests.factories import make_article
 from tests.test_delivery import Recorder
 
+pytestmark = pytest.mark.both_engines
+
 GUILD, OTHER_GUILD, CHANNEL, WORLD, ALICE, BOB, ROLE = 1, 2, 10, 11, 100, 101, 500
 
 

@@ -1,17 +1,20 @@
-"""The store on a real SQLite file: migrations, sources, seen state, articles."""
+"""The store on a real SQLite file and a real PostgreSQL database: migrations, sources, seen
+state, articles."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.articles import Article
-from bot.schema import is_full_text_table
+from bot.schema import is_full_text_column, is_full_text_table
 from bot.sources import SourceStatus
 from bot.store import HEAD_REVISION, PollSuccess, Store
 from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -41,7 +44,11 @@ async def test_head_revision_matches_the_migration_scripts() -> None:
 
 
 def _not_full_text(name: str | None, kind: str, parent: object) -> bool:
-    return not (kind == "table" and is_full_text_table(name))
+    if kind == "table":
+        return not is_full_text_table(name)
+    if kind in ("column", "index"):
+        return not is_full_text_column(name)
+    return True
 
 
 async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store) -> None:
@@ -62,16 +69,21 @@ async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store)
     assert diff == []
 
 
-async def test_migrate_is_idempotent_and_uses_wal(store: Store) -> None:
+async def test_migrate_is_idempotent(store: Store) -> None:
     assert await store.migrate() is False
     assert await store.schema_revision() == HEAD_REVISION
+
+
+async def test_sqlite_runs_in_wal_mode(store: Store, db_engine: str) -> None:
+    if db_engine != "sqlite":
+        pytest.skip("a SQLite setting")
     async with store._engine.connect() as conn:
         mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
     assert mode == "wal"
 
 
-async def test_a_fresh_database_file_is_migrated(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}")
+async def test_a_fresh_database_is_migrated(database_url: str) -> None:
+    store = Store.open(database_url)
     try:
         assert await store.schema_revision() is None
         assert await store.migrate() is True
@@ -169,3 +181,23 @@ async def test_removing_a_source_removes_its_items_and_articles(store: Store) ->
     )
     assert await store.remove_source(source.id)
     assert await store.count_articles() == 0 and await store.count_seen(source.id) == 0
+
+
+async def test_known_urls_are_the_watched_ones(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    assert await store.known_urls([source.url, "http://other.test/feed"]) == {source.url}
+
+
+async def test_a_backfill_queues_each_article_once_per_channel(store: Store) -> None:
+    source, _ = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
+    stored = await store.record_poll_success(
+        source,
+        success(),
+        seen_keys=["g:1", "g:2"],
+        new_articles=[article(source.id, "g:1"), article(source.id, "g:2")],
+        now=NOW,
+    )
+    await store.add_guild_source(7, source.id, user_id=1, now=NOW)
+    assert await store.enqueue_articles(7, 70, stored, now=NOW) == 2
+    assert await store.enqueue_articles(7, 70, stored, now=NOW) == 0
+    assert len(await store.due_outbox(NOW)) == 2

@@ -18,6 +18,8 @@ from bot.stories import Reason, Stories, StoryIndex, StoryInput
 from tests.factories import make_article
 from tests.stories.corpus import CorpusArticle, build_corpus
 
+pytestmark = pytest.mark.both_engines
+
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BODY = (
     "The harbour authority said on Tuesday that the Pyrmont bridge would reopen to cyclists "

@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+import pytest
+
 from tests.conftest import rss
 from tests.test_discord_e2e import Scene, scene
 from tests.test_stories import BODY
+
+pytestmark = pytest.mark.both_engines
 
 pytest_plugins = ["tests.fakediscord.plugin"]
 __all__ = ["scene"]

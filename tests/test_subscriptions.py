@@ -12,6 +12,8 @@ from bot.topics import TopicError
 from tests.conftest import Clock
 from tests.factories import make_article
 
+pytestmark = pytest.mark.both_engines
+
 USER, OTHER, GUILD, CHANNEL = 11, 12, 21, 31
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from bot.articles import Article
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.watcher import Watcher
 from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
+
+pytestmark = pytest.mark.both_engines
 
 ARTICLE_HTML = """<!DOCTYPE html><html lang="en"><head><title>{title}</title>
 <meta property="og:site_name" content="Loopback News">
@@ -129,9 +133,11 @@ async def test_sources_not_yet_due_are_not_polled(
 
 
 async def test_articles_reach_the_sink_once(
-    tmp_path: Path, feed_server: FeedServer, clock: Clock
+    tmp_path: Path, feed_server: FeedServer, clock: Clock, database_url: str
 ) -> None:
-    settings = make_settings(tmp_path, parse_workers=2)  # a real process pool this time
+    settings = make_settings(
+        tmp_path, database_url=database_url, parse_workers=2
+    )  # a real process pool this time
     received: list[tuple[int, str]] = []
 
     async def sink(source: Source, articles: Sequence[Article]) -> None:

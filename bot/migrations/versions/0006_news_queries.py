@@ -1,5 +1,6 @@
-"""Asking about the news: the full-text index over articles (SQLite FTS5), the speakers quoted
-per source, and indexes for the newest-first queries.
+"""Asking about the news: the full-text index over articles (SQLite FTS5; on PostgreSQL a
+generated tsvector column with a GIN index), the speakers quoted per source, and indexes for the
+newest-first queries.
 
 Revision ID: 0006
 Revises: 0005
@@ -19,7 +20,7 @@ depends_on = None
 
 def upgrade() -> None:
     from bot.schema import UTCDateTime
-    from bot.store import FTS5_SCHEMA, search_tags, speaker_key
+    from bot.store import FTS5_SCHEMA, POSTGRES_FULL_TEXT_SCHEMA, search_tags, speaker_key
 
     with op.batch_alter_table("articles") as batch:
         batch.add_column(sa.Column("search_tags", sa.Text(), nullable=False, server_default=""))
@@ -74,14 +75,23 @@ def upgrade() -> None:
         for statement in FTS5_SCHEMA:
             op.execute(statement)
         op.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    elif bind.dialect.name == "postgresql":
+        # The generated column computes itself for existing rows too.
+        for statement in POSTGRES_FULL_TEXT_SCHEMA:
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    from bot.store import POSTGRES_FULL_TEXT_DROP
+
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         for trigger in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS articles_fts")
+    elif bind.dialect.name == "postgresql":
+        for statement in POSTGRES_FULL_TEXT_DROP:
+            op.execute(statement)
     op.drop_table("speakers")
     with op.batch_alter_table("articles") as batch:
         batch.drop_index("ix_articles_source_id_published_at")
