@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
-from bot.fetch import Fetcher
+from bot.fetch import AddressCheck, Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.store import Store
+from bot.urls import is_public_address
 from bot.watcher import ArticleSink, Watcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -50,9 +52,12 @@ async def store(settings: Settings) -> AsyncIterator[Store]:
 
 
 class FeedServer:
-    """A real aiohttp server on 127.0.0.1; tests map paths to handlers or fixed responses."""
+    """A real aiohttp server on loopback (127.0.0.1 unless told); tests map paths to handlers or
+    fixed responses."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[web.Request] = []
@@ -64,10 +69,10 @@ class FeedServer:
         app.router.add_route("*", "/{path:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -140,12 +145,18 @@ def clock() -> Clock:
 
 @asynccontextmanager
 async def open_watcher(
-    settings: Settings, store: Store, clock: Clock, on_articles: ArticleSink | None = None
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    on_articles: ArticleSink | None = None,
+    *,
+    resolver: AbstractResolver | None = None,
+    public: AddressCheck = is_public_address,
 ) -> AsyncIterator[Watcher]:
     """A watcher wired as bot/__main__.py wires it: one session, one pool."""
     pool = WorkPool(settings.parse_workers)
     try:
-        async with Fetcher.create_session(settings) as session:
+        async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:
             yield Watcher(
                 store=store,
                 fetcher=Fetcher(session, settings),

@@ -12,11 +12,9 @@ import asyncio
 import contextlib
 import gzip
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -25,9 +23,8 @@ from bot.feeds import item_keys
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import Store
-from bot.urls import InvalidURL
 from bot.watcher import CycleReport, PollOutcome, Watcher
-from tests.conftest import Clock, FeedServer, Handler, make_settings, open_watcher, rss
+from tests.conftest import Clock, FeedServer, Handler, rss
 
 # ---- the scene ----------------------------------------------------------------------------------
 
@@ -473,16 +470,6 @@ async def test_permanent_then_temporary_redirect_keeps_the_stored_url(scene: Sce
     assert (await scene.source(outcome.source.id)).url == url
 
 
-async def test_redirect_to_a_file_url_is_refused(scene: Scene) -> None:
-    url = redirect(scene, "sneaky.xml", "file:///etc/passwd")
-
-    outcome = await scene.watcher.add_source(url)
-
-    source = await scene.source(outcome.source.id)
-    assert_failing_once(scene, source, "redirect", "`file:`")
-    assert source.url == url
-
-
 # ---- error statuses -----------------------------------------------------------------------------
 
 
@@ -572,54 +559,6 @@ async def test_source_whose_first_poll_failed_takes_its_baseline_when_it_recover
     assert recovered.ok
     assert recovered.new_items == 0
     assert await scene.store.count_articles() == 0
-
-
-# ---- URLs newsbot will not fetch ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "scheme"),
-    [
-        ("file:///etc/passwd", "file:"),
-        ("ftp://x/y", "ftp:"),
-        ("javascript:alert(1)", "javascript:"),
-    ],
-)
-async def test_non_http_url_is_rejected_when_added(scene: Scene, url: str, scheme: str) -> None:
-    with pytest.raises(InvalidURL) as caught:
-        await scene.watcher.add_source(url)
-    assert str(caught.value) == (
-        f"Only http and https URLs can be watched (this one has `{scheme}`)."
-    )
-    with pytest.raises(InvalidURL):
-        await scene.watcher.add_sources([url])
-    assert await scene.store.list_sources() == []
-
-
-@pytest.fixture
-async def private_watcher(tmp_path: Path, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
-    """A watcher built as production builds it: private and local addresses are refused."""
-    settings = make_settings(tmp_path, allow_private_addresses=False)
-    async with open_watcher(settings, store, clock) as built:
-        yield built
-
-
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-async def test_private_address_is_refused_with_a_readable_message(
-    private_watcher: Watcher, store: Store, feed_server: FeedServer, host: str
-) -> None:
-    url = feed_server.serve("feed.xml", rss([])).replace("127.0.0.1", host)
-
-    outcome = await private_watcher.add_source(url)
-
-    assert not outcome.ok
-    source = await store.get_source(outcome.source.id)
-    assert source is not None
-    assert source.status is SourceStatus.FAILING
-    assert source.last_error == (
-        "That address is on a private or local network, which this bot does not fetch."
-    )
-    assert feed_server.hits == {}
 
 
 # ---- identities and dates -----------------------------------------------------------------------
