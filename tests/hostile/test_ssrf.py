@@ -100,6 +100,20 @@ async def test_private_and_local_addresses_are_refused(
     assert honeypot.requests == []
 
 
+@pytest.mark.parametrize("host", ["134744072", "0x08.8.8.8", "8.8.2056", "010.010.010.010"])
+async def test_public_address_in_an_unusual_spelling_is_refused_readably(
+    guarded_fetcher: Fetcher, resolver: ScriptedResolver, host: str
+) -> None:
+    # aiohttp itself dials only the usual form; the admin is told what to write instead.
+    with pytest.raises(RefusedURL) as caught:
+        await guarded_fetcher.fetch(f"http://{host}/feed")
+    assert str(caught.value) == (
+        "The URL writes an IP address in an unusual form; write it as four numbers "
+        "(like 203.0.113.7)."
+    )
+    assert resolver.lookups == []
+
+
 @pytest.mark.parametrize(
     "authority",
     [
