@@ -226,7 +226,8 @@ class Fetcher:
                     raise FetchTimeout("The server took too long to answer.") from None
                 except aiohttp.ClientResponseError as exc:
                     raise ConnectionFailed(
-                        f"The server sent a broken response ({exc.message})."
+                        _encoding_problem(exc)
+                        or f"The server sent a broken response ({exc.message})."
                     ) from None
                 except aiohttp.ClientConnectorError as exc:
                     if isinstance(exc.os_error, PrivateAddressError):
@@ -371,7 +372,23 @@ def _status_message(status: int) -> str:
     return f"The server answered {status}" + (f" ({reason})." if reason else ".")
 
 
+def _encoding_problem(exc: Exception) -> str | None:
+    # aiohttp reports a compression it cannot undo only in its message ("Can not decode
+    # content-encoding: br. Please install `Brotli`"), advice meant for a developer.
+    if "content-encoding" not in str(exc).lower():
+        return None
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "The server sent a compressed document that could not be decompressed."
+    return (
+        "The server compressed the document in a way this bot does not read "
+        "(it asks for gzip or deflate)."
+    )
+
+
 def _describe_connection_error(exc: Any) -> str:
+    encoding = _encoding_problem(exc)
+    if encoding is not None:
+        return encoding
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "The server closed the connection before answering."
     if isinstance(exc, aiohttp.ClientPayloadError):
