@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,10 +15,11 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
+from yarl import URL
 
 from bot.backoff import parse_retry_after
 from bot.settings import Settings
-from bot.urls import InvalidURL, check_url, host_of, is_public_address, literal_ip
+from bot.urls import InvalidURL, check_url, host_of, is_local_name, is_public_address, literal_ip
 
 log = logging.getLogger(__name__)
 
@@ -88,30 +89,55 @@ class FetchResult:
 
 
 class PrivateAddressError(OSError):
-    """Raised by the resolver when a name has no public address."""
+    """Raised by the resolver or the socket guard for an address that is not public."""
+
+
+AddressCheck = Callable[[str], bool]
 
 
 class PublicOnlyResolver(AbstractResolver):
     """Drops every resolved address that is not on the public internet.
 
-    Because the connector only ever dials addresses the resolver returned, this also holds for
-    redirect hops and for names that resolve differently each time.
+    The first of two guards: a name that has only private addresses is refused before any
+    connection is tried. The second, ``public_socket_factory``, checks each address dialled.
     """
 
-    def __init__(self, inner: AbstractResolver) -> None:
+    def __init__(self, inner: AbstractResolver, public: AddressCheck = is_public_address) -> None:
         self._inner = inner
+        self._public = public
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        if is_local_name(host):
+            raise PrivateAddressError(f"{host} is this machine")
         results = await self._inner.resolve(host, port, family)
-        allowed = [r for r in results if is_public_address(r["host"])]
+        allowed = [r for r in results if self._public(r["host"])]
         if not allowed:
             raise PrivateAddressError(f"{host} resolves only to private or local addresses")
         return allowed
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+def public_socket_factory(
+    public: AddressCheck = is_public_address,
+) -> Callable[[tuple[Any, ...]], socket.socket]:
+    """A socket factory for aiohttp's connector that refuses to dial a non-public address.
+
+    aiohttp calls it with the very address it is about to connect to, after resolution (or
+    without any, for an IP literal), so neither a name that resolves differently on each lookup
+    (DNS rebinding) nor a URL whose host two URL parsers read differently gets past it.
+    """
+
+    def factory(addr_info: tuple[Any, ...]) -> socket.socket:
+        family, type_, proto, _, address = addr_info
+        if not public(str(address[0])):
+            raise PrivateAddressError("refused to dial a private or local address")
+        return socket.socket(family, type_, proto)
+
+    return factory
 
 
 def _private_address_refused() -> RefusedURL:
@@ -135,16 +161,28 @@ class Fetcher:
         )
 
     @staticmethod
-    def create_session(settings: Settings) -> aiohttp.ClientSession:
-        """The one session of a process (called by the composition root)."""
-        resolver: AbstractResolver = DefaultResolver()
+    def create_session(
+        settings: Settings,
+        *,
+        resolver: AbstractResolver | None = None,
+        public: AddressCheck = is_public_address,
+    ) -> aiohttp.ClientSession:
+        """The one session of a process (called by the composition root).
+
+        Unless ``allow_private_addresses`` is set, only public addresses are dialled. Tests pass
+        their own ``resolver`` (names to loopback servers) and ``public`` (which of those servers
+        stand for the public internet)."""
+        resolver = resolver or DefaultResolver()
+        socket_factory = None
         if not settings.allow_private_addresses:
-            resolver = PublicOnlyResolver(resolver)
+            resolver = PublicOnlyResolver(resolver, public)
+            socket_factory = public_socket_factory(public)
         connector = aiohttp.TCPConnector(
             limit=settings.http_concurrency,
             limit_per_host=settings.http_concurrency_per_host,
             resolver=resolver,
             ttl_dns_cache=300,
+            socket_factory=socket_factory,
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -188,7 +226,8 @@ class Fetcher:
                     raise FetchTimeout("The server took too long to answer.") from None
                 except aiohttp.ClientResponseError as exc:
                     raise ConnectionFailed(
-                        f"The server sent a broken response ({exc.message})."
+                        _encoding_problem(exc)
+                        or f"The server sent a broken response ({exc.message})."
                     ) from None
                 except aiohttp.ClientConnectorError as exc:
                     if isinstance(exc.os_error, PrivateAddressError):
@@ -232,13 +271,24 @@ class Fetcher:
             raise RefusedURL(
                 f"The server redirected to a URL this bot does not follow. {exc.message}"
             ) from None
-        address = literal_ip(host_of(url))
-        if (
-            address is not None
-            and not self._settings.allow_private_addresses
-            and not is_public_address(address)
+        # The host as aiohttp will read it, which is not always how urllib reads it: yarl maps
+        # "127。0。0。1" and "①②⑦.0.0.1" to 127.0.0.1, and refuses a backslash in the authority.
+        try:
+            host = URL(url).host or ""
+        except ValueError:
+            what = "The URL" if base is None else "The server redirected to a URL that"
+            raise RefusedURL(f"{what} is not a valid web address.") from None
+        address = literal_ip(host)
+        if not self._settings.allow_private_addresses and (
+            is_local_name(host) or (address is not None and not is_public_address(address))
         ):
             raise _private_address_refused()
+        if address is not None and ":" not in address and host.rstrip(".") != address:
+            # 2130706433 or 0x08.8.8.8: aiohttp dials only the usual four-number form.
+            raise RefusedURL(
+                "The URL writes an IP address in an unusual form; write it as four numbers "
+                "(like 203.0.113.7)."
+            )
         return url
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
@@ -322,7 +372,23 @@ def _status_message(status: int) -> str:
     return f"The server answered {status}" + (f" ({reason})." if reason else ".")
 
 
+def _encoding_problem(exc: Exception) -> str | None:
+    # aiohttp reports a compression it cannot undo only in its message ("Can not decode
+    # content-encoding: br. Please install `Brotli`"), advice meant for a developer.
+    if "content-encoding" not in str(exc).lower():
+        return None
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "The server sent a compressed document that could not be decompressed."
+    return (
+        "The server compressed the document in a way this bot does not read "
+        "(it asks for gzip or deflate)."
+    )
+
+
 def _describe_connection_error(exc: Any) -> str:
+    encoding = _encoding_problem(exc)
+    if encoding is not None:
+        return encoding
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "The server closed the connection before answering."
     if isinstance(exc, aiohttp.ClientPayloadError):

@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         description="Feed-parsing processes; 0 means one per CPU core, 1 parses in a thread.",
     )
     max_items_per_feed: Annotated[int, Field(ge=1)] = Field(
-        default=100, description="Newest items taken from one feed per poll."
+        default=100,
+        description="Newest items taken from one feed per poll (of a longer feed, the first and "
+        "last 10 times as many entries are read).",
     )
     max_backoff_seconds: Annotated[int, Field(ge=60)] = Field(
         default=86400, description="Longest wait between polls of a failing source."

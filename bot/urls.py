@@ -43,6 +43,20 @@ _NUMERIC_HOST = re.compile(
 )
 _ALREADY_NORMAL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[^?#%\s]*)?\Z")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+# IPv6 ranges whose last 32 bits are the IPv4 address reached: NAT64 (RFC 6052) and
+# IPv4-translated addresses (RFC 2765).
+_IPV6_CARRYING_IPV4 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+# Ranges Python's is_global (3.11) still counts as global: IETF protocol assignments, which are
+# not reachable on the internet, deprecated IPv4-compatible addresses (::a.b.c.d) and local-use
+# NAT64 (RFC 8215).
+_NEVER_PUBLIC = (
+    ipaddress.IPv4Network("192.0.0.0/24"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+)
 
 
 class InvalidURL(UserFacingError):
@@ -73,14 +87,37 @@ def check_url(url: str) -> str:
 
 
 def is_public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet (not loopback, private, link-local...)."""
+    """Whether an IP address is on the public internet (not loopback, private, link-local...).
+
+    An IPv6 address that carries an IPv4 one (mapped, translated, NAT64, 6to4) is judged by the
+    IPv4 address it reaches."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = _carried_ipv4(ip)
+        if carried is not None:
+            ip = carried
+    if any(ip in network for network in _NEVER_PUBLIC):
+        return False
     return ip.is_global and not ip.is_multicast
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in network for network in _IPV6_CARRYING_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_local_name(host: str) -> bool:
+    """``localhost`` and its subdomains, which always mean this machine (RFC 6761)."""
+    name = host.rstrip(".").lower()
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def literal_ip(host: str) -> str | None:
@@ -88,6 +125,8 @@ def literal_ip(host: str) -> str | None:
     and the spellings C resolvers also accept (``2130706433``, ``0177.0.0.1``, ``127.1``,
     ``0x7f.1``)."""
     host = host.strip("[]")
+    if host.endswith(".") and not host.endswith(".."):
+        host = host[:-1]  # an absolute name: 127.0.0.1. is 127.0.0.1
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:

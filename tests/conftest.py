@@ -7,19 +7,24 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 from sqlalchemy.engine import make_url
 
-from bot.fetch import Fetcher
+from bot.feeds import item_keys
+from bot.fetch import AddressCheck, Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
+from bot.sources import Source, SourceStatus
 from bot.store import Store
-from bot.watcher import ArticleSink, Watcher
+from bot.urls import is_public_address
+from bot.watcher import ArticleSink, CycleReport, PollOutcome, Watcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -109,9 +114,12 @@ async def store(settings: Settings) -> AsyncIterator[Store]:
 
 
 class FeedServer:
-    """A real aiohttp server on 127.0.0.1; tests map paths to handlers or fixed responses."""
+    """A real aiohttp server on loopback (127.0.0.1 unless told); tests map paths to handlers or
+    fixed responses."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
         self.routes: dict[str, Handler] = {}
         self.hits: dict[str, int] = {}
         self.requests: list[web.Request] = []
@@ -123,10 +131,10 @@ class FeedServer:
         app.router.add_route("*", "/{path:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -199,12 +207,18 @@ def clock() -> Clock:
 
 @asynccontextmanager
 async def open_watcher(
-    settings: Settings, store: Store, clock: Clock, on_articles: ArticleSink | None = None
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    on_articles: ArticleSink | None = None,
+    *,
+    resolver: AbstractResolver | None = None,
+    public: AddressCheck = is_public_address,
 ) -> AsyncIterator[Watcher]:
     """A watcher wired as bot/__main__.py wires it: one session, one pool."""
     pool = WorkPool(settings.parse_workers)
     try:
-        async with Fetcher.create_session(settings) as session:
+        async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:
             yield Watcher(
                 store=store,
                 fetcher=Fetcher(session, settings),
@@ -234,3 +248,108 @@ def rss(items: list[dict[str, str]], *, title: str = "Test Feed") -> str:
         f"<title>{title}</title><link>http://example.com/</link>{''.join(parts)}"
         "</channel></rss>"
     )
+
+
+# ---- a scene of watched sources (tests/test_bad_input.py, tests/hostile/) -----------------------
+
+
+@dataclass
+class Scene:
+    watcher: Watcher
+    store: Store
+    server: FeedServer
+    clock: Clock
+    settings: Settings
+
+    def story(self, slug: str, **extra: str) -> dict[str, str]:
+        # Links stay on the loopback server: article pages there answer 404, so articles fall back
+        # to the feed's own text and nothing ever leaves 127.0.0.1.
+        return {
+            "title": f"Story {slug}",
+            "link": self.server.url(f"/story/{slug}"),
+            "guid": f"urn:story:{slug}",
+            **extra,
+        }
+
+    def story_keys(self, slug: str) -> tuple[str, ...]:
+        story = self.story(slug)
+        return item_keys(
+            guid=story["guid"], link=story["link"], title=story["title"], published=None
+        )
+
+    async def watched(self, path: str) -> Source:
+        """A source that has had its baseline poll, so it has a seen state to protect."""
+        url = self.server.serve(path, rss([self.story(f"{path}-1"), self.story(f"{path}-2")]))
+        outcome = await self.watcher.add_source(url)
+        assert outcome.ok, outcome.error
+        return await self.source(outcome.source.id)
+
+    async def source(self, source_id: int) -> Source:
+        source = await self.store.get_source(source_id)
+        assert source is not None
+        return source
+
+    async def next_cycle(self) -> CycleReport:
+        """Let every healthy source come due, then run one polling cycle."""
+        self.clock.advance(self.settings.poll_interval_seconds * 2)
+        return await self.watcher.poll_due()
+
+    def backoff(self, errors: int) -> timedelta:
+        return timedelta(seconds=self.settings.poll_interval_seconds * 2 ** (errors - 1))
+
+
+@pytest.fixture
+def scene(
+    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock, settings: Settings
+) -> Scene:
+    return Scene(watcher, store, feed_server, clock, settings)
+
+
+def outcome_for(report: CycleReport, source_id: int) -> PollOutcome:
+    (outcome,) = [o for o in report.outcomes if o.source.id == source_id]
+    return outcome
+
+
+async def break_beside_healthy(
+    scene: Scene, broken_response: Handler
+) -> tuple[Source, PollOutcome]:
+    """Two watched sources; one starts answering ``broken_response`` while the other gains a story.
+
+    Checks the parts every failure shares: the healthy source is polled in the same cycle and gets
+    its new story; the broken one's seen state is untouched, so its new story is still unseen.
+    Returns the broken source as recorded afterwards, and its poll outcome."""
+    broken = await scene.watched("broken")
+    healthy = await scene.watched("healthy")
+    seen_before = await scene.store.count_seen(broken.id)
+    new_keys = scene.story_keys("broken-3")
+    scene.server.route("broken", broken_response)
+    healthy_items = [scene.story(f"healthy-{n}") for n in (1, 2, 3)]
+    scene.server.serve("healthy", rss(healthy_items))
+
+    report = await scene.next_cycle()
+
+    assert report.sources_ok == 1 and report.sources_failed == 1
+    healthy_outcome = outcome_for(report, healthy.id)
+    assert healthy_outcome.ok and healthy_outcome.new_items == 1
+    assert [a.title for a in healthy_outcome.articles] == ["Story healthy-3"]
+    assert (await scene.source(healthy.id)).status is SourceStatus.OK
+    assert await scene.store.count_seen(broken.id) == seen_before
+    assert await scene.store.unseen_keys(broken.id, new_keys) == set(new_keys)
+    outcome = outcome_for(report, broken.id)
+    assert not outcome.ok
+    return await scene.source(broken.id), outcome
+
+
+def assert_failing_once(scene: Scene, source: Source, *words: str) -> None:
+    assert source.status is SourceStatus.FAILING
+    assert source.error_count == 1
+    assert source.next_poll_at == scene.clock.now + scene.backoff(1)
+    assert source.last_error is not None
+    assert source.last_error.endswith("."), source.last_error
+    for word in words:
+        assert word in source.last_error, source.last_error
+
+
+def broken_feed_with_story_3(scene: Scene) -> bytes:
+    """The start of a feed that would have held story broken-3."""
+    return rss([scene.story("broken-3"), scene.story("broken-1")]).encode()
