@@ -73,6 +73,9 @@ sources = Table(
     Column("last_success_at", UTCDateTime()),
     Column("last_polled_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Which worker polls the source now, and until when (a dead worker's lease runs out).
+    Column("lease_owner", String(100)),
+    Column("lease_until", UTCDateTime()),
     Index(None, "next_poll_at"),
 )
 
@@ -241,6 +244,9 @@ outbox = Table(
     # For alerts of a story other outlets also carry: the outlet count the message last showed.
     Column("shown_outlets", Integer),
     Column("edited_at", UTCDateTime()),
+    # Which delivery process sends the row now, and until when.
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime()),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
@@ -285,3 +291,14 @@ routes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("guild_id", "channel_id", "topic"),
 )
+
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+"""Numbers every process can watch: ``topics`` goes up with each change to a route or a
+subscription, so workers elsewhere know to reload their matcher."""
+TOPICS_COUNTER = "topics"

@@ -49,9 +49,11 @@ from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Pla
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
+    TOPICS_COUNTER,
     article_speakers,
     articles,
     channels,
+    counters,
     guild_sources,
     guilds,
     outbox,
@@ -83,7 +85,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -198,6 +200,8 @@ class Store:
                 failing_since=None,
                 last_success_at=now,
                 last_polled_at=now,
+                lease_owner=None,
+                lease_until=None,
             )
         )
         self._unchanged_update = (
@@ -211,6 +215,8 @@ class Store:
                 failing_since=None,
                 last_success_at=now,
                 last_polled_at=now,
+                lease_owner=None,
+                lease_until=None,
             )
         )
 
@@ -319,6 +325,37 @@ class Store:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_source(row) for row in rows]
+
+    async def claim_due_sources(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int | None = None
+    ) -> list[Source]:
+        """Due sources no live worker holds, leased to ``owner`` until ``now + lease`` (most
+        overdue first). Recording the poll's outcome ends the lease; a worker that dies leaves
+        its sources to others once the lease runs out. Workers claiming at the same moment
+        never take the same source and never wait on each other: on PostgreSQL the rows one
+        claim is taking are skipped by the others (FOR UPDATE SKIP LOCKED); SQLite has one
+        writer at a time."""
+        due = (
+            select(sources.c.id)
+            .where(
+                sources.c.next_poll_at <= now,
+                sources.c.status != SourceStatus.GONE.value,
+                or_(sources.c.lease_until.is_(None), sources.c.lease_until < now),
+            )
+            .order_by(sources.c.next_poll_at, sources.c.id)
+            .with_for_update(skip_locked=True)
+        )
+        if limit is not None:
+            due = due.limit(limit)
+        claim = (
+            update(sources)
+            .where(sources.c.id.in_(due.scalar_subquery()))
+            .values(lease_owner=owner[:100], lease_until=now + lease)
+            .returning(*sources.c)
+        )
+        async with self._write() as conn:
+            claimed = [_source(row) for row in await conn.execute(claim)]
+        return sorted(claimed, key=lambda s: (s.next_poll_at or now, s.id))
 
     async def unseen_keys(self, source_id: int, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` the source has never recorded as seen."""
@@ -562,6 +599,8 @@ class Store:
                     failing_since=func.coalesce(sources.c.failing_since, now),
                     last_polled_at=now,
                     next_poll_at=None if gone else next_poll_at,
+                    lease_owner=None,
+                    lease_until=None,
                 )
             )
         updated = await self.get_source(source.id)
@@ -714,6 +753,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
+            await conn.execute(_TOPICS_CHANGED)
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
@@ -867,6 +907,45 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [_outbox(row) for row in rows]
 
+    async def claim_due_outbox(
+        self, now: datetime, *, owner: str, hold: timedelta, limit: int = 500
+    ) -> list[OutboxEntry]:
+        """Due outbox rows, claimed by ``owner`` until ``now + hold``: rows of channels another
+        live process is sending to are left to it (each channel's alerts go out in order, from
+        one process), and no two processes claim one row (SKIP LOCKED on PostgreSQL). Marking a
+        row sent or for retry ends the claim; a dead process's rows are free once it runs out."""
+        free = or_(
+            outbox.c.claimed_until.is_(None),
+            outbox.c.claimed_until < now,
+            outbox.c.claimed_by == owner,
+        )
+        busy = select(outbox.c.channel_id).where(
+            outbox.c.status == OutboxStatus.PENDING.value,
+            outbox.c.claimed_until >= now,
+            outbox.c.claimed_by != owner,
+        )
+        due = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.status == OutboxStatus.PENDING.value,
+                outbox.c.next_attempt_at <= now,
+                free,
+                outbox.c.channel_id.not_in(busy),
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(outbox)
+            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .values(claimed_by=owner[:100], claimed_until=now + hold)
+            .returning(*outbox.c)
+        )
+        async with self._write() as conn:
+            claimed = [_outbox(row) for row in await conn.execute(claim)]
+        return sorted(claimed, key=lambda entry: entry.id)
+
     async def outbox_entries(self, *, status: OutboxStatus | None = None) -> list[OutboxEntry]:
         query = select(outbox).order_by(outbox.c.id)
         if status is not None:
@@ -883,7 +962,14 @@ class Store:
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(list(entry_ids)))
-                .values(status=status.value, message_id=message_id, sent_at=now, last_error=None)
+                .values(
+                    status=status.value,
+                    message_id=message_id,
+                    sent_at=now,
+                    last_error=None,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
             )
 
     async def story_alerts_behind(
@@ -957,6 +1043,8 @@ class Store:
                     attempts=outbox.c.attempts + 1,
                     next_attempt_at=next_attempt_at,
                     last_error=error[:1000],
+                    claimed_by=None,
+                    claimed_until=None,
                 )
             )
 
@@ -1086,6 +1174,7 @@ class Store:
                     created_at=now,
                 )
             )
+            await conn.execute(_TOPICS_CHANGED)
         return bool(result.rowcount)
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
@@ -1097,6 +1186,7 @@ class Store:
                     subscriptions.c.topic == topic,
                 )
             )
+            await conn.execute(_TOPICS_CHANGED)
         return bool(result.rowcount)
 
     async def subscriptions_of(
@@ -1128,6 +1218,12 @@ class Store:
                 .values(dm_closed_at=None)
             )
         return bool(result.rowcount)
+
+    async def topics_version(self) -> int:
+        """A number that changes whenever a route or a subscription does (in any process)."""
+        query = select(counters.c.value).where(counters.c.name == TOPICS_COUNTER)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar() or 0)
 
     async def all_routes(self) -> list[Route]:
         async with self._engine.connect() as conn:
@@ -1178,6 +1274,7 @@ class Store:
                     created_at=now,
                 )
             )
+            await conn.execute(_TOPICS_CHANGED)
         return True
 
     async def routes_of(self, guild_id: int) -> list[Route]:
@@ -1191,6 +1288,7 @@ class Store:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
             )
+            await conn.execute(_TOPICS_CHANGED)
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
@@ -1200,6 +1298,7 @@ class Store:
                 .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
                 .values(paused=paused)
             )
+            await conn.execute(_TOPICS_CHANGED)
         return bool(result.rowcount)
 
     async def guild_articles_since(
@@ -1941,6 +2040,12 @@ ARTICLE_KEYS = _ReadThrough(
     "story_id",
 )
 """The articles' id, publication time, source and story, read from their own index (0009)."""
+
+
+_TOPICS_CHANGED = (
+    update(counters).where(counters.c.name == TOPICS_COUNTER).values(value=counters.c.value + 1)
+)
+"""Run in the transaction of every change to routes or subscriptions."""
 
 
 def _full_text_match(

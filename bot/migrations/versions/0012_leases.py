@@ -1,0 +1,42 @@
+"""Work shared by several processes: a source's poll lease (worker and expiry), an outbox row's
+delivery claim, and a counter of topic changes for matchers in other processes.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.schema import UTCDateTime
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("sources", sa.Column("lease_owner", sa.String(100)))
+    op.add_column("sources", sa.Column("lease_until", UTCDateTime()))
+    op.add_column("outbox", sa.Column("claimed_by", sa.String(100)))
+    op.add_column("outbox", sa.Column("claimed_until", UTCDateTime()))
+    counters = op.create_table(
+        "counters",
+        sa.Column("name", sa.String(40), primary_key=True),
+        sa.Column("value", sa.BigInteger, nullable=False),
+    )
+    op.bulk_insert(counters, [{"name": "topics", "value": 0}])
+
+
+def downgrade() -> None:
+    op.drop_table("counters")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("claimed_until")
+        batch.drop_column("claimed_by")
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("lease_until")
+        batch.drop_column("lease_owner")
