@@ -2026,14 +2026,18 @@ def _pg_words(column_name: str, weight: str, config: str = PG_CONFIG_NAME) -> st
     )
 
 
+_PG_COLUMN_GAP = "'''¶'':1'::tsvector"
+
 POSTGRES_FULL_TEXT_SCHEMA = (
     # A trusted extension: the database's owner may create it.
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} (COPY = pg_catalog.simple)",
     f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} "
     "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple",
+    # Between two columns, a position no query can match (no query word is "¶"), so that a
+    # phrase never runs from one column into the next, as in FTS5.
     "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-    + " || ".join(
+    + f" || {_PG_COLUMN_GAP} || ".join(
         [
             _pg_words("title", "A"),
             _pg_words("lead", "B"),
