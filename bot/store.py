@@ -208,6 +208,8 @@ class Store:
     @classmethod
     def open(cls, database_url: str) -> Store:
         url = make_url(database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -715,7 +717,8 @@ class Store:
             select(sources)
             .join(guild_sources, guild_sources.c.source_id == sources.c.id)
             .where(guild_sources.c.guild_id == guild_id)
-            .order_by(sources.c.title, sources.c.id)
+            # Untitled (never polled) first on both engines: PostgreSQL sorts NULL last.
+            .order_by(sources.c.title.nulls_first(), sources.c.id)
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
