@@ -1791,9 +1791,9 @@ def _alembic_upgrade(connection: Connection) -> None:
 
 # ---- Engine-specific --------------------------------------------------------------------------
 # Everything that differs between SQLite and PostgreSQL is in this block: SQLite's connection
-# pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), a
-# prefix range that doesn't depend on collation, and the full-text index: SQLite's FTS5 table, or
-# PostgreSQL's tsvector column; each queried from the same parsed topic.
+# pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), LIKE
+# ignoring case, and the full-text index: SQLite's FTS5 table or PostgreSQL's tsvector column,
+# each queried from the same parsed topic.
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -1965,11 +1965,6 @@ def _best_snippet(parts: Sequence[Any]) -> str:
     at = end.rfind(tail)
     after = end[at + len(tail) :] if at >= 0 else "…"
     return shown + ("…" if _WORD.search(after) else after.rstrip())
-    if not start.lstrip().startswith(plain[: _EDGE_CHARS // 2]):
-        shown = "…" + shown
-    if not end.rstrip().endswith(plain[-_EDGE_CHARS // 2 :]):
-        shown += "…"
-    return shown
 
 
 _TEXT_COLUMNS = "{title lead text}"
@@ -2022,9 +2017,10 @@ PG_HEADLINE_OPTIONS = (
 _PG_PUNCTUATION = "[[:punct:]‘’‚‛“”„‟–—…«»]"
 
 
-def _pg_words(column_name: str, weight: str, config: str = PG_CONFIG_NAME) -> str:
+def _pg_words(column_name: str, weight: str) -> str:
+    """One column's words for the generated column, with their weight."""
     return (
-        f"setweight(to_tsvector('{config}'::regconfig, "
+        f"setweight(to_tsvector('{PG_CONFIG_NAME}'::regconfig, "
         f"regexp_replace({column_name}, '{_PG_PUNCTUATION}', ' ', 'g')), '{weight}')"
     )
 
