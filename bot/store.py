@@ -223,6 +223,8 @@ class Store:
     @classmethod
     def open(cls, database_url: str) -> Store:
         url = make_url(database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -776,7 +778,8 @@ class Store:
             select(sources)
             .join(guild_sources, guild_sources.c.source_id == sources.c.id)
             .where(guild_sources.c.guild_id == guild_id)
-            .order_by(sources.c.title, sources.c.id)
+            # Untitled (never polled) first on both engines: PostgreSQL sorts NULL last.
+            .order_by(sources.c.title.nulls_first(), sources.c.id)
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -1926,9 +1929,9 @@ def _alembic_upgrade(connection: Connection) -> None:
 
 # ---- Engine-specific --------------------------------------------------------------------------
 # Everything that differs between SQLite and PostgreSQL is in this block: SQLite's connection
-# pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), a
-# prefix range that doesn't depend on collation, and the full-text index: SQLite's FTS5 table, or
-# PostgreSQL's tsvector column; each queried from the same parsed topic.
+# pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), LIKE
+# ignoring case, and the full-text index: SQLite's FTS5 table or PostgreSQL's tsvector column,
+# each queried from the same parsed topic.
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:
@@ -2155,11 +2158,6 @@ def _best_snippet(parts: Sequence[Any]) -> str:
     at = end.rfind(tail)
     after = end[at + len(tail) :] if at >= 0 else "…"
     return shown + ("…" if _WORD.search(after) else after.rstrip())
-    if not start.lstrip().startswith(plain[: _EDGE_CHARS // 2]):
-        shown = "…" + shown
-    if not end.rstrip().endswith(plain[-_EDGE_CHARS // 2 :]):
-        shown += "…"
-    return shown
 
 
 _TEXT_COLUMNS = "{title lead text}"
@@ -2212,12 +2210,15 @@ PG_HEADLINE_OPTIONS = (
 _PG_PUNCTUATION = "[[:punct:]‘’‚‛“”„‟–—…«»]"
 
 
-def _pg_words(column_name: str, weight: str, config: str = PG_CONFIG_NAME) -> str:
+def _pg_words(column_name: str, weight: str) -> str:
+    """One column's words for the generated column, with their weight."""
     return (
-        f"setweight(to_tsvector('{config}'::regconfig, "
+        f"setweight(to_tsvector('{PG_CONFIG_NAME}'::regconfig, "
         f"regexp_replace({column_name}, '{_PG_PUNCTUATION}', ' ', 'g')), '{weight}')"
     )
 
+
+_PG_COLUMN_GAP = "'''¶'':1'::tsvector"
 
 POSTGRES_FULL_TEXT_SCHEMA = (
     # A trusted extension: the database's owner may create it.
@@ -2225,8 +2226,10 @@ POSTGRES_FULL_TEXT_SCHEMA = (
     f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} (COPY = pg_catalog.simple)",
     f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG_NAME} "
     "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple",
+    # Between two columns, a position no query can match (no query word is "¶"), so that a
+    # phrase never runs from one column into the next, as in FTS5.
     "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-    + " || ".join(
+    + f" || {_PG_COLUMN_GAP} || ".join(
         [
             _pg_words("title", "A"),
             _pg_words("lead", "B"),

@@ -360,3 +360,14 @@ async def test_a_whole_short_text_is_its_own_passage(store: Store) -> None:
     await store_articles(store, article(source, "s1", 1, "Brief", "“Only a short NATO text.”"))
     (shown,) = await store.snippets(parse_topic("nato"), await store.listings([1]))
     assert shown.snippet == "“Only a short \x02NATO\x03 text.”"
+
+
+async def test_a_phrase_never_runs_from_one_column_into_the_next(store: Store) -> None:
+    source = await add_source(store, "https://columns.test/feed")
+    await store_articles(
+        store, article(source, "c1", 1, "Harbour reopens", "Boats returned.", lead="Boats came.")
+    )
+    since = NOW - timedelta(days=1)
+    assert await store.search([source.id], since, parse_topic('"harbour reopens"'), now=NOW)
+    assert not await store.search([source.id], since, parse_topic('"reopens boats"'), now=NOW)
+    assert not await store.search([source.id], since, parse_topic('"came boats"'), now=NOW)

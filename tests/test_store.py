@@ -201,3 +201,12 @@ async def test_a_backfill_queues_each_article_once_per_channel(store: Store) -> 
     assert await store.enqueue_articles(7, 70, stored, now=NOW) == 2
     assert await store.enqueue_articles(7, 70, stored, now=NOW) == 0
     assert len(await store.due_outbox(NOW)) == 2
+
+
+async def test_a_servers_sources_list_untitled_ones_first(store: Store) -> None:
+    titled, _ = await store.add_source("http://titled.test/feed", added_url="x", now=NOW)
+    await store.record_poll_success(titled, success(), seen_keys=[], new_articles=[], now=NOW)
+    untitled, _ = await store.add_source("http://untitled.test/feed", added_url="y", now=NOW)
+    for source in (titled, untitled):
+        await store.add_guild_source(7, source.id, user_id=1, now=NOW)
+    assert [s.id for s in await store.guild_sources(7)] == [untitled.id, titled.id]

@@ -76,9 +76,10 @@ def upgrade() -> None:
             op.execute(statement)
         op.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
     elif bind.dialect.name == "postgresql":
-        # The generated column computes itself for existing rows too.
+        # The generated column computes itself for existing rows too. Passed to the driver as
+        # written (a tsvector literal in them holds ':1', which isn't a bind parameter).
         for statement in POSTGRES_FULL_TEXT_SCHEMA:
-            op.execute(statement)
+            bind.exec_driver_sql(statement)
 
 
 def downgrade() -> None:
