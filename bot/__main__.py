@@ -74,7 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--html", action="store_true", help="inputs are HTML pages: extract the article first"
     )
 
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="answer commands and deliver alerts only; `newsbot worker` processes poll",
+    )
+    sub.add_parser(
+        "worker",
+        help="poll sources, find quotes and stories, match topics and queue alerts "
+        "(share the work with other workers through one PostgreSQL database)",
+    )
     sub.add_parser(
         "sync-commands", help="register the slash commands with Discord globally, then exit"
     )
@@ -114,6 +124,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     pool = WorkPool(settings.parse_workers)
     try:
         await store.migrate()
+        # Work held by this host's crashed processes is taken over now, not when it expires.
+        await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
         async with Fetcher.create_session(settings) as session:
             yield Services(settings, store, Fetcher(session, settings), pool)
     finally:
@@ -361,6 +373,8 @@ def build_bot(
             sender=sender,
             route_alert_cap=settings.route_alert_cap,
             clock=clock,
+            owner=settings.worker_name,
+            hold=settings.lease,
         )
 
     return NewsBot(
@@ -390,7 +404,7 @@ async def cmd_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
 
     from bot.app import configure_rest_base
 
-    settings = load_settings()
+    settings = load_settings(run_worker=False if getattr(args, "no_worker", False) else None)
     if settings.discord_token is None:
         raise CommandError(NO_TOKEN)
     token = settings.discord_token.get_secret_value()
@@ -408,6 +422,34 @@ async def cmd_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
             await bot.start(token)
+    return 0
+
+
+async def cmd_worker(args: argparse.Namespace) -> int:
+    """Poll until SIGTERM or SIGINT (the cycle in progress finishes first)."""
+    import signal
+
+    from bot.routing import Router
+    from bot.stories import Stories
+    from bot.watcher import Watcher
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    async with open_services(settings) as services:
+        watcher = Watcher(
+            store=services.store,
+            fetcher=services.fetcher,
+            pool=services.pool,
+            settings=settings,
+            router=Router(services.store),
+            stories=Stories(),
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        logging.getLogger("newsbot.worker").info("worker %s polling", settings.worker_name)
+        await watcher.run(stop)
     return 0
 
 
@@ -437,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_migrate(args))
         if args.command == "run":
             return asyncio.run(cmd_run(args))
+        if args.command == "worker":
+            return asyncio.run(cmd_worker(args))
         if args.command == "sync-commands":
             return asyncio.run(cmd_run(args, sync_only=True))
     except CommandError as exc:

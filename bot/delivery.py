@@ -152,11 +152,17 @@ class Deliverer:
         sender: Sender,
         route_alert_cap: int,
         clock: Callable[[], datetime],
+        owner: str = "newsbot",
+        hold: timedelta = timedelta(minutes=5),
     ) -> None:
+        """``owner`` and ``hold``: this process's name and how long it holds the alerts it
+        takes, so several delivery processes never send one twice."""
         self._store = store
         self._sender = sender
         self._cap = route_alert_cap
         self._clock = clock
+        self._owner = owner
+        self._hold = hold
         self._stopping = False
 
     def stop(self) -> None:
@@ -166,7 +172,7 @@ class Deliverer:
     async def deliver_due(self) -> DeliveryReport:
         """Send every due outbox row, channels in parallel, each channel in order."""
         report = DeliveryReport()
-        due = await self._store.due_outbox(self._clock())
+        due = await self._store.claim_due_outbox(self._clock(), owner=self._owner, hold=self._hold)
         by_channel: dict[int, list[OutboxEntry]] = {}
         for entry in due:
             by_channel.setdefault(entry.channel_id, []).append(entry)

@@ -28,9 +28,20 @@ class Router:
         self._matcher = Matcher({})
         self._routes: dict[int, Route] = {}
         self._subscriptions: dict[int, Subscription] = {}
+        self._version: int | None = None
+
+    async def refresh(self) -> bool:
+        """Reload if routes or subscriptions changed since the last load, in this process or
+        another (a worker learns of a topic added through the bot this way). One small read."""
+        if await self._store.topics_version() == self._version:
+            return False
+        await self.reload()
+        return True
 
     async def reload(self) -> None:
         """Read every route and subscription again (after a change, or at start)."""
+        # The version is read first: a change made during the reload is seen next time.
+        self._version = await self._store.topics_version()
         self._routes = {r.id: r for r in await self._store.all_routes()}
         self._subscriptions = {s.id: s for s in await self._store.all_subscriptions()}
         topics: dict[int, Topic] = {}

@@ -6,11 +6,26 @@ Built once in ``bot.__main__`` and passed to whatever needs it; nothing else rea
 from __future__ import annotations
 
 import logging
+import os
+import socket
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 DEFAULT_USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot-dev/newsbot)"
 
@@ -107,7 +122,43 @@ class Settings(BaseSettings):
         default=600,
         description="How long the page buttons under a /news answer keep working.",
     )
+    run_worker: bool = Field(
+        default=True,
+        description="Whether `newsbot run` also polls sources (false when `newsbot worker` "
+        "processes do).",
+    )
+    worker_id: str | None = Field(
+        default=None,
+        description="This process's name in poll leases and delivery claims "
+        "(default: host name and process id).",
+    )
+    lease_seconds: Annotated[int, Field(ge=30)] = Field(
+        default=300,
+        description="How long a process holds the sources it polls and the alerts it sends; "
+        "after that another process takes over the work of one that died.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @property
+    def worker_name(self) -> str:
+        """This process in leases and claims: WORKER_ID, or host name and process id."""
+        return self.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+
+    @staticmethod
+    def dead_local_workers(names: Iterable[str]) -> list[str]:
+        """Of these default worker names, the processes on this host that no longer run (a
+        restart after a crash takes their work over at once, not when their leases end)."""
+        prefix = f"{socket.gethostname()}-"
+        dead = []
+        for name in names:
+            pid = name.removeprefix(prefix)
+            if name.startswith(prefix) and pid.isdigit() and not _running(int(pid)):
+                dead.append(name)
+        return dead
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @field_validator("log_level")
     @classmethod

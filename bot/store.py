@@ -342,7 +342,11 @@ class Store:
             .where(
                 sources.c.next_poll_at <= now,
                 sources.c.status != SourceStatus.GONE.value,
-                or_(sources.c.lease_until.is_(None), sources.c.lease_until < now),
+                or_(
+                    sources.c.lease_until.is_(None),
+                    sources.c.lease_until < now,
+                    sources.c.lease_owner == owner,  # this worker, restarted
+                ),
             )
             .order_by(sources.c.next_poll_at, sources.c.id)
             .with_for_update(skip_locked=True)
@@ -358,6 +362,38 @@ class Store:
         async with self._write() as conn:
             claimed = [_source(row) for row in await conn.execute(claim)]
         return sorted(claimed, key=lambda s: (s.next_poll_at or now, s.id))
+
+    async def claim_owners(self) -> set[str]:
+        """Every process named in a poll lease or a delivery claim now."""
+        async with self._engine.connect() as conn:
+            leased = await conn.execute(
+                select(sources.c.lease_owner).where(sources.c.lease_owner.is_not(None)).distinct()
+            )
+            claimed = await conn.execute(
+                select(outbox.c.claimed_by)
+                .where(
+                    outbox.c.claimed_by.is_not(None),
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .distinct()
+            )
+            return {str(name) for name in [*leased.scalars(), *claimed.scalars()]}
+
+    async def release_claims(self, owners: Sequence[str]) -> None:
+        """Free the leases and claims of these processes (known to be gone)."""
+        if not owners:
+            return
+        async with self._write() as conn:
+            await conn.execute(
+                update(sources)
+                .where(sources.c.lease_owner.in_(list(owners)))
+                .values(lease_owner=None, lease_until=None)
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by.in_(list(owners)))
+                .values(claimed_by=None, claimed_until=None)
+            )
 
     async def unseen_keys(self, source_id: int, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` the source has never recorded as seen."""
@@ -627,16 +663,32 @@ class Store:
         quoted = await self.quotes_for([a.id for a in found if a.id is not None])
         return [replace(a, quotes=quoted.get(a.id or 0, ())) for a in found]
 
-    async def articles_with_stories(self, since: datetime) -> list[tuple[Article, int]]:
-        """Articles fetched since then with their story ids, oldest first."""
+    async def articles_with_stories(
+        self, since: datetime, *, only: Sequence[int] | None = None
+    ) -> list[tuple[Article, int]]:
+        """Articles fetched since then with their story ids, oldest first (``only``: of these
+        ids)."""
         query = (
             select(articles)
             .where(articles.c.fetched_at >= since, articles.c.story_id.is_not(None))
             .order_by(articles.c.id)
         )
+        found: list[tuple[Article, int]] = []
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [(_article(row), int(row.story_id)) for row in rows]
+            if only is None:
+                rows = (await conn.execute(query)).all()
+                return [(_article(row), int(row.story_id)) for row in rows]
+            for start in range(0, len(only), KEY_BATCH):
+                chunk = list(only[start : start + KEY_BATCH])
+                rows = (await conn.execute(query.where(articles.c.id.in_(chunk)))).all()
+                found += [(_article(row), int(row.story_id)) for row in rows]
+        return found
+
+    async def article_ids_fetched_since(self, since: datetime) -> list[int]:
+        """Ids of the articles fetched since then (by any process)."""
+        query = select(articles.c.id).where(articles.c.fetched_at >= since)
+        async with self._engine.connect() as conn:
+            return [int(i) for i in (await conn.execute(query)).scalars()]
 
     async def quotes_for(self, article_ids: Sequence[int]) -> dict[int, tuple[Quotation, ...]]:
         """The stored quotations of these articles, in text order."""

@@ -128,6 +128,9 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._recent)
 
+    def __contains__(self, article_id: int) -> bool:
+        return article_id in self._recent
+
     def place(self, article: StoryInput) -> Placement:
         """Put the article in a story (a known one, or its own) and remember it."""
         self.forget_before(article.published - self.window)
@@ -317,6 +320,8 @@ class Stories:
     def __init__(self, index: StoryIndex | None = None) -> None:
         self.index = index or StoryIndex()
         self.loaded = False
+        self.caught_up: datetime | None = None
+        """When the index last took in what other processes stored (``unknown``)."""
 
     def place(self, article: Article, article_id: int) -> tuple[int, bool]:
         placement = self.index.place(story_input(article, article_id))
@@ -324,6 +329,10 @@ class Stories:
 
     def forget(self, article_ids: Sequence[int]) -> None:
         self.index.forget(article_ids)
+
+    def unknown(self, article_ids: Iterable[int]) -> list[int]:
+        """Of these stored articles, the ones not in the index (another worker stored them)."""
+        return [i for i in article_ids if i not in self.index]
 
     def load(self, recent: Iterable[tuple[Article, int]]) -> None:
         """Rebuild the index from the stored articles of the last WINDOW (oldest first)."""

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 MAX_BACKFILL = 5
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 IDLE_SLEEP_SECONDS = 5.0
+CATCH_UP_MARGIN = timedelta(minutes=15)
+"""How far back each cycle looks for articles other workers stored: an article is stamped
+when fetched and stored when its source's poll ends, so a slow poll's lands late."""
 
 ArticleSink = Callable[[Source, Sequence[Article]], Awaitable[None]]
 
@@ -119,11 +122,19 @@ class Watcher:
     # ---- polling ------------------------------------------------------------------------------
 
     async def poll_due(self) -> CycleReport:
-        """Poll every due source once, concurrently (within the fetcher's limits)."""
-        return await self.poll_sources(await self._store.due_sources(self._clock()))
+        """Poll every due source once, concurrently (within the fetcher's limits): the ones
+        no other worker holds, leased to this one while it polls them. Topics changed anywhere
+        since the last cycle are loaded first."""
+        if self._router is not None:
+            await self._router.refresh()
+        due = await self._store.claim_due_sources(
+            self._clock(), owner=self._settings.worker_name, lease=self._settings.lease
+        )
+        return await self.poll_sources(due)
 
     async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
         """Poll these sources once each, concurrently; gone ones and ones in flight are skipped."""
+        await self._catch_up_stories()
         todo = [
             s for s in sources if s.status is not SourceStatus.GONE and s.id not in self._in_flight
         ]
@@ -158,6 +169,19 @@ class Watcher:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             except TimeoutError:
                 continue
+
+    async def _catch_up_stories(self) -> None:
+        """Take into the story index what other workers stored since the last cycle (so a copy
+        polled here joins an original polled there). One read of ids when nothing is new."""
+        stories = self._stories
+        if stories is None or not stories.loaded:
+            return
+        now = self._clock()
+        since = (stories.caught_up or now) - CATCH_UP_MARGIN
+        missing = stories.unknown(await self._store.article_ids_fetched_since(since))
+        if missing:
+            stories.load(await self._store.articles_with_stories(since, only=missing))
+        stories.caught_up = now
 
     async def _seconds_until_next_due(self) -> float:
         sources = await self._store.due_sources(

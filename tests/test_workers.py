@@ -1,0 +1,313 @@
+"""Several processes on one database (the store's half of many workers): poll leases on
+sources, delivery claims on outbox rows, topic changes seen by other processes, and stories
+shared between workers. Each "process" here is its own Store (its own connections) on the same
+database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import OutboxStatus
+from bot.fetch import Fetcher
+from bot.pool import WorkPool
+from bot.routing import Router
+from bot.settings import Settings
+from bot.sources import Source
+from bot.store import PollSuccess, Store
+from bot.stories import Stories
+from bot.subscriptions import Delivery
+from bot.watcher import Watcher
+from tests.conftest import Clock, FeedServer, rss
+from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
+
+LEASE = timedelta(minutes=5)
+ROOT = Path(__file__).resolve().parents[1]
+WIRE_STORY = """<!DOCTYPE html><html lang="en"><head><title>Harbour bridge</title>
+<link rel="canonical" href="{url}"></head><body><article><h1>Harbour bridge</h1>
+<p>The city council voted on Tuesday to reopen the harbour bridge to cyclists after a two-year
+closure, ending a dispute that had divided residents and shop owners along the waterfront for
+most of that time. Council leader Mara Olsen said the repairs had cost 4.2 million euros.</p>
+<p>Shop owners said the decision would bring customers back, while some residents worried
+about safety at the busy junction near the ferry terminal, which still lacks a crossing; the
+council promised lights there by March. Reporting by the {outlet} desk.</p>
+</article></body></html>"""
+GUILD, ADMIN = 1001, 3003
+
+
+@pytest.fixture
+async def other(database_url: str, store: Store) -> AsyncIterator[Store]:
+    """A second process's store on the same (already migrated) database."""
+    second = Store.open(database_url)
+    yield second
+    await second.close()
+
+
+async def add_sources(store: Store, count: int, clock: Clock) -> list[Source]:
+    added = []
+    for n in range(count):
+        source, _ = await store.add_source(f"https://s{n}.test/feed", added_url="x", now=clock.now)
+        added.append(source)
+    return added
+
+
+async def test_two_workers_claiming_at_once_never_take_the_same_source(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    await add_sources(store, 40, clock)
+    first, second = await asyncio.gather(
+        store.claim_due_sources(clock.now, owner="a", lease=LEASE, limit=25),
+        other.claim_due_sources(clock.now, owner="b", lease=LEASE, limit=25),
+    )
+    ids_a, ids_b = {s.id for s in first}, {s.id for s in second}
+    assert not ids_a & ids_b
+    assert len(ids_a | ids_b) == 40
+    assert await store.claim_due_sources(clock.now, owner="c", lease=LEASE) == []
+
+
+async def test_a_dead_workers_sources_are_taken_over_when_its_lease_runs_out(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    await add_sources(store, 3, clock)
+    held = await store.claim_due_sources(clock.now, owner="dies", lease=LEASE)
+    assert len(held) == 3
+    clock.advance(LEASE.total_seconds() - 1)
+    assert await other.claim_due_sources(clock.now, owner="lives", lease=LEASE) == []
+    clock.advance(2)
+    taken = await other.claim_due_sources(clock.now, owner="lives", lease=LEASE)
+    assert {s.id for s in taken} == {s.id for s in held}
+
+
+async def test_recording_a_poll_ends_its_lease(store: Store, other: Store, clock: Clock) -> None:
+    (source,) = await add_sources(store, 1, clock)
+    (held,) = await store.claim_due_sources(clock.now, owner="a", lease=LEASE)
+    await store.record_failure(held, "timed out", now=clock.now, next_poll_at=clock.now)
+    (again,) = await other.claim_due_sources(clock.now, owner="b", lease=LEASE)
+    assert again.id == source.id
+    change = PollSuccess(None, None, None, None, None, clock.now)
+    await other.record_poll_success(again, change, seen_keys=[], new_articles=[], now=clock.now)
+    assert [s.id for s in await store.claim_due_sources(clock.now, owner="a", lease=LEASE)] == [
+        source.id
+    ]
+
+
+async def queue_alerts(store: Store, clock: Clock, channels: int, each: int) -> None:
+    """``each`` alerts for each of ``channels`` servers' alerts channels."""
+    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    for guild in range(channels):
+        await store.add_guild_source(GUILD + guild, source.id, user_id=ADMIN, now=clock.now)
+        await store.set_alerts_channel(GUILD + guild, 5000 + guild, user_id=ADMIN, now=clock.now)
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(each)]
+    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
+
+
+async def test_two_delivery_processes_never_claim_one_alert_or_share_a_channel(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    await queue_alerts(store, clock, channels=4, each=3)
+    first = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE, limit=2)
+    held = {e.channel_id for e in first}
+    assert len(first) == 2
+    second = await other.claim_due_outbox(clock.now, owner="b", hold=LEASE)
+    again = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE)
+    # "b" takes every alert of the channels "a" isn't sending to, and none of the others;
+    # "a" then takes the rest of its channels' (a claim it holds is its own to take again).
+    assert {e.channel_id for e in second} == {5000, 5001, 5002, 5003} - held
+    assert len(second) == 3 * (4 - len(held))
+    assert {e.channel_id for e in again} == held and len(again) == 3 * len(held)
+    assert not {e.id for e in again} & {e.id for e in second}
+    # Claiming at the same moment: never the same row.
+    clock.advance(LEASE.total_seconds() + 1)
+    racing = await asyncio.gather(
+        store.claim_due_outbox(clock.now, owner="c", hold=LEASE),
+        other.claim_due_outbox(clock.now, owner="d", hold=LEASE),
+    )
+    assert sorted(e.id for batch in racing for e in batch) == list(range(1, 13))
+
+
+async def test_a_sent_alert_is_never_claimed_again_and_a_dead_processes_alerts_are(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    await queue_alerts(store, clock, channels=1, each=2)
+    sent, lost = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE)
+    await store.mark_sent([sent.id], 99, now=clock.now)
+    assert await other.claim_due_outbox(clock.now, owner="b", hold=LEASE) == []
+    clock.advance(LEASE.total_seconds() + 1)
+    (taken,) = await other.claim_due_outbox(clock.now, owner="b", hold=LEASE)
+    assert taken.id == lost.id
+    statuses = {e.id: e.status for e in await store.outbox_entries()}
+    assert statuses == {sent.id: OutboxStatus.SENT, lost.id: OutboxStatus.PENDING}
+
+
+async def test_a_topic_added_in_one_process_reaches_the_matcher_in_another(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    elsewhere = Router(other)
+    assert await elsewhere.refresh()  # the first look loads
+    assert not await elsewhere.refresh()  # nothing changed
+    await store.add_subscription(7, GUILD, "bridge", "bridge", Delivery.DM, now=clock.now)
+    assert await elsewhere.refresh()
+    assert [s.topic for s in elsewhere._subscriptions.values()] == ["bridge"]
+    await store.remove_subscription(7, GUILD, "bridge")
+    assert await elsewhere.refresh()
+    assert elsewhere._subscriptions == {}
+
+
+async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_started(
+    store: Store, other: Store, settings: Settings, feed_server: FeedServer, clock: Clock
+) -> None:
+    """Each worker has its own story index; each cycle first takes in what others stored."""
+    for outlet in ("one", "two"):
+        feed_server.serve(
+            f"{outlet}/harbour.html",
+            WIRE_STORY.format(outlet=outlet, url=feed_server.url(f"{outlet}/harbour.html")),
+            content_type="text/html; charset=utf-8",
+        )
+
+    def feed(name: str, items: list[tuple[str, str]]) -> str:
+        return feed_server.serve(
+            f"{name}.xml",
+            rss(
+                [
+                    {"title": title, "link": link, "guid": f"{name}-{title}"}
+                    | {"pubDate": format_datetime(clock.now, usegmt=True)}
+                    for title, link in items
+                ],
+                title=name,
+            ),
+        )
+
+    one = feed("one", [("Old one", feed_server.url("one/old.html"))])
+    two = feed("two", [("Old two", feed_server.url("two/old.html"))])
+    # The second worker has been running: its story index is built (empty) before the first
+    # worker stores the original.
+    running = Stories()
+    running.load([])
+    pool = WorkPool(1)
+    try:
+        async with Fetcher.create_session(settings) as session:
+            first, second = (
+                Watcher(
+                    store=s,
+                    fetcher=Fetcher(session, settings),
+                    pool=pool,
+                    settings=settings,
+                    stories=stories,
+                    clock=clock,
+                )
+                for s, stories in ((store, Stories()), (other, running))
+            )
+            await first.add_source(one)
+            await second.add_source(two)
+            feed("one", [("Harbour bridge reopens", feed_server.url("one/harbour.html"))])
+            feed(
+                "two", [("Harbour bridge reopens to cyclists", feed_server.url("two/harbour.html"))]
+            )
+            clock.advance(settings.poll_interval_seconds + 1)
+            sources = {s.url: s for s in await store.list_sources()}
+            await first.poll_sources([sources[one]])
+            await second.poll_sources([sources[two]])
+    finally:
+        pool.close()
+    (original,) = [a for a in await store.recent_articles() if a.title == "Harbour bridge reopens"]
+    (copy,) = [a for a in await store.recent_articles() if a.title.endswith("to cyclists")]
+    assert original.id is not None and copy.id is not None
+    copies = await store.story_copies([sources[one].id, sources[two].id], copy.id)
+    assert {c.id for c in copies} == {original.id, copy.id}
+
+
+async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    gone = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import os; print(os.getpid())", stdout=asyncio.subprocess.PIPE
+    )
+    printed, _ = await gone.communicate()
+    dead = f"{socket.gethostname()}-{int(printed)}"
+    alive = f"{socket.gethostname()}-{os.getpid()}"
+    await add_sources(store, 2, clock)
+    await store.claim_due_sources(clock.now, owner=dead, lease=LEASE, limit=1)
+    await store.claim_due_sources(clock.now, owner=alive, lease=LEASE, limit=1)
+    await queue_alerts(store, clock, channels=1, each=1)
+    await store.claim_due_outbox(clock.now, owner=dead, hold=LEASE)
+    owners = await other.claim_owners()
+    assert owners == {dead, alive}
+    assert Settings.dead_local_workers([*owners, "elsewhere-1", "worker-7"]) == [dead]
+    await other.release_claims([dead])
+    assert await other.claim_owners() == {alive}
+    assert len(await other.claim_due_sources(clock.now, owner="next", lease=LEASE)) == 1
+    assert len(await other.claim_due_outbox(clock.now, owner="next", hold=LEASE)) == 1
+
+
+async def test_a_worker_restarted_under_its_own_name_takes_its_leases_at_once(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    await add_sources(store, 2, clock)
+    assert len(await store.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
+    assert await other.claim_due_sources(clock.now, owner="worker-2", lease=LEASE) == []
+    assert len(await other.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
+
+
+async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
+    store: Store, database_url: str, feed_server: FeedServer, clock: Clock, tmp_path: Path
+) -> None:
+    """The `newsbot worker` process: a topic added here (as through the bot) matches there."""
+    url = feed_server.serve("feed.xml", rss([{"title": "Old", "guid": "old"}]))
+    source, _ = await store.add_source(url, added_url=url, now=clock.now)
+    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        ALLOW_PRIVATE_ADDRESSES="true",
+        POLL_INTERVAL_SECONDS="5",
+        PARSE_WORKERS="1",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "worker",
+        env=env,
+        cwd=tmp_path,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        for _ in range(200):
+            polled = await store.get_source(source.id)
+            if polled is not None and polled.last_success_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        await store.add_subscription(7, GUILD, "harbour", "harbour", Delivery.DM, now=clock.now)
+        feed_server.serve(
+            "feed.xml",
+            rss(
+                [
+                    {"title": "Harbour bridge reopens", "guid": "new"},
+                    {"title": "Old", "guid": "old"},
+                ]
+            ),
+        )
+        for _ in range(400):
+            queued = await store.outbox_entries()
+            if any(e.user_id == 7 for e in queued):
+                break
+            await asyncio.sleep(0.05)
+        assert any(e.user_id == 7 for e in queued), "the worker never matched the new topic"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, errors = await asyncio.wait_for(worker.communicate(), 30)
+    assert worker.returncode == 0, errors.decode()
