@@ -375,6 +375,7 @@ def build_bot(
             clock=clock,
             owner=settings.worker_name,
             hold=settings.lease,
+            shards=settings.shards,
         )
 
     return NewsBot(

@@ -106,7 +106,10 @@ async def reply(interaction: discord.Interaction[Any], message: str) -> None:
         await interaction.response.send_message(message, ephemeral=True)
 
 
-class NewsBot(commands.Bot):
+class NewsBot(commands.AutoShardedBot):
+    """One process of the bot: every shard by default (as many as Discord recommends), or the
+    shards SHARD_IDS of SHARD_COUNT, so a large bot runs its shards as separate processes."""
+
     def __init__(
         self,
         *,
@@ -116,6 +119,9 @@ class NewsBot(commands.Bot):
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
@@ -123,6 +129,7 @@ class NewsBot(commands.Bot):
             tree_cls=NewsTree,
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
+            **shards,
         )
         self.settings = settings
         self.services = services

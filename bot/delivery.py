@@ -154,15 +154,18 @@ class Deliverer:
         clock: Callable[[], datetime],
         owner: str = "newsbot",
         hold: timedelta = timedelta(minutes=5),
+        shards: tuple[int, Sequence[int]] | None = None,
     ) -> None:
         """``owner`` and ``hold``: this process's name and how long it holds the alerts it
-        takes, so several delivery processes never send one twice."""
+        takes, so several delivery processes never send one twice. ``shards``: (count, ids)
+        when this process runs only some gateway shards (it delivers their servers' alerts)."""
         self._store = store
         self._sender = sender
         self._cap = route_alert_cap
         self._clock = clock
         self._owner = owner
         self._hold = hold
+        self._shards = shards
         self._stopping = False
 
     def stop(self) -> None:
@@ -172,7 +175,9 @@ class Deliverer:
     async def deliver_due(self) -> DeliveryReport:
         """Send every due outbox row, channels in parallel, each channel in order."""
         report = DeliveryReport()
-        due = await self._store.claim_due_outbox(self._clock(), owner=self._owner, hold=self._hold)
+        due = await self._store.claim_due_outbox(
+            self._clock(), owner=self._owner, hold=self._hold, shards=self._shards
+        )
         by_channel: dict[int, list[OutboxEntry]] = {}
         for entry in due:
             by_channel.setdefault(entry.channel_id, []).append(entry)

@@ -77,6 +77,11 @@ class SourceLine:
         return f"✅ {name}: ok, next poll <t:{int(nxt.timestamp())}:R>"
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The gateway shard a server is on (Discord's rule)."""
+    return (guild_id >> 22) % shard_count
+
+
 def read_default_sources(path: Path) -> list[str]:
     """The operator's starter feeds: one URL a line, # comments."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -217,10 +222,17 @@ class ServerSources:
         if self._on_left is not None:
             await self._on_left()  # the router forgets its routes and topics
 
-    async def reconcile(self, present: Collection[int]) -> int:
+    async def reconcile(
+        self, present: Collection[int], *, shards: tuple[int, Sequence[int]] | None = None
+    ) -> int:
         """Forget servers the bot is no longer in (removed while it was offline). Returns how
-        many were forgotten."""
-        gone = (await self._store.guild_ids()) - set(present)
+        many were forgotten. ``shards``: (count, ids) this process runs; it knows only their
+        servers, so only theirs are checked."""
+        known = await self._store.guild_ids()
+        if shards is not None:
+            count, ids = shards
+            known = {g for g in known if shard_of(g, count) in ids}
+        gone = known - set(present)
         for guild_id in gone:
             await self.left(guild_id)
         return len(gone)

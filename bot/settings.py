@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -122,6 +122,14 @@ class Settings(BaseSettings):
         default=600,
         description="How long the page buttons under a /news answer keep working.",
     )
+    shard_count: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="Gateway shards in all (default: as many as Discord recommends).",
+    )
+    shard_ids: tuple[int, ...] | None = Field(
+        default=None,
+        description="The shards this process runs, e.g. 0,1 (default: all; needs SHARD_COUNT).",
+    )
     run_worker: bool = Field(
         default=True,
         description="Whether `newsbot run` also polls sources (false when `newsbot worker` "
@@ -159,6 +167,31 @@ class Settings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.lease_seconds)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, int):  # one id (the environment's "3" reads as a number)
+            return (value,)
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @model_validator(mode="after")
+    def _shards_in_range(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            if not self.shard_ids or any(not 0 <= i < self.shard_count for i in self.shard_ids):
+                raise ValueError(f"SHARD_IDS must be between 0 and {self.shard_count - 1}")
+        return self
+
+    @property
+    def shards(self) -> tuple[int, tuple[int, ...]] | None:
+        """(count, this process's shard ids) when this process runs only some of the shards."""
+        if self.shard_count is None or self.shard_ids is None:
+            return None
+        return self.shard_count, self.shard_ids
 
     @field_validator("log_level")
     @classmethod

@@ -963,12 +963,20 @@ class Store:
         return [_outbox(row) for row in rows]
 
     async def claim_due_outbox(
-        self, now: datetime, *, owner: str, hold: timedelta, limit: int = 500
+        self,
+        now: datetime,
+        *,
+        owner: str,
+        hold: timedelta,
+        limit: int = 500,
+        shards: tuple[int, Sequence[int]] | None = None,
     ) -> list[OutboxEntry]:
         """Due outbox rows, claimed by ``owner`` until ``now + hold``: rows of channels another
         live process is sending to are left to it (each channel's alerts go out in order, from
         one process), and no two processes claim one row (SKIP LOCKED on PostgreSQL). Marking a
-        row sent or for retry ends the claim; a dead process's rows are free once it runs out."""
+        row sent or for retry ends the claim; a dead process's rows are free once it runs out.
+        ``shards``: (count, ids) of a process running only those gateway shards: it takes the
+        alerts of their servers only."""
         free = or_(
             outbox.c.claimed_until.is_(None),
             outbox.c.claimed_until < now,
@@ -986,6 +994,7 @@ class Store:
                 outbox.c.next_attempt_at <= now,
                 free,
                 outbox.c.channel_id.not_in(busy),
+                *([_in_shards(outbox.c.guild_id, *shards)] if shards else []),
             )
             .order_by(outbox.c.id)
             .limit(limit)
@@ -1184,14 +1193,17 @@ class Store:
 
     async def record_source_notice(self, notice: SourceNotice, body: str, *, now: datetime) -> None:
         async with self._write() as conn:
-            await conn.execute(
+            told = await conn.execute(
                 update(guild_sources)
                 .where(
                     guild_sources.c.guild_id == notice.guild_id,
                     guild_sources.c.source_id == notice.source.id,
+                    guild_sources.c.failing_notified.is_distinct_from(notice.failing),
                 )
                 .values(failing_notified=notice.failing)
             )
+            if not told.rowcount:
+                return  # another process told them already
             await conn.execute(
                 outbox.insert().values(
                     _pending(
@@ -2095,6 +2107,13 @@ ARTICLE_KEYS = _ReadThrough(
     "story_id",
 )
 """The articles' id, publication time, source and story, read from their own index (0009)."""
+
+
+def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> Any:
+    """Whether the server is on one of these gateway shards (Discord's rule:
+    ``(guild_id >> 22) % shard_count``; see ``bot.guilds.shard_of``)."""
+    shifted = guild_id.op(">>")(literal_column("22"))
+    return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
 _TOPICS_CHANGED = (

@@ -35,19 +35,24 @@ class BackgroundCog(commands.Cog):
         news: News,
         interval: float,
         retention_days: int,
+        polls: bool = True,
     ) -> None:
+        """``polls``: this process polls sources too (false when `newsbot worker` processes
+        do; this one then answers commands and delivers)."""
         self.watcher = watcher
         self.deliverer = deliverer
         self.sources = sources
         self.news = news
         self.retention_days = retention_days
-        self.bot: commands.Bot | None = None
+        self.bot: NewsBot | None = None
         self.deliver.change_interval(seconds=interval)
         self._rounds = 0
         self._busy: set[str] = set()
+        self._polls = polls
 
     async def cog_load(self) -> None:
-        self.poll.start()
+        if self._polls:
+            self.poll.start()
         self.deliver.start()
         self.prune.start()
 
@@ -114,7 +119,9 @@ class BackgroundCog(commands.Cog):
         """Servers the bot was removed from while it was offline are forgotten too."""
         if self.bot is None or not self.bot.is_ready():
             return
-        gone = await self.sources.reconcile([guild.id for guild in self.bot.guilds])
+        gone = await self.sources.reconcile(
+            [guild.id for guild in self.bot.guilds], shards=self.bot.settings.shards
+        )
         if gone:
             log.info("forgot %d servers the bot is no longer in", gone)
 
@@ -154,6 +161,7 @@ async def setup(bot: NewsBot) -> None:
         news=bot.services.news,
         interval=bot.settings.delivery_interval_seconds,
         retention_days=bot.settings.retention_days,
+        polls=bot.settings.run_worker,
     )
     cog.bot = bot
     await bot.add_cog(cog)

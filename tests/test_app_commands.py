@@ -27,10 +27,10 @@ async def bot(settings: Settings, store: Store) -> AsyncIterator[NewsBot]:
         built = build_bot(
             settings, Services(settings, store, Fetcher(session, settings), pool), background=False
         )
-        for extension in built.extension_names:
-            await built.load_extension(extension)
-        yield built
-        await built.close()
+        async with built:  # as `newsbot run` uses it (the client's loop-bound parts are set up)
+            for extension in built.extension_names:
+                await built.load_extension(extension)
+            yield built
     pool.close()
 
 

@@ -75,3 +75,21 @@ def test_poll_interval_below_five_seconds_is_refused() -> None:
 def test_unknown_log_level_is_refused() -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, log_level="LOUD")  # type: ignore[call-arg]
+
+
+def test_shard_ids_are_a_comma_separated_list_within_the_shard_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", "0, 2")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.shards == (4, (0, 2))
+    monkeypatch.setenv("SHARD_IDS", "4")
+    with pytest.raises(ValidationError, match="between 0 and 3"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.delenv("SHARD_COUNT")
+    monkeypatch.setenv("SHARD_IDS", "0")
+    with pytest.raises(ValidationError, match="needs SHARD_COUNT"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.delenv("SHARD_IDS")
+    assert Settings(_env_file=None).shards is None  # type: ignore[call-arg]

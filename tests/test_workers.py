@@ -19,6 +19,7 @@ import pytest
 
 from bot.delivery import OutboxStatus
 from bot.fetch import Fetcher
+from bot.guilds import ServerSources, shard_of
 from bot.pool import WorkPool
 from bot.routing import Router
 from bot.settings import Settings
@@ -311,3 +312,54 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
         worker.send_signal(signal.SIGTERM)
         _, errors = await asyncio.wait_for(worker.communicate(), 30)
     assert worker.returncode == 0, errors.decode()
+
+
+async def test_a_process_running_some_shards_delivers_only_their_servers_alerts(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    on_shard = {0: 2 << 22, 1: 3 << 22}  # Discord puts a server on (id >> 22) % shard count
+    for shard, guild in on_shard.items():
+        assert shard_of(guild, 2) == shard
+        await store.add_guild_source(guild, source.id, user_id=ADMIN, now=clock.now)
+        await store.set_alerts_channel(guild, 7000 + shard, user_id=ADMIN, now=clock.now)
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(2)]
+    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
+    zero, one = await asyncio.gather(
+        store.claim_due_outbox(clock.now, owner="s0", hold=LEASE, shards=(2, [0])),
+        other.claim_due_outbox(clock.now, owner="s1", hold=LEASE, shards=(2, [1])),
+    )
+    assert {e.guild_id for e in zero} == {on_shard[0]} and len(zero) == 2
+    assert {e.guild_id for e in one} == {on_shard[1]} and len(one) == 2
+
+
+async def test_a_failing_source_is_told_once_when_two_processes_notice_it(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    await store.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
+    await store.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
+    clock.advance(2 * 86400)
+    seen = await asyncio.gather(
+        store.source_health_notices(failing_before=clock.now - timedelta(days=1)),
+        other.source_health_notices(failing_before=clock.now - timedelta(days=1)),
+    )
+    assert all(len(notices) == 1 for notices in seen)
+    await asyncio.gather(
+        store.record_source_notice(seen[0][0], "failing", now=clock.now),
+        other.record_source_notice(seen[1][0], "failing", now=clock.now),
+    )
+    assert len(await store.outbox_entries()) == 1
+
+
+async def test_reconciling_some_shards_forgets_only_their_servers(
+    store: Store, clock: Clock
+) -> None:
+    for guild in (2 << 22, 3 << 22):
+        await store.join_guild(guild, now=clock.now)
+    sources = ServerSources(store=store, watcher=None, default_sources=[], clock=clock)  # type: ignore[arg-type]
+    # The process of shard 0 sees none of its servers: it forgets shard 0's only.
+    assert await sources.reconcile([], shards=(2, [0])) == 1
+    assert await store.guild_ids() == {3 << 22}
