@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         description="This process's name in poll leases and delivery claims "
         "(default: host name and process id).",
     )
-    lease_seconds: Annotated[int, Field(ge=30)] = Field(
+    lease_seconds: Annotated[int, Field(ge=1)] = Field(
         default=300,
         description="How long a process holds the sources it polls and the alerts it sends; "
         "after that another process takes over the work of one that died.",

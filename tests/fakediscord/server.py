@@ -1317,7 +1317,7 @@ class FakeDiscord:
         return await self._send_interaction(payload)
 
     async def _send_interaction(self, payload: dict[str, Any]) -> InteractionHandle:
-        session = self._live_session()
+        session = self._live_session(payload.get("guild_id"))
         handle = InteractionHandle(
             id=payload["id"],
             token=payload["token"],
@@ -1332,18 +1332,26 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- gateway
 
-    def _live_session(self) -> Session:
-        live = [s for s in self.sessions.values() if s.ws is not None]
+    def _live_session(self, guild_id: str | None = None) -> Session:
+        """The connected session that gets this server's events (its shard's)."""
+        live = [s for s in self.sessions.values() if s.ws is not None and _on_shard(s, guild_id)]
         if not live:
-            raise RuntimeError("no bot is connected to the fake gateway")
+            raise RuntimeError("no bot is connected to the fake gateway (for that shard)")
         return live[-1]
 
+    def connected_shards(self) -> set[int]:
+        """The shard ids of the connected sessions (0 for an unsharded one)."""
+        return {(s.shard or [0, 1])[0] for s in self.sessions.values() if s.ws is not None}
+
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a DISPATCH to every session (buffered for RESUME if it is disconnected)."""
+        """Send a DISPATCH to every session of the shard it belongs to (buffered for RESUME if
+        the session is disconnected): a server's events go to its shard, the rest to shard 0."""
         if not self.sessions:
             raise RuntimeError("no gateway session to dispatch to")
+        guild_id = _guild_of(event, data)
         for session in list(self.sessions.values()):
-            await self._send_dispatch(session, event, data)
+            if _on_shard(session, guild_id):
+                await self._send_dispatch(session, event, data)
 
     async def _send_dispatch(self, session: Session, event: str, data: Any) -> None:
         async with session.lock:
@@ -1421,7 +1429,11 @@ class FakeDiscord:
         ready: dict[str, Any] = {
             "v": 10,
             "user": self._me_payload(),
-            "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds.values()],
+            "guilds": [
+                {"id": g.id, "unavailable": True}
+                for g in self.guilds.values()
+                if _on_shard(session, g.id)
+            ],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1439,7 +1451,8 @@ class FakeDiscord:
             ready["shard"] = session.shard
         await self._send_dispatch(session, "READY", ready)
         for guild in self.guilds.values():
-            await self._send_dispatch(session, "GUILD_CREATE", guild.create_payload())
+            if _on_shard(session, guild.id):
+                await self._send_dispatch(session, "GUILD_CREATE", guild.create_payload())
         return session
 
     async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> Session | None:
@@ -1456,6 +1469,28 @@ class FakeDiscord:
         self.resumes += 1
         await self._send_dispatch(session, "RESUMED", {"_trace": ["fake-discord"]})
         return session
+
+
+def _guild_of(event: str, data: Any) -> str | None:
+    """The server an event is about, if any."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("guild_id"):
+        return str(data["guild_id"])
+    if event.startswith("GUILD_") and "id" in data:
+        return str(data["id"])
+    return None
+
+
+def _on_shard(session: Session, guild_id: str | None) -> bool:
+    """Whether a session gets a server's events: Discord sends them to shard
+    (guild_id >> 22) % shard_count, and events of no server (DMs) to shard 0."""
+    if session.shard is None:
+        return True
+    shard_id, shard_count = session.shard
+    if guild_id is None:
+        return bool(shard_id == 0)
+    return (int(guild_id) >> 22) % shard_count == shard_id
 
 
 def _dm_permissions() -> int:
