@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import logging
 import sys
@@ -18,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -88,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sync-commands", help="register the slash commands with Discord globally, then exit"
     )
+
+    export = sub.add_parser(
+        "export", help="write the whole database (DATABASE_URL) as JSON lines, to move it"
+    )
+    export.add_argument("path", metavar="FILE", help="where to write (.gz: compressed)")
+    load = sub.add_parser(
+        "import", help="read an export into the (new, empty) database DATABASE_URL names"
+    )
+    load.add_argument("path", metavar="FILE", help="a file `newsbot export` wrote")
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
@@ -454,6 +464,53 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_dump(path: str, *, write: bool) -> IO[str]:
+    if path.endswith(".gz"):
+        return gzip.open(path, "wt" if write else "rt", encoding="utf-8")
+    return open(path, "w" if write else "r", encoding="utf-8")
+
+
+async def cmd_export(args: argparse.Namespace) -> int:
+    from bot.store import Store
+
+    settings = load_settings()
+    store = Store.open(settings.database_url)
+    rows = 0
+    try:
+        if not await store.schema_revision():
+            raise CommandError("the database is empty (nothing to export)")
+        with _open_dump(args.path, write=True) as out:
+            async for table, values in store.export_rows():
+                out.write(json.dumps([table, values], ensure_ascii=False) + "\n")
+                rows += 1
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.path}: {exc}") from None
+    finally:
+        await store.close()
+    print(f"exported {rows} rows to {args.path}")
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace) -> int:
+    from bot.store import NotEmpty, Store
+
+    settings = load_settings()
+    store = Store.open(settings.database_url)
+    try:
+        await store.migrate()
+        with _open_dump(args.path, write=False) as dump:
+            lines = (json.loads(line) for line in dump if line.strip())
+            counts = await store.import_rows((table, values) for table, values in lines)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read {args.path}: {exc}") from None
+    except NotEmpty as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await store.close()
+    print(f"imported {sum(counts.values())} rows into {len(counts)} tables")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -482,6 +539,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_run(args))
         if args.command == "worker":
             return asyncio.run(cmd_worker(args))
+        if args.command == "export":
+            return asyncio.run(cmd_export(args))
+        if args.command == "import":
+            return asyncio.run(cmd_import(args))
         if args.command == "sync-commands":
             return asyncio.run(cmd_run(args, sync_only=True))
     except CommandError as exc:

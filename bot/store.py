@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
+    Integer,
     Row,
     Table,
     and_,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy import table as table_clause
@@ -50,12 +52,14 @@ from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
     TOPICS_COUNTER,
+    UTCDateTime,
     article_speakers,
     articles,
     channels,
     counters,
     guild_sources,
     guilds,
+    metadata,
     outbox,
     quotes,
     routes,
@@ -243,6 +247,88 @@ class Store:
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         async with self._write_lock, self._engine.begin() as conn:
             yield conn
+
+    # ---- moving a database ----------------------------------------------------------------------
+
+    async def export_rows(self, *, batch: int = 1000) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """Every row of every table, parents before children, as (table, JSON-ready values).
+        Engine-made parts (the full-text index, Alembic's bookkeeping) are made again by the
+        importing database."""
+        async with self._engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                key = list(table.primary_key.columns)
+                last: tuple[Any, ...] | None = None
+                while True:
+                    query = select(table).order_by(*key).limit(batch)
+                    if last is not None:
+                        query = query.where(tuple_(*key) > tuple_(*last))
+                    rows = (await conn.execute(query)).all()
+                    for row in rows:
+                        yield table.name, {k: _json_value(v) for k, v in row._mapping.items()}
+                    if len(rows) < batch:
+                        break
+                    last = tuple(rows[-1]._mapping[c.name] for c in key)
+
+    async def import_rows(
+        self,
+        rows: AsyncIterator[tuple[str, dict[str, Any]]] | Iterable[tuple[str, dict[str, Any]]],
+        *,
+        batch: int = 1000,
+    ) -> dict[str, int]:
+        """Rows from ``export_rows`` into this (migrated, empty) database, ids kept; returns how
+        many went into each table. Raises NotEmpty if it already holds sources or articles."""
+        async with self._engine.connect() as conn:
+            for table in (sources, articles, guilds):
+                if (await conn.execute(select(func.count()).select_from(table))).scalar():
+                    raise NotEmpty(
+                        f"the database already holds {table.name}; import needs an empty one"
+                    )
+        counts: Counter[str] = Counter()
+        pending: dict[str, list[dict[str, Any]]] = {}
+
+        async def flush(conn: AsyncConnection, name: str) -> None:
+            table = metadata.tables[name]
+            if pending.get(name):
+                if table is counters:
+                    for row in pending[name]:
+                        await conn.execute(
+                            update(counters).where(counters.c.name == row["name"]).values(row)
+                        )
+                else:
+                    await conn.execute(table.insert(), pending[name])
+                counts[name] += len(pending[name])
+                pending[name] = []
+
+        async with self._write() as conn:
+            current: str | None = None
+            iterator = rows if isinstance(rows, AsyncIterator) else _aiter(rows)
+            async for name, values in iterator:
+                if name != current and current is not None:
+                    await flush(conn, current)  # parents are in before their children
+                current = name
+                table = metadata.tables[name]
+                pending.setdefault(name, []).append(
+                    {k: _from_json(table.c[k], v) for k, v in values.items() if k in table.c}
+                )
+                if len(pending[name]) >= batch:
+                    await flush(conn, name)
+            if current is not None:
+                await flush(conn, current)
+            if self._dialect == "postgresql":
+                # Ids were given, not drawn: each id sequence goes on after the largest.
+                # (Tables whose ids come from elsewhere have no sequence: setval of NULL.)
+                for table in metadata.sorted_tables:
+                    (column, *more) = table.primary_key.columns
+                    if more or not isinstance(column.type, Integer):
+                        continue
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{column.name}'), COALESCE(MAX({column.name}), 1), "
+                            f"MAX({column.name}) IS NOT NULL) FROM {table.name}"
+                        )
+                    )
+        return dict(counts)
 
     # ---- schema -------------------------------------------------------------------------------
 
@@ -2107,6 +2193,27 @@ ARTICLE_KEYS = _ReadThrough(
     "story_id",
 )
 """The articles' id, publication time, source and story, read from their own index (0009)."""
+
+
+class NotEmpty(Exception):
+    """An import into a database that already holds data."""
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _from_json(column: Any, value: Any) -> Any:
+    if isinstance(column.type, UTCDateTime) and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+async def _aiter(
+    items: Iterable[tuple[str, dict[str, Any]]],
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    for item in items:
+        yield item
 
 
 def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> Any:

@@ -1,0 +1,85 @@
+"""Moving a database: `newsbot export` from SQLite, `newsbot import` into a new database of
+either engine (PostgreSQL when NEWSBOT_TEST_POSTGRES_URL is set); everything answers the same."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.news import News
+from bot.store import Store
+from bot.subscriptions import Delivery
+from bot.topics import parse_topic
+from tests.test_news import GUILD, NOW, add_source, article, quote, store_articles
+
+pytestmark = pytest.mark.both_engines
+
+
+async def newsbot(*args: str, database_url: str, cwd: Path) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DISCORD_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env | {"DATABASE_URL": database_url},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode()
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+async def test_an_exported_sqlite_database_answers_the_same_after_import(
+    database_url: str, tmp_path: Path, compressed: bool
+) -> None:
+    source_url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Store.open(source_url)
+    await old.migrate()
+    bbc = await add_source(old, "https://feeds.bbc.co.uk/news/world/rss.xml")
+    await store_articles(
+        old,
+        article(
+            bbc,
+            "b1",
+            1,
+            "NATO summit opens in Vilnius",
+            "Leaders of NATO met in Vilnius.",
+            quotes=(quote("We will defend every inch", "Jens Stoltenberg"),),
+        ),
+        article(bbc, "b2", 2, "Markets calm", "Stocks moved little."),
+    )
+    await old.add_subscription(7, GUILD, "nato", "NATO", Delivery.DM, now=NOW)
+    version = await old.topics_version()
+    await old.close()
+
+    dump = tmp_path / ("dump.jsonl.gz" if compressed else "dump.jsonl")
+    code, out = await newsbot("export", str(dump), database_url=source_url, cwd=tmp_path)
+    assert code == 0 and "exported" in out, out
+    code, out = await newsbot("import", str(dump), database_url=database_url, cwd=tmp_path)
+    assert code == 0 and "imported" in out, out
+
+    new = Store.open(database_url)
+    try:
+        news = News(store=new, clock=lambda: NOW)
+        scope = await news.scope(GUILD)
+        found = await news.search(scope, news.query("vilnius"), days=7)
+        assert [item.title for item in found.items] == ["NATO summit opens in Vilnius"]
+        coverage = await news.coverage(scope, parse_topic("nato"), days=7)
+        assert coverage.top_speakers == [("Jens Stoltenberg", 1)]
+        assert [s.topic for s in await new.all_subscriptions()] == ["nato"]
+        assert await new.topics_version() == version
+        # New rows take the next ids (PostgreSQL's sequences go on after the imported ones).
+        added, created = await new.add_source("https://new.test/feed", added_url="x", now=NOW)
+        assert created and added.id == bbc.id + 1
+        # A second import into the same database is refused, saying why.
+        code, out = await newsbot("import", str(dump), database_url=database_url, cwd=tmp_path)
+        assert code != 0 and "already holds" in out
+    finally:
+        await new.close()
