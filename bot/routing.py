@@ -7,6 +7,8 @@ a person) gets at most one alert per article, listing every topic of theirs that
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -29,10 +31,16 @@ class Router:
         self._routes: dict[int, Route] = {}
         self._subscriptions: dict[int, Subscription] = {}
         self._version: int | None = None
+        self._checked = -math.inf
 
-    async def refresh(self) -> bool:
+    async def refresh(self, *, at_most_every: float = 0.0) -> bool:
         """Reload if routes or subscriptions changed since the last load, in this process or
-        another (a worker learns of a topic added through the bot this way). One small read."""
+        another (a worker learns of a topic added through the bot this way). One small read,
+        skipped if the last was under ``at_most_every`` seconds ago."""
+        now = time.monotonic()
+        if now - self._checked < at_most_every:
+            return False
+        self._checked = now
         if await self._store.topics_version() == self._version:
             return False
         await self.reload()

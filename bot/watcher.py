@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_BACKFILL = 5
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 IDLE_SLEEP_SECONDS = 5.0
+TOPIC_CHECK_SECONDS = 2.0
 CATCH_UP_MARGIN = timedelta(minutes=15)
 """How far back each cycle looks for articles other workers stored: an article is stamped
 when fetched and stored when its source's poll ends, so a slow poll's lands late."""
@@ -255,7 +256,11 @@ class Watcher:
             moved_to=moved_to,
             next_poll_at=next_success_poll(now, interval),
         )
-        planned = await self._router.plan(source, built) if self._router else None
+        planned = None
+        if self._router is not None:
+            # A topic added anywhere during a long cycle applies within seconds.
+            await self._router.refresh(at_most_every=TOPIC_CHECK_SECONDS)
+            planned = await self._router.plan(source, built)
         if built and self._stories is not None and not self._stories.loaded:
             # After a restart: the last days' articles, so their copies still join them.
             since = now - self._stories.index.window
