@@ -14,9 +14,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -309,15 +310,20 @@ NO_TOKEN = (
 )
 
 
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def build_bot(
     settings: Settings,
     services: Services,
     *,
     background: bool = True,
     guild_ready_timeout: float = 2.0,
+    clock: Callable[[], datetime] | None = None,
 ) -> NewsBot:
-    """The Discord bot with its collaborators (the composition root's last step)."""
-    from datetime import UTC, datetime
+    """The Discord bot with its collaborators (the composition root's last step). Everything
+    shares one ``clock`` (the wall clock unless a test sets its own)."""
 
     from bot.app import NewsBot
     from bot.app import Services as BotServices
@@ -329,9 +335,7 @@ def build_bot(
     from bot.subscriptions import Topics
     from bot.watcher import Watcher
 
-    def clock() -> datetime:
-        return datetime.now(UTC)
-
+    now = clock or wall_clock
     router = Router(services.store)
     watcher = Watcher(
         store=services.store,
@@ -340,7 +344,7 @@ def build_bot(
         settings=settings,
         router=router,
         stories=Stories(),
-        clock=clock,
+        clock=now,
     )
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
@@ -351,7 +355,7 @@ def build_bot(
         store=services.store,
         watcher=watcher,
         default_sources=defaults,
-        clock=clock,
+        clock=now,
         on_left=router.reload,
     )
 
@@ -360,7 +364,7 @@ def build_bot(
             store=services.store,
             sender=sender,
             route_alert_cap=settings.route_alert_cap,
-            clock=clock,
+            clock=now,
         )
 
     return NewsBot(
@@ -374,10 +378,10 @@ def build_bot(
             Topics(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
-                clock=clock,
+                clock=now,
                 on_change=router.reload,
             ),
-            News(store=services.store, clock=clock),
+            News(store=services.store, clock=now),
         ),
         make_deliverer=make_deliverer,
         background=background,
