@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.articles import Article, build_article
 from bot.backoff import next_failure_poll, next_success_poll
+from bot.errors import StoreUnavailable
 from bot.feeds import FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
 from bot.pool import WorkerCrashed, WorkPool
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 MAX_BACKFILL = 5
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 IDLE_SLEEP_SECONDS = 5.0
+STORE_RETRY_SECONDS = 60.0
+"""After the store refused a write, due sources wait this long before they are fetched again
+(they stay due: nothing about them was recorded)."""
 
 ArticleSink = Callable[[Source, Sequence[Article]], Awaitable[None]]
 
@@ -88,6 +92,7 @@ class Watcher:
         self._stories = stories
         self._clock = clock
         self._in_flight: set[int] = set()
+        self._store_retry_at: datetime | None = None
 
     # ---- adding -------------------------------------------------------------------------------
 
@@ -119,8 +124,12 @@ class Watcher:
     # ---- polling ------------------------------------------------------------------------------
 
     async def poll_due(self) -> CycleReport:
-        """Poll every due source once, concurrently (within the fetcher's limits)."""
-        return await self.poll_sources(await self._store.due_sources(self._clock()))
+        """Poll every due source once, concurrently (within the fetcher's limits); nothing for a
+        while after the store refused a write."""
+        now = self._clock()
+        if self._store_retry_at is not None and now < self._store_retry_at:
+            return CycleReport()
+        return await self.poll_sources(await self._store.due_sources(now))
 
     async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
         """Poll these sources once each, concurrently; gone ones and ones in flight are skipped."""
@@ -129,7 +138,7 @@ class Watcher:
         ]
         unchanged: list[tuple[int, datetime]] = []
         outcomes = await asyncio.gather(*(self._poll(s, 0, unchanged) for s in todo))
-        await self._store.record_not_modified(unchanged, now=self._clock())
+        await self._record_unchanged(unchanged)
         report = CycleReport()
         for outcome in outcomes:
             report.add(outcome)
@@ -138,8 +147,25 @@ class Watcher:
     async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:
         unchanged: list[tuple[int, datetime]] = []
         outcome = await self._poll(source, backfill, unchanged)
-        await self._store.record_not_modified(unchanged, now=self._clock())
+        await self._record_unchanged(unchanged)
         return outcome
+
+    async def _record_unchanged(self, unchanged: Sequence[tuple[int, datetime]]) -> None:
+        try:
+            await self._store.record_not_modified(unchanged, now=self._clock())
+        except StoreUnavailable as exc:
+            self._store_refused(exc)
+
+    def _store_refused(self, exc: StoreUnavailable) -> None:
+        """Nothing of the poll was recorded, so its source is still due; fetching it again at
+        once would only be refused again."""
+        self._store_retry_at = self._clock() + timedelta(seconds=STORE_RETRY_SECONDS)
+        log.warning("%s; due sources are polled again in %.0fs", exc, STORE_RETRY_SECONDS)
+
+    def _unrecorded(self, source: Source, exc: StoreUnavailable) -> PollOutcome:
+        # The store's trouble, not the source's: no failure is held against the source.
+        self._store_refused(exc)
+        return PollOutcome(source=source, ok=False, error=str(exc))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll forever until ``stop`` is set."""
@@ -173,6 +199,8 @@ class Watcher:
         self._in_flight.add(source.id)
         try:
             return await self._poll_guarded(source, backfill, unchanged)
+        except StoreUnavailable as exc:
+            return self._unrecorded(source, exc)
         except (FetchError, FeedError, WorkerCrashed) as exc:
             return await self._failed(
                 source, str(exc), getattr(exc, "status", None), getattr(exc, "retry_after", None)
@@ -300,9 +328,12 @@ class Watcher:
             retry_after=retry_after if status in RETRY_AFTER_STATUSES else None,
         )
         log.info("source %s (%s) failed: %s", source.id, source.url, message)
-        updated = await self._store.record_failure(
-            source, message, now=now, next_poll_at=next_poll, gone=gone
-        )
+        try:
+            updated = await self._store.record_failure(
+                source, message, now=now, next_poll_at=next_poll, gone=gone
+            )
+        except StoreUnavailable as exc:
+            return self._unrecorded(source, exc)
         return PollOutcome(source=updated, ok=False, error=message)
 
 
