@@ -17,7 +17,6 @@ import logging
 import os
 import random
 import signal
-import sqlite3
 import sys
 import time
 from collections import Counter, deque
@@ -179,18 +178,36 @@ class StorePressure:
         cursor.close()
 
 
+WRITER = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+connection.execute("ROLLBACK")
+"""
+
+
 @contextlib.asynccontextmanager
 async def another_writer(database: Path) -> AsyncIterator[None]:
-    """Another process's connection holding SQLite's write lock (BEGIN IMMEDIATE) until the block
-    ends: the bot's writers wait out their busy timeout and get "database is locked"."""
-    writer = sqlite3.connect(database, isolation_level=None, timeout=5, check_same_thread=False)
+    """Another process holding SQLite's write lock (BEGIN IMMEDIATE) until the block ends: the
+    bot's writers wait out their busy timeout and get "database is locked"."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WRITER,
+        str(database),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
     try:
-        # In a thread: the bot may be mid-transaction, and it needs the event loop to finish.
-        await asyncio.to_thread(writer.execute, "BEGIN IMMEDIATE")
+        assert await asyncio.wait_for(process.stdout.readline(), 20) == b"locked\n"
         yield
-        writer.execute("ROLLBACK")
     finally:
-        writer.close()
+        process.stdin.close()
+        await asyncio.wait_for(process.wait(), 20)
+    assert process.returncode == 0
 
 
 # ---- the scene ----------------------------------------------------------------------------------
