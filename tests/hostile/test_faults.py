@@ -259,6 +259,9 @@ class Scene:
         assert found is not None
         return found
 
+    async def has_status(self, source_id: int, status: SourceStatus) -> bool:
+        return (await self.source(source_id)).status is status
+
     async def make_due(self) -> None:
         """Move the clock past every source's next poll; the poll loop does the rest."""
         polls = [s.next_poll_at for s in await self.store.list_sources() if s.next_poll_at]
@@ -375,7 +378,7 @@ async def scene(
                     feed_server,
                     settings,
                     clock,
-                    tmp_path / "test.sqlite3",
+                    Path(settings.database_url.removeprefix("sqlite+aiosqlite:///")),
                     pressure,
                     caplog,
                 )
@@ -397,7 +400,7 @@ async def test_feed_reset_mid_body_fails_the_poll_and_the_next_poll_alerts_each_
     await scene.make_due()
     await scene.until(lambda: feed.requests == 2, "the broken poll")
     await scene.until(
-        lambda: _status(scene, source.id, SourceStatus.FAILING), "the failure recorded"
+        lambda: scene.has_status(source.id, SourceStatus.FAILING), "the failure recorded"
     )
     assert scene.titles() == Counter()
 
@@ -426,7 +429,7 @@ async def test_feed_server_that_accepts_and_never_answers_times_out_and_alerts_o
         # The healthy source is not held up for long by the silent one.
         await scene.arrived("h1", timeout=scene.settings.http_total_timeout + 2)
         await scene.until(
-            lambda: _status(scene, source.id, SourceStatus.FAILING), "the silent source failing"
+            lambda: scene.has_status(source.id, SourceStatus.FAILING), "the silent source failing"
         )
         assert "too long" in ((await scene.source(source.id)).last_error or "")
 
@@ -455,7 +458,7 @@ async def test_feed_alternating_500_and_200_loses_and_doubles_no_item(scene: Sce
         await scene.until(lambda asked=asked: feed.requests > asked, f"poll {n}")
         if n % 2 == 0:
             await scene.until(
-                lambda: _status(scene, source.id, SourceStatus.FAILING), f"failure {n}"
+                lambda: scene.has_status(source.id, SourceStatus.FAILING), f"failure {n}"
             )
         else:
             await scene.arrived(*published)
@@ -463,10 +466,6 @@ async def test_feed_alternating_500_and_200_loses_and_doubles_no_item(scene: Sce
     await scene.publish_and_deliver(feed, "after")
 
     await scene.assert_each_once([*published, "after"])
-
-
-async def _status(scene: Scene, source_id: int, status: SourceStatus) -> bool:
-    return (await scene.source(source_id)).status is status
 
 
 # ---- Discord side -------------------------------------------------------------------------------
