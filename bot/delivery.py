@@ -3,7 +3,8 @@
 Every alert is a row in the outbox before anything is sent. A row is sent with a nonce derived
 from its id, and Discord is asked to enforce it, so a send that happened just before a crash is
 answered with the same message when the restarted bot sends it again: no double post. A row is
-marked sent with its message id after the send.
+marked sent with its message id after the send; if the store refuses that write (locked, disk
+full), the message id is kept in memory and recorded in a later round, without sending again.
 
 Per channel: one send at a time, in order; at most ``route_alert_cap`` alerts in ten minutes,
 the overflow rolled into one summary message. A channel that answers 403/404 is blocked, its

@@ -1,6 +1,8 @@
 """The watcher: poll due sources, find new items, fetch and extract their articles, store them.
 
-One source's failure is recorded against it and never stops the others.
+One source's failure is recorded against it and never stops the others. A poll whose result the
+store refuses to write (locked, disk full) is not a failure of the source: it stays due, and
+polling pauses for a minute.
 """
 
 from __future__ import annotations
