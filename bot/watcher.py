@@ -188,10 +188,15 @@ class Watcher:
                 continue
 
     async def _seconds_until_next_due(self) -> float:
-        sources = await self._store.due_sources(
-            self._clock() + timedelta(seconds=IDLE_SLEEP_SECONDS)
-        )
-        return 0.0 if sources else IDLE_SLEEP_SECONDS
+        """Until the next source comes due (at most IDLE_SLEEP_SECONDS), or the store pause ends."""
+        now = self._clock()
+        if self._store_retry_at is not None and now < self._store_retry_at:
+            return min(IDLE_SLEEP_SECONDS, (self._store_retry_at - now).total_seconds())
+        horizon = now + timedelta(seconds=IDLE_SLEEP_SECONDS)
+        soonest = await self._store.due_sources(horizon, limit=1)
+        if not soonest or soonest[0].next_poll_at is None:
+            return IDLE_SLEEP_SECONDS
+        return max(0.0, (soonest[0].next_poll_at - now).total_seconds())
 
     async def _poll(
         self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
