@@ -15,9 +15,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -331,15 +332,20 @@ NO_TOKEN = (
 )
 
 
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def build_bot(
     settings: Settings,
     services: Services,
     *,
     background: bool = True,
     guild_ready_timeout: float = 2.0,
+    clock: Callable[[], datetime] | None = None,
 ) -> NewsBot:
-    """The Discord bot with its collaborators (the composition root's last step)."""
-    from datetime import UTC, datetime
+    """The Discord bot with its collaborators (the composition root's last step). Everything
+    shares one ``clock`` (the wall clock unless a test sets its own)."""
 
     from bot.app import NewsBot
     from bot.app import Services as BotServices
@@ -351,9 +357,7 @@ def build_bot(
     from bot.subscriptions import Topics
     from bot.watcher import Watcher
 
-    def clock() -> datetime:
-        return datetime.now(UTC)
-
+    now = clock or wall_clock
     router = Router(services.store)
     watcher = Watcher(
         store=services.store,
@@ -362,7 +366,7 @@ def build_bot(
         settings=settings,
         router=router,
         stories=Stories(),
-        clock=clock,
+        clock=now,
     )
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
@@ -373,7 +377,7 @@ def build_bot(
         store=services.store,
         watcher=watcher,
         default_sources=defaults,
-        clock=clock,
+        clock=now,
         on_left=router.reload,
     )
 
@@ -382,7 +386,7 @@ def build_bot(
             store=services.store,
             sender=sender,
             route_alert_cap=settings.route_alert_cap,
-            clock=clock,
+            clock=now,
             owner=settings.worker_name,
             hold=settings.lease,
             shards=settings.shards,
@@ -399,10 +403,10 @@ def build_bot(
             Topics(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
-                clock=clock,
+                clock=now,
                 on_change=router.reload,
             ),
-            News(store=services.store, clock=clock),
+            News(store=services.store, clock=now),
         ),
         make_deliverer=make_deliverer,
         background=background,

@@ -3,7 +3,8 @@
 Every alert is a row in the outbox before anything is sent. A row is sent with a nonce derived
 from its id, and Discord is asked to enforce it, so a send that happened just before a crash is
 answered with the same message when the restarted bot sends it again: no double post. A row is
-marked sent with its message id after the send.
+marked sent with its message id after the send; if the store refuses that write (locked, disk
+full), the message id is kept in memory and recorded in a later round, without sending again.
 
 Per channel: one send at a time, in order; at most ``route_alert_cap`` alerts in ten minutes,
 the overflow rolled into one summary message. A channel that answers 403/404 is blocked, its
@@ -29,6 +30,7 @@ from bot.alerts import (
     summary_message,
     terms_of,
 )
+from bot.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.articles import Article
@@ -167,6 +169,9 @@ class Deliverer:
         self._hold = hold
         self._shards = shards
         self._stopping = False
+        # Sent, but the store refused to record it: (outbox id -> message id) until it is
+        # recorded, so the alert is not posted again while the database is unavailable.
+        self._unrecorded: dict[int, int] = {}
 
     def stop(self) -> None:
         """Take no new work; sends in flight finish and are recorded."""
@@ -194,18 +199,26 @@ class Deliverer:
         alerts = [e for e in entries if e.kind is OutboxKind.ALERT]
         overflow = alerts[room:]
         rolled_up = {e.id for e in overflow}
-        for entry in entries:
-            if self._stopping:
-                return
-            if entry.id in rolled_up:
-                continue
-            if not await self._send_one(entry, report):
-                return
-        if overflow and not self._stopping:
-            await self._send_summary(overflow, report)
+        try:
+            for entry in entries:
+                if self._stopping:
+                    return
+                if entry.id in rolled_up:
+                    continue
+                if not await self._send_one(entry, report):
+                    return
+            if overflow and not self._stopping:
+                await self._send_summary(overflow, report)
+        except StoreUnavailable as exc:
+            # The rest of this channel's queue waits for a later round, in order.
+            log.warning("delivery to %s paused for this round: %s", channel_id, exc)
 
     async def _send_one(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
         """Send one row. False when the channel is refused (nothing more goes there)."""
+        if entry.id in self._unrecorded:
+            await self._record_sent([entry.id], self._unrecorded[entry.id])
+            report.sent += 1
+            return True
         message = await self._render(entry)
         if message is None:
             await self._store.mark_retry(
@@ -247,11 +260,35 @@ class Deliverer:
         except TemporaryFailure as exc:
             await self._retry(entry, str(exc), report)
             return True
-        await self._store.mark_sent([entry.id], message_id, now=self._clock())
+        await self._record_sent([entry.id], message_id)
         report.sent += 1
         return True
 
+    async def _record_sent(
+        self, entry_ids: Sequence[int], message_id: int, *, summarized: bool = False
+    ) -> None:
+        try:
+            await self._store.mark_sent(
+                entry_ids, message_id, now=self._clock(), summarized=summarized
+            )
+        except StoreUnavailable:
+            self._unrecorded.update(dict.fromkeys(entry_ids, message_id))
+            raise
+        for entry_id in entry_ids:
+            self._unrecorded.pop(entry_id, None)
+
     async def _send_summary(self, overflow: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+        went_out: dict[int, list[int]] = {}
+        for entry in overflow:
+            if entry.id in self._unrecorded:
+                went_out.setdefault(self._unrecorded[entry.id], []).append(entry.id)
+        for message_id, ids in went_out.items():
+            await self._record_sent(ids, message_id, summarized=True)
+            report.summarized += len(ids)
+        recorded = {entry_id for ids in went_out.values() for entry_id in ids}
+        overflow = [e for e in overflow if e.id not in recorded]
+        if not overflow:
+            return
         rendered = []
         for entry in overflow:
             found = await self._article_of(entry)
@@ -269,9 +306,7 @@ class Deliverer:
             log.info("summary to %s failed (%s); retried next round", first.channel_id, exc)
             report.retried += len(overflow)
             return
-        await self._store.mark_sent(
-            [e.id for e in overflow], message_id, now=self._clock(), summarized=True
-        )
+        await self._record_sent([e.id for e in overflow], message_id, summarized=True)
         report.summarized += len(overflow)
 
     async def _render(

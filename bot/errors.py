@@ -12,3 +12,8 @@ class UserFacingError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class StoreUnavailable(Exception):
+    """The database refused a write for now (another writer holds it past the busy timeout, the
+    disk is full, an I/O error): nothing of that write was kept; try it again later."""

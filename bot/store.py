@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -48,6 +49,7 @@ from sqlalchemy.sql.expression import TableClause
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
+from bot.errors import StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
@@ -245,8 +247,16 @@ class Store:
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock, self._engine.begin() as conn:
-            yield conn
+        """One write transaction. A database that can't take writes for now (locked by another
+        writer, disk full) raises StoreUnavailable: the transaction left nothing behind."""
+        lock = self._write_lock or contextlib.nullcontext()
+        try:
+            async with lock, self._engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if not _unavailable(exc):
+                raise
+            raise StoreUnavailable(f"the database refused a write: {exc.orig}") from exc
 
     # ---- moving a database ----------------------------------------------------------------------
 
@@ -2082,6 +2092,18 @@ def _alembic_upgrade(connection: Connection) -> None:
 # pragmas, the INSERT ... ON CONFLICT spellings (each through its own dialect's construct), LIKE
 # ignoring case, and the full-text index: SQLite's FTS5 table or PostgreSQL's tsvector column,
 # each queried from the same parsed topic.
+
+
+SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 13})
+"""Primary result codes of a write that may work later: BUSY, LOCKED, READONLY, IOERR, FULL."""
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    """Whether a failed write is the database's state (try later) rather than our SQL's fault."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in SQLITE_UNAVAILABLE
+    return isinstance(exc, OperationalError)
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:

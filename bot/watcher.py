@@ -1,6 +1,8 @@
 """The watcher: poll due sources, find new items, fetch and extract their articles, store them.
 
-One source's failure is recorded against it and never stops the others.
+One source's failure is recorded against it and never stops the others. A poll whose result the
+store refuses to write (locked, disk full) is not a failure of the source: it stays due, and
+polling pauses for a minute.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.articles import Article, build_article
 from bot.backoff import next_failure_poll, next_success_poll
+from bot.errors import StoreUnavailable
 from bot.feeds import FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
 from bot.pool import WorkerCrashed, WorkPool
@@ -28,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_BACKFILL = 5
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 IDLE_SLEEP_SECONDS = 5.0
+STORE_RETRY_SECONDS = 60.0
+"""After the store refused a write, due sources wait this long before they are fetched again
+(they stay due: nothing about them was recorded)."""
 TOPIC_CHECK_SECONDS = 2.0
 CATCH_UP_MARGIN = timedelta(minutes=15)
 """How far back each cycle looks for articles other workers stored: an article is stamped
@@ -92,6 +98,7 @@ class Watcher:
         self._stories = stories
         self._clock = clock
         self._in_flight: set[int] = set()
+        self._store_retry_at: datetime | None = None
 
     # ---- adding -------------------------------------------------------------------------------
 
@@ -124,13 +131,20 @@ class Watcher:
 
     async def poll_due(self) -> CycleReport:
         """Poll every due source once, concurrently (within the fetcher's limits): the ones
-        no other worker holds, leased to this one while it polls them. Topics changed anywhere
-        since the last cycle are loaded first."""
-        if self._router is not None:
-            await self._router.refresh()
-        due = await self._store.claim_due_sources(
-            self._clock(), owner=self._settings.worker_name, lease=self._settings.lease
-        )
+        no other worker holds, leased to this one while it polls them (nothing for a while
+        after the store refused a write). Topics changed anywhere are loaded first."""
+        now = self._clock()
+        if self._store_retry_at is not None and now < self._store_retry_at:
+            return CycleReport()
+        try:
+            if self._router is not None:
+                await self._router.refresh()
+            due = await self._store.claim_due_sources(
+                now, owner=self._settings.worker_name, lease=self._settings.lease
+            )
+        except StoreUnavailable as exc:
+            self._store_refused(exc)
+            return CycleReport()
         return await self.poll_sources(due)
 
     async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
@@ -141,7 +155,7 @@ class Watcher:
         ]
         unchanged: list[tuple[int, datetime]] = []
         outcomes = await asyncio.gather(*(self._poll(s, 0, unchanged) for s in todo))
-        await self._store.record_not_modified(unchanged, now=self._clock())
+        await self._record_unchanged(unchanged)
         report = CycleReport()
         for outcome in outcomes:
             report.add(outcome)
@@ -150,8 +164,25 @@ class Watcher:
     async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:
         unchanged: list[tuple[int, datetime]] = []
         outcome = await self._poll(source, backfill, unchanged)
-        await self._store.record_not_modified(unchanged, now=self._clock())
+        await self._record_unchanged(unchanged)
         return outcome
+
+    async def _record_unchanged(self, unchanged: Sequence[tuple[int, datetime]]) -> None:
+        try:
+            await self._store.record_not_modified(unchanged, now=self._clock())
+        except StoreUnavailable as exc:
+            self._store_refused(exc)
+
+    def _store_refused(self, exc: StoreUnavailable) -> None:
+        """Nothing of the poll was recorded, so its source is still due; fetching it again at
+        once would only be refused again."""
+        self._store_retry_at = self._clock() + timedelta(seconds=STORE_RETRY_SECONDS)
+        log.warning("%s; due sources are polled again in %.0fs", exc, STORE_RETRY_SECONDS)
+
+    def _unrecorded(self, source: Source, exc: StoreUnavailable) -> PollOutcome:
+        # The store's trouble, not the source's: no failure is held against the source.
+        self._store_refused(exc)
+        return PollOutcome(source=source, ok=False, error=str(exc))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll forever until ``stop`` is set."""
@@ -185,10 +216,15 @@ class Watcher:
         stories.caught_up = now
 
     async def _seconds_until_next_due(self) -> float:
-        sources = await self._store.due_sources(
-            self._clock() + timedelta(seconds=IDLE_SLEEP_SECONDS)
-        )
-        return 0.0 if sources else IDLE_SLEEP_SECONDS
+        """Until the next source comes due (at most IDLE_SLEEP_SECONDS), or the store pause ends."""
+        now = self._clock()
+        if self._store_retry_at is not None and now < self._store_retry_at:
+            return min(IDLE_SLEEP_SECONDS, (self._store_retry_at - now).total_seconds())
+        horizon = now + timedelta(seconds=IDLE_SLEEP_SECONDS)
+        soonest = await self._store.due_sources(horizon, limit=1)
+        if not soonest or soonest[0].next_poll_at is None:
+            return IDLE_SLEEP_SECONDS
+        return max(0.0, (soonest[0].next_poll_at - now).total_seconds())
 
     async def _poll(
         self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
@@ -198,6 +234,8 @@ class Watcher:
         self._in_flight.add(source.id)
         try:
             return await self._poll_guarded(source, backfill, unchanged)
+        except StoreUnavailable as exc:
+            return self._unrecorded(source, exc)
         except (FetchError, FeedError, WorkerCrashed) as exc:
             return await self._failed(
                 source, str(exc), getattr(exc, "status", None), getattr(exc, "retry_after", None)
@@ -329,9 +367,12 @@ class Watcher:
             retry_after=retry_after if status in RETRY_AFTER_STATUSES else None,
         )
         log.info("source %s (%s) failed: %s", source.id, source.url, message)
-        updated = await self._store.record_failure(
-            source, message, now=now, next_poll_at=next_poll, gone=gone
-        )
+        try:
+            updated = await self._store.record_failure(
+                source, message, now=now, next_poll_at=next_poll, gone=gone
+            )
+        except StoreUnavailable as exc:
+            return self._unrecorded(source, exc)
         return PollOutcome(source=updated, ok=False, error=message)
 
 

@@ -11,6 +11,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.delivery import Deliverer
+from bot.errors import StoreUnavailable
 from bot.guilds import ServerSources
 from bot.news import News
 from bot.watcher import Watcher
@@ -94,6 +95,10 @@ class BackgroundCog(commands.Cog):
             report = await self.deliverer.deliver_due()
             if self._rounds % STORY_EDITS_EVERY == 0:
                 await self.deliverer.update_story_alerts()
+        except StoreUnavailable as exc:
+            # Nothing of the failed write was kept; the next round tries again.
+            log.warning("delivery round cut short: %s", exc)
+            return
         finally:
             self._busy.discard("deliver")
         if report.sent or report.summarized or report.dropped:

@@ -19,6 +19,7 @@ from tests.fakediscord import Channel, FakeDiscord
 pytest_plugins = ["tests.fakediscord.plugin"]
 
 ALERTS = 30
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 async def seed(db: Path, guild_id: int, channel_id: int) -> None:
@@ -47,6 +48,8 @@ def bot_env(fake: FakeDiscord, db: Path) -> dict[str, str]:
         POLL_INTERVAL_SECONDS="3600",
         PARSE_WORKERS="1",
         LOG_LEVEL="WARNING",
+        # `python -m bot` runs this checkout's code, whichever checkout is installed.
+        PYTHONPATH=os.pathsep.join(p for p in (str(CHECKOUT), env.get("PYTHONPATH")) if p),
     )
     return env
 

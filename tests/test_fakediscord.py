@@ -146,6 +146,26 @@ async def test_gateway_drop_is_followed_by_resume(world: World) -> None:
     assert world.fake.violations == []
 
 
+async def test_a_processed_fault_stores_the_message_before_failing(world: World) -> None:
+    world.fake.inject("POST", r"/channels/\d+/messages", 503, processed=True)
+
+    with pytest.raises(discord.DiscordServerError):
+        await world.text_channel().send("stored, then 503")
+
+    assert [m["content"] for m in world.fake.messages(world.channel)] == ["stored, then 503"]
+    assert world.fake.violations == []
+
+
+async def test_a_refused_resume_makes_the_client_identify_again(world: World) -> None:
+    await world.fake.drop_gateway(invalidate=True)
+    # discord.py waits 5 s before any IDENTIFY but the first.
+    await world.fake.wait_until(lambda: world.fake.identifies == 2, timeout=10, what="IDENTIFY")
+
+    assert world.fake.resumes == 0
+    assert any(f.op == 9 for f in world.fake.gateway_log)  # INVALID_SESSION
+    assert world.fake.violations == []
+
+
 async def test_overlong_content_is_recorded_as_a_violation(fake_discord: FakeDiscord) -> None:
     channel = fake_discord.add_guild("Newsroom").add_channel("alerts")
     old_base = Route.BASE

@@ -16,7 +16,8 @@ closes cleanly. The bot's setup_hook aims DiscordWebSocket.DEFAULT_GATEWAY at GE
 Driving: `await fake.invoke(name, {option: value}, guild=, channel=, user=, dm=,
 subcommand="grp sub", focused="option", member_permissions=int) -> InteractionHandle`;
 `await fake.click(message, custom_id, user, values=)`; `await fake.dispatch(event, data)`;
-`await fake.drop_gateway(code=4000)` (`code=None` drops TCP).
+`await fake.drop_gateway(code=4000, invalidate=False)` (`code=None` drops TCP; `invalidate`
+refuses the RESUME that follows, so the client IDENTIFYs again).
 `await handle.response(timeout=, followups=, edits=)` then
 `handle.callback_type`, `.data`, `.content`, `.embeds`, `.flags`, `.ephemeral`, `.original`,
 `.followups`, `.edits`, `.choices`.
@@ -29,7 +30,9 @@ method, path relative to the API base, query, headers, json, time, operation, st
 `await fake.wait_until(predicate, timeout=)`.
 
 Faults: `fake.inject(method, path_regex, status, times=1, retry_after=None, global_=False,
-body=None)`; `fake.message_bucket = (5, 5.0)` is the per-channel message rate limit the fake
+body=None, processed=False)` (`processed`: the request's work is done, then the fault answered);
+`fake.hold(method, path_regex, seconds)` (work done at once, the answer sent late);
+`fake.message_bucket = (5, 5.0)` is the per-channel message rate limit the fake
 announces in its headers and enforces; `fake.interaction_deadline` (3 s) as Discord's.
 """
 

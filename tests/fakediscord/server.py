@@ -91,7 +91,11 @@ class RecordedRequest:
 
 @dataclass(eq=False)
 class Injection:
-    """A fault: the next `times` requests matching method and path (fullmatch) get `status`."""
+    """A fault: the next `times` requests matching method and path (fullmatch) get `status`.
+
+    By default the request is refused before any work is done (a 5xx from Discord's edge: the
+    message is not stored). With `processed` the request is carried out first and only its answer
+    is replaced (the message is stored, the client hears a failure)."""
 
     method: str
     pattern: re.Pattern[str]
@@ -100,6 +104,7 @@ class Injection:
     retry_after: float
     global_: bool
     body: dict[str, Any] | None
+    processed: bool = False
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -346,8 +351,10 @@ class FakeDiscord:
         retry_after: float | None = None,
         global_: bool = False,
         body: dict[str, Any] | None = None,
+        processed: bool = False,
     ) -> Injection:
-        """Fail the next `times` matching requests (path relative to the API base, fullmatch)."""
+        """Fail the next `times` matching requests (path relative to the API base, fullmatch);
+        `processed=True` does each request's work before answering with the failure."""
         injection = Injection(
             method=method.upper(),
             pattern=re.compile(path_regex),
@@ -356,6 +363,7 @@ class FakeDiscord:
             retry_after=0.25 if retry_after is None else retry_after,
             global_=global_,
             body=body,
+            processed=processed,
         )
         self.injections.append(injection)
         return injection
@@ -435,10 +443,14 @@ class FakeDiscord:
         record.operation = operation.operation_id if operation else None
         self.violations.extend(str(p) for p in problems)
 
+        after: Injection | None = None
         for injection in self.injections:
             if injection.matches(request.method, path):
                 injection.hits += 1
-                return self._fault(injection, path)
+                if not injection.processed:
+                    return self._fault(injection, path)
+                after = injection
+                break
 
         route = request.match_info.route.resource
         template = route.canonical if route is not None else path
@@ -460,6 +472,8 @@ class FakeDiscord:
                 if method in ("*", request.method) and pattern.fullmatch(path):
                     self._notify()
                     await asyncio.sleep(seconds)
+        if after is not None:
+            return self._fault(after, path)
         response.headers.update(headers)
         return response
 
@@ -1371,8 +1385,13 @@ class FakeDiscord:
             await ws.send_str(json.dumps(frame))
         self._notify()
 
-    async def drop_gateway(self, code: int | None = 4000) -> None:
-        """Close every gateway connection (code 4000 by default; None drops the TCP connection)."""
+    async def drop_gateway(self, code: int | None = 4000, *, invalidate: bool = False) -> None:
+        """Close every gateway connection (code 4000 by default; None drops the TCP connection).
+
+        `invalidate=True` also forgets the sessions, so a RESUME is refused with INVALID_SESSION
+        (d=false) and the client must IDENTIFY again."""
+        if invalidate:
+            self.sessions.clear()
         for ws, request in list(self._sockets.items()):
             if code is None:
                 if request.transport is not None:
