@@ -242,6 +242,12 @@ class Store:
             _sqlite_setup(engine)
         return cls(engine)
 
+    @property
+    def shares_work(self) -> bool:
+        """Whether several processes may share this database (PostgreSQL: work is leased and
+        claimed in it) or only one (SQLite)."""
+        return self._dialect != "sqlite"
+
     async def close(self) -> None:
         await self._engine.dispose()
 
@@ -361,8 +367,18 @@ class Store:
 
     # ---- sources ------------------------------------------------------------------------------
 
-    async def add_source(self, url: str, *, added_url: str, now: datetime) -> tuple[Source, bool]:
-        """The source watching ``url``, created if new. Returns (source, created)."""
+    async def add_source(
+        self,
+        url: str,
+        *,
+        added_url: str,
+        now: datetime,
+        leased_to: tuple[str, datetime] | None = None,
+    ) -> tuple[Source, bool]:
+        """The source watching ``url``, created if new. Returns (source, created).
+        ``leased_to``: (owner, until): a new source is created leased, so no polling cycle takes
+        it while the one adding it polls it (a crash leaves it to the cycles once it runs out)."""
+        owner, until = leased_to or (None, None)
         existing = await self.source_by_url(url)
         if existing is not None:
             return existing, False
@@ -377,6 +393,8 @@ class Store:
                         next_poll_at=now,
                         error_count=0,
                         created_at=now,
+                        lease_owner=owner,
+                        lease_until=until,
                     )
                     .returning(sources.c.id)
                 )
@@ -431,8 +449,10 @@ class Store:
         overdue first). Recording the poll's outcome ends the lease; a worker that dies leaves
         its sources to others once the lease runs out. Workers claiming at the same moment
         never take the same source and never wait on each other: on PostgreSQL the rows one
-        claim is taking are skipped by the others (FOR UPDATE SKIP LOCKED); SQLite has one
-        writer at a time."""
+        claim is taking are skipped by the others (FOR UPDATE SKIP LOCKED). SQLite serves one
+        process, so nothing is written there (a poll can go on while another writer holds the
+        file): the due sources are read, skipping only those a lease holds (a source being
+        added, which the add polls itself)."""
         due = (
             select(sources.c.id)
             .where(
@@ -449,6 +469,10 @@ class Store:
         )
         if limit is not None:
             due = due.limit(limit)
+        if not self.shares_work:
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(due.with_only_columns(*sources.c))
+                return [_source(row) for row in rows]
         claim = (
             update(sources)
             .where(sources.c.id.in_(due.scalar_subquery()))
@@ -1072,7 +1096,8 @@ class Store:
         one process), and no two processes claim one row (SKIP LOCKED on PostgreSQL). Marking a
         row sent or for retry ends the claim; a dead process's rows are free once it runs out.
         ``shards``: (count, ids) of a process running only those gateway shards: it takes the
-        alerts of their servers only."""
+        alerts of their servers only. SQLite serves one process: there the due rows are only
+        read (an alert can go out while another writer holds the file)."""
         free = or_(
             outbox.c.claimed_until.is_(None),
             outbox.c.claimed_until < now,
@@ -1096,6 +1121,10 @@ class Store:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if not self.shares_work:
+            async with self._engine.connect() as conn:
+                rows = await conn.execute(due.with_only_columns(*outbox.c))
+                return [_outbox(row) for row in rows]
         claim = (
             update(outbox)
             .where(outbox.c.id.in_(due.scalar_subquery()))

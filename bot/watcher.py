@@ -109,7 +109,11 @@ class Watcher:
         newest ``backfill`` (0-5) become articles. A URL already watched is not fetched again."""
         url = check_url(url)
         backfill = max(0, min(backfill, MAX_BACKFILL))
-        source, created = await self._store.add_source(url, added_url=url, now=self._clock())
+        now = self._clock()
+        adding = (f"{self._settings.worker_name} (adding)", now + self._settings.lease)
+        source, created = await self._store.add_source(
+            url, added_url=url, now=now, leased_to=adding
+        )
         if not created and source.last_success_at is not None:
             return PollOutcome(source=source, ok=source.status is SourceStatus.OK)
         return await self.poll_source(source, backfill=backfill)

@@ -48,6 +48,14 @@ GUILD, ADMIN = 1001, 3003
 
 
 @pytest.fixture
+def shared(store: Store) -> None:
+    """Cases of several processes claiming work: PostgreSQL's (SQLite serves one process and
+    takes no claims)."""
+    if not store.shares_work:
+        pytest.skip("SQLite serves one process: work is not claimed in it")
+
+
+@pytest.fixture
 async def other(database_url: str, store: Store) -> AsyncIterator[Store]:
     """A second process's store on the same (already migrated) database."""
     second = Store.open(database_url)
@@ -63,6 +71,7 @@ async def add_sources(store: Store, count: int, clock: Clock) -> list[Source]:
     return added
 
 
+@pytest.mark.usefixtures("shared")
 async def test_two_workers_claiming_at_once_never_take_the_same_source(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -77,6 +86,7 @@ async def test_two_workers_claiming_at_once_never_take_the_same_source(
     assert await store.claim_due_sources(clock.now, owner="c", lease=LEASE) == []
 
 
+@pytest.mark.usefixtures("shared")
 async def test_a_dead_workers_sources_are_taken_over_when_its_lease_runs_out(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -114,6 +124,7 @@ async def queue_alerts(store: Store, clock: Clock, channels: int, each: int) -> 
     await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
 
 
+@pytest.mark.usefixtures("shared")
 async def test_two_delivery_processes_never_claim_one_alert_or_share_a_channel(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -138,6 +149,7 @@ async def test_two_delivery_processes_never_claim_one_alert_or_share_a_channel(
     assert sorted(e.id for batch in racing for e in batch) == list(range(1, 13))
 
 
+@pytest.mark.usefixtures("shared")
 async def test_a_sent_alert_is_never_claimed_again_and_a_dead_processes_alerts_are(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -229,6 +241,7 @@ async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_starte
     assert {c.id for c in copies} == {original.id, copy.id}
 
 
+@pytest.mark.usefixtures("shared")
 async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -252,6 +265,7 @@ async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
     assert len(await other.claim_due_outbox(clock.now, owner="next", hold=LEASE)) == 1
 
 
+@pytest.mark.usefixtures("shared")
 async def test_a_worker_restarted_under_its_own_name_takes_its_leases_at_once(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -363,3 +377,21 @@ async def test_reconciling_some_shards_forgets_only_their_servers(
     # The process of shard 0 sees none of its servers: it forgets shard 0's only.
     assert await sources.reconcile([], shards=(2, [0])) == 1
     assert await store.guild_ids() == {3 << 22}
+
+
+async def test_a_source_being_added_is_left_to_the_poll_that_adds_it(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    """The add polls it at once (its backfill); no cycle, here or elsewhere, takes it too."""
+    source, created = await store.add_source(
+        "https://new.test/feed",
+        added_url="x",
+        now=clock.now,
+        leased_to=("w1 (adding)", clock.now + LEASE),
+    )
+    assert created
+    assert await store.claim_due_sources(clock.now, owner="w1", lease=LEASE) == []
+    assert await other.claim_due_sources(clock.now, owner="w2", lease=LEASE) == []
+    await store.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
+    (again,) = await other.claim_due_sources(clock.now, owner="w2", lease=LEASE)
+    assert again.id == source.id
