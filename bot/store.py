@@ -1767,8 +1767,8 @@ class Store:
             return CoverageRows([], [])
         # SQLite reads the keys from their narrow index; PostgreSQL plans its own reads.
         keys: TableClause = ARTICLE_KEYS if self._dialect == "sqlite" else articles
-        said: Counter[str] = Counter()
         published: list[CoverageRow] = []
+        quoted: list[str] = []
         async with self._engine.connect() as conn:
             source, where = await self._matching(conn, scope, since, topic, table=keys)
             rows = await conn.execute(
@@ -1789,7 +1789,9 @@ class Store:
                     CoverageRow(published_at, source_id, story_id or -article_id, article_id)
                 )
                 if names:
-                    said.update(names.split(SPEAKER_SEPARATOR))
+                    quoted.append(names)
+        # Counted at once (one split of every name), not row by row.
+        said = Counter(SPEAKER_SEPARATOR.join(quoted).split(SPEAKER_SEPARATOR) if quoted else [])
         top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
         return CoverageRows(published, top)
 
