@@ -182,6 +182,10 @@ class Store:
         # what a transaction reads from the story placer and the stories table in step with what
         # committed before it, as on SQLite. Writers in several processes need more than this.
         self._write_lock = asyncio.Lock()
+        self.statements = 0
+        """Statements this store has sent to the database (an executemany counts once: it is
+        one call, pipelined by asyncpg); benchmarks read it as round trips."""
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count_statement)
         # Built once: constructing a statement costs more than executing it on a hot path.
         now = bindparam("now", type_=sources.c.last_success_at.type)
         self._success_update = (
@@ -238,6 +242,9 @@ class Store:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+    def _count_statement(self, *_args: object) -> None:
+        self.statements += 1
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
