@@ -128,7 +128,10 @@ class Watcher:
         if self._router is not None:
             await self._router.refresh()
         due = await self._store.claim_due_sources(
-            self._clock(), owner=self._settings.worker_name, lease=self._settings.lease
+            self._clock(),
+            owner=self._settings.worker_name,
+            lease=self._settings.lease,
+            limit=self._settings.poll_batch,
         )
         return await self.poll_sources(due)
 
@@ -152,10 +155,15 @@ class Watcher:
         await self._store.record_not_modified(unchanged, now=self._clock())
         return outcome
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll forever until ``stop`` is set."""
+    async def run(
+        self, stop: asyncio.Event, *, after_cycle: Callable[[CycleReport], None] | None = None
+    ) -> None:
+        """Poll until ``stop`` is set; ``after_cycle`` is told each cycle's report (an empty one
+        when nothing was due)."""
         while not stop.is_set():
             report = await self.poll_due()
+            if after_cycle is not None:
+                after_cycle(report)
             if report.outcomes:
                 log.info(
                     "cycle: %d ok, %d failed, %d new items, %d new articles",
@@ -184,10 +192,14 @@ class Watcher:
         stories.caught_up = now
 
     async def _seconds_until_next_due(self) -> float:
-        sources = await self._store.due_sources(
-            self._clock() + timedelta(seconds=IDLE_SLEEP_SECONDS)
-        )
-        return 0.0 if sources else IDLE_SLEEP_SECONDS
+        """Until the next source this worker may claim is due (0: one is already), at most
+        IDLE_SLEEP_SECONDS. Sources other workers hold don't count, so a worker whose batch
+        is done doesn't spin while another polls the rest."""
+        now = self._clock()
+        due_at = await self._store.next_claimable_at(now, owner=self._settings.worker_name)
+        if due_at is None:
+            return IDLE_SLEEP_SECONDS
+        return min(max((due_at - now).total_seconds(), 0.0), IDLE_SLEEP_SECONDS)
 
     async def _poll(
         self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]
