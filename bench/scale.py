@@ -72,6 +72,7 @@ WATCH_SECONDS = 0.2
 READY_TIMEOUT_SECONDS = 120.0
 CYCLE_TIMEOUT_SECONDS = 1800.0
 STOP_TIMEOUT_SECONDS = 60.0
+DROP_ATTEMPTS = 10
 TARGET_SPEEDUP = 1.7
 TARGET_STEADY_RATIO = 1.5
 CONFIGS = {"pg1": ("postgresql", 1), "pg2": ("postgresql", 2), "sqlite": ("sqlite", 1)}
@@ -162,7 +163,16 @@ async def fresh_database(engine: str, pg: Postgres | None, tmp: Path, name: str)
             url = admin.set(drivername="postgresql+asyncpg", database=database)
             yield url.render_as_string(hide_password=False)
         finally:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            for attempt in range(DROP_ATTEMPTS):
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                    break
+                except asyncpg.InsufficientPrivilegeError:
+                    # An autovacuum worker (a superuser's process) in the database can't be
+                    # terminated by our role; it is gone soon.
+                    if attempt == DROP_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1.0)
     finally:
         await conn.close()
 
