@@ -594,6 +594,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"  2-worker first-cycle speedup = feeds/s(pg2) / feeds/s(pg1) = {speedup:.2f}"
             f"  >= {TARGET_SPEEDUP}   {targets['speedup']}"
         )
+        one, two = found["pg1", "first"], found["pg2", "first"]
+        print(
+            f"  (the workers kept {one.worker_cores:.2f} / {two.worker_cores:.2f} cores busy at "
+            f"{one.cpu_per_1000:.1f} / {two.cpu_per_1000:.1f} CPU-s per 1,000 feeds, while other "
+            f"work took {one.others_cores:.2f} / {two.others_cores:.2f} cores and the PostgreSQL "
+            "server its share: the speedup is the ratio of cores the workers got)"
+        )
         steady = found["pg2", "steady"].feeds_per_s / found["pg1", "steady"].feeds_per_s
         figures["speedup_2_workers_steady"] = round(steady, 2)
         print(f"  (steady cycle, for information: {steady:.2f}x)")
