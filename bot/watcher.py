@@ -123,17 +123,31 @@ class Watcher:
 
     async def poll_due(self) -> CycleReport:
         """Poll every due source once, concurrently (within the fetcher's limits): the ones
-        no other worker holds, leased to this one while it polls them. Topics changed anywhere
+        no other worker holds, leased to this one while it polls them. They are claimed
+        POLL_BATCH at a time, the next batch when this one is done, so workers polling at once
+        share the due sources instead of the first taking them all. Topics changed anywhere
         since the last cycle are loaded first."""
         if self._router is not None:
             await self._router.refresh()
-        due = await self._store.claim_due_sources(
-            self._clock(),
-            owner=self._settings.worker_name,
-            lease=self._settings.lease,
-            limit=self._settings.poll_batch,
-        )
-        return await self.poll_sources(due)
+        batch = self._settings.poll_batch
+        report = CycleReport()
+        polled: set[int] = set()
+        while True:
+            due = await self._store.claim_due_sources(
+                self._clock(),
+                owner=self._settings.worker_name,
+                lease=self._settings.lease,
+                limit=batch,
+            )
+            # A source whose outcome could not be recorded is still due and leased to this
+            # worker: it waits for the next cycle rather than being polled again in this one.
+            fresh = [s for s in due if s.id not in polled]
+            if fresh:
+                polled.update(s.id for s in fresh)
+                for outcome in (await self.poll_sources(fresh)).outcomes:
+                    report.add(outcome)
+            if len(fresh) < batch:
+                return report
 
     async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
         """Poll these sources once each, concurrently; gone ones and ones in flight are skipped."""
