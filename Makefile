@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/extract.py
 	$(PY) bench/quotes.py
 	$(PY) bench/deliver.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -77,6 +77,8 @@ start)
   as_server "$bindir/psql" -q -v ON_ERROR_STOP=1 -h "$dir/data" -p "$port" -U postgres \
     -d postgres >/dev/null <<'SQL'
 CREATE ROLE newsbot LOGIN CREATEDB PASSWORD 'newsbot';
+-- DROP DATABASE ... WITH (FORCE) after each test ends the sessions in it, autovacuum's too.
+GRANT pg_signal_backend TO newsbot;
 CREATE DATABASE newsbot OWNER newsbot;
 SQL
   echo "export NEWSBOT_TEST_POSTGRES_URL=postgresql+asyncpg://newsbot:newsbot@127.0.0.1:$port/newsbot"

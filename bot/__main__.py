@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
     from bot.store import Store
+    from bot.watcher import CycleReport
 
 log = logging.getLogger("bot")
 
@@ -464,7 +465,8 @@ async def cmd_worker(args: argparse.Namespace) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         logging.getLogger("newsbot.worker").info("worker %s polling", settings.worker_name)
-        await watcher.run(stop)
+        counters = WorkerCounters(settings.worker_name, services.store, settings.stats_file)
+        await watcher.run(stop, after_cycle=counters.add)
     return 0
 
 
@@ -513,6 +515,29 @@ async def cmd_import(args: argparse.Namespace) -> int:
         await store.close()
     print(f"imported {sum(counts.values())} rows into {len(counts)} tables")
     return 0
+
+
+@dataclass(slots=True)
+class WorkerCounters:
+    """A worker's running totals, appended to STATS_FILE as a JSON line after each cycle."""
+
+    worker: str
+    store: Store
+    path: Path | None
+    polled: int = 0
+
+    def add(self, report: CycleReport) -> None:
+        self.polled += len(report.outcomes)
+        if self.path is None:
+            return
+        line = {
+            "worker": self.worker,
+            "polled": self.polled,
+            "statements": self.store.statements,
+            "time": time.time(),
+        }
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

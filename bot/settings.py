@@ -145,6 +145,16 @@ class Settings(BaseSettings):
         description="How long a process holds the sources it polls and the alerts it sends; "
         "after that another process takes over the work of one that died.",
     )
+    poll_batch: Annotated[int, Field(ge=1)] = Field(
+        default=200,
+        description="Most due sources one worker claims at a time; the rest wait for its next "
+        "batch or another worker's.",
+    )
+    stats_file: Path | None = Field(
+        default=None,
+        description="File `newsbot worker` appends a JSON line of its counters to after each "
+        "cycle (sources polled, statements sent; read by bench/scale.py).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @property

@@ -188,6 +188,10 @@ class Store:
         # what a transaction reads from the story placer and the stories table in step with what
         # committed before it, as on SQLite. Writers in several processes need more than this.
         self._write_lock = asyncio.Lock()
+        self.statements = 0
+        """Statements this store has sent to the database (an executemany counts once: it is
+        one call, pipelined by asyncpg); benchmarks read it as round trips."""
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count_statement)
         # Built once: constructing a statement costs more than executing it on a hot path.
         now = bindparam("now", type_=sources.c.last_success_at.type)
         self._success_update = (
@@ -250,6 +254,9 @@ class Store:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+    def _count_statement(self, *_args: object) -> None:
+        self.statements += 1
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
@@ -455,15 +462,7 @@ class Store:
         added, which the add polls itself)."""
         due = (
             select(sources.c.id)
-            .where(
-                sources.c.next_poll_at <= now,
-                sources.c.status != SourceStatus.GONE.value,
-                or_(
-                    sources.c.lease_until.is_(None),
-                    sources.c.lease_until < now,
-                    sources.c.lease_owner == owner,  # this worker, restarted
-                ),
-            )
+            .where(sources.c.next_poll_at <= now, _claimable(now, owner))
             .order_by(sources.c.next_poll_at, sources.c.id)
             .with_for_update(skip_locked=True)
         )
@@ -482,6 +481,14 @@ class Store:
         async with self._write() as conn:
             claimed = [_source(row) for row in await conn.execute(claim)]
         return sorted(claimed, key=lambda s: (s.next_poll_at or now, s.id))
+
+    async def next_claimable_at(self, now: datetime, *, owner: str) -> datetime | None:
+        """When the next source ``owner`` could claim is due (None: none is scheduled). Sources
+        other workers hold are left out: their polls reschedule them."""
+        query = select(func.min(sources.c.next_poll_at)).where(_claimable(now, owner))
+        async with self._engine.connect() as conn:
+            due_at: datetime | None = (await conn.execute(query)).scalar()
+        return due_at
 
     async def claim_owners(self) -> set[str]:
         """Every process named in a poll lease or a delivery claim now."""
@@ -1953,6 +1960,18 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         user_id=m["user_id"],
         role_id=m["role_id"],
         explanation=m["explanation"],
+    )
+
+
+def _claimable(now: datetime, owner: str) -> ColumnElement[bool]:
+    """A source ``owner`` may lease: not gone, and held by no live worker but maybe itself."""
+    return and_(
+        sources.c.status != SourceStatus.GONE.value,
+        or_(
+            sources.c.lease_until.is_(None),
+            sources.c.lease_until < now,
+            sources.c.lease_owner == owner,  # this worker, restarted
+        ),
     )
 
 

@@ -135,21 +135,37 @@ class Watcher:
 
     async def poll_due(self) -> CycleReport:
         """Poll every due source once, concurrently (within the fetcher's limits): the ones
-        no other worker holds, leased to this one while it polls them (nothing for a while
-        after the store refused a write). Topics changed anywhere are loaded first."""
-        now = self._clock()
-        if self._store_retry_at is not None and now < self._store_retry_at:
+        no other worker holds, leased to this one while it polls them. They are claimed
+        POLL_BATCH at a time, the next batch when this one is done, so workers polling at once
+        share the due sources instead of the first taking them all. Topics changed anywhere
+        are loaded first; nothing is polled for a while after the store refused a write."""
+        if self._store_retry_at is not None and self._clock() < self._store_retry_at:
             return CycleReport()
-        try:
-            if self._router is not None:
-                await self._router.refresh()
-            due = await self._store.claim_due_sources(
-                now, owner=self._settings.worker_name, lease=self._settings.lease
-            )
-        except StoreUnavailable as exc:
-            self._store_refused(exc)
-            return CycleReport()
-        return await self.poll_sources(due)
+        if self._router is not None:
+            await self._router.refresh()
+        batch = self._settings.poll_batch
+        report = CycleReport()
+        polled: set[int] = set()
+        while True:
+            try:
+                due = await self._store.claim_due_sources(
+                    self._clock(),
+                    owner=self._settings.worker_name,
+                    lease=self._settings.lease,
+                    limit=batch,
+                )
+            except StoreUnavailable as exc:
+                self._store_refused(exc)
+                return report
+            # A source whose outcome could not be recorded is still due (and leased to this
+            # worker): it waits for the next cycle rather than being polled again in this one.
+            fresh = [s for s in due if s.id not in polled]
+            if fresh:
+                polled.update(s.id for s in fresh)
+                for outcome in (await self.poll_sources(fresh)).outcomes:
+                    report.add(outcome)
+            if len(fresh) < batch or self._store_retry_at is not None:
+                return report
 
     async def poll_sources(self, sources: Sequence[Source]) -> CycleReport:
         """Poll these sources once each, concurrently; gone ones and ones in flight are skipped."""
@@ -188,10 +204,15 @@ class Watcher:
         self._store_refused(exc)
         return PollOutcome(source=source, ok=False, error=str(exc))
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll forever until ``stop`` is set."""
+    async def run(
+        self, stop: asyncio.Event, *, after_cycle: Callable[[CycleReport], None] | None = None
+    ) -> None:
+        """Poll until ``stop`` is set; ``after_cycle`` is told each cycle's report (an empty one
+        when nothing was due)."""
         while not stop.is_set():
             report = await self.poll_due()
+            if after_cycle is not None:
+                after_cycle(report)
             if report.outcomes:
                 log.info(
                     "cycle: %d ok, %d failed, %d new items, %d new articles",
@@ -220,15 +241,16 @@ class Watcher:
         stories.caught_up = now
 
     async def _seconds_until_next_due(self) -> float:
-        """Until the next source comes due (at most IDLE_SLEEP_SECONDS), or the store pause ends."""
+        """Until the next source this worker may claim is due (0: one is already), at most
+        IDLE_SLEEP_SECONDS, or until the store pause ends. Sources other workers hold don't
+        count, so a worker whose batch is done doesn't spin while another polls the rest."""
         now = self._clock()
         if self._store_retry_at is not None and now < self._store_retry_at:
             return min(IDLE_SLEEP_SECONDS, (self._store_retry_at - now).total_seconds())
-        horizon = now + timedelta(seconds=IDLE_SLEEP_SECONDS)
-        soonest = await self._store.due_sources(horizon, limit=1)
-        if not soonest or soonest[0].next_poll_at is None:
+        due_at = await self._store.next_claimable_at(now, owner=self._settings.worker_name)
+        if due_at is None:
             return IDLE_SLEEP_SECONDS
-        return max(0.0, (soonest[0].next_poll_at - now).total_seconds())
+        return min(max((due_at - now).total_seconds(), 0.0), IDLE_SLEEP_SECONDS)
 
     async def _poll(
         self, source: Source, backfill: int, unchanged: list[tuple[int, datetime]]

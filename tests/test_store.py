@@ -92,6 +92,16 @@ async def test_a_fresh_database_is_migrated(database_url: str) -> None:
         await store.close()
 
 
+async def test_the_store_counts_the_statements_it_sends(store: Store) -> None:
+    one, _ = await store.add_source("http://news.test/a", added_url="x", now=NOW)
+    two, _ = await store.add_source("http://news.test/b", added_url="x", now=NOW)
+    before = store.statements
+    await store.list_sources()
+    # Two rows in one executemany: one call to the database.
+    await store.record_not_modified([(one.id, NOW), (two.id, NOW)], now=NOW)
+    assert store.statements - before == 2
+
+
 async def test_adding_a_source_twice_returns_the_same_source(store: Store) -> None:
     first, created = await store.add_source("http://news.test/feed", added_url="x", now=NOW)
     again, created_again = await store.add_source("http://news.test/feed", added_url="y", now=NOW)

@@ -132,6 +132,18 @@ async def test_sources_not_yet_due_are_not_polled(
     assert report.outcomes == [] and feed_server.hits["/feed"] == 1
 
 
+async def test_one_poll_takes_every_due_source_however_many_batches_that_is(
+    store: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    for n in range(5):
+        url = feed_server.serve(f"f{n}.xml", rss([{"title": "T", "guid": f"g{n}"}]))
+        await store.add_source(url, added_url=url, now=clock.now)
+    async with open_watcher(make_settings(tmp_path, poll_batch=2), store, clock) as watcher:
+        report = await watcher.poll_due()
+    assert report.sources_ok == 5
+    assert all(feed_server.hits[f"/f{n}.xml"] == 1 for n in range(5))
+
+
 async def test_articles_reach_the_sink_once(
     tmp_path: Path, feed_server: FeedServer, clock: Clock, database_url: str
 ) -> None:

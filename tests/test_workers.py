@@ -6,6 +6,7 @@ database, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -28,7 +29,7 @@ from bot.store import PollSuccess, Store
 from bot.stories import Stories
 from bot.subscriptions import Delivery
 from bot.watcher import Watcher
-from tests.conftest import Clock, FeedServer, rss
+from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
 from tests.factories import make_article
 
 pytestmark = pytest.mark.both_engines
@@ -98,6 +99,36 @@ async def test_a_dead_workers_sources_are_taken_over_when_its_lease_runs_out(
     clock.advance(2)
     taken = await other.claim_due_sources(clock.now, owner="lives", lease=LEASE)
     assert {s.id for s in taken} == {s.id for s in held}
+
+
+async def test_the_next_claimable_source_leaves_out_those_other_workers_hold(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    early, late = await add_sources(store, 2, clock)
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(seconds=30))
+    await store.record_poll_success(late, change, seen_keys=[], new_articles=[], now=clock.now)
+    assert await other.next_claimable_at(clock.now, owner="b") == early.next_poll_at
+    await store.claim_due_sources(clock.now, owner="a", lease=LEASE)
+    assert await other.next_claimable_at(clock.now, owner="b") == change.next_poll_at
+    assert await store.next_claimable_at(clock.now, owner="a") == early.next_poll_at
+
+
+async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
+    store: Store, other: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = [
+        feed_server.serve(f"f{n}.xml", rss([{"title": "T", "guid": f"g{n}"}])) for n in range(7)
+    ]
+    for url in urls:
+        await store.add_source(url, added_url=url, now=clock.now)
+    async with (
+        open_watcher(make_settings(tmp_path, worker_id="a", poll_batch=3), store, clock) as one,
+        open_watcher(make_settings(tmp_path, worker_id="b", poll_batch=3), other, clock) as two,
+    ):
+        first, second = await asyncio.gather(one.poll_due(), two.poll_due())
+    assert len(first.outcomes) >= 3 and len(second.outcomes) >= 3
+    assert len(first.outcomes) + len(second.outcomes) == 7
+    assert all(feed_server.hits[f"/f{n}.xml"] == 1 for n in range(7))
 
 
 async def test_recording_a_poll_ends_its_lease(store: Store, other: Store, clock: Clock) -> None:
@@ -290,6 +321,8 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
         PARSE_WORKERS="1",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        WORKER_ID="w1",
+        STATS_FILE=str(tmp_path / "stats.jsonl"),
     )
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -326,6 +359,9 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
         worker.send_signal(signal.SIGTERM)
         _, errors = await asyncio.wait_for(worker.communicate(), 30)
     assert worker.returncode == 0, errors.decode()
+    lines = [json.loads(line) for line in (tmp_path / "stats.jsonl").read_text().splitlines()]
+    assert {line["worker"] for line in lines} == {"w1"}
+    assert lines[-1]["polled"] >= 2 and lines[-1]["statements"] > lines[0]["statements"]
 
 
 async def test_a_process_running_some_shards_delivers_only_their_servers_alerts(
