@@ -101,6 +101,7 @@ async def test_a_dead_workers_sources_are_taken_over_when_its_lease_runs_out(
     assert {s.id for s in taken} == {s.id for s in held}
 
 
+@pytest.mark.usefixtures("shared")
 async def test_the_next_claimable_source_leaves_out_those_other_workers_hold(
     store: Store, other: Store, clock: Clock
 ) -> None:
@@ -113,6 +114,7 @@ async def test_the_next_claimable_source_leaves_out_those_other_workers_hold(
     assert await store.next_claimable_at(clock.now, owner="a") == early.next_poll_at
 
 
+@pytest.mark.usefixtures("shared")
 async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
     store: Store, other: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
