@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 NOTICE_EVERY = 120  # delivery rounds between checks for failing/recovered sources
 STORY_EDITS_EVERY = 15  # delivery rounds between updates of "also reported by" on sent alerts
 STOP_GRACE_SECONDS = 10.0
+RESTART_AFTER = 5.0
+"""Seconds before a loop whose round failed unexpectedly starts again."""
 
 
 class BackgroundCog(commands.Cog):
@@ -136,12 +138,18 @@ class BackgroundCog(commands.Cog):
 
     @poll.error
     async def _poll_failed(self, error: BaseException) -> None:
-        log.error("polling round failed; restarting the loop", exc_info=error)
+        log.error(
+            "polling round failed; the loop starts again in %gs", RESTART_AFTER, exc_info=error
+        )
+        await asyncio.sleep(RESTART_AFTER)  # a bug that fails every round doesn't spin
         self.poll.restart()
 
     @deliver.error
     async def _deliver_failed(self, error: BaseException) -> None:
-        log.error("delivery round failed; restarting the loop", exc_info=error)
+        log.error(
+            "delivery round failed; the loop starts again in %gs", RESTART_AFTER, exc_info=error
+        )
+        await asyncio.sleep(RESTART_AFTER)
         self.deliver.restart()
 
     @commands.Cog.listener()
