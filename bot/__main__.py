@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from bot.app import NewsBot
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
+    from bot.routing import Router
     from bot.store import Store
-    from bot.watcher import CycleReport
+    from bot.watcher import CycleReport, Watcher
 
 log = logging.getLogger("bot")
 
@@ -49,6 +50,24 @@ class Services:
     store: Store
     fetcher: Fetcher
     pool: WorkPool
+
+    def watcher(
+        self, *, router: Router | None = None, clock: Callable[[], datetime] | None = None
+    ) -> Watcher:
+        """The watcher on these services, with a story index of its own (and the router that
+        matches topics, where this process matches them)."""
+        from bot.stories import Stories
+        from bot.watcher import Watcher
+
+        return Watcher(
+            store=self.store,
+            fetcher=self.fetcher,
+            pool=self.pool,
+            settings=self.settings,
+            router=router,
+            stories=Stories(),
+            clock=clock or wall_clock,
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,8 +155,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     pool = WorkPool(settings.parse_workers)
     try:
         await store.migrate()
-        # Work held by this host's crashed processes is taken over now, not when it expires.
-        await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
+        if store.shares_work:
+            # Work held by this host's crashed processes is taken over now, not when it
+            # expires. (SQLite serves one process and holds no claims.)
+            await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
         async with Fetcher.create_session(settings) as session:
             yield Services(settings, store, Fetcher(session, settings), pool)
     finally:
@@ -165,20 +186,12 @@ def read_feed_file(path: str) -> list[str]:
 
 
 async def cmd_poll(args: argparse.Namespace) -> int:
-    from bot.stories import Stories
-    from bot.watcher import Watcher
 
     settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
     configure_logging(settings.log_level)
     urls = read_feed_file(args.feeds) if args.feeds else []
     async with open_services(settings) as services:
-        watcher = Watcher(
-            store=services.store,
-            fetcher=services.fetcher,
-            pool=services.pool,
-            settings=settings,
-            stories=Stories(),
-        )
+        watcher = services.watcher()
         await watcher.add_sources(urls)
         if not args.once:
             await watcher.run(asyncio.Event())
@@ -354,21 +367,11 @@ def build_bot(
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
     from bot.news import News
     from bot.routing import Router
-    from bot.stories import Stories
     from bot.subscriptions import Topics
-    from bot.watcher import Watcher
 
     now = clock or wall_clock
     router = Router(services.store)
-    watcher = Watcher(
-        store=services.store,
-        fetcher=services.fetcher,
-        pool=services.pool,
-        settings=settings,
-        router=router,
-        stories=Stories(),
-        clock=now,
-    )
+    watcher = services.watcher(router=router, clock=now)
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
         defaults = read_default_sources(defaults_file)
@@ -446,20 +449,11 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
     from bot.routing import Router
-    from bot.stories import Stories
-    from bot.watcher import Watcher
 
     settings = load_settings()
     configure_logging(settings.log_level)
     async with open_services(settings) as services:
-        watcher = Watcher(
-            store=services.store,
-            fetcher=services.fetcher,
-            pool=services.pool,
-            settings=settings,
-            router=Router(services.store),
-            stories=Stories(),
-        )
+        watcher = services.watcher(router=Router(services.store))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.expression import Select, TableClause
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
@@ -194,40 +194,27 @@ class Store:
         event.listen(engine.sync_engine, "before_cursor_execute", self._count_statement)
         # Built once: constructing a statement costs more than executing it on a hot path.
         now = bindparam("now", type_=sources.c.last_success_at.type)
-        self._success_update = (
-            update(sources)
-            .where(sources.c.id == bindparam("sid"))
-            .values(
-                url=bindparam("url"),
-                title=bindparam("title"),
-                site_url=bindparam("site_url"),
-                etag=bindparam("etag"),
-                last_modified=bindparam("last_modified"),
-                status=SourceStatus.OK.value,
-                next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type),
-                error_count=0,
-                last_error=None,
-                failing_since=None,
-                last_success_at=now,
-                last_polled_at=now,
-                lease_owner=None,
-                lease_until=None,
-            )
-        )
+        # A poll that worked (and one answered 304): the source is healthy, its lease ends.
+        healthy = {
+            "next_poll_at": bindparam("next_poll", type_=sources.c.next_poll_at.type),
+            "status": SourceStatus.OK.value,
+            "error_count": 0,
+            "last_error": None,
+            "failing_since": None,
+            "last_success_at": now,
+            "last_polled_at": now,
+            "lease_owner": None,
+            "lease_until": None,
+        }
         self._unchanged_update = (
-            update(sources)
-            .where(sources.c.id == bindparam("sid"))
-            .values(
-                next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type),
-                status=SourceStatus.OK.value,
-                error_count=0,
-                last_error=None,
-                failing_since=None,
-                last_success_at=now,
-                last_polled_at=now,
-                lease_owner=None,
-                lease_until=None,
-            )
+            update(sources).where(sources.c.id == bindparam("sid")).values(healthy)
+        )
+        self._success_update = self._unchanged_update.values(
+            url=bindparam("url"),
+            title=bindparam("title"),
+            site_url=bindparam("site_url"),
+            etag=bindparam("etag"),
+            last_modified=bindparam("last_modified"),
         )
 
     @classmethod
@@ -294,7 +281,7 @@ class Store:
 
     async def import_rows(
         self,
-        rows: AsyncIterator[tuple[str, dict[str, Any]]] | Iterable[tuple[str, dict[str, Any]]],
+        rows: Iterable[tuple[str, dict[str, Any]]],
         *,
         batch: int = 1000,
     ) -> dict[str, int]:
@@ -324,8 +311,7 @@ class Store:
 
         async with self._write() as conn:
             current: str | None = None
-            iterator = rows if isinstance(rows, AsyncIterator) else _aiter(rows)
-            async for name, values in iterator:
+            for name, values in rows:
                 if name != current and current is not None:
                     await flush(conn, current)  # parents are in before their children
                 current = name
@@ -468,19 +454,8 @@ class Store:
         )
         if limit is not None:
             due = due.limit(limit)
-        if not self.shares_work:
-            async with self._engine.connect() as conn:
-                rows = await conn.execute(due.with_only_columns(*sources.c))
-                return [_source(row) for row in rows]
-        claim = (
-            update(sources)
-            .where(sources.c.id.in_(due.scalar_subquery()))
-            .values(lease_owner=owner[:100], lease_until=now + lease)
-            .returning(*sources.c)
-        )
-        async with self._write() as conn:
-            claimed = [_source(row) for row in await conn.execute(claim)]
-        return sorted(claimed, key=lambda s: (s.next_poll_at or now, s.id))
+        rows = await self._claim(due, sources, lease_owner=owner[:100], lease_until=now + lease)
+        return sorted(map(_source, rows), key=lambda s: (s.next_poll_at or now, s.id))
 
     async def next_claimable_at(self, now: datetime, *, owner: str) -> datetime | None:
         """When the next source ``owner`` could claim is due (None: none is scheduled). Sources
@@ -1128,19 +1103,24 @@ class Store:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        rows = await self._claim(due, outbox, claimed_by=owner[:100], claimed_until=now + hold)
+        return sorted(map(_outbox, rows), key=lambda entry: entry.id)
+
+    async def _claim(self, due: Select[Any], table: Table, **taken: Any) -> list[Row[Any]]:
+        """The rows of ``table`` whose ids ``due`` selects, marked ``taken`` in one statement
+        where several processes share the database (each claim skips the rows another is
+        taking: FOR UPDATE SKIP LOCKED); on SQLite, which serves one process, only read."""
         if not self.shares_work:
             async with self._engine.connect() as conn:
-                rows = await conn.execute(due.with_only_columns(*outbox.c))
-                return [_outbox(row) for row in rows]
+                return list(await conn.execute(due.with_only_columns(*table.c)))
         claim = (
-            update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(claimed_by=owner[:100], claimed_until=now + hold)
-            .returning(*outbox.c)
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()))
+            .values(**taken)
+            .returning(*table.c)
         )
         async with self._write() as conn:
-            claimed = [_outbox(row) for row in await conn.execute(claim)]
-        return sorted(claimed, key=lambda entry: entry.id)
+            return list(await conn.execute(claim))
 
     async def outbox_entries(self, *, status: OutboxStatus | None = None) -> list[OutboxEntry]:
         query = select(outbox).order_by(outbox.c.id)
@@ -2279,13 +2259,6 @@ def _from_json(column: Any, value: Any) -> Any:
     if isinstance(column.type, UTCDateTime) and isinstance(value, str):
         return datetime.fromisoformat(value)
     return value
-
-
-async def _aiter(
-    items: Iterable[tuple[str, dict[str, Any]]],
-) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    for item in items:
-        yield item
 
 
 def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> Any:

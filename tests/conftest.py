@@ -23,12 +23,26 @@ from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import Store
+from bot.stories import Stories
 from bot.urls import is_public_address
 from bot.watcher import ArticleSink, CycleReport, PollOutcome, Watcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 DEMO_WWW = Path(__file__).resolve().parents[1] / "bot" / "demo_data" / "www"
+
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a `python -m bot` a test starts: this checkout's code (whichever
+    checkout is installed), none of the developer's own DATABASE_/DISCORD_ settings, and
+    ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DISCORD_"))}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CHECKOUT), env.get("PYTHONPATH")) if p)
+    env.update(extra)
+    return env
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -214,6 +228,7 @@ async def open_watcher(
     *,
     resolver: AbstractResolver | None = None,
     public: AddressCheck = is_public_address,
+    stories: Stories | None = None,
 ) -> AsyncIterator[Watcher]:
     """A watcher wired as bot/__main__.py wires it: one session, one pool."""
     pool = WorkPool(settings.parse_workers)
@@ -225,6 +240,7 @@ async def open_watcher(
                 pool=pool,
                 settings=settings,
                 on_articles=on_articles,
+                stories=stories,
                 clock=clock,
             )
     finally:

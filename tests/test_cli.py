@@ -5,20 +5,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DEMO_WWW, FeedServer, rss
+from tests.conftest import DEMO_WWW, FeedServer, cli_env, rss
 
 NATO_PAGE = DEMO_WWW / "globaltimes" / "2022" / "01" / "nato-chief-warns-real-risk.html"
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DISCORD_"))}
-    env.update(extra)
-    return env
 
 
 def run(

@@ -4,7 +4,6 @@ of a batch (even between a send and its record) loses no alert and doubles none.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections import Counter
@@ -13,13 +12,13 @@ from pathlib import Path
 
 from bot.delivery import OutboxStatus
 from bot.store import PollSuccess, Store
+from tests.conftest import cli_env
 from tests.factories import make_article
 from tests.fakediscord import Channel, FakeDiscord
 
 pytest_plugins = ["tests.fakediscord.plugin"]
 
 ALERTS = 30
-CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 async def seed(db: Path, guild_id: int, channel_id: int) -> None:
@@ -37,8 +36,7 @@ async def seed(db: Path, guild_id: int, channel_id: int) -> None:
 
 
 def bot_env(fake: FakeDiscord, db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    env.update(
+    return cli_env(
         DISCORD_TOKEN=fake.token,
         DISCORD_API_BASE_URL=fake.rest_base,
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
@@ -48,10 +46,7 @@ def bot_env(fake: FakeDiscord, db: Path) -> dict[str, str]:
         POLL_INTERVAL_SECONDS="3600",
         PARSE_WORKERS="1",
         LOG_LEVEL="WARNING",
-        # `python -m bot` runs this checkout's code, whichever checkout is installed.
-        PYTHONPATH=os.pathsep.join(p for p in (str(CHECKOUT), env.get("PYTHONPATH")) if p),
     )
-    return env
 
 
 async def start_bot(fake: FakeDiscord, db: Path, cwd: Path) -> asyncio.subprocess.Process:

@@ -18,7 +18,7 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.store import Store
-from tests.conftest import FeedServer, make_settings, rss
+from tests.conftest import FeedServer, cli_env, make_settings, rss
 from tests.fakediscord import Channel, FakeDiscord, Guild, User, running
 
 pytestmark = pytest.mark.both_engines
@@ -264,11 +264,9 @@ async def test_starter_sources_are_added_with_one_command(
 async def test_sync_commands_registers_globally_and_exits(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    import os
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    env.update(
+    env = cli_env(
         DISCORD_TOKEN=fake_discord.token,
         DISCORD_API_BASE_URL=fake_discord.rest_base,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'sync.sqlite3'}",

@@ -22,12 +22,17 @@ from sqlalchemy import select, update
 from bot.guilds import shard_of
 from bot.schema import sources
 from bot.store import Store
-from tests.conftest import POSTGRES_URL_VARIABLE, FeedServer, postgres_database, rss
+from tests.conftest import (
+    POSTGRES_URL_VARIABLE,
+    FeedServer,
+    cli_env,
+    postgres_database,
+    rss,
+)
 from tests.fakediscord import Channel, FakeDiscord, Guild
 
 pytest_plugins = ["tests.fakediscord.plugin"]
 
-ROOT = Path(__file__).resolve().parents[1]
 FEEDS = 8
 LEASE_SECONDS = 3
 
@@ -65,8 +70,7 @@ class Cluster:
         self.guilds: dict[int, tuple[Guild, Channel]] = {}
 
     def env(self, name: str, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-        env.update(
+        return cli_env(
             DATABASE_URL=self.url,
             DISCORD_TOKEN=self.fake.token,
             DISCORD_API_BASE_URL=self.fake.rest_base,
@@ -78,10 +82,8 @@ class Cluster:
             ROUTE_ALERT_CAP="1000",
             LOG_LEVEL="WARNING",
             WORKER_ID=name,
-            PYTHONPATH=str(ROOT),
             **extra,
         )
-        return env
 
     async def start(self, name: str, *args: str, **extra: str) -> None:
         self.processes[name] = await asyncio.create_subprocess_exec(

@@ -4,7 +4,6 @@ either engine (PostgreSQL when NEWSBOT_TEST_POSTGRES_URL is set); everything ans
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -14,13 +13,14 @@ from bot.news import News
 from bot.store import Store
 from bot.subscriptions import Delivery
 from bot.topics import parse_topic
+from tests.conftest import cli_env
 from tests.test_news import GUILD, NOW, add_source, article, quote, store_articles
 
 pytestmark = pytest.mark.both_engines
 
 
 async def newsbot(*args: str, database_url: str, cwd: Path) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DISCORD_"))}
+    env = cli_env()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

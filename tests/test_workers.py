@@ -19,23 +19,19 @@ from pathlib import Path
 import pytest
 
 from bot.delivery import OutboxStatus
-from bot.fetch import Fetcher
 from bot.guilds import ServerSources, shard_of
-from bot.pool import WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.stories import Stories
 from bot.subscriptions import Delivery
-from bot.watcher import Watcher
-from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
+from tests.conftest import Clock, FeedServer, cli_env, make_settings, open_watcher, rss
 from tests.factories import make_article
 
 pytestmark = pytest.mark.both_engines
 
 LEASE = timedelta(minutes=5)
-ROOT = Path(__file__).resolve().parents[1]
 WIRE_STORY = """<!DOCTYPE html><html lang="en"><head><title>Harbour bridge</title>
 <link rel="canonical" href="{url}"></head><body><article><h1>Harbour bridge</h1>
 <p>The city council voted on Tuesday to reopen the harbour bridge to cyclists after a two-year
@@ -241,32 +237,18 @@ async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_starte
     # worker stores the original.
     running = Stories()
     running.load([])
-    pool = WorkPool(1)
-    try:
-        async with Fetcher.create_session(settings) as session:
-            first, second = (
-                Watcher(
-                    store=s,
-                    fetcher=Fetcher(session, settings),
-                    pool=pool,
-                    settings=settings,
-                    stories=stories,
-                    clock=clock,
-                )
-                for s, stories in ((store, Stories()), (other, running))
-            )
-            await first.add_source(one)
-            await second.add_source(two)
-            feed("one", [("Harbour bridge reopens", feed_server.url("one/harbour.html"))])
-            feed(
-                "two", [("Harbour bridge reopens to cyclists", feed_server.url("two/harbour.html"))]
-            )
-            clock.advance(settings.poll_interval_seconds + 1)
-            sources = {s.url: s for s in await store.list_sources()}
-            await first.poll_sources([sources[one]])
-            await second.poll_sources([sources[two]])
-    finally:
-        pool.close()
+    async with (
+        open_watcher(settings, store, clock, stories=Stories()) as first,
+        open_watcher(settings, other, clock, stories=running) as second,
+    ):
+        await first.add_source(one)
+        await second.add_source(two)
+        feed("one", [("Harbour bridge reopens", feed_server.url("one/harbour.html"))])
+        feed("two", [("Harbour bridge reopens to cyclists", feed_server.url("two/harbour.html"))])
+        clock.advance(settings.poll_interval_seconds + 1)
+        sources = {s.url: s for s in await store.list_sources()}
+        await first.poll_sources([sources[one]])
+        await second.poll_sources([sources[two]])
     (original,) = [a for a in await store.recent_articles() if a.title == "Harbour bridge reopens"]
     (copy,) = [a for a in await store.recent_articles() if a.title.endswith("to cyclists")]
     assert original.id is not None and copy.id is not None
@@ -315,14 +297,12 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
     url = feed_server.serve("feed.xml", rss([{"title": "Old", "guid": "old"}]))
     source, _ = await store.add_source(url, added_url=url, now=clock.now)
     await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    env.update(
+    env = cli_env(
         DATABASE_URL=database_url,
         ALLOW_PRIVATE_ADDRESSES="true",
         POLL_INTERVAL_SECONDS="5",
         PARSE_WORKERS="1",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
         WORKER_ID="w1",
         STATS_FILE=str(tmp_path / "stats.jsonl"),
     )

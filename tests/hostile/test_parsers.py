@@ -20,11 +20,23 @@ from bot.feeds import DECLARED_ENTITIES
 from bot.sources import SourceStatus
 from bot.watcher import Watcher
 from tests.conftest import FeedServer
-from tests.hostile.bounds import measure
+from tests.hostile.bounds import Measured, measure
 from tests.hostile.conftest import Honeypot
 
 PASSWD = "root:x:0:0"  # what /etc/passwd (and the honeypot) would put in a field
 ITEM = "<item><title>Safe story</title><link>http://news.example/a</link><guid>a</guid></item>"
+
+
+def measure_feed(payload: bytes, tmp_path: Path) -> Measured:
+    """``parse_feed`` on an RSS payload in a new process, as the watcher calls it."""
+    return measure(
+        "bot.feeds:parse_feed",
+        payload,
+        tmp_path,
+        url="http://news.example/feed",
+        content_type="application/rss+xml",
+        max_items=100,
+    )
 
 
 def rss_with(prolog: str, title: str = "News", items: str = ITEM) -> str:
@@ -97,14 +109,7 @@ async def test_feed_defining_entities_is_refused_readably_within_bounds(
 ) -> None:
     payload = REFUSED[case](honeypot.port)
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     run.assert_bounded()
     assert (run.error, run.message) == ("FeedError", DECLARED_ENTITIES)
@@ -126,14 +131,7 @@ async def test_feed_defining_entities_is_refused_readably_within_bounds(
 async def test_external_dtd_is_never_read(tmp_path: Path, honeypot: Honeypot, doctype: str) -> None:
     payload = rss_with(doctype.format(port=honeypot.port)).encode()
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     run.assert_bounded()
     assert run.error is None, run.message
@@ -153,14 +151,7 @@ def test_rss_091_with_netscape_doctype_is_still_read(tmp_path: Path) -> None:
         b"<link>http://news.example/o</link></item></channel></rss>"
     )
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     assert run.error is None, run.message
     assert run.result is not None
@@ -177,14 +168,7 @@ def test_entity_declared_inside_the_document_is_inert(tmp_path: Path) -> None:
         + f"\n<channel><title>x</title>{QUADRATIC_ITEM}</channel></rss>"
     ).encode()
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     run.assert_bounded()
     assert "AAAAAAAAAA" not in run.text
@@ -196,14 +180,7 @@ def test_deeply_nested_feed_is_bounded(tmp_path: Path) -> None:
     items = f"<item><title>Deep</title><description>{nested}</description></item>"
     payload = rss_with("", items=items).encode()
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     run.assert_bounded()
     assert run.error is None, run.message
@@ -225,14 +202,7 @@ def test_feed_with_100000_items_keeps_the_newest_within_bounds(tmp_path: Path, o
     payload = rss_with("", items=items).encode()
     assert len(payload) < 10 * 1024 * 1024
 
-    run = measure(
-        "bot.feeds:parse_feed",
-        payload,
-        tmp_path,
-        url="http://news.example/feed",
-        content_type="application/rss+xml",
-        max_items=100,
-    )
+    run = measure_feed(payload, tmp_path)
 
     run.assert_bounded()
     assert run.error is None, run.message
