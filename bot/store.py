@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     Row,
     Table,
@@ -73,7 +74,7 @@ from bot.schema import (
     subscriptions,
 )
 from bot.sources import Source, SourceName, SourceStatus
-from bot.subscriptions import Delivery, Route, Subscription
+from bot.subscriptions import Added, Delivery, Route, Subscription
 from bot.topics import (
     And,
     Field,
@@ -256,7 +257,9 @@ class Store:
         except DBAPIError as exc:
             if not _unavailable(exc):
                 raise
-            raise StoreUnavailable(f"the database refused a write: {exc.orig}") from exc
+            # The driver's words stay in the log (on PostgreSQL they can name internal hosts).
+            log.warning("the database refused a write: %r", exc.orig)
+            raise StoreUnavailable from exc
 
     # ---- moving a database ----------------------------------------------------------------------
 
@@ -1340,21 +1343,41 @@ class Store:
         delivery: Delivery,
         *,
         now: datetime,
-    ) -> bool:
-        """A person's topic in a server. False when they already had it (same normal form)."""
-        async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, subscriptions).values(
-                    user_id=user_id,
-                    guild_id=guild_id,
-                    topic=topic,
-                    typed=typed[:400],
-                    delivery=delivery.value,
-                    created_at=now,
+        cap: int | None = None,
+    ) -> Added:
+        """A person's topic in a server: ADDED, or ALREADY when they had it (same normal form),
+        or FULL when they already follow ``cap`` topics in that server. The insert and the count
+        are one transaction, serialized per person and server on PostgreSQL (and by SQLite's
+        single writer, which the insert takes before the count reads), so adds made at the same
+        moment, in any number of processes, never pass the cap."""
+        try:
+            async with self._write() as conn:
+                await _serialize(self._dialect, conn, "topics", guild_id, user_id)
+                result = await conn.execute(
+                    _insert_ignore(self._dialect, subscriptions).values(
+                        user_id=user_id,
+                        guild_id=guild_id,
+                        topic=topic,
+                        typed=typed[:400],
+                        delivery=delivery.value,
+                        created_at=now,
+                    )
                 )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+                if not result.rowcount:
+                    return Added.ALREADY
+                if cap is not None:
+                    count = await conn.execute(
+                        select(func.count()).where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                        )
+                    )
+                    if int(count.scalar() or 0) > cap:
+                        raise _OverCap
+                await conn.execute(_TOPICS_CHANGED)
+        except _OverCap:
+            return Added.FULL  # the transaction, with its insert, was rolled back
+        return Added.ADDED
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
@@ -1367,6 +1390,47 @@ class Store:
             )
             await conn.execute(_TOPICS_CHANGED)
         return bool(result.rowcount)
+
+    async def remove_subscription_by_id(
+        self, user_id: int, subscription_id: int
+    ) -> Subscription | None:
+        """Remove one of this person's topics by its id (None if it isn't theirs, or gone)."""
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    subscriptions.delete()
+                    .where(
+                        subscriptions.c.id == subscription_id, subscriptions.c.user_id == user_id
+                    )
+                    .returning(*subscriptions.c)
+                )
+            ).first()
+            if row is None:
+                return None
+            await conn.execute(_TOPICS_CHANGED)
+        return _subscription(row)
+
+    async def forget_member(self, guild_id: int, user_id: int) -> int:
+        """Someone left a server: their topics there go, with the personal alerts still queued
+        for them from it. Returns how many topics went."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                subscriptions.delete().where(
+                    subscriptions.c.user_id == user_id, subscriptions.c.guild_id == guild_id
+                )
+            )
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.guild_id == guild_id,
+                    outbox.c.user_id == user_id,
+                    outbox.c.kind.in_([OutboxKind.DM.value, OutboxKind.HERE.value]),
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.DROPPED.value, last_error="no longer a member")
+            )
+            await conn.execute(_TOPICS_CHANGED)
+        return int(result.rowcount or 0)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -1577,8 +1641,8 @@ class Store:
             walk = topic is None and len(scope) > FEW_SOURCES
             source, where = await self._matching(conn, scope, since, topic, newest_first=walk)
             query = (
-                select(*_LISTING_COLUMNS, stories.c.outlets)
-                .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))
+                select(*_LISTING_COLUMNS, _outlets_among(scope))
+                .select_from(source)
                 .where(*where, or_(articles.c.story_id.is_(None), articles.c.id == first_copy))
                 .order_by(articles.c.published_at.desc(), articles.c.id.desc())
                 .limit(limit)
@@ -1898,6 +1962,10 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     return bool(result.rowcount)
 
 
+class _OverCap(Exception):
+    """Rolls back an insert that would pass a cap."""
+
+
 def _subscription(row: Row[Any]) -> Subscription:
     m = row._mapping
     return Subscription(
@@ -2081,6 +2149,19 @@ def _listing(row: Any) -> Listing:
     )
 
 
+def _outlets_among(scope: Sequence[int]) -> Any:
+    """How many of these sources carry the listed article's story: the one way an answer counts
+    outlets. Never the story's count over every source (``stories.outlets``), which would tell
+    a server how many sources other servers watch."""
+    copy = articles.alias("outlet")
+    return (
+        select(func.count(copy.c.source_id.distinct()))
+        .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+        .scalar_subquery()
+        .label("outlets")
+    )
+
+
 def _containing(text: str) -> str:
     """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -2145,6 +2226,16 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+async def _serialize(dialect: str, conn: AsyncConnection, *about: object) -> None:
+    """Make transactions about the same thing (``about``) take turns until each commits: on
+    PostgreSQL a transaction-level advisory lock on a 64-bit hash of it. SQLite has one writer at
+    a time, which a transaction that writes before it reads already waits for."""
+    if dialect != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(repr(about).encode(), digest_size=8).digest(), "big")
+    await conn.execute(select(func.pg_advisory_xact_lock(literal(key - (1 << 63), BigInteger))))
 
 
 def _seen_insert_sql(dialect: str) -> str:
