@@ -365,6 +365,7 @@ def build_bot(
     from bot.app import Services as BotServices
     from bot.delivery import Deliverer, Sender
     from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
+    from bot.membership import MemberLookup, Membership
     from bot.news import News
     from bot.routing import Router
     from bot.subscriptions import Topics
@@ -385,7 +386,7 @@ def build_bot(
         on_left=router.reload,
     )
 
-    def make_deliverer(sender: Sender) -> Deliverer:
+    def make_deliverer(sender: Sender, members: MemberLookup) -> Deliverer:
         return Deliverer(
             store=services.store,
             sender=sender,
@@ -394,6 +395,7 @@ def build_bot(
             owner=settings.worker_name,
             hold=settings.lease,
             shards=settings.shards,
+            members=Membership(members, clock=now),
         )
 
     return NewsBot(

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.membership import MemberLookup
 from bot.news import News
 from bot.routing import Router
 from bot.settings import Settings
@@ -115,7 +116,7 @@ class NewsBot(commands.AutoShardedBot):
         *,
         settings: Settings,
         services: Services,
-        make_deliverer: Callable[[Sender], Deliverer],
+        make_deliverer: Callable[[Sender, MemberLookup], Deliverer],
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
@@ -136,9 +137,10 @@ class NewsBot(commands.AutoShardedBot):
         self.extension_names = tuple(
             name for name in EXTENSIONS if background or name != "cogs.background"
         )
+        from bot.discord_members import DiscordMembers
         from bot.discord_sender import DiscordSender
 
-        self.deliverer = make_deliverer(DiscordSender(self))
+        self.deliverer = make_deliverer(DiscordSender(self), DiscordMembers(self))
 
     async def setup_hook(self) -> None:
         # The gateway is wherever the REST base says (a local fake in tests, a proxy in front

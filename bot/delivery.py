@@ -34,6 +34,7 @@ from bot.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.articles import Article
+    from bot.membership import Membership
     from bot.sources import Source
     from bot.store import Store
 
@@ -157,10 +158,12 @@ class Deliverer:
         owner: str = "newsbot",
         hold: timedelta = timedelta(minutes=5),
         shards: tuple[int, Sequence[int]] | None = None,
+        members: Membership | None = None,
     ) -> None:
         """``owner`` and ``hold``: this process's name and how long it holds the alerts it
         takes, so several delivery processes never send one twice. ``shards``: (count, ids)
-        when this process runs only some gateway shards (it delivers their servers' alerts)."""
+        when this process runs only some gateway shards (it delivers their servers' alerts).
+        ``members``: checks that a person is still in the server a personal alert is from."""
         self._store = store
         self._sender = sender
         self._cap = route_alert_cap
@@ -172,6 +175,9 @@ class Deliverer:
         # Sent, but the store refused to record it: (outbox id -> message id) until it is
         # recorded, so the alert is not posted again while the database is unavailable.
         self._unrecorded: dict[int, int] = {}
+        self._members = members
+        self._left: set[tuple[int, int]] = set()
+        """(server, person) found gone this round: their other queued alerts are dropped."""
 
     def stop(self) -> None:
         """Take no new work; sends in flight finish and are recorded."""
@@ -180,6 +186,7 @@ class Deliverer:
     async def deliver_due(self) -> DeliveryReport:
         """Send every due outbox row, channels in parallel, each channel in order."""
         report = DeliveryReport()
+        self._left.clear()
         due = await self._store.claim_due_outbox(
             self._clock(), owner=self._owner, hold=self._hold, shards=self._shards
         )
@@ -218,6 +225,10 @@ class Deliverer:
         if entry.id in self._unrecorded:
             await self._record_sent([entry.id], self._unrecorded[entry.id])
             report.sent += 1
+            return True
+        if entry.kind in (OutboxKind.DM, OutboxKind.HERE) and not await self._still_member(
+            entry, report
+        ):
             return True
         message = await self._render(entry)
         if message is None:
@@ -263,6 +274,27 @@ class Deliverer:
         await self._record_sent([entry.id], message_id)
         report.sent += 1
         return True
+
+    async def _still_member(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
+        """Whether a personal alert may go: its person is still in the server it is from. One
+        who left has their topics there removed, and this alert (and every other queued for
+        them from there) is dropped."""
+        if self._members is None or entry.user_id is None:
+            return True
+        key = (entry.guild_id, entry.user_id)
+        if key not in self._left:
+            try:
+                if await self._members.is_member(*key):
+                    return True
+            except TemporaryFailure as exc:
+                await self._retry(entry, f"member lookup failed: {exc}", report)
+                return False
+            self._left.add(key)
+            # Drops this alert too, and the others queued for them from there.
+            removed = await self._store.forget_member(*key)
+            log.info("user %s left server %s: %d topics removed", entry.user_id, key[0], removed)
+        report.dropped += 1
+        return False
 
     async def _record_sent(
         self, entry_ids: Sequence[int], message_id: int, *, summarized: bool = False
