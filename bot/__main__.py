@@ -139,9 +139,9 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot.logs import configure
+
+    configure(level)
 
 
 @asynccontextmanager

@@ -55,7 +55,7 @@ def build_article(
         try:
             extracted = extract_article(page, url=page_url or item.link)
         except ExtractionError as exc:
-            log.info("no article text in %s: %s", item.link, exc)
+            log.info("no article text in %r: %r", item.link, str(exc))
     title = item.title or (extracted.title if extracted else None) or "(untitled)"
     url = item.link or (page_url or "")
     if extracted is not None:
@@ -89,7 +89,7 @@ def _quotes(text: str, model: str | None) -> tuple[Quotation, ...]:
         return tuple(quotes_of(text, model))
     except LookupError as exc:
         # A missing model costs the quotes, never the article.
-        log.warning("no quotations: %s", exc)
+        log.warning("no quotations: %r", str(exc))
         return ()
 
 

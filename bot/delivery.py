@@ -335,7 +335,7 @@ class Deliverer:
             await self._refused(first, str(exc), report)
             return
         except TemporaryFailure as exc:
-            log.info("summary to %s failed (%s); retried next round", first.channel_id, exc)
+            log.info("summary to %s failed (%r); retried next round", first.channel_id, str(exc))
             report.retried += len(overflow)
             return
         await self._record_sent([e.id for e in overflow], message_id, summarized=True)
@@ -382,9 +382,9 @@ class Deliverer:
                 else:
                     await self._sender.edit(entry.channel_id, entry.message_id, message)
             except ChannelRefused as exc:
-                log.info("alert %s can't be edited (%s); left as it is", entry.id, exc)
+                log.info("alert %s can't be edited (%r); left as it is", entry.id, str(exc))
             except TemporaryFailure as exc:
-                log.info("editing alert %s failed (%s); tried again later", entry.id, exc)
+                log.info("editing alert %s failed (%r); tried again later", entry.id, str(exc))
                 continue
             else:
                 edited += 1
@@ -401,7 +401,7 @@ class Deliverer:
         now = self._clock()
         first = await self._store.block_channel(entry.channel_id, entry.guild_id, reason, now=now)
         report.dropped += 1
-        log.warning("channel %s refused alerts: %s", entry.channel_id, reason)
+        log.warning("channel %s refused alerts: %r", entry.channel_id, reason)
         if first:
             guild = await self._store.guild(entry.guild_id)
             text = (
@@ -414,7 +414,7 @@ class Deliverer:
                     entry.guild_id, guild.configured_by if guild else None, text
                 )
             except (ChannelRefused, TemporaryFailure) as exc:
-                log.warning("could not tell admins of %s: %s", entry.guild_id, exc)
+                log.warning("could not tell admins of %s: %r", entry.guild_id, str(exc))
 
     async def _retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
         attempts = entry.attempts + 1
@@ -428,7 +428,7 @@ class Deliverer:
         )
         report.retried += 1
         log.info(
-            "alert %s to %s failed (%s); attempt %d", entry.id, entry.channel_id, reason, attempts
+            "alert %s to %s failed (%r); attempt %d", entry.id, entry.channel_id, reason, attempts
         )
 
     async def queue_source_notices(self) -> int:

@@ -574,7 +574,7 @@ class Store:
             if taken.first() is None:
                 url = change.moved_to
             else:
-                log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+                log.warning("source %s moved to %r, already watched", source.id, change.moved_to)
         await conn.execute(
             self._success_update,
             {

@@ -268,7 +268,7 @@ class Watcher:
             )
         except Exception:
             # A bug must not stop the watcher; it is logged in full and recorded on the source.
-            log.exception("unexpected error while polling source %s (%s)", source.id, source.url)
+            log.exception("unexpected error while polling source %s (%r)", source.id, source.url)
             return await self._failed(
                 source, "Internal error while reading this source.", None, None
             )
@@ -368,7 +368,9 @@ class Watcher:
                 fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT)
                 page, page_url = fetched.body, fetched.final_url
             except FetchError as exc:
-                log.info("article page %s unavailable (%s); using the feed's text", item.link, exc)
+                log.info(
+                    "article page %r unavailable (%r); using the feed's text", item.link, str(exc)
+                )
         return await self._pool.run(
             build_article,
             item,
@@ -392,7 +394,7 @@ class Watcher:
             cap=self._settings.max_backoff_seconds,
             retry_after=retry_after if status in RETRY_AFTER_STATUSES else None,
         )
-        log.info("source %s (%s) failed: %s", source.id, source.url, message)
+        log.info("source %s (%r) failed: %r", source.id, source.url, message)
         try:
             updated = await self._store.record_failure(
                 source, message, now=now, next_poll_at=next_poll, gone=gone

@@ -84,7 +84,7 @@ class Pager(discord.ui.View):
             try:
                 await self.message.edit(view=None)
             except discord.HTTPException as exc:  # the answer was deleted, or Discord is down
-                log.info("could not remove expired page buttons: %s", exc)
+                log.info("could not remove expired page buttons: %r", str(exc))
 
     async def on_error(  # type: ignore[override]
         self, interaction: Interaction, error: Exception, item: discord.ui.Item[Pager]

@@ -1,0 +1,65 @@
+"""The log's one format, safe from what feeds and people write.
+
+Log calls quote every value that came from outside with ``%r``; this formatter is the second
+guard, for any value that slips through and for other libraries' records. A record's message is
+always one line: line breaks, ANSI escape sequences, other control characters and direction
+overrides are written as escapes (``\\n``, ``\\x1b``, ``\\u202e``). A traceback keeps its line
+breaks, but every line after the record's first starts with white space, so no text inside a
+record can pass for a record of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+_UNSAFE = [
+    *range(0x00, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),
+    0x2028,  # line separator
+    0x2029,  # paragraph separator
+    *range(0x200E, 0x2010),  # left-to-right and right-to-left marks
+    *range(0x202A, 0x202F),  # embeddings and overrides
+    *range(0x2066, 0x206A),  # isolates
+]
+_ESCAPES = {code: repr(chr(code))[1:-1] for code in _UNSAFE}  # "\\n", "\\x1b", "\\u202e"
+_ESCAPES_KEEPING_LINES = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control, line-breaking and direction-changing character escaped."""
+    return text.translate(_ESCAPES)
+
+
+def indented(text: str) -> str:
+    """Lines of a traceback: escaped like a message but for the line breaks, and each line that
+    doesn't start with white space indented, so that none looks like a record's first line."""
+    lines = text.translate(_ESCAPES_KEEPING_LINES).split("\n")
+    return "\n".join(line if line[:1].isspace() else "  " + line for line in lines)
+
+
+class SafeFormatter(logging.Formatter):
+    """``FORMAT``, with messages on one line and tracebacks indented (see the module)."""
+
+    def __init__(self, fmt: str = FORMAT) -> None:
+        super().__init__(fmt)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The first line is the message's (one line, above); whatever follows (a traceback, a
+        # stack, even one another handler formatted first) is indented.
+        first, newline, rest = super().format(record).partition("\n")
+        return first + newline + indented(rest) if newline else first
+
+
+def configure(level: str) -> None:
+    """Log to stderr in ``FORMAT`` through a SafeFormatter (once, from the composition root)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter())
+    logging.basicConfig(level=level, handlers=[handler])
