@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import gzip
 import logging
+import re
 import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -33,7 +35,7 @@ from tests.conftest import (
     open_watcher,
     rss,
 )
-from tests.hostile.bounds import MAX_GROWTH_MIB, MAX_SECONDS, measure
+from tests.hostile.bounds import MAX_GROWTH_MIB, MAX_SECONDS, REPO, measure
 
 BOMB_BYTES = 64 * 1024 * 1024  # what each bomb inflates to, far past the cap
 
@@ -243,6 +245,24 @@ async def test_small_gzip_body_is_read(scene: Scene) -> None:
 
     assert outcome.ok, outcome.error
     assert [a.title for a in outcome.articles] == ["Story 1"]
+
+
+async def test_only_gzip_and_deflate_are_asked_for(scene: Scene) -> None:
+    url = scene.server.serve("plain.xml", rss([scene.story("1")]))
+    await scene.watcher.add_source(url)
+    (request,) = scene.server.requests
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_aiohttp_is_a_version_that_bounds_decompression_per_chunk() -> None:
+    # 3.13.3 is the first aiohttp that inflates a body a bounded chunk at a time
+    # (GHSA-6mq8-rvhq-8wgg); 3.14.4 also stops many concatenated gzip members costing quadratic
+    # CPU (GHSA-h4cc-hm5h-fmm9). The floor the project declares, and the one installed, are both.
+    declared = re.search(r'"aiohttp>=([0-9.]+)', (REPO / "pyproject.toml").read_text())
+    assert declared is not None
+    floor = tuple(int(part) for part in declared[1].split("."))
+    installed = tuple(int(part) for part in re.findall(r"\d+", aiohttp.__version__)[:3])
+    assert floor >= (3, 14, 4) and installed >= floor
 
 
 # ---- article pages ------------------------------------------------------------------------------

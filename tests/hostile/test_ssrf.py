@@ -34,9 +34,9 @@ USERINFO = "The URL has a user name or password in it (the part before the @)."
 
 
 def assert_says_why_without_internals(message: str, *internals: str) -> None:
-    assert (
-        message == REFUSED or "not a valid web address" in message or USERINFO in message
-    ), message
+    assert message == REFUSED or "not a valid web address" in message or USERINFO in message, (
+        message
+    )
     for internal in ("127.0.0.1", "::1", "Traceback", "Error(", *internals):
         assert internal not in message, message
 
