@@ -40,7 +40,7 @@ async def second_server(scene: Scene, name: str) -> tuple[Any, Any]:
     guild = scene.fake.add_guild(name, owner_id=scene.admin.id)
     channel = guild.add_channel("news")
     scene.fake.guild_commands[guild.id] = list(scene.fake.guild_commands[scene.guild.id])
-    await scene.fake.dispatch("GUILD_CREATE", guild.payload())
+    await scene.fake.dispatch("GUILD_CREATE", guild.create_payload())
     return guild, channel
 
 
