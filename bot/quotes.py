@@ -782,7 +782,9 @@ class People:
                 (at, subject, person)
                 for person in self.by_name.values()
                 if person.confirmed
-                or (unconfirmed and " " in person.name and person.surname.lower() not in PLACE_WORDS)
+                or (
+                    unconfirmed and " " in person.name and person.surname.lower() not in PLACE_WORDS
+                )
                 for at, subject in person.mentions
                 if start <= at < end and (person.confirmed or subject)
             ),
