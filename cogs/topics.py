@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import plain_text
+from bot.alerts import clean_text, clip, plain_text
 from bot.app import reply
 from bot.errors import UserFacingError
 from bot.subscriptions import Delivery, Topics, choice_value, listing_everywhere
@@ -77,7 +77,7 @@ class TopicsCog(commands.Cog):
             await self._answer(
                 interaction,
                 f"No longer following “{removed.topic}”"
-                + (f" in **{plain_text(where)[:100]}**." if where else "."),
+                + (f" in **{clip(clean_text(where), 100)}**." if where else "."),
             )
             return
         text = await self.topics.unsubscribe(interaction.user.id, interaction.guild_id, topic)
@@ -117,8 +117,9 @@ class TopicsCog(commands.Cog):
             return
         mine = await self.topics.mine(interaction.user.id, interaction.guild_id)
         elsewhere = len(await self.topics.everywhere(interaction.user.id)) - len(mine)
+        topics = "topic" if elsewhere == 1 else "topics"
         also = (
-            f"\n\nYou also follow {elsewhere} topics in other servers: `/subscriptions` in a DM "
+            f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions` in a DM "
             "with newsbot lists them."
             if elsewhere
             else ""

@@ -168,7 +168,7 @@ async def test_a_dm_lists_topics_in_every_server_naming_only_the_persons_own(
     in_server = await as_user(scene, alice, "subscriptions", {}, followups=1)
     shown = in_server.followups[0]["content"]
     assert "“harbour”" in shown and "bridge" not in shown and "Neighbours" not in shown
-    assert "1 topics in other servers" in shown
+    assert "1 topic in other servers" in shown
 
 
 async def test_a_dm_stops_a_topic_in_a_server_the_person_left(scene: Scene) -> None:
