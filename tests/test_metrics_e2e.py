@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.web import OpsServer, Readiness
 from tests.conftest import rss
 from tests.test_discord_e2e import Scene, scene, story
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.both_engines
 pytest_plugins = ["tests.fakediscord.plugin"]
@@ -69,3 +70,29 @@ async def test_commands_interactions_and_rate_limits_are_counted(scene: Scene) -
     assert within_3s == answered
     assert value("newsbot_discord_rate_limited_total", scope="user") == 2
     assert value("newsbot_alerts_total", result="sent") == 1
+
+
+async def test_readyz_of_a_running_bot_checks_its_gateway_and_delivery(scene: Scene) -> None:
+    server = OpsServer(
+        store=scene.store,
+        metrics=scene.bot.metrics,
+        readiness=Readiness(
+            loops=("poll", "deliver"),
+            within=timedelta(minutes=5),
+            gateway=scene.bot.gateway_problems,
+        ),
+        version="t",
+        status_token=None,
+    )
+    await server.start("127.0.0.1", 0)
+    try:
+
+        async def ready() -> bool:
+            return await server.problems() == []
+
+        await eventually(ready)
+        assert scene.bot.shards_text() == "0 of 1"
+        await scene.bot.close()
+        assert await server.problems() == ["the bot is shutting down"]
+    finally:
+        await server.stop()
