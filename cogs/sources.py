@@ -147,7 +147,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         paused = await self.controls.pause(interaction.guild_id, source)
         await reply(
             interaction,
-            f"Paused **{clean_text(paused.name)}**: no alerts from it here until "
+            f"Paused **{clean_text(paused.display_name)}**: no alerts from it here until "
             "`/sources resume`.",
         )
 
@@ -159,8 +159,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         resumed = await self.controls.resume(interaction.guild_id, source)
         await reply(
             interaction,
-            f"Resumed **{clean_text(resumed.name)}**: its new items are posted again (what it "
-            "published while paused is skipped).",
+            f"Resumed **{clean_text(resumed.display_name)}**: its new items are posted again "
+            "(what it published while paused is skipped).",
         )
 
     @app_commands.command(
@@ -195,7 +195,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         )
         changes = "; ".join(clean_text(change) for change in edited.changes)
         await interaction.followup.send(
-            f"**{clean_text(edited.source.name)}**: {changes}.", ephemeral=True
+            f"**{clean_text(edited.name)}**: {changes}.", ephemeral=True
         )
 
     @pause.autocomplete("source")
