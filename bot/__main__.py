@@ -55,7 +55,7 @@ class Services:
     fetcher: Fetcher
     pool: WorkPool
     metrics: Metrics = field(
-        default_factory=lambda: Metrics(role="test", version=__version__, process_metrics=False)
+        default_factory=lambda: Metrics(role="process", version=__version__, process_metrics=False)
     )
 
     def watcher(
