@@ -26,3 +26,7 @@ class StoreUnavailable(UserFacingError):
 
     def __init__(self, message: str = DATABASE_BUSY) -> None:
         super().__init__(message)
+
+
+class CommandError(Exception):
+    """A problem with a command line's arguments or input: printed, exit status 2."""

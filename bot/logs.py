@@ -1,19 +1,24 @@
-"""The log's one format, safe from what feeds and people write.
+"""Log output: plain text lines, or (LOG_FORMAT=json) one JSON object a line for log collectors;
+either way, safe from what feeds and people write.
 
-Log calls quote every value that came from outside with ``%r``; this formatter is the second
-guard, for any value that slips through and for other libraries' records. A record's message is
-always one line: line breaks, ANSI escape sequences, other control characters and direction
-overrides are written as escapes (``\\n``, ``\\x1b``, ``\\u202e``). A traceback keeps its line
-breaks, but every line after the record's first starts with white space, so no text inside a
-record can pass for a record of its own.
+Log calls quote every value that came from outside with ``%r``; the formatters are the second
+guard, for any value that slips through and for other libraries' records. In text, a record's
+message is always one line: line breaks, ANSI escape sequences, other control characters and
+direction overrides are written as escapes (``\\n``, ``\\x1b``, ``\\u202e``), and a traceback keeps
+its line breaks but every line after the record's first starts with white space, so no text
+inside a record can pass for a record of its own. In JSON every value is escaped by the encoder:
+quotes, newlines, control characters and anything outside ASCII.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 
-FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FORMAT = TEXT_FORMAT
 
 _UNSAFE = [
     *range(0x00, 0x20),
@@ -42,9 +47,9 @@ def indented(text: str) -> str:
 
 
 class SafeFormatter(logging.Formatter):
-    """``FORMAT``, with messages on one line and tracebacks indented (see the module)."""
+    """``TEXT_FORMAT``, with messages on one line and tracebacks indented (see the module)."""
 
-    def __init__(self, fmt: str = FORMAT) -> None:
+    def __init__(self, fmt: str = TEXT_FORMAT) -> None:
         super().__init__(fmt)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
@@ -58,8 +63,27 @@ class SafeFormatter(logging.Formatter):
         return first + newline + indented(rest) if newline else first
 
 
-def configure(level: str) -> None:
-    """Log to stderr in ``FORMAT`` through a SafeFormatter (once, from the composition root)."""
+class JsonFormatter(logging.Formatter):
+    """``{"time", "level", "logger", "message"[, "error"]}`` a line; ``time`` in UTC, ISO 8601."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["error"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=True)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Send the root logger's records to stderr at ``level``, as text or JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(SafeFormatter())
-    logging.basicConfig(level=level, handlers=[handler])
+    handler.setFormatter(JsonFormatter() if log_format == "json" else SafeFormatter())
+    logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -35,12 +35,20 @@ class Source:
     last_success_at: datetime | None
     last_polled_at: datetime | None
     created_at: datetime
+    interval_seconds: int | None = None
+    """Seconds between polls when healthy, as its servers chose (None: POLL_INTERVAL_SECONDS)."""
+    user_agent: str | None = None
+    """The User-Agent its requests carry instead of the default (set by a server's admins)."""
 
     @property
     def name(self) -> str:
         """What to call the source in messages: its title, or its host and path (never the
         query string or a login, which can hold a key)."""
         return self.title or source_label(self.url)
+
+    def interval(self, default: int) -> int:
+        """Seconds between polls of this source when healthy."""
+        return max(default, self.interval_seconds or default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,22 @@ class SourceName:
     @property
     def name(self) -> str:
         return self.title or source_label(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedSource:
+    """A source as one server watches it, with that server's own choices."""
+
+    source: Source
+    paused_since: datetime | None = None
+    interval_seconds: int | None = None
+    user_agent: str | None = None
+    name: str | None = None
+    """The server's own name for it (None: the feed's title)."""
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.source.name
 
 
 def source_matches(typed: str, title: str | None, url: str) -> bool:
