@@ -109,11 +109,14 @@ def source_label(url: str) -> str:
     """How a source without a title is shown: its host and at most LABEL_PATH_CHARS of its
     path; never its port, query string or login (which can hold a key or a password)."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower() or "?"
+    host = (parts.hostname or "").lower()
     path = parts.path.rstrip("/")
     if len(path) > LABEL_PATH_CHARS:
         path = path[: LABEL_PATH_CHARS - 1] + "…"
-    return host + path
+    scheme = parts.scheme.lower()
+    if scheme and scheme not in DEFAULT_PORTS:  # not a web address: say what it is
+        return f"{scheme}://{host}{path}"
+    return (host or "?") + path
 
 
 def is_public_address(address: str) -> bool:

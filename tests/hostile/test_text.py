@@ -152,6 +152,11 @@ REPLIES: dict[str, dict[str, Any]] = {
     "sources test": {"source": "SOURCE"},
     "sources remove": {"source": "OTHER_SOURCE"},
     "sources defaults": {},
+    "sources pause": {"source": "SOURCE"},
+    "sources resume": {"source": "SOURCE"},
+    "sources edit": {"source": "SOURCE", "name": "Ours"},
+    "sources import": {"urls": "THIRD_FEED"},
+    "sources export": {},
     "alerts channel": {"channel": "CHANNEL"},
     "alerts add": {"topic": "harbour", "channel": "CHANNEL"},
     "alerts list": {},
@@ -172,6 +177,8 @@ REPLIES: dict[str, dict[str, Any]] = {
 IN_DMS = ("subscriptions", "unsubscribe", "help topics")
 DEFERRED = {
     "sources add",
+    "sources edit",
+    "sources export",
     "alerts preview",
     "subscriptions",
     "news latest",
@@ -216,6 +223,7 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
     }
     feed = scene.feeds.serve("feed.xml", rss([item], title=escape(HOSTILE_FEED)))
     other = scene.feeds.serve("other.xml", rss([item], title=escape(HOSTILE_FEED + " 2")))
+    third = scene.feeds.serve("third.xml", rss([item], title=escape(HOSTILE_FEED + " 3")))
     await scene.bot.tree.sync()  # globally too: DMs see only global commands
     await scene.command("alerts", "channel", {"channel": scene.channel})
     await scene.command("sources", "add", {"url": other}, followups=1)
@@ -228,6 +236,7 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
         routes = await scene.store.routes_of(int(scene.guild.id))
         ids = {
             "FEED": feed,
+            "THIRD_FEED": third,
             "SOURCE": sources.get(feed, 0),
             "OTHER_SOURCE": sources.get(other, 0),
             "CHANNEL": scene.channel,
@@ -241,7 +250,10 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
         handle = await scene.fake.invoke(
             name, options, user=scene.admin, subcommand=sub or None, **where
         )
-        await handle.response(timeout=15, followups=1 if key in DEFERRED else 0)
+        if key == "sources import":  # progress edits, then the preview with its button
+            await handle.wait(lambda h: any(e.get("components") for e in h.edits), timeout=20)
+        else:
+            await handle.response(timeout=15, followups=1 if key in DEFERRED else 0)
         for message in [handle.message, *handle.followups, *handle.edits]:
             harmless(scene, message, key)
         for option in registered(scene)[key].get("options") or []:
