@@ -33,6 +33,10 @@ class Source:
     last_success_at: datetime | None
     last_polled_at: datetime | None
     created_at: datetime
+    degraded_items: int = 0
+    """Articles stored without a stage's work (page, quotes, story, topics, index), in all."""
+    given_up_items: int = 0
+    """Items given up after failing MAX_ATTEMPTS polls running, in all."""
 
     @property
     def name(self) -> str:
