@@ -68,6 +68,7 @@ async def test_poll_once_twice_the_second_run_is_a_steady_poll(
     code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
     assert code == 0, err
     assert "polled 2 sources" in out and "2 ok, 0 failed (2 not modified); 0 new items" in out
+    assert out.rstrip().endswith("0 new articles; 0 degraded, 0 to retry, 0 given up")
     assert [r.headers.get("If-None-Match") for r in feed_server.requests[-2:]] in (
         ['"a1"', '"b1"'],
         ['"b1"', '"a1"'],

@@ -243,3 +243,27 @@ async def test_an_article_the_store_refuses_is_stored_without_its_quotes(
     assert all(a.quotes == () for a in outcome.articles)
     assert [[p.stage for p in a.problems] for a in outcome.articles] == [[Stage.INDEX]] * 2
     assert (await scene.source(source.id)).degraded_items == 2
+
+
+def test_sources_list_counts_degraded_and_given_up_items_and_says_what_they_mean() -> None:
+    from datetime import UTC, datetime
+
+    from bot.guilds import ITEMS_LEGEND, SourceLine, describe_sources
+    from bot.sources import Source
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+
+    def source(n: int, degraded: int, given_up: int) -> Source:
+        return Source(
+            n, f"https://s{n}.example/feed", "x", f"S{n}", None, None, None,
+            SourceStatus.OK, now, 0, None, None, now, now, now, degraded, given_up,
+        )  # fmt: skip
+
+    clean = describe_sources([SourceLine(source(1, 0, 0))], now)
+    assert clean == f"✅ S1: ok, next poll <t:{int(now.timestamp())}:R>"
+    text = describe_sources([SourceLine(source(1, 0, 0)), SourceLine(source(2, 3, 1))], now)
+    assert text.splitlines() == [
+        clean,
+        f"✅ S2: ok, next poll <t:{int(now.timestamp())}:R> · 3 degraded, 1 given up",
+        ITEMS_LEGEND,
+    ]
