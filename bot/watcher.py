@@ -314,12 +314,14 @@ class Watcher:
     ) -> PollOutcome:
         # The first successful look at a feed is its baseline, even after failed attempts.
         baseline = source.last_success_at is None
+        agent = source.user_agent
         result = await self._fetcher.fetch(
             source.url,
             etag=None if baseline else source.etag,
             last_modified=None if baseline else source.last_modified,
+            user_agent=agent,
         )
-        interval = self._settings.poll_interval_seconds
+        interval = source.interval(self._settings.poll_interval_seconds)
         if result.not_modified:
             unchanged.append((source.id, next_success_poll(self._clock(), interval)))
             return PollOutcome(source=source, ok=True, not_modified=True)
@@ -330,7 +332,7 @@ class Watcher:
             if not (baseline and exc.alternates):
                 raise
             # Autodiscovery: the URL was a site page naming its feed.
-            result = await self._fetcher.fetch(exc.alternates[0])
+            result = await self._fetcher.fetch(exc.alternates[0], user_agent=agent)
             feed = await self._parse(result)
             moved_to = result.final_url
         now = self._clock()
@@ -345,7 +347,7 @@ class Watcher:
             seen_keys = list(unseen)
         fresh.sort(key=lambda item: item.published or now)
         title = feed.title or source.title
-        built, failed = await self._articles(source.id, title, fresh)
+        built, failed = await self._articles(source.id, title, fresh, source.user_agent)
         unsettled = {key for item in failed for key in item.keys}
         seen_keys = [key for key in seen_keys if key not in unsettled]
         change = PollSuccess(
@@ -420,27 +422,32 @@ class Watcher:
         )
 
     async def _articles(
-        self, source_id: int, source_title: str | None, items: Sequence[FeedItem]
+        self,
+        source_id: int,
+        source_title: str | None,
+        items: Sequence[FeedItem],
+        agent: str | None = None,
     ) -> tuple[list[Article], list[FailedItem]]:
-        """The items' articles (ITEMS_AT_ONCE at a time), and the items none could be made of."""
+        """The items' articles (ITEMS_AT_ONCE at a time), and the items none could be made of.
+        Their pages are fetched with ``agent`` (the source's User-Agent) when it has one."""
         gate = asyncio.Semaphore(ITEMS_AT_ONCE)
 
         async def one(item: FeedItem) -> Article | FailedItem:
             async with gate:
-                return await self._article(source_id, source_title, item)
+                return await self._article(source_id, source_title, item, agent)
 
         results = await asyncio.gather(*(one(item) for item in items))
         built = [r for r in results if isinstance(r, Article)]
         return built, [r for r in results if isinstance(r, FailedItem)]
 
     async def _article(
-        self, source_id: int, source_title: str | None, item: FeedItem
+        self, source_id: int, source_title: str | None, item: FeedItem, agent: str | None
     ) -> Article | FailedItem:
         """The item's article, from its page if that can be read, else from the feed's text;
         with quotes if they can be found. Each step that fails is logged once."""
         problems: list[Problem] = []
         async with self._pages:
-            page, page_url = await self._page(item)
+            page, page_url = await self._page(item, agent)
             if page is not None:
                 try:
                     return self._noted(source_id, item, problems, await self._build(
@@ -471,11 +478,11 @@ class Watcher:
                 return FailedItem(source_id, item.keys, item.link, describe(exc))
         raise AssertionError("not reached")
 
-    async def _page(self, item: FeedItem) -> tuple[bytes | None, str | None]:
+    async def _page(self, item: FeedItem, agent: str | None) -> tuple[bytes | None, str | None]:
         if not item.link:
             return None, item.link
         try:
-            fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT)
+            fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
         except FetchError as exc:
             log.info("article page %r unavailable (%s); using the feed's text", item.link, exc)
             return None, item.link

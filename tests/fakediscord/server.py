@@ -20,6 +20,7 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from . import spec
 from .interactions import (
     APPLICATION_COMMAND,
+    ATTACHMENT,
     AUTOCOMPLETE,
     CHANNEL,
     EPHEMERAL,
@@ -106,12 +107,15 @@ class Injection:
     body: dict[str, Any] | None
     processed: bool = False
     hits: int = 0
+    when: Callable[[Any], bool] | None = None
+    """Only requests whose JSON body this accepts (e.g. one message among many)."""
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, body: Any = None) -> bool:
         return (
             self.hits < self.times
             and self.method in ("*", method)
             and self.pattern.fullmatch(path) is not None
+            and (self.when is None or self.when(body))
         )
 
 
@@ -218,6 +222,7 @@ class FakeDiscord:
         self._sockets: dict[web.WebSocketResponse, web.Request] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._uploads: dict[str, tuple[bytes, str]] = {}
         self.base_url = ""
 
     # ----------------------------------------------------------------- lifecycle
@@ -234,6 +239,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._get_upload)
         self._add_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._unknown_route)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
@@ -251,6 +257,30 @@ class FakeDiscord:
             self._runner = None
 
     # ----------------------------------------------------------------- world building
+
+    def upload(
+        self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """A file a user attached to a command: pass it as the attachment option's value. Its
+        bytes are served at its URL, as Discord's CDN serves attachments."""
+        attachment_id = self.new_id()
+        self._uploads[attachment_id] = (data, content_type)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+
+    async def _get_upload(self, request: web.Request) -> web.Response:
+        found = self._uploads.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.Response(status=404)
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type)
 
     def add_user(self, name: str, *, bot: bool = False) -> User:
         user = User(self.new_id(), name, bot=bot)
@@ -352,9 +382,11 @@ class FakeDiscord:
         global_: bool = False,
         body: dict[str, Any] | None = None,
         processed: bool = False,
+        when: Callable[[Any], bool] | None = None,
     ) -> Injection:
-        """Fail the next `times` matching requests (path relative to the API base, fullmatch);
-        `processed=True` does each request's work before answering with the failure."""
+        """Fail the next `times` matching requests (path relative to the API base, fullmatch;
+        `when`: and whose JSON body it accepts); `processed=True` does each request's work
+        before answering with the failure."""
         injection = Injection(
             method=method.upper(),
             pattern=re.compile(path_regex),
@@ -364,6 +396,7 @@ class FakeDiscord:
             global_=global_,
             body=body,
             processed=processed,
+            when=when,
         )
         self.injections.append(injection)
         return injection
@@ -445,7 +478,7 @@ class FakeDiscord:
 
         after: Injection | None = None
         for injection in self.injections:
-            if injection.matches(request.method, path):
+            if injection.matches(request.method, path, record.json):
                 injection.hits += 1
                 if not injection.processed:
                     return self._fault(injection, path)
@@ -1223,6 +1256,9 @@ class FakeDiscord:
                 if role is not None:
                     resolved.setdefault("roles", {})[target_id] = role.payload()
                     return
+            if kind == ATTACHMENT and isinstance(value, dict):
+                resolved.setdefault("attachments", {})[target_id] = value
+                return
             if kind == CHANNEL and target_id in self.channels:
                 target = self.channels[target_id]
                 data = target.payload()

@@ -3,7 +3,7 @@
 polls and given up after three attempts (``item_failures``); each source counts both.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from bot.schema import UTCDateTime
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0018"  # chained after 0018 (landed first); the lead may re-chain
 branch_labels = None
 depends_on = None
 
