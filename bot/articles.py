@@ -8,6 +8,7 @@ identity.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import traceback
@@ -17,7 +18,7 @@ from enum import StrEnum
 
 from bot.extract import ExtractedPage, ExtractionError, extract_article, html_to_text, make_lead
 from bot.feeds import FeedItem
-from bot.quotes import Quotation, quotes_of
+from bot.quotes import Quotation, load_model, quotes_of
 from bot.urls import normalize_url
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ def build_article(
         fetched_at=fetched_at,
         problems=tuple(problems),
     )
+
+
+def prepare_quotes(model: str) -> None:
+    """Load the quotation model (once per process) before a job's clock starts. A model that
+    can't be loaded is left for the job to report."""
+    with contextlib.suppress(LookupError):
+        load_model(model)
 
 
 def _problem(stage: Stage, exc: BaseException) -> Problem:

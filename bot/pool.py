@@ -44,6 +44,10 @@ T = TypeVar("T")
 PRELOAD = ["bot.feeds", "bot.articles", "feedparser"]  # not spaCy: only workers that need it
 DEFAULT_TIME_LIMIT = 20.0
 DEFAULT_MEMORY_LIMIT_MB = 1024
+WARM_UP_SECONDS = 120.0
+"""What a job's warm-up (loading spaCy's model, once per worker) may take: not counted in the
+job's own time limit, so a worker's first article isn't stopped for what every worker pays once."""
+_STARTED = b"started"
 
 
 class JobFailed(Exception):
@@ -126,11 +130,26 @@ class WorkPool:
         """Run ``fn(*args, **kwargs)`` when the key's turn comes. An exception the job raises
         is raised here (with the worker's traceback as its cause); a job over a limit, or
         whose worker died, raises a JobFailed subclass."""
+        return await self.submit_warm(key, None, fn, *args, **kwargs)
+
+    async def submit_warm(
+        self,
+        key: Hashable,
+        warm: Callable[[], object] | None,
+        fn: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``submit``, with ``warm()`` run first in the worker (a cached set-up, such as loading
+        a model) under WARM_UP_SECONDS of its own instead of the job's time limit."""
         await self._turn(key)
         try:
             if self.threaded:
+                if warm is not None:
+                    await self._in_thread(warm, WARM_UP_SECONDS)
                 return await self._in_thread(functools.partial(fn, *args, **kwargs))
-            return await self._in_process(fn, args, kwargs)
+            return await self._in_process(warm, fn, args, kwargs)
         finally:
             self._release(key)
 
@@ -192,13 +211,13 @@ class WorkPool:
 
     # ---- one thread ---------------------------------------------------------------------------
 
-    async def _in_thread(self, call: Callable[[], T]) -> T:
+    async def _in_thread(self, call: Callable[[], T], limit: float | None = None) -> T:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(1, thread_name_prefix="parse")
         threads = self._threads
         done = asyncio.wrap_future(threads.submit(call))
         try:
-            return await asyncio.wait_for(done, timeout=self.time_limit)
+            return await asyncio.wait_for(done, timeout=limit or self.time_limit)
         except TimeoutError:
             # A thread can't be stopped: it is left to finish on its own, and a new one
             # takes the next job.
@@ -206,17 +225,21 @@ class WorkPool:
             if self._threads is threads:
                 self._threads = None
             threads.shutdown(wait=False, cancel_futures=True)
-            raise JobTimedOut(_over_time(self.time_limit)) from None
+            raise JobTimedOut(_over_time(limit or self.time_limit)) from None
 
     # ---- worker processes ---------------------------------------------------------------------
 
     async def _in_process(
-        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        warm: Callable[[], object] | None,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> T:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="pool")
         try:
-            payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((warm, fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise JobFailed(f"The job could not be sent to a worker ({exc}).") from exc
         slot: list[_Worker | None] = [self._idle.pop() if self._idle else None]
@@ -262,9 +285,14 @@ class WorkPool:
             worker = slot[0] = self._start_worker()
         try:
             worker.conn.send_bytes(payload)
-            if not worker.conn.poll(self.time_limit):
+            # The worker says when its warm-up is done and the job itself starts.
+            if not worker.conn.poll(WARM_UP_SECONDS):
                 return ("timeout",)
             answer = worker.conn.recv_bytes()
+            if answer == _STARTED:
+                if not worker.conn.poll(self.time_limit):
+                    return ("timeout",)
+                answer = worker.conn.recv_bytes()
         except (EOFError, OSError):
             worker.process.join(timeout=1.0)
             return ("crashed", worker.process.exitcode)
@@ -319,7 +347,7 @@ def _serve(conn: Connection, memory_limit_mb: int) -> None:
             payload = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        answer = _answer(payload)
+        answer = _answer(payload, conn)
         try:
             conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -329,9 +357,12 @@ def _serve(conn: Connection, memory_limit_mb: int) -> None:
             return
 
 
-def _answer(payload: bytes) -> tuple[Any, ...]:
+def _answer(payload: bytes, conn: Connection) -> tuple[Any, ...]:
     try:
-        fn, args, kwargs = pickle.loads(payload)
+        warm, fn, args, kwargs = pickle.loads(payload)
+        if warm is not None:
+            warm()
+        conn.send_bytes(_STARTED)
         return ("ok", fn(*args, **kwargs))
     except MemoryError:
         return ("memory",)

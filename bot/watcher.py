@@ -18,13 +18,22 @@ neither fills memory nor the pool's queue.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.articles import Article, FailedItem, Problem, Stage, build_article, describe
+from bot.articles import (
+    Article,
+    FailedItem,
+    Problem,
+    Stage,
+    build_article,
+    describe,
+    prepare_quotes,
+)
 from bot.backoff import next_failure_poll, next_success_poll
 from bot.errors import StoreUnavailable
 from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
@@ -498,8 +507,10 @@ class Watcher:
         *,
         quotes: bool,
     ) -> Article:
-        return await self._pool.submit(
+        model = self._settings.spacy_model if quotes else None
+        return await self._pool.submit_warm(
             source_id,
+            functools.partial(prepare_quotes, model) if model else None,
             build_article,
             item,
             page,
@@ -507,7 +518,7 @@ class Watcher:
             source_title=source_title,
             fetched_at=self._clock(),
             page_url=page_url,
-            spacy_model=self._settings.spacy_model if quotes else None,
+            spacy_model=model,
         )
 
     def _noted(

@@ -256,7 +256,8 @@ def test_sources_list_counts_degraded_and_given_up_items_and_says_what_they_mean
     def source(n: int, degraded: int, given_up: int) -> Source:
         return Source(
             n, f"https://s{n}.example/feed", "x", f"S{n}", None, None, None,
-            SourceStatus.OK, now, 0, None, None, now, now, now, degraded, given_up,
+            SourceStatus.OK, now, 0, None, None, now, now, now,
+            degraded_items=degraded, given_up_items=given_up,
         )  # fmt: skip
 
     clean = describe_sources([SourceLine(source(1, 0, 0))], now)

@@ -125,3 +125,16 @@ async def test_a_key_runs_at_most_half_the_workers_at_once() -> None:
         assert time.monotonic() - started >= 1.0
     finally:
         four.close()
+
+
+def slow_warm_up() -> None:
+    time.sleep(3)
+
+
+async def test_a_job_s_warm_up_is_not_counted_in_its_time_limit(pool: WorkPool) -> None:
+    assert await pool.submit_warm("k", slow_warm_up, double, 21) == 42
+    threaded = WorkPool(1, time_limit=2.0)
+    try:
+        assert await threaded.submit_warm("k", slow_warm_up, double, 4) == 8
+    finally:
+        threaded.close()
