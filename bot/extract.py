@@ -150,7 +150,7 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> ExtractedPa
     tree = _parse_html(html)
     if tree is None:
         raise ExtractionError("The page is not readable HTML.")
-    cut_to_size(tree)
+    cut_to_size(tree, max_elements=MAX_PAGE_ELEMENTS, max_chars=MAX_PAGE_TEXT_CHARS)
     _promote_media_captions(tree)
     doc = trafilatura.bare_extraction(
         tree,
@@ -207,23 +207,31 @@ def cut_to_size(
     max_chars: int = MAX_PAGE_TEXT_CHARS,
 ) -> bool:
     """Cut the page after its first ``max_elements`` elements or ``max_chars`` characters of
-    text (in document order), whichever comes first. Returns whether anything was cut."""
+    text (in document order), whichever comes first: an element over the element budget goes,
+    one whose text goes over the character budget keeps the text that fits. Returns whether
+    anything was cut."""
     chars = 0
+    keep = False
     for seen, element in enumerate(tree.iter(), 1):
-        if element.text and element.tag not in _UNCOUNTED:
-            chars += len(element.text)
-        if element.tail:
-            chars += len(element.tail)
-        if seen > max_elements or chars > max_chars:
+        if seen > max_elements:
             break
+        text = element.text if element.tag not in _UNCOUNTED else None
+        if text and chars + len(text) > max_chars:
+            element.text = text[: max_chars - chars]
+            del element[:]
+            keep = True
+            break
+        chars += len(text or "")
+        if element.tail and chars + len(element.tail) > max_chars:
+            element.tail = element.tail[: max_chars - chars]
+        chars += len(element.tail or "")
     else:
         return False
-    # The element over the budget goes (with what it holds), then everything after it: the
-    # following siblings of it and of each of its ancestors.
+    # Then everything after it goes: the following siblings of it and of each ancestor.
     parent = element.getparent()
     if parent is None:
-        return False
-    del parent[parent.index(element) :]
+        return keep
+    del parent[parent.index(element) + (1 if keep else 0) :]
     while parent is not None:
         above = parent.getparent()
         if above is not None:
