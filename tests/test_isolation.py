@@ -268,3 +268,40 @@ def test_sources_list_counts_degraded_and_given_up_items_and_says_what_they_mean
         f"✅ S2: ok, next poll <t:{int(now.timestamp())}:R> · 3 degraded, 1 given up",
         ITEMS_LEGEND,
     ]
+
+
+async def test_pages_in_flight_are_bounded_per_source_and_in_all(parts: Parts) -> None:
+    """Three sources of ten new items each: a source reads two pages at a time, and the
+    watcher holds at most PAGES_PER_WORKER pages per pool worker (3 with one thread)."""
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.watcher import ITEMS_AT_ONCE, PAGES_PER_WORKER
+
+    open_pages: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    async def page(request: web.Request) -> web.Response:
+        feed = request.path.split("/")[-1].split("-")[0]
+        open_pages[feed] = open_pages.get(feed, 0) + 1
+        most[feed] = max(most.get(feed, 0), open_pages[feed])
+        most["all"] = max(most.get("all", 0), sum(open_pages.values()))
+        await asyncio.sleep(0.05)
+        open_pages[feed] -= 1
+        return web.Response(text="<p>A page.</p>", content_type="text/html")
+
+    async with parts.scene(spacy_model="") as scene:
+        for feed in ("a", "b", "c"):
+            await scene.watched(feed)
+            items = []
+            for n in range(10):
+                story = scene.story(f"{feed}-new-{n}")
+                story["link"] = scene.server.route(f"page/{feed}-{n}", page)
+                items.append(story)
+            scene.server.serve(feed, rss(items))
+        report = await scene.next_cycle()
+
+    assert report.sources_ok == 3 and report.new_articles == 30
+    assert max(most[feed] for feed in ("a", "b", "c")) <= ITEMS_AT_ONCE
+    assert most["all"] <= PAGES_PER_WORKER * 1  # PARSE_WORKERS=1: one thread
