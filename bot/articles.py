@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from bot.extract import ExtractedPage, ExtractionError, extract_article, html_to_text, make_lead
 from bot.feeds import FeedItem
+from bot.pool import StageTimedOut, time_box
 from bot.quotes import Quotation, load_model, quotes_of
 from bot.urls import normalize_url
 
@@ -109,19 +110,22 @@ def build_article(
     fetched_at: datetime,
     page_url: str | None = None,
     spacy_model: str | None = None,
+    stage_seconds: float | None = None,
 ) -> Article:
     """Combine a feed item with its page's extracted text; fall back to the feed's own text.
 
     A stage that fails (the page's extraction, the quotes, the page's canonical address) costs
-    only what it would have added; the article says so in ``problems``."""
+    only what it would have added; the article says so in ``problems``. In a worker process,
+    extraction and quotes each get ``stage_seconds`` at most (see ``bot.pool.time_box``)."""
     problems: list[Problem] = []
     extracted: ExtractedPage | None = None
     if page is not None:
         try:
-            extracted = extract_article(page, url=page_url or item.link)
+            with time_box(stage_seconds, "Reading the page"):
+                extracted = extract_article(page, url=page_url or item.link)
         except ExtractionError as exc:
             log.info("no article text in %r: %s", item.link, exc)
-        except Exception as exc:  # noqa: BLE001 - any failure of the page costs only the page
+        except (Exception, StageTimedOut) as exc:  # noqa: BLE001 - it costs only the page
             problems.append(_problem(Stage.PAGE, exc))
     title = storable(item.title or (extracted.title if extracted else None) or "(untitled)")
     url = storable(item.link or (page_url or ""))
@@ -131,7 +135,7 @@ def build_article(
         text = html_to_text(item.content_html) or html_to_text(item.summary_html)
         lead, from_page = make_lead(text, title=title) or _first_line(text), False
     text, lead = storable(text), storable(lead)
-    quotes, problem = _quotes(text, spacy_model)
+    quotes, problem = _quotes(text, spacy_model, stage_seconds)
     problems.extend(problem)
     return Article(
         quotes=quotes,
@@ -163,16 +167,19 @@ def _problem(stage: Stage, exc: BaseException) -> Problem:
     return Problem(stage, describe(exc), traceback.format_exc())
 
 
-def _quotes(text: str, model: str | None) -> tuple[tuple[Quotation, ...], list[Problem]]:
+def _quotes(
+    text: str, model: str | None, seconds: float | None
+) -> tuple[tuple[Quotation, ...], list[Problem]]:
     if not model or not text:
         return (), []
     try:
-        return tuple(quotes_of(text, model)), []
+        with time_box(seconds, "Finding the quotations"):
+            return tuple(quotes_of(text, model)), []
     except LookupError as exc:
         # A missing model costs the quotes, never the article.
         log.warning("no quotations: %s", exc)
         return (), []
-    except Exception as exc:  # noqa: BLE001 - any failure of the quotes costs only the quotes
+    except (Exception, StageTimedOut) as exc:  # noqa: BLE001 - it costs only the quotes
         return (), [_problem(Stage.QUOTES, exc)]
 
 

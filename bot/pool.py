@@ -23,10 +23,11 @@ import multiprocessing
 import os
 import pickle
 import resource
+import signal
 import threading
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -64,6 +65,36 @@ class JobOutOfMemory(JobFailed):
 
 class WorkerCrashed(JobFailed):
     """A worker process died while handling one document (a new one takes the next job)."""
+
+
+class StageTimedOut(BaseException):
+    """A step of a job ran over its own share of the job's time (see ``time_box``). A
+    BaseException, so that libraries catching Exception don't swallow it."""
+
+
+_IN_WORKER = False
+"""True in a worker process, whose main thread runs the jobs (and may take SIGALRM)."""
+
+
+@contextlib.contextmanager
+def time_box(seconds: float | None, what: str) -> Iterator[None]:
+    """Raise StageTimedOut in the block if it runs longer than ``seconds`` (in a worker
+    process; elsewhere, and for ``None``, the block just runs). It interrupts Python code, not a
+    long call into C: the job's own time limit, enforced from outside, stays the backstop."""
+    if not seconds or not _IN_WORKER or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(_signum: int, _frame: object) -> None:
+        raise StageTimedOut(f"{what} took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class RemoteTraceback(Exception):
@@ -339,6 +370,8 @@ def _over_time(limit: float) -> str:
 
 def _serve(conn: Connection, memory_limit_mb: int) -> None:
     """A worker's loop: one job in, its answer out, until the pool closes the pipe."""
+    global _IN_WORKER  # noqa: PLW0603 - this process is a worker from now on
+    _IN_WORKER = True
     limit = memory_limit_mb * 1024 * 1024
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

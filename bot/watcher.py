@@ -57,6 +57,10 @@ STORE_RETRY_SECONDS = 60.0
 TOPIC_CHECK_SECONDS = 2.0
 ITEMS_AT_ONCE = 2
 """Articles of one source built at once (fetched, extracted, quoted)."""
+STAGE_SHARE = 0.4
+"""Of a job's time limit, what reading the page and finding the quotations may each take: a
+slow stage is dropped inside the job (the page's text or the quotes), before the limit stops
+the whole job."""
 PAGES_PER_WORKER = 3
 """Article pages held at once per pool worker: one being read, two waiting (of at most
 MAX_BODY_BYTES each)."""
@@ -519,6 +523,7 @@ class Watcher:
             fetched_at=self._clock(),
             page_url=page_url,
             spacy_model=model,
+            stage_seconds=self._pool.time_limit * STAGE_SHARE,
         )
 
     def _noted(

@@ -9,7 +9,15 @@ import time
 
 import pytest
 
-from bot.pool import JobOutOfMemory, JobTimedOut, RemoteTraceback, WorkerCrashed, WorkPool
+from bot.pool import (
+    JobOutOfMemory,
+    JobTimedOut,
+    RemoteTraceback,
+    StageTimedOut,
+    WorkerCrashed,
+    WorkPool,
+    time_box,
+)
 
 
 def double(value: int) -> int:
@@ -138,3 +146,18 @@ async def test_a_job_s_warm_up_is_not_counted_in_its_time_limit(pool: WorkPool) 
         assert await threaded.submit_warm("k", slow_warm_up, double, 4) == 8
     finally:
         threaded.close()
+
+
+def loop_in_a_time_box(seconds: float) -> str:
+    try:
+        with time_box(seconds, "Looping"):
+            while True:
+                pass
+    except StageTimedOut as exc:
+        return str(exc)
+
+
+async def test_a_step_over_its_time_box_is_interrupted_inside_the_job(pool: WorkPool) -> None:
+    assert await pool.run(loop_in_a_time_box, 0.5) == "Looping took longer than 0.5 s"
+    assert pool.replaced == 0
+    assert await pool.run(double, 1) == 2
