@@ -197,5 +197,5 @@ def test_a_patched_matcher_forgets_exclusion_topics() -> None:
 
 @pytest.mark.parametrize("typed", ["»", "nato”", "„russia“ »", "a ” b"])
 def test_a_closing_quote_without_its_opening_one_is_an_error_not_a_hang(typed: str) -> None:
-    with pytest.raises(TopicError, match="Unmatched . at \\d+: add its opening quote"):
+    with pytest.raises(TopicError, match=r"Unmatched . at \d+: add its opening quote"):
         parse_topic(typed)
