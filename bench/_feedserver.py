@@ -6,10 +6,12 @@ HTML article page for every item link. Every answer waits ``latency`` seconds fi
 for the network). Feeds are gzip-compressed (when asked for) and carry ETag and Last-Modified;
 a matching If-None-Match (or, without one, If-Modified-Since) gets 304.
 
-``--poison P`` makes P % of the items hostile (rotating among: a description of thousands of
-"A. " abbreviations, thousands of short quotations, markup nested 50,000 deep, a 10,000-character
-title full of mentions and invisible characters, and a page of random bytes), their article pages
-likewise; and the newest item of feed 0 links to a 5 MB page of 340,000 ``<p>Said he.</p>``.
+``--poison P`` makes P % of the items hostile, rotating among five kinds: a description of
+hundreds of "A. " abbreviations (its page: 100,000), of short quotations (its page: 60,000),
+markup nested 250 deep (its page: 50,000 deep), a 1,000-character title full of mentions and
+invisible characters, and a page of random bytes; each hostile description is about 2 KB, so
+the feeds grow by a few per cent, not by the payload. The newest item of feed 0 links to a 5 MB
+page of 340,000 ``<p>Said he.</p>``.
 
 A control server on 127.0.0.1 switches state: ``POST /state/incremental`` gives every tenth feed
 two new items (the oldest two drop off, as real feeds slide), with a new ETag and Last-Modified;
@@ -166,13 +168,13 @@ class Site:
         description = item.description
         title = item.title
         if poison == "abbreviations":
-            description = "<p>Officials met. " + "A. " * 10_000 + "</p>"
+            description = "<p>Officials met. " + "A. " * 600 + "</p>"
         elif poison == "quotations":
-            description = "<p>" + "“Yes,” he said. “No,” she said. " * 1_000 + "</p>"
+            description = "<p>" + "“Yes,” he said. “No,” she said. " * 60 + "</p>"
         elif poison == "nesting":
-            description = "<b>" * 5_000 + "Deep." + "</b>" * 5_000
+            description = "<b>" * 250 + "Deep." + "</b>" * 250
         elif poison == "title":
-            title = ("@everyone \u202e\u200b<@&1> **News** " * 300)[:10_000]
+            title = ("@everyone \u202e\u200b<@&1> **News** " * 40)[:1_000]
         link = item.link
         if poison == "pathological":
             link = f"{self.origin(feed)}/said-he/{feed}-{number}.html"
