@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 FORMAT = TEXT_FORMAT
+TRACE = "trace"
+"""``extra={TRACE: text}``: a traceback as text (a worker process's, say), written after the
+message as a traceback is, not inside it."""
 
 _UNSAFE = [
     *range(0x00, 0x20),
@@ -59,7 +62,11 @@ class SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # The first line is the message's (one line, above); whatever follows (a traceback, a
         # stack, even one another handler formatted first) is indented.
-        first, newline, rest = super().format(record).partition("\n")
+        text = super().format(record)
+        trace = getattr(record, TRACE, None)
+        if trace:
+            text += "\n" + str(trace).strip("\n")
+        first, newline, rest = text.partition("\n")
         return first + newline + indented(rest) if newline else first
 
 
@@ -77,6 +84,8 @@ class JsonFormatter(logging.Formatter):
             line["error"] = self.formatException(record.exc_info)
         elif record.exc_text:
             line["error"] = record.exc_text
+        elif getattr(record, TRACE, None):
+            line["error"] = str(getattr(record, TRACE)).strip("\n")
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
         return json.dumps(line, ensure_ascii=True)

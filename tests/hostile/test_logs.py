@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from bot.logs import FORMAT, SafeFormatter, one_line
+from bot.logs import FORMAT, TRACE, SafeFormatter, one_line
 from bot.watcher import Watcher
 from tests.conftest import Clock, FeedServer
 
@@ -116,6 +116,17 @@ def test_a_traceback_holding_outside_text_stays_inside_its_record() -> None:
             logging.getLogger("bot.test").exception("failed on %s", "x\ny")
     assert_one_line_per_record(stream.getvalue(), len(counting.records))
     assert "ValueError: bad item" in stream.getvalue()
+
+
+def test_a_worker_traceback_given_as_text_stays_inside_its_record() -> None:
+    with the_log() as (stream, counting):
+        logging.getLogger("bot.test").warning(
+            "item %r kept without its quotes",
+            "x",
+            extra={TRACE: f"Traceback (most recent call last):\n{FORGED}\x1b[31m\n"},
+        )
+    assert_one_line_per_record(stream.getvalue(), len(counting.records))
+    assert "  Traceback (most recent call last):" in stream.getvalue()
 
 
 def test_the_format_is_the_one_configured() -> None:
