@@ -133,7 +133,12 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise CommandError(f"invalid settings (environment or .env):\n{exc}") from None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise CommandError(f"invalid settings (environment or .env): {problems}") from None
     clean = {key: value for key, value in overrides.items() if value is not None}
     return settings.model_copy(update=clean) if clean else settings
 
@@ -409,6 +414,7 @@ def build_bot(
                 per_user_cap=settings.topics_per_user,
                 clock=now,
                 on_change=router.reload,
+                routes_cap=settings.routes_per_server,
             ),
             News(store=services.store, clock=now),
         ),

@@ -17,3 +17,12 @@ class UserFacingError(Exception):
 class StoreUnavailable(Exception):
     """The database refused a write for now (another writer holds it past the busy timeout, the
     disk is full, an I/O error): nothing of that write was kept; try it again later."""
+
+
+class LimitReached(Exception):
+    """A server already has as many of something (sources, routes) as it may: nothing was
+    added. ``count`` is how many it has."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"the limit is reached ({count})")
+        self.count = count

@@ -49,7 +49,7 @@ from sqlalchemy.sql.expression import Select, TableClause
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
-from bot.errors import StoreUnavailable
+from bot.errors import LimitReached, StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
@@ -72,6 +72,7 @@ from bot.schema import (
     stories,
     subscriptions,
 )
+from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus
 from bot.subscriptions import Delivery, Route, Subscription
 from bot.topics import (
@@ -219,9 +220,7 @@ class Store:
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        url = make_url(database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
+        url = make_url(async_database_url(database_url))  # the async drivers we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -849,21 +848,64 @@ class Store:
             await conn.execute(channels.delete().where(channels.c.id == channel_id))
 
     async def add_guild_source(
-        self, guild_id: int, source_id: int, *, user_id: int, now: datetime
+        self,
+        guild_id: int,
+        source_id: int,
+        *,
+        user_id: int,
+        now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Subscribe a server to a source. Returns False when it already was."""
+        """Subscribe a server to a source. Returns False when it already was. With ``cap``,
+        raises LimitReached when the server already watches that many sources (a source no
+        server watches then is forgotten). The count and the insert are one statement (one
+        writer at a time on SQLite), after the server's row is locked on PostgreSQL: concurrent
+        adds never pass the cap."""
         await self.join_guild(guild_id, now=now)
+        row = {
+            "guild_id": guild_id,
+            "source_id": source_id,
+            "added_by": user_id,
+            "added_at": now,
+            "failing_notified": False,
+        }
+        count = (
+            select(func.count())
+            .select_from(guild_sources)
+            .where(guild_sources.c.guild_id == guild_id)
+            .scalar_subquery()
+        )
         async with self._write() as conn:
+            if cap is None:
+                result = await conn.execute(
+                    _insert_ignore(self._dialect, guild_sources).values(row)
+                )
+                return bool(result.rowcount)
+            await self._lock_guild(conn, guild_id)
             result = await conn.execute(
-                _insert_ignore(self._dialect, guild_sources).values(
-                    guild_id=guild_id,
-                    source_id=source_id,
-                    added_by=user_id,
-                    added_at=now,
-                    failing_notified=False,
+                _insert_ignore(self._dialect, guild_sources).from_select(
+                    list(row), _literal_row(guild_sources, row).where(count < cap)
                 )
             )
-        return bool(result.rowcount)
+            if result.rowcount:
+                return True
+            already = await conn.execute(
+                select(guild_sources.c.source_id).where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
+                )
+            )
+            if already.first() is not None:
+                return False
+            watched = int((await conn.execute(select(count))).scalar_one())
+            await self._forget_unused_sources(conn, [source_id])
+        raise LimitReached(watched)
+
+    async def _lock_guild(self, conn: AsyncConnection, guild_id: int) -> None:
+        """Hold the server's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE),
+        so that checks of what it has and the changes that follow are one step per server.
+        SQLite has one writer at a time: there the conditional statements alone suffice."""
+        if self._dialect != "sqlite":
+            await conn.execute(select(guilds.c.id).where(guilds.c.id == guild_id).with_for_update())
 
     async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
         """Unsubscribe; queued alerts from that source to that server are dropped, and a source
@@ -1436,32 +1478,48 @@ class Store:
         role_id: int | None,
         user_id: int,
         now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Send a server's articles (those matching ``topic``; all when None) to a channel."""
+        """Send a server's articles (those matching ``topic``; all when None) to a channel.
+        False when that channel already gets that topic. With ``cap``, raises LimitReached when
+        the server has that many routes. As for sources, the checks and the insert are one
+        statement, after the server's row is locked on PostgreSQL."""
+        await self.join_guild(guild_id, now=now)
+        same = (
+            select(routes.c.id)
+            .where(
+                routes.c.guild_id == guild_id,
+                routes.c.channel_id == channel_id,
+                routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            )
+            .exists()
+        )
+        count = (
+            select(func.count()).select_from(routes).where(routes.c.guild_id == guild_id)
+        ).scalar_subquery()
+        row = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "topic": topic,
+            "typed": typed[:400] if typed else None,
+            "role_id": role_id,
+            "paused": False,
+            "created_by": user_id,
+            "created_at": now,
+        }
+        wanted = _literal_row(routes, row).where(~same)
+        if cap is not None:
+            wanted = wanted.where(count < cap)
         async with self._write() as conn:
-            existing = await conn.execute(
-                select(routes.c.id).where(
-                    routes.c.guild_id == guild_id,
-                    routes.c.channel_id == channel_id,
-                    routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
-                )
-            )
-            if existing.first() is not None:
+            await self._lock_guild(conn, guild_id)
+            result = await conn.execute(routes.insert().from_select(list(row), wanted))
+            if result.rowcount:
+                await conn.execute(_TOPICS_CHANGED)
+                return True
+            if (await conn.execute(select(same))).scalar():
                 return False
-            await conn.execute(
-                routes.insert().values(
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    topic=topic,
-                    typed=typed[:400] if typed else None,
-                    role_id=role_id,
-                    paused=False,
-                    created_by=user_id,
-                    created_at=now,
-                )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return True
+            routed = int((await conn.execute(select(count))).scalar_one())
+        raise LimitReached(routed)
 
     async def routes_of(self, guild_id: int) -> list[Route]:
         query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
@@ -2169,6 +2227,12 @@ def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> Col
     if dialect == "sqlite":
         return value.like(pattern, escape="\\")
     return value.ilike(pattern, escape="\\")
+
+
+def _literal_row(table: Table, row: Mapping[str, Any]) -> Select[Any]:
+    """SELECT of one row of constants, typed as ``table``'s columns (for INSERT ... SELECT
+    ... WHERE: an insert that happens only if a condition holds, in one statement)."""
+    return select(*(literal(value, type_=table.c[name].type) for name, value in row.items()))
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.errors import UserFacingError
+from bot.errors import LimitReached, UserFacingError
 from bot.topics import parse_topic
 
 if TYPE_CHECKING:
@@ -77,9 +77,11 @@ class Topics:
         per_user_cap: int,
         clock: Callable[[], datetime],
         on_change: Callable[[], Awaitable[None]] | None = None,
+        routes_cap: int = 50,
     ) -> None:
         self._store = store
         self._cap = per_user_cap
+        self._routes_cap = routes_cap
         self._clock = clock
         self._on_change = on_change
 
@@ -136,15 +138,23 @@ class Topics:
             )
         topic = parse_topic(typed) if typed else None
         text = topic.text if topic else None
-        if not await self._store.add_route(
-            guild_id,
-            channel_id,
-            text,
-            typed,
-            role_id=role_id,
-            user_id=user_id,
-            now=self._clock(),
-        ):
+        try:
+            added = await self._store.add_route(
+                guild_id,
+                channel_id,
+                text,
+                typed,
+                role_id=role_id,
+                user_id=user_id,
+                now=self._clock(),
+                cap=self._routes_cap,
+            )
+        except LimitReached as full:
+            raise SubscriptionLimit(
+                f"This server has {full.count} topic routes, the most it can: "
+                "`/alerts remove` one first."
+            ) from None
+        if not added:
             raise SubscriptionLimit("That channel already gets that topic.")
         (route,) = [
             r
