@@ -13,12 +13,15 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backup import DailyBackups
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.metrics import Metrics
 from bot.news import News
 from bot.routing import Router
 from bot.settings import Settings
+from bot.source_controls import SourceControls
 from bot.store import Store
 from bot.subscriptions import Topics
 from bot.watcher import Watcher
@@ -47,6 +50,9 @@ class Services:
     router: Router
     topics: Topics
     news: News
+    controls: SourceControls
+    metrics: Metrics
+    backups: DailyBackups | None = None
 
 
 class NotAllowed(app_commands.CheckFailure):
@@ -139,6 +145,27 @@ class NewsBot(commands.AutoShardedBot):
         from bot.discord_sender import DiscordSender
 
         self.deliverer = make_deliverer(DiscordSender(self))
+        self.metrics = services.metrics
+
+    def gateway_problems(self) -> list[str]:
+        """Why this process's gateway connection is not up (empty: every shard it runs is
+        connected), for /readyz."""
+        if self.is_closed():
+            return ["the bot is shutting down"]
+        if not self.is_ready():
+            return ["the gateway has not connected yet (waiting for READY)"]
+        return [
+            f"gateway shard {shard_id} is disconnected"
+            for shard_id, shard in sorted(self.shards.items())
+            if shard.is_closed()
+        ]
+
+    def shards_text(self) -> str | None:
+        """The shards this process runs, for the status page ("0,1 of 4")."""
+        if self.shard_count is None:
+            return None
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        return f"{','.join(map(str, ids))} of {self.shard_count}"
 
     async def setup_hook(self) -> None:
         # The gateway is wherever the REST base says (a local fake in tests, a proxy in front

@@ -26,3 +26,7 @@ class LimitReached(Exception):
     def __init__(self, count: int) -> None:
         super().__init__(f"the limit is reached ({count})")
         self.count = count
+
+
+class CommandError(Exception):
+    """A problem with a command line's arguments or input: printed, exit status 2."""

@@ -223,10 +223,14 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        user_agent: str | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given), following up to
-        ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass."""
+        ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass.
+        ``user_agent``: sent instead of the session's (a source's own, set by its admins)."""
         headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        if user_agent:
+            headers["User-Agent"] = user_agent
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
