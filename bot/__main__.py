@@ -462,7 +462,7 @@ def build_bot(
         watcher=watcher,
         default_sources=defaults,
         clock=now,
-        on_left=router.reload,
+        on_left=router.changed,
     )
 
     backups = None
@@ -499,7 +499,7 @@ def build_bot(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
                 clock=now,
-                on_change=router.reload,
+                on_change=router.changed,
                 routes_cap=settings.routes_per_server,
             ),
             News(store=services.store, clock=now),

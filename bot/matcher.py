@@ -7,13 +7,16 @@ under its rarest required term, so only clauses whose anchor occurred are checke
 clause form would be too large are evaluated from their tree, for the articles that contain one
 of their terms.
 
-A Matcher is immutable: changing topics builds a new one (reusing every compiled topic), which
-the caller swaps in; matching never waits for a rebuild.
+Changing topics patches the matcher in place (``patch``, or ``changed`` with the whole new set):
+only the changed topics are compiled and indexed. The automaton is rebuilt only now and then:
+terms new since its last build go into a second, small automaton that is rebuilt with each
+change, and the two are merged into one when the small one holds more than EXTRA_PATTERNS
+terms (or a quarter of the big one's). Matching is synchronous, so it never sees half a change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -29,6 +32,7 @@ from bot.topics import (
     SourceFilter,
     Term,
     Topic,
+    parse_topic,
     searchable,
 )
 from bot.urls import domain_levels
@@ -186,6 +190,10 @@ class _Entry:
 
 FULL_REBUILD_AFTER = 5000
 """Changes of more topics than this rebuild the matcher instead of patching it."""
+EXTRA_PATTERNS = 2000
+"""Terms added since the automaton was built are looked for by a second automaton, rebuilt with
+each change, until there are more than this many (or a quarter of the first's): then the two are
+merged, one full build."""
 
 
 class Matcher:
@@ -204,7 +212,15 @@ class Matcher:
         self._placed: dict[str, list[tuple[str, Any]]] = {}
         self._patterns: dict[str, list[tuple[int, bool]]] = {}
         """What the automaton looks for, with the terms each stands for (and if title-only)."""
+        self._pattern_index: dict[str, int] = {}
+        self._pattern_list: list[str] = []
+        self._by_pattern: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        """For each pattern (by its number in the automata): the terms it stands for anywhere,
+        and all its terms (title-only ones too)."""
         self._automaton = ahocorasick.Automaton()
+        self._built = 0
+        """Patterns [0, _built) are in ``_automaton``; the rest in ``_extra``."""
+        self._extra: Any = None
         owners: dict[str, list[int]] = {}
         for topic_id, topic in topics.items():
             owners.setdefault(topic.text, []).append(topic_id)
@@ -217,22 +233,43 @@ class Matcher:
         self._make_automaton()
 
     def changed(self, topics: Mapping[int, Topic]) -> Matcher:
-        """This matcher patched to a new set of topics (reusing everything compiled before).
-        The caller swaps it in; matching is synchronous, so it never sees a half change."""
+        """This matcher patched to a new set of topics (reusing everything compiled before),
+        or a new one when most of them changed. The caller swaps it in."""
         gone = [i for i, t in self.topics.items() if i not in topics or topics[i].text != t.text]
-        new = [
-            i for i, t in topics.items() if i not in self.topics or self.topics[i].text != t.text
-        ]
+        new = {
+            i: t for i, t in topics.items() if i not in self.topics or self.topics[i].text != t.text
+        }
         if len(gone) + len(new) > FULL_REBUILD_AFTER:
             return Matcher(topics, cache=self.cache)
+        return self.patch(gone, new)
+
+    def patch(self, removed: Iterable[int], added: Mapping[int, Topic]) -> Matcher:
+        """Topics ``removed`` go, ``added`` come (a topic already here with another text is
+        replaced; with the same text, nothing happens). Costs what the changed topics cost,
+        not what all of them do. Returns this matcher."""
         patterns = len(self._patterns)
-        for topic_id in gone:
-            self._remove(topic_id)
-        for topic_id in new:
-            self._add(topic_id, topics[topic_id])
+        for topic_id in removed:
+            if topic_id in self.topics and topic_id not in added:
+                self._remove(topic_id)
+        for topic_id, topic in added.items():
+            current = self.topics.get(topic_id)
+            if current is not None and current.text == topic.text:
+                continue
+            if current is not None:
+                self._remove(topic_id)
+            self._add(topic_id, topic)
         if len(self._patterns) != patterns:
-            self._make_automaton()
+            extra = len(self._patterns) - self._built
+            if extra > max(EXTRA_PATTERNS, self._built // 4):
+                self._make_automaton()
+            else:
+                self._make_extra()
         return self
+
+    def parsed(self, form: str) -> Topic:
+        """The topic of a normal form, parsed once (reused from what is compiled here)."""
+        item = self.cache.get(form)
+        return item.topic if item is not None else parse_topic(form)
 
     def _compiled_form(self, topic: Topic) -> _Compiled:
         form = topic.text
@@ -252,7 +289,18 @@ class Matcher:
             number = self._number[term] = len(self._terms)
             self._terms.append(term)
             self._frequency.append(0)
-            self._patterns.setdefault(term.pattern, []).append((number, term.field is Field.TITLE))
+            pattern = term.pattern
+            index = self._pattern_index.get(pattern)
+            if index is None:
+                index = self._pattern_index[pattern] = len(self._by_pattern)
+                self._by_pattern.append(((), ()))
+                self._pattern_list.append(pattern)
+            numbers = self._patterns.setdefault(pattern, [])
+            numbers.append((number, term.field is Field.TITLE))
+            self._by_pattern[index] = (
+                tuple(n for n, title_only in numbers if not title_only),
+                tuple(n for n, _ in numbers),
+            )
         return number
 
     def _add(self, topic_id: int, topic: Topic) -> None:
@@ -349,15 +397,15 @@ class Matcher:
                 del self._index[key]
 
     def _make_automaton(self) -> None:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self._by_pattern: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-        for index, (pattern, numbers) in enumerate(self._patterns.items()):
-            automaton.add_word(pattern, index)
-            anywhere = tuple(n for n, title_only in numbers if not title_only)
-            self._by_pattern.append((anywhere, tuple(n for n, _ in numbers)))
-        if self._patterns:
-            automaton.make_automaton()
-        self._automaton = automaton
+        """One automaton of every pattern (a full build)."""
+        self._automaton = _automaton_of(self._pattern_list)
+        self._built = len(self._pattern_list)
+        self._extra = None
+
+    def _make_extra(self) -> None:
+        """The small automaton of the patterns added since the full build."""
+        added = self._pattern_list[self._built :]
+        self._extra = _automaton_of(added, first=self._built) if added else None
 
     def match(self, article: MatchInput) -> Found:
         found = self._find(article)
@@ -408,20 +456,35 @@ class Matcher:
         found: dict[int, str] = {}
         if not self._by_pattern:
             return found
-        scan = self._automaton.iter
+        scans = [a.iter for a in (self._automaton, self._extra) if a is not None and len(a)]
         by_pattern = self._by_pattern
         # Later places first, so an earlier place overwrites: the title wins over the text.
         for place, text in (("text", article.text), ("lead", article.lead)):
-            for index in set(map(_SECOND, scan(searchable(text)))):
-                for n in by_pattern[index][0]:
-                    found[n] = place
-        for index in set(map(_SECOND, scan(searchable(article.title)))):
-            for n in by_pattern[index][1]:
-                found[n] = "title"
+            words = searchable(text)
+            for scan in scans:
+                for index in set(map(_SECOND, scan(words))):
+                    for n in by_pattern[index][0]:
+                        found[n] = place
+        title = searchable(article.title)
+        for scan in scans:
+            for index in set(map(_SECOND, scan(title))):
+                for n in by_pattern[index][1]:
+                    found[n] = "title"
         return found
 
 
 _SECOND = itemgetter(1)
+
+
+def _automaton_of(patterns: Iterable[str], *, first: int = 0) -> Any:
+    """An Aho-Corasick automaton finding these patterns, each reported by its number (the
+    first is ``first``)."""
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for index, pattern in enumerate(patterns, first):
+        automaton.add_word(pattern, index)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
 
 
 def _evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:

@@ -53,6 +53,7 @@ from bot.errors import LimitReached, StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
+    TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
@@ -73,6 +74,7 @@ from bot.schema import (
     speakers,
     stories,
     subscriptions,
+    topic_changes,
 )
 from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus, WatchedSource
@@ -83,7 +85,13 @@ from bot.status import (
     SourceCounts,
     StatusReport,
 )
-from bot.subscriptions import Delivery, Route, Subscription
+from bot.subscriptions import (
+    Delivery,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.topics import (
     And,
     Field,
@@ -101,7 +109,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0017"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -960,7 +968,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
@@ -1587,30 +1595,46 @@ class Store:
     ) -> bool:
         """A person's topic in a server. False when they already had it (same normal form)."""
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, subscriptions).values(
-                    user_id=user_id,
-                    guild_id=guild_id,
-                    topic=topic,
-                    typed=typed[:400],
-                    delivery=delivery.value,
-                    created_at=now,
+            added = (
+                (
+                    await conn.execute(
+                        _insert_ignore(self._dialect, subscriptions)
+                        .values(
+                            user_id=user_id,
+                            guild_id=guild_id,
+                            topic=topic,
+                            typed=typed[:400],
+                            delivery=delivery.value,
+                            created_at=now,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
+        return bool(added)
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
-            result = await conn.execute(
-                subscriptions.delete().where(
-                    subscriptions.c.user_id == user_id,
-                    subscriptions.c.guild_id == guild_id,
-                    subscriptions.c.topic == topic,
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                            subscriptions.c.topic == topic,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return bool(removed)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -1662,7 +1686,48 @@ class Store:
 
     async def all_subscriptions(self) -> list[Subscription]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(subscriptions))).all()
+            rows = (await conn.execute(select(*_SUBSCRIPTION_COLUMNS))).all()
+        return [_subscription(row) for row in rows]
+
+    async def topic_changes(self, after: int, upto: int) -> TopicChanges | None:
+        """What changed in routes and subscriptions after topics version ``after`` up to
+        ``upto`` (one read of the change log); None when the log no longer goes back that far
+        (reload everything)."""
+        if not 0 <= after <= upto or upto - after > TOPIC_CHANGES_KEPT:
+            return None
+        query = select(topic_changes.c.version, topic_changes.c.kind, topic_changes.c.row_id).where(
+            topic_changes.c.version > after, topic_changes.c.version <= upto
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if {int(version) for version, _, _ in rows} != set(range(after + 1, upto + 1)):
+            return None
+        named: dict[str, set[int]] = {kind.value: set() for kind in TopicChange}
+        for _, kind, row_id in rows:
+            named.setdefault(kind, set()).add(int(row_id))
+        return TopicChanges(
+            routes=frozenset(named[TopicChange.ROUTE.value]),
+            subscriptions=frozenset(named[TopicChange.SUBSCRIPTION.value]),
+            servers=frozenset(named[TopicChange.SERVER.value]),
+        )
+
+    async def routes_by_id(self, ids: Iterable[int]) -> list[Route]:
+        """Those of these routes that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(routes).where(routes.c.id.in_(wanted)))).all()
+        return [_route(row) for row in rows]
+
+    async def subscriptions_by_id(self, ids: Iterable[int]) -> list[Subscription]:
+        """Those of these subscriptions that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        query = select(*_SUBSCRIPTION_COLUMNS).where(subscriptions.c.id.in_(wanted))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
     async def add_route(
@@ -1709,9 +1774,17 @@ class Store:
             wanted = wanted.where(count < cap)
         async with self._write() as conn:
             await self._lock_guild(conn, guild_id)
-            result = await conn.execute(routes.insert().from_select(list(row), wanted))
-            if result.rowcount:
-                await conn.execute(_TOPICS_CHANGED)
+            added = (
+                (
+                    await conn.execute(
+                        routes.insert().from_select(list(row), wanted).returning(routes.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if added:
+                await _topics_changed(conn, TopicChange.ROUTE, added)
                 return True
             if (await conn.execute(select(same))).scalar():
                 return False
@@ -1729,7 +1802,7 @@ class Store:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
@@ -1739,7 +1812,7 @@ class Store:
                 .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
                 .values(paused=paused)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def guild_articles_since(
@@ -1877,6 +1950,48 @@ class Store:
             return relevance * math.pow(0.5, age_days / 7)
 
         return [int(row.id) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def count_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, at_most: int
+    ) -> int:
+        """How many articles from these sources since then match the topic, counting no
+        further than ``at_most`` (a full-text query that stops there). Raises UnsearchableQuery
+        when the index can't run the topic."""
+        self.check_searchable(topic)
+        if not scope:
+            return 0
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            found = select(literal(1)).select_from(source).where(*where).limit(at_most)
+            counted = select(func.count()).select_from(found.subquery())
+            return int((await conn.execute(counted)).scalar_one())
+
+    async def newest_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, limit: int
+    ) -> list[int]:
+        """Ids of the newest articles from these sources since then that match the topic,
+        newest published first (raises UnsearchableQuery as ``count_matching`` does)."""
+        self.check_searchable(topic)
+        if not scope:
+            return []
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            query = (
+                select(articles.c.id)
+                .select_from(source)
+                .where(*where)
+                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+                .limit(limit)
+            )
+            return [int(i) for i in (await conn.execute(query)).scalars()]
+
+    async def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """These articles' full texts."""
+        if not ids:
+            return {}
+        query = select(articles.c.id, articles.c.text).where(articles.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            return {int(i): str(text) for i, text in await conn.execute(query)}
 
     async def listings(self, ids: Sequence[int]) -> list[Listing]:
         """These articles as lists show them, in this order."""
@@ -2365,7 +2480,19 @@ def _fully_paused(source_id: ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(paused.exists(), ~active.exists())
 
 
-def _subscription(row: Row[Any]) -> Subscription:
+_SUBSCRIPTION_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.user_id,
+    subscriptions.c.guild_id,
+    subscriptions.c.topic,
+    subscriptions.c.typed,
+    subscriptions.c.delivery,
+)
+"""What a Subscription is made of (not its times: reading 20,000 of them, converting times
+cost more than the rest)."""
+
+
+def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
     m = row._mapping
     return Subscription(
         id=m["id"],
@@ -2761,10 +2888,27 @@ def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> 
     return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
-_TOPICS_CHANGED = (
-    update(counters).where(counters.c.name == TOPICS_COUNTER).values(value=counters.c.value + 1)
-)
-"""Run in the transaction of every change to routes or subscriptions."""
+async def _topics_changed(conn: AsyncConnection, kind: TopicChange, row_ids: Sequence[int]) -> None:
+    """In the transaction of a change to routes or subscriptions: raise the topics counter
+    (its row stays locked until the transaction ends, so on PostgreSQL changes take their
+    numbers in the order they commit) and log what changed under the new number; changes
+    older than the last TOPIC_CHANGES_KEPT are forgotten. Nothing changed: nothing logged."""
+    if not row_ids:
+        return
+    raised = (
+        update(counters)
+        .where(counters.c.name == TOPICS_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    version = int((await conn.execute(raised)).scalar_one())
+    await conn.execute(
+        topic_changes.insert(),
+        [{"version": version, "kind": kind.value, "row_id": int(i)} for i in row_ids],
+    )
+    await conn.execute(
+        topic_changes.delete().where(topic_changes.c.version <= version - TOPIC_CHANGES_KEPT)
+    )
 
 
 def _full_text_match(
