@@ -55,7 +55,7 @@ class Services:
     fetcher: Fetcher
     pool: WorkPool
     metrics: Metrics = field(
-        default_factory=lambda: Metrics(role="test", version=__version__, process_metrics=False)
+        default_factory=lambda: Metrics(role="process", version=__version__, process_metrics=False)
     )
 
     def watcher(
@@ -180,7 +180,8 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
         metrics = process_metrics(role)
         metrics.count_statements(lambda: store.statements)
         async with Fetcher.create_session(settings) as session:
-            yield Services(settings, store, Fetcher(session, settings), pool, metrics)
+            fetcher = Fetcher(session, settings, observe=metrics.fetched)
+            yield Services(settings, store, fetcher, pool, metrics)
     finally:
         pool.close()
         await store.close()

@@ -4,10 +4,12 @@ and one error path for slash commands."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -88,6 +90,8 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
         original: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             original = error.original
+        command = interaction.command.qualified_name if interaction.command else "?"
+        outcome = "refused"
         if isinstance(original, UserFacingError):
             message = original.message
         elif isinstance(original, app_commands.CheckFailure) and str(original):
@@ -98,9 +102,10 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
                 "to see it. Check the bot's permissions, or pick another."
             )
         else:
-            command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", command, exc_info=original)
             message = GENERIC_ERROR
+            outcome = "error"
+        interaction.client.metrics.command(command, outcome)
         await reply(interaction, message)
 
 
@@ -125,7 +130,10 @@ class NewsBot(commands.AutoShardedBot):
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
-        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        shards: dict[str, Any] = {
+            "shard_count": settings.shard_count,
+            "http_trace": discord_trace(services.metrics),
+        }
         if settings.shard_ids is not None:
             shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
@@ -146,6 +154,11 @@ class NewsBot(commands.AutoShardedBot):
 
         self.deliverer = make_deliverer(DiscordSender(self))
         self.metrics = services.metrics
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: Any
+    ) -> None:
+        self.metrics.command(command.qualified_name, "ok")
 
     def gateway_problems(self) -> list[str]:
         """Why this process's gateway connection is not up (empty: every shard it runs is
@@ -187,6 +200,30 @@ class NewsBot(commands.AutoShardedBot):
         for name in list(self.extensions):
             await self.unload_extension(name)
         await super().close()
+
+
+_CALLBACK = re.compile(r"/interactions/(\d+)/[^/]+/callback$")
+
+
+def discord_trace(metrics: Metrics) -> aiohttp.TraceConfig:
+    """Watches discord.py's own HTTP requests: Discord's 429s, and when each interaction got
+    its first answer (the callback's time after the interaction's id)."""
+
+    async def on_request_end(
+        _session: aiohttp.ClientSession, _context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        status = params.response.status
+        if status == 429:
+            metrics.rate_limited(params.response.headers.get("X-RateLimit-Scope"))
+            return
+        found = _CALLBACK.search(params.url.path)
+        if found and status < 300:
+            created = discord.utils.snowflake_time(int(found.group(1)))
+            metrics.answered((discord.utils.utcnow() - created).total_seconds())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def configure_rest_base(settings: Settings) -> None:

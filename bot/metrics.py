@@ -18,6 +18,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    Histogram,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -37,6 +38,9 @@ ACTIVITY_KINDS = tuple(f"poll_{o}" for o in POLL_OUTCOMES) + tuple(
 )
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
+ANSWER_BUCKETS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 10.0)
+"""Discord drops an interaction not answered within 3 s."""
+COMMAND_OUTCOMES = ("ok", "refused", "error")
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -115,6 +119,35 @@ class Metrics:
             registry=reg,
         )
 
+        self.fetch_seconds = Histogram(
+            "newsbot_fetch_seconds",
+            "Time to fetch one document, redirects included, by kind (feed or page).",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=reg,
+        )
+        self.discord_rate_limited = Counter(
+            "newsbot_discord_rate_limited",
+            "Discord's 429 answers (discord.py waits and retries), by scope: user (a route's "
+            "bucket), global or shared.",
+            ["scope"],
+            registry=reg,
+        )
+        self.interaction_answer_seconds = Histogram(
+            "newsbot_interaction_answer_seconds",
+            "From an interaction's creation (its id's time) to newsbot's first answer (a reply, "
+            "a deferral or an update); the count is the interactions answered.",
+            buckets=ANSWER_BUCKETS,
+            registry=reg,
+        )
+        self.commands = Counter(
+            "newsbot_commands",
+            "Slash commands handled, by command and outcome (ok; refused: the user was told "
+            "why; error: a bug, logged).",
+            ["command", "outcome"],
+            registry=reg,
+        )
+
     # ---- what the loops report ----------------------------------------------------------------
 
     def round_done(self, loop: str) -> None:
@@ -156,6 +189,22 @@ class Metrics:
             if count:
                 counter.labels(label).inc(count)
                 self._activity[(minute, f"{prefix}_{label}")] += count
+
+    def fetched(self, kind: str, seconds: float) -> None:
+        """One fetch (``feed`` or ``page``) took ``seconds``."""
+        self.fetch_seconds.labels(kind=kind).observe(seconds)
+
+    def rate_limited(self, scope: str | None) -> None:
+        """Discord answered 429."""
+        self.discord_rate_limited.labels(scope=scope or "user").inc()
+
+    def answered(self, seconds: float) -> None:
+        """An interaction got its first answer ``seconds`` after it was created."""
+        self.interaction_answer_seconds.observe(max(seconds, 0.0))
+
+    def command(self, name: str, outcome: str) -> None:
+        """A slash command ended (``ok``, ``refused`` or ``error``)."""
+        self.commands.labels(command=name, outcome=outcome).inc()
 
     def count_statements(self, read: Callable[[], int]) -> None:
         """Report the store's running statement count as ``newsbot_db_statements_total``."""

@@ -20,7 +20,7 @@ from bot.feeds import FeedError, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import Fetcher, FetchError
 from bot.opml import ExportedFeed, ListedFeed, read_feed_list, write_opml
 from bot.pool import WorkerCrashed, WorkPool
-from bot.sources import Source
+from bot.sources import Source, WatchedSource
 from bot.store import Store
 from bot.urls import InvalidURL, check_url
 
@@ -137,6 +137,8 @@ class Edited:
     source: Source
     changes: tuple[str, ...]
     """What changed, as short phrases for the answer."""
+    name: str
+    """What the server called the source before the change."""
 
 
 Progress = Callable[[int, int], Awaitable[None]]
@@ -208,23 +210,23 @@ class SourceControls:
 
     # ---- pause, resume, edit ------------------------------------------------------------------
 
-    async def pause(self, guild_id: int, source_id: int) -> Source:
+    async def pause(self, guild_id: int, source_id: int) -> WatchedSource:
         """No alerts from the source here; polling stops if every server watching it paused."""
-        source = await self._owned(guild_id, source_id)
+        watched = await self._owned(guild_id, source_id)
         if not await self._store.set_guild_source_paused(
             guild_id, source_id, paused=True, now=self._clock()
         ):
-            raise ControlError(f"{clean_text(source.name)} is already paused here.")
-        return source
+            raise ControlError(f"{clean_text(watched.display_name)} is already paused here.")
+        return watched
 
-    async def resume(self, guild_id: int, source_id: int) -> Source:
+    async def resume(self, guild_id: int, source_id: int) -> WatchedSource:
         """Alerts again, from items that appear from now on (nothing published meanwhile)."""
-        source = await self._owned(guild_id, source_id)
+        watched = await self._owned(guild_id, source_id)
         if not await self._store.set_guild_source_paused(
             guild_id, source_id, paused=False, now=self._clock()
         ):
-            raise ControlError(f"{clean_text(source.name)} is not paused here.")
-        return source
+            raise ControlError(f"{clean_text(watched.display_name)} is not paused here.")
+        return watched
 
     async def edit(
         self,
@@ -238,7 +240,8 @@ class SourceControls:
     ) -> Edited:
         """Change what was given. A new URL is fetched and read like a new source first (with
         the User-Agent given or set) and keeps what the source has seen."""
-        source = await self._owned(guild_id, source_id)
+        watched = await self._owned(guild_id, source_id)
+        source = watched.source
         if url is None and interval is None and name is None and user_agent is None:
             raise ControlError("Say what to change: url, interval, name or user_agent.")
         changes = []
@@ -264,8 +267,8 @@ class SourceControls:
         if user_agent is not None:
             await self._store.set_guild_source_user_agent(guild_id, source.id, agent)
             changes.append("sent with its own User-Agent" if agent else "sent the usual User-Agent")
-        updated = await self._store.get_source(source.id) or source
-        return Edited(updated, tuple(changes))
+        updated = await self._owned(guild_id, source.id)
+        return Edited(updated.source, tuple(changes), watched.display_name)
 
     async def _move(self, guild_id: int, source: Source, url: str, agent: str | None) -> Source:
         try:
@@ -289,10 +292,10 @@ class SourceControls:
             raise ControlError("This server already watches that feed.")
         return moved
 
-    async def _owned(self, guild_id: int, source_id: int) -> Source:
-        for source in await self._store.guild_sources(guild_id):
-            if source.id == source_id:
-                return source
+    async def _owned(self, guild_id: int, source_id: int) -> WatchedSource:
+        for watched in await self._store.guild_source_controls(guild_id):
+            if watched.source.id == source_id:
+                return watched
         raise ControlError("This server doesn't watch that source (pick one from the list).")
 
     # ---- import and export --------------------------------------------------------------------

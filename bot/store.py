@@ -2436,8 +2436,8 @@ async def _combine_choices(
     conn: AsyncConnection, source_ids: Sequence[int], now: datetime | None
 ) -> None:
     """What each source is polled with, from its servers' choices: the shortest interval they
-    asked for (NULL when one of them keeps the default), a User-Agent one of them set. With
-    ``now``: a source every server paused is not polled (no next poll), and one no longer
+    asked for (NULL when one of them keeps the default), a User-Agent one of them set. A source
+    every server watching it paused is not polled (no next poll); with ``now``, one no longer
     paused by all is polled at once, its first poll a baseline (what it published while paused
     is recorded as seen, not posted)."""
     for source_id in dict.fromkeys(source_ids):
@@ -2458,7 +2458,7 @@ async def _combine_choices(
             "interval_seconds": shortest if chose == watchers else None,
             "user_agent": agent,
         }
-        if now is not None and paused == watchers:
+        if paused == watchers:
             values["next_poll_at"] = None
         elif now is not None:
             asleep = and_(

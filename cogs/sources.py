@@ -152,7 +152,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         paused = await self.controls.pause(interaction.guild_id, source)
         await reply(
             interaction,
-            f"Paused **{clean_text(paused.name)}**: no alerts from it here until "
+            f"Paused **{clean_text(paused.display_name)}**: no alerts from it here until "
             "`/sources resume`.",
         )
 
@@ -164,8 +164,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         resumed = await self.controls.resume(interaction.guild_id, source)
         await reply(
             interaction,
-            f"Resumed **{clean_text(resumed.name)}**: its new items are posted again (what it "
-            "published while paused is skipped).",
+            f"Resumed **{clean_text(resumed.display_name)}**: its new items are posted again "
+            "(what it published while paused is skipped).",
         )
 
     @app_commands.command(
@@ -200,7 +200,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         )
         changes = "; ".join(clean_text(change) for change in edited.changes)
         await interaction.followup.send(
-            f"**{clean_text(edited.source.name)}**: {changes}.", ephemeral=True
+            f"**{clean_text(edited.name)}**: {changes}.", ephemeral=True
         )
 
     @pause.autocomplete("source")
@@ -242,7 +242,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
             await interaction.edit_original_response(content=f"Checking feeds: {done} of {total}…")
 
         preview = await self.controls.preview_import(interaction.guild_id, data, progress=progress)
-        view = ImportConfirm(self.controls, preview, interaction.user.id)
+        view = ImportConfirm(self.controls, preview, interaction)
         text = describe_preview(preview)
         if not preview.to_add:
             await interaction.edit_original_response(content=text)
@@ -290,12 +290,25 @@ def describe_preview(preview: ImportPreview) -> str:
 class ImportConfirm(discord.ui.View):
     """The import's buttons: add the valid feeds, or cancel (only for the admin who asked)."""
 
-    def __init__(self, controls: SourceControls, preview: ImportPreview, user_id: int) -> None:
+    def __init__(
+        self, controls: SourceControls, preview: ImportPreview, asked: Interaction
+    ) -> None:
         super().__init__(timeout=CONFIRM_SECONDS)
         self.controls = controls
         self.preview = preview
-        self.user_id = user_id
+        self.asked = asked
+        self.user_id = asked.user.id
         self.add.label = f"Add {len(preview.to_add)} feeds"
+
+    async def on_timeout(self) -> None:
+        # Within the 15 minutes Discord lets a bot edit its answer: the buttons go.
+        try:
+            content = (await self.asked.original_response()).content
+            await self.asked.edit_original_response(
+                content=f"{content}\n(Nothing added: the buttons expired.)"[:2000], view=None
+            )
+        except discord.HTTPException as exc:
+            log.info("could not take the expired import buttons away: %s", exc)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.user_id or not may_manage(interaction):

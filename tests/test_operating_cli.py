@@ -100,6 +100,12 @@ async def test_a_worker_serves_health_and_metrics_and_logs_json(
         families = {f.name: f for f in text_string_to_metric_families(text)}
         polls = {s.labels["outcome"]: s.value for s in families["newsbot_polls"].samples}
         assert polls["ok"] >= 1
+        fetches = {
+            s.labels["kind"]: s.value
+            for s in families["newsbot_fetch_seconds"].samples
+            if s.name.endswith("_count")
+        }
+        assert fetches["feed"] >= 1
         assert families["newsbot_info"].samples[0].labels["role"] == "worker"
         assert (await get(f"{base}/status"))[0] == 404  # no STATUS_TOKEN
 

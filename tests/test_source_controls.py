@@ -386,3 +386,13 @@ async def test_status_of_a_failing_source_is_kept_by_a_pause(desk: Desk) -> None
     await desk.cycle()
     await desk.controls.pause(GUILD, source.id)
     assert (await desk.source(source.id)).status is SourceStatus.FAILING
+
+
+async def test_when_the_last_active_server_leaves_a_paused_source_stops_polling(desk: Desk) -> None:
+    url = desk.feed("shared.xml", "1")
+    source = await desk.watch(GUILD, url)
+    await desk.watch(OTHER, url)
+    await desk.controls.pause(GUILD, source.id)
+    assert (await desk.source(source.id)).next_poll_at is not None
+    await desk.store.remove_guild_source(OTHER, source.id)
+    assert (await desk.source(source.id)).next_poll_at is None

@@ -156,3 +156,28 @@ async def test_edit_changes_the_interval_and_says_what_changed(scene: Scene) -> 
         "sources", "edit", {"source": source, "interval": "1m"}, followups=1
     )
     assert "between 5m" in wrong.followups[0]["content"]
+
+
+async def test_the_import_buttons_expire_cleanly(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    # The extension module the bot loaded (discord.py loads it apart from the package).
+    monkeypatch.setattr(sys.modules["cogs.sources"], "CONFIRM_SECONDS", 0.5)
+    serve_feeds(scene)
+    handle = await scene.fake.invoke(
+        "sources",
+        {"urls": scene.feeds.url("harbour.xml")},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=scene.admin,
+        subcommand="import",
+    )
+    await handle.wait(
+        lambda h: any("expired" in (e.get("content") or "") for e in h.edits), timeout=20
+    )
+    assert handle.original is not None
+    assert handle.original["components"] == []
+    assert handle.original["content"].endswith("(Nothing added: the buttons expired.)")
+    assert await scene.store.guild_sources(int(scene.guild.id)) == []

@@ -293,3 +293,34 @@ def test_stats_file_lines_are_written_from_the_registry(tmp_path: Path) -> None:
         ("w1", 8, 41),
         ("w1", 8, 50),
     ]
+
+
+async def test_promtool_accepts_every_metric(make_served: Start) -> None:
+    import asyncio
+    import shutil
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed here (Debian's prometheus package; CI has it)")
+    served = await make_served()
+    metrics = served.metrics
+    metrics.polled(ok=3, not_modified=1, failed=1)
+    metrics.delivered(sent=2, summarized=1, retried=1, failed=1)
+    metrics.fetched("feed", 0.2)
+    metrics.fetched("page", 1.5)
+    metrics.rate_limited("global")
+    metrics.answered(0.4)
+    metrics.command("sources add", "ok")
+    metrics.round_done("poll")
+    _, body, _ = await served.get("/metrics")
+    process = await asyncio.create_subprocess_exec(
+        promtool,
+        "check",
+        "metrics",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(body.encode()), 60)
+    assert process.returncode == 0, (out + err).decode()
+    assert out == err == b""
