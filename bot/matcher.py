@@ -2,10 +2,10 @@
 
 All terms of all topics go into one Aho-Corasick automaton (pyahocorasick), which finds every
 term in an article's title, lead and text in one pass. Each topic is compiled to a small
-disjunction of clauses (required terms, excluded terms, source filters); a clause is indexed
-under its rarest required term, so only clauses whose anchor occurred are checked. Topics whose
-clause form would be too large are evaluated from their tree, for the articles that contain one
-of their terms.
+disjunction of clauses (``bot/clauses.py``: required terms, excluded terms, source filters); a
+clause is indexed under its rarest required term, so only clauses whose anchor occurred are
+checked. Topics whose clause form would be too large are evaluated from their tree, for the
+articles that contain one of their terms.
 
 Changing topics patches the matcher in place (``patch``, or ``changed`` with the whole new set):
 only the changed topics are compiled and indexed. The automaton is rebuilt only now and then:
@@ -23,29 +23,15 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
+from bot.clauses import Compiled, compile_topic, evaluate
 from bot.topics import (
-    And,
     Field,
-    Node,
-    Not,
-    Or,
-    SourceFilter,
     Term,
     Topic,
     parse_topic,
     searchable,
 )
 from bot.urls import domain_levels
-
-MAX_CLAUSES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Clause:
-    required: frozenset[Term]
-    excluded: frozenset[Term] = frozenset()
-    sources: frozenset[str] = frozenset()
-    not_sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,65 +83,6 @@ class Found:
         return "; ".join(f"{', '.join(groups[p])} in {p}" for p in order if p in groups)
 
 
-class _Dnf(Exception):
-    """The topic's clause form would be too large: evaluate its tree instead."""
-
-
-def to_clauses(node: Node) -> list[Clause]:
-    """The topic as OR-of-AND clauses, or raise _Dnf when that form is unsuitable."""
-    if isinstance(node, Term):
-        return [Clause(frozenset({node}))]
-    if isinstance(node, SourceFilter):
-        return [Clause(frozenset(), sources=frozenset({node.domain}))]
-    if isinstance(node, Or):
-        out = [c for child in node.children for c in to_clauses(child)]
-        if len(out) > MAX_CLAUSES:
-            raise _Dnf
-        return out
-    if isinstance(node, And):
-        product = [Clause(frozenset())]
-        for child in node.children:
-            product = [_merge(a, b) for a in product for b in to_clauses(child)]
-            if len(product) > MAX_CLAUSES:
-                raise _Dnf
-        return product
-    # Not: -word, -"phrase", -source:x, -(a OR b); -(a b) has no clause form.
-    child = node.child
-    if isinstance(child, Term):
-        return [Clause(frozenset(), excluded=frozenset({child}))]
-    if isinstance(child, SourceFilter):
-        return [Clause(frozenset(), not_sources=frozenset({child.domain}))]
-    if isinstance(child, Or):
-        return to_clauses(And(tuple(Not(c) for c in child.children)))
-    if isinstance(child, Not):
-        return to_clauses(child.child)
-    raise _Dnf
-
-
-def _merge(a: Clause, b: Clause) -> Clause:
-    return Clause(
-        a.required | b.required,
-        a.excluded | b.excluded,
-        a.sources | b.sources,
-        a.not_sources | b.not_sources,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    topic: Topic
-    clauses: tuple[Clause, ...] | None
-    """None: evaluate the tree."""
-
-
-def compile_topic(topic: Topic) -> _Compiled:
-    try:
-        clauses = tuple(c for c in to_clauses(topic.root) if c.required or c.sources)
-    except _Dnf:
-        return _Compiled(topic, None)
-    return _Compiled(topic, clauses)
-
-
 class _Check(NamedTuple):
     """A clause as the hot loop checks it (term numbers; empty sets when there is no filter)."""
 
@@ -198,11 +125,11 @@ merged, one full build."""
 
 class Matcher:
     def __init__(
-        self, topics: Mapping[int, Topic], *, cache: dict[str, _Compiled] | None = None
+        self, topics: Mapping[int, Topic], *, cache: dict[str, Compiled] | None = None
     ) -> None:
-        self.cache: dict[str, _Compiled] = cache if cache is not None else {}
+        self.cache: dict[str, Compiled] = cache if cache is not None else {}
         self.topics: dict[int, Topic] = dict(topics)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, Compiled] = {}
         self._number: dict[Term, int] = {}
         self._terms: list[Term] = []
         self._frequency: list[int] = []
@@ -271,7 +198,7 @@ class Matcher:
         item = self.cache.get(form)
         return item.topic if item is not None else parse_topic(form)
 
-    def _compiled_form(self, topic: Topic) -> _Compiled:
+    def _compiled_form(self, topic: Topic) -> Compiled:
         form = topic.text
         item = self.cache.get(form)
         if item is None:
@@ -279,7 +206,7 @@ class Matcher:
         self._compiled[form] = item
         return item
 
-    def _count(self, item: _Compiled, step: int) -> None:
+    def _count(self, item: Compiled, step: int) -> None:
         for term in item.topic.terms():
             self._frequency[self._numbered(term)] += step
 
@@ -446,7 +373,7 @@ class Matcher:
             places = {self._terms[n]: place for n, place in found.items()}
             for form in trees:
                 topic = self._compiled[form].topic
-                if form not in hits and _evaluate(topic.root, places, levels):
+                if form not in hits and evaluate(topic.root, places, levels):
                     matched = tuple(t for t in topic.terms() if t in places)
                     hits[form] = Match(self._owners[form], form, matched, ())
         return Found(list(hits.values()), found, self._number)
@@ -485,15 +412,3 @@ def _automaton_of(patterns: Iterable[str], *, first: int = 0) -> Any:
     if len(automaton):
         automaton.make_automaton()
     return automaton
-
-
-def _evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:
-    if isinstance(node, Term):
-        return node in found
-    if isinstance(node, SourceFilter):
-        return node.domain in levels
-    if isinstance(node, Not):
-        return not _evaluate(node.child, found, levels)
-    if isinstance(node, And):
-        return all(_evaluate(c, found, levels) for c in node.children)
-    return any(_evaluate(c, found, levels) for c in node.children)
