@@ -95,8 +95,6 @@ async def meanwhile_elsewhere(scene: Scene, first: InteractionHandle, followups:
     way (whenever a stall would begin, it holds one up) but they never queue up. Each must be
     acknowledged in time, and answered. Returns how many were sent."""
     guild, channel, reader = another_server(scene)
-    # The set-up's garbage (120 long texts) is collected now, not in a pause inside the window.
-    gc.collect()
     sent: list[InteractionHandle] = []
     loop = asyncio.get_running_loop()
     give_up = loop.time() + 60
@@ -143,6 +141,8 @@ async def test_subscriptions_over_long_articles_during_a_poll_stall_no_other_ser
             "subscribe", {"topic": topic}, guild=scene.guild, channel=scene.channel, user=member
         )
         await handle.response(timeout=10)
+    # The set-up's garbage (120 long texts) is collected now, not in a pause while measuring.
+    gc.collect()
     poll = await a_poll_under_way(scene)
     scene.fake.interaction_deadline = DEADLINE
 
@@ -160,6 +160,8 @@ async def test_subscriptions_over_long_articles_during_a_poll_stall_no_other_ser
 @pytest.mark.settings(parse_workers=2)
 async def test_alerts_preview_over_long_articles_stalls_no_other_server(scene: Scene) -> None:
     await store_a_week_of_long_articles(scene)
+    # The set-up's garbage (120 long texts) is collected now, not in a pause while measuring.
+    gc.collect()
     poll = await a_poll_under_way(scene)
     scene.fake.interaction_deadline = DEADLINE
 
