@@ -256,3 +256,9 @@ def test_a_matcher_patched_many_times_matches_as_one_built_from_scratch(
             for article in articles:
                 assert ids_and_reasons(patched, article) == ids_and_reasons(fresh, article)
     assert patched.topics == topics
+
+
+@pytest.mark.parametrize("typed", ["»", "nato”", "„russia“ »", "a ” b"])
+def test_a_closing_quote_without_its_opening_one_is_an_error_not_a_hang(typed: str) -> None:
+    with pytest.raises(TopicError, match=r"Unmatched . at \d+: add its opening quote"):
+        parse_topic(typed)
