@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from bot.quotes.lexicon import DOCUMENT_WORDS, GROUP_WORDS, ORG_WORDS, ROLE_NOUNS
-from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention
+from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention, SpeakerKind
 from bot.quotes.people import People, Person, bare
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank
 
@@ -132,6 +132,7 @@ class Resolver:
         if subjects:
             person = subjects[0][2]
             draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
             draft.attribution = Attribution.NAMED
 
     def continue_from(self, draft: Draft, previous: Draft | None) -> None:
@@ -151,4 +152,5 @@ class Resolver:
         if any(person.name != previous.speaker for _, _, person in between):
             return
         draft.speaker, draft.role = previous.speaker, previous.role
+        draft.speaker_kind = previous.speaker_kind
         draft.attribution = Attribution.CONTINUED

@@ -4,21 +4,15 @@ parse where they fail, then the people those mentions mean."""
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.quotes.antecedents import Resolver
+from bot.quotes.cues import CLAUSE_START, after_cues, before_cues
 from bot.quotes.lexicon import (
     DOCUMENT_WORDS,
-    FRAGMENT_VERBS,
-    MENTION,
-    NAME_SEQ,
     PLACE_WORDS,
     PRONOUNS,
-    ROLE_WORDS,
-    SPEECH_RE,
-    SPEECH_VERBS,
 )
 from bot.quotes.model import (
     CONTEXT_WINDOW,
@@ -27,71 +21,15 @@ from bot.quotes.model import (
     Draft,
     Mention,
     QuoteKind,
+    SpeakerKind,
 )
 from bot.quotes.nlp import ContextParse
-from bot.quotes.people import People, Person, bare, split_role_name
+from bot.quotes.people import People, Person, split_role_name
+from bot.quotes.speakers import read_phrase
 from bot.quotes.text import Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
     from spacy.language import Language
-
-APPOSITIVE_NAME = re.compile(
-    rf"(?:\s+[\w’'\-]+){{0,4}}?,\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})\b"
-)
-ADVERBIAL = (
-    r"(?:\s+(?:also|later|then|has|had|again|once|earlier|previously|simply|quickly|would"
-    r"|on\s+[A-Z]\w+|in\s+a\s+statement|last\s+\w+|this\s+\w+))*"
-)
-
-
-AFTER_PATTERNS = [
-    # ..." said Rose Gottemoeller, former NATO deputy secretary general.
-    re.compile(rf"^[\s,—–-]*(?P<verb>{SPEECH_VERBS})\s+(?P<who>{MENTION})"),
-    # ..." Stoltenberg told a news conference. / ..." he said. / ..." the minister added.
-    re.compile(rf"^[\s,—–-]*(?P<who>{MENTION}){ADVERBIAL}\s+(?P<verb>{SPEECH_VERBS})\b"),
-    # ..." Kallas, who ..., said. / ..." X, the union's leader, told reporters.
-    re.compile(
-        rf"^[\s,—–-]*(?P<who>{MENTION}),\s+[^“”\"«»]{{1,120}}?,{ADVERBIAL}\s+"
-        rf"(?P<verb>{SPEECH_VERBS})\b"
-    ),
-    # ..." according to X.
-    re.compile(rf"^[\s,—–-]*(?P<verb>according\s+to)\s+(?P<who>{MENTION})"),
-]
-
-
-# ..." Tass said, quoting the chief negotiator, Anatoly Sedykh. (tried before the others)
-QUOTING_PATTERN = re.compile(rf"^[^“”\"«».!?]{{0,80}}?\b(?P<verb>quoting)\s+(?P<who>{MENTION})")
-
-
-BEFORE_PATTERNS = [
-    # According to X, "... / According to X, a UNESCO specialist who ..., "...
-    re.compile(
-        rf"(?P<verb>[Aa]ccording\s+to)\s+(?P<who>{MENTION})(?:,\s+[^“”\"«»]{{1,150}}?)?,?\s*$"
-    ),
-    # X said: "... / X told reporters on Monday: "... / X on Tuesday called the plan "...
-    # (matched at each clause start: see Attributor._by_pattern)
-    re.compile(
-        rf"(?P<who>{MENTION})(?:,\s+[^“”\"«»:,]{{1,120}}?,)?"
-        rf"{ADVERBIAL}\s+(?P<verb>{SPEECH_VERBS}|{FRAGMENT_VERBS})"
-        rf"\b[^“”\"«».!?]{{0,160}}?[,:]?\s*$"
-    ),
-    # Rafael Otero paid tribute on social media: "... (a colon introduction, no speech verb)
-    re.compile(
-        rf"(?P<who>{MENTION})(?:,\s+[^“”\"«»:,]{{1,120}}?,)?"
-        rf"\s+(?P<verb>[a-z]+)\b[^“”\"«».!?:]{{0,120}}:\s*$"
-    ),
-]
-
-
-CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
-
-
-def _mention(match: re.Match[str]) -> Mention | None:
-    for kind in ("pron", "desc", "name"):
-        value = match.group(kind)
-        if value:
-            return Mention(kind, value, match.start(kind), match.end(kind))
-    return None
 
 
 def _norm_cue(verb: str) -> str:
@@ -206,43 +144,29 @@ class Attributor:
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
         for side, start, end in self._windows(draft):
-            window = self.text[start:end]
-            for match in self._matches(side, window, draft):
-                mention = _mention(match)
-                if mention is None:
+            if side == "after":
+                window = self.text[start:end]
+                if draft.kind is QuoteKind.FRAGMENT or self._ends_sentence(draft, window):
                     continue
-                if mention.kind == "desc":
-                    # "her fellow volunteer, Gareth Price": the name in apposition says who.
-                    named = APPOSITIVE_NAME.match(window, mention.end)
-                    if named and split_role_name(named.group(1))[1]:
-                        mention = Mention("name", named.group(1), named.start(1), named.end(1))
-                mention = Mention(
-                    mention.kind, mention.text, start + mention.start, start + mention.end
-                )
-                if self._plausible(mention):
-                    verb = _norm_cue(match.group("verb"))
-                    return mention, verb if SPEECH_RE.fullmatch(verb) or " " in verb else ""
+                cues = after_cues(self.text, start, end)
+            else:
+                cues = before_cues(self.text, start, end)
+            for cue in cues:
+                if cue.participle:
+                    mention = self._sentence_subject(cue.start, cue.end)
+                else:
+                    mention = read_phrase(self.text, cue.start, cue.end)
+                if mention is not None and self._plausible(mention):
+                    return mention, cue.verb
         return None
 
-    def _matches(self, side: str, window: str, draft: Draft) -> Iterator[re.Match[str]]:
-        if side == "after":
-            if draft.kind is QuoteKind.FRAGMENT or self._ends_sentence(draft, window):
-                return
-            for pattern in (QUOTING_PATTERN, *AFTER_PATTERNS):
-                match = pattern.match(window)
-                if match:
-                    yield match
-            return
-        according, *clauses = BEFORE_PATTERNS
-        match = according.search(window)
-        if match:
-            yield match
-        starts = [0, *(m.end() for m in CLAUSE_START.finditer(window))]
-        for pattern in clauses:
-            for start in starts:
-                match = pattern.match(window, start)
-                if match:
-                    yield match
+    def _sentence_subject(self, start: int, end: int) -> Mention | None:
+        """The person a clause opens with ("Trump went on the attack, saying, “...")."""
+        subjects = [m for m in self.people.mentions_between(start, end) if m[1]]
+        if not subjects:
+            return None
+        at, _, person = subjects[0]
+        return Mention("name", person.name, at, at + len(person.surname))
 
     def _ends_sentence(self, draft: Draft, window: str) -> bool:
         """A quotation that closes its own sentence ("... day.") followed by a new sentence
@@ -264,10 +188,7 @@ class Attributor:
                 known = self.people.get(name, before=mention.start)
                 if known is None or (" " not in known.name and not known.confirmed):
                     return False
-            lowered = [w for w in mention.text.split() if w[:1].islower()]
-            # Lower-case words before a name must be a role ("opposition leader X"), not a
-            # clause ("speaking at City Hall").
-            return not lowered or any(bare(w).lower() in ROLE_WORDS for w in lowered)
+            return True
         if mention.kind == "desc":
             return len(mention.text.split()) <= 8
         return True
@@ -293,6 +214,10 @@ class Attributor:
             )
             person.confirmed = True
             draft.attribution = Attribution.NAMED
+        elif mention.kind == "org":
+            draft.speaker, draft.role = mention.text, None
+            draft.speaker_kind = SpeakerKind.ORGANISATION
+            draft.attribution = Attribution.NAMED
         elif mention.kind == "pron":
             pronoun = mention.text.lower()
             if pronoun in ("he", "she") and not self._thrifty:
@@ -301,9 +226,15 @@ class Attributor:
         else:
             person = None if self._thrifty else self.resolver.described(mention, draft)
             draft.attribution = Attribution.DESCRIPTION
+            draft.description = mention.text
             if person is None and mention.text.split()[0].lower() == "the":
                 draft.mention_kind = "the"  # a definite description worth a closer look
+            elif person is None:
+                # "a New Hampshire Democrat", "one official": someone the article won't name.
+                draft.speaker, draft.role = mention.text, None
+                draft.speaker_kind = SpeakerKind.DESCRIPTION
         if person is not None:
             draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
             if not self._thrifty:
                 self.people.mention(person, mention.start, cue != "according to")

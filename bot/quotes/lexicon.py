@@ -5,18 +5,83 @@ from __future__ import annotations
 
 import re
 
-SPEECH_VERBS = (
-    "said|says|say|told|tells|added|adds|wrote|writes|stated|states|declared|declares|insisted|"
-    "insists|warned|warns|argued|argues|explained|explains|noted|notes|asked|asks|replied|"
-    "replies|responded|responds|claimed|claims|announced|announces|acknowledged|admitted|"
-    "admits|continued|continues|concluded|recalled|recalls|suggested|suggests|urged|urges|"
-    "cautioned|countered|conceded|complained|predicted|promised|vowed|stressed|stresses|"
-    "emphasised|emphasized|observed|remarked|shouted|tweeted|posted|confirmed|denied|joked|"
-    "pleaded|demanded|reiterated|maintained|contended|commented|quipped|wrote|testified|"
-    "told reporters|agreed|disagreed|boasted|conceded|lamented|mused|sighed|yelled|whispered|"
-    "pledged|insisted|assured|reminded|charged|alleged|signalled|signaled|underlined|added"
-)
+_REPORTING_LEMMAS = """add state declare insist warn argue explain note ask reply respond claim
+    announce acknowledge admit continue conclude recall suggest urge caution counter concede
+    complain predict promise vow stress emphasise emphasize observe remark shout tweet post
+    confirm deny joke plead demand reiterate maintain contend comment quip testify agree
+    disagree boast lament muse sigh yell whisper pledge assure remind charge allege signal
+    underline report assert interject answer scoff beam deflect question chant blast praise
+    accuse cite express tout proclaim opine retort snap grumble fume gush exclaim mutter
+    murmur recount reveal disclose wonder hint imply thank apologize apologise reason posit
+    counsel preach lecture chide mock taunt tease laugh text email message summarize summarise
+    confess elaborate clarify repeat underscore highlight threaten beg implore inquire enquire
+    challenge interrupt reflect advise inform instruct marvel rebut protest object cheer
+    concur retort rant rave coo huff gripe whine reassure stipulate specify acknowledge
+    announce emphasize caution""".split()
+_DOUBLED = frozenset("admit quip snap rebut beg".split())
+_IRREGULAR = {
+    "say": ("said", "says"),
+    "tell": ("told", "tells"),
+    "write": ("wrote", "writes", "written"),
+    "speak": ("spoke", "speaks"),
+    "read": ("reads",),
+}
+_PHRASAL = ("point out", "shoot back", "fire back", "chime in", "weigh in", "go on", "cut in")
+_PHRASAL_FORMS = {
+    "point": ("pointed", "points"),
+    "shoot": ("shot", "shoots"),
+    "fire": ("fired", "fires"),
+    "chime": ("chimed", "chimes"),
+    "weigh": ("weighed", "weighs"),
+    "go": ("went", "goes"),
+    "cut": ("cut", "cuts"),
+}
 
+
+def _forms(lemma: str) -> tuple[str, str]:
+    """A regular verb's past and third-person forms."""
+    if lemma in _DOUBLED:
+        past = lemma + lemma[-1] + "ed"
+    elif lemma.endswith("e"):
+        past = lemma + "d"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        past = lemma[:-1] + "ied"
+    else:
+        past = lemma + "ed"
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        third = lemma + "es"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        third = lemma[:-1] + "ies"
+    else:
+        third = lemma + "s"
+    return past, third
+
+
+def _speech_verbs() -> str:
+    forms = {
+        "say",
+        "tell",
+        "add",
+        "write",
+        "ask",
+        "explain",
+        "insist",
+        "argue",
+        "warn",
+        "told reporters",
+    }
+    for lemma in _REPORTING_LEMMAS:
+        forms.update(_forms(lemma))
+    for irregular in _IRREGULAR.values():
+        forms.update(irregular)
+    for phrase in _PHRASAL:
+        verb, particle = phrase.split()
+        forms.update(f"{form} {particle}" for form in _PHRASAL_FORMS[verb])
+    return "|".join(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+SPEECH_VERBS = _speech_verbs()
+"""Reporting verbs (past and present forms; a few base forms), longest first."""
 
 FRAGMENT_VERBS = "called|calls|described|describes|dubbed|branded|labelled|labeled|termed"
 
@@ -123,6 +188,19 @@ ORG_WORDS = frozenset(
 )
 
 
+ORG_HEADS = frozenset(
+    """committee party association institute institution university college council
+    commission department agency bureau office service services foundation center centre
+    campaign coalition union organization organisation company corporation corp inc llc
+    group network news times post journal press tribune herald gazette magazine review caller
+    watch project fund court congress senate house administration ministry government police
+    army navy forces church board authority alliance league federation society club bank
+    trust partners media radio television channel report institute reuters daily weekly
+    globe telegraph guardian observer examiner chronicle inquirer sun mirror express
+    independent standard register dispatch bulletin monitor beacon star""".split()
+)
+"""Last words of organisations' names: the Democratic National Committee, The Washington Post."""
+
 GROUP_WORDS = frozenset(
     """officials police residents workers protesters analysts critics experts sources witnesses
     diplomats people members ministers leaders lawmakers investors economists""".split()
@@ -150,6 +228,10 @@ STOPWORDS_EN = frozenset(
     are were this but not his her they which will would or had their its who been""".split()
 )
 
+
+HONORIFIC_TITLES = frozenset("mr mrs ms miss dr mx sen rep gov gen prof rev".split())
+"""Titles before a surname that make the next capitalised word a name even when it is also a
+title word: Mr. King, Mrs. Judge."""
 
 HONORIFICS = {
     "mr": "m",

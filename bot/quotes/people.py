@@ -11,10 +11,12 @@ from dataclasses import dataclass, field, replace
 from bot.quotes.lexicon import (
     AMBIGUOUS_A_NAMES,
     FEMALE_NAMES,
+    HONORIFIC_TITLES,
     HONORIFICS,
     MALE_NAMES,
     NAME_RUN,
     NOT_NAME_WORDS,
+    ORG_HEADS,
     PARTY_WORDS,
     PLACE_WORDS,
     ROLE_NOUNS,
@@ -50,6 +52,12 @@ _GIVEN = frozenset(
 )
 
 
+_FORMS_OF_ADDRESS = frozenset(
+    """president speaker chairman chairwoman chair secretary mayor ambassador minister governor
+    senator justice chief""".split()
+)
+
+
 def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     """'NATO Secretary General Jens Stoltenberg' -> ('NATO Secretary General', 'Jens Stoltenberg').
 
@@ -58,12 +66,26 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     tokens = [t for t in tokens if t]
     while tokens and (not tokens[0][:1].isupper() or tokens[0].lower() in NOT_NAME_WORDS):
         tokens.pop(0)
+    if tokens and len(tokens) > 1 and is_org_name(tokens):
+        return None, None  # the Democratic National Committee, Republican Party
     last_title = -1
     for index, token in enumerate(tokens):
         remaining = len(tokens) - index - 1
         occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
         if occupation or _is_title(token, last=remaining == 0):
             last_title = index
+    if last_title == len(tokens) - 1 and last_title > 0:
+        # A title word that ends a name is a surname: Peter T. King, Mr. King.
+        before = tokens[last_title - 1]
+        honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
+        addressed = tokens[-1].lower() in _FORMS_OF_ADDRESS  # Mr. President, Madam Speaker
+        if (honorific and not addressed) or not _is_title(before, last=False):
+            last_title -= 1
+            while last_title >= 0 and not (
+                _is_title(tokens[last_title], last=False)
+                or (last_title < len(tokens) - 3 and bare(tokens[last_title]).lower() in ROLE_NOUNS)
+            ):
+                last_title -= 1
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
     if not 1 <= len(name) <= 4:
@@ -74,6 +96,15 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     if name[-1].lower() in NOT_NAME_WORDS or len(name[-1]) < 2 or name[-1].endswith("."):
         return (" ".join(role) or None), None
     return (" ".join(role) or None), " ".join(name)
+
+
+def is_org_name(tokens: Sequence[str]) -> bool:
+    """Whether capitalised words name an organisation: they end with a word organisations'
+    names end with (Committee, Party, Times, News), or are one acronym (FBI, CNN)."""
+    last = bare(tokens[-1])
+    if len(tokens) == 1:
+        return last.isupper() and 2 <= len(last) <= 6 and last.isalpha()
+    return last.lower() in ORG_HEADS and last[:1].isupper()
 
 
 @dataclass(slots=True)

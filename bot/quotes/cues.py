@@ -1,0 +1,119 @@
+"""Reporting cues next to a quotation: where a reporting verb and its subject stand in the words
+just after the quotation ("…,” said X" / "…,” X said") or just before it ("X said: “…",
+"According to X, “…"), and which words are the subject.
+
+Each function yields candidate (subject start, subject end, cue) triples, most likely first;
+``speakers.read_phrase`` then says what the subject names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.quotes.lexicon import SPEECH_RE
+from bot.quotes.speakers import backward_phrase, forward_phrase
+
+_LEAD = re.compile(r"[\s,—–-]*")
+_ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+")
+_QUOTING = re.compile(r"\bquoting\s+")
+# A clause start inside a window: after punctuation, a dash, or a conjunction.
+CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
+# The words between a reporting verb and the quotation it introduces: no sentence end, no
+# other quotation mark, at most a sentence's worth ("said on Monday that", "told reporters:").
+_TAIL = re.compile(r"[^“”\"«».!?]{0,160}?[,:]?\s*$")
+_COLON_TAIL = re.compile(r"[^“”\"«».!?:]{0,120}:\s*$")
+_PARTICIPLE = re.compile(
+    r",\s+(?:saying|adding|telling|writing|noting|arguing|declaring|insisting|asking|explaining"
+    r"|warning|stating|tweeting|calling|describing)\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
+)
+_FIRST_WORDS = 14
+"""How far into the words after a quotation the verb of "X, ..., said" may stand."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A reporting verb and the words that may name its subject."""
+
+    start: int
+    end: int
+    """The subject phrase, text[start:end]."""
+    verb: str
+    participle: bool = False
+    """The verb is a participle ("..., saying “"): the subject is the sentence's subject."""
+
+
+def _norm(verb: str) -> str:
+    return " ".join(verb.lower().split())
+
+
+def after_cues(text: str, start: int, end: int) -> Iterator[Cue]:
+    """Cues in text[start:end], the words right after a quotation's closing mark."""
+    lead = _LEAD.match(text, start, end)
+    at = lead.end() if lead else start
+    quoting = _QUOTING.search(text, at, min(end, at + 80))
+    if quoting is not None and not re.search(r"[.!?“”\"«»]", text[at : quoting.start()]):
+        yield Cue(*forward_phrase(text, quoting.end(), end), "quoting")
+    according = _ACCORDING.match(text, at, end)
+    if according is not None:
+        yield Cue(*forward_phrase(text, according.end(), end), "according to")
+        return
+    verb = SPEECH_RE.match(text, at, end)
+    if verb is not None:
+        # ..." said Rose Gottemoeller, former NATO deputy secretary general.
+        yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
+        return
+    # ..." Stoltenberg told a news conference. / ..." the minister added. / ..." Kallas, who
+    # ..., said. The verb is among the first words, before any sentence end.
+    words = list(re.finditer(r"\S+", text[at:end]))[:_FIRST_WORDS]
+    limit = at + words[-1].end() if words else at
+    stop = re.search(r"[.!?]\s+[A-Z“\"]|[“”\"«»]", text[at:limit])
+    if stop is not None:
+        limit = at + stop.start()
+    for verb in SPEECH_RE.finditer(text, at, limit):
+        yield Cue(*backward_phrase(text, at, verb.start()), _norm(verb.group()))
+        return
+
+
+def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
+    """Cues in text[start:end], the words of the sentence before a quotation's opening mark."""
+    according = _ACCORDING.search(text, start, end)
+    if according is not None:
+        subject = forward_phrase(text, according.end(), end)
+        yield Cue(*subject, "according to")
+    clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(text, start, end))]
+    for verb in SPEECH_RE.finditer(text, start, end):
+        if not _TAIL.match(text, verb.end(), end):
+            continue
+        clause = max((c for c in clause_starts if c <= verb.start()), default=start)
+        if clause == verb.start():
+            # "..., said Sen. X: “" -- the subject follows the verb.
+            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
+        subject_start = _subject_start(text, clause_starts, verb.start())
+        yield Cue(*backward_phrase(text, subject_start, verb.start()), _norm(verb.group()))
+    participle = _PARTICIPLE.search(text, start, end)
+    if participle is not None:
+        # X went on the attack, saying, “...: the sentence's subject.
+        yield Cue(start, participle.start(), "", participle=True)
+    colon = _COLON_TAIL.search(text, start, end)
+    if colon is not None:
+        # Rafael Otero paid tribute on social media: “... (a colon, no reporting verb).
+        first_lower = re.search(r"\s[a-z]", text[start : colon.start()])
+        if first_lower is not None:
+            yield Cue(start, start + first_lower.start(), "")
+
+
+def _subject_start(text: str, clause_starts: list[int], verb_at: int) -> int:
+    """Where the subject of the verb at ``verb_at`` begins: the start of the verb's clause,
+    or, when the verb opens a clause after an appositive ("X, the mayor, said"; "X, who ...,
+    said"), the start of the clause before the appositive."""
+    earlier = [c for c in clause_starts if c < verb_at]
+    if not earlier:
+        return verb_at
+    if text[earlier[-1] : verb_at].strip() or len(earlier) < 3:
+        return earlier[-1] if text[earlier[-1] : verb_at].strip() else earlier[0]
+    appositive = text[earlier[-2] : earlier[-1]]
+    if len(appositive) <= 120 and not SPEECH_RE.search(appositive):
+        return earlier[-3]
+    return earlier[-2]
