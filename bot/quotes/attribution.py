@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.quotes.antecedents import Resolver
-from bot.quotes.cues import CLAUSE_START, after_cues, before_cues
+from bot.quotes.cues import CLAUSE_START, DASH_LINE, Cue, after_cues, before_cues
 from bot.quotes.lexicon import (
     DOCUMENT_WORDS,
     PLACE_WORDS,
@@ -26,7 +26,7 @@ from bot.quotes.model import (
 from bot.quotes.nlp import ContextParse
 from bot.quotes.people import People, Person, split_role_name
 from bot.quotes.speakers import read_phrase
-from bot.quotes.text import Lines, Sentences, blank, last_ink
+from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -97,7 +97,7 @@ class Attributor:
             if draft.speaker is None and draft.mention_kind is None and not self._thrifty:
                 if draft.kind is QuoteKind.FRAGMENT:
                     self.resolver.fragment_subject(draft)
-                else:
+                if draft.speaker is None:
                     self.resolver.continue_from(draft, previous)
             if draft.speaker is not None:
                 previous = self.resolver.previous = draft
@@ -132,6 +132,13 @@ class Attributor:
             if last_ink(self.text, prev_end) == ":":
                 prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
                 windows.append(("before", prev_start, prev_end))
+        line_end = self.lines.end(draft.end)
+        if blank(self.text, after, line_end) and line_end < len(self.text):
+            # "- Bernie Sanders." alone on the line after a quoted paragraph.
+            nxt = NEWLINES.match(self.text, line_end).end()  # type: ignore[union-attr]
+            nxt_end = self.lines.end(nxt)
+            if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
+                windows.append(("after", nxt, nxt_end))
         return windows
 
     def _clause_window(self, start: int, end: int) -> int:
@@ -145,37 +152,47 @@ class Attributor:
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
         for side, start, end in self._windows(draft):
             if side == "after":
-                window = self.text[start:end]
-                if draft.kind is QuoteKind.FRAGMENT or self._ends_sentence(draft, window):
-                    continue
-                cues = after_cues(self.text, start, end)
+                new_sentence = self._ends_sentence(draft, self.text[start:end])
+                cues = after_cues(self.text, start, end, new_sentence=new_sentence)
             else:
                 cues = before_cues(self.text, start, end)
             for cue in cues:
-                if cue.participle:
-                    mention = self._sentence_subject(cue.start, cue.end)
-                else:
-                    mention = read_phrase(self.text, cue.start, cue.end)
+                mention = self._cue_subject(cue)
                 if mention is not None and self._plausible(mention):
                     return mention, cue.verb
         return None
 
-    def _sentence_subject(self, start: int, end: int) -> Mention | None:
+    def _cue_subject(self, cue: Cue) -> Mention | None:
+        if cue.participle:
+            return self._clause_subject(cue.start, cue.end)
+        words = self.text[cue.start : cue.end]
+        if not cue.verb and words.isupper() and len(words.split()) <= 3:
+            # A transcript's speaker label: PENCE: “…” is Mike Pence; A: is the person
+            # interviewed, the one the article names most; Q: nobody named.
+            if words.strip() == "A":
+                person = self.people.most_mentioned()
+                return Mention("name", person.name, cue.start, cue.end) if person else None
+            if len(words.strip()) < 2:
+                return None
+            person = self.people.get(words.title())
+            name = person.name if person else words.title()
+            return Mention("name", name, cue.start, cue.end)
+        return read_phrase(self.text, cue.start, cue.end)
+
+    def _clause_subject(self, start: int, end: int) -> Mention | None:
         """The person a clause opens with ("Trump went on the attack, saying, “...")."""
-        subjects = [m for m in self.people.mentions_between(start, end) if m[1]]
-        if not subjects:
+        mentions = self.people.mentions_between(start, end)
+        if not mentions:
             return None
-        at, _, person = subjects[0]
+        at, _, person = mentions[0]
         return Mention("name", person.name, at, at + len(person.surname))
 
     def _ends_sentence(self, draft: Draft, window: str) -> bool:
-        """A quotation that closes its own sentence ("... day.") followed by a new sentence
-        that goes on after its verb ("He said a firm would be named.") is not attributed
-        by that sentence."""
-        if last_ink(self.text, draft.end, draft.spans[-1].start) not in (".", "…"):
+        """Whether a quotation closes its own sentence ("... day.") and a new sentence
+        follows: only an attribution that ends there ("Nate Silver tweeted.") is its own."""
+        if last_ink(self.text, draft.end, draft.spans[-1].start) not in (".", "…", "?", "!"):
             return False
-        stripped = window.strip()
-        return bool(stripped[:1].isupper()) and len(stripped.split()) > 6
+        return window.strip()[:1].isupper()
 
     def _plausible(self, mention: Mention) -> bool:
         if mention.kind == "name":

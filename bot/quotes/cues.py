@@ -1,9 +1,9 @@
 """Reporting cues next to a quotation: where a reporting verb and its subject stand in the words
-just after the quotation ("…,” said X" / "…,” X said") or just before it ("X said: “…",
-"According to X, “…"), and which words are the subject.
+just after the quotation ("…,” said X" / "…,” X said" / "…” — X") or just before it ("X said:
+“…", "According to X, “…", "X went on the attack, saying, “…", "CLINTON: “…").
 
-Each function yields candidate (subject start, subject end, cue) triples, most likely first;
-``speakers.read_phrase`` then says what the subject names.
+Each function yields candidate cues (the words that may name the subject, and the verb), most
+likely first; ``speakers.read_phrase`` then says what the subject names.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.quotes.lexicon import SPEECH_RE
+from bot.quotes.lexicon import CUE_RE, PROGRESSIVE_RE, SPEECH_RE
 from bot.quotes.speakers import backward_phrase, forward_phrase
 
-_LEAD = re.compile(r"[\s,—–-]*")
+_LEAD = re.compile(r"[\s,—–―-]*")
 _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+")
 _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
@@ -25,8 +25,20 @@ CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|
 _TAIL = re.compile(r"[^“”\"«».!?]{0,160}?[,:]?\s*$")
 _COLON_TAIL = re.compile(r"[^“”\"«».!?:]{0,120}:\s*$")
 _PARTICIPLE = re.compile(
-    r",\s+(?:saying|adding|telling|writing|noting|arguing|declaring|insisting|asking|explaining"
-    r"|warning|stating|tweeting|calling|describing)\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
+    r"(?:,\s+|\b(?:upon|after|before|by|while|when)\s+)(?:saying|adding|telling|writing|noting"
+    r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
+    r"|describing|concluding|replying|responding|answering|quipping|joking)"
+    r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
+)
+# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
+_LABEL = re.compile(r"(?:^|(?<=[\s(]))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$")
+# "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
+DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")
+# After the verb, words that make a new sentence rather than an attribution: "He said a firm
+# would be named." goes on with a clause of its own.
+_CLAUSE_AFTER = re.compile(
+    r"\b(?:that|would|will|was|were|is|are|has|have|had|could|should|can|may|might|must|did|"
+    r"does|if|whether|it|they|we|he|she)\b"
 )
 _FIRST_WORDS = 14
 """How far into the words after a quotation the verb of "X, ..., said" may stand."""
@@ -41,17 +53,22 @@ class Cue:
     """The subject phrase, text[start:end]."""
     verb: str
     participle: bool = False
-    """The verb is a participle ("..., saying “"): the subject is the sentence's subject."""
+    """The verb is a participle ("..., saying “"): the subject is the clause's subject."""
 
 
 def _norm(verb: str) -> str:
     return " ".join(verb.lower().split())
 
 
-def after_cues(text: str, start: int, end: int) -> Iterator[Cue]:
-    """Cues in text[start:end], the words right after a quotation's closing mark."""
+def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -> Iterator[Cue]:
+    """Cues in text[start:end], the words right after a quotation's closing mark. With
+    ``new_sentence`` (the quotation ended its own sentence), the words must be no more than
+    an attribution: "Nate Silver tweeted on Wednesday." but not "He said a firm would be..."."""
     lead = _LEAD.match(text, start, end)
     at = lead.end() if lead else start
+    dash = DASH_LINE.match(text, start, end)
+    if dash is not None and re.match(r"[ \t]*[—–―-]", text[start:end]) and not new_sentence:
+        yield Cue(dash.start(1), dash.end(1), "")
     quoting = _QUOTING.search(text, at, min(end, at + 80))
     if quoting is not None and not re.search(r"[.!?“”\"«»]", text[at : quoting.start()]):
         yield Cue(*forward_phrase(text, quoting.end(), end), "quoting")
@@ -62,7 +79,8 @@ def after_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     verb = SPEECH_RE.match(text, at, end)
     if verb is not None:
         # ..." said Rose Gottemoeller, former NATO deputy secretary general.
-        yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
+        if not new_sentence:
+            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
         return
     # ..." Stoltenberg told a news conference. / ..." the minister added. / ..." Kallas, who
     # ..., said. The verb is among the first words, before any sentence end.
@@ -72,18 +90,35 @@ def after_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     if stop is not None:
         limit = at + stop.start()
     for verb in SPEECH_RE.finditer(text, at, limit):
+        if new_sentence and _goes_on(text, verb.end(), end):
+            return
         yield Cue(*backward_phrase(text, at, verb.start()), _norm(verb.group()))
         return
 
 
+def _goes_on(text: str, start: int, end: int) -> bool:
+    """Whether the words after a verb, to the end of their sentence, are a clause of their
+    own (a new sentence about something else) rather than an attribution's tail."""
+    stop = re.search(r"[.!?](?:\s|$)", text[start:end])
+    rest = text[start : start + stop.start()] if stop else text[start:end]
+    return len(rest.split()) > 8 or bool(_CLAUSE_AFTER.search(rest))
+
+
 def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     """Cues in text[start:end], the words of the sentence before a quotation's opening mark."""
+    label = _LABEL.search(text, start, end)
+    if label is not None and not SPEECH_RE.search(label.group(1).lower()):
+        yield Cue(label.start(1), label.end(1), "")
     according = _ACCORDING.search(text, start, end)
     if according is not None:
         subject = forward_phrase(text, according.end(), end)
         yield Cue(*subject, "according to")
     clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(text, start, end))]
-    for verb in SPEECH_RE.finditer(text, start, end):
+    verbs = sorted(
+        [*CUE_RE.finditer(text, start, end), *PROGRESSIVE_RE.finditer(text, start, end)],
+        key=lambda m: m.start(),
+    )
+    for verb in verbs:
         if not _TAIL.match(text, verb.end(), end):
             continue
         clause = max((c for c in clause_starts if c <= verb.start()), default=start)
@@ -94,14 +129,16 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
         yield Cue(*backward_phrase(text, subject_start, verb.start()), _norm(verb.group()))
     participle = _PARTICIPLE.search(text, start, end)
     if participle is not None:
-        # X went on the attack, saying, “...: the sentence's subject.
-        yield Cue(start, participle.start(), "", participle=True)
+        # X went on the attack, saying, “...: the subject of the clause before.
+        clause = max((c for c in clause_starts if c < participle.start()), default=start)
+        yield Cue(clause, participle.start(), "", participle=True)
     colon = _COLON_TAIL.search(text, start, end)
     if colon is not None:
-        # Rafael Otero paid tribute on social media: “... (a colon, no reporting verb).
-        first_lower = re.search(r"\s[a-z]", text[start : colon.start()])
+        # President Clinton released the following statement: “... (no reporting verb).
+        clause = max((c for c in clause_starts if c < colon.start()), default=start)
+        first_lower = re.search(r"\s[a-z]", text[clause : colon.start()])
         if first_lower is not None:
-            yield Cue(start, start + first_lower.start(), "")
+            yield Cue(clause, clause + first_lower.start(), "")
 
 
 def _subject_start(text: str, clause_starts: list[int], verb_at: int) -> int:

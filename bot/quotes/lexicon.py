@@ -83,10 +83,47 @@ def _speech_verbs() -> str:
 SPEECH_VERBS = _speech_verbs()
 """Reporting verbs (past and present forms; a few base forms), longest first."""
 
-FRAGMENT_VERBS = "called|calls|described|describes|dubbed|branded|labelled|labeled|termed"
+_EVALUATIVE_LEMMAS = """call describe dub brand label term characterize characterise portray depict
+    dismiss hail slam blast praise accuse criticize criticise condemn denounce attack mock
+    ridicule deride decry deem refer tout promise vow pledge warn insist""".split()
+
+
+def _fragment_verbs() -> str:
+    forms = {"labelled", "labelling", "labels"}
+    for lemma in _EVALUATIVE_LEMMAS:
+        forms.update(_forms(lemma))
+    return "|".join(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+FRAGMENT_VERBS = _fragment_verbs()
+"""Verbs that quote a few of someone's words about something: called it “a disaster”."""
 
 
 SPEECH_RE = re.compile(rf"\b(?:{SPEECH_VERBS})\b")
+CUE_RE = re.compile(rf"\b(?:{SPEECH_VERBS}|{FRAGMENT_VERBS})\b")
+"""A reporting verb, or a verb that quotes someone's words about something."""
+
+
+def _ing(lemma: str) -> str:
+    if lemma in _DOUBLED:
+        return lemma + lemma[-1] + "ing"
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
+        return lemma[:-1] + "ing"
+    return lemma + "ing"
+
+
+PROGRESSIVE_RE = re.compile(
+    r"\b(?:is|was|are|were|been|be)\s+(?:"
+    + "|".join(
+        sorted(
+            {_ing(v) for v in (*_REPORTING_LEMMAS, *_EVALUATIVE_LEMMAS)}
+            | {"saying", "telling", "writing", "speaking"},
+            key=lambda f: (-len(f), f),
+        )
+    )
+    + r")\b"
+)
+"""A reporting verb in a progressive form: "is telling", "was saying"."""
 
 
 TITLE_WORDS = frozenset(

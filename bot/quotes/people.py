@@ -319,6 +319,11 @@ class People:
         key = self.canonical(name, before=before)
         return self.by_name.get(key) if key else None
 
+    def most_mentioned(self) -> Person | None:
+        """The person the article names most often (the one it is about)."""
+        people = [p for p in self.by_name.values() if p.confirmed]
+        return max(people, key=lambda p: len(p.mentions)) if people else None
+
     def confirm(self, name: str) -> None:
         """Mark the person of this name as certainly a person (spaCy says so)."""
         person = self.get(name)
