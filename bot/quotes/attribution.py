@@ -158,7 +158,7 @@ class Attributor:
                 cues = before_cues(self.text, start, end)
             for cue in cues:
                 mention = self._cue_subject(cue)
-                if mention is not None and self._plausible(mention):
+                if mention is not None and self._plausible(mention, close=cue.after):
                     return mention, cue.verb
         return None
 
@@ -194,21 +194,41 @@ class Attributor:
             return False
         return window.strip()[:1].isupper()
 
-    def _plausible(self, mention: Mention) -> bool:
+    def _plausible(self, mention: Mention, *, close: bool = False) -> bool:
+        """Whether a mention can be a speaker; ``close``: it stands right after the quotation
+        with its verb, where a lone capitalised word is a name ("…,” Banda told AFP)."""
         if mention.kind == "name":
-            _, name = split_role_name(mention.text)
+            name = mention.name or split_role_name(mention.text)[1]
             if name is None or name.split()[-1].lower() in DOCUMENT_WORDS | PLACE_WORDS:
                 return False
             if " " not in name:
-                # A bare surname must belong to someone the article introduced ("Asked why,
-                # she ..." is not a person called Asked; "Tass said" is an agency).
+                # A bare surname must belong to someone the article introduced, or stand
+                # capitalised inside a sentence somewhere ("Asked why, she ..." is not a
+                # person called Asked).
                 known = self.people.get(name, before=mention.start)
                 if known is None or (" " not in known.name and not known.confirmed):
-                    return False
+                    return close or self._proper_noun(name)
             return True
         if mention.kind == "desc":
             return len(mention.text.split()) <= 8
         return True
+
+    def _proper_noun(self, word: str) -> bool:
+        """Whether ``word`` is capitalised somewhere a common word would not be: after a
+        lower-case word, not at a sentence's start."""
+        at = self.text.find(word)
+        while at != -1:
+            before = self.text[max(0, at - 2) : at]
+            after = self.text[at + len(word) : at + len(word) + 1]
+            if (
+                len(before) == 2
+                and before[1] == " "
+                and before[0].islower()
+                and not after.isalpha()
+            ):
+                return True
+            at = self.text.find(word, at + 1)
+        return False
 
     def _by_parse(self, draft: Draft) -> tuple[Mention, str] | None:
         """Fallback: the reporting verb's subject in spaCy's parse of the sentence."""
@@ -224,6 +244,8 @@ class Attributor:
         person: Person | None = None
         if mention.kind == "name":
             role, name = split_role_name(mention.text)
+            if mention.name is not None:
+                role, name = mention.role, mention.name
             if name is None:
                 return
             person = self.people.get(name, before=mention.start) or self.people.add(

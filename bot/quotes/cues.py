@@ -54,6 +54,8 @@ class Cue:
     verb: str
     participle: bool = False
     """The verb is a participle ("..., saying “"): the subject is the clause's subject."""
+    after: bool = False
+    """The cue follows the quotation closely ("…,” Banda, the union leader, said)."""
 
 
 def _norm(verb: str) -> str:
@@ -80,20 +82,38 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
     if verb is not None:
         # ..." said Rose Gottemoeller, former NATO deputy secretary general.
         if not new_sentence:
-            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
+            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()), after=True)
         return
     # ..." Stoltenberg told a news conference. / ..." the minister added. / ..." Kallas, who
     # ..., said. The verb is among the first words, before any sentence end.
     words = list(re.finditer(r"\S+", text[at:end]))[:_FIRST_WORDS]
-    limit = at + words[-1].end() if words else at
-    stop = re.search(r"[.!?]\s+[A-Z“\"]|[“”\"«»]", text[at:limit])
-    if stop is not None:
-        limit = at + stop.start()
+    limit = _sentence_stop(text, at, at + words[-1].end() if words else at)
     for verb in SPEECH_RE.finditer(text, at, limit):
         if new_sentence and _goes_on(text, verb.end(), end):
             return
-        yield Cue(*backward_phrase(text, at, verb.start()), _norm(verb.group()))
+        cue = _norm(verb.group())
+        inverted = text[at : verb.start()].rstrip().endswith(",") and cue in _INVERTING
+        if inverted:
+            # ..." and Clevelanders get nervous, said Christine Link.
+            yield Cue(*forward_phrase(text, verb.end(), end), cue, after=True)
+        yield Cue(*backward_phrase(text, at, verb.start()), cue, after=True)
         return
+
+
+_STOP = re.compile(r"[.!?]\s+[A-Z“\"]|[“”\"«»]")
+_ABBREVIATED = re.compile(r"(?:\b[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Rev|Prof)$")
+
+
+def _sentence_stop(text: str, start: int, end: int) -> int:
+    """Where the first sentence in text[start:end] ends (an abbreviation's dot does not end
+    one: "Rep. Jim McDermott"), or ``end``."""
+    for stop in _STOP.finditer(text, start, end):
+        if text[stop.start()] == "." and _ABBREVIATED.search(
+            text, max(start, stop.start() - 4), stop.start()
+        ):
+            continue
+        return stop.start()
+    return end
 
 
 def _goes_on(text: str, start: int, end: int) -> bool:
@@ -121,12 +141,15 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     for verb in verbs:
         if not _TAIL.match(text, verb.end(), end):
             continue
+        cue = _norm(verb.group())
+        for subject_start in _subject_starts(text, clause_starts, verb.start()):
+            yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
         clause = max((c for c in clause_starts if c <= verb.start()), default=start)
-        if clause == verb.start():
+        if clause == verb.start() and cue in _INVERTING:
             # "..., said Sen. X: “" -- the subject follows the verb.
-            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()))
-        subject_start = _subject_start(text, clause_starts, verb.start())
-        yield Cue(*backward_phrase(text, subject_start, verb.start()), _norm(verb.group()))
+            subject = forward_phrase(text, verb.end(), end)
+            if re.fullmatch(r"[\s,:]*", text[subject[1] : end]):
+                yield Cue(*subject, cue)
     participle = _PARTICIPLE.search(text, start, end)
     if participle is not None:
         # X went on the attack, saying, “...: the subject of the clause before.
@@ -141,16 +164,24 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
             yield Cue(clause, clause + first_lower.start(), "")
 
 
-def _subject_start(text: str, clause_starts: list[int], verb_at: int) -> int:
-    """Where the subject of the verb at ``verb_at`` begins: the start of the verb's clause,
-    or, when the verb opens a clause after an appositive ("X, the mayor, said"; "X, who ...,
-    said"), the start of the clause before the appositive."""
+def _subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[int]:
+    """Where the subject of the verb at ``verb_at`` may begin, nearest first: the start of the
+    verb's clause; when the verb opens a clause after an appositive ("X, the mayor, said";
+    "X, who ..., said") the clause before that; and one or two clauses further back ("X,
+    president and CEO of Y stated")."""
     earlier = [c for c in clause_starts if c < verb_at]
     if not earlier:
-        return verb_at
-    if text[earlier[-1] : verb_at].strip() or len(earlier) < 3:
-        return earlier[-1] if text[earlier[-1] : verb_at].strip() else earlier[0]
-    appositive = text[earlier[-2] : earlier[-1]]
-    if len(appositive) <= 120 and not SPEECH_RE.search(appositive):
-        return earlier[-3]
-    return earlier[-2]
+        return []
+    if text[earlier[-1] : verb_at].strip():
+        out = [earlier[-1], *reversed(earlier[-4:-1])]
+    else:
+        # The verb follows a comma: the clause before it is an appositive, read last.
+        out = [*reversed(earlier[-4:-2]), *earlier[-2:-1]]
+    return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
+
+
+_INVERTING = frozenset(
+    """said says added adds asked asks wrote writes explained continued noted recalled replied
+    responded tweeted posted declared stated insisted argued warned concluded""".split()
+)
+"""Verbs that stand before their subject: "…, said Sen. X: “"."""

@@ -160,3 +160,7 @@ class Mention:
     text: str
     start: int
     end: int
+    name: str | None = None
+    """For a name: the person's name without the role ("Chris Russell")."""
+    role: str | None = None
+    """For a name: the role words with it ("Republican political consultant")."""

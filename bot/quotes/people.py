@@ -52,6 +52,9 @@ _GIVEN = frozenset(
 )
 
 
+_MODIFIERS = frozenset("former acting interim then outgoing incoming late".split())
+"""Words before a title that are no part of a name: Former Secretary of State X."""
+
 _FORMS_OF_ADDRESS = frozenset(
     """president speaker chairman chairwoman chair secretary mayor ambassador minister governor
     senator justice chief""".split()
@@ -62,10 +65,15 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     """'NATO Secretary General Jens Stoltenberg' -> ('NATO Secretary General', 'Jens Stoltenberg').
 
     The name is what follows the last title word; it must be 1-4 capitalised words."""
-    tokens = [bare(t) for t in phrase.split()]
-    tokens = [t for t in tokens if t]
-    while tokens and (not tokens[0][:1].isupper() or tokens[0].lower() in NOT_NAME_WORDS):
+    raw = [t for t in phrase.split() if bare(t)]
+    tokens = [bare(t) for t in raw]
+    while tokens and (
+        not tokens[0][:1].isupper()
+        or tokens[0].lower() in NOT_NAME_WORDS
+        or tokens[0].lower() in _MODIFIERS
+    ):
         tokens.pop(0)
+        raw.pop(0)
     if tokens and len(tokens) > 1 and is_org_name(tokens):
         return None, None  # the Democratic National Committee, Republican Party
     last_title = -1
@@ -74,7 +82,7 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
         occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
         if occupation or _is_title(token, last=remaining == 0):
             last_title = index
-    if last_title == len(tokens) - 1 and last_title > 0:
+    if last_title == len(tokens) - 1 and last_title > 0 and not raw[-1].endswith("."):
         # A title word that ends a name is a surname: Peter T. King, Mr. King.
         before = tokens[last_title - 1]
         honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
@@ -103,7 +111,8 @@ def is_org_name(tokens: Sequence[str]) -> bool:
     names end with (Committee, Party, Times, News), or are one acronym (FBI, CNN)."""
     last = bare(tokens[-1])
     if len(tokens) == 1:
-        return last.isupper() and 2 <= len(last) <= 6 and last.isalpha()
+        acronym = last.isupper() and 2 <= len(last) <= 6 and last.isalpha()
+        return acronym and last.lower() not in TITLE_WORDS | ROLE_NOUNS
     return last.lower() in ORG_HEADS and last[:1].isupper()
 
 

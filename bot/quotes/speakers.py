@@ -36,7 +36,7 @@ PREPOSITIONS = frozenset(
 # Words that end a subject phrase read forward from a verb ("said X, who", "said X in a").
 FORWARD_STOPS = frozenset(
     """who which whose that while as when after before because during whereas although though
-    in on at to with via since from until and but or""".split()
+    in on at to with via since from until but""".split()
 )
 # Words a subject phrase can't hold: it would be a clause, not a name or a description.
 CLAUSE_WORDS = frozenset(
@@ -131,38 +131,50 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
     first, last = words[0].start, words[-1].end
     head = _head_run(text, first, last)
     if head is not None:
-        run_start, run_end = head
-        tokens = text[run_start:run_end].split()
-        if is_org_name(tokens):
-            return Mention("org", _org_text(text, first, run_start, run_end), run_start, run_end)
+        run_start, run_end, name = head
+        if name is None:
+            org = _org_text(text, first, run_start, run_end)
+            return Mention("org", org, run_start, run_end, name=org)
         lead = _role_lead(words, run_start)
-        _, name = split_role_name(text[lead:run_end])
-        if name is not None and bare(tokens[-1]).lower() not in DOCUMENT_WORDS | PLACE_WORDS:
-            return Mention("name", text[lead:run_end], lead, run_end)
+        role, _ = split_role_name(text[run_start:run_end])
+        words_before = text[lead:run_start].strip()
+        role = " ".join(x for x in (words_before, role) if x) or None
+        return Mention("name", text[lead:run_end], lead, run_end, name=name, role=role)
     if words[0].bare in DETERMINERS or words[-1].bare in GROUP_WORDS:
         described = text[first:last].rstrip(".,")
         return Mention("desc", described, first, first + len(described))
     return None
 
 
-def _head_run(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The last capitalised run that neither owns the next words nor follows a preposition."""
-    head = None
+def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | None:
+    """The run of capitalised words that names the speaker, with the person's name (None for
+    an organisation): the last that neither owns the next words nor follows a preposition,
+    else the last after a preposition ("Secretary of State Madeleine Albright")."""
+    best: tuple[int, int, str | None] | None = None
+    fallback: tuple[int, int, str | None] | None = None
     for match in NAME_RUN.finditer(text, start, end):
         run_start, run_end = match.start(), match.end()
         tokens = match.group().split()
         if all(bare(t).lower() in NOT_NAME_WORDS for t in tokens):
             continue
         follows = text[run_end : run_end + 2]
-        owns = follows[:1] in "’'" or tokens[-1].endswith(("’s", "'s", "’"))
+        if follows[:1] in "’'" or tokens[-1].endswith(("’s", "'s", "’")):
+            continue  # "The Blaze’s Matt Walsh": the Blaze owns the next words
+        if is_org_name(tokens):
+            found: tuple[int, int, str | None] = (run_start, run_end, None)
+        else:
+            _, name = split_role_name(match.group())
+            if name is None or bare(tokens[-1]).lower() in DOCUMENT_WORDS | PLACE_WORDS:
+                continue
+            found = (run_start, run_end, name)
         before = text[max(start, run_start - 12) : run_start].split()
         while before and before[-1].lower() in ("the", "a", "an"):
             before.pop()
-        after_preposition = bool(before) and before[-1].lower() in PREPOSITIONS
-        if owns or after_preposition:
-            continue
-        head = (run_start, run_end)
-    return head
+        if before and before[-1].lower() in PREPOSITIONS:
+            fallback = found if found[2] else fallback  # people only: "a spokeswoman for X"
+        else:
+            best = found
+    return best or fallback
 
 
 def _role_lead(words: list[_Word], run_start: int) -> int:
