@@ -120,7 +120,8 @@ class Attributor:
         line_start = self.lines.start(open_at)
         start = self._clause_window(max(line_start, self.sentences.start(open_at)), open_at)
         before = self.text[start:open_at]
-        last_close = max(before.rfind(c) for c in '”»"')
+        doubled = before.rfind("''")
+        last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
         windows.append(("before", start, open_at))
@@ -152,7 +153,7 @@ class Attributor:
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
         for side, start, end in self._windows(draft):
             if side == "after":
-                new_sentence = self._ends_sentence(draft, self.text[start:end])
+                new_sentence = self._ends_sentence(start, self.text[start:end])
                 cues = after_cues(self.text, start, end, new_sentence=new_sentence)
             else:
                 cues = before_cues(self.text, start, end)
@@ -187,10 +188,14 @@ class Attributor:
         at, _, person = mentions[0]
         return Mention("name", person.name, at, at + len(person.surname))
 
-    def _ends_sentence(self, draft: Draft, window: str) -> bool:
-        """Whether a quotation closes its own sentence ("... day.") and a new sentence
-        follows: only an attribution that ends there ("Nate Silver tweeted.") is its own."""
-        if last_ink(self.text, draft.end, draft.spans[-1].start) not in (".", "…", "?", "!"):
+    def _ends_sentence(self, after: int, window: str) -> bool:
+        """Whether the quoted words that close just before ``after`` end their own sentence
+        ("... day.") and a new sentence follows: only an attribution that ends there ("Nate
+        Silver tweeted.") is theirs."""
+        close = after - 1
+        while close > 0 and self.text[close] in "”’\"'»":
+            close -= 1
+        if last_ink(self.text, close + 1) not in (".", "…", "?", "!"):
             return False
         return window.strip()[:1].isupper()
 

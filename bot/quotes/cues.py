@@ -20,9 +20,6 @@ _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+")
 _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
 CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
-# The words between a reporting verb and the quotation it introduces: no sentence end, no
-# other quotation mark, at most a sentence's worth ("said on Monday that", "told reporters:").
-_TAIL = re.compile(r"[^“”\"«».!?]{0,160}?[,:]?\s*$")
 _COLON_TAIL = re.compile(r"[^“”\"«».!?:]{0,120}:\s*$")
 _PARTICIPLE = re.compile(
     r"(?:,\s+|\b(?:upon|after|before|by|while|when)\s+)(?:saying|adding|telling|writing|noting"
@@ -31,7 +28,7 @@ _PARTICIPLE = re.compile(
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
 )
 # "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
-_LABEL = re.compile(r"(?:^|(?<=[\s(]))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$")
+_LABEL = re.compile(r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$")
 # "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
 DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")
 # After the verb, words that make a new sentence rather than an attribution: "He said a firm
@@ -101,6 +98,7 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
 
 
 _STOP = re.compile(r"[.!?]\s+[A-Z“\"]|[“”\"«»]")
+_SENTENCE_END = re.compile(r"[.!?][”\"’']?\s+[A-Z“\"‘]|[.!?][”\"’']?\s*$")
 _ABBREVIATED = re.compile(r"(?:\b[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Rev|Prof)$")
 
 
@@ -119,7 +117,7 @@ def _sentence_stop(text: str, start: int, end: int) -> int:
 def _goes_on(text: str, start: int, end: int) -> bool:
     """Whether the words after a verb, to the end of their sentence, are a clause of their
     own (a new sentence about something else) rather than an attribution's tail."""
-    stop = re.search(r"[.!?](?:\s|$)", text[start:end])
+    stop = re.search(r"[.!?,;](?:\s|$)", text[start:end])
     rest = text[start : start + stop.start()] if stop else text[start:end]
     return len(rest.split()) > 8 or bool(_CLAUSE_AFTER.search(rest))
 
@@ -139,7 +137,7 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
         key=lambda m: m.start(),
     )
     for verb in verbs:
-        if not _TAIL.match(text, verb.end(), end):
+        if not _tail_ok(text, verb.end(), end):
             continue
         cue = _norm(verb.group())
         for subject_start in _subject_starts(text, clause_starts, verb.start()):
@@ -152,9 +150,8 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
                 yield Cue(*subject, cue)
     participle = _PARTICIPLE.search(text, start, end)
     if participle is not None:
-        # X went on the attack, saying, “...: the subject of the clause before.
-        clause = max((c for c in clause_starts if c < participle.start()), default=start)
-        yield Cue(clause, participle.start(), "", participle=True)
+        # X went on the attack, saying, “...: the subject of the sentence.
+        yield Cue(start, participle.start(), "", participle=True)
     colon = _COLON_TAIL.search(text, start, end)
     if colon is not None:
         # President Clinton released the following statement: “... (no reporting verb).
@@ -162,6 +159,20 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
         first_lower = re.search(r"\s[a-z]", text[clause : colon.start()])
         if first_lower is not None:
             yield Cue(clause, clause + first_lower.start(), "")
+
+
+def _tail_ok(text: str, start: int, end: int) -> bool:
+    """Whether the words between a verb and the quotation can be the rest of one clause
+    ("said on Monday that", "told reporters:", "said the plan was “a betrayal” and"): no
+    sentence ends there, and there are not too many of them."""
+    if end - start > 200:
+        return False
+    for stop in _SENTENCE_END.finditer(text, start, end):
+        at = stop.start()
+        if text[at] == "." and _ABBREVIATED.search(text, max(start, at - 4), at):
+            continue
+        return False
+    return True
 
 
 def _subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[int]:

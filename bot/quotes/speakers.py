@@ -43,6 +43,12 @@ CLAUSE_WORDS = frozenset(
     """was were is are be been being has have had do does did will would could should can may
     might must not never also who which that what if than then there here it’s it's""".split()
 )
+BACK_STOPS = frozenset(
+    """what that which who whom whose where when while as than because if whether but or so
+    though although after before since until unless whereas""".split()
+)
+"""Words before a reporting verb that end its subject: "shedding what Gilbert called"."""
+ING_ROLES = frozenset("ranking leading founding outgoing incoming acting managing".split())
 ADVERB_TAIL = frozenset(
     """also later then has had again once earlier previously simply quickly would recently
     often repeatedly further finally flatly bluntly angrily quietly told""".split()
@@ -106,10 +112,16 @@ def backward_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     words = _words(text, start, end)
     while words and (words[-1].bare in ADVERB_TAIL or words[-1].text[:1].isdigit()):
         words.pop()
-    # "X on Monday", "X in a statement", "X last week": a trailing adverbial phrase.
+    # "X on Monday", "X in a statement", "X last week": a trailing adverbial phrase. And "the
+    # hopes of shedding what Gilbert": only the words after a clause word are the subject.
     for index, word in enumerate(words):
-        if index and word.text.lower() in ("on", "in", "last", "this", "at", "during"):
+        if index and word.text in ("on", "in", "last", "this", "at", "during"):
             words = words[:index]
+            break
+    for index in range(len(words) - 1, -1, -1):
+        lowered = words[index].text.lower()
+        if lowered in BACK_STOPS or (lowered.endswith("ing") and lowered not in ING_ROLES):
+            words = words[index + 1 :]
             break
     if not words:
         return start, start
@@ -130,6 +142,8 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
         return Mention("pron", words[0].text.strip(",."), words[0].start, words[0].end)
     first, last = words[0].start, words[-1].end
     head = _head_run(text, first, last)
+    if head is not None and _words(text, head[1], last):
+        head = None  # "an African-American actor": the capitalised words only describe
     if head is not None:
         run_start, run_end, name = head
         if name is None:
