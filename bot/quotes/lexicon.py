@@ -320,7 +320,21 @@ FEMALE_NAMES = frozenset(
     harriet imogen fiona siobhan niamh aoife sinead sian ngozi adaeze chiamaka ifeoma helena
     annette yvonne monique isabelle camille chantal nathalie veronique margit kristina jana
     petra zuzana anke heike silke britta gunilla astrid sigrid ragnhild solveig karin
-    maja""".split()
+    maja
+    hillary carly nikki megyn kellyanne huma loretta debbie condoleezza condi madeleine ivanka
+    melania chelsea tulsi kamala jill jeanne marsha susana jeanine katie katy kate
+    kathy cathy kristen kirsten kim tammy patty peggy paula pam penny sally
+    sheila sherry stacey stacy sue suzanne tina tracy vicki wendy whitney zoe
+    gina heidi holly jane jenny jo joanne jodi julia june kay leah
+    lily lynn mandy meryl mia molly monica nina nora norma phyllis rita
+    roberta rosalind shannon shelley sonia sylvia tamara tanya terri valerie vanessa vera
+    wanda betsy bette bonnie candace carla caroline cecilia cindy colleen connie daisy
+    darlene dawn dolores edith eileen elaine ellen erin eva faith gail geraldine
+    gwen hazel irene iris jeanette joy juanita kara karla katrina kendra kristin
+    laurie lillian lois lorraine louise lucille lydia mabel mae marcia margo marian
+    marjorie marlene maureen maxine melanie mildred nadine pauline priscilla rhonda rosemary roxanne
+    sabrina sonya stella tabitha tara thelma tiffany vivian yolanda tamika keisha gretchen
+    bernice mitzi trudy myrna dianne deirdre ginny ginger lorna marla nita rae""".split()
 )
 
 
@@ -343,7 +357,24 @@ MALE_NAMES = frozenset(
     charlie alfie freddie archie colin graham nigel geoffrey gareth rhys owen dafydd callum
     hamish angus fergus declan seamus liam niall cian darragh eoin ronan kwame kofi chinedu
     emeka tunde femi olu derrick dwayne tyrone jalen deshawn marcus nikos giorgos dimitris
-    kostas stavros""".split()
+    kostas stavros
+    bernie ted jeb chris mike mitch rand newt rick barack bill mitt
+    reince corey jim bob dick dan dave steve ed eddie fred greg
+    hank jeff jon josh ken lou marty matt nick pete phil ray
+    ron stan tony vince walt barry chuck clint curt dale darrell don
+    doug drew duane earl elliot ernie floyd gene glenn gordon grant herb
+    howard hugh ira irving jay joel johnny kent kirk kurt lance leon
+    leonard leroy lloyd lyle mario martin marvin maurice mel melvin milton morris
+    murray neil norman oscar otis perry preston quentin randall reggie rex rob
+    rod rodney ross rudy russ rusty seth sid stuart todd trent trey
+    troy vern vic wade wally warren wes wesley wilbur woody zach beau
+    cory cornel eliot elliott hakeem jamal kareem raul tucker bret shaun spencer
+    stewart tad thad thom ty wyatt xavier jerome herman hubert isaac lewis
+    lester marshall nathaniel orrin rahm reid ricky robby sonny tommy vernon wendell
+    wilson abe al alvin andy arnold art bart benny bert brad brent
+    brett buddy bud carlton cecil cliff clifford clyde conrad dwight edgar elmer
+    emmett ernest ezra franklin gerry gil hal harvey homer horace jed jeremiah
+    lamar luther mack mort ned pierce reuben roland rupert sherman sterling ward""".split()
 )
 
 
