@@ -347,7 +347,7 @@ MALE_NAMES = frozenset(
     christian keith roger terry gerald harold sean austin carl arthur lawrence dylan jesse
     jordan bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy
     roy vincent ralph eugene russell bobby mason philip louis hans jens karl klaus jurgen
-    uwe olaf lars sven nils erik henrik mats pieter jan joost luuk tomasz piotr pawel
+    uwe olaf lars sven nils erik henrik mats pieter joost luuk tomasz piotr pawel
     krzysztof marek andrei sergei dmitri vladimir oleg igor alexei nikolai ivan mikhail
     pierre jean-luc francois jacques philippe michel alain luc marco luca giuseppe giovanni
     francesco matteo alessandro lorenzo carlos miguel javier alvaro luis jorge pedro pablo

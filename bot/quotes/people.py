@@ -82,12 +82,19 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
         occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
         if occupation or _is_title(token, last=remaining == 0):
             last_title = index
-    if last_title == len(tokens) - 1 and last_title > 0 and not raw[-1].endswith("."):
-        # A title word that ends a name is a surname: Peter T. King, Mr. King.
+    surname_like = (
+        last_title == len(tokens) - 1
+        and last_title > 0
+        and not raw[-1].endswith(".")
+        and tokens[-1].lower() in TITLE_WORDS
+        and tokens[-1].lower() not in PARTY_WORDS | _FORMS_OF_ADDRESS
+    )
+    if surname_like:
+        # A title word that ends a name is a surname: Peter T. King, Mr. King, Martin King.
         before = tokens[last_title - 1]
         honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
-        addressed = tokens[-1].lower() in _FORMS_OF_ADDRESS  # Mr. President, Madam Speaker
-        if (honorific and not addressed) or not _is_title(before, last=False):
+        given = len(before) == 1 or before.lower() in FEMALE_NAMES | MALE_NAMES
+        if honorific or (given and not _is_title(before, last=False)):
             last_title -= 1
             while last_title >= 0 and not (
                 _is_title(tokens[last_title], last=False)
@@ -142,6 +149,10 @@ class Person:
         index = bisect.bisect_right(self.mentions, position)
         return self.mentions[index] if index < len(self.mentions) else -1
 
+
+_GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_FEMININE = frozenset("she her hers herself".split())
+_OPENER = re.compile(r"(He|She)\s")
 
 PERSON_CONTEXT = re.compile(
     rf"(?:,\s+who\b|,\s+\d{{1,3}},|\s+(?:himself|herself)\b|"
@@ -228,6 +239,36 @@ class People:
                         for at in _occurrences(self.text, surname)
                     )
                 person.confirmed = in_context[surname]
+            if person.gender is None and person.role:
+                person.gender = _gender(person.name, person.role)
+        self._learn_genders()
+
+    def _learn_genders(self) -> None:
+        """Gender hints from the text itself: a sentence that names one person and goes on
+        about "he" or "her" (outside quotations), or is followed by one that opens with He or
+        She, says which that person is."""
+        votes: dict[int, list[int]] = {}
+        seen: set[int] = set()
+        for at, subject, person in self._mentions:
+            start = self.sentences.start(at)
+            if not subject or start in seen or person.gender is not None:
+                continue
+            seen.add(start)
+            end = self.sentences.end(at)
+            people = {id(p) for _, _, p in self.mentions_between(start, end, unconfirmed=True)}
+            if len(people) != 1:
+                continue
+            counts = votes.setdefault(id(person), [0, 0])
+            for match in _GENDERED.finditer(self.text, at, min(end, at + 400)):
+                if not self._inside_quote(match.start()):
+                    counts[match.group().lower() in _FEMININE] += 1
+            opener = _OPENER.match(self.text, self.sentences.after(at))
+            if opener is not None:
+                counts[opener.group(1).lower() == "she"] += 1
+        for person in self.by_name.values():
+            counts = votes.get(id(person))
+            if person.gender is None and counts and (counts[0] == 0) != (counts[1] == 0):
+                person.gender = "f" if counts[1] else "m"
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
@@ -396,14 +437,25 @@ def has_role_noun(phrase: str) -> bool:
     return any(bare(word).lower() in ROLE_NOUNS for word in phrase.split())
 
 
+_FEMALE_ROLES = frozenset(
+    """spokeswoman chairwoman congresswoman businesswoman actress mother wife daughter sister
+    widow queen princess grandmother aunt niece girlfriend woman waitress hostess heiress
+    duchess countess baroness empress stewardess""".split()
+)
+_MALE_ROLES = frozenset(
+    """spokesman chairman congressman businessman actor father husband son brother widower king
+    prince grandfather uncle nephew boyfriend man waiter host heir duke count baron emperor""".split()
+)
+
+
 def _gender(name: str, role: str | None) -> str | None:
     for word in (role or "").split():
         gender = HONORIFICS.get(word.lower().strip("."))
         if gender:
             return gender
-        if word.lower() in ("spokeswoman", "chairwoman", "congresswoman", "businesswoman"):
+        if word.lower().strip(",.") in _FEMALE_ROLES:
             return "f"
-        if word.lower() in ("spokesman", "chairman", "congressman", "businessman"):
+        if word.lower().strip(",.") in _MALE_ROLES:
             return "m"
     first = name.split(maxsplit=1)[0].lower()
     if first in FEMALE_NAMES:
