@@ -444,7 +444,7 @@ _FEMALE_ROLES = frozenset(
 )
 _MALE_ROLES = frozenset(
     """spokesman chairman congressman businessman actor father husband son brother widower king
-    prince grandfather uncle nephew boyfriend man waiter host heir duke count baron emperor""".split()
+    prince grandfather uncle nephew boyfriend man waiter heir duke baron emperor""".split()
 )
 
 
