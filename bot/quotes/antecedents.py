@@ -7,10 +7,18 @@ from __future__ import annotations
 import bisect
 import itertools
 
-from bot.quotes.lexicon import DOCUMENT_WORDS, GROUP_WORDS, NAME_RUN, ORG_WORDS, ROLE_NOUNS
+from bot.quotes.cues import CLAUSE_START
+from bot.quotes.lexicon import (
+    CUE_RE,
+    DOCUMENT_WORDS,
+    GROUP_WORDS,
+    NAME_RUN,
+    ORG_WORDS,
+    ROLE_NOUNS,
+)
 from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention, SpeakerKind
 from bot.quotes.people import People, Person, bare
-from bot.quotes.speakers import PREPOSITIONS
+from bot.quotes.speakers import PREPOSITIONS, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank
 
 WEIGHTS = {
@@ -181,8 +189,17 @@ class Resolver:
             draft.attribution = Attribution.NAMED
 
     def continue_from(self, draft: Draft, previous: Draft | None) -> None:
-        """An unattributed quoted paragraph right after one by a known speaker continues it,
-        unless someone else was named in between."""
+        """An unattributed quotation opening a sentence goes on from the last speaker: the one
+        who reported something in the sentence just before ("Kerry said that 100,000 would
+        be accepted. ¶ “That adds up …”"), or the speaker of the quotation before, unless
+        someone else was named after that quotation's attribution."""
+        reported = self._reported_before(draft)
+        if reported is not None and (previous is None or reported[0] > previous.end):
+            person = reported[1]
+            draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
+            draft.attribution = Attribution.CONTINUED
+            return
         if previous is None or previous.speaker is None:
             return
         if draft.paragraph - previous.spans[-1].paragraph not in (0, 1, 2):
@@ -192,10 +209,37 @@ class Resolver:
         opens_paragraph = blank(self.text, line_start, open_at)
         if draft.paragraph != previous.spans[-1].paragraph and not opens_paragraph:
             return
-        since = max(previous.end, line_start - LOOKBACK_CHARS)
+        # Names in the rest of the earlier quotation's attribution ("said X, a friend of Y")
+        # don't interrupt.
+        since = max(self.sentences.end(previous.spans[-1].after), line_start - LOOKBACK_CHARS)
         between = self.people.mentions_between(since, line_start)
         if any(person.name != previous.speaker for _, _, person in between):
             return
         draft.speaker, draft.role = previous.speaker, previous.role
         draft.speaker_kind = previous.speaker_kind
         draft.attribution = Attribution.CONTINUED
+
+    def _reported_before(self, draft: Draft) -> tuple[int, Person] | None:
+        """Who reported something, by name, in the sentence just before a quotation that opens
+        its own sentence (in the same paragraph or the one before): (where, who)."""
+        open_at = draft.start - len(draft.spans[0].open_mark)
+        start = self.sentences.start(open_at)
+        if not blank(self.text, start, open_at) or start < 2:
+            return None
+        before = self.sentences.start(start - 2)
+        if self._paragraphs_between(before, open_at) > 1 or self.people.quoted_between(
+            before, start
+        ):
+            return None  # only a sentence of narrative, with no quotation of its own
+        for verb in CUE_RE.finditer(self.text, before, start):
+            if self.people.inside_quote(verb.start()):
+                continue
+            clause = before
+            for stop in CLAUSE_START.finditer(self.text, before, verb.start()):
+                clause = stop.end()
+            mention = read_phrase(self.text, *backward_phrase(self.text, clause, verb.start()))
+            if mention is not None and mention.kind == "name" and mention.name:
+                person = self.people.get(mention.name, before=verb.start())
+                if person is not None:
+                    return verb.start(), person
+        return None

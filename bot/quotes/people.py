@@ -208,6 +208,17 @@ class People:
         other._mentions = [(at, subject, twins[id(p)]) for at, subject, p in self._mentions]
         return other
 
+    def quoted_between(self, start: int, end: int) -> bool:
+        """Whether a quotation starts or ends in text[start:end]."""
+        index = bisect.bisect_left(self._quote_starts, start)
+        if index < len(self.quoted) and self.quoted[index][0] < end:
+            return True
+        return self._inside_quote(start)
+
+    def inside_quote(self, position: int) -> bool:
+        """Whether ``position`` is inside a quotation."""
+        return self._inside_quote(position)
+
     def _inside_quote(self, position: int) -> bool:
         index = bisect.bisect_right(self._quote_starts, position) - 1
         return index >= 0 and position < self.quoted[index][1]
@@ -266,9 +277,9 @@ class People:
             if opener is not None:
                 counts[opener.group(1).lower() == "she"] += 1
         for person in self.by_name.values():
-            counts = votes.get(id(person))
-            if person.gender is None and counts and (counts[0] == 0) != (counts[1] == 0):
-                person.gender = "f" if counts[1] else "m"
+            tally = votes.get(id(person))
+            if person.gender is None and tally and (tally[0] == 0) != (tally[1] == 0):
+                person.gender = "f" if tally[1] else "m"
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
