@@ -4,13 +4,23 @@ parse where they fail, then the people those mentions mean."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.quotes.antecedents import Resolver
-from bot.quotes.cues import CLAUSE_START, DASH_LINE, Cue, after_cues, before_cues
+from bot.quotes.cues import (
+    CLAUSE_START,
+    DASH_LINE,
+    Cue,
+    after_cues,
+    before_cues,
+    subject_starts,
+)
 from bot.quotes.lexicon import (
+    CUE_RE,
     DOCUMENT_WORDS,
+    NAME_SEQ,
     PLACE_WORDS,
     PRONOUNS,
 )
@@ -25,11 +35,37 @@ from bot.quotes.model import (
 )
 from bot.quotes.nlp import ContextParse
 from bot.quotes.people import People, Person, split_role_name
-from bot.quotes.speakers import read_phrase
+from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+
+APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?=\s*[,.;:]|\s*$)")
+"""A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
+_IRREGULAR_PAST = frozenset(
+    """went took gave made came got stood sat ran found kept left met put sent saw heard felt
+    led held brought thought became began broke chose drew drove fell fought flew forgot grew
+    hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
+    struck swore swept taught tore threw understood woke won wore wrote told said""".split()
+)
+_AUXILIARIES = frozenset(
+    "was were is are has have had will would could should can may might must did does".split()
+)
+
+
+def _verb_like(word: str) -> bool:
+    """Whether a word looks like the verb that ends a clause's subject ("Trump went on")."""
+    lowered = word.lower().strip(",.;:")
+    if not word[:1].islower():
+        return False
+    return (
+        lowered in _IRREGULAR_PAST
+        or lowered in _AUXILIARIES
+        or bool(CUE_RE.fullmatch(lowered))
+        or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
+    )
 
 
 def _norm_cue(verb: str) -> str:
@@ -166,6 +202,22 @@ class Attributor:
     def _cue_subject(self, cue: Cue) -> Mention | None:
         if cue.participle:
             return self._clause_subject(cue.start, cue.end)
+        mention = self._read(cue)
+        if mention is not None and mention.kind == "desc":
+            # "her fellow volunteer, Gareth Price": the name in apposition says who.
+            comma = self.text.find(",", mention.end, mention.end + 60)
+            between = self.text[mention.end : comma]
+            if comma == -1 or re.search(r"[.;:!?“”\"«»]", between):
+                return mention
+            named = APPOSITIVE_NAME.match(self.text, comma)
+            if named is not None:
+                role, name = split_role_name(named.group(1))
+                if name is not None:
+                    start, end = named.start(1), named.end(1)
+                    return Mention("name", named.group(1), start, end, name=name, role=role)
+        return mention
+
+    def _read(self, cue: Cue) -> Mention | None:
         words = self.text[cue.start : cue.end]
         if not cue.verb and words.isupper() and len(words.split()) <= 3:
             # A transcript's speaker label: PENCE: “…” is Mike Pence; A: is the person
@@ -181,12 +233,33 @@ class Attributor:
         return read_phrase(self.text, cue.start, cue.end)
 
     def _clause_subject(self, start: int, end: int) -> Mention | None:
-        """The person a clause opens with ("Trump went on the attack, saying, “...")."""
-        mentions = self.people.mentions_between(start, end)
-        if not mentions:
-            return None
-        at, _, person = mentions[0]
-        return Mention("name", person.name, at, at + len(person.surname))
+        """Who a sentence is about, for a participle or a colon that introduces a quotation
+        ("Trump went on the attack, saying, “…"; "Asked why, she paused before answering:";
+        "The opposition leader, Rashida Karimova, tore into the law, calling it “…"): the
+        subject of one of its first verbs."""
+        clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(self.text, start, end))]
+        fallback: Mention | None = None
+        at = start
+        for _ in range(3):
+            verb = next(
+                (m for m in re.finditer(r"\S+", self.text[at:end]) if _verb_like(m.group())),
+                None,
+            )
+            if verb is None:
+                break
+            verb_at = at + verb.start()
+            for subject_start in subject_starts(self.text, clause_starts, verb_at):
+                phrase = backward_phrase(self.text, subject_start, verb_at)
+                mention = self._cue_subject(Cue(*phrase, ""))
+                if mention is None or not self._plausible(mention):
+                    continue
+                if mention.kind != "desc":
+                    return mention
+                fallback = fallback or mention
+            at = next((c for c in clause_starts if c > verb_at), end)
+            if at >= end:
+                break
+        return fallback
 
     def _ends_sentence(self, after: int, window: str) -> bool:
         """Whether the quoted words that close just before ``after`` end their own sentence

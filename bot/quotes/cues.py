@@ -20,7 +20,6 @@ _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+")
 _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
 CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
-_COLON_TAIL = re.compile(r"[^“”\"«».!?:]{0,120}:\s*$")
 _PARTICIPLE = re.compile(
     r"(?:,\s+|\b(?:upon|after|before|by|while|when)\s+)(?:saying|adding|telling|writing|noting"
     r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
@@ -140,7 +139,7 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
         if not _tail_ok(text, verb.end(), end):
             continue
         cue = _norm(verb.group())
-        for subject_start in _subject_starts(text, clause_starts, verb.start()):
+        for subject_start in subject_starts(text, clause_starts, verb.start()):
             yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
         clause = max((c for c in clause_starts if c <= verb.start()), default=start)
         if clause == verb.start() and cue in _INVERTING:
@@ -152,13 +151,11 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     if participle is not None:
         # X went on the attack, saying, “...: the subject of the sentence.
         yield Cue(start, participle.start(), "", participle=True)
-    colon = _COLON_TAIL.search(text, start, end)
-    if colon is not None:
-        # President Clinton released the following statement: “... (no reporting verb).
-        clause = max((c for c in clause_starts if c < colon.start()), default=start)
-        first_lower = re.search(r"\s[a-z]", text[clause : colon.start()])
-        if first_lower is not None:
-            yield Cue(clause, clause + first_lower.start(), "")
+    colon = text.rfind(":", start, end)
+    if colon != -1 and not text[colon + 1 : end].strip() and _tail_ok(text, start, colon):
+        # President Clinton released the following statement: “... (no reporting verb): the
+        # subject of the sentence, as for a participle.
+        yield Cue(start, colon, "", participle=True)
 
 
 def _tail_ok(text: str, start: int, end: int) -> bool:
@@ -175,19 +172,20 @@ def _tail_ok(text: str, start: int, end: int) -> bool:
     return True
 
 
-def _subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[int]:
+def subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[int]:
     """Where the subject of the verb at ``verb_at`` may begin, nearest first: the start of the
     verb's clause; when the verb opens a clause after an appositive ("X, the mayor, said";
     "X, who ..., said") the clause before that; and one or two clauses further back ("X,
     president and CEO of Y stated")."""
-    earlier = [c for c in clause_starts if c < verb_at]
+    earlier = [c for c in clause_starts if c <= verb_at]
     if not earlier:
         return []
     if text[earlier[-1] : verb_at].strip():
         out = [earlier[-1], *reversed(earlier[-4:-1])]
     else:
-        # The verb follows a comma: the clause before it is an appositive, read last.
-        out = [*reversed(earlier[-4:-2]), *earlier[-2:-1]]
+        # The verb follows a comma, so the clauses before it are appositives of the subject
+        # ("X, a Republican who voted for Y, said"): the subject is the first of them.
+        out = earlier[-4:-1]
     return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
 
 

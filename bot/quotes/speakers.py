@@ -48,6 +48,10 @@ BACK_STOPS = frozenset(
     though although after before since until unless whereas""".split()
 )
 """Words before a reporting verb that end its subject: "shedding what Gilbert called"."""
+PARTICIPLE_ROLES = frozenset(
+    """retired elected embattled indicted appointed acclaimed celebrated esteemed renowned
+    respected unnamed named beleaguered disgraced jailed detained exiled""".split()
+)
 ING_ROLES = frozenset("ranking leading founding outgoing incoming acting managing".split())
 ADVERB_TAIL = frozenset(
     """also later then has had again once earlier previously simply quickly would recently
@@ -136,6 +140,9 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
         words.pop(0)
     if not words or len(words) > 12:
         return None
+    opener = words[0].text
+    if opener[:1].islower() and opener.endswith("ed") and opener.lower() not in PARTICIPLE_ROLES:
+        return None  # "voted for JFK and Bill Clinton": a clause, not a subject
     if any(w.text.lower() in CLAUSE_WORDS for w in words):
         return None
     if len(words) == 1 and words[0].bare in PRONOUN_WORDS:
@@ -185,7 +192,10 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
         while before and before[-1].lower() in ("the", "a", "an"):
             before.pop()
         if before and before[-1].lower() in PREPOSITIONS:
-            fallback = found if found[2] else fallback  # people only: "a spokeswoman for X"
+            # People only, of two words or more: "a spokesperson for the Department for
+            # Education" is no person called Education.
+            if found[2] and " " in found[2]:
+                fallback = found
         else:
             best = found
     return best or fallback
