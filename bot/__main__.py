@@ -165,7 +165,7 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
     from bot.store import Store
 
     store = Store.open(settings.database_url)
-    pool = WorkPool(settings.parse_workers)
+    pool = WorkPool.of(settings)
     try:
         await store.migrate()
         if store.shares_work:
@@ -278,7 +278,9 @@ async def cmd_poll(args: argparse.Namespace) -> int:
         f"polled {len(report.outcomes)} sources in {elapsed:.2f}s: "
         f"{report.sources_ok} ok, {report.sources_failed} failed "
         f"({report.not_modified} not modified); "
-        f"{report.new_items} new items, {report.new_articles} new articles"
+        f"{report.new_items} new items, {report.new_articles} new articles; "
+        f"{report.degraded} degraded, {report.failed_items} to retry, "
+        f"{report.given_up} given up"
     )
     return 0
 
@@ -325,6 +327,7 @@ def read_page(path: str) -> bytes:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from bot.articles import describe
     from bot.extract import ExtractionError, extract_article
 
     paths: Sequence[str] = args.paths or ["-"]
@@ -339,6 +342,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
             status = EXIT_USAGE
         except ExtractionError as exc:
             record["error"] = str(exc)
+            status = status or 1
+        except Exception as exc:
+            # One page that breaks the extractor costs that page; the rest are still read.
+            log.debug("extracting %r failed", path, exc_info=exc)
+            record["error"] = f"extraction failed: {describe(exc)}"
             status = status or 1
         else:
             record.update(
@@ -373,6 +381,7 @@ def read_text(path: str, *, html: bool) -> str:
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
+    from bot.articles import describe
     from bot.quotes import find_quotations as find
     from bot.quotes import is_english, load_model, mark_key
 
@@ -391,9 +400,17 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             nlp = load_model(settings.spacy_model) if is_english(text) else None
         except LookupError as exc:
             raise CommandError(str(exc)) from None
-        for quote in mark_key(find(text, nlp)):
-            if not quote.is_quotation:
-                continue
+        try:
+            found = [q for q in mark_key(find(text, nlp)) if q.is_quotation]
+        except Exception as exc:
+            # One input that breaks the quote finder costs that input; the rest are still read.
+            log.debug("finding quotations in %r failed", path, exc_info=exc)
+            failed = {"path": path, "error": f"finding quotations failed: {describe(exc)}"}
+            out.write(json.dumps(failed, ensure_ascii=False) + "\n")
+            out.flush()
+            status = status or 1
+            continue
+        for quote in found:
             record = {
                 "path": path,
                 "text": quote.text,

@@ -66,6 +66,9 @@ class SourceLine:
     """The server's own name for the source (None: the feed's title)."""
 
     def describe(self, now: datetime) -> str:
+        return self._status(now) + self._items()
+
+    def _status(self, now: datetime) -> str:
         source = self.source
         name = clean_text(self.name or source.name)
         if self.paused_since is not None:
@@ -81,6 +84,31 @@ class SourceLine:
             return f"🆕 {name}: waiting for its first poll"
         nxt = source.next_poll_at or now
         return f"✅ {name}: ok, next poll <t:{int(nxt.timestamp())}:R>"
+
+    def _items(self) -> str:
+        """Articles kept without part of their processing (their page, quotes, story or topic
+        matches) and items given up after failing three polls, when there are any."""
+        source = self.source
+        parts = []
+        if source.degraded_items:
+            parts.append(f"{source.degraded_items} degraded")
+        if source.given_up_items:
+            parts.append(f"{source.given_up_items} given up")
+        return f" · {', '.join(parts)}" if parts else ""
+
+
+ITEMS_LEGEND = (
+    "-# degraded: articles kept without their page (the feed's text is used), quotes, story or "
+    "topic matches; given up: items skipped after failing three polls."
+)
+
+
+def describe_sources(lines: Sequence[SourceLine], now: datetime) -> str:
+    """/sources list: a line per source, and what the item counts mean when one shows any."""
+    text = "\n".join(line.describe(now) for line in lines)
+    if any(line.source.degraded_items or line.source.given_up_items for line in lines):
+        text += "\n" + ITEMS_LEGEND
+    return text
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from bot.articles import Article
 from bot.delivery import OutboxKind, Planned
-from bot.matcher import Matcher, MatchInput
+from bot.matcher import Found, Matcher, MatchInput
 from bot.sources import Source
 from bot.subscriptions import Delivery, Route, Subscription
 from bot.topics import Topic, parse_topic
@@ -60,8 +60,16 @@ class Router:
             topics[sub.id] = parse_topic(sub.topic)
         self._matcher = self._matcher.changed(topics)
 
-    async def plan(self, source: Source, articles: Sequence[Article]) -> dict[str, list[Planned]]:
-        """The alerts each article earns beyond the server's all-articles channel."""
+    async def plan(
+        self,
+        source: Source,
+        articles: Sequence[Article],
+        *,
+        on_failure: Callable[[Article, Exception], None] | None = None,
+    ) -> dict[str, list[Planned]]:
+        """The alerts each article earns beyond the server's all-articles channel. An article
+        whose topics can't be matched gets only the all-articles routes (``on_failure`` is
+        told why); the others are matched as usual."""
         if not articles or not (self._routes or self._subscriptions):
             return {}
         guilds = await self._store.guilds_watching(source.id)
@@ -73,29 +81,18 @@ class Router:
         ]
         planned: dict[str, list[Planned]] = {}
         for article in articles:
-            destinations: dict[tuple[OutboxKind, int], tuple[Planned, list[str]]] = {
-                (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
-            }
-            found = self._matcher.match(
-                MatchInput(article.title, article.lead, article.text, domain)
-            )
-            for match in found:
-                why = found.explain(match)
-                for topic_id in match.topic_ids:
-                    if topic_id < 0:
-                        route = self._routes[-topic_id]
-                        if route.guild_id not in guilds or route.paused:
-                            continue
-                        key = (OutboxKind.ALERT, route.channel_id)
-                        destinations.setdefault(key, (_planned(route), []))[1].append(why)
-                    else:
-                        sub = self._subscriptions[topic_id]
-                        if sub.guild_id not in guilds:
-                            continue
-                        kind = OutboxKind.DM if sub.delivery is Delivery.DM else OutboxKind.HERE
-                        key = (kind, sub.user_id)
-                        person = Planned(kind, sub.guild_id, sub.user_id, sub.user_id, None, None)
-                        destinations.setdefault(key, (person, []))[1].append(why)
+            try:
+                found = self._matcher.match(
+                    MatchInput(article.title, article.lead, article.text, domain)
+                )
+                destinations = self._destinations(found, everything, guilds)
+            except Exception as exc:
+                if on_failure is None:
+                    raise
+                on_failure(article, exc)
+                destinations = {
+                    (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
+                }
             planned[article.item_key] = [
                 Planned(
                     p.kind,
@@ -108,6 +105,34 @@ class Router:
                 for p, whys in destinations.values()
             ]
         return planned
+
+    def _destinations(
+        self, found: Found, everything: Sequence[Route], guilds: Collection[int]
+    ) -> Destinations:
+        """Each channel and person the matches reach, with why (one entry each)."""
+        destinations: Destinations = {
+            (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
+        }
+        for match in found:
+            why = found.explain(match)
+            for topic_id in match.topic_ids:
+                if topic_id < 0:
+                    route = self._routes[-topic_id]
+                    if route.guild_id not in guilds or route.paused:
+                        continue
+                    key = (OutboxKind.ALERT, route.channel_id)
+                    destinations.setdefault(key, (_planned(route), []))[1].append(why)
+                else:
+                    sub = self._subscriptions[topic_id]
+                    if sub.guild_id not in guilds:
+                        continue
+                    kind = OutboxKind.DM if sub.delivery is Delivery.DM else OutboxKind.HERE
+                    person = Planned(kind, sub.guild_id, sub.user_id, sub.user_id, None, None)
+                    destinations.setdefault((kind, sub.user_id), (person, []))[1].append(why)
+        return destinations
+
+
+Destinations = dict[tuple[OutboxKind, int], tuple[Planned, list[str]]]
 
 
 def _planned(route: Route) -> Planned:

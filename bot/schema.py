@@ -81,6 +81,9 @@ sources = Table(
     # them set.
     Column("interval_seconds", Integer),
     Column("user_agent", String(300)),
+    # Articles stored without a stage's work, and items given up, since the source was added.
+    Column("degraded_items", Integer, nullable=False, server_default="0"),
+    Column("given_up_items", Integer, nullable=False, server_default="0"),
     Index(None, "next_poll_at"),
 )
 
@@ -93,6 +96,22 @@ seen_items = Table(
     # SQLite: the primary key is the table (one B-tree, not two); other engines ignore this.
     sqlite_with_rowid=False,
 )
+
+item_failures = Table(
+    "item_failures",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", String(40), primary_key=True),
+    Column("link", String(2048)),
+    Column("attempts", Integer, nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("first_failed_at", UTCDateTime(), nullable=False),
+    Column("last_failed_at", UTCDateTime(), nullable=False),
+    Column("given_up_at", UTCDateTime()),
+    Index(None, "last_failed_at"),
+)
+"""Items that could not be made into an article (not even degraded): each poll tries again
+until MAX_ATTEMPTS, then the item is recorded as seen and ``given_up_at`` says when."""
 
 articles = Table(
     "articles",
@@ -114,6 +133,8 @@ articles = Table(
     # Words only the full-text index sees: the source and its domain levels.
     Column("search_tags", Text, nullable=False, server_default=""),
     Column("story_id", Integer),
+    # What the article was stored without, and why ("quotes: TypeError: ..."); None: nothing.
+    Column("degraded", String(1000)),
     UniqueConstraint("source_id", "item_key"),
     Index(None, "published_at"),
     Index(None, "canonical_url"),

@@ -88,6 +88,16 @@ class Settings(BaseSettings):
         default=0,
         description="Feed-parsing processes; 0 means one per CPU core, 1 parses in a thread.",
     )
+    parse_time_limit_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=20.0,
+        description="Longest one parsing job (a feed, an article) may take; a job over it is "
+        "stopped, its worker replaced, and the article kept without what was left to do.",
+    )
+    parse_memory_limit_mb: Annotated[int, Field(ge=256)] = Field(
+        default=1024,
+        description="Memory (address space) one parsing process may use; a job over it is "
+        "stopped and its worker replaced.",
+    )
     max_items_per_feed: Annotated[int, Field(ge=1)] = Field(
         default=100,
         description="Newest items taken from one feed per poll (of a longer feed, the first and "

@@ -47,7 +47,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Select, TableClause
 
-from bot.articles import Article
+from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.errors import StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind
@@ -62,6 +62,7 @@ from bot.schema import (
     counters,
     guild_sources,
     guilds,
+    item_failures,
     metadata,
     outbox,
     processes,
@@ -100,7 +101,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0013"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -187,6 +188,31 @@ class PollSuccess:
     last_modified: str | None
     moved_to: str | None
     next_poll_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """What recording a poll kept: the stored articles (with their ids), how many items failed
+    again (to be tried next poll) and how many were given up."""
+
+    articles: list[Article]
+    failed: int = 0
+    given_up: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """An item no article could be made of, as recorded."""
+
+    item_key: str
+    link: str | None
+    attempts: int
+    reason: str
+    given_up_at: datetime | None
+
+
+SLIM_TEXT_CHARS = 20_000
+"""An article the store refused whole is stored again with this much of its text, no quotes."""
 
 
 class Store:
@@ -534,22 +560,60 @@ class Store:
         planned: Mapping[str, Sequence[Planned]] | None = None,
         stories: StoryPlacer | None = None,
     ) -> list[Article]:
-        """In one transaction: mark keys seen, store the new articles in their stories, queue
-        their alerts (a copy of a story a destination was already alerted to is not alerted
-        again), update the source.
+        """``record_poll`` for a poll where every item made an article: the stored ones."""
+        recorded = await self.record_poll(
+            source,
+            change,
+            seen_keys=seen_keys,
+            new_articles=new_articles,
+            now=now,
+            planned=planned,
+            stories=stories,
+        )
+        return recorded.articles
 
-        Returns the stored articles with their ids (articles already stored are skipped)."""
+    async def record_poll(
+        self,
+        source: Source,
+        change: PollSuccess,
+        *,
+        seen_keys: Sequence[str],
+        new_articles: Sequence[Article],
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None = None,
+        stories: StoryPlacer | None = None,
+        failed: Sequence[FailedItem] = (),
+        item_keys: Mapping[str, Sequence[str]] | None = None,
+    ) -> PollRecord:
+        """In one transaction: store the new articles in their stories, queue their alerts (a
+        copy of a story a destination was already alerted to is not alerted again), mark keys
+        seen, count the items that failed, update the source.
+
+        Each article is stored on its own (a savepoint): one the database refuses is stored
+        again without its quotes and with its text cut; one refused even so joins ``failed``.
+        A failed item's keys (``item_keys[article.item_key]``, or those in ``failed``) are not
+        marked seen, so the next poll tries it again, until MAX_ATTEMPTS: then it is given up,
+        recorded as seen with the reason. Articles already stored are skipped."""
         stored: list[Article] = []
         try:
             async with self._write() as conn:
-                await self._record_success(
-                    conn, source, change, seen_keys, new_articles, now, planned, stories, stored
+                return await self._record_success(
+                    conn,
+                    source,
+                    change,
+                    seen_keys,
+                    new_articles,
+                    now,
+                    planned,
+                    stories,
+                    stored,
+                    list(failed),
+                    item_keys or {},
                 )
         except BaseException:
             if stories is not None and stored:
                 stories.forget([a.id for a in stored if a.id is not None])
             raise
-        return stored
 
     async def _record_success(  # noqa: PLR0917 - one transaction's parts
         self,
@@ -562,20 +626,9 @@ class Store:
         planned: Mapping[str, Sequence[Planned]] | None,
         placer: StoryPlacer | None,
         stored: list[Article],
-    ) -> None:
-        if seen_keys:
-            # The hottest write of a first poll (every item of every new feed): plain
-            # driver parameters, none of the per-value processing of a Core statement.
-            stamp = now.astimezone(UTC).replace(tzinfo=None)
-            await conn.exec_driver_sql(
-                _seen_insert_sql(self._dialect),
-                [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
-            )
-        tags = search_tags(source.id, source.url)
-        for article in new_articles:
-            kept = await self._store_article(conn, source, article, tags, now, planned, placer)
-            if kept is not None:
-                stored.append(kept)
+        failed: list[FailedItem],
+        item_keys: Mapping[str, Sequence[str]],
+    ) -> PollRecord:
         url = source.url
         if change.moved_to and change.moved_to != source.url:
             taken = await conn.execute(select(sources.c.id).where(sources.c.url == change.moved_to))
@@ -583,6 +636,8 @@ class Store:
                 url = change.moved_to
             else:
                 log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+        # The source's update comes first: it opens the transaction the articles' savepoints
+        # nest in (SQLite's driver opens one only at a write).
         await conn.execute(
             self._success_update,
             {
@@ -596,6 +651,138 @@ class Store:
                 "now": now,
             },
         )
+        tags = search_tags(source.id, source.url)
+        for article in new_articles:
+            kept = await self._store_isolated(conn, source, article, tags, now, planned, placer)
+            if isinstance(kept, FailedItem):
+                failed.append(
+                    FailedItem(
+                        source.id,
+                        tuple(item_keys.get(article.item_key, ())) or (article.item_key,),
+                        article.url,
+                        kept.reason,
+                    )
+                )
+            elif kept is not None:
+                stored.append(kept)
+        unsettled = {key for item in failed for key in item.keys}
+        keys = [key for key in dict.fromkeys(seen_keys) if key not in unsettled]
+        given_up = await self._count_failures(conn, source, failed, now) if failed else []
+        keys.extend(key for item in given_up for key in item.keys)
+        if keys:
+            # The hottest write of a first poll (every item of every new feed): plain
+            # driver parameters, none of the per-value processing of a Core statement.
+            stamp = now.astimezone(UTC).replace(tzinfo=None)
+            await conn.exec_driver_sql(
+                _seen_insert_sql(self._dialect), [(source.id, key, stamp) for key in keys]
+            )
+        degraded = sum(1 for a in stored if a.problems)
+        if degraded or given_up:
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id == source.id)
+                .values(
+                    degraded_items=sources.c.degraded_items + degraded,
+                    given_up_items=sources.c.given_up_items + len(given_up),
+                )
+            )
+        return PollRecord(stored, failed=len(failed) - len(given_up), given_up=len(given_up))
+
+    async def _store_isolated(  # noqa: PLR0917 - one transaction's parts
+        self,
+        conn: AsyncConnection,
+        source: Source,
+        article: Article,
+        tags: str,
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None,
+        placer: StoryPlacer | None,
+    ) -> Article | FailedItem | None:
+        """One article in a savepoint of its own: the database refusing it (its full-text
+        index, a value it won't take) costs this article, never the poll. Refused whole, it is
+        stored again without its quotes and with its text cut; refused again, it fails."""
+        attempt = article
+        for last in (False, True):
+            problem: Exception
+            try:
+                async with conn.begin_nested():
+                    return await self._store_article(
+                        conn, source, attempt, tags, now, planned, placer
+                    )
+            except DBAPIError as exc:
+                if _unavailable(exc):
+                    raise  # the store's trouble, not the article's: the poll is not recorded
+                problem = exc
+            except Exception as exc:  # noqa: BLE001 - one article's failure is its own
+                problem = exc
+            log.warning(
+                "source %s item %r (%r): the store refused the article%s: %s",
+                source.id,
+                article.item_key,
+                article.url,
+                "" if last else "; storing it without quotes and with its text cut",
+                describe(problem),
+                exc_info=problem,
+            )
+            if last:
+                return FailedItem(source.id, (article.item_key,), article.url, describe(problem))
+            attempt = replace(
+                article,
+                quotes=(),
+                text=article.text[:SLIM_TEXT_CHARS],
+                problems=(*article.problems, Problem(Stage.INDEX, describe(problem))),
+            )
+        return None  # not reached: the second pass returns
+
+    async def _count_failures(
+        self, conn: AsyncConnection, source: Source, failed: Sequence[FailedItem], now: datetime
+    ) -> list[FailedItem]:
+        """Count one more failed attempt for each item; returns those given up now."""
+        firsts = list(dict.fromkeys(item.keys[0] for item in failed))
+        known = {
+            str(key): int(attempts)
+            for key, attempts in await conn.execute(
+                select(item_failures.c.item_key, item_failures.c.attempts).where(
+                    item_failures.c.source_id == source.id, item_failures.c.item_key.in_(firsts)
+                )
+            )
+        }
+        given_up: list[FailedItem] = []
+        for item in {item.keys[0]: item for item in failed}.values():
+            attempts = known.get(item.keys[0], 0) + 1
+            values = {
+                "link": item.link[:2048] if item.link else None,
+                "attempts": attempts,
+                "reason": item.reason[:1000],
+                "last_failed_at": now,
+                "given_up_at": now if attempts >= MAX_ATTEMPTS else None,
+            }
+            if item.keys[0] in known:
+                await conn.execute(
+                    update(item_failures)
+                    .where(
+                        item_failures.c.source_id == source.id,
+                        item_failures.c.item_key == item.keys[0],
+                    )
+                    .values(values)
+                )
+            else:
+                await conn.execute(
+                    item_failures.insert().values(
+                        source_id=source.id, item_key=item.keys[0], first_failed_at=now, **values
+                    )
+                )
+            if attempts >= MAX_ATTEMPTS:
+                log.warning(
+                    "source %s item %r (%r) given up after %d attempts: %s",
+                    source.id,
+                    item.keys[0],
+                    item.link,
+                    attempts,
+                    item.reason,
+                )
+                given_up.append(item)
+        return given_up
 
     async def _store_article(  # noqa: PLR0917 - one transaction's parts
         self,
@@ -633,41 +820,73 @@ class Store:
                     )
                 )
             await self._count_speakers(conn, source.id, article)
-        story_id, first = (
-            placer.place(article, article_id) if placer is not None else (article_id, True)
-        )
-        first = await self._file_in_story(conn, article_id, story_id, first, article)
-        # The alerts are queued in the same transaction: an article is never stored without
-        # its alerts, so a crash can't lose one. A copy of a story is alerted only where the
-        # story wasn't.
-        await conn.execute(
-            self._enqueue_for_source(
-                article_id, source.id, now, story_id=None if first else story_id
-            )
-        )
-        routed = (planned or {}).get(article.item_key, ())
-        if routed and not first:
-            alerted = await self._alerted_for_story(conn, story_id)
-            routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
-        if routed:
+        placed = self._place(placer, article, article_id)
+        story_id, first = placed[0], placed[1]
+        try:
+            if placed[2] is not article:
+                article = placed[2]
+                await conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article_id)
+                    .values(degraded=article.degraded)
+                )
+            first = await self._file_in_story(conn, article_id, story_id, first, article)
+            # The alerts are queued in the same transaction: an article is never stored
+            # without its alerts, so a crash can't lose one. A copy of a story is alerted
+            # only where the story wasn't.
             await conn.execute(
-                _insert_ignore(self._dialect, outbox),
-                [
-                    _pending(
-                        p.kind,
-                        p.guild_id,
-                        p.channel_id,
-                        now,
-                        article_id=article_id,
-                        source_id=source.id,
-                        user_id=p.user_id,
-                        role_id=p.role_id,
-                        explanation=p.explanation,
-                    )
-                    for p in routed
-                ],
+                self._enqueue_for_source(
+                    article_id, source.id, now, story_id=None if first else story_id
+                )
             )
+            routed = (planned or {}).get(article.item_key, ())
+            if routed and not first:
+                alerted = await self._alerted_for_story(conn, story_id)
+                routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
+            if routed:
+                await conn.execute(
+                    _insert_ignore(self._dialect, outbox),
+                    [
+                        _pending(
+                            p.kind,
+                            p.guild_id,
+                            p.channel_id,
+                            now,
+                            article_id=article_id,
+                            source_id=source.id,
+                            user_id=p.user_id,
+                            role_id=p.role_id,
+                            explanation=p.explanation,
+                        )
+                        for p in routed
+                    ],
+                )
+        except BaseException:
+            if placer is not None:
+                placer.forget([article_id])  # the savepoint is undone: so is its placing
+            raise
         return _with_id(article, article_id)
+
+    def _place(
+        self, placer: StoryPlacer | None, article: Article, article_id: int
+    ) -> tuple[int, bool, Article]:
+        """The article's story; one that can't be placed starts its own (and says so)."""
+        if placer is None:
+            return article_id, True, article
+        try:
+            story_id, first = placer.place(article, article_id)
+        except Exception as exc:  # a story that can't be found costs only the grouping
+            log.warning(
+                "source %s item %r (%r): no story (grouping failed), it starts its own: %s",
+                article.source_id,
+                article.item_key,
+                article.url,
+                describe(exc),
+                exc_info=exc,
+            )
+            problem = Problem(Stage.STORY, describe(exc))
+            return article_id, True, replace(article, problems=(*article.problems, problem))
+        return story_id, first, article
 
     async def _file_in_story(
         self, conn: AsyncConnection, article_id: int, story_id: int, first: bool, article: Article
@@ -828,6 +1047,25 @@ class Store:
         async with self._engine.connect() as conn:
             query = select(func.count()).where(seen_items.c.source_id == source_id)
             return int((await conn.execute(query)).scalar_one())
+
+    async def item_failures_of(self, source_id: int) -> list[ItemFailure]:
+        """The source's items that failed (still being tried, or given up), newest first."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(item_failures)
+                .where(item_failures.c.source_id == source_id)
+                .order_by(item_failures.c.last_failed_at.desc(), item_failures.c.item_key)
+            )
+            return [
+                ItemFailure(
+                    item_key=m["item_key"],
+                    link=m["link"],
+                    attempts=m["attempts"],
+                    reason=m["reason"],
+                    given_up_at=m["given_up_at"],
+                )
+                for m in (row._mapping for row in rows)
+            ]
 
     # ---- servers ------------------------------------------------------------------------------
 
@@ -2046,6 +2284,9 @@ class Store:
                 await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
                 removed += len(ids)
         async with self._write() as conn:
+            await conn.execute(
+                item_failures.delete().where(item_failures.c.last_failed_at < before)
+            )
             await conn.execute(speakers.delete().where(speakers.c.last_quoted_at < before))
             named = select(speakers.c.name).where(
                 speakers.c.source_id == speaker_words.c.source_id,
@@ -2389,6 +2630,8 @@ def _source(row: Row[Any]) -> Source:
         created_at=m["created_at"],
         interval_seconds=m.get("interval_seconds"),
         user_agent=m.get("user_agent"),
+        degraded_items=m.get("degraded_items") or 0,
+        given_up_items=m.get("given_up_items") or 0,
     )
 
 
@@ -2409,6 +2652,7 @@ def _article_values(article: Article, tags: str) -> dict[str, Any]:
         "image_url": article.image[:2048] if article.image else None,
         "from_page": article.from_page,
         "fetched_at": article.fetched_at,
+        "degraded": article.degraded,
     }
 
 

@@ -15,7 +15,7 @@ from bot.alerts import alert_message, clean_text, plain_text
 from bot.app import GENERIC_ERROR, manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
 from bot.errors import UserFacingError
-from bot.guilds import ServerSources
+from bot.guilds import ServerSources, describe_sources
 from bot.opml import MAX_LIST_BYTES
 from bot.source_controls import (
     ControlError,
@@ -106,8 +106,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         if not lines:
             await reply(interaction, "No sources yet: add one with `/sources add`.")
             return
-        now = discord.utils.utcnow()
-        text = "\n".join(line.describe(now) for line in lines)
+        text = describe_sources(lines, discord.utils.utcnow())
         await reply(interaction, text[:1990])
 
     @app_commands.command(

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DEMO_WWW, FeedServer, cli_env, rss
 
 NATO_PAGE = DEMO_WWW / "globaltimes" / "2022" / "01" / "nato-chief-warns-real-risk.html"
@@ -66,6 +68,7 @@ async def test_poll_once_twice_the_second_run_is_a_steady_poll(
     code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
     assert code == 0, err
     assert "polled 2 sources" in out and "2 ok, 0 failed (2 not modified); 0 new items" in out
+    assert out.rstrip().endswith("0 new articles; 0 degraded, 0 to retry, 0 given up")
     assert [r.headers.get("If-None-Match") for r in feed_server.requests[-2:]] in (
         ['"a1"', '"b1"'],
         ['"b1"', '"a1"'],
@@ -205,3 +208,60 @@ def test_quotes_from_html_pages_and_stdin() -> None:
         "Kaja Kallas",
     ]
     assert sum(line["key"] for line in lines) == 3
+
+
+def test_extract_reports_a_page_that_breaks_the_extractor_and_reads_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.extract
+    from bot.__main__ import main
+
+    real = bot.extract.extract_article
+
+    def breaks_on_poison(html: bytes | str, *, url: str | None = None) -> object:
+        if b"Poison" in (html if isinstance(html, bytes) else html.encode()):
+            raise TypeError("'<' not supported between instances of 'Person' and 'Person'")
+        return real(html, url=url)
+
+    monkeypatch.setattr(bot.extract, "extract_article", breaks_on_poison)
+    poison = tmp_path / "poison.html"
+    poison.write_text("<html><body><p>Poison</p></body></html>")
+    status = main(["extract", str(poison), str(NATO_PAGE)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1
+    assert [line["path"] for line in lines] == [str(poison), str(NATO_PAGE)]
+    assert lines[0] == {
+        "path": str(poison),
+        "error": "extraction failed: TypeError: '<' not supported between instances of "
+        "'Person' and 'Person'",
+    }
+    assert lines[1]["title"].startswith("NATO chief warns")
+
+
+def test_quotes_reports_an_input_that_breaks_the_finder_and_reads_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.quotes
+    from bot.__main__ import main
+
+    real = bot.quotes.find_quotations
+
+    def breaks_on_poison(text: str, nlp: object) -> object:
+        if "Poison" in text:
+            raise TypeError("'<' not supported between instances of 'Person' and 'Person'")
+        return real(text, nlp)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.quotes, "find_quotations", breaks_on_poison)
+    poison = tmp_path / "poison.txt"
+    poison.write_text("“Poison is here,” said Ana Duarte, the minister.", "utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("“The bridge opens on Monday,” said Ana Duarte, the minister.", "utf-8")
+    status = main(["quotes", str(poison), str(good)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1
+    assert lines[0] == {
+        "path": str(poison),
+        "error": "finding quotations failed: TypeError: '<' not supported between instances "
+        "of 'Person' and 'Person'",
+    }
+    assert [(line["path"], line["speaker"]) for line in lines[1:]] == [(str(good), "Ana Duarte")]

@@ -193,3 +193,9 @@ def test_a_patched_matcher_forgets_exclusion_topics() -> None:
     assert [m.topic_ids for m in emptied.match(MatchInput("NATO and Russia", "", "", "x"))] == [
         (3,)
     ]
+
+
+@pytest.mark.parametrize("typed", ["»", "nato”", "„russia“ »", "a ” b"])
+def test_a_closing_quote_without_its_opening_one_is_an_error_not_a_hang(typed: str) -> None:
+    with pytest.raises(TopicError, match=r"Unmatched . at \d+: add its opening quote"):
+        parse_topic(typed)
