@@ -50,7 +50,7 @@ from sqlalchemy.sql.expression import Select, TableClause
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.errors import StoreUnavailable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
     TOPICS_COUNTER,
@@ -101,7 +101,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0016"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -2689,6 +2689,7 @@ def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, A
             "kind": quote.kind.value,
             "is_key": quote.key,
             "spans": json.dumps([list(span) for span in quote.spans]),
+            "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
         }
         for position, quote in enumerate(found)
     ]
@@ -2705,6 +2706,7 @@ def _quote(row: Row[Any]) -> Quotation:
         attribution=Attribution(m["attribution"]),
         kind=QuoteKind(m["kind"]),
         key=bool(m["is_key"]),
+        speaker_kind=SpeakerKind(m["speaker_kind"]) if m.get("speaker_kind") else None,
     )
 
 
