@@ -420,6 +420,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
                 "path": path,
                 "text": quote.text,
                 "speaker": quote.speaker,
+                "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
                 "role": quote.role,
                 "cue": quote.cue,
                 "key": quote.key,

@@ -170,6 +170,7 @@ quotes = Table(
     Column("kind", String(16), nullable=False),
     Column("is_key", Boolean, nullable=False),
     Column("spans", Text, nullable=False),
+    Column("speaker_kind", String(16)),
     Index(None, "article_id", "speaker"),
     Index(None, "speaker", "article_id"),
 )

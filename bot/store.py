@@ -50,7 +50,7 @@ from sqlalchemy.sql.expression import Select, TableClause
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.errors import LimitReached, StoreUnavailable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
     TOPIC_CHANGES_KEPT,
@@ -2869,6 +2869,7 @@ def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, A
             "kind": quote.kind.value,
             "is_key": quote.key,
             "spans": json.dumps([list(span) for span in quote.spans]),
+            "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
         }
         for position, quote in enumerate(found)
     ]
@@ -2885,6 +2886,7 @@ def _quote(row: Row[Any]) -> Quotation:
         attribution=Attribution(m["attribution"]),
         kind=QuoteKind(m["kind"]),
         key=bool(m["is_key"]),
+        speaker_kind=SpeakerKind(m["speaker_kind"]) if m.get("speaker_kind") else None,
     )
 
 

@@ -176,8 +176,9 @@ def test_quotes_spans_index_the_input_exactly_as_read(tmp_path: Path) -> None:
     result = run("quotes", str(path))
     assert result.returncode == 0, result.stderr
     (line,) = [json.loads(x) for x in result.stdout.decode().splitlines()]
-    assert set(line) == {"path", "text", "speaker", "role", "cue", "key", "spans"}
+    assert set(line) == {"path", "text", "speaker", "speaker_kind", "role", "cue", "key", "spans"}
     assert line["speaker"] == "Lena Fischer" and line["role"] == "Mayor" and line["cue"] == "said"
+    assert line["speaker_kind"] == "person"
     ((start, end),) = line["spans"]
     assert text[start:end] == "We will rebuild,"
 
@@ -303,3 +304,21 @@ def test_quotes_reports_an_input_that_breaks_the_finder_and_reads_the_rest(
         "of 'Person' and 'Person'",
     }
     assert [(line["path"], line["speaker"]) for line in lines[1:]] == [(str(good), "Ana Duarte")]
+
+
+def test_quotes_say_what_kind_of_speaker_each_is(tmp_path: Path) -> None:
+    path = tmp_path / "kinds.txt"
+    path.write_text(
+        "“We have never expressed interest in the firearm,” the Smithsonian Institution said.\n\n"
+        "“The gap is too wide for anyone to close this year,” said a Nevada Democrat.\n\n"
+        "“We will rebuild every home the storm destroyed,” said Mayor Lena Fischer.\n",
+        "utf-8",
+    )
+    result = run("quotes", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert [(x["speaker"], x["speaker_kind"]) for x in lines] == [
+        ("the Smithsonian Institution", "organisation"),
+        ("a Nevada Democrat", "description"),
+        ("Lena Fischer", "person"),
+    ]

@@ -3,7 +3,7 @@ log of each change to routes and subscriptions (by the topics counter's value af
 index for counting the 'here' alerts a server's alerts channel got lately (they share its cap).
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0013"  # chained after 0013 (landed first); the lead may re-chain
+down_revision = "0016"  # chained after 0016 (landed first); the lead may re-chain
 branch_labels = None
 depends_on = None
 
