@@ -149,8 +149,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await self.topics.preview(interaction.guild_id, topic)
-        await reply(interaction, preview_text(hits))
+        preview = await self.topics.preview(interaction.guild_id, topic)
+        await reply(interaction, preview_text(preview.hits, total=preview.total))
 
     @app_commands.command(
         name="channel", description="Choose the channel this server's alerts go to"

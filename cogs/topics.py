@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.alerts import clean_text, clip, plain_text
 from bot.app import reply
 from bot.errors import UserFacingError
-from bot.subscriptions import Delivery, Topics, choice_value, listing_everywhere
+from bot.subscriptions import COUNT_AT_MOST, Delivery, Topics, choice_value, listing_everywhere
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -131,7 +131,7 @@ class TopicsCog(commands.Cog):
             return
         counts = await self.topics.recent_counts(interaction.user.id, interaction.guild_id)
         lines = [
-            f"• “{s.topic}” ({s.delivery.value}): {counts.get(s.id, 0)} matches in 7 days"
+            f"• “{s.topic}” ({s.delivery.value}): {matches_in_a_week(counts.get(s.id))}"
             for s in mine
         ]
         await self._answer(interaction, "\n".join(lines)[:1700] + also)
@@ -154,6 +154,13 @@ class TopicsCog(commands.Cog):
             if guild is not None:
                 names[guild_id] = guild.name
         return names
+
+
+def matches_in_a_week(count: int | None) -> str:
+    if count is None:
+        return "matches not counted (the search index can't run this topic)"
+    shown = f"{count}+" if count >= COUNT_AT_MOST else str(count)
+    return f"{shown} {'match' if count == 1 else 'matches'} in 7 days"
 
 
 async def setup(bot: NewsBot) -> None:
