@@ -208,21 +208,64 @@ def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None)
     return drafts
 
 
-def _is_headline_line(text: str, start: int, end: int) -> bool:
-    """A short line that doesn't end a sentence, at the top of the text, is a headline."""
+def _is_headline_line(text: str, start: int, end: int, *, first: bool = False) -> bool:
+    """A short line at the top of the text that doesn't end a sentence is a headline; so is a
+    short first line that reads like one even with a full stop: "Name: ‘…’", words mostly
+    capitalised, or no reporting verb outside its quoted words."""
     line = text[start:end].strip()
     words = line.split()
     if not words or len(words) > 20:
         return False
     bare = line.rstrip("”\"’'»« ")
-    return bool(bare) and bare[-1] not in ".!?…:,;"
+    if bool(bare) and bare[-1] not in ".!?…:,;":
+        return True
+    if not first or len(words) > 16:
+        return False
+    outside = _QUOTED.sub(" ", line)
+    plain = re.findall(r"[A-Za-z][\w’'\-]{3,}", outside)
+    if not plain or re.search(r"[.!?]\s+[A-Z“\"‘]", outside):
+        return False  # all quotation, or more than one sentence
+    capitalised = sum(w[0].isupper() for w in plain) / len(plain)
+    reported = SPEECH_RE.search(outside.lower()) or "according to" in outside.lower()
+    return bool(_LABELLED.match(line)) or (len(plain) >= 4 and capitalised >= 0.8) or not reported
+
+
+_QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")
+_LABELLED = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}:\s*[‘'“\"«]")
+# Just before a quoted title: a broadcaster's or author's possessive, or words that name a
+# work (NBC’s “Meet the Press”, host of “Shark Tank”, his book “The Art of the Deal”).
+_TITLE_CONTEXT = re.compile(
+    r"(?:[’']s|s[’']|\b(?:on|host\s+of|author\s+of|co-author\s+of|book|show|program|programme"
+    r"|podcast|movie|film|song|album|hits|series|novel|titled|entitled|starred\s+in|stage\s+to"
+    r"|documentary|episode|anthem|slogan|motto|chant))\s*$",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = frozenset("of the a an and in on for to at with or by from is are as vs".split())
+
+
+def _is_media_title(before: str, inner: str) -> bool:
+    """A title of a show, book or song ('on ABC’s “This Week,”'), not someone's words."""
+    core = inner.strip().rstrip(",.")
+    words = core.split()
+    if not 1 <= len(words) <= 10:
+        return False
+    tail = before[-40:]
+    context = _TITLE_CONTEXT.search(tail)
+    if context is None:
+        return False
+    big = [w for w in re.findall(r"[A-Za-z][\w’'\-]*", core) if w.lower() not in _SMALL_WORDS]
+    if not big or not all(w[0].isupper() for w in big):
+        return False
+    return len(words) >= 2 or context.group().strip()[-2:] in ("’s", "'s", "s’", "s'")
 
 
 def classify(text: str, drafts: list[Draft]) -> None:
     """Set each draft's kind: a headline's quote, a term (scare quote, title, nickname, one or
     two words), a fragment inside a paraphrase, or a quotation."""
     paras = paragraphs(text)
-    headlines = [_is_headline_line(text, *para) for para in paras[:3]]
+    headlines = [
+        _is_headline_line(text, *para, first=index == 0) for index, para in enumerate(paras[:3])
+    ]
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
         inner = " ".join(text[s.start : s.end] for s in draft.spans)
@@ -244,10 +287,16 @@ def classify(text: str, drafts: list[Draft]) -> None:
                 and not inner.rstrip().endswith((",", ".", "!", "?", "…"))
             )
             or (_looks_like_title(inner) and not attributed)
+            or _is_media_title(before, inner)
+            or _YEAR_AFTER.match(after)
         ):
             draft.kind = QuoteKind.TERM
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
+
+
+_YEAR_AFTER = re.compile(r"\s*\((?:1[89]|20)\d\d\)")
+"""“Yes to minaret ban” (2009): a poster or slogan with its year."""
 
 
 _MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b")
