@@ -165,6 +165,7 @@ def _gap_is_attribution(gap: str) -> bool:
     return (
         inner_stop is None
         and not gap.rstrip().endswith(":")  # a colon introduces a quotation of its own
+        and not _TITLE_CONTEXT.search(gap[-40:])  # “…,” Trump told NBC’s “Today”
         and len(names) <= 1  # "said X, while Y argued": two speakers
         and 0 < len(words) <= 18
         and bool(SPEECH_RE.search(gap))
@@ -284,15 +285,36 @@ def classify(text: str, drafts: list[Draft]) -> None:
             or (
                 SCARE_CUES.search(before.rstrip()[-40:])
                 and len(words) <= 8
-                and not inner.rstrip().endswith((",", ".", "!", "?", "…"))
+                and not inner.rstrip().endswith((".", "!", "?", "…"))
             )
             or (_looks_like_title(inner) and not attributed)
             or _is_media_title(before, inner)
             or _YEAR_AFTER.match(after)
+            or (len(words) <= 8 and _MODIFIES.match(after))
+            or (_subhead(text, draft, p_start, p_end) and len(words) <= 8)
         ):
             draft.kind = QuoteKind.TERM
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
+
+
+_MODIFIES = re.compile(
+    r"\s*(?:hats?|caps?|signs?|shirts?|t-shirts?|banners?|stickers?|buttons?|headlines?|movement"
+    r"|document|movie|film|show|book|song|album|podcast|program|programme|slogan|chants?"
+    r"|campaign|ads?|video|segment|series|episode|initiative|tour|rally|pledge|memo|bill)\b"
+)
+"""Words after a quotation that make it a name of a thing: a “Make America Great Again” hat."""
+
+
+def _subhead(text: str, draft: Draft, start: int, end: int) -> bool:
+    """A paragraph that is only a short quotation in single marks: a section heading."""
+    first, last = draft.spans[0], draft.spans[-1]
+    opened = first.start - len(first.open_mark)
+    return (
+        first.open_mark in ("'", "‘")
+        and not text[start:opened].strip()
+        and not text[last.after : end].strip()
+    )
 
 
 _YEAR_AFTER = re.compile(r"\s*\((?:1[89]|20)\d\d\)")
