@@ -166,6 +166,7 @@ def _gap_is_attribution(gap: str) -> bool:
         inner_stop is None
         and not gap.rstrip().endswith(":")  # a colon introduces a quotation of its own
         and not _TITLE_CONTEXT.search(gap[-40:])  # “…,” Trump told NBC’s “Today”
+        and not _ENDS_NOUN_PHRASE.search(gap)  # “…,” she said, showing off the “…” hat
         and len(names) <= 1  # "said X, while Y argued": two speakers
         and 0 < len(words) <= 18
         and bool(SPEECH_RE.search(gap))
@@ -192,9 +193,11 @@ def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None)
                 break
             group.append(nxt)
             i += 1
-        # "A," he said, "B." -- one quotation, two spans.
+        # "A," he said, "B." -- one quotation, two spans (a title never starts one).
         long_enough = False
-        while i < len(spans) and not group[-1].open_end:
+        opened = span.start - len(span.open_mark)
+        titled = _is_media_title(text[max(0, opened - 40) : opened], text[span.start : span.end])
+        while i < len(spans) and not group[-1].open_end and not titled:
             nxt = spans[i]
             if nxt.paragraph != group[-1].paragraph:
                 break
@@ -297,6 +300,12 @@ def classify(text: str, drafts: list[Draft]) -> None:
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
 
+
+_ENDS_NOUN_PHRASE = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|our|this|that|of|for|with|to|in|on|as|from)\s*$",
+    re.IGNORECASE,
+)
+"""A gap ending like this leads into words of the sentence, not into the rest of a quotation."""
 
 _MODIFIES = re.compile(
     r"\s*(?:hats?|caps?|signs?|shirts?|t-shirts?|banners?|stickers?|buttons?|headlines?|movement"
