@@ -291,15 +291,16 @@ def _processes_section(report: StatusReport) -> str:
 
 def _degraded_section(report: StatusReport) -> str:
     if not report.degraded:
-        return "<h2>Degraded articles</h2><p>None recently.</p>"
+        return "<h2>Degraded articles</h2><p>None in the last 24 hours.</p>"
     rows = "".join(
         f"<tr><td>{escape(a.title)}</td><td>{escape(a.source)}</td>"
         f"<td>{_ago(report.now, a.fetched_at)}</td><td>{escape(a.reason)}</td></tr>"
         for a in report.degraded
     )
     return (
-        "<h2>Degraded articles</h2><table><tr><th>article</th><th>source</th><th>fetched</th>"
-        f"<th>why</th></tr>{rows}</table>"
+        "<h2>Degraded articles</h2><p class='muted'>Stored without a stage's work, or given up, "
+        "in the last 24 hours; the newest first.</p><table><tr><th>article</th><th>source</th>"
+        f"<th>when</th><th>why</th></tr>{rows}</table>"
     )
 
 
