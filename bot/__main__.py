@@ -145,7 +145,12 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise CommandError(f"invalid settings (environment or .env):\n{exc}") from None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise CommandError(f"invalid settings (environment or .env): {problems}") from None
     clean = {key: value for key, value in overrides.items() if value is not None}
     return settings.model_copy(update=clean) if clean else settings
 
@@ -415,6 +420,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
                 "path": path,
                 "text": quote.text,
                 "speaker": quote.speaker,
+                "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
                 "role": quote.role,
                 "cue": quote.cue,
                 "key": quote.key,
@@ -475,7 +481,7 @@ def build_bot(
         watcher=watcher,
         default_sources=defaults,
         clock=now,
-        on_left=router.reload,
+        on_left=router.changed,
     )
 
     backups = None
@@ -512,7 +518,8 @@ def build_bot(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
                 clock=now,
-                on_change=router.reload,
+                on_change=router.changed,
+                routes_cap=settings.routes_per_server,
             ),
             News(store=services.store, clock=now),
             SourceControls(

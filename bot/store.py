@@ -49,10 +49,11 @@ from sqlalchemy.sql.expression import Select, TableClause
 
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
-from bot.errors import StoreUnavailable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.errors import LimitReached, StoreUnavailable
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
+    TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
@@ -74,7 +75,9 @@ from bot.schema import (
     speakers,
     stories,
     subscriptions,
+    topic_changes,
 )
+from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus, WatchedSource
 from bot.status import (
     ActivityCount,
@@ -84,7 +87,13 @@ from bot.status import (
     SourceCounts,
     StatusReport,
 )
-from bot.subscriptions import Delivery, Route, Subscription
+from bot.subscriptions import (
+    Delivery,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.topics import (
     And,
     Field,
@@ -102,7 +111,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0017"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -259,9 +268,7 @@ class Store:
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        url = make_url(database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
+        url = make_url(async_database_url(database_url))  # the async drivers we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -1101,23 +1108,61 @@ class Store:
             await conn.execute(channels.delete().where(channels.c.id == channel_id))
 
     async def add_guild_source(
-        self, guild_id: int, source_id: int, *, user_id: int, now: datetime
+        self,
+        guild_id: int,
+        source_id: int,
+        *,
+        user_id: int,
+        now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Subscribe a server to a source. Returns False when it already was."""
+        """Subscribe a server to a source. Returns False when it already was. With ``cap``,
+        raises LimitReached when the server already watches that many sources (a source no
+        server watches then is forgotten). The count and the insert are one statement (one
+        writer at a time on SQLite), after the server's row is locked on PostgreSQL: concurrent
+        adds never pass the cap."""
         await self.join_guild(guild_id, now=now)
+        row = {
+            "guild_id": guild_id,
+            "source_id": source_id,
+            "added_by": user_id,
+            "added_at": now,
+            "failing_notified": False,
+        }
+        count = (
+            select(func.count())
+            .select_from(guild_sources)
+            .where(guild_sources.c.guild_id == guild_id)
+            .scalar_subquery()
+        )
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, guild_sources).values(
-                    guild_id=guild_id,
-                    source_id=source_id,
-                    added_by=user_id,
-                    added_at=now,
-                    failing_notified=False,
+            if cap is None:
+                inserted = _insert_ignore(self._dialect, guild_sources).values(row)
+            else:
+                await self._lock_guild(conn, guild_id)
+                inserted = _insert_ignore(self._dialect, guild_sources).from_select(
+                    list(row), _literal_row(guild_sources, row).where(count < cap)
+                )
+            if (await conn.execute(inserted)).rowcount:
+                await _combine_choices(conn, [source_id], now)
+                return True
+            already = await conn.execute(
+                select(guild_sources.c.source_id).where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
                 )
             )
-            if result.rowcount:
-                await _combine_choices(conn, [source_id], now)
-        return bool(result.rowcount)
+            if cap is None or already.first() is not None:
+                return False
+            watched = int((await conn.execute(select(count))).scalar_one())
+            await self._forget_unused_sources(conn, [source_id])
+        raise LimitReached(watched)
+
+    async def _lock_guild(self, conn: AsyncConnection, guild_id: int) -> None:
+        """Hold the server's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE),
+        so that checks of what it has and the changes that follow are one step per server.
+        SQLite has one writer at a time: there the conditional statements alone suffice."""
+        if self._dialect != "sqlite":
+            await conn.execute(select(guilds.c.id).where(guilds.c.id == guild_id).with_for_update())
 
     async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
         """Unsubscribe; queued alerts from that source to that server are dropped, and a source
@@ -1164,7 +1209,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
@@ -1791,30 +1836,46 @@ class Store:
     ) -> bool:
         """A person's topic in a server. False when they already had it (same normal form)."""
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, subscriptions).values(
-                    user_id=user_id,
-                    guild_id=guild_id,
-                    topic=topic,
-                    typed=typed[:400],
-                    delivery=delivery.value,
-                    created_at=now,
+            added = (
+                (
+                    await conn.execute(
+                        _insert_ignore(self._dialect, subscriptions)
+                        .values(
+                            user_id=user_id,
+                            guild_id=guild_id,
+                            topic=topic,
+                            typed=typed[:400],
+                            delivery=delivery.value,
+                            created_at=now,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
+        return bool(added)
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
-            result = await conn.execute(
-                subscriptions.delete().where(
-                    subscriptions.c.user_id == user_id,
-                    subscriptions.c.guild_id == guild_id,
-                    subscriptions.c.topic == topic,
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                            subscriptions.c.topic == topic,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return bool(removed)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -1866,7 +1927,48 @@ class Store:
 
     async def all_subscriptions(self) -> list[Subscription]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(subscriptions))).all()
+            rows = (await conn.execute(select(*_SUBSCRIPTION_COLUMNS))).all()
+        return [_subscription(row) for row in rows]
+
+    async def topic_changes(self, after: int, upto: int) -> TopicChanges | None:
+        """What changed in routes and subscriptions after topics version ``after`` up to
+        ``upto`` (one read of the change log); None when the log no longer goes back that far
+        (reload everything)."""
+        if not 0 <= after <= upto or upto - after > TOPIC_CHANGES_KEPT:
+            return None
+        query = select(topic_changes.c.version, topic_changes.c.kind, topic_changes.c.row_id).where(
+            topic_changes.c.version > after, topic_changes.c.version <= upto
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if {int(version) for version, _, _ in rows} != set(range(after + 1, upto + 1)):
+            return None
+        named: dict[str, set[int]] = {kind.value: set() for kind in TopicChange}
+        for _, kind, row_id in rows:
+            named.setdefault(kind, set()).add(int(row_id))
+        return TopicChanges(
+            routes=frozenset(named[TopicChange.ROUTE.value]),
+            subscriptions=frozenset(named[TopicChange.SUBSCRIPTION.value]),
+            servers=frozenset(named[TopicChange.SERVER.value]),
+        )
+
+    async def routes_by_id(self, ids: Iterable[int]) -> list[Route]:
+        """Those of these routes that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(routes).where(routes.c.id.in_(wanted)))).all()
+        return [_route(row) for row in rows]
+
+    async def subscriptions_by_id(self, ids: Iterable[int]) -> list[Subscription]:
+        """Those of these subscriptions that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        query = select(*_SUBSCRIPTION_COLUMNS).where(subscriptions.c.id.in_(wanted))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
     async def add_route(
@@ -1879,32 +1981,56 @@ class Store:
         role_id: int | None,
         user_id: int,
         now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Send a server's articles (those matching ``topic``; all when None) to a channel."""
+        """Send a server's articles (those matching ``topic``; all when None) to a channel.
+        False when that channel already gets that topic. With ``cap``, raises LimitReached when
+        the server has that many routes. As for sources, the checks and the insert are one
+        statement, after the server's row is locked on PostgreSQL."""
+        await self.join_guild(guild_id, now=now)
+        same = (
+            select(routes.c.id)
+            .where(
+                routes.c.guild_id == guild_id,
+                routes.c.channel_id == channel_id,
+                routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            )
+            .exists()
+        )
+        count = (
+            select(func.count()).select_from(routes).where(routes.c.guild_id == guild_id)
+        ).scalar_subquery()
+        row = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "topic": topic,
+            "typed": typed[:400] if typed else None,
+            "role_id": role_id,
+            "paused": False,
+            "created_by": user_id,
+            "created_at": now,
+        }
+        wanted = _literal_row(routes, row).where(~same)
+        if cap is not None:
+            wanted = wanted.where(count < cap)
         async with self._write() as conn:
-            existing = await conn.execute(
-                select(routes.c.id).where(
-                    routes.c.guild_id == guild_id,
-                    routes.c.channel_id == channel_id,
-                    routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            await self._lock_guild(conn, guild_id)
+            added = (
+                (
+                    await conn.execute(
+                        routes.insert().from_select(list(row), wanted).returning(routes.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            if existing.first() is not None:
+            if added:
+                await _topics_changed(conn, TopicChange.ROUTE, added)
+                return True
+            if (await conn.execute(select(same))).scalar():
                 return False
-            await conn.execute(
-                routes.insert().values(
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    topic=topic,
-                    typed=typed[:400] if typed else None,
-                    role_id=role_id,
-                    paused=False,
-                    created_by=user_id,
-                    created_at=now,
-                )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return True
+            routed = int((await conn.execute(select(count))).scalar_one())
+        raise LimitReached(routed)
 
     async def routes_of(self, guild_id: int) -> list[Route]:
         query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
@@ -1917,7 +2043,7 @@ class Store:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
@@ -1927,7 +2053,7 @@ class Store:
                 .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
                 .values(paused=paused)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def guild_articles_since(
@@ -2065,6 +2191,48 @@ class Store:
             return relevance * math.pow(0.5, age_days / 7)
 
         return [int(row.id) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def count_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, at_most: int
+    ) -> int:
+        """How many articles from these sources since then match the topic, counting no
+        further than ``at_most`` (a full-text query that stops there). Raises UnsearchableQuery
+        when the index can't run the topic."""
+        self.check_searchable(topic)
+        if not scope:
+            return 0
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            found = select(literal(1)).select_from(source).where(*where).limit(at_most)
+            counted = select(func.count()).select_from(found.subquery())
+            return int((await conn.execute(counted)).scalar_one())
+
+    async def newest_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, limit: int
+    ) -> list[int]:
+        """Ids of the newest articles from these sources since then that match the topic,
+        newest published first (raises UnsearchableQuery as ``count_matching`` does)."""
+        self.check_searchable(topic)
+        if not scope:
+            return []
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            query = (
+                select(articles.c.id)
+                .select_from(source)
+                .where(*where)
+                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+                .limit(limit)
+            )
+            return [int(i) for i in (await conn.execute(query)).scalars()]
+
+    async def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """These articles' full texts."""
+        if not ids:
+            return {}
+        query = select(articles.c.id, articles.c.text).where(articles.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            return {int(i): str(text) for i, text in await conn.execute(query)}
 
     async def listings(self, ids: Sequence[int]) -> list[Listing]:
         """These articles as lists show them, in this order."""
@@ -2607,7 +2775,19 @@ def _fully_paused(source_id: ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(paused.exists(), ~active.exists())
 
 
-def _subscription(row: Row[Any]) -> Subscription:
+_SUBSCRIPTION_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.user_id,
+    subscriptions.c.guild_id,
+    subscriptions.c.topic,
+    subscriptions.c.typed,
+    subscriptions.c.delivery,
+)
+"""What a Subscription is made of (not its times: reading 20,000 of them, converting times
+cost more than the rest)."""
+
+
+def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
     m = row._mapping
     return Subscription(
         id=m["id"],
@@ -2743,6 +2923,7 @@ def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, A
             "kind": quote.kind.value,
             "is_key": quote.key,
             "spans": json.dumps([list(span) for span in quote.spans]),
+            "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
         }
         for position, quote in enumerate(found)
     ]
@@ -2759,6 +2940,7 @@ def _quote(row: Row[Any]) -> Quotation:
         attribution=Attribution(m["attribution"]),
         kind=QuoteKind(m["kind"]),
         key=bool(m["is_key"]),
+        speaker_kind=SpeakerKind(m["speaker_kind"]) if m.get("speaker_kind") else None,
     )
 
 
@@ -2876,6 +3058,12 @@ def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> Col
     if dialect == "sqlite":
         return value.like(pattern, escape="\\")
     return value.ilike(pattern, escape="\\")
+
+
+def _literal_row(table: Table, row: Mapping[str, Any]) -> Select[Any]:
+    """SELECT of one row of constants, typed as ``table``'s columns (for INSERT ... SELECT
+    ... WHERE: an insert that happens only if a condition holds, in one statement)."""
+    return select(*(literal(value, type_=table.c[name].type) for name, value in row.items()))
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:
@@ -3000,10 +3188,27 @@ def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> 
     return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
-_TOPICS_CHANGED = (
-    update(counters).where(counters.c.name == TOPICS_COUNTER).values(value=counters.c.value + 1)
-)
-"""Run in the transaction of every change to routes or subscriptions."""
+async def _topics_changed(conn: AsyncConnection, kind: TopicChange, row_ids: Sequence[int]) -> None:
+    """In the transaction of a change to routes or subscriptions: raise the topics counter
+    (its row stays locked until the transaction ends, so on PostgreSQL changes take their
+    numbers in the order they commit) and log what changed under the new number; changes
+    older than the last TOPIC_CHANGES_KEPT are forgotten. Nothing changed: nothing logged."""
+    if not row_ids:
+        return
+    raised = (
+        update(counters)
+        .where(counters.c.name == TOPICS_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    version = int((await conn.execute(raised)).scalar_one())
+    await conn.execute(
+        topic_changes.insert(),
+        [{"version": version, "kind": kind.value, "row_id": int(i)} for i in row_ids],
+    )
+    await conn.execute(
+        topic_changes.delete().where(topic_changes.c.version <= version - TOPIC_CHANGES_KEPT)
+    )
 
 
 def _full_text_match(
