@@ -32,7 +32,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The Prometheus text exposition format /metrics answers in."""
 
 POLL_OUTCOMES = ("ok", "not_modified", "failed")
-ALERT_RESULTS = ("sent", "summarized", "retried", "failed")
+ALERT_RESULTS = ("sent", "summarized", "retried", "failed", "dropped")
 LOOPS = ("poll", "deliver")
 ACTIVITY_KINDS = tuple(f"poll_{o}" for o in POLL_OUTCOMES) + tuple(
     f"alert_{r}" for r in ALERT_RESULTS
@@ -112,7 +112,8 @@ class Metrics:
         self.alerts = Counter(
             "newsbot_alerts",
             "Outbox rows handled by delivery, by result (summarized: rolled into a summary "
-            "message; retried: a temporary failure, tried again later; failed: given up).",
+            "message; retried: a temporary failure, tried again later; failed: given up after "
+            "Discord rejected it repeatedly; dropped: its channel refused the bot, DMs closed).",
             ["result"],
             registry=reg,
         )
@@ -233,10 +234,18 @@ class Metrics:
         self.articles.labels(state="degraded").inc(degraded)
         self.items_given_up.inc(report.given_up)
 
-    def delivered(self, *, sent: int, summarized: int, retried: int, failed: int) -> None:
+    def delivered(
+        self, *, sent: int, summarized: int, retried: int, failed: int, dropped: int = 0
+    ) -> None:
         """One delivery round's results."""
         self._count(
-            self.alerts, "alert", sent=sent, summarized=summarized, retried=retried, failed=failed
+            self.alerts,
+            "alert",
+            sent=sent,
+            summarized=summarized,
+            retried=retried,
+            failed=failed,
+            dropped=dropped,
         )
 
     def _count(self, counter: Counter, prefix: str, **counts: int) -> None:

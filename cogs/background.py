@@ -117,7 +117,8 @@ class BackgroundCog(commands.Cog):
             sent=report.sent,
             summarized=report.summarized,
             retried=report.retried,
-            failed=report.dropped,
+            failed=report.failed,
+            dropped=report.dropped,
         )
         self.metrics.round_done("deliver")
         if report.sent or report.summarized or report.dropped:
