@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.alerts import Alert, alert_for, clean_text
-from bot.errors import UserFacingError
+from bot.errors import LimitReached, UserFacingError
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.urls import check_url
@@ -56,6 +56,19 @@ class AddedSource:
 class DefaultsAdded:
     added: int
     already: int
+    left_out: int = 0
+    """Not added: the server reached its cap of ``cap`` sources."""
+    cap: int = MAX_SOURCES_PER_GUILD
+
+
+class SourcesFull(UserFacingError):
+    """A server watches as many sources as it may."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"This server already watches {count} sources, the most it can "
+            f"({MAX_SOURCES_PER_GUILD}): `/sources remove` one first."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +157,15 @@ class ServerSources:
         url = check_url(url)
         existing = await self._store.guild_sources(guild_id)
         if len(existing) >= MAX_SOURCES_PER_GUILD:
-            raise SourceUnusable(
-                f"This server already watches {MAX_SOURCES_PER_GUILD} sources, the most it can."
-            )
+            raise SourcesFull(len(existing))
         now = self._clock()
         source, _ = await self._store.add_source(url, added_url=url, now=now)
-        subscribed = await self._store.add_guild_source(
-            guild_id, source.id, user_id=user_id, now=now
-        )
+        try:
+            subscribed = await self._store.add_guild_source(
+                guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+            )
+        except LimitReached as full:  # others were added since the check above
+            raise SourcesFull(full.count) from None
         if not subscribed:
             raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
         guild = await self._store.guild(guild_id)
@@ -209,14 +223,22 @@ class ServerSources:
         return alert_for(latest[0], source)
 
     async def add_defaults(self, guild_id: int, user_id: int) -> DefaultsAdded:
-        """Subscribe the server to the operator's starter feeds (polled on the next cycle)."""
+        """Subscribe the server to the operator's starter feeds (polled on the next cycle), as
+        many as fit under the server's cap; the rest are counted as left out."""
         if not self._defaults:
             raise NotFound("This bot's operator has not set up any default sources.")
         now = self._clock()
         added = already = 0
-        for url in self._defaults:
+        for index, url in enumerate(self._defaults):
             source, _ = await self._store.add_source(url, added_url=url, now=now)
-            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+            try:
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+                )
+            except LimitReached:
+                left_out = len(self._defaults) - index
+                return DefaultsAdded(added, already, left_out, MAX_SOURCES_PER_GUILD)
+            if subscribed:
                 added += 1
             else:
                 already += 1

@@ -135,6 +135,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         added = await self.sources.add_defaults(interaction.guild_id, interaction.user.id)
         text = f"Added {added.added} starter sources"
         text += f" ({added.already} were already here)." if added.already else "."
+        if added.left_out:
+            text += (
+                f" {added.left_out} were left out: this server now watches {added.cap} "
+                "sources, the most it can."
+            )
         text += " Their first alerts arrive with their next new stories."
         await reply(interaction, text)
 

@@ -211,6 +211,44 @@ def test_quotes_from_html_pages_and_stdin() -> None:
     assert sum(line["key"] for line in lines) == 3
 
 
+@pytest.mark.both_engines
+async def test_database_urls_as_people_write_them_use_the_async_drivers(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``sqlite:///`` means aiosqlite; ``postgresql://`` and ``postgres://`` mean asyncpg."""
+    scheme, rest = database_url.split("://", 1)
+    plain = {"sqlite+aiosqlite": ["sqlite"], "postgresql+asyncpg": ["postgresql", "postgres"]}
+    for written in plain[scheme]:
+        code, out, err = await run_async(
+            "migrate", cwd=tmp_path, DATABASE_URL=f"{written}://{rest}"
+        )
+        assert code == 0, err
+        assert "revision" in out
+
+
+def test_a_database_url_of_any_other_scheme_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    for url, shown in (
+        ("mysql://newsbot:s3cret@db.internal/newsbot", "not mysql://"),
+        ("sqlite+pysqlite:///newsbot.db", "not sqlite+pysqlite://"),
+        ("newsbot.db", "this one has no scheme"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            capture_output=True,
+            timeout=60,
+            env=cli_env(DATABASE_URL=url),
+            cwd=tmp_path,
+            check=False,
+        )
+        err = result.stderr.decode()
+        assert result.returncode == 2, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("newsbot migrate: invalid settings (environment or .env): ")
+        assert "DATABASE_URL: must start with sqlite://, postgresql:// or postgres://" in err
+        assert shown in err and "s3cret" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_extract_reports_a_page_that_breaks_the_extractor_and_reads_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
