@@ -170,15 +170,15 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
     from bot.store import Store
 
     store = Store.open(settings.database_url)
-    pool = WorkPool.of(settings)
+    metrics = process_metrics(role)
+    metrics.count_statements(lambda: store.statements)
+    pool = WorkPool.of(settings, observe=metrics.pool_job)
     try:
         await store.migrate()
         if store.shares_work:
             # Work held by this host's crashed processes is taken over now, not when it
             # expires. (SQLite serves one process and holds no claims.)
             await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
-        metrics = process_metrics(role)
-        metrics.count_statements(lambda: store.statements)
         async with Fetcher.create_session(settings) as session:
             fetcher = Fetcher(session, settings, observe=metrics.fetched)
             yield Services(settings, store, fetcher, pool, metrics)
@@ -470,7 +470,7 @@ def build_bot(
     from bot.subscriptions import Topics
 
     now = clock or wall_clock
-    router = Router(services.store)
+    router = Router(services.store, observe=services.metrics.matched)
     watcher = services.watcher(router=router, clock=now)
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
@@ -581,20 +581,16 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings)
     async with open_services(settings, role="worker") as services:
-        watcher = services.watcher(router=Router(services.store))
+        metrics = services.metrics
+        watcher = services.watcher(router=Router(services.store, observe=metrics.matched))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         logging.getLogger("newsbot.worker").info("worker %r polling", settings.worker_name)
-        metrics = services.metrics
 
         def after_cycle(report: CycleReport) -> None:
-            metrics.polled(
-                ok=report.sources_ok,
-                not_modified=report.not_modified,
-                failed=report.sources_failed,
-            )
+            metrics.cycle(report)
             metrics.round_done("poll")
             if settings.stats_file is not None:
                 metrics.write_stats(settings.stats_file, worker=settings.worker_name)

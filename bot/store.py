@@ -82,6 +82,7 @@ from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus, WatchedSource
 from bot.status import (
     ActivityCount,
+    DegradedArticle,
     FailingSource,
     ProcessState,
     SourceCounts,
@@ -125,7 +126,9 @@ SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
 STATUS_LIST_LIMIT = 20
-"""Failing sources the status page lists (the longest failing first)."""
+"""Failing sources, and degraded articles, the status page lists."""
+DEGRADED_WINDOW = timedelta(days=1)
+"""How far back the status page looks for degraded articles and items given up."""
 NO_ID = (1 << 31) - 1
 """Above every article id: the largest value an id column holds on both engines."""
 FETCH_ORDER_MARGIN = timedelta(hours=6)
@@ -2629,6 +2632,7 @@ class Store:
                 now,
                 outbox.c.status == OutboxStatus.PENDING.value,
             )
+            degraded = await self._degraded(conn, now - DEGRADED_WINDOW)
         pending, oldest = await self.outbox_backlog()
         names = {row.name for row in alive}
         orphans = Counter({n: c for n, c in leased.items() if n not in names})
@@ -2670,7 +2674,57 @@ class Store:
                 for r in alive
             ),
             orphan_leases=dict(orphans),
+            degraded=degraded,
         )
+
+    @staticmethod
+    async def _degraded(conn: AsyncConnection, since: datetime) -> tuple[DegradedArticle, ...]:
+        """The newest articles stored degraded and items given up since then (each through
+        its time index), newest first."""
+        stored = await conn.execute(
+            select(
+                articles.c.title,
+                articles.c.fetched_at,
+                articles.c.degraded,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == articles.c.source_id)
+            .where(articles.c.fetched_at >= since, articles.c.degraded.is_not(None))
+            .order_by(articles.c.fetched_at.desc(), articles.c.id.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found = [
+            DegradedArticle(row.title, row.source_title or row.url, row.fetched_at, row.degraded)
+            for row in stored
+        ]
+        given_up = await conn.execute(
+            select(
+                item_failures.c.link,
+                item_failures.c.reason,
+                item_failures.c.attempts,
+                item_failures.c.last_failed_at,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == item_failures.c.source_id)
+            .where(
+                item_failures.c.last_failed_at >= since, item_failures.c.given_up_at.is_not(None)
+            )
+            .order_by(item_failures.c.last_failed_at.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found += [
+            DegradedArticle(
+                row.link or "(an item without a link)",
+                row.source_title or row.url,
+                row.last_failed_at,
+                f"given up after {row.attempts} polls: {row.reason}",
+            )
+            for row in given_up
+        ]
+        found.sort(key=lambda a: a.fetched_at, reverse=True)
+        return tuple(found[:STATUS_LIST_LIMIT])
 
     @staticmethod
     async def _held(
