@@ -311,7 +311,7 @@ async def measure(
 
 
 def make_settings(db: Path) -> Any:
-    from bot.__main__ import sqlite_url
+    from bot.services import sqlite_url
     from bot.settings import Settings
 
     return Settings(
@@ -347,7 +347,7 @@ async def watcher_cycles(
     name_prefix: str = "",
     profiles: dict[str, cProfile.Profile] | None = None,
 ) -> list[Cycle]:
-    from bot.__main__ import open_services
+    from bot.services import open_services
     from bot.watcher import Watcher
 
     settings = make_settings(db)

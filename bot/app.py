@@ -43,7 +43,7 @@ GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Ple
 
 
 @dataclass(frozen=True, slots=True)
-class Services:
+class BotServices:
     """What the cogs are given (by ``setup()``, from the bot)."""
 
     settings: Settings
@@ -126,7 +126,7 @@ class NewsBot(commands.AutoShardedBot):
         self,
         *,
         settings: Settings,
-        services: Services,
+        services: BotServices,
         make_deliverer: Callable[[Sender, MemberLookup], Deliverer],
         background: bool = True,
         guild_ready_timeout: float = 2.0,

@@ -12,25 +12,19 @@ import hashlib
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.alerts import alert_for, render_text
 from bot.articles import Article
+from bot.services import open_services
 from bot.settings import Settings
 from bot.sources import Source
-
-if TYPE_CHECKING:
-    from bot.__main__ import Services
-
-ServicesFactory = Callable[[Settings], AbstractAsyncContextManager["Services"]]
 
 WWW = Path(__file__).parent / "demo_data" / "www"
 PLACEHOLDER = "{{BASE}}"
@@ -140,11 +134,8 @@ def print_alert(article: Article, source: Source) -> None:
     print("\n".join(lines))
 
 
-async def run_demo(settings: Settings, open_services: ServicesFactory, *, keep_db: bool) -> int:
+async def run_demo(settings: Settings, *, keep_db: bool) -> int:
     """Serve the sample sites, add them as sources, publish a story, poll again; print alerts."""
-    from bot.stories import Stories
-    from bot.watcher import Watcher
-
     started = time.perf_counter()
     site = StaticSite(WWW)
     await site.start()
@@ -164,14 +155,7 @@ async def run_demo(settings: Settings, open_services: ServicesFactory, *, keep_d
         print(f"store: {settings.database_url.split('///', 1)[-1]}\n")
         try:
             async with open_services(settings) as services:
-                watcher = Watcher(
-                    store=services.store,
-                    fetcher=services.fetcher,
-                    pool=services.pool,
-                    settings=settings,
-                    stories=Stories(),
-                    clock=clock,
-                )
+                watcher = services.watcher(clock=clock)
                 print("Adding sources. A source's first poll is a baseline: what it lists now is")
                 print("recorded as seen, and only the newest items asked for become alerts.\n")
                 first: list[tuple[Article, Source]] = []

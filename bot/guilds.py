@@ -6,9 +6,8 @@ The slash commands in ``cogs/`` are thin adapters over these methods.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from bot.alerts import Alert, alert_for, clean_text
 from bot.errors import DATABASE_BUSY, LimitReached, StoreUnavailable, UserFacingError
@@ -18,7 +17,6 @@ from bot.urls import check_url
 from bot.watcher import PollOutcome, Watcher
 
 MAX_SOURCES_PER_GUILD = 50
-DEFAULT_SOURCES_FILE = Path(__file__).parent / "data" / "default_sources.txt"
 
 
 class SourceUnusable(UserFacingError):
@@ -128,12 +126,6 @@ def shard_of(guild_id: int, shard_count: int) -> int:
     return (guild_id >> 22) % shard_count
 
 
-def read_default_sources(path: Path) -> list[str]:
-    """The operator's starter feeds: one URL a line, # comments."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
 class ServerSources:
     def __init__(
         self,
@@ -152,41 +144,45 @@ class ServerSources:
 
     async def add(self, guild_id: int, user_id: int, url: str, *, backfill: int) -> AddedSource:
         """Watch a URL for this server, polling it at once (its newest ``backfill`` items become
-        alerts). It is fetched in full even when another server already watches it, and the
-        answer is the same either way: no server learns what another watches."""
+        alerts), through the watcher's one add path: a new source is leased to this process
+        while it is polled, so no worker polls it too. It is fetched in full even when another
+        server already watches it, and the answer is the same either way: no server learns
+        what another watches."""
         url = check_url(url)
         existing = await self._store.guild_sources(guild_id)
         if len(existing) >= MAX_SOURCES_PER_GUILD:
             raise SourcesFull(len(existing))
         now = self._clock()
-        source, _ = await self._store.add_source(url, added_url=url, now=now)
-        try:
-            subscribed = await self._store.add_guild_source(
-                guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
-            )
-        except LimitReached as full:  # others were added since the check above
-            raise SourcesFull(full.count) from None
-        if not subscribed:
-            raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
-        guild = await self._store.guild(guild_id)
-        has_channel = guild is not None and guild.alerts_channel_id is not None
-        baseline = source.last_success_at is None
-        # No conditional GET: a 304 would tell this server that someone else polls the URL.
-        outcome = await self._watcher.poll_source(
-            replace(source, etag=None, last_modified=None), backfill=backfill
-        )
+        joined: list[tuple[Source, int | None]] = []  # the source, the alerts channel if set
+
+        async def join(source: Source) -> None:
+            try:
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+                )
+            except LimitReached as full:  # others were added since the check above
+                raise SourcesFull(full.count) from None
+            if not subscribed:
+                raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
+            guild = await self._store.guild(guild_id)
+            joined.append((source, guild.alerts_channel_id if guild is not None else None))
+
+        # No conditional GET (refetch): a 304 would tell this server that someone else polls it.
+        outcome = await self._watcher.add_source(url, backfill=backfill, join=join, refetch=True)
+        ((source, channel_id),) = joined
+        has_channel = channel_id is not None
         if not outcome.ok:
             await self._store.remove_guild_source(guild_id, source.id)
             if outcome.error == DATABASE_BUSY:
                 raise StoreUnavailable
             raise SourceUnusable(f"That URL can't be used: {outcome.error}")
-        if baseline:
+        if source.last_success_at is None:  # its first poll: a baseline, with its backfill
             return await self._added(outcome, has_channel)
         queued = 0
-        if backfill and guild is not None and guild.alerts_channel_id is not None:
+        if backfill and channel_id is not None:
             latest = await self._store.latest_articles_of(source.id, limit=backfill)
             await self._store.enqueue_articles(
-                guild_id, guild.alerts_channel_id, list(reversed(latest)), now=now
+                guild_id, channel_id, list(reversed(latest)), now=now
             )
             queued = len(latest)
         source = await self._store.get_source(source.id) or source

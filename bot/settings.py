@@ -1,6 +1,7 @@
 """The one Settings object, read from the environment and ``.env``.
 
-Built once in ``bot.__main__`` and passed to whatever needs it; nothing else reads ``os.environ``.
+Built once (``bot.services.load_settings``, for the command being run) and passed to whatever
+needs it; nothing else reads ``os.environ``.
 """
 
 from __future__ import annotations

@@ -149,11 +149,25 @@ class Watcher:
 
     # ---- adding -------------------------------------------------------------------------------
 
-    async def add_source(self, url: str, *, backfill: int = 0) -> PollOutcome:
-        """Watch ``url`` (a feed, or a page naming one) and poll it at once.
+    async def add_source(
+        self,
+        url: str,
+        *,
+        backfill: int = 0,
+        join: Callable[[Source], Awaitable[None]] | None = None,
+        refetch: bool = False,
+    ) -> PollOutcome:
+        """Watch ``url`` (a feed, or a page naming one) and poll it at once: the one way a
+        source is added and polled in the same step (``/sources add``, ``newsbot demo``).
 
-        A new source's first poll is a baseline: its items are recorded as seen and only the
-        newest ``backfill`` (0-5) become articles. A URL already watched is not fetched again."""
+        A new source is created leased to this process, so no polling cycle, in this process or
+        in another worker, takes it while this poll runs; recording the poll ends the lease (a
+        crash leaves it to the cycles once the lease runs out). Its first poll is a baseline:
+        its items are recorded as seen and only the newest ``backfill`` (0-5) become articles.
+        ``join`` runs once the source exists and before it is polled (a server subscribing, so
+        its alerts channel gets the backfill); what it raises stops the add. A URL already
+        watched is not fetched again, unless ``refetch``: then it is polled in full, without a
+        conditional GET (a server adding it must not learn that another server watches it)."""
         url = check_url(url)
         backfill = max(0, min(backfill, MAX_BACKFILL))
         now = self._clock()
@@ -161,7 +175,11 @@ class Watcher:
         source, created = await self._store.add_source(
             url, added_url=url, now=now, leased_to=adding
         )
-        if not created and source.last_success_at is not None:
+        if join is not None:
+            await join(source)
+        if refetch:
+            source = replace(source, etag=None, last_modified=None)
+        elif not created and source.last_success_at is not None:
             return PollOutcome(source=source, ok=source.status is SourceStatus.OK)
         return await self.poll_source(source, backfill=backfill)
 

@@ -230,7 +230,7 @@ async def open_watcher(
     public: AddressCheck = is_public_address,
     stories: Stories | None = None,
 ) -> AsyncIterator[Watcher]:
-    """A watcher wired as bot/__main__.py wires it: one session, one pool."""
+    """A watcher wired as bot/services.py wires it: one session, one pool."""
     pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:

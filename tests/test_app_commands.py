@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.__main__ import Services, build_bot
 from bot.app import EXTENSIONS, NewsBot
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
+from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.store import Store
 

@@ -15,11 +15,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.__main__ import Services, build_bot
 from bot.app import NewsBot
 from bot.backup import backup_sqlite, backups_in, daily_backup, pg_dump_command
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
+from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.store import HEAD_REVISION, Store
 from tests.conftest import FeedServer, cli_env, make_settings, rss

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.__main__ import Services, build_bot
 from bot.app import NewsBot
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
+from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.store import Store
 from tests.conftest import FeedServer, cli_env, make_settings, rss

@@ -12,11 +12,12 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.delivery import OutboxStatus
 from bot.guilds import ServerSources, shard_of
@@ -413,3 +414,127 @@ async def test_a_source_being_added_is_left_to_the_poll_that_adds_it(
     await store.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
     (again,) = await other.claim_due_sources(clock.now, owner="w2", lease=LEASE)
     assert again.id == source.id
+
+
+class Workers:
+    """Two `newsbot worker` processes on one database, each writing a line per cycle to its
+    STATS_FILE (so a test can wait for cycles that began after something it did)."""
+
+    NAMES = ("w1", "w2")
+
+    def __init__(self, database_url: str, tmp_path: Path) -> None:
+        self.database_url, self.tmp_path = database_url, tmp_path
+        self.processes: list[asyncio.subprocess.Process] = []
+
+    def stats(self, name: str) -> Path:
+        return self.tmp_path / f"stats-{name}.jsonl"
+
+    def cycles(self, name: str) -> int:
+        path = self.stats(name)
+        return len(path.read_text().splitlines()) if path.exists() else 0
+
+    async def start(self) -> None:
+        for name in self.NAMES:
+            env = cli_env(
+                DATABASE_URL=self.database_url,
+                ALLOW_PRIVATE_ADDRESSES="true",
+                POLL_INTERVAL_SECONDS="3600",
+                PARSE_WORKERS="1",
+                LOG_LEVEL="WARNING",
+                WORKER_ID=name,
+                STATS_FILE=str(self.stats(name)),
+            )
+            self.processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "worker",
+                    env=env,
+                    cwd=self.tmp_path,
+                    stderr=asyncio.subprocess.PIPE,
+                )
+            )
+        await self.wait_cycles(1)
+
+    async def wait_cycles(self, more: int, timeout: float = 30) -> None:  # noqa: ASYNC109
+        """Until each worker has finished ``more`` cycles from now (the last of them began
+        after this call, when ``more`` is 2)."""
+        target = {name: self.cycles(name) + more for name in self.NAMES}
+        for _ in range(int(timeout / 0.05)):
+            if all(self.cycles(name) >= n for name, n in target.items()):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the workers ran too few cycles: {target}")
+
+    async def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            _, errors = await asyncio.wait_for(process.communicate(), 30)
+            assert process.returncode == 0, errors.decode()
+
+
+@pytest.mark.usefixtures("shared")
+async def test_a_source_added_by_command_is_polled_once_while_two_workers_poll(
+    store: Store, database_url: str, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """`/sources add`, `/sources import` and `/sources edit` beside two `newsbot worker`s:
+    each new source is polled once in its first cycle, by the command (add) or by one worker
+    (import, edit), never by both or by both workers. The add's own fetch is held until both
+    workers have run two cycles, so a worker that could take the source would have taken it."""
+    from bot.services import open_services
+
+    workers = Workers(database_url, tmp_path)
+
+    def serve(path: str) -> str:
+        return feed_server.serve(path, rss([{"title": f"{path} story", "guid": path}]))
+
+    added_url = serve("added.xml")
+    held = feed_server.routes["/added.xml"]
+
+    async def slow_first_fetch(request: web.Request) -> web.StreamResponse:
+        if feed_server.hits["/added.xml"] == 1:
+            await workers.wait_cycles(2)
+        return await held(request)
+
+    feed_server.route("added.xml", slow_first_fetch)
+    imported_url, moved_url, old_url = serve("imported.xml"), serve("moved.xml"), serve("old.xml")
+    settings = make_settings(
+        tmp_path,
+        database_url=database_url,
+        worker_id="gateway",
+        http_read_timeout=60.0,
+        http_total_timeout=90.0,
+    )
+    await workers.start()
+    try:
+        async with open_services(settings) as services:
+            router = services.router()
+            watcher = services.watcher(router=router)
+            sources = services.server_sources(watcher, router=router)
+            controls = services.source_controls()
+            await store.join_guild(GUILD, now=datetime.now(UTC))
+
+            added = await sources.add(GUILD, ADMIN, added_url, backfill=0)
+            assert feed_server.hits["/added.xml"] == 1
+
+            preview = await controls.preview_import(GUILD, f"{imported_url}\n".encode())
+            assert (await controls.confirm_import(preview, user_id=ADMIN)).added == 1
+            old = await sources.add(GUILD, ADMIN, old_url, backfill=0)
+            await controls.edit(GUILD, old.source.id, url=moved_url)
+            probed = {path: feed_server.hits[path] for path in ("/imported.xml", "/moved.xml")}
+            assert probed == {"/imported.xml": 1, "/moved.xml": 1}  # each checked once first
+
+            await workers.wait_cycles(2)
+        await workers.wait_cycles(2)
+    finally:
+        await workers.stop()
+    polled = {s.url: s for s in await store.list_sources()}
+    assert feed_server.hits["/added.xml"] == 1, "a worker polled the source being added"
+    assert polled[added_url].last_success_at is not None
+    assert feed_server.hits["/imported.xml"] == 2 and feed_server.hits["/moved.xml"] == 2
+    assert polled[imported_url].last_polled_at is not None
+    assert polled[moved_url].last_polled_at is not None
+    assert feed_server.hits["/old.xml"] == 1
+    assert added.items == 1

@@ -30,11 +30,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import event
 
-from bot.__main__ import Services, build_bot
 from bot.app import NewsBot
 from bot.delivery import OutboxEntry, OutboxStatus
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
+from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import PollSuccess, Store
