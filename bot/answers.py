@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.alerts import (
+from bot.messages import (
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
     TITLE_LIMIT,

@@ -21,17 +21,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from bot.alerts import (
-    Alert,
-    OutgoingMessage,
-    alert_for,
-    alert_message,
-    clean_text,
-    notice_message,
-    summary_message,
-    terms_of,
-)
+from bot.alerts import Alert, alert_for, alert_message, notice_message, summary_message, terms_of
 from bot.errors import StoreUnavailable
+from bot.messages import OutgoingMessage, clean_text
 
 if TYPE_CHECKING:
     from bot.articles import Article

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.alerts import Alert, alert_for, clean_text
+from bot.alerts import Alert, alert_for
 from bot.errors import DATABASE_BUSY, LimitReached, StoreUnavailable, UserFacingError
+from bot.messages import CONTENT_LIMIT, clean_text, fit_lines
 from bot.sources import Source, SourceStatus, source_matches
 from bot.store import Store
 from bot.urls import check_url
@@ -113,12 +114,15 @@ ITEMS_LEGEND = (
 )
 
 
-def describe_sources(lines: Sequence[SourceLine], now: datetime) -> str:
-    """/sources list: a line per source, and what the item counts mean when one shows any."""
-    text = "\n".join(line.describe(now) for line in lines)
+def describe_sources(
+    lines: Sequence[SourceLine], now: datetime, *, limit: int = CONTENT_LIMIT
+) -> str:
+    """/sources list: a line per source (as many as fit in ``limit``), and what the item counts
+    mean when one shows any."""
+    rows = [line.describe(now) for line in lines]
     if any(line.source.degraded_items or line.source.given_up_items for line in lines):
-        text += "\n" + ITEMS_LEGEND
-    return text
+        return fit_lines(rows, limit - len(ITEMS_LEGEND) - 1) + "\n" + ITEMS_LEGEND
+    return fit_lines(rows, limit)
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.alerts import plain_text
 from bot.charts import DayCount
 from bot.errors import UserFacingError
+from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
 from bot.store import CoverageRow, Listing, QuoteListing, Store, UnsearchableQuery
 from bot.topics import Topic, parse_topic
@@ -26,6 +26,10 @@ MAX_PAGES = 50
 MAX_SPEAKER_CHARS = 100
 MAX_SOURCE_CHARS = 200
 STORY_DAYS = 7
+DEFAULT_DAYS = 7
+"""How far back /news search, quotes and coverage look unless asked otherwise."""
+MAX_DAYS = 30
+"""The furthest back they may be asked to look."""
 
 
 class NoSources(UserFacingError):

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.alerts import clean_text, plain_text
 from bot.errors import LimitReached, UserFacingError
 from bot.feeds import FeedError, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import Fetcher, FetchError
+from bot.messages import clean_text, plain_text
 from bot.opml import ExportedFeed, ListedFeed, read_feed_list, write_opml
 from bot.pool import WorkerCrashed, WorkPool
 from bot.sources import Source, WatchedSource

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.alerts import CONTENT_LIMIT, clean_text, clip, web_url
 from bot.errors import LimitReached, UserFacingError
+from bot.messages import CONTENT_LIMIT, clean_text, clip, web_url
 from bot.topics import Topic, parse_topic
 from bot.urls import host_of
 

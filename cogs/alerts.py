@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import replies
 from bot.app import manage_server_only, may_manage, reply
 from bot.guilds import ChannelAccess, ServerSources
 from bot.subscriptions import Topics, preview_text
@@ -42,13 +43,11 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         if not may_manage(interaction):
             return []  # checks don't run for autocomplete: admin lists stay with admins
         assert interaction.guild_id is not None
-        needle = current.casefold()
-        choices = []
-        for route in await self.topics.routes(interaction.guild_id):
-            name = f"{route.topic or 'everything'} → #{route.channel_id}"
-            if needle in name.casefold():
-                choices.append(app_commands.Choice(name=name[:100], value=route.id))
-        return choices[:25]
+        routes = await self.topics.routes(interaction.guild_id)
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in replies.route_choices(routes, current)
+        ]
 
     @app_commands.command(name="add", description="Send articles about a topic to a channel")
     @app_commands.describe(
@@ -78,10 +77,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             bot_may_mention=channel.permissions_for(me).mention_everyone,
             member_may_mention=channel.permissions_for(admin).mention_everyone,
         )
-        ping = f", mentioning {role.mention}" if role else ""
-        await reply(
-            interaction, f"Articles about “{route.topic}” will go to {channel.mention}{ping}."
-        )
+        await reply(interaction, replies.route_added(route, channel.id))
 
     @app_commands.command(name="remove", description="Stop a topic route")
     @app_commands.describe(route="The route to stop")
@@ -89,7 +85,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def remove(self, interaction: Interaction, route: int) -> None:
         assert interaction.guild_id is not None
         await self.topics.remove_route(interaction.guild_id, route)
-        await reply(interaction, "Route removed.")
+        await reply(interaction, replies.ROUTE_REMOVED)
 
     @remove.autocomplete("route")
     async def _remove_route(
@@ -102,16 +98,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def list_(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         found = await self.topics.routes(interaction.guild_id)
-        if not found:
-            await reply(interaction, "No topic routes yet: add one with `/alerts add`.")
-            return
-        lines = [
-            f"• “{r.topic or 'everything'}” → <#{r.channel_id}>"
-            + (f" (mentions <@&{r.role_id}>)" if r.role_id else "")
-            + (" — paused" if r.paused else "")
-            for r in found
-        ]
-        await reply(interaction, "\n".join(lines)[:1900])
+        await reply(interaction, replies.routes_listing(found))
 
     @app_commands.command(name="pause", description="Pause a topic route")
     @app_commands.describe(route="The route to pause")
@@ -119,7 +106,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def pause(self, interaction: Interaction, route: int) -> None:
         assert interaction.guild_id is not None
         await self.topics.pause_route(interaction.guild_id, route, paused=True)
-        await reply(interaction, "Route paused: `/alerts resume` restarts it.")
+        await reply(interaction, replies.ROUTE_PAUSED)
 
     @pause.autocomplete("route")
     async def _pause_route(
@@ -133,7 +120,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def resume(self, interaction: Interaction, route: int) -> None:
         assert interaction.guild_id is not None
         await self.topics.pause_route(interaction.guild_id, route, paused=False)
-        await reply(interaction, "Route resumed.")
+        await reply(interaction, replies.ROUTE_RESUMED)
 
     @resume.autocomplete("route")
     async def _resume_route(
@@ -166,7 +153,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             interaction.user.id,
             access_of(channel, interaction.guild.me),
         )
-        await reply(interaction, f"Alerts will go to {channel.mention}.")
+        await reply(interaction, replies.alerts_channel_set(channel.id))
 
 
 async def setup(bot: NewsBot) -> None:

@@ -14,7 +14,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import OutgoingMessage, plain_text
 from bot.answers import (
     COVERAGE_FILE,
     article_page,
@@ -25,7 +24,8 @@ from bot.answers import (
 from bot.app import NotAllowed
 from bot.charts import coverage_chart
 from bot.discord_sender import to_discord_embed
-from bot.news import News, Scope
+from bot.messages import CHOICE_NAME_LIMIT, OutgoingMessage, choice_name
+from bot.news import DEFAULT_DAYS, MAX_DAYS, News, Scope
 from bot.topics import Topic
 
 if TYPE_CHECKING:
@@ -172,14 +172,14 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     )
     @app_commands.describe(
         query=TOPIC_HELP,
-        days="How far back to search, in days (1–30; default 7)",
+        days=f"How far back to search, in days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
         public=PUBLIC_HELP,
     )
     async def search(
         self,
         interaction: Interaction,
         query: app_commands.Range[str, 1, 200],
-        days: app_commands.Range[int, 1, 30] = 7,
+        days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
         scope = await self._scope(interaction)
@@ -196,7 +196,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     @app_commands.describe(
         speaker="Who said them (any part of the name)",
         topic=TOPIC_HELP,
-        days="How far back, in days (1–30; default 7)",
+        days=f"How far back, in days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
         public=PUBLIC_HELP,
     )
     async def quotes(
@@ -204,7 +204,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         interaction: Interaction,
         speaker: app_commands.Range[str, 1, 100] | None = None,
         topic: app_commands.Range[str, 1, 200] | None = None,
-        days: app_commands.Range[int, 1, 30] = 7,
+        days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
         scope = await self._scope(interaction)
@@ -229,7 +229,9 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
             return []
         sources = await self.news.sources_of(interaction.guild_id)
         names = await self.news.speakers(sources, current)
-        return [app_commands.Choice(name=plain_text(n)[:100], value=n[:100]) for n in names]
+        return [
+            app_commands.Choice(name=choice_name(n), value=n[:CHOICE_NAME_LIMIT]) for n in names
+        ]
 
     @app_commands.command(name="story", description="Every outlet's copy of a recent story")
     @app_commands.describe(
@@ -256,22 +258,21 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
             return []
         sources = await self.news.sources_of(interaction.guild_id)
         found = await self.news.headlines(sources, current)
-        return [
-            app_commands.Choice(name=plain_text(title)[:100] or "?", value=str(i))
-            for i, title in found
-        ]
+        return [app_commands.Choice(name=choice_name(title), value=str(i)) for i, title in found]
 
     @app_commands.command(
         name="coverage", description="How much coverage a topic got, with a chart"
     )
     @app_commands.describe(
-        topic=TOPIC_HELP, days="How many days (1–30; default 7)", public=PUBLIC_HELP
+        topic=TOPIC_HELP,
+        days=f"How many days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
+        public=PUBLIC_HELP,
     )
     async def coverage(
         self,
         interaction: Interaction,
         topic: app_commands.Range[str, 1, 200],
-        days: app_commands.Range[int, 1, 30] = 7,
+        days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
         scope = await self._scope(interaction)

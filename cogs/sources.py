@@ -11,18 +11,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import alert_message, clean_text, plain_text
+from bot import replies
+from bot.alerts import alert_message
 from bot.app import GENERIC_ERROR, manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
 from bot.errors import UserFacingError
-from bot.guilds import ServerSources, describe_sources
+from bot.guilds import ServerSources
 from bot.opml import MAX_LIST_BYTES
 from bot.source_controls import (
     ControlError,
     ImportPreview,
     SourceControls,
-    Verdict,
-    preview_lines,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.5
 """Seconds between edits of the import's progress message (Discord rate-limits edits)."""
 CONFIRM_SECONDS = 600
-PREVIEW_LINES = 25
 
 
 @app_commands.guild_only()
@@ -53,7 +51,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         assert interaction.guild_id is not None
         found = await self.sources.search(interaction.guild_id, current)
         return [
-            app_commands.Choice(name=plain_text(s.name)[:100] or "?", value=s.id) for s in found
+            app_commands.Choice(name=name, value=value)
+            for name, value in replies.source_choices(found)
         ]
 
     @app_commands.command(name="add", description="Watch a news site or feed for this server")
@@ -73,13 +72,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         added = await self.sources.add(
             interaction.guild_id, interaction.user.id, url, backfill=backfill
         )
-        title = clean_text(added.title)
-        text = f"Now watching **{title}**: {added.items} items in its feed right now."
-        if added.queued:
-            text += f" Posting the newest {added.queued} as alerts."
-        if not added.has_channel:
-            text += " Pick where alerts go with `/alerts channel`."
-        await interaction.followup.send(text, ephemeral=True)
+        await interaction.followup.send(replies.source_added(added), ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop watching one of this server's sources")
     @app_commands.describe(source="The source to stop watching")
@@ -87,7 +80,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def remove(self, interaction: Interaction, source: int) -> None:
         assert interaction.guild_id is not None
         removed = await self.sources.remove(interaction.guild_id, source)
-        await reply(interaction, f"Stopped watching **{clean_text(removed.name)}**.")
+        await reply(interaction, replies.source_removed(removed))
 
     @remove.autocomplete("source")
     async def _remove_source(
@@ -100,11 +93,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def list_(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         lines = await self.sources.status(interaction.guild_id)
-        if not lines:
-            await reply(interaction, "No sources yet: add one with `/sources add`.")
-            return
-        text = describe_sources(lines, discord.utils.utcnow())
-        await reply(interaction, text[:1990])
+        await reply(interaction, replies.sources_listing(lines, discord.utils.utcnow()))
 
     @app_commands.command(
         name="test", description="See how a source's latest item looks as an alert"
@@ -130,15 +119,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def defaults(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         added = await self.sources.add_defaults(interaction.guild_id, interaction.user.id)
-        text = f"Added {added.added} starter sources"
-        text += f" ({added.already} were already here)." if added.already else "."
-        if added.left_out:
-            text += (
-                f" {added.left_out} were left out: this server now watches {added.cap} "
-                "sources, the most it can."
-            )
-        text += " Their first alerts arrive with their next new stories."
-        await reply(interaction, text)
+        await reply(interaction, replies.defaults_added(added))
 
     @app_commands.command(name="pause", description="Stop a source's alerts here until resumed")
     @app_commands.describe(source="The source to pause")
@@ -146,11 +127,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def pause(self, interaction: Interaction, source: int) -> None:
         assert interaction.guild_id is not None
         paused = await self.controls.pause(interaction.guild_id, source)
-        await reply(
-            interaction,
-            f"Paused **{clean_text(paused.display_name)}**: no alerts from it here until "
-            "`/sources resume`.",
-        )
+        await reply(interaction, replies.source_paused(paused))
 
     @app_commands.command(name="resume", description="Post a paused source's new items again")
     @app_commands.describe(source="The paused source")
@@ -158,11 +135,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     async def resume(self, interaction: Interaction, source: int) -> None:
         assert interaction.guild_id is not None
         resumed = await self.controls.resume(interaction.guild_id, source)
-        await reply(
-            interaction,
-            f"Resumed **{clean_text(resumed.display_name)}**: its new items are posted again "
-            "(what it published while paused is skipped).",
-        )
+        await reply(interaction, replies.source_resumed(resumed))
 
     @app_commands.command(
         name="edit", description="Change a source's address, poll interval, name or User-Agent"
@@ -194,10 +167,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
             name=name,
             user_agent=user_agent,
         )
-        changes = "; ".join(clean_text(change) for change in edited.changes)
-        await interaction.followup.send(
-            f"**{clean_text(edited.name)}**: {changes}.", ephemeral=True
-        )
+        await interaction.followup.send(replies.source_edited(edited), ephemeral=True)
 
     @pause.autocomplete("source")
     @resume.autocomplete("source")
@@ -223,9 +193,9 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     ) -> None:
         assert interaction.guild_id is not None
         if file is None and urls is None:
-            raise ControlError("Attach an OPML file (or a list of URLs), or give some URLs.")
+            raise ControlError(replies.IMPORT_NEEDS_INPUT)
         if file is not None and file.size > MAX_LIST_BYTES:
-            raise ControlError(f"The file is larger than {MAX_LIST_BYTES // 1024} KiB.")
+            raise ControlError(replies.import_too_large(MAX_LIST_BYTES))
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read() if file is not None else "\n".join((urls or "").split()).encode()
         last = 0.0
@@ -235,11 +205,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
             if time.monotonic() - last < PROGRESS_EVERY and done < total:
                 return
             last = time.monotonic()
-            await interaction.edit_original_response(content=f"Checking feeds: {done} of {total}…")
+            await interaction.edit_original_response(content=replies.import_progress(done, total))
 
         preview = await self.controls.preview_import(interaction.guild_id, data, progress=progress)
         view = ImportConfirm(self.controls, preview, interaction)
-        text = describe_preview(preview)
+        text = replies.import_preview(preview)
         if not preview.to_add:
             await interaction.edit_original_response(content=text)
             return
@@ -251,36 +221,16 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         assert interaction.guild is not None
         sources = await self.sources.status(interaction.guild.id)
         if not sources:
-            raise ControlError("No sources yet: add one with `/sources add`.")
+            raise ControlError(replies.NO_SOURCES)
         await interaction.response.defer(ephemeral=True, thinking=True)
         document = await self.controls.export(
-            interaction.guild.id, title=f"newsbot sources of {plain_text(interaction.guild.name)}"
+            interaction.guild.id, title=replies.export_title(interaction.guild.name)
         )
         await interaction.followup.send(
-            f"This server's {len(sources)} sources, as OPML (other feed readers import it).",
+            replies.exported(len(sources)),
             file=discord.File(io.BytesIO(document), filename="newsbot-sources.opml"),
             ephemeral=True,
         )
-
-
-def describe_preview(preview: ImportPreview) -> str:
-    """The import preview as the ephemeral answer shows it (escaped, within 2,000 characters)."""
-    head = (
-        f"{preview.count(Verdict.VALID)} valid, {preview.count(Verdict.WATCHED)} already "
-        f"watched, {preview.count(Verdict.REFUSED)} refused."
-    )
-    if preview.over_cap:
-        head += (
-            f" This server has room for {preview.room} more, so the first {preview.room} valid "
-            "ones would be added."
-        )
-    if preview.to_add:
-        head += f" Add {len(preview.to_add)}?"
-    else:
-        head += " Nothing to add."
-    lines = [clean_text(line) for line in preview_lines(preview, limit=PREVIEW_LINES)]
-    body = "\n".join(f"- {line[:150]}" for line in lines)
-    return f"{head}\n{body}"[:2000]
 
 
 class ImportConfirm(discord.ui.View):
@@ -294,21 +244,21 @@ class ImportConfirm(discord.ui.View):
         self.preview = preview
         self.asked = asked
         self.user_id = asked.user.id
-        self.add.label = f"Add {len(preview.to_add)} feeds"
+        self.add.label = replies.import_button(preview)
 
     async def on_timeout(self) -> None:
         # Within the 15 minutes Discord lets a bot edit its answer: the buttons go.
         try:
             content = (await self.asked.original_response()).content
             await self.asked.edit_original_response(
-                content=f"{content}\n(Nothing added: the buttons expired.)"[:2000], view=None
+                content=replies.import_expired(content), view=None
             )
         except discord.HTTPException as exc:
             log.info("could not take the expired import buttons away: %r", str(exc))
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.user_id or not may_manage(interaction):
-            await reply(interaction, "Only the admin who started this import can confirm it.")
+            await reply(interaction, replies.IMPORT_NOT_YOURS)
             return False
         return True
 
@@ -317,10 +267,7 @@ class ImportConfirm(discord.ui.View):
         await interaction.response.defer()
         self.stop()
         done = await self.controls.confirm_import(self.preview, user_id=interaction.user.id)
-        text = f"Added {done.added} feeds; their first alerts come with their next new stories."
-        if done.over_cap:
-            text += f" {done.over_cap} did not fit in this server's cap."
-        await interaction.edit_original_response(content=text, view=None)
+        await interaction.edit_original_response(content=replies.import_done(done), view=None)
 
     @discord.ui.button(
         label="Cancel", style=discord.ButtonStyle.secondary, custom_id="import:cancel"
@@ -329,7 +276,7 @@ class ImportConfirm(discord.ui.View):
         self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
     ) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Import cancelled.", view=None)
+        await interaction.response.edit_message(content=replies.IMPORT_CANCELLED, view=None)
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: Any

@@ -13,20 +13,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import clean_text, clip, plain_text
+from bot import replies
 from bot.app import reply
 from bot.errors import UserFacingError
-from bot.subscriptions import COUNT_AT_MOST, Delivery, Topics, choice_value, listing_everywhere
+from bot.subscriptions import Delivery, Topics, listing_everywhere
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Interaction = discord.Interaction["NewsBot"]
 TOPIC_HELP = 'Words to watch for: nato russia, "exact phrase", ukraine OR crimea, -sports'
-IN_A_SERVER = (
-    "Subscribe from inside a server: a topic follows that server's sources. Here in a DM, "
-    "`/subscriptions` lists your topics in every server and `/unsubscribe` stops one."
-)
 MAX_NAMES_FETCHED = 25
 """Servers looked up by REST for a DM listing (those not in this process's cache)."""
 
@@ -38,7 +34,7 @@ class TopicsCog(commands.Cog):
 
     async def _answer(self, interaction: Interaction, text: str) -> None:
         notice = await self.topics.dms_closed_notice(interaction.user.id)
-        await reply(interaction, f"{notice}\n\n{text}" if notice else text)
+        await reply(interaction, replies.with_notice(notice, text))
 
     @app_commands.command(name="subscribe", description="Get alerts about a topic from this server")
     @app_commands.guild_only()
@@ -53,16 +49,11 @@ class TopicsCog(commands.Cog):
         delivery: Literal["dm", "here"] = "dm",
     ) -> None:
         if interaction.guild_id is None:  # an old client's cached command list
-            raise UserFacingError(IN_A_SERVER)
+            raise UserFacingError(replies.SUBSCRIBE_IN_A_SERVER)
         sub = await self.topics.subscribe(
             interaction.user.id, interaction.guild_id, topic, Delivery(delivery)
         )
-        where = "by DM" if sub.delivery is Delivery.DM else "with a mention in the alerts channel"
-        await self._answer(
-            interaction,
-            f"Following “{sub.topic}”: matching articles from this server's sources reach you "
-            f"{where}.",
-        )
+        await self._answer(interaction, replies.subscribed(sub))
 
     @app_commands.command(name="unsubscribe", description="Stop following one of your topics")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -73,38 +64,24 @@ class TopicsCog(commands.Cog):
         if interaction.guild_id is None:
             removed = await self.topics.unsubscribe_anywhere(interaction.user.id, topic)
             names = await self._server_names([removed.guild_id])
-            where = names.get(removed.guild_id)
-            await self._answer(
-                interaction,
-                f"No longer following “{removed.topic}”"
-                + (f" in **{clip(clean_text(where), 100)}**." if where else "."),
-            )
+            answer = replies.unsubscribed(removed.topic, names.get(removed.guild_id))
+            await self._answer(interaction, answer)
             return
         text = await self.topics.unsubscribe(interaction.user.id, interaction.guild_id, topic)
-        await self._answer(interaction, f"No longer following “{text}”.")
+        await self._answer(interaction, replies.unsubscribed(text))
 
     @unsubscribe.autocomplete("topic")
     async def _own_topics(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.casefold()
         if interaction.guild_id is None:
             mine = await self.topics.everywhere(interaction.user.id)
             names = await self._server_names([s.guild_id for s in mine])
-            return [
-                app_commands.Choice(
-                    name=plain_text(f"{s.topic} — {names.get(s.guild_id, 'a server')}")[:100],
-                    value=choice_value(s),
-                )
-                for s in mine
-                if needle in s.topic.casefold()
-            ][:25]
-        mine = await self.topics.mine(interaction.user.id, interaction.guild_id)
-        return [
-            app_commands.Choice(name=s.topic[:100], value=s.topic[:100])
-            for s in mine
-            if needle in s.topic.casefold()
-        ][:25]
+            found = replies.topic_choices_everywhere(mine, names, current)
+        else:
+            mine = await self.topics.mine(interaction.user.id, interaction.guild_id)
+            found = replies.own_topic_choices(mine, current)
+        return [app_commands.Choice(name=name, value=value) for name, value in found]
 
     @app_commands.command(name="subscriptions", description="Your topics (in a DM: everywhere)")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -117,24 +94,12 @@ class TopicsCog(commands.Cog):
             return
         mine = await self.topics.mine(interaction.user.id, interaction.guild_id)
         elsewhere = len(await self.topics.everywhere(interaction.user.id)) - len(mine)
-        topics = "topic" if elsewhere == 1 else "topics"
-        also = (
-            f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions` in a DM "
-            "with newsbot lists them."
-            if elsewhere
-            else ""
+        counts = (
+            await self.topics.recent_counts(interaction.user.id, interaction.guild_id)
+            if mine
+            else {}
         )
-        if not mine:
-            await self._answer(
-                interaction, f"You follow no topics here yet: try `/subscribe`.{also}"
-            )
-            return
-        counts = await self.topics.recent_counts(interaction.user.id, interaction.guild_id)
-        lines = [
-            f"• “{s.topic}” ({s.delivery.value}): {matches_in_a_week(counts.get(s.id))}"
-            for s in mine
-        ]
-        await self._answer(interaction, "\n".join(lines)[:1700] + also)
+        await self._answer(interaction, replies.topics_here(mine, counts, elsewhere=elsewhere))
 
     async def _server_names(self, guild_ids: list[int]) -> dict[int, str]:
         """The names of servers a person's topics are in (they are or were a member of each),
@@ -154,13 +119,6 @@ class TopicsCog(commands.Cog):
             if guild is not None:
                 names[guild_id] = guild.name
         return names
-
-
-def matches_in_a_week(count: int | None) -> str:
-    if count is None:
-        return "matches not counted (the search index can't run this topic)"
-    shown = f"{count}+" if count >= COUNT_AT_MOST else str(count)
-    return f"{shown} {'match' if count == 1 else 'matches'} in 7 days"
 
 
 async def setup(bot: NewsBot) -> None:

@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.alerts import (
-    Alert,
-    KeyQuote,
-    alert_message,
-    clean_text,
-    notice_message,
-    summary_message,
-    web_url,
-)
+from bot.alerts import Alert, KeyQuote, alert_message, notice_message, summary_message
+from bot.messages import clean_text, web_url
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.alerts import (
+from bot.answers import article_page, coverage_message, quote_page, story_message
+from bot.charts import DayCount
+from bot.messages import (
     DESCRIPTION_LIMIT,
     EMBEDS_TOTAL_LIMIT,
     FIELD_VALUE_LIMIT,
@@ -16,8 +18,6 @@ from bot.alerts import (
     Embed,
     OutgoingMessage,
 )
-from bot.answers import article_page, coverage_message, quote_page, story_message
-from bot.charts import DayCount
 from bot.news import ArticlePage, Coverage, QuotePage, Scope, StoryCopies
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.sources import Source, SourceStatus

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.alerts import OutgoingMessage
 from bot.articles import Article
 from bot.delivery import (
     ChannelRefused,
@@ -19,6 +18,7 @@ from bot.delivery import (
     Rejected,
     TemporaryFailure,
 )
+from bot.messages import OutgoingMessage
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from tests.conftest import Clock

@@ -10,20 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.alerts import (
-    CONTENT_LIMIT,
-    DESCRIPTION_LIMIT,
-    EMBEDS_TOTAL_LIMIT,
-    FIELD_NAME_LIMIT,
-    FIELD_VALUE_LIMIT,
-    FOOTER_LIMIT,
-    TITLE_LIMIT,
-    OutgoingMessage,
-    alert_for,
-    alert_message,
-    notice_message,
-    summary_message,
-)
+from bot.alerts import alert_for, alert_message, notice_message, summary_message
 from bot.articles import Article, build_article
 from bot.extract import (
     MAX_TEXT_CHARS,
@@ -36,6 +23,16 @@ from bot.extract import (
 )
 from bot.feeds import FeedItem
 from bot.matcher import Matcher, MatchInput
+from bot.messages import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBEDS_TOTAL_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    OutgoingMessage,
+)
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.sources import Source, SourceStatus
 from bot.topics import TopicError, parse_topic
