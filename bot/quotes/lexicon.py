@@ -85,7 +85,10 @@ SPEECH_VERBS = _speech_verbs()
 
 _EVALUATIVE_LEMMAS = """call describe dub brand label term characterize characterise portray depict
     dismiss hail slam blast praise accuse criticize criticise condemn denounce attack mock
-    ridicule deride decry deem refer tout promise vow pledge warn insist""".split()
+    ridicule deride decry deem refer tout promise vow pledge warn insist applaud credit
+    congratulate blame fault chastise scold rebuke lambaste excoriate reject defend welcome
+    commend salute celebrate lament regret acknowledge concede deplore question dispute
+    challenge""".split()
 
 
 def _fragment_verbs() -> str:
