@@ -195,6 +195,8 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
         before = text[max(start, run_start - 12) : run_start].split()
         while before and before[-1].lower() in ("the", "a", "an"):
             before.pop()
+        if tokens[0].lower() in PREPOSITIONS:
+            before = [tokens[0]]  # "Of Carson, Levine ... said": Carson is no subject
         if before and before[-1].lower() in PREPOSITIONS:
             # People only, of two words or more: "a spokesperson for the Department for
             # Education" is no person called Education.
