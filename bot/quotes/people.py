@@ -41,6 +41,8 @@ def _is_title(token: str, *, last: bool) -> bool:
         return True
     if word.isupper() and len(word) > 1 and word.isalpha():
         return True  # NATO, UN, EU...
+    if not last and lower in _DEPARTMENTS:
+        return True  # Secretary of State John Kerry: "State" is the role's
     # Nationality adjectives ("Latvian premier"), never the last word of a name.
     return not last and lower.endswith(("ian", "ese", "ish", "ean")) and lower not in _GIVEN
 
@@ -51,6 +53,11 @@ _GIVEN = frozenset(
     hamish trish bryan""".split()
 )
 
+
+_DEPARTMENTS = frozenset(
+    """state defense defence treasury labor labour commerce energy agriculture education health
+    transportation interior finance justice homeland""".split()
+)
 
 _MODIFIERS = frozenset("former acting interim then outgoing incoming late".split())
 """Words before a title that are no part of a name: Former Secretary of State X."""
@@ -236,6 +243,11 @@ class People:
             if self._inside_quote(match.start()):
                 continue
             phrase = match.group()
+            owner = max(phrase.rfind("’s "), phrase.rfind("'s "))
+            if owner != -1:
+                phrase = phrase[owner + 3 :]  # "the Labour Party’s Nachman Shai"
+            if not phrase.strip():
+                continue
             first = phrase.split(maxsplit=1)[0]
             if self._opens_sentence(match.start()) and self._common(first):
                 phrase = phrase[len(first) :]  # "Outside Carrier, ...": a word, not a name
@@ -244,7 +256,7 @@ class People:
                 continue
             if len(self.by_name) >= MAX_PEOPLE and self.canonical(name) is None:
                 continue
-            start = match.start() + phrase.rfind(name.split()[0])
+            start = match.start() + match.group().rfind(name.split()[0])
             lowered_role = self._lowercase_role_before(match.start())
             full_role = " ".join(x for x in (lowered_role, role) if x) or None
             self.add(name, start, full_role, confirmed=_has_person_title(full_role))
