@@ -259,7 +259,8 @@ def speakers(text: str, nlp: Language) -> list[tuple[str | None, str | None]]:
             "description",
         ),
         (
-            "“I actually think he may have peaked too soon,” said Republican political consultant Chris Russell.",
+            "“I actually think he may have peaked too soon,” said Republican political "
+            "consultant Chris Russell.",
             "Chris Russell",
             "person",
         ),
@@ -269,12 +270,14 @@ def speakers(text: str, nlp: Language) -> list[tuple[str | None, str | None]]:
             "person",
         ),
         (
-            "“In this case values should trump interests,” the Labour Party’s Nachman Shai told the AP.",
+            "“In this case values should trump interests,” the Labour Party’s Nachman Shai told "
+            "the AP.",
             "Nachman Shai",
             "person",
         ),
         (
-            "“There is no doubt that right now he is the favorite,” said Representative Peter T. King of New York.",
+            "“There is no doubt that right now he is the favorite,” said Representative Peter T. "
+            "King of New York.",
             "Peter T King",
             "person",
         ),
@@ -291,7 +294,8 @@ def test_speakers_are_people_organisations_or_descriptions(
     [
         # Reporting verbs beyond "said"
         (
-            "Senator Ana Duarte tweeted: “The vote is a disgrace to this chamber and to the state.”",
+            "Senator Ana Duarte tweeted: “The vote is a disgrace to this chamber and to the "
+            "state.”",
             "Ana Duarte",
         ),
         (
@@ -299,26 +303,31 @@ def test_speakers_are_people_organisations_or_descriptions(
             "Mara Olsen",
         ),
         (
-            "Governor Tom Baker characterized the plan as “a betrayal of every family in the county.”",
+            "Governor Tom Baker characterized the plan as “a betrayal of every family in the "
+            "county.”",
             "Tom Baker",
         ),
         # A participle or a colon after the sentence's subject
         (
-            "Mayor Lena Fischer went on the attack, saying, “The council has failed this city for years.”",
+            "Mayor Lena Fischer went on the attack, saying, “The council has failed this city "
+            "for years.”",
             "Lena Fischer",
         ),
         (
-            "His longtime rival, Rafael Otero, paid tribute on social media: “You made me a better player.”",
+            "His longtime rival, Rafael Otero, paid tribute on social media: “You made me a "
+            "better player.”",
             "Rafael Otero",
         ),
         # Past an appositive, the subject is the name
         (
-            "Gerry Baxter, a Republican political consultant, notes that the rule means “we can win delegates everywhere.”",
+            "Gerry Baxter, a Republican political consultant, notes that the rule means “we can "
+            "win delegates everywhere.”",
             "Gerry Baxter",
         ),
         # A subordinate clause before the subject: the verb nearest the quotation speaks
         (
-            "When Tom Baker suggested a delay, Mara Olsen fired back: “There will be no delay on my watch.”",
+            "When Tom Baker suggested a delay, Mara Olsen fired back: “There will be no delay on "
+            "my watch.”",
             "Mara Olsen",
         ),
     ],
