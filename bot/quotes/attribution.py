@@ -33,8 +33,9 @@ from bot.quotes.model import (
     QuoteKind,
     SpeakerKind,
 )
+from bot.quotes.names import split_role_name
 from bot.quotes.nlp import ContextParse
-from bot.quotes.people import People, Person, split_role_name
+from bot.quotes.people import People, Person
 from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 

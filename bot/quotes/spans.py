@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.quotes.lexicon import CUE_RE, MENTION, NAME_RUN, SCARE_CUES, SPEECH_RE, SPEECH_VERBS
 from bot.quotes.model import CONTEXT_WINDOW, Draft, QuoteKind, RawSpan
-from bot.quotes.people import split_role_name
+from bot.quotes.names import split_role_name
 from bot.quotes.text import Lines, blank, paragraphs
 
 DOUBLE_OPEN = "“„«"

@@ -23,7 +23,7 @@ from bot.quotes.lexicon import (
     SPEECH_RE,
 )
 from bot.quotes.model import Mention
-from bot.quotes.people import bare, is_org_name, split_role_name
+from bot.quotes.names import bare, is_org_name, split_role_name
 
 PRONOUN_WORDS = frozenset("he she they it i we".split())
 DETERMINERS = frozenset(
