@@ -307,7 +307,7 @@ class ImportConfirm(discord.ui.View):
                 content=f"{content}\n(Nothing added: the buttons expired.)"[:2000], view=None
             )
         except discord.HTTPException as exc:
-            log.info("could not take the expired import buttons away: %s", exc)
+            log.info("could not take the expired import buttons away: %r", str(exc))
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.user_id or not may_manage(interaction):
