@@ -74,10 +74,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
             interaction.guild_id, interaction.user.id, url, backfill=backfill
         )
         title = clean_text(added.title)
-        if added.already_watched:
-            text = f"Now watching **{title}** here (already known to newsbot)."
-        else:
-            text = f"Now watching **{title}**: {added.items} items in its feed right now."
+        text = f"Now watching **{title}**: {added.items} items in its feed right now."
         if added.queued:
             text += f" Posting the newest {added.queued} as alerts."
         if not added.has_channel:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import itertools
 
-from bot.quotes.cues import CLAUSE_START
+from bot.quotes.cues import CLAUSE_START, subject_starts
 from bot.quotes.lexicon import (
     CUE_RE,
     DOCUMENT_WORDS,
@@ -231,15 +231,18 @@ class Resolver:
             before, start
         ):
             return None  # only a sentence of narrative, with no quotation of its own
+        clause_starts = [
+            before,
+            *(m.end() for m in CLAUSE_START.finditer(self.text, before, start)),
+        ]
         for verb in CUE_RE.finditer(self.text, before, start):
             if self.people.inside_quote(verb.start()):
                 continue
-            clause = before
-            for stop in CLAUSE_START.finditer(self.text, before, verb.start()):
-                clause = stop.end()
-            mention = read_phrase(self.text, *backward_phrase(self.text, clause, verb.start()))
-            if mention is not None and mention.kind == "name" and mention.name:
-                person = self.people.get(mention.name, before=verb.start())
-                if person is not None:
-                    return verb.start(), person
+            for clause in subject_starts(self.text, clause_starts, verb.start()):
+                phrase = backward_phrase(self.text, clause, verb.start())
+                mention = read_phrase(self.text, *phrase)
+                if mention is not None and mention.kind == "name" and mention.name:
+                    person = self.people.get(mention.name, before=verb.start())
+                    if person is not None:
+                        return verb.start(), person
         return None

@@ -63,6 +63,7 @@ def _verb_like(word: str) -> bool:
     return (
         lowered in _IRREGULAR_PAST
         or lowered in _AUXILIARIES
+        or lowered.endswith(("n’t", "n't"))
         or bool(CUE_RE.fullmatch(lowered))
         or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
     )
@@ -138,29 +139,31 @@ class Attributor:
             if draft.speaker is not None:
                 previous = self.resolver.previous = draft
 
-    def _windows(self, draft: Draft) -> list[tuple[str, int, int]]:
+    def _windows(self, draft: Draft) -> list[tuple[str, int, int, int]]:
         """Where an attribution may be, most likely first: between the spans of a split
         quotation, after the last span, before the first."""
         windows = []
         for left, right in itertools.pairwise(draft.spans):
             gap_end = right.start - len(right.open_mark)
-            windows.append(("after", left.after, min(gap_end, left.after + CONTEXT_WINDOW)))
+            gap = min(gap_end, left.after + CONTEXT_WINDOW)
+            windows.append(("after", left.after, gap, left.after))
         after = draft.spans[-1].after
         after_end = min(self.lines.end(draft.end), self.sentences.end(after))
         after_end = min(after_end, after + CONTEXT_WINDOW)
         next_mark = _first_mark(self.text[after:after_end])
         if next_mark >= 0:
             after_end = after + next_mark
-        windows.append(("after", after, after_end))
+        windows.append(("after", after, after_end, after))
         open_at = draft.start - len(draft.spans[0].open_mark)
         line_start = self.lines.start(open_at)
         start = self._clause_window(max(line_start, self.sentences.start(open_at)), open_at)
+        sentence = start
         before = self.text[start:open_at]
         doubled = before.rfind("''")
         last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
-        windows.append(("before", start, open_at))
+        windows.append(("before", start, open_at, sentence))
         if line_start > 1 and blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.
             prev_end = line_start - 1
@@ -168,14 +171,14 @@ class Attributor:
                 prev_end -= 1
             if last_ink(self.text, prev_end) == ":":
                 prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
-                windows.append(("before", prev_start, prev_end))
+                windows.append(("before", prev_start, prev_end, prev_start))
         line_end = self.lines.end(draft.end)
         if blank(self.text, after, line_end) and line_end < len(self.text):
             # "- Bernie Sanders." alone on the line after a quoted paragraph.
             nxt = NEWLINES.match(self.text, line_end).end()  # type: ignore[union-attr]
             nxt_end = self.lines.end(nxt)
             if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
-                windows.append(("after", nxt, nxt_end))
+                windows.append(("after", nxt, nxt_end, nxt))
         return windows
 
     def _clause_window(self, start: int, end: int) -> int:
@@ -187,12 +190,12 @@ class Attributor:
         return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
-        for side, start, end in self._windows(draft):
+        for side, start, end, sentence in self._windows(draft):
             if side == "after":
                 new_sentence = self._ends_sentence(start, self.text[start:end])
                 cues = after_cues(self.text, start, end, new_sentence=new_sentence)
             else:
-                cues = before_cues(self.text, start, end)
+                cues = before_cues(self.text, start, end, sentence=sentence)
             for cue in cues:
                 mention = self._cue_subject(cue)
                 if mention is not None and self._plausible(mention, close=cue.after):

@@ -36,6 +36,10 @@ _CLAUSE_AFTER = re.compile(
     r"\b(?:that|would|will|was|were|is|are|has|have|had|could|should|can|may|might|must|did|"
     r"does|if|whether|it|they|we|he|she)\b"
 )
+_SUBJECT_OPENER = re.compile(
+    r"(?:the|a|an|one|another|his|her|their|its|our|some|many|several|two|three|former|he|she"
+    r"|they|it|we|i)\b"
+)
 _FIRST_WORDS = 14
 """How far into the words after a quotation the verb of "X, ..., said" may stand."""
 
@@ -84,6 +88,9 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
     # ..., said. The verb is among the first words, before any sentence end.
     words = list(re.finditer(r"\S+", text[at:end]))[:_FIRST_WORDS]
     limit = _sentence_stop(text, at, at + words[-1].end() if words else at)
+    opener = text[at : at + 1]
+    if not (opener.isupper() or opener.isdigit() or _SUBJECT_OPENER.match(text, at)):
+        return  # "…” than No Child Left Behind, since …": no subject opens the words after
     for verb in SPEECH_RE.finditer(text, at, limit):
         if new_sentence and _goes_on(text, verb.end(), end):
             return
@@ -121,8 +128,10 @@ def _goes_on(text: str, start: int, end: int) -> bool:
     return len(rest.split()) > 8 or bool(_CLAUSE_AFTER.search(rest))
 
 
-def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
-    """Cues in text[start:end], the words of the sentence before a quotation's opening mark."""
+def before_cues(text: str, start: int, end: int, *, sentence: int | None = None) -> Iterator[Cue]:
+    """Cues in text[start:end], the words of the sentence before a quotation's opening mark
+    (after any quotation before it in the sentence, which begins at ``sentence``). The verb
+    nearest the quotation is tried first: "When Trump suggested X, Rubio fired back: “"."""
     label = _LABEL.search(text, start, end)
     if label is not None and not SPEECH_RE.search(label.group(1).lower()):
         yield Cue(label.start(1), label.end(1), "")
@@ -133,7 +142,7 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
     clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(text, start, end))]
     verbs = sorted(
         [*CUE_RE.finditer(text, start, end), *PROGRESSIVE_RE.finditer(text, start, end)],
-        key=lambda m: m.start(),
+        key=lambda m: -m.start(),
     )
     for verb in verbs:
         if not _tail_ok(text, verb.end(), end):
@@ -147,15 +156,16 @@ def before_cues(text: str, start: int, end: int) -> Iterator[Cue]:
             subject = forward_phrase(text, verb.end(), end)
             if re.fullmatch(r"[\s,:]*", text[subject[1] : end]):
                 yield Cue(*subject, cue)
+    origin = start if sentence is None else min(sentence, start)
     participle = _PARTICIPLE.search(text, start, end)
     if participle is not None:
         # X went on the attack, saying, “...: the subject of the sentence.
-        yield Cue(start, participle.start(), "", participle=True)
+        yield Cue(origin, participle.start(), "", participle=True)
     colon = text.rfind(":", start, end)
     if colon != -1 and not text[colon + 1 : end].strip() and _tail_ok(text, start, colon):
         # President Clinton released the following statement: “... (no reporting verb): the
         # subject of the sentence, as for a participle.
-        yield Cue(start, colon, "", participle=True)
+        yield Cue(origin, colon, "", participle=True)
 
 
 def _tail_ok(text: str, start: int, end: int) -> bool:

@@ -143,8 +143,12 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
     opener = words[0].text
     if opener[:1].islower() and opener.endswith("ed") and opener.lower() not in PARTICIPLE_ROLES:
         return None  # "voted for JFK and Bill Clinton": a clause, not a subject
-    if any(w.text.lower() in CLAUSE_WORDS for w in words):
-        return None
+    clause = next((i for i, w in enumerate(words) if w.text.lower() in CLAUSE_WORDS), None)
+    if clause is not None:
+        # "Mr. Trump was prompted to (say)": the subject is the name before the clause.
+        if clause == 0 or not NAME_RUN.fullmatch(words[clause - 1].text.rstrip(",")):
+            return None
+        words = words[:clause]
     if len(words) == 1 and words[0].bare in PRONOUN_WORDS:
         return Mention("pron", words[0].text.strip(",."), words[0].start, words[0].end)
     first, last = words[0].start, words[-1].end
