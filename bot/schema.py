@@ -159,6 +159,17 @@ once per quote. Counting the speakers of thousands of articles reads one row eac
 
 SPEAKER_SEPARATOR = "\x1f"
 
+article_hours = Table(
+    "article_hours",
+    metadata,
+    # Hours since 1970-01-01 UTC of a publication time.
+    Column("hour", Integer, primary_key=True, autoincrement=False),
+    Column("first_id", Integer, nullable=False),
+)
+"""Per publication hour, an id no greater than that of any stored article published in that hour
+(the /news window's lower bound; see ``Store._first_id_since``). Made again from the articles by
+an import, never exported."""
+
 speakers = Table(
     "speakers",
     metadata,

@@ -16,26 +16,31 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Integer,
     Row,
     Table,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     column,
     event,
+    extract,
     false,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy import table as table_clause
@@ -55,6 +60,7 @@ from bot.schema import (
     SPEAKER_SEPARATOR,
     TOPICS_COUNTER,
     UTCDateTime,
+    article_hours,
     article_speakers,
     articles,
     channels,
@@ -91,7 +97,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0015"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -103,9 +109,9 @@ p95; 200 named doubled it)."""
 SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
-NO_ID = (1 << 31) - 1
-"""Above every article id: the largest value an id column holds on both engines."""
-FETCH_ORDER_MARGIN = timedelta(hours=6)
+DERIVED_TABLES = frozenset({"article_hours"})
+"""Tables kept ahead of time from the articles: not exported, made again by an import."""
+HOUR_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,20 +141,21 @@ class QuoteListing:
     article: Listing
 
 
-class CoverageRow(NamedTuple):
-    published: datetime
-    source_id: int
-    story_id: int
-    article_id: int
-
-
 @dataclass(frozen=True, slots=True)
-class CoverageRows:
-    """What a coverage answer is drawn from: each matching article's time and source, and the
-    most-quoted speakers among them."""
+class CoverageCounts:
+    """A topic's coverage in some sources since a time, counted by the database. A story (the
+    copies of one story on several outlets) counts once, on the day of its first copy there."""
 
-    published: list[CoverageRow]
+    days: dict[date, int]
+    """Stories per day (UTC), days without any left out."""
+    sources: dict[int, int]
+    """Matching articles per source."""
+    widest: list[tuple[int, int]]
+    """(id of its first copy, copies) of the five stories with the most copies (at least two),
+    most first; of equals, the one first published first."""
     speakers: list[tuple[str, int]]
+    """The five most-quoted speakers in the matching articles (a quotation counts once), most
+    first, then by name."""
 
 
 class StoryPlacer(Protocol):
@@ -262,10 +269,12 @@ class Store:
 
     async def export_rows(self, *, batch: int = 1000) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """Every row of every table, parents before children, as (table, JSON-ready values).
-        Engine-made parts (the full-text index, Alembic's bookkeeping) are made again by the
-        importing database."""
+        Engine-made parts (the full-text index, Alembic's bookkeeping) and what is kept ahead of
+        time from the articles (DERIVED_TABLES) are made again by the importing database."""
         async with self._engine.connect() as conn:
             for table in metadata.sorted_tables:
+                if table.name in DERIVED_TABLES:
+                    continue
                 key = list(table.primary_key.columns)
                 last: tuple[Any, ...] | None = None
                 while True:
@@ -312,6 +321,8 @@ class Store:
         async with self._write() as conn:
             current: str | None = None
             for name, values in rows:
+                if name in DERIVED_TABLES:
+                    continue  # made again below, whichever version wrote the file
                 if name != current and current is not None:
                     await flush(conn, current)  # parents are in before their children
                 current = name
@@ -323,6 +334,7 @@ class Store:
                     await flush(conn, name)
             if current is not None:
                 await flush(conn, current)
+            await self._derive(conn)
             if self._dialect == "postgresql":
                 # Ids were given, not drawn: each id sequence goes on after the largest.
                 # (Tables whose ids come from elsewhere have no sequence: setval of NULL.)
@@ -338,6 +350,17 @@ class Store:
                         )
                     )
         return dict(counts)
+
+    async def _derive(self, conn: AsyncConnection) -> None:
+        """What is kept ahead of time from the stored articles, made again from them."""
+        await conn.execute(article_hours.delete())
+        hour = _hour_sql(self._dialect, articles.c.published_at)
+        await conn.execute(
+            article_hours.insert().from_select(
+                ["hour", "first_id"],
+                select(hour, func.min(articles.c.id)).group_by(hour),
+            )
+        )
 
     # ---- schema -------------------------------------------------------------------------------
 
@@ -565,6 +588,7 @@ class Store:
             kept = await self._store_article(conn, source, article, tags, now, planned, placer)
             if kept is not None:
                 stored.append(kept)
+        await self._mark_hours(conn, stored)
         url = source.url
         if change.moved_to and change.moved_to != source.url:
             taken = await conn.execute(select(sources.c.id).where(sources.c.url == change.moved_to))
@@ -658,12 +682,40 @@ class Store:
             )
         return _with_id(article, article_id)
 
+    async def _mark_hours(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
+        """Lower each stored article's publication hour in ``article_hours`` to its id if it is
+        above (see ``_first_id_since``). Rows already low enough are read, not written: a poll
+        rarely needs a write, and on PostgreSQL concurrent polls don't queue on one hour's row."""
+        wanted: dict[int, int] = {}
+        for article in stored:
+            assert article.id is not None
+            hour = hour_of(_published_of(article))
+            wanted[hour] = min(wanted.get(hour, article.id), article.id)
+        if not wanted:
+            return
+        known = dict(
+            (
+                await conn.execute(
+                    select(article_hours.c.hour, article_hours.c.first_id).where(
+                        article_hours.c.hour.in_(list(wanted))
+                    )
+                )
+            ).all()
+        )
+        lower = [
+            {"hour": hour, "first_id": first}
+            for hour, first in wanted.items()
+            if hour not in known or first < known[hour]
+        ]
+        if lower:
+            await conn.execute(_lower_hour_mark(self._dialect), lower)
+
     async def _file_in_story(
         self, conn: AsyncConnection, article_id: int, story_id: int, first: bool, article: Article
     ) -> bool:
         """Record the article's story; returns whether it starts the story (a story the
         database doesn't know, e.g. one whose first article was pruned, starts again here)."""
-        published = min(article.published, article.fetched_at)
+        published = _published_of(article)
         if not first:
             outlets = (
                 select(func.count(articles.c.source_id.distinct()))
@@ -1498,32 +1550,37 @@ class Store:
         return [(_article(row), by_id[row.source_id]) for row in rows if row.source_id in by_id]
 
     # ---- asking about the news ----------------------------------------------------------------
-    # Every query is scoped to sources (a server's) and a time window, newest stored first; the
-    # window is also an id range (articles are stored in the order they are fetched, and none is
-    # published after it was fetched), which the full-text index can seek to.
+    # Every query is scoped to sources (a server's) and a time window; the window is also an id
+    # range (from ``_first_id_since``), which the full-text index and the table can seek to.
 
     @staticmethod
     def check_searchable(topic: Topic) -> None:
         """Raise UnsearchableQuery when the full-text index can't run this topic."""
         _fts5_match(topic.root)
 
-    async def _first_id_since(self, conn: AsyncConnection, since: datetime) -> int:
-        """A lower bound on the ids of articles published since then: the id of the first one
-        fetched a margin earlier (ids follow fetch order to within a poll's length; the margin
-        covers that). One index lookup; ``MIN(id) WHERE fetched_at >= ?`` would walk the table
-        from its first row."""
-        query = (
-            select(articles.c.id)
-            .where(articles.c.fetched_at >= since - FETCH_ORDER_MARGIN)
-            .order_by(articles.c.fetched_at)
-            .limit(1)
-        )
-        first = (await conn.execute(query)).scalar()
-        return int(first) if first is not None else NO_ID
+    @staticmethod
+    def _first_id_since(since: datetime) -> ColumnElement[Any]:
+        """A lower bound on the id of every article published at or after ``since``: the least
+        ``first_id`` of the publication hours from since's hour on (a scalar subquery, read in
+        the same statement, so from the same snapshot, as the query it bounds; NULL, matching
+        nothing, when no article is that recent).
 
-    async def _matching(
+        Why no article can fall below it, whatever order articles are stored in: the
+        transaction that stores an article also leaves its publication hour's ``article_hours``
+        row at or below its id (``_mark_hours``: rows are created or lowered, never raised,
+        and never deleted while an article may refer to them). An article published at or
+        after ``since`` has an hour at or after since's hour, so its own hour's row is among
+        those read, and their least ``first_id`` is at most its id. Nothing here assumes that
+        ids follow fetch or publication order (they don't within a poll's batch, nor between
+        workers storing at once). One index range of at most 24 rows a day."""
+        return (
+            select(func.min(article_hours.c.first_id))
+            .where(article_hours.c.hour >= hour_of(since))
+            .scalar_subquery()
+        )
+
+    def _matching(
         self,
-        conn: AsyncConnection,
         scope: Sequence[int],
         since: datetime,
         topic: Topic | None,
@@ -1538,7 +1595,7 @@ class Store:
         publication-time index from the newest, stopping at the limit (instead of collecting
         every article of every source in scope, then sorting).
         ``table``: articles, or ``ARTICLE_KEYS`` when only id, time, source and story are read."""
-        low = await self._first_id_since(conn, since)
+        low = self._first_id_since(since)
         source_id: ColumnElement[Any] = table.c.source_id
         article_id: ColumnElement[Any] = table.c.id
         if newest_first:
@@ -1575,7 +1632,7 @@ class Store:
             # Without a topic, a server watching many sources finds its newest articles soonest
             # by walking the time index (and a few, by reading their own sources' articles).
             walk = topic is None and len(scope) > FEW_SOURCES
-            source, where = await self._matching(conn, scope, since, topic, newest_first=walk)
+            source, where = self._matching(scope, since, topic, newest_first=walk)
             query = (
                 select(*_LISTING_COLUMNS, stories.c.outlets)
                 .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))
@@ -1595,7 +1652,7 @@ class Store:
         if not scope:
             return []
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
+            source, where = self._matching(scope, since, topic)
             query = (
                 select(
                     articles.c.id,
@@ -1642,17 +1699,18 @@ class Store:
     async def recent_headlines(
         self, scope: Sequence[int], since: datetime, typed: str, *, limit: int = 25
     ) -> list[tuple[int, str]]:
-        """(article id, headline) of recent stories whose headline contains what was typed."""
+        """(article id, headline) of stories published since then whose headline contains what
+        was typed, the most recently stored first (each story once)."""
         if not scope:
             return []
         needle = _containing(typed.strip()[:100])
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
             rows = await conn.execute(
                 select(articles.c.id, articles.c.title, articles.c.story_id)
                 .where(
-                    articles.c.id >= low,
+                    articles.c.id >= self._first_id_since(since),
                     articles.c.source_id.in_(list(scope)),
+                    articles.c.published_at >= since,
                     _like_any_case(self._dialect, articles.c.title, needle),
                 )
                 .order_by(articles.c.id.desc())
@@ -1698,8 +1756,8 @@ class Store:
         if not scope or speakers == []:
             return []
         async with self._engine.connect() as conn:
-            source, where = await self._matching(
-                conn, scope, since, topic, newest_first=topic is None and speakers is None
+            source, where = self._matching(
+                scope, since, topic, newest_first=topic is None and speakers is None
             )
             query = (
                 select(quotes, *_LISTING_COLUMNS)
@@ -1748,39 +1806,49 @@ class Store:
         async with self._engine.connect() as conn:
             return [str(row[0]) for row in await conn.execute(query)]
 
-    async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageRows:
-        """Every matching article's time and source, and the five most-quoted speakers."""
+    async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageCounts:
+        """The matching articles counted by day, source and story, and their speakers: in one
+        statement, so only the counts leave the database (not a row per article)."""
         if not scope:
-            return CoverageRows([], [])
+            return CoverageCounts({}, {}, [], [])
         # SQLite reads the keys from their narrow index; PostgreSQL plans its own reads.
         keys: TableClause = ARTICLE_KEYS if self._dialect == "sqlite" else articles
-        published: list[CoverageRow] = []
-        quoted: list[str] = []
-        async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic, table=keys)
-            rows = await conn.execute(
-                select(
-                    keys.c.published_at,
-                    keys.c.source_id,
-                    keys.c.story_id,
-                    keys.c.id,
-                    article_speakers.c.names,
-                )
-                .select_from(
-                    source.outerjoin(article_speakers, article_speakers.c.article_id == keys.c.id)
-                )
-                .where(*where)
+        source, where = self._matching(scope, since, topic, table=keys)
+        found = (
+            select(
+                keys.c.id.label("id"),
+                keys.c.published_at.label("published_at"),
+                keys.c.source_id.label("source_id"),
+                func.coalesce(keys.c.story_id, -keys.c.id).label("story"),
             )
-            for published_at, source_id, story_id, article_id, names in rows:
-                published.append(
-                    CoverageRow(published_at, source_id, story_id or -article_id, article_id)
-                )
-                if names:
-                    quoted.append(names)
-        # Counted at once (one split of every name), not row by row.
-        said = Counter(SPEAKER_SEPARATOR.join(quoted).split(SPEAKER_SEPARATOR) if quoted else [])
-        top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
-        return CoverageRows(published, top)
+            .select_from(source)
+            .where(*where)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
+        query = _coverage_query(self._dialect, found)
+        days: dict[date, int] = {}
+        per_source: dict[int, int] = {}
+        widest: list[tuple[str, int, int, int]] = []
+        said: Counter[str] = Counter()
+        async with self._engine.connect() as conn:
+            for kind, at, key, count, story, names in await conn.execute(query):
+                if kind == "day":
+                    days[date.fromisoformat(str(at))] = int(count)
+                elif kind == "source":
+                    per_source[int(key)] = int(count)
+                elif kind == "story":
+                    widest.append((str(at), int(story), int(key), int(count)))
+                elif names:
+                    # Counted at once (one split of every name), not row by row.
+                    said.update(str(names).split(SPEAKER_SEPARATOR))
+        widest.sort(key=lambda w: (-w[3], w[0], w[1]))
+        return CoverageCounts(
+            days=days,
+            sources=per_source,
+            widest=[(first, copies) for _, _, first, copies in widest],
+            speakers=sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5],
+        )
 
     async def _count_speakers(
         self, conn: AsyncConnection, source_id: int, article: Article
@@ -1806,7 +1874,7 @@ class Store:
                     "name": name,
                     "name_key": speaker_key(name),
                     "quotes": count,
-                    "last_quoted_at": min(article.published, article.fetched_at),
+                    "last_quoted_at": _published_of(article),
                 }
                 for name, count in counts.items()
             ],
@@ -1984,8 +2052,7 @@ def _article_values(article: Article, tags: str) -> dict[str, Any]:
         "url": article.url[:2048],
         "canonical_url": article.canonical_url[:2048] if article.canonical_url else None,
         "title": article.title,
-        # A date in the future (a feed's mistake) would pin the article to the top of every list.
-        "published_at": min(article.published, article.fetched_at),
+        "published_at": _published_of(article),
         "author": article.author[:1000] if article.author else None,
         "site_name": article.site_name[:1000] if article.site_name else None,
         "lead": article.lead,
@@ -2081,6 +2148,17 @@ def _listing(row: Any) -> Listing:
     )
 
 
+def hour_of(moment: datetime) -> int:
+    """Hours since 1970-01-01 UTC (``article_hours``' key)."""
+    return math.floor(moment.timestamp() / HOUR_SECONDS)
+
+
+def _published_of(article: Article) -> datetime:
+    """The publication time stored: a date in the future (a feed's mistake) would pin the
+    article to the top of every list, so it is never later than the fetch."""
+    return min(article.published, article.fetched_at)
+
+
 def _containing(text: str) -> str:
     """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -2173,6 +2251,89 @@ def _insert_ignore(dialect: str, table: Table) -> Any:
     from sqlalchemy.dialects import postgresql
 
     return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def _coverage_query(dialect: str, found: Any) -> Any:
+    """(kind, at, key, count, story, names) rows counting the ``found`` articles (id,
+    published_at, source_id, story): "day" (at: a day, count: stories first published then),
+    "source" (key: a source, count: its articles), "story" (the five stories with the most
+    copies, at least two: at: when first published, key: the id of that first copy, count:
+    copies, story: its id) and one "speakers" row (names: every speaker of every quotation in
+    them, joined by SPEAKER_SEPARATOR)."""
+    stories = (
+        select(
+            found.c.story,
+            func.min(found.c.published_at).label("first_at"),
+            func.count().label("copies"),
+        )
+        .group_by(found.c.story)
+        .cte("stories")
+    )
+    widest = (
+        select(stories)
+        .where(stories.c.copies > 1)
+        .order_by(stories.c.copies.desc(), stories.c.first_at, stories.c.story)
+        .limit(5)
+        .cte("widest")
+    )
+    # Typed NULLs: PostgreSQL resolves a column that is NULL in the first two parts as text.
+    no_text, no_number = cast(null(), Text), cast(null(), Integer)
+    if dialect == "sqlite":
+        day = func.substr(stories.c.first_at, 1, 10)
+        first_at: ColumnElement[Any] = widest.c.first_at
+        joined = func.group_concat(article_speakers.c.names, SPEAKER_SEPARATOR)
+    else:
+        day = func.to_char(stories.c.first_at, "YYYY-MM-DD")
+        first_at = func.to_char(widest.c.first_at, "YYYY-MM-DD HH24:MI:SS.US")
+        joined = func.string_agg(article_speakers.c.names, literal(SPEAKER_SEPARATOR))
+    by_day = select(literal("day"), day, no_number, func.count(), no_number, no_text).group_by(day)
+    by_source = select(
+        literal("source"), no_text, found.c.source_id, func.count(), no_number, no_text
+    ).group_by(found.c.source_id)
+    by_story = (
+        select(
+            literal("story"),
+            first_at,
+            func.min(found.c.id),
+            widest.c.copies,
+            widest.c.story,
+            no_text,
+        )
+        .select_from(
+            widest.join(
+                found,
+                and_(found.c.story == widest.c.story, found.c.published_at == widest.c.first_at),
+            )
+        )
+        .group_by(widest.c.story, widest.c.copies, widest.c.first_at)
+    )
+    quoted = select(
+        literal("speakers"), no_text, no_number, func.count(), no_number, joined
+    ).select_from(found.join(article_speakers, article_speakers.c.article_id == found.c.id))
+    return union_all(by_day.select_from(stories), by_source, by_story, quoted)
+
+
+def _hour_sql(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``hour_of`` in SQL, of a stored (naive UTC) time."""
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", moment), Integer)
+        return (seconds // HOUR_SECONDS).label("hour")
+    return cast(func.floor(extract("epoch", moment) / HOUR_SECONDS), Integer).label("hour")
+
+
+def _lower_hour_mark(dialect: str) -> Any:
+    """INSERT an hour's first id, or lower the one there (ON CONFLICT DO UPDATE, per engine)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(article_hours)
+    return statement.on_conflict_do_update(
+        index_elements=[article_hours.c.hour],
+        set_={
+            "first_id": (func.min if dialect == "sqlite" else func.least)(
+                article_hours.c.first_id, statement.excluded.first_id
+            )
+        },
+    )
 
 
 def _upsert_speaker(dialect: str) -> Any:
@@ -2277,7 +2438,7 @@ _TOPICS_CHANGED = (
 def _full_text_match(
     dialect: str,
     topic: Topic,
-    low: int,
+    low: ColumnElement[Any],
     conditions: list[Any],
     *,
     table: TableClause,
