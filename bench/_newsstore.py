@@ -22,8 +22,11 @@ What it holds (all drawn with a fixed seed):
   days before (the same text and quotations, sometimes the outlet's name after the headline),
   filed in that story as the store files them (``articles.story_id`` and ``stories``);
 * what the store writes beside each article: its ``seen_items`` key, the ``speakers`` and
-  ``speaker_words`` rows of its key quotes' speakers; and three servers watching 20, 200 and
-  1,000 sources (alerts and the outbox are left out: /news never reads them).
+  ``speaker_words`` rows of its key quotes' speakers, ``article_speakers`` and
+  ``article_hours``; and three servers watching 20, 200 and 1,000 sources (alerts and the
+  outbox are left out: /news never reads them).
+
+bench/_pgstore.py writes the same world into PostgreSQL.
 """
 
 from __future__ import annotations
@@ -738,6 +741,12 @@ def populate(path: Path, world: World, *, workers: int) -> None:
             "INSERT INTO article_speakers (article_id, names) SELECT article_id, "
             "group_concat(speaker, char(31)) FROM quotes WHERE speaker IS NOT NULL "
             "GROUP BY article_id"
+        )
+        # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
+        conn.execute(
+            "INSERT INTO article_hours (hour, first_id) SELECT "
+            "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) FROM articles "
+            "GROUP BY 1"
         )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -371,3 +371,67 @@ async def test_a_phrase_never_runs_from_one_column_into_the_next(store: Store) -
     assert await store.search([source.id], since, parse_topic('"harbour reopens"'), now=NOW)
     assert not await store.search([source.id], since, parse_topic('"reopens boats"'), now=NOW)
     assert not await store.search([source.id], since, parse_topic('"came boats"'), now=NOW)
+
+
+async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_in(
+    store: Store,
+) -> None:
+    """A new install's first poll: its articles are not stored in the order they were fetched
+    (the first fetched gets the last id). Every one is still in every window."""
+    source = await add_source(store, "https://first.test/feed")
+    fetched = [NOW - timedelta(minutes=m) for m in (1, 2, 3)]
+    found = [
+        replace(
+            make_article(source.id, f"f{i}", at, title=f"NATO story {i}"),
+            fetched_at=at,
+            published=at - timedelta(minutes=5),
+        )
+        for i, at in enumerate(fetched)
+    ]
+    change = PollSuccess(None, None, None, None, None, NOW)
+    await store.record_poll_success(
+        source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
+    )
+    news = News(store=store, clock=lambda: NOW)
+    scope = await news.scope(GUILD)
+    for hours in (1, 24):
+        listed = await news.latest(scope, topic=None, hours=hours)
+        assert [a.title for a in listed.items] == ["NATO story 0", "NATO story 1", "NATO story 2"]
+    searched = await news.search(scope, news.query("nato"), days=1)
+    assert len(searched.items) == 3
+    assert (await news.coverage(scope, parse_topic("nato"), days=1)).total == 3
+    assert len(await news.headlines(scope, "story")) == 3
+
+
+async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
+    news: News, store: Store
+) -> None:
+    """A database from before ``article_hours`` (revision 0012) gets each publication hour's
+    first id from its articles when it is upgraded: every answer stays the same."""
+    from alembic import command
+    from alembic.config import Config
+
+    scope = await news.scope(GUILD)
+
+    async def answers() -> tuple[object, ...]:
+        latest = await news.latest(scope, topic=None, hours=168)
+        found = await news.search(scope, news.query("nato"), days=30)
+        return [a.id for a in latest.items], [a.id for a in found.items]
+
+    before = await answers()
+    assert before[0] and before[1]
+
+    def move(connection: Any, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", "bot:migrations")
+        config.attributes["connection"] = connection
+        if revision == "head":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, "0012")
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, "head")
+    assert await answers() == before

@@ -73,6 +73,14 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         assert [item.title for item in found.items] == ["NATO summit opens in Vilnius"]
         coverage = await news.coverage(scope, parse_topic("nato"), days=7)
         assert coverage.top_speakers == [("Jens Stoltenberg", 1)]
+        # What is kept ahead of time from the articles is made again from them, not read from
+        # the file (which never holds it): every window still finds both articles.
+        assert not any(line.startswith('["article_hours"') for line in _lines(dump))
+        latest = await news.latest(scope, topic=None, hours=24)
+        assert [item.title for item in latest.items] == [
+            "NATO summit opens in Vilnius",
+            "Markets calm",
+        ]
         assert [s.topic for s in await new.all_subscriptions()] == ["nato"]
         assert await new.topics_version() == version
         # New rows take the next ids (PostgreSQL's sequences go on after the imported ones).
@@ -83,3 +91,11 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         assert code != 0 and "already holds" in out
     finally:
         await new.close()
+
+
+def _lines(path: Path) -> list[str]:
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return handle.readlines()
