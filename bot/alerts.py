@@ -3,10 +3,12 @@ the demo and the CLI print them as text."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote as percent_encode
 
 from bot.articles import Article
 from bot.quotes import key_quotes, trim_quote
@@ -138,6 +140,13 @@ class OutgoingMessage:
     """The one role this message may ping (a route's configured role); nothing else pings."""
     mention_user: int | None = None
     """The one person this message may ping (their topic, delivered 'here')."""
+    mention_users: tuple[int, ...] = ()
+    """People a summary of their 'here' alerts may ping (each once)."""
+
+    @property
+    def mentioned_users(self) -> tuple[int, ...]:
+        """Everyone this message may ping."""
+        return (self.mention_user, *self.mention_users) if self.mention_user else self.mention_users
 
 
 def clean_text(text: str) -> str:
@@ -165,10 +174,75 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip("\\") + "…"
 
 
+LINK_LIMIT = 2048
+"""Longest link Discord takes in an embed (its url, thumbnail and image)."""
+_EDGES = "".join(map(chr, range(0x21)))
+"""What a browser strips from both ends of a link (C0 controls and space)."""
+_TAB_NEWLINE = dict.fromkeys(map(ord, "\t\n\r"))
+"""What a browser removes from anywhere in a link."""
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.?")
+_URL_SAFE = "!$&'*+,-./:;=?@_~#%" + "".join(
+    map(chr, [*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B)])
+)
+"""Characters a link keeps as they are (RFC 3986's, less the parentheses that would end a
+markdown link); the rest are percent-encoded, as a browser sends them."""
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def web_url(url: str | None) -> str | None:
-    if url and url.startswith(("http://", "https://")) and len(url) <= 2048 and " " not in url:
-        return url
-    return None
+    """A link Discord accepts in an embed or a markdown link, or None when there is none.
+
+    Read as a browser reads an href (the WHATWG URL standard): spaces and control characters at
+    either end are dropped, and tabs and newlines anywhere, so the link opens the page a reader
+    of the feed would have opened. What else a URL may not hold (spaces, controls, non-ASCII
+    text, quotes, brackets, parentheses, a lone ``%``) is percent-encoded; a host is written in
+    its ASCII (IDNA) form. None for anything but http(s), a missing or malformed host, a user
+    name or password in it (a link that hides its real host), or over 2048 characters."""
+    if not url:
+        return None
+    url = url.strip(_EDGES).translate(_TAB_NEWLINE)
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    cut = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    host, port = _host_and_port(authority)
+    if host is None:
+        return None
+    tail = _BAD_ESCAPE.sub("%25", percent_encode(tail, safe=_URL_SAFE))
+    link = f"{scheme.lower()}://{host}{port}{tail or '/'}"
+    return link if len(link) <= LINK_LIMIT else None
+
+
+def _host_and_port(authority: str) -> tuple[str | None, str]:
+    """(host in ASCII form, ":port" or ""), or (None, "") when either is unusable."""
+    if "@" in authority or "\\" in authority:
+        return None, ""
+    host, port = authority, ""
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return None, ""
+        host, port = host[: end + 1], host[end + 1 :]
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None, ""
+    elif ":" in host:
+        host, port = host.split(":", 1)
+        port = ":" + port
+    if port and not (port[1:].isdigit() and 0 < int(port[1:]) < 65536):
+        return None, ""
+    if port:
+        port = f":{int(port[1:])}"
+    if not host.startswith("["):
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None, ""
+        if not _HOST.fullmatch(host):
+            return None, ""
+    return host, port
 
 
 def terms_of(explanation: str) -> list[str]:
@@ -244,13 +318,25 @@ def fit_embed(embed: Embed) -> Embed:
     )
 
 
-def summary_message(alerts: list[Alert]) -> OutgoingMessage:
-    """The overflow of a busy channel, rolled into one message of headlines."""
+SUMMARY_MENTIONS = 50
+"""Most people one summary mentions (Discord pings at most 100 users per message)."""
+
+
+def summary_message(
+    alerts: Sequence[Alert], *, for_people: Sequence[Sequence[int]] = ()
+) -> OutgoingMessage:
+    """The overflow of a busy channel, rolled into one message of headlines. ``for_people``:
+    for each alert, the people whose topics it matched ('here' delivery); each of them is
+    mentioned once, in the message's text, and named on their alerts' lines."""
+    people = [tuple(p) for p in for_people] + [()] * (len(alerts) - len(for_people))
     lines = []
-    for alert in alerts:
+    for alert, whom in zip(alerts, people, strict=False):
         headline = clip(clean_text(alert.headline), 200)
         url = web_url(alert.url)
         line = f"• [{headline}]({url}) — {clean_text(alert.source)}" if url else f"• {headline}"
+        if whom:
+            line += " · for " + ", ".join(f"<@{user}>" for user in whom[:3])
+            line += "…" if len(whom) > 3 else ""
         lines.append(line)
     body = ""
     shown = 0
@@ -266,7 +352,15 @@ def summary_message(alerts: list[Alert]) -> OutgoingMessage:
         title=f"{count} more {'alert' if count == 1 else 'alerts'} in the last few minutes",
         description=body.strip(),
     )
-    return OutgoingMessage(embeds=(embed,))
+    mentioned = tuple(dict.fromkeys(user for whom in people for user in whom))
+    content = None
+    if mentioned:
+        named = " ".join(f"<@{user}>" for user in mentioned[:SUMMARY_MENTIONS])
+        more = len(mentioned) - SUMMARY_MENTIONS
+        content = named + (f" and {more} more" if more > 0 else "") + ": your topics matched."
+    return OutgoingMessage(
+        content=content, embeds=(embed,), mention_users=mentioned[:SUMMARY_MENTIONS]
+    )
 
 
 def notice_message(text: str) -> OutgoingMessage:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from bot.alerts import (
+    Alert,
     OutgoingMessage,
     alert_for,
     alert_message,
@@ -116,6 +117,18 @@ class TemporaryFailure(Exception):
     """5xx, a timeout, a dropped connection: try again later."""
 
 
+class Rejected(Exception):
+    """Discord refused this message itself (a 4xx other than 403, 404 and 429): sent again
+    unchanged, it would be refused again."""
+
+
+POISON_ATTEMPTS = 3
+"""A message Discord rejects, or one newsbot fails to prepare, is given up after this many
+attempts (with the reason), and its channel's queue goes on without it."""
+POISON_RETRY = timedelta(seconds=2)
+"""Wait before the next attempt at such a message, times the attempts so far."""
+
+
 STORY_EDITS_FOR = timedelta(hours=48)
 STORY_EDIT_EVERY = timedelta(minutes=1)
 
@@ -143,6 +156,8 @@ class DeliveryReport:
     summarized: int = 0
     retried: int = 0
     dropped: int = 0
+    failed: int = 0
+    """Given up: rejected by Discord, or failed to render, POISON_ATTEMPTS times."""
     channels: set[int] = field(default_factory=set)
 
 
@@ -178,47 +193,98 @@ class Deliverer:
         self._stopping = True
 
     async def deliver_due(self) -> DeliveryReport:
-        """Send every due outbox row, channels in parallel, each channel in order."""
+        """Send every due outbox row, channels in parallel, each channel in order. A person's
+        'here' alerts queue with the alerts of the channel they are posted in, and share its
+        cap."""
         report = DeliveryReport()
+        now = self._clock()
         due = await self._store.claim_due_outbox(
-            self._clock(), owner=self._owner, hold=self._hold, shards=self._shards
+            now, owner=self._owner, hold=self._hold, shards=self._shards
         )
         by_channel: dict[int, list[OutboxEntry]] = {}
+        alerts_channels: dict[int, int | None] = {}
         for entry in due:
-            by_channel.setdefault(entry.channel_id, []).append(entry)
+            target = entry.channel_id
+            if entry.kind is OutboxKind.HERE:
+                if entry.guild_id not in alerts_channels:
+                    guild = await self._store.guild(entry.guild_id)
+                    alerts_channels[entry.guild_id] = guild.alerts_channel_id if guild else None
+                posted_in = alerts_channels[entry.guild_id]
+                if posted_in is not None:
+                    target = posted_in
+                else:
+                    await self._store.mark_retry(
+                        entry.id,
+                        "the server has no alerts channel",
+                        next_attempt_at=now,
+                        give_up=True,
+                    )
+                    report.dropped += 1
+                    continue
+            by_channel.setdefault(target, []).append(entry)
         await asyncio.gather(
-            *(self._deliver_channel(entries, report) for entries in by_channel.values())
+            *(
+                self._deliver_channel(channel_id, entries, report)
+                for channel_id, entries in by_channel.items()
+            )
         )
         return report
 
-    async def _deliver_channel(self, entries: list[OutboxEntry], report: DeliveryReport) -> None:
-        channel_id = entries[0].channel_id
+    async def _deliver_channel(
+        self, channel_id: int, entries: list[OutboxEntry], report: DeliveryReport
+    ) -> None:
         report.channels.add(channel_id)
-        now = self._clock()
-        room = max(0, self._cap - await self._store.sent_since(channel_id, now - CAP_WINDOW))
-        alerts = [e for e in entries if e.kind is OutboxKind.ALERT]
-        overflow = alerts[room:]
-        rolled_up = {e.id for e in overflow}
         try:
+            capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
+            overflow: list[OutboxEntry] = []
+            if capped:
+                since = self._clock() - CAP_WINDOW
+                here_from = capped[0].guild_id
+                sent = await self._store.sent_since(channel_id, since, here_from=here_from)
+                overflow = capped[max(0, self._cap - sent) :]
+            rolled_up = {e.id for e in overflow}
             for entry in entries:
                 if self._stopping:
                     return
                 if entry.id in rolled_up:
                     continue
-                if not await self._send_one(entry, report):
+                if not await self._send_one(entry, channel_id, report):
                     return
             if overflow and not self._stopping:
-                await self._send_summary(overflow, report)
+                await self._send_summary(channel_id, overflow, report)
         except StoreUnavailable as exc:
             # The rest of this channel's queue waits for a later round, in order.
             log.warning("delivery to %s paused for this round: %s", channel_id, exc)
+        except Exception:
+            # A fault of newsbot's own: the rest of this channel's queue waits for the next
+            # round, and every other channel's goes on.
+            log.exception("delivery to %s failed; its queue waits for the next round", channel_id)
 
-    async def _send_one(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
-        """Send one row. False when the channel is refused (nothing more goes there)."""
+    async def _send_one(self, entry: OutboxEntry, target: int, report: DeliveryReport) -> bool:
+        """Send one row to ``target`` (its channel; for a 'here' alert, the server's alerts
+        channel). False when the channel is refused (nothing more goes there). A row Discord
+        rejects, or that fails to render, counts an attempt and the queue goes on."""
         if entry.id in self._unrecorded:
             await self._record_sent([entry.id], self._unrecorded[entry.id])
             report.sent += 1
             return True
+        try:
+            return await self._attempt(entry, target, report)
+        except StoreUnavailable:
+            raise
+        except Rejected as exc:
+            reason = str(exc)
+            log.warning("alert %s to %s was rejected: %s", entry.id, target, reason)
+        except Exception as exc:
+            reason = f"newsbot could not prepare this alert ({type(exc).__name__}: {exc})"
+            if entry.attempts == 0:
+                log.exception("alert %s (article %s) failed", entry.id, entry.article_id)
+            else:
+                log.warning("alert %s failed again: %s", entry.id, reason)
+        await self._poisoned([entry], reason, report)
+        return True
+
+    async def _attempt(self, entry: OutboxEntry, target: int, report: DeliveryReport) -> bool:
         message = await self._render(entry)
         if message is None:
             await self._store.mark_retry(
@@ -228,28 +294,15 @@ class Deliverer:
         try:
             if entry.kind is OutboxKind.DM and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
-            elif entry.kind is OutboxKind.HERE:
-                guild = await self._store.guild(entry.guild_id)
-                if guild is None or guild.alerts_channel_id is None:
-                    await self._store.mark_retry(
-                        entry.id,
-                        "the server has no alerts channel",
-                        next_attempt_at=self._clock(),
-                        give_up=True,
-                    )
-                    report.dropped += 1
-                    return True
-                message_id = await self._sender.send(
-                    guild.alerts_channel_id, message, nonce=entry.nonce
-                )
             else:
-                message_id = await self._sender.send(entry.channel_id, message, nonce=entry.nonce)
+                message_id = await self._sender.send(target, message, nonce=entry.nonce)
         except ChannelRefused as exc:
             if entry.kind in (OutboxKind.DM, OutboxKind.HERE):
-                # Closed DMs (or a channel gone): this alert is not sent; the person is told
-                # the next time they use a command.
+                # Closed DMs (or an alerts channel gone): this alert is not sent; the person is
+                # told the next time they use a command.
+                why = "DMs closed" if entry.kind is OutboxKind.DM else "alerts channel refused"
                 await self._store.mark_retry(
-                    entry.id, f"DMs closed: {exc}", next_attempt_at=self._clock(), give_up=True
+                    entry.id, f"{why}: {exc}", next_attempt_at=self._clock(), give_up=True
                 )
                 if entry.user_id is not None and entry.kind is OutboxKind.DM:
                     await self._store.mark_dms_closed(entry.user_id, now=self._clock())
@@ -264,6 +317,29 @@ class Deliverer:
         report.sent += 1
         return True
 
+    async def _poisoned(
+        self, entries: Sequence[OutboxEntry], reason: str, report: DeliveryReport
+    ) -> None:
+        """One more failed attempt at each of these rows; the POISON_ATTEMPTS-th gives up."""
+        now = self._clock()
+        for entry in entries:
+            attempts = entry.attempts + 1
+            give_up = attempts >= POISON_ATTEMPTS
+            await self._store.mark_retry(
+                entry.id, reason, next_attempt_at=now + POISON_RETRY * attempts, give_up=give_up
+            )
+            if give_up:
+                report.failed += 1
+                log.warning(
+                    "alert %s to %s given up after %d attempts: %s",
+                    entry.id,
+                    entry.channel_id,
+                    attempts,
+                    reason,
+                )
+            else:
+                report.retried += 1
+
     async def _record_sent(
         self, entry_ids: Sequence[int], message_id: int, *, summarized: bool = False
     ) -> None:
@@ -277,7 +353,11 @@ class Deliverer:
         for entry_id in entry_ids:
             self._unrecorded.pop(entry_id, None)
 
-    async def _send_summary(self, overflow: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+    async def _send_summary(
+        self, channel_id: int, overflow: Sequence[OutboxEntry], report: DeliveryReport
+    ) -> None:
+        """The overflow as one message: each article once, and the people whose 'here' alerts
+        are among them mentioned once each."""
         went_out: dict[int, list[int]] = {}
         for entry in overflow:
             if entry.id in self._unrecorded:
@@ -289,25 +369,48 @@ class Deliverer:
         overflow = [e for e in overflow if e.id not in recorded]
         if not overflow:
             return
-        rendered = []
+        lines: dict[int | None, tuple[Alert, list[int]]] = {}
+        rolled: list[OutboxEntry] = []
         for entry in overflow:
-            found = await self._article_of(entry)
-            if found is not None:
-                rendered.append(alert_for(*found))
-        first = overflow[0]
+            try:
+                found = await self._article_of(entry)
+                alert = alert_for(*found) if found is not None else None
+            except StoreUnavailable:
+                raise
+            except Exception as exc:
+                log.exception("alert %s could not be summarized", entry.id)
+                reason = f"newsbot could not prepare this alert ({type(exc).__name__}: {exc})"
+                await self._poisoned([entry], reason, report)
+                continue
+            rolled.append(entry)
+            if alert is not None:
+                line = lines.setdefault(entry.article_id, (alert, []))
+                if entry.kind is OutboxKind.HERE and entry.user_id is not None:
+                    line[1].append(entry.user_id)
+        if not rolled:
+            return
+        first = rolled[0]
         try:
-            message_id = await self._sender.send(
-                first.channel_id, summary_message(rendered), nonce=f"nb-s{first.id}"
+            message = summary_message(
+                [alert for alert, _ in lines.values()],
+                for_people=[tuple(people) for _, people in lines.values()],
             )
+            message_id = await self._sender.send(channel_id, message, nonce=f"nb-s{first.id}")
         except ChannelRefused as exc:
-            await self._refused(first, str(exc), report)
+            await self._refused(first, str(exc), report, channel_id=channel_id)
             return
         except TemporaryFailure as exc:
-            log.info("summary to %s failed (%s); retried next round", first.channel_id, exc)
-            report.retried += len(overflow)
+            log.info("summary to %s failed (%s); retried next round", channel_id, exc)
+            report.retried += len(rolled)
             return
-        await self._record_sent([e.id for e in overflow], message_id, summarized=True)
-        report.summarized += len(overflow)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            log.warning("summary to %s failed: %s", channel_id, exc, exc_info=True)
+            await self._poisoned(rolled, f"the summary failed: {exc}", report)
+            return
+        await self._record_sent([e.id for e in rolled], message_id, summarized=True)
+        report.summarized += len(rolled)
 
     async def _render(
         self, entry: OutboxEntry, *, also: Sequence[str] = ()
@@ -329,7 +432,8 @@ class Deliverer:
 
     async def update_story_alerts(self) -> int:
         """Edit sent alerts whose story other outlets now carry ("also reported by ..."): at
-        most once a minute per message, and not after 48 hours. Returns how many were edited."""
+        most once a minute per message, and not after 48 hours. Returns how many were edited.
+        An edit Discord rejects, or that fails to render, is not tried again for that count."""
         now = self._clock()
         behind = await self._store.story_alerts_behind(
             now, since=now - STORY_EDITS_FOR, edited_before=now - STORY_EDIT_EVERY
@@ -338,26 +442,33 @@ class Deliverer:
         for entry, outlets in behind:
             if self._stopping:
                 break
-            assert entry.article_id is not None and entry.message_id is not None
-            others = await self._store.story_outlets(entry.article_id, entry.guild_id)
-            message = await self._render(entry, also=others)
-            if message is None or not others:
-                await self._store.mark_edited(entry.id, outlets, now=now)
-                continue
             try:
-                if entry.kind is OutboxKind.DM and entry.user_id is not None:
-                    await self._sender.edit_dm(entry.user_id, entry.message_id, message)
-                else:
-                    await self._sender.edit(entry.channel_id, entry.message_id, message)
-            except ChannelRefused as exc:
-                log.info("alert %s can't be edited (%s); left as it is", entry.id, exc)
+                done = await self._edit_story_alert(entry)
+            except StoreUnavailable:
+                raise
             except TemporaryFailure as exc:
                 log.info("editing alert %s failed (%s); tried again later", entry.id, exc)
                 continue
+            except (ChannelRefused, Rejected) as exc:
+                log.info("alert %s can't be edited (%s); left as it is", entry.id, exc)
+            except Exception:
+                log.exception("editing alert %s failed; left as it is", entry.id)
             else:
-                edited += 1
+                edited += done
             await self._store.mark_edited(entry.id, outlets, now=now)
         return edited
+
+    async def _edit_story_alert(self, entry: OutboxEntry) -> bool:
+        assert entry.article_id is not None and entry.message_id is not None
+        others = await self._store.story_outlets(entry.article_id, entry.guild_id)
+        message = await self._render(entry, also=others)
+        if message is None or not others:
+            return False
+        if entry.kind is OutboxKind.DM and entry.user_id is not None:
+            await self._sender.edit_dm(entry.user_id, entry.message_id, message)
+        else:
+            await self._sender.edit(entry.channel_id, entry.message_id, message)
+        return True
 
     async def _article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""
@@ -365,15 +476,23 @@ class Deliverer:
         source = await self._store.get_source(article.source_id) if article else None
         return (article, source) if article is not None and source is not None else None
 
-    async def _refused(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
+    async def _refused(
+        self,
+        entry: OutboxEntry,
+        reason: str,
+        report: DeliveryReport,
+        *,
+        channel_id: int | None = None,
+    ) -> None:
         now = self._clock()
-        first = await self._store.block_channel(entry.channel_id, entry.guild_id, reason, now=now)
+        channel_id = channel_id or entry.channel_id
+        first = await self._store.block_channel(channel_id, entry.guild_id, reason, now=now)
         report.dropped += 1
-        log.warning("channel %s refused alerts: %s", entry.channel_id, reason)
+        log.warning("channel %s refused alerts: %s", channel_id, reason)
         if first:
             guild = await self._store.guild(entry.guild_id)
             text = (
-                f"newsbot can no longer post alerts in <#{entry.channel_id}> ({reason}). "
+                f"newsbot can no longer post alerts in <#{channel_id}> ({reason}). "
                 "Alerts for this server are paused: give the bot View Channel, Send Messages "
                 "and Embed Links there, or pick another channel with `/alerts channel`."
             )
@@ -381,7 +500,7 @@ class Deliverer:
                 await self._sender.tell_admins(
                     entry.guild_id, guild.configured_by if guild else None, text
                 )
-            except (ChannelRefused, TemporaryFailure) as exc:
+            except (ChannelRefused, TemporaryFailure, Rejected) as exc:
                 log.warning("could not tell admins of %s: %s", entry.guild_id, exc)
 
     async def _retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:

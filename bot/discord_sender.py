@@ -11,7 +11,7 @@ import aiohttp
 import discord
 
 from bot.alerts import Embed, OutgoingMessage
-from bot.delivery import ChannelRefused, TemporaryFailure
+from bot.delivery import ChannelRefused, Rejected, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,9 @@ class DiscordSender:
         return await self._post(await self._dm_channel(user_id), message, nonce)
 
     async def _dm_channel(self, user_id: int) -> discord.DMChannel:
-        try:
-            return await self._bot.create_dm(discord.Object(id=user_id))
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelRefused(_reason(exc)) from None
-        except discord.HTTPException as exc:
-            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        with _delivery_errors():
+            channel = await self._bot.create_dm(discord.Object(id=user_id))
+        return channel
 
     async def _post(
         self, channel: discord.abc.Messageable, message: OutgoingMessage, nonce: str
@@ -62,9 +59,11 @@ class DiscordSender:
             mentions = discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(id=message.mention_role)]
             )
-        elif message.mention_user is not None:
+        elif message.mentioned_users:
             mentions = discord.AllowedMentions(
-                everyone=False, roles=False, users=[discord.Object(id=message.mention_user)]
+                everyone=False,
+                roles=False,
+                users=[discord.Object(id=user) for user in message.mentioned_users],
             )
         with _delivery_errors():
             sent = await channel.send(
@@ -93,7 +92,7 @@ class DiscordSender:
         set up alerts."""
         guild = self._bot.get_guild(guild_id)
         system = guild.system_channel if guild else None
-        try:
+        with _delivery_errors():
             if system is not None and guild is not None:
                 permissions = system.permissions_for(guild.me)
                 if permissions.send_messages and permissions.view_channel:
@@ -102,21 +101,22 @@ class DiscordSender:
             if user_id is not None:
                 user = await self._bot.fetch_user(user_id)
                 await user.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelRefused(_reason(exc)) from None
-        except discord.HTTPException as exc:
-            raise TemporaryFailure(f"Discord answered {exc.status}") from None
 
 
 @contextlib.contextmanager
 def _delivery_errors() -> Iterator[None]:
-    """Discord's and the network's failures as the core's: refused, or worth another try."""
+    """Discord's and the network's failures as the core's: refused (403/404), worth another
+    try (429 past discord.py's own retries, 5xx, the network), or a message Discord rejects
+    (any other 4xx: sending it again won't help)."""
     try:
         yield
     except (discord.Forbidden, discord.NotFound) as exc:
         raise ChannelRefused(_reason(exc)) from None
-    except discord.DiscordServerError as exc:
-        raise TemporaryFailure(f"Discord answered {exc.status}") from None
+    except discord.HTTPException as exc:
+        if exc.status == 429 or not 400 <= exc.status < 500:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        detail = f" ({exc.text[:200]})" if exc.text else ""
+        raise Rejected(f"Discord rejected the message: {exc.status}{detail}") from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
 

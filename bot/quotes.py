@@ -775,14 +775,20 @@ class People:
         self, start: int, end: int, *, unconfirmed: bool = False
     ) -> list[tuple[int, bool, Person]]:
         """Mentions of people in [start, end); with ``unconfirmed``, also of two-word names
-        nothing marked as a person (last resort, subjects only)."""
+        nothing marked as a person (last resort, subjects only). In text order; two people
+        mentioned at one position keep the order they were first met (a Person has no order)."""
         return sorted(
-            (at, subject, person)
-            for person in self.by_name.values()
-            if person.confirmed
-            or (unconfirmed and " " in person.name and person.surname.lower() not in PLACE_WORDS)
-            for at, subject in person.mentions
-            if start <= at < end and (person.confirmed or subject)
+            (
+                (at, subject, person)
+                for person in self.by_name.values()
+                if person.confirmed
+                or (
+                    unconfirmed and " " in person.name and person.surname.lower() not in PLACE_WORDS
+                )
+                for at, subject in person.mentions
+                if start <= at < end and (person.confirmed or subject)
+            ),
+            key=lambda m: (m[0], m[1]),
         )
 
 
@@ -874,6 +880,9 @@ class Attributor:
             self.people = People("".join(masked), quoted, self.sentences)
             self.first_people = self.people.copy()
         self.docs: list[tuple[int, int, Doc]] = []
+        self._doc_starts: list[int] = []
+        self._previous: Draft | None = None
+        """The latest quotation before the current one that has a speaker."""
 
     # -- spaCy on the sentences around quotation marks only --
 
@@ -896,6 +905,7 @@ class Attributor:
         texts = [self.text[s:e] for s, e in merged]
         for (start, end), doc in zip(merged, self.nlp.pipe(texts, batch_size=32), strict=True):
             self.docs.append((start, end, doc))
+            self._doc_starts.append(start)
             for ent in doc.ents:
                 if ent.label_ == "PERSON":
                     _, name = split_role_name(ent.text)
@@ -921,7 +931,7 @@ class Attributor:
                 else:
                     self._continue_from(draft, previous)
             if draft.speaker is not None:
-                previous = draft
+                previous = self._previous = draft
 
     def _windows(self, draft: Draft) -> list[tuple[str, int, int]]:
         """Where an attribution may be, most likely first: between the spans of a split
@@ -1065,8 +1075,10 @@ class Attributor:
         return None
 
     def _doc_for(self, position: int) -> tuple[int, Doc] | None:
-        for start, end, doc in self.docs:
-            if start <= position < end:
+        index = bisect.bisect_right(self._doc_starts, position) - 1
+        if index >= 0:
+            start, end, doc = self.docs[index]
+            if position < end:
                 return start, doc
         return None
 
@@ -1121,7 +1133,7 @@ class Attributor:
             if start >= cursor:
                 break
             cursor = start
-        earlier = self._last_speaker(draft)
+        earlier = self._last_speaker()
         if earlier is not None and fits(earlier):
             return earlier
         # Nobody known to be a person: the nearest earlier two-word name that was a subject.
@@ -1137,11 +1149,9 @@ class Attributor:
                 floor = self.text.rfind("\n", 0, floor - 1) + 1
         return max(0, floor)
 
-    def _last_speaker(self, draft: Draft) -> Person | None:
-        for other in reversed(self.drafts[: self.drafts.index(draft)]):
-            if other.speaker is not None:
-                return self.people.get(other.speaker)
-        return None
+    def _last_speaker(self) -> Person | None:
+        previous = self._previous
+        return self.people.get(previous.speaker) if previous and previous.speaker else None
 
     def _described(self, mention: Mention, draft: Draft) -> Person | None:
         words = [_bare(w).lower() for w in mention.text.split()]
@@ -1283,10 +1293,14 @@ class Sentences:
         self.text = text
         starts = {0}
         starts.update(m.end() for m in re.finditer(r"\n+", text))
+        spans = sorted(quoted)
+        span_starts = [a for a, _ in spans]
+        reach = list(itertools.accumulate((b for _, b in spans), max))
         for match in SENTENCE_BREAK.finditer(text):
             at = match.start()
-            if any(a <= at < b for a, b in quoted):
-                continue
+            index = bisect.bisect_right(span_starts, at) - 1
+            if index >= 0 and at < reach[index]:
+                continue  # inside a quotation
             if _ABBREV_END.search(text, max(0, at - 6), at + 1):
                 continue
             starts.add(match.end())

@@ -1276,10 +1276,17 @@ class Store:
                 )
             )
 
-    async def sent_since(self, channel_id: int, since: datetime) -> int:
-        """Alerts (one per message) a channel received since ``since``."""
+    async def sent_since(
+        self, channel_id: int, since: datetime, *, here_from: int | None = None
+    ) -> int:
+        """Alerts (one per message) a channel received since ``since``; with ``here_from``,
+        also the personal 'here' alerts of that server (posted in its alerts channel)."""
+        to_channel = outbox.c.channel_id == channel_id
+        if here_from is not None:
+            here = and_(outbox.c.guild_id == here_from, outbox.c.kind == OutboxKind.HERE.value)
+            to_channel = or_(to_channel, here)
         query = select(func.count(func.distinct(outbox.c.message_id))).where(
-            outbox.c.channel_id == channel_id,
+            to_channel,
             outbox.c.sent_at >= since,
             outbox.c.status.in_([OutboxStatus.SENT.value, OutboxStatus.SUMMARIZED.value]),
         )

@@ -95,13 +95,14 @@ class BackgroundCog(commands.Cog):
             if self._rounds % NOTICE_EVERY == 1:
                 await self.deliverer.queue_source_notices()
             report = await self.deliverer.deliver_due()
-            if self._rounds % STORY_EDITS_EVERY == 0:
-                await self.deliverer.update_story_alerts()
         except StoreUnavailable as exc:
             # Nothing of the failed write was kept; the next round tries again.
             log.warning("delivery round cut short: %s", exc)
             return
         finally:
+            # "Also reported by" edits go on whatever happened to this round's sends.
+            if self._rounds % STORY_EDITS_EVERY == 0:
+                await self._edit_story_alerts()
             self._busy.discard("deliver")
         if report.sent or report.summarized or report.dropped:
             log.info(
@@ -110,6 +111,15 @@ class BackgroundCog(commands.Cog):
                 report.summarized,
                 report.dropped,
             )
+
+    async def _edit_story_alerts(self) -> None:
+        try:
+            await self.deliverer.update_story_alerts()
+        except StoreUnavailable as exc:
+            log.warning("story edits cut short: %s", exc)
+        except Exception:
+            # Logged, and tried again in STORY_EDITS_EVERY rounds; delivery itself goes on.
+            log.exception("updating alerts of growing stories failed")
 
     @tasks.loop(hours=24)
     async def prune(self) -> None:

@@ -12,6 +12,7 @@ from bot.alerts import (
     clean_text,
     notice_message,
     summary_message,
+    web_url,
 )
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -138,3 +139,83 @@ def test_a_topic_prefers_key_quotes_that_mention_it() -> None:
     )
     (first,) = alert_for(article, source, topic_terms=["bridge"]).quotes[:1]
     assert first.speaker == "Tom Baker"
+
+
+# ---- links Discord accepts --------------------------------------------------------------------
+
+
+def test_a_link_with_a_newline_is_read_as_a_browser_reads_it() -> None:
+    assert web_url("https://news.example/a\nb") == "https://news.example/ab"
+    assert web_url("\t https://news.example/a\r\n") == "https://news.example/a"
+
+
+def test_a_link_without_a_host_is_no_link() -> None:
+    for url in ("https://", "https:///path", "https://:443/", "http://?q=1"):
+        assert web_url(url) is None, url
+
+
+def test_only_http_and_https_links_are_kept() -> None:
+    for url in ("javascript:alert(1)", "ftp://news.example/a", "news.example/a", "//x.test/a"):
+        assert web_url(url) is None, url
+    assert web_url("HTTPS://News.Example/A") == "https://news.example/A"
+
+
+def test_spaces_controls_and_other_text_are_percent_encoded() -> None:
+    assert web_url("https://news.example/a b") == "https://news.example/a%20b"
+    assert web_url("https://news.example/a\x00\x7fb") == "https://news.example/a%00%7Fb"
+    assert web_url("https://news.example/\u202egnp.exe") == "https://news.example/%E2%80%AEgnp.exe"
+    assert web_url('https://news.example/"<x>"') == "https://news.example/%22%3Cx%3E%22"
+    assert web_url("https://news.example/100%") == "https://news.example/100%25"
+    assert web_url("https://news.example/caf%C3%A9") == "https://news.example/caf%C3%A9"
+
+
+def test_parentheses_are_encoded_so_a_markdown_link_cannot_end_early() -> None:
+    url = web_url("https://en.wiki.test/wiki/Mercury_(planet)")
+    assert url == "https://en.wiki.test/wiki/Mercury_%28planet%29"
+    line = summary_message([alert(url="https://news.test/a)b(c")]).embeds[0].description
+    assert "](https://news.test/a%29b%28c) —" in line
+
+
+def test_hosts_are_checked_and_written_in_ascii() -> None:
+    assert web_url("https://münchen.example/straße") == (
+        "https://xn--mnchen-3ya.example/stra%C3%9Fe"
+    )
+    for url in (
+        "https://news example/a",
+        "https://news.example\x00.evil.test/",
+        "https://-bad-.example/",
+        "https://a..b/",
+        "https://[::1/",
+        "https://[nope]/",
+    ):
+        assert web_url(url) is None, url
+    assert web_url("https://[2001:db8::1]:8443/x") == "https://[2001:db8::1]:8443/x"
+
+
+def test_a_link_that_hides_its_real_host_is_no_link() -> None:
+    assert web_url("https://bbc.co.uk@evil.test/news") is None
+    assert web_url("https://user:pass@news.example/") is None
+    assert web_url("https://news.example\\@evil.test/") is None
+
+
+def test_ports_must_be_numbers_in_range() -> None:
+    assert web_url("https://news.example:8080/a") == "https://news.example:8080/a"
+    for url in ("https://news.example:0/", "https://news.example:65536/", "https://x.test:ab/"):
+        assert web_url(url) is None, url
+
+
+def test_a_link_over_discords_limit_is_no_link() -> None:
+    base = "https://news.example/"
+    assert web_url(base + "a" * (2048 - len(base))) is not None
+    assert web_url(base + "a" * (2049 - len(base))) is None
+    # Its encoded form counts: 700 spaces are 2,100 characters on the wire.
+    assert web_url(base + " " * 700 + "x") is None
+
+
+def test_an_alert_with_an_unusable_link_still_goes_without_it() -> None:
+    message = alert_message(alert(url="https://", image="https://\n"))
+    (embed,) = message.embeds
+    assert embed.url is None and embed.thumbnail_url is None
+    assert embed.title == "Port strike enters second week"
+    (embed,) = alert_message(alert(url="https://news.example/a\nb")).embeds
+    assert embed.url == "https://news.example/ab"

@@ -15,6 +15,8 @@ from bot.delivery import (
     Deliverer,
     OutboxKind,
     OutboxStatus,
+    Planned,
+    Rejected,
     TemporaryFailure,
 )
 from bot.sources import Source
@@ -60,14 +62,24 @@ def article(source_id: int, n: int, when: datetime) -> Article:
     )
 
 
-async def publish(store: Store, source: Source, numbers: range, now: datetime) -> None:
+async def publish(
+    store: Store,
+    source: Source,
+    numbers: range,
+    now: datetime,
+    *,
+    here_for: int | None = None,
+) -> None:
+    """Store these articles (and queue their alerts); ``here_for``: a person whose 'here'
+    topic each of them matched."""
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
+    new = [article(source.id, n, now) for n in numbers]
+    planned = None
+    if here_for is not None:
+        person = Planned(OutboxKind.HERE, GUILD, here_for, here_for, None, "source:news.test")
+        planned = {a.item_key: [person] for a in new}
     await store.record_poll_success(
-        source,
-        change,
-        seen_keys=[],
-        new_articles=[article(source.id, n, now) for n in numbers],
-        now=now,
+        source, change, seen_keys=[], new_articles=new, now=now, planned=planned
     )
 
 
@@ -206,3 +218,70 @@ async def test_a_source_failing_for_a_day_is_reported_once_and_again_on_recovery
     texts = [m.embeds[0].description for _, m in recorder.messages[CHANNEL]]
     assert "has failed since" in texts[0] and "The server answered 500." in texts[0]
     assert "is working again" in texts[1]
+
+
+async def test_a_message_discord_rejects_is_given_up_after_three_attempts_and_the_rest_go(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(3), clock.now)
+    refusal = Rejected("Discord rejected the message: 400 (Invalid Form Body)")
+    recorder = Recorder(fail_with=[refusal])
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert (report.sent, report.retried, report.failed) == (2, 1, 0)
+    assert [m.embeds[0].title for _, m in recorder.messages[CHANNEL]] == [
+        f"Headline {n} @\u200beveryone" for n in (1, 2)
+    ]
+    for _ in range(2):
+        recorder.fail_with.append(refusal)
+        clock.advance(60)
+        report = await deliverer(store, recorder, clock).deliver_due()
+    assert report.failed == 1
+    first = (await store.outbox_entries())[0]
+    assert first.status is OutboxStatus.FAILED and first.attempts == 3
+    assert first.last_error == str(refusal)
+    clock.advance(600)
+    assert await store.due_outbox(clock.now) == []
+    await publish(store, subscribed, range(3, 4), clock.now)
+    assert (await deliverer(store, recorder, clock).deliver_due()).sent == 1
+
+
+async def test_an_alert_newsbot_fails_to_prepare_counts_an_attempt_and_blocks_nothing(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(2), clock.now)
+    recorder = Recorder(fail_with=[ValueError("embed refused by the library")])
+    report = await deliverer(store, recorder, clock).deliver_due()
+    assert (report.sent, report.retried) == (1, 1)
+    first = (await store.outbox_entries())[0]
+    assert first.status is OutboxStatus.PENDING and first.attempts == 1
+    assert "ValueError: embed refused by the library" in (first.last_error or "")
+    clock.advance(5)
+    assert (await deliverer(store, recorder, clock).deliver_due()).sent == 1
+    assert len(recorder.messages[CHANNEL]) == 2
+
+
+async def test_here_alerts_share_the_channels_cap_and_the_overflow_is_one_summary(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    member = 4004
+    await publish(store, subscribed, range(40), clock.now, here_for=member)
+    assert len(await store.due_outbox(clock.now)) == 80
+    recorder = Recorder()
+    report = await deliverer(store, recorder, clock, cap=5).deliver_due()
+    sent = recorder.messages[CHANNEL]
+    assert len(sent) == 6 and (report.sent, report.summarized) == (5, 75)
+    mentions = [m for _, m in sent if m.mentioned_users]
+    summary = sent[-1][1]
+    assert summary.mentioned_users == (member,)
+    assert summary.content is not None and summary.content.count(f"<@{member}>") == 1
+    assert summary.embeds[0].title == "38 more alerts in the last few minutes"
+    assert len(mentions) == 3  # the 'here' alerts among the first five, and the summary
+    clock.advance(60)
+    await publish(store, subscribed, range(40, 42), clock.now, here_for=member)
+    report = await deliverer(store, recorder, clock, cap=5).deliver_due()
+    assert (report.sent, report.summarized) == (0, 4)
+    assert len(recorder.messages[CHANNEL]) == 7
+    clock.advance(601)
+    await publish(store, subscribed, range(42, 43), clock.now, here_for=member)
+    report = await deliverer(store, recorder, clock, cap=5).deliver_due()
+    assert (report.sent, report.summarized) == (2, 0)

@@ -74,8 +74,15 @@ def story(n: int, feeds: FeedServer) -> dict[str, str]:
 
 @pytest.fixture
 async def scene(
-    fake_discord: FakeDiscord, feed_server: FeedServer, tmp_path: Path, database_url: str
+    fake_discord: FakeDiscord,
+    feed_server: FeedServer,
+    tmp_path: Path,
+    database_url: str,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Scene]:
+    """The bot in one server with an alerts-channel candidate; a test's
+    ``@pytest.mark.settings(...)`` sets Settings fields for it."""
+    marker = request.node.get_closest_marker("settings")
     fake = fake_discord
     fake.heartbeat_interval_ms = 500
     admin = fake.add_user("editor")
@@ -89,6 +96,7 @@ async def scene(
         discord_api_base_url=fake.rest_base,
         dev_guild_id=int(guild.id),
         delivery_interval_seconds=0.1,
+        **(marker.kwargs if marker else {}),
     )
     store = Store.open(settings.database_url)
     await store.migrate()

@@ -186,3 +186,32 @@ async def test_overlong_content_is_recorded_as_a_violation(fake_discord: FakeDis
         "create_message: body.content: 2001 characters, more than 2000"
     ]
     assert fake_discord.messages(channel) == []
+
+
+async def test_an_embed_link_discord_would_refuse_is_a_400_and_a_violation(
+    fake_discord: FakeDiscord,
+) -> None:
+    channel = fake_discord.add_guild("Newsroom").add_channel("alerts")
+    old_base = Route.BASE
+    Route.BASE = fake_discord.rest_base
+    http = HTTPClient(discord.utils.MISSING)
+    statuses = []
+    try:
+        await http.static_login(fake_discord.token)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
+        for link in ("https://news.example/a\nb", "https://", "https://news.example/ok"):
+            try:
+                await http.request(route, json={"embeds": [{"title": "t", "url": link}]})
+                statuses.append(200)
+            except discord.HTTPException as exc:
+                statuses.append(exc.status)
+    finally:
+        await http.close()
+        Route.BASE = old_base
+
+    assert statuses == [400, 400, 200]
+    assert fake_discord.violations == [
+        "create_message: body.embeds[0].url: Not a well formed URL.",
+        "create_message: body.embeds[0].url: Not a well formed URL.",
+    ]
+    assert len(fake_discord.messages(channel)) == 1

@@ -218,3 +218,17 @@ def test_trimmed_quote_ends_at_a_sentence_or_word_with_an_ellipsis() -> None:
     assert trim_quote(long, 60) == "This first sentence is long enough to keep. …"
     cut = trim_quote("word " * 100, 60)
     assert len(cut) <= 60 and cut.endswith("…") and not cut.endswith(" …")
+
+
+def test_two_people_sharing_a_surname_at_one_mention_do_not_crash(nlp: Language) -> None:
+    # The bare "Bush" is first filed under the fullest "Bush" and then, when its quotation is
+    # attributed, under the one named last: one position, two people. Sorting those mentions
+    # used to compare Person objects (TypeError on 9 of 840 real articles).
+    text = (
+        "Former president George W. Bush campaigned in the state on Monday. His brother Jeb "
+        "Bush followed him on Tuesday.\n\n"
+        "Bush says he’s going to “work hard for every vote in this state.”\n\n"
+        "“We will win here in the end, and then in every other state,” he said."
+    )
+    found = quotations(text, nlp)
+    assert [q.speaker for q in found] == ["Jeb Bush", "Jeb Bush"]

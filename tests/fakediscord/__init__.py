@@ -30,7 +30,8 @@ method, path relative to the API base, query, headers, json, time, operation, st
 `await fake.wait_until(predicate, timeout=)`.
 
 Faults: `fake.inject(method, path_regex, status, times=1, retry_after=None, global_=False,
-body=None, processed=False)` (`processed`: the request's work is done, then the fault answered);
+body=None, processed=False, when=None)` (`processed`: the request's work is done, then the fault
+answered; `when`: a test of the JSON body, to fail one message among many);
 `fake.hold(method, path_regex, seconds)` (work done at once, the answer sent late);
 `fake.message_bucket = (5, 5.0)` is the per-channel message rate limit the fake
 announces in its headers and enforces; `fake.interaction_deadline` (3 s) as Discord's.

@@ -106,12 +106,15 @@ class Injection:
     body: dict[str, Any] | None
     processed: bool = False
     hits: int = 0
+    when: Callable[[Any], bool] | None = None
+    """Only requests whose JSON body this accepts (e.g. one message among many)."""
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, body: Any = None) -> bool:
         return (
             self.hits < self.times
             and self.method in ("*", method)
             and self.pattern.fullmatch(path) is not None
+            and (self.when is None or self.when(body))
         )
 
 
@@ -352,9 +355,11 @@ class FakeDiscord:
         global_: bool = False,
         body: dict[str, Any] | None = None,
         processed: bool = False,
+        when: Callable[[Any], bool] | None = None,
     ) -> Injection:
-        """Fail the next `times` matching requests (path relative to the API base, fullmatch);
-        `processed=True` does each request's work before answering with the failure."""
+        """Fail the next `times` matching requests (path relative to the API base, fullmatch;
+        `when`: and whose JSON body it accepts); `processed=True` does each request's work
+        before answering with the failure."""
         injection = Injection(
             method=method.upper(),
             pattern=re.compile(path_regex),
@@ -364,6 +369,7 @@ class FakeDiscord:
             global_=global_,
             body=body,
             processed=processed,
+            when=when,
         )
         self.injections.append(injection)
         return injection
@@ -445,7 +451,7 @@ class FakeDiscord:
 
         after: Injection | None = None
         for injection in self.injections:
-            if injection.matches(request.method, path):
+            if injection.matches(request.method, path, record.json):
                 injection.hits += 1
                 if not injection.processed:
                     return self._fault(injection, path)

@@ -31,6 +31,36 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 AUTHOR_NAME_LIMIT = 256
+# Discord answers 400 "Not a well formed URL." for an embed link that isn't an absolute http(s)
+# URL with a host (images may also be attachment://), or that holds spaces or control characters.
+_WELL_FORMED_URL = re.compile(r"https?://[^\s/?#@\\:]+(?::\d{1,5})?(?:[/?#]\S*)?", re.IGNORECASE)
+_ATTACHMENT_URL = re.compile(r"attachment://[^\s/]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMBED_LINKS = (
+    (("url",), False),
+    (("thumbnail", "url"), True),
+    (("image", "url"), True),
+    (("author", "url"), False),
+    (("author", "icon_url"), True),
+    (("footer", "icon_url"), True),
+)
+
+
+def _link_errors(embed: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, problem) for each link in an embed that Discord would refuse."""
+    problems = []
+    for path, media in _EMBED_LINKS:
+        value: Any = embed
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            continue
+        ok = bool(_WELL_FORMED_URL.fullmatch(value)) or bool(
+            media and _ATTACHMENT_URL.fullmatch(value)
+        )
+        if not ok or _CONTROL.search(value):
+            problems.append(("." + ".".join(path), "Not a well formed URL."))
+    return problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +243,8 @@ def message_limit_errors(operation_id: str, message: Any, where: str = "body") -
                 add(f"{at}.fields[{f_index}].value", f"{value} characters, more than 1024")
             if not field.get("name") or not field.get("value"):
                 add(f"{at}.fields[{f_index}]", "name and value must not be empty")
+        for path, problem in _link_errors(embed):
+            add(f"{at}{path}", problem)
         footer = _length((embed.get("footer") or {}).get("text"))
         author = _length((embed.get("author") or {}).get("name"))
         total += footer + author
