@@ -72,6 +72,10 @@ class Timing:
     label: str
     ms: list[float] = field(default_factory=list)
     results: list[int] = field(default_factory=list)
+    slowest: tuple[float, str, Any] | None = None
+    """(ms, SQL, parameters) of the slowest statement of the slowest call."""
+    plan: list[str] = field(default_factory=list)
+    """Its plan, for a command over the target (with --explain)."""
 
     def pct(self, q: float) -> float:
         """Nearest-rank percentile, in ms."""
@@ -87,7 +91,44 @@ class Timing:
         return ordered[len(ordered) // 2]
 
 
-async def timed(key: str, label: str, make: Make, count: int, *, budget_s: float) -> Timing:
+class Statements:
+    """Each statement the store sends, with how long the database took (for the plans of the
+    slowest calls)."""
+
+    def __init__(self, store: Any) -> None:
+        from sqlalchemy import event
+
+        self.seen: list[tuple[float, str, Any]] = []
+        self._engine = store._engine
+        event.listen(self._engine.sync_engine, "before_cursor_execute", self._before)
+        event.listen(self._engine.sync_engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        elapsed = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
+        self.seen.append((elapsed, statement, parameters))
+
+    async def plan(self, statement: str, parameters: Any) -> list[str]:
+        """EXPLAIN ANALYZE (PostgreSQL) or EXPLAIN QUERY PLAN (SQLite) of a statement."""
+        async with self._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+                return [f"{'  ' * (row[1] > 0)}{row[3]}" for row in rows]
+            rows = await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            return [str(row[0]) for row in rows]
+
+
+async def timed(
+    key: str,
+    label: str,
+    make: Make,
+    count: int,
+    *,
+    budget_s: float,
+    statements: Statements | None = None,
+) -> Timing:
     """Warm up, then time each call; stop early once the budget is spent (never below
     MIN_CALLS). Setting a sample up is not timed."""
     for i in range(WARMUP):
@@ -98,17 +139,27 @@ async def timed(key: str, label: str, make: Make, count: int, *, budget_s: float
         if spent > budget_s and len(timing.ms) >= MIN_CALLS:
             break
         call = await make(i)
+        if statements is not None:
+            statements.seen.clear()
         started = time.perf_counter()
         found = await call()
         elapsed = time.perf_counter() - started
         spent += elapsed
         timing.ms.append(elapsed * 1000)
         timing.results.append(found)
+        if statements is not None and statements.seen and elapsed * 1000 >= max(timing.ms):
+            timing.slowest = max(statements.seen, key=lambda seen: seen[0])
     return timing
 
 
 async def bench_guild(
-    news: Any, guild_id: int, world: newsstore.World, samples: int, *, budget_s: float
+    news: Any,
+    guild_id: int,
+    world: newsstore.World,
+    samples: int,
+    *,
+    budget_s: float,
+    statements: Statements | None = None,
 ) -> list[Timing]:
     """Every command for one server; sample i of each command uses the same drawn topic."""
     from bot.errors import UserFacingError
@@ -202,7 +253,7 @@ async def bench_guild(
     ]
     timings = []
     for key, label, make in plan:
-        timing = await timed(key, label, make, count, budget_s=budget_s)
+        timing = await timed(key, label, make, count, budget_s=budget_s, statements=statements)
         print(
             f"  {label:<32} p95 {timing.pct(95):8.1f} ms  ({len(timing.ms)} calls, "
             f"{sum(timing.ms) / 1000:.0f} s)",
@@ -266,6 +317,7 @@ async def measure(
     from bot.store import Store
 
     store = Store.open(url)
+    statements = Statements(store)
     try:
         news = News(store=store, clock=lambda: newsstore.END)
         guilds = [PRIMARY_GUILD] if args.primary_only else list(newsstore.GUILDS)
@@ -277,11 +329,29 @@ async def measure(
                 file=sys.stderr,
             )
             by_guild[guild_id] = await bench_guild(
-                news, guild_id, world, args.queries, budget_s=args.budget
+                news, guild_id, world, args.queries, budget_s=args.budget, statements=statements
             )
+        if args.explain:
+            await explain_slow(by_guild, statements)
     finally:
         await store.close()
     return by_guild
+
+
+async def explain_slow(by_guild: dict[int, list[Timing]], statements: Statements) -> None:
+    """For each command over the target: its slowest call's slowest statement, with the plan
+    (run again, under EXPLAIN ANALYZE on PostgreSQL)."""
+    for guild_id, timings in by_guild.items():
+        for t in timings:
+            if t.met or t.slowest is None:
+                continue
+            ms, statement, parameters = t.slowest
+            plan = await statements.plan(statement, parameters)
+            t.plan = [
+                f"{t.label}, {newsstore.GUILDS[guild_id]} sources: p95 {t.pct(95):.1f} ms; "
+                f"the slowest call's slowest statement took {ms:.1f} ms:",
+                *(f"    {line}" for line in plan[:40]),
+            ]
 
 
 async def _migrate(url: str) -> None:
@@ -372,6 +442,12 @@ def main() -> None:
     parser.add_argument(
         "--primary-only", action="store_true", help="time only the server watching 200 sources"
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the plan of the slowest statement of each command over the target "
+        "(EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite)",
+    )
     args = parser.parse_args()
     if args.articles < 1000 or args.queries < 1:
         parser.error("--articles must be at least 1000 and --queries positive")
@@ -419,6 +495,12 @@ def main() -> None:
     if len(by_engine) > 1:
         print("\nboth engines, side by side:")
         print_side_by_side(by_engine)
+    for name, by_guild in by_engine.items():
+        plans = [t.plan for timings in by_guild.values() for t in timings if t.plan]
+        if plans:
+            print(f"\nplans of the commands over {TARGET_P95_MS:g} ms on {name}:")
+            for plan in plans:
+                print("\n".join(plan))
     figures["chart"] = "met" if chart_ms <= TARGET_CHART_MS else "missed"
     print(json.dumps(figures))
 
