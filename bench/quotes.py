@@ -1,11 +1,18 @@
-"""Quotation finding: accuracy on the labelled sets, and articles per second on one core.
+"""Quotation finding: accuracy on the labelled sets, articles per second on one core, and the
+worst cases (time per character as inputs grow).
 
-    python bench/quotes.py [--seconds 3.0] [--words 700]
+    python bench/quotes.py [--seconds 3.0] [--words 700] [--worst-sizes 10000,20000,...]
 
 Accuracy is scored by tests/quotes/scoring.py on tests/quotes/passages.jsonl (the set the rules
 were developed on) and tests/quotes/heldout.jsonl (written separately). Speed is measured after
 the model is loaded, in this one process, on articles of about --words words assembled from the
-labelled passages (quotation-dense news text). The last line is JSON.
+labelled passages (quotation-dense news text).
+
+Worst cases: texts of N short paragraphs (N = --worst-sizes) of each family in WORST_FAMILIES,
+through quotes_of, one CPU-timed run each. A text is read up to MAX_TEXT_CHARS (200,000
+characters, cut at a paragraph break), so from about 20,000 paragraphs on, the part read stays
+the same and only the input grows: the figures give the CPU time per character read, which
+stays flat when quote finding is linear. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -94,11 +101,65 @@ def articles_of(words: int, passages: list[str], count: int) -> list[str]:
     return out
 
 
+WORST_FAMILIES = {
+    # <p>Said he.</p> paragraphs, as an article page of 340,000 of them extracts to.
+    "short_paragraphs": lambda i: "Said he.\n\n",
+    # Short quotations with a pronoun to resolve.
+    "short_quotations": lambda i: "“Yes, we can,” he said.\n\n",
+    # Short quotations, each with a new name.
+    "named_quotations": lambda i: f"“We will not go,” said Ana Person{i % 5000} Duarte.\n\n",
+    # One paragraph of many short quotations (each quotation paragraph-bounded search at once).
+    "one_paragraph": lambda i: f"Mary Duarte{i % 900} spoke. “We will go on,” she said. ",
+    # Opening marks that never close, in short paragraphs.
+    "unclosed_marks": lambda i: "He said “no and “yes and ‘maybe.\n\n",
+}
+WORST_SIZES = (1_000, 2_500, 5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 340_000)
+
+
+def worst_text(family: str, paragraphs: int) -> str:
+    unit = WORST_FAMILIES[family]
+    return "".join(unit(i) for i in range(paragraphs))
+
+
+def worst_cases(sizes: tuple[int, ...], model: str) -> dict[str, object]:
+    """CPU seconds and microseconds per character read, per family and size."""
+    from bot.quotes import MAX_TEXT_CHARS, quotes_of
+
+    figures: dict[str, object] = {}
+    print(f"\nworst cases: CPU time of quotes_of (text read up to {MAX_TEXT_CHARS:,} characters)")
+    print(
+        f"  {'family':18s} {'paragraphs':>10s} {'chars in':>10s} {'chars read':>10s}"
+        f" {'CPU s':>7s} {'µs/char read':>12s}"
+    )
+    for family in WORST_FAMILIES:
+        per_char = []
+        for size in sizes:
+            text = worst_text(family, size)
+            read = min(len(text), MAX_TEXT_CHARS)
+            started = time.process_time()
+            quotes_of(text, model)
+            spent = time.process_time() - started
+            per_char.append(spent / read * 1e6)
+            print(
+                f"  {family:18s} {size:>10,} {len(text):>10,} {read:>10,}"
+                f" {spent:>7.2f} {per_char[-1]:>12.2f}"
+            )
+            figures[f"worst_{family}_{size}_cpu_s"] = round(spent, 3)
+        figures[f"worst_{family}_us_per_char_max"] = round(max(per_char), 2)
+        figures[f"worst_{family}_growth"] = round(per_char[-1] / per_char[0], 2)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--words", type=int, default=700)
     parser.add_argument("--model", default="en_core_web_sm")
+    parser.add_argument(
+        "--worst-sizes",
+        default=",".join(str(n) for n in WORST_SIZES),
+        help="paragraph counts of the worst-case texts (comma-separated; empty to skip)",
+    )
     args = parser.parse_args()
 
     from bot.quotes import find_quotations, load_model, mark_key
@@ -156,6 +217,9 @@ def main() -> None:
         article_words_mean=round(mean_words),
         quotes_per_article=round(quotes_per_article, 1),
     )
+    sizes = tuple(int(n) for n in args.worst_sizes.split(",") if n.strip())
+    if sizes:
+        figures.update(worst_cases(sizes, args.model))
     print(json.dumps(figures))
 
 

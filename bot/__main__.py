@@ -17,13 +17,16 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from bot import __version__
+from bot.errors import CommandError
+from bot.metrics import Metrics
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,8 +43,9 @@ EXIT_USAGE = 2
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 
 
-class CommandError(Exception):
-    """A problem with the command's arguments or input: printed, exit status 2."""
+def process_metrics(role: str) -> Metrics:
+    """A process's metrics (its own registry)."""
+    return Metrics(role=role, version=__version__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class Services:
     store: Store
     fetcher: Fetcher
     pool: WorkPool
+    metrics: Metrics = field(
+        default_factory=lambda: Metrics(role="process", version=__version__, process_metrics=False)
+    )
 
     def watcher(
         self, *, router: Router | None = None, clock: Callable[[], datetime] | None = None
@@ -74,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot", description="A Discord bot for people who follow the news together."
     )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="watch bundled sample feeds offline and print the alerts")
@@ -122,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
+
+    from bot.admin_cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -138,15 +150,16 @@ def load_settings(**overrides: object) -> Settings:
     return settings.model_copy(update=clean) if clean else settings
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
-    )
+def configure_logging(settings: Settings, *, level: str | None = None) -> None:
+    from bot.logs import configure_logging as configure
+
+    configure(level or settings.log_level, settings.log_format)
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """The store (migrated), a fetcher on the one shared session, and the worker pool."""
+async def open_services(settings: Settings, *, role: str = "tool") -> AsyncIterator[Services]:
+    """The store (migrated), a fetcher on the one shared session, the worker pool and this
+    process's metrics."""
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
     from bot.store import Store
@@ -159,11 +172,67 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             # Work held by this host's crashed processes is taken over now, not when it
             # expires. (SQLite serves one process and holds no claims.)
             await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
+        metrics = process_metrics(role)
+        metrics.count_statements(lambda: store.statements)
         async with Fetcher.create_session(settings) as session:
-            yield Services(settings, store, Fetcher(session, settings), pool)
+            fetcher = Fetcher(session, settings, observe=metrics.fetched)
+            yield Services(settings, store, fetcher, pool, metrics)
     finally:
         pool.close()
         await store.close()
+
+
+@asynccontextmanager
+async def operations(
+    services: Services,
+    *,
+    loops: tuple[str, ...],
+    gateway: Callable[[], list[str]] | None = None,
+    shards: Callable[[], str | None] | None = None,
+) -> AsyncIterator[None]:
+    """While the process runs: its web server (when HTTP_PORT is set) and its heartbeat (its
+    row on the status page, and its minute counts of polls and alerts)."""
+    from bot.heartbeat import Heartbeat
+    from bot.status import ProcessState
+    from bot.web import OpsServer, Readiness
+
+    settings = services.settings
+    server = None
+    if settings.http_port is not None:
+        token = settings.status_token.get_secret_value() if settings.status_token else None
+        server = OpsServer(
+            store=services.store,
+            metrics=services.metrics,
+            readiness=Readiness(loops=loops, within=settings.lease, gateway=gateway),
+            version=__version__,
+            status_token=token,
+        )
+        await server.start(settings.http_host, settings.http_port)
+    now = wall_clock()
+    process = ProcessState(
+        name=settings.worker_name,
+        role=services.metrics.role,
+        shards=None,
+        version=__version__,
+        started_at=now,
+        seen_at=now,
+    )
+    heartbeat = Heartbeat(
+        store=services.store,
+        metrics=services.metrics,
+        process=process,
+        clock=wall_clock,
+        shards=shards,
+    )
+    stop = asyncio.Event()
+    beating = asyncio.create_task(heartbeat.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await beating
+        if server is not None:
+            await server.stop()
 
 
 def read_feed_file(path: str) -> list[str]:
@@ -188,7 +257,7 @@ def read_feed_file(path: str) -> list[str]:
 async def cmd_poll(args: argparse.Namespace) -> int:
 
     settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     urls = read_feed_file(args.feeds) if args.feeds else []
     async with open_services(settings) as services:
         watcher = services.watcher()
@@ -218,7 +287,7 @@ async def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.store import HEAD_REVISION, Store
 
     settings = load_settings(database_url=sqlite_url(args.db) if args.db else None)
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     store = Store.open(settings.database_url)
     try:
         applied = await store.migrate()
@@ -363,10 +432,17 @@ def build_bot(
 
     from bot.app import NewsBot
     from bot.app import Services as BotServices
+    from bot.backup import DailyBackups, NotSQLite
     from bot.delivery import Deliverer, Sender
-    from bot.guilds import DEFAULT_SOURCES_FILE, ServerSources, read_default_sources
+    from bot.guilds import (
+        DEFAULT_SOURCES_FILE,
+        MAX_SOURCES_PER_GUILD,
+        ServerSources,
+        read_default_sources,
+    )
     from bot.news import News
     from bot.routing import Router
+    from bot.source_controls import Prober, SourceControls
     from bot.subscriptions import Topics
 
     now = clock or wall_clock
@@ -384,6 +460,17 @@ def build_bot(
         clock=now,
         on_left=router.reload,
     )
+
+    backups = None
+    if settings.backup_dir is not None:
+        try:
+            backups = DailyBackups(
+                database_url=settings.database_url,
+                folder=settings.backup_dir,
+                keep=settings.backup_keep,
+            )
+        except NotSQLite as exc:
+            log.warning("BACKUP_DIR is ignored: %s", exc)
 
     def make_deliverer(sender: Sender) -> Deliverer:
         return Deliverer(
@@ -411,6 +498,17 @@ def build_bot(
                 on_change=router.reload,
             ),
             News(store=services.store, clock=now),
+            SourceControls(
+                store=services.store,
+                prober=Prober(
+                    services.fetcher, services.pool, max_items=settings.max_items_per_feed
+                ),
+                clock=now,
+                cap=MAX_SOURCES_PER_GUILD,
+                default_interval=settings.poll_interval_seconds,
+            ),
+            services.metrics,
+            backups,
         ),
         make_deliverer=make_deliverer,
         background=background,
@@ -427,9 +525,9 @@ async def cmd_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
     if settings.discord_token is None:
         raise CommandError(NO_TOKEN)
     token = settings.discord_token.get_secret_value()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     configure_rest_base(settings)
-    async with open_services(settings) as services:
+    async with open_services(settings, role="gateway") as services:
         bot = build_bot(settings, services, background=not sync_only)
         async with bot:
             if sync_only:
@@ -440,7 +538,11 @@ async def cmd_run(args: argparse.Namespace, *, sync_only: bool = False) -> int:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-            await bot.start(token)
+            loops = ("poll", "deliver") if settings.run_worker else ("deliver",)
+            async with operations(
+                services, loops=loops, gateway=bot.gateway_problems, shards=bot.shards_text
+            ):
+                await bot.start(token)
     return 0
 
 
@@ -451,16 +553,28 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     from bot.routing import Router
 
     settings = load_settings()
-    configure_logging(settings.log_level)
-    async with open_services(settings) as services:
+    configure_logging(settings)
+    async with open_services(settings, role="worker") as services:
         watcher = services.watcher(router=Router(services.store))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        logging.getLogger("newsbot.worker").info("worker %s polling", settings.worker_name)
-        counters = WorkerCounters(settings.worker_name, services.store, settings.stats_file)
-        await watcher.run(stop, after_cycle=counters.add)
+        logging.getLogger("newsbot.worker").info("worker %r polling", settings.worker_name)
+        metrics = services.metrics
+
+        def after_cycle(report: CycleReport) -> None:
+            metrics.polled(
+                ok=report.sources_ok,
+                not_modified=report.not_modified,
+                failed=report.sources_failed,
+            )
+            metrics.round_done("poll")
+            if settings.stats_file is not None:
+                metrics.write_stats(settings.stats_file, worker=settings.worker_name)
+
+        async with operations(services, loops=("poll",)):
+            await watcher.run(stop, after_cycle=after_cycle)
     return 0
 
 
@@ -511,29 +625,6 @@ async def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass(slots=True)
-class WorkerCounters:
-    """A worker's running totals, appended to STATS_FILE as a JSON line after each cycle."""
-
-    worker: str
-    store: Store
-    path: Path | None
-    polled: int = 0
-
-    def add(self, report: CycleReport) -> None:
-        self.polled += len(report.outcomes)
-        if self.path is None:
-            return
-        line = {
-            "worker": self.worker,
-            "polled": self.polled,
-            "statements": self.store.statements,
-            "time": time.time(),
-        }
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(line) + "\n")
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -541,7 +632,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         allow_private_addresses=True,
         database_url=sqlite_url(args.db) if args.db else None,
     )
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging(settings, level="WARNING" if settings.log_level == "INFO" else None)
     return asyncio.run(run_demo(settings, open_services, keep_db=bool(args.db)))
 
 
@@ -568,6 +659,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_import(args))
         if args.command == "sync-commands":
             return asyncio.run(cmd_run(args, sync_only=True))
+        if args.command in ("backup", "sources"):
+            from bot.admin_cli import run_command
+
+            db = getattr(args, "db", None)
+            settings = load_settings(database_url=sqlite_url(db) if db else None)
+            configure_logging(settings, level="WARNING" if settings.log_level == "INFO" else None)
+            return run_command(args, settings, open_services)
     except CommandError as exc:
         print(f"newsbot {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,21 +4,26 @@ and one error path for slash commands."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backup import DailyBackups
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.metrics import Metrics
 from bot.news import News
 from bot.routing import Router
 from bot.settings import Settings
+from bot.source_controls import SourceControls
 from bot.store import Store
 from bot.subscriptions import Topics
 from bot.watcher import Watcher
@@ -47,6 +52,9 @@ class Services:
     router: Router
     topics: Topics
     news: News
+    controls: SourceControls
+    metrics: Metrics
+    backups: DailyBackups | None = None
 
 
 class NotAllowed(app_commands.CheckFailure):
@@ -82,6 +90,8 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
         original: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             original = error.original
+        command = interaction.command.qualified_name if interaction.command else "?"
+        outcome = "refused"
         if isinstance(original, UserFacingError):
             message = original.message
         elif isinstance(original, app_commands.CheckFailure) and str(original):
@@ -92,9 +102,10 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
                 "to see it. Check the bot's permissions, or pick another."
             )
         else:
-            command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", command, exc_info=original)
             message = GENERIC_ERROR
+            outcome = "error"
+        interaction.client.metrics.command(command, outcome)
         await reply(interaction, message)
 
 
@@ -119,7 +130,10 @@ class NewsBot(commands.AutoShardedBot):
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
-        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        shards: dict[str, Any] = {
+            "shard_count": settings.shard_count,
+            "http_trace": discord_trace(services.metrics),
+        }
         if settings.shard_ids is not None:
             shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
@@ -139,6 +153,32 @@ class NewsBot(commands.AutoShardedBot):
         from bot.discord_sender import DiscordSender
 
         self.deliverer = make_deliverer(DiscordSender(self))
+        self.metrics = services.metrics
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: Any
+    ) -> None:
+        self.metrics.command(command.qualified_name, "ok")
+
+    def gateway_problems(self) -> list[str]:
+        """Why this process's gateway connection is not up (empty: every shard it runs is
+        connected), for /readyz."""
+        if self.is_closed():
+            return ["the bot is shutting down"]
+        if not self.is_ready():
+            return ["the gateway has not connected yet (waiting for READY)"]
+        return [
+            f"gateway shard {shard_id} is disconnected"
+            for shard_id, shard in sorted(self.shards.items())
+            if shard.is_closed()
+        ]
+
+    def shards_text(self) -> str | None:
+        """The shards this process runs, for the status page ("0,1 of 4")."""
+        if self.shard_count is None:
+            return None
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        return f"{','.join(map(str, ids))} of {self.shard_count}"
 
     async def setup_hook(self) -> None:
         # The gateway is wherever the REST base says (a local fake in tests, a proxy in front
@@ -160,6 +200,30 @@ class NewsBot(commands.AutoShardedBot):
         for name in list(self.extensions):
             await self.unload_extension(name)
         await super().close()
+
+
+_CALLBACK = re.compile(r"/interactions/(\d+)/[^/]+/callback$")
+
+
+def discord_trace(metrics: Metrics) -> aiohttp.TraceConfig:
+    """Watches discord.py's own HTTP requests: Discord's 429s, and when each interaction got
+    its first answer (the callback's time after the interaction's id)."""
+
+    async def on_request_end(
+        _session: aiohttp.ClientSession, _context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        status = params.response.status
+        if status == 429:
+            metrics.rate_limited(params.response.headers.get("X-RateLimit-Scope"))
+            return
+        found = _CALLBACK.search(params.url.path)
+        if found and status < 300:
+            created = discord.utils.snowflake_time(int(found.group(1)))
+            metrics.answered((discord.utils.utcnow() - created).total_seconds())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def configure_rest_base(settings: Settings) -> None:

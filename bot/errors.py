@@ -17,3 +17,7 @@ class UserFacingError(Exception):
 class StoreUnavailable(Exception):
     """The database refused a write for now (another writer holds it past the busy timeout, the
     disk is full, an I/O error): nothing of that write was kept; try it again later."""
+
+
+class CommandError(Exception):
+    """A problem with a command line's arguments or input: printed, exit status 2."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -149,9 +150,17 @@ def _private_address_refused() -> RefusedURL:
 class Fetcher:
     """Fetches documents with the limits from Settings. Owns no session; it is given one."""
 
-    def __init__(self, session: aiohttp.ClientSession, settings: Settings) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: Settings,
+        *,
+        observe: Callable[[str, float], None] | None = None,
+    ) -> None:
+        """``observe(kind, seconds)``: told how long each fetch took (``feed`` or ``page``)."""
         self._session = session
         self._settings = settings
+        self._observe = observe
         self._global = asyncio.Semaphore(settings.http_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._timeout = aiohttp.ClientTimeout(
@@ -207,10 +216,14 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        user_agent: str | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given), following up to
-        ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass."""
+        ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass.
+        ``user_agent``: sent instead of the session's (a source's own, set by its admins)."""
         headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        if user_agent:
+            headers["User-Agent"] = user_agent
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -221,7 +234,7 @@ class Fetcher:
         for _hop in range(self._settings.max_redirects + 1):
             async with self._slot(current):
                 try:
-                    result = await self._request(current, headers)
+                    result = await self._timed(current, headers, accept)
                 except TimeoutError:
                     raise FetchTimeout("The server took too long to answer.") from None
                 except aiohttp.ClientResponseError as exc:
@@ -290,6 +303,17 @@ class Fetcher:
                 "(like 203.0.113.7)."
             )
         return url
+
+    async def _timed(self, url: str, headers: dict[str, str], accept: str) -> _Redirect | _Document:
+        """One request, its time told to ``observe`` (failures included)."""
+        if self._observe is None:
+            return await self._request(url, headers)
+        started = time.perf_counter()
+        try:
+            return await self._request(url, headers)
+        finally:
+            kind = "page" if accept == PAGE_ACCEPT else "feed"
+            self._observe(kind, time.perf_counter() - started)
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
         cap = self._settings.max_body_bytes

@@ -61,10 +61,16 @@ class DefaultsAdded:
 @dataclass(frozen=True, slots=True)
 class SourceLine:
     source: Source
+    paused_since: datetime | None = None
+    name: str | None = None
+    """The server's own name for the source (None: the feed's title)."""
 
     def describe(self, now: datetime) -> str:
         source = self.source
-        name = clean_text(source.name)
+        name = clean_text(self.name or source.name)
+        if self.paused_since is not None:
+            paused = int(self.paused_since.timestamp())
+            return f"⏸️ {name}: paused since <t:{paused}:R>, not polled for this server"
         if source.status is SourceStatus.GONE:
             return f"⛔ {name}: gone (the server said 410); remove it"
         if source.status is SourceStatus.FAILING:
@@ -154,7 +160,8 @@ class ServerSources:
         return source
 
     async def status(self, guild_id: int) -> list[SourceLine]:
-        return [SourceLine(s) for s in await self._store.guild_sources(guild_id)]
+        watched = await self._store.guild_source_controls(guild_id)
+        return [SourceLine(w.source, w.paused_since, w.name) for w in watched]
 
     async def search(self, guild_id: int, typed: str) -> list[Source]:
         """Autocomplete: this server's sources whose name or URL contains what was typed."""

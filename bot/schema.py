@@ -76,6 +76,11 @@ sources = Table(
     # Which worker polls the source now, and until when (a dead worker's lease runs out).
     Column("lease_owner", String(100)),
     Column("lease_until", UTCDateTime()),
+    # What it is polled with, from its servers' choices (guild_sources): the shortest interval
+    # they asked for (NULL: one of them wants POLL_INTERVAL_SECONDS), and a User-Agent one of
+    # them set.
+    Column("interval_seconds", Integer),
+    Column("user_agent", String(300)),
     Index(None, "next_poll_at"),
 )
 
@@ -229,6 +234,13 @@ guild_sources = Table(
     Column("added_by", BigInteger),
     Column("added_at", UTCDateTime(), nullable=False),
     Column("failing_notified", Boolean, nullable=False, default=False),
+    # The server's controls: paused (no alerts here; not polled if every server paused it),
+    # its poll interval (NULL: the default), a User-Agent for sites refusing the default, and
+    # its own name for the source (NULL: the feed's title).
+    Column("paused_at", UTCDateTime()),
+    Column("interval_seconds", Integer),
+    Column("user_agent", String(300)),
+    Column("name", String(300)),
     Index(None, "source_id"),
 )
 
@@ -313,3 +325,27 @@ counters = Table(
 """Numbers every process can watch: ``topics`` goes up with each change to a route or a
 subscription, so workers elsewhere know to reload their matcher."""
 TOPICS_COUNTER = "topics"
+
+
+processes = Table(
+    "processes",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("shards", String(200)),
+    Column("version", String(40), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+"""The processes running now (each writes its row every few seconds): the status page's list of
+gateway processes and workers."""
+
+activity_counts = Table(
+    "activity",
+    metadata,
+    Column("minute", UTCDateTime(), primary_key=True),
+    Column("kind", String(24), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+"""Polls and alerts per minute, by outcome, added up across processes (the status page's
+charts; kept for a day)."""

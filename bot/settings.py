@@ -11,7 +11,7 @@ import socket
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,7 +155,30 @@ class Settings(BaseSettings):
         description="File `newsbot worker` appends a JSON line of its counters to after each "
         "cycle (sources polled, statements sent; read by bench/scale.py).",
     )
+    http_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        default=None,
+        description="Port of the operator's web server (/healthz, /readyz, /metrics, /status) "
+        "in `newsbot run` and `newsbot worker`; unset: no server.",
+    )
+    http_host: str = Field(
+        default="127.0.0.1",
+        description="Address that web server listens on (0.0.0.0: every interface).",
+    )
+    status_token: SecretStr | None = Field(
+        default=None,
+        description="Token that opens /status (a bearer token or ?token=); unset: no /status.",
+    )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder of daily SQLite backups made by `newsbot run`; unset: none.",
+    )
+    backup_keep: Annotated[int, Field(ge=1)] = Field(
+        default=7, description="Daily backups kept in BACKUP_DIR (the oldest go first)."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as one JSON object a line."
+    )
 
     @property
     def worker_name(self) -> str:

@@ -33,11 +33,19 @@ class Source:
     last_success_at: datetime | None
     last_polled_at: datetime | None
     created_at: datetime
+    interval_seconds: int | None = None
+    """Seconds between polls when healthy, as its servers chose (None: POLL_INTERVAL_SECONDS)."""
+    user_agent: str | None = None
+    """The User-Agent its requests carry instead of the default (set by a server's admins)."""
 
     @property
     def name(self) -> str:
         """What to call the source in messages."""
         return self.title or self.url
+
+    def interval(self, default: int) -> int:
+        """Seconds between polls of this source when healthy."""
+        return max(default, self.interval_seconds or default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +59,19 @@ class SourceName:
     @property
     def name(self) -> str:
         return self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedSource:
+    """A source as one server watches it, with that server's own choices."""
+
+    source: Source
+    paused_since: datetime | None = None
+    interval_seconds: int | None = None
+    user_agent: str | None = None
+    name: str | None = None
+    """The server's own name for it (None: the feed's title)."""
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.source.name

@@ -60,6 +60,7 @@ from bot.schema import (
     SPEAKER_SEPARATOR,
     TOPICS_COUNTER,
     UTCDateTime,
+    activity_counts,
     article_hours,
     article_speakers,
     articles,
@@ -69,6 +70,7 @@ from bot.schema import (
     guilds,
     metadata,
     outbox,
+    processes,
     quotes,
     routes,
     seen_items,
@@ -78,7 +80,14 @@ from bot.schema import (
     stories,
     subscriptions,
 )
-from bot.sources import Source, SourceName, SourceStatus
+from bot.sources import Source, SourceName, SourceStatus, WatchedSource
+from bot.status import (
+    ActivityCount,
+    FailingSource,
+    ProcessState,
+    SourceCounts,
+    StatusReport,
+)
 from bot.subscriptions import Delivery, Route, Subscription
 from bot.topics import (
     And,
@@ -112,6 +121,8 @@ PRUNE_BATCH = 2000
 DERIVED_TABLES = frozenset({"article_hours"})
 """Tables kept ahead of time from the articles: not exported, made again by an import."""
 HOUR_SECONDS = 3600
+STATUS_LIST_LIMIT = 20
+"""Failing sources the status page lists (the longest failing first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -915,6 +926,8 @@ class Store:
                     failing_notified=False,
                 )
             )
+            if result.rowcount:
+                await _combine_choices(conn, [source_id], now)
         return bool(result.rowcount)
 
     async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
@@ -936,6 +949,7 @@ class Store:
                 .values(status=OutboxStatus.DROPPED.value, last_error="source removed")
             )
             await self._forget_unused_sources(conn, [source_id])
+            await _combine_choices(conn, [source_id], now=None)
         return bool(result.rowcount)
 
     async def remove_guild(self, guild_id: int) -> None:
@@ -965,6 +979,7 @@ class Store:
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
+            await _combine_choices(conn, list(used), now=None)
 
     async def guild_ids(self) -> set[int]:
         """Every server the store keeps data for."""
@@ -1004,6 +1019,190 @@ class Store:
             return [
                 SourceName(int(i), str(url), title) for i, url, title in await conn.execute(query)
             ]
+
+    # ---- a server's controls on its sources (pause, interval, name, User-Agent, URL) ---------
+
+    async def guild_source_controls(self, guild_id: int) -> list[WatchedSource]:
+        """The server's sources with its own choices for each (named as the server named them;
+        ordered like ``guild_sources``)."""
+        query = (
+            select(
+                sources,
+                guild_sources.c.paused_at.label("gs_paused_at"),
+                guild_sources.c.interval_seconds.label("gs_interval"),
+                guild_sources.c.user_agent.label("gs_user_agent"),
+                guild_sources.c.name.label("gs_name"),
+            )
+            .join(guild_sources, guild_sources.c.source_id == sources.c.id)
+            .where(guild_sources.c.guild_id == guild_id)
+            .order_by(sources.c.title.nulls_first(), sources.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            WatchedSource(
+                source=_source(row),
+                paused_since=row.gs_paused_at,
+                interval_seconds=row.gs_interval,
+                user_agent=row.gs_user_agent,
+                name=row.gs_name,
+            )
+            for row in rows
+        ]
+
+    async def set_guild_source_paused(
+        self, guild_id: int, source_id: int, *, paused: bool, now: datetime
+    ) -> bool:
+        """Pause (or resume) a source for one server. Returns False when it already was (not).
+        A source every server paused is no longer polled; resumed, it is polled at once."""
+        was = (
+            guild_sources.c.paused_at.is_(None) if paused else guild_sources.c.paused_at.isnot(None)
+        )
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(guild_sources)
+                .where(
+                    guild_sources.c.guild_id == guild_id,
+                    guild_sources.c.source_id == source_id,
+                    was,
+                )
+                .values(paused_at=now if paused else None)
+            )
+            if not result.rowcount:
+                return False
+            await _combine_choices(conn, [source_id], now)
+        return True
+
+    async def set_guild_source_interval(
+        self, guild_id: int, source_id: int, seconds: int | None, *, default: int, now: datetime
+    ) -> None:
+        """One server's poll interval for a source (None: the default). The source is polled
+        as often as the most eager of its servers wants; a shorter wait applies at once."""
+        async with self._write() as conn:
+            await conn.execute(_guild_source(guild_id, source_id).values(interval_seconds=seconds))
+            await _combine_choices(conn, [source_id], now)
+            combined = (
+                await conn.execute(
+                    select(sources.c.interval_seconds).where(sources.c.id == source_id)
+                )
+            ).scalar()
+            soonest = now + timedelta(seconds=max(default, combined or default))
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id == source_id, sources.c.next_poll_at > soonest)
+                .values(next_poll_at=soonest)
+            )
+
+    async def name_untitled_source(self, source_id: int, title: str) -> None:
+        """Give a source not yet polled the title its feed was seen with (an import checked it)."""
+        async with self._write() as conn:
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id == source_id, sources.c.title.is_(None))
+                .values(title=title[:1000])
+            )
+
+    async def set_guild_source_name(self, guild_id: int, source_id: int, name: str | None) -> None:
+        """The server's own name for a source (None: the feed's title)."""
+        async with self._write() as conn:
+            await conn.execute(_guild_source(guild_id, source_id).values(name=name))
+
+    async def set_guild_source_user_agent(
+        self, guild_id: int, source_id: int, agent: str | None
+    ) -> None:
+        """The User-Agent the server wants the source fetched with (None: the default)."""
+        async with self._write() as conn:
+            await conn.execute(_guild_source(guild_id, source_id).values(user_agent=agent))
+            await _combine_choices(conn, [source_id], None)
+
+    async def move_guild_source(
+        self,
+        guild_id: int,
+        source_id: int,
+        *,
+        url: str,
+        added_url: str,
+        title: str | None,
+        seen_keys: Sequence[str],
+        now: datetime,
+    ) -> Source | None:
+        """Point the server's source at another URL (checked by the caller), keeping what it
+        has seen, with ``seen_keys`` (the new feed's items now) seen too: only items that
+        appear later are posted. Watched by this server alone, the source itself changes;
+        shared, the server moves to a source of that URL (made if new) and the others keep
+        theirs. Returns None when the server already watches that URL."""
+        async with self._write() as conn:
+            target = (await conn.execute(select(sources.c.id).where(sources.c.url == url))).scalar()
+            if target is not None:
+                watching = await conn.execute(
+                    select(guild_sources.c.guild_id).where(
+                        guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == target
+                    )
+                )
+                if watching.first() is not None:
+                    return None
+            others = (
+                await conn.execute(
+                    select(func.count()).where(
+                        guild_sources.c.source_id == source_id,
+                        guild_sources.c.guild_id != guild_id,
+                    )
+                )
+            ).scalar()
+            if target is None and not others:
+                target = source_id
+                await conn.execute(
+                    update(sources)
+                    .where(sources.c.id == source_id)
+                    .values(
+                        url=url,
+                        added_url=added_url[:2048],
+                        title=func.coalesce(title, sources.c.title),
+                        etag=None,
+                        last_modified=None,
+                        status=SourceStatus.OK.value,
+                        error_count=0,
+                        last_error=None,
+                        failing_since=None,
+                        next_poll_at=case((sources.c.next_poll_at.is_(None), None), else_=now),
+                    )
+                )
+            else:
+                if target is None:
+                    target = (
+                        await conn.execute(
+                            sources.insert()
+                            .values(
+                                url=url,
+                                added_url=added_url[:2048],
+                                title=title,
+                                status=SourceStatus.OK.value,
+                                next_poll_at=now,
+                                error_count=0,
+                                created_at=now,
+                                last_success_at=now,
+                            )
+                            .returning(sources.c.id)
+                        )
+                    ).scalar_one()
+                await conn.execute(
+                    _insert_ignore(self._dialect, seen_items).from_select(
+                        ["source_id", "item_key", "first_seen_at"],
+                        select(
+                            literal(target), seen_items.c.item_key, seen_items.c.first_seen_at
+                        ).where(seen_items.c.source_id == source_id),
+                    )
+                )
+                await conn.execute(_guild_source(guild_id, source_id).values(source_id=target))
+            if seen_keys:
+                stamp = now.astimezone(UTC).replace(tzinfo=None)  # raw SQL: naive UTC
+                await conn.exec_driver_sql(
+                    _seen_insert_sql(self._dialect),
+                    [(target, key, stamp) for key in dict.fromkeys(seen_keys)],
+                )
+            await _combine_choices(conn, [target, source_id], now)
+            await self._forget_unused_sources(conn, [source_id])
+        return await self.get_source(target)
 
     async def latest_articles_of(self, source_id: int, *, limit: int) -> list[Article]:
         query = (
@@ -1049,6 +1248,7 @@ class Store:
             .outerjoin(channels, channels.c.id == guilds.c.alerts_channel_id)
             .where(
                 guild_sources.c.source_id == source_id,
+                guild_sources.c.paused_at.is_(None),
                 guilds.c.alerts_channel_id.is_not(None),
                 guilds.c.left_at.is_(None),
                 channels.c.blocked_at.is_(None),
@@ -1343,7 +1543,7 @@ class Store:
                     sources, sources.c.id == guild_sources.c.source_id
                 )
             )
-            .where(guilds.c.alerts_channel_id.is_not(None))
+            .where(guilds.c.alerts_channel_id.is_not(None), guild_sources.c.paused_at.is_(None))
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -1469,7 +1669,9 @@ class Store:
         return [_route(row) for row in rows]
 
     async def guilds_watching(self, source_id: int) -> set[int]:
-        query = select(guild_sources.c.guild_id).where(guild_sources.c.source_id == source_id)
+        query = select(guild_sources.c.guild_id).where(
+            guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None)
+        )
         async with self._engine.connect() as conn:
             return set((await conn.execute(query)).scalars())
 
@@ -1920,6 +2122,156 @@ class Store:
             await conn.execute(speaker_words.delete().where(~named.exists()))
         return removed
 
+    # ---- operations (health, status page) -----------------------------------------------------
+
+    async def ping(self) -> None:
+        """One round trip to the database (raises if it does not answer)."""
+        async with self._engine.connect() as conn:
+            await conn.execute(select(literal(1)))
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many alerts wait in the outbox, and when the oldest was queued."""
+        query = select(func.count(), func.min(outbox.c.created_at)).where(
+            outbox.c.status == OutboxStatus.PENDING.value
+        )
+        async with self._engine.connect() as conn:
+            count, oldest = (await conn.execute(query)).one()
+        return int(count), oldest
+
+    async def record_heartbeat(
+        self,
+        process: ProcessState,
+        activity: Mapping[tuple[datetime, str], int],
+        *,
+        now: datetime,
+    ) -> None:
+        """This process is alive (its row in ``processes``), and its polls and alerts since the
+        last heartbeat are added to the minute counts."""
+        row = {
+            "name": process.name[:100],
+            "role": process.role,
+            "shards": process.shards,
+            "version": process.version[:40],
+            "started_at": process.started_at,
+            "seen_at": now,
+        }
+        async with self._write() as conn:
+            await conn.execute(
+                _upsert(self._dialect, processes, ["name"], replace=["seen_at"]), row
+            )
+            if activity:
+                await conn.execute(
+                    _upsert(self._dialect, activity_counts, ["minute", "kind"], add=["count"]),
+                    [{"minute": m, "kind": k, "count": c} for (m, k), c in activity.items()],
+                )
+
+    async def forget_process(self, name: str) -> None:
+        """A process that stops cleanly takes its row off the status page."""
+        async with self._write() as conn:
+            await conn.execute(processes.delete().where(processes.c.name == name[:100]))
+
+    async def prune_operations(self, *, activity_before: datetime, seen_before: datetime) -> None:
+        """Forget minute counts older than ``activity_before`` and processes silent since
+        ``seen_before``."""
+        async with self._write() as conn:
+            await conn.execute(
+                activity_counts.delete().where(activity_counts.c.minute < activity_before)
+            )
+            await conn.execute(processes.delete().where(processes.c.seen_at < seen_before))
+
+    async def status_report(self, now: datetime, *, version: str) -> StatusReport:
+        """Everything the operator's status page shows (a few small queries)."""
+        paused = _fully_paused(sources.c.id)
+        state = case((paused, literal("paused")), else_=sources.c.status).label("state")
+        async with self._engine.connect() as conn:
+            counts = {
+                str(name): int(count)
+                for name, count in await conn.execute(select(state, func.count()).group_by(state))
+            }
+            failing = (
+                await conn.execute(
+                    select(sources)
+                    .where(sources.c.status == SourceStatus.FAILING.value, ~paused)
+                    .order_by(sources.c.failing_since, sources.c.id)
+                    .limit(STATUS_LIST_LIMIT)
+                )
+            ).all()
+            recent = (
+                await conn.execute(
+                    select(activity_counts).where(
+                        activity_counts.c.minute >= now - timedelta(hours=1)
+                    )
+                )
+            ).all()
+            alive = (
+                await conn.execute(select(processes).order_by(processes.c.role, processes.c.name))
+            ).all()
+            leased = await self._held(conn, sources.c.lease_owner, sources.c.lease_until, now)
+            claimed = await self._held(
+                conn,
+                outbox.c.claimed_by,
+                outbox.c.claimed_until,
+                now,
+                outbox.c.status == OutboxStatus.PENDING.value,
+            )
+        pending, oldest = await self.outbox_backlog()
+        names = {row.name for row in alive}
+        orphans = Counter({n: c for n, c in leased.items() if n not in names})
+        orphans.update({n: c for n, c in claimed.items() if n not in names})
+        return StatusReport(
+            now=now,
+            version=version,
+            sources=SourceCounts(
+                ok=counts.get(SourceStatus.OK.value, 0),
+                failing=counts.get(SourceStatus.FAILING.value, 0),
+                new=counts.get(SourceStatus.NEW.value, 0),
+                gone=counts.get(SourceStatus.GONE.value, 0),
+                paused=counts.get("paused", 0),
+            ),
+            failing=tuple(
+                FailingSource(
+                    name=s.name,
+                    url=s.url,
+                    since=s.failing_since,
+                    error=s.last_error or "",
+                    errors=s.error_count,
+                )
+                for s in map(_source, failing)
+            ),
+            activity=tuple(ActivityCount(m, k, int(c)) for m, k, c in recent),
+            outbox_pending=pending,
+            outbox_oldest=oldest,
+            processes=tuple(
+                ProcessState(
+                    name=r.name,
+                    role=r.role,
+                    shards=r.shards,
+                    version=r.version,
+                    started_at=r.started_at,
+                    seen_at=r.seen_at,
+                    leased_sources=leased.get(r.name, 0),
+                    claimed_alerts=claimed.get(r.name, 0),
+                )
+                for r in alive
+            ),
+            orphan_leases=dict(orphans),
+        )
+
+    @staticmethod
+    async def _held(
+        conn: AsyncConnection,
+        owner: ColumnElement[Any],
+        until: ColumnElement[Any],
+        now: datetime,
+        *more: ColumnElement[bool],
+    ) -> dict[str, int]:
+        query = (
+            select(owner, func.count())
+            .where(owner.is_not(None), until > now, *more)
+            .group_by(owner)
+        )
+        return {str(name): int(count) for name, count in await conn.execute(query)}
+
 
 @dataclass(frozen=True, slots=True)
 class SourceNotice:
@@ -1971,6 +2323,61 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
     result = await conn.execute(sources.delete().where(sources.c.id == source_id))
     return bool(result.rowcount)
+
+
+def _guild_source(guild_id: int, source_id: int) -> Any:
+    """UPDATE of one server's row for one source."""
+    return update(guild_sources).where(
+        guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
+    )
+
+
+async def _combine_choices(
+    conn: AsyncConnection, source_ids: Sequence[int], now: datetime | None
+) -> None:
+    """What each source is polled with, from its servers' choices: the shortest interval they
+    asked for (NULL when one of them keeps the default), a User-Agent one of them set. A source
+    every server watching it paused is not polled (no next poll); with ``now``, one no longer
+    paused by all is polled at once, its first poll a baseline (what it published while paused
+    is recorded as seen, not posted)."""
+    for source_id in dict.fromkeys(source_ids):
+        watchers, chose, shortest, agent, paused = (
+            await conn.execute(
+                select(
+                    func.count(),
+                    func.count(guild_sources.c.interval_seconds),
+                    func.min(guild_sources.c.interval_seconds),
+                    func.max(guild_sources.c.user_agent),
+                    func.count(guild_sources.c.paused_at),
+                ).where(guild_sources.c.source_id == source_id)
+            )
+        ).one()
+        if not watchers:
+            continue  # no server watches it: it goes, or it is the command line's own
+        values: dict[str, Any] = {
+            "interval_seconds": shortest if chose == watchers else None,
+            "user_agent": agent,
+        }
+        if paused == watchers:
+            values["next_poll_at"] = None
+        elif now is not None:
+            asleep = and_(
+                sources.c.next_poll_at.is_(None), sources.c.status != SourceStatus.GONE.value
+            )
+            values["next_poll_at"] = case((asleep, now), else_=sources.c.next_poll_at)
+            values["last_success_at"] = case((asleep, None), else_=sources.c.last_success_at)
+        await conn.execute(update(sources).where(sources.c.id == source_id).values(values))
+
+
+def _fully_paused(source_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The source is watched, and every server watching it paused it (so it is not polled)."""
+    paused = select(guild_sources.c.source_id).where(
+        guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_not(None)
+    )
+    active = select(guild_sources.c.source_id).where(
+        guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None)
+    )
+    return and_(paused.exists(), ~active.exists())
 
 
 def _subscription(row: Row[Any]) -> Subscription:
@@ -2048,6 +2455,8 @@ def _source(row: Row[Any]) -> Source:
         last_success_at=m["last_success_at"],
         last_polled_at=m["last_polled_at"],
         created_at=m["created_at"],
+        interval_seconds=m.get("interval_seconds"),
+        user_agent=m.get("user_agent"),
     )
 
 
@@ -2341,6 +2750,24 @@ def _lower_hour_mark(dialect: str) -> Any:
             )
         },
     )
+
+
+def _upsert(
+    dialect: str,
+    table: Table,
+    keys: Sequence[str],
+    *,
+    replace: Sequence[str] = (),
+    add: Sequence[str] = (),
+) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE: ``replace`` columns take the new value, ``add``
+    columns add it to the stored one (atomic on both engines)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    changes: dict[str, Any] = {name: statement.excluded[name] for name in replace}
+    changes.update({name: table.c[name] + statement.excluded[name] for name in add})
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
 def _upsert_speaker(dialect: str) -> Any:

@@ -280,12 +280,14 @@ class Watcher:
     ) -> PollOutcome:
         # The first successful look at a feed is its baseline, even after failed attempts.
         baseline = source.last_success_at is None
+        agent = source.user_agent
         result = await self._fetcher.fetch(
             source.url,
             etag=None if baseline else source.etag,
             last_modified=None if baseline else source.last_modified,
+            user_agent=agent,
         )
-        interval = self._settings.poll_interval_seconds
+        interval = source.interval(self._settings.poll_interval_seconds)
         if result.not_modified:
             unchanged.append((source.id, next_success_poll(self._clock(), interval)))
             return PollOutcome(source=source, ok=True, not_modified=True)
@@ -296,7 +298,7 @@ class Watcher:
             if not (baseline and exc.alternates):
                 raise
             # Autodiscovery: the URL was a site page naming its feed.
-            result = await self._fetcher.fetch(exc.alternates[0])
+            result = await self._fetcher.fetch(exc.alternates[0], user_agent=agent)
             feed = await self._parse(result)
             moved_to = result.final_url
         now = self._clock()
@@ -311,7 +313,9 @@ class Watcher:
             seen_keys = list(unseen)
         fresh.sort(key=lambda item: item.published or now)
         title = feed.title or source.title
-        built = await asyncio.gather(*(self._article(source.id, title, item) for item in fresh))
+        built = await asyncio.gather(
+            *(self._article(source.id, title, item, agent) for item in fresh)
+        )
         change = PollSuccess(
             title=feed.title or None,
             site_url=feed.link,
@@ -360,12 +364,14 @@ class Watcher:
             max_items=self._settings.max_items_per_feed,
         )
 
-    async def _article(self, source_id: int, source_title: str | None, item: FeedItem) -> Article:
+    async def _article(
+        self, source_id: int, source_title: str | None, item: FeedItem, agent: str | None = None
+    ) -> Article:
         page: bytes | None = None
         page_url = item.link
         if item.link:
             try:
-                fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT)
+                fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
                 page, page_url = fetched.body, fetched.final_url
             except FetchError as exc:
                 log.info("article page %s unavailable (%s); using the feed's text", item.link, exc)

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands, tasks
 
+from bot.backup import DailyBackups
 from bot.delivery import Deliverer
 from bot.errors import StoreUnavailable
 from bot.guilds import ServerSources
+from bot.metrics import Metrics
 from bot.news import News
 from bot.watcher import Watcher
 
@@ -38,11 +40,16 @@ class BackgroundCog(commands.Cog):
         news: News,
         interval: float,
         retention_days: int,
+        metrics: Metrics,
+        backups: DailyBackups | None = None,
         polls: bool = True,
     ) -> None:
         """``polls``: this process polls sources too (false when `newsbot worker` processes
-        do; this one then answers commands and delivers)."""
+        do; this one then answers commands and delivers). ``backups``: the daily backup of a
+        SQLite store (BACKUP_DIR), made by the housekeeping loop."""
         self.watcher = watcher
+        self.metrics = metrics
+        self.backups = backups
         self.deliverer = deliverer
         self.sources = sources
         self.news = news
@@ -78,6 +85,10 @@ class BackgroundCog(commands.Cog):
             report = await self.watcher.poll_due()
         finally:
             self._busy.discard("poll")
+        self.metrics.polled(
+            ok=report.sources_ok, not_modified=report.not_modified, failed=report.sources_failed
+        )
+        self.metrics.round_done("poll")
         if report.outcomes:
             log.info(
                 "polled %d: %d ok, %d failed, %d new articles",
@@ -104,6 +115,13 @@ class BackgroundCog(commands.Cog):
             if self._rounds % STORY_EDITS_EVERY == 0:
                 await self._edit_story_alerts()
             self._busy.discard("deliver")
+        self.metrics.delivered(
+            sent=report.sent,
+            summarized=report.summarized,
+            retried=report.retried,
+            failed=report.dropped,
+        )
+        self.metrics.round_done("deliver")
         if report.sent or report.summarized or report.dropped:
             log.info(
                 "delivered %d alerts (%d in summaries, %d dropped)",
@@ -131,6 +149,18 @@ class BackgroundCog(commands.Cog):
             await self._reconcile()
         except Exception:
             log.exception("daily housekeeping failed; trying again tomorrow")
+        await self._backup()
+
+    async def _backup(self) -> None:
+        if self.backups is None:
+            return
+        try:
+            done = await self.backups.run_due(discord.utils.utcnow())
+        except Exception:
+            log.exception("daily backup failed; trying again tomorrow")
+            return
+        if done is not None:
+            log.info("backed up the store to %s (%d bytes)", str(done.path), done.bytes)
 
     async def _reconcile(self) -> None:
         """Servers the bot was removed from while it was offline are forgotten too."""
@@ -184,6 +214,8 @@ async def setup(bot: NewsBot) -> None:
         news=bot.services.news,
         interval=bot.settings.delivery_interval_seconds,
         retention_days=bot.settings.retention_days,
+        metrics=bot.metrics,
+        backups=bot.services.backups,
         polls=bot.settings.run_worker,
     )
     cog.bot = bot

@@ -1,29 +1,48 @@
-"""/sources add|remove|list|test|defaults (Manage Server)."""
+"""/sources add|remove|list|test|defaults|pause|resume|edit|import|export (Manage Server)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import io
+import logging
+import time
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.alerts import alert_message, clean_text, plain_text
-from bot.app import manage_server_only, may_manage, reply
+from bot.app import GENERIC_ERROR, manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
+from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.opml import MAX_LIST_BYTES
+from bot.source_controls import (
+    ControlError,
+    ImportPreview,
+    SourceControls,
+    Verdict,
+    preview_lines,
+)
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Interaction = discord.Interaction["NewsBot"]
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 1.5
+"""Seconds between edits of the import's progress message (Discord rate-limits edits)."""
+CONFIRM_SECONDS = 600
+PREVIEW_LINES = 25
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class SourcesCog(commands.GroupCog, group_name="sources", group_description="News sources"):
-    def __init__(self, sources: ServerSources) -> None:
+    def __init__(self, sources: ServerSources, controls: SourceControls) -> None:
         self.sources = sources
+        self.controls = controls
         super().__init__()
 
     async def _source_choices(
@@ -120,6 +139,206 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         text += " Their first alerts arrive with their next new stories."
         await reply(interaction, text)
 
+    @app_commands.command(name="pause", description="Stop a source's alerts here until resumed")
+    @app_commands.describe(source="The source to pause")
+    @manage_server_only()
+    async def pause(self, interaction: Interaction, source: int) -> None:
+        assert interaction.guild_id is not None
+        paused = await self.controls.pause(interaction.guild_id, source)
+        await reply(
+            interaction,
+            f"Paused **{clean_text(paused.display_name)}**: no alerts from it here until "
+            "`/sources resume`.",
+        )
+
+    @app_commands.command(name="resume", description="Post a paused source's new items again")
+    @app_commands.describe(source="The paused source")
+    @manage_server_only()
+    async def resume(self, interaction: Interaction, source: int) -> None:
+        assert interaction.guild_id is not None
+        resumed = await self.controls.resume(interaction.guild_id, source)
+        await reply(
+            interaction,
+            f"Resumed **{clean_text(resumed.display_name)}**: its new items are posted again "
+            "(what it published while paused is skipped).",
+        )
+
+    @app_commands.command(
+        name="edit", description="Change a source's address, poll interval, name or User-Agent"
+    )
+    @app_commands.describe(
+        source="The source to change",
+        url="A new address (checked first; items it has already posted are not posted again)",
+        interval="How often to check it: 30m, 2h, 1d… (or default)",
+        name="What to call it in this server (or default)",
+        user_agent="A User-Agent for a site that refuses newsbot's (or default)",
+    )
+    @manage_server_only()
+    async def edit(  # noqa: PLR0917 - one per option of the command
+        self,
+        interaction: Interaction,
+        source: int,
+        url: app_commands.Range[str, 1, 2048] | None = None,
+        interval: app_commands.Range[str, 1, 20] | None = None,
+        name: app_commands.Range[str, 1, 100] | None = None,
+        user_agent: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        edited = await self.controls.edit(
+            interaction.guild_id,
+            source,
+            url=url,
+            interval=interval,
+            name=name,
+            user_agent=user_agent,
+        )
+        changes = "; ".join(clean_text(change) for change in edited.changes)
+        await interaction.followup.send(
+            f"**{clean_text(edited.name)}**: {changes}.", ephemeral=True
+        )
+
+    @pause.autocomplete("source")
+    @resume.autocomplete("source")
+    @edit.autocomplete("source")
+    async def _controlled_source(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._source_choices(interaction, current)
+
+    @app_commands.command(
+        name="import", description="Add feeds from an OPML file or a list of URLs, after a preview"
+    )
+    @app_commands.describe(
+        file="An OPML file from another reader, or a text file of URLs (one a line)",
+        urls="Or: feed URLs separated by spaces",
+    )
+    @manage_server_only()
+    async def import_(
+        self,
+        interaction: Interaction,
+        file: discord.Attachment | None = None,
+        urls: app_commands.Range[str, 1, 4000] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if file is None and urls is None:
+            raise ControlError("Attach an OPML file (or a list of URLs), or give some URLs.")
+        if file is not None and file.size > MAX_LIST_BYTES:
+            raise ControlError(f"The file is larger than {MAX_LIST_BYTES // 1024} KiB.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read() if file is not None else "\n".join((urls or "").split()).encode()
+        last = 0.0
+
+        async def progress(done: int, total: int) -> None:
+            nonlocal last
+            if time.monotonic() - last < PROGRESS_EVERY and done < total:
+                return
+            last = time.monotonic()
+            await interaction.edit_original_response(content=f"Checking feeds: {done} of {total}…")
+
+        preview = await self.controls.preview_import(interaction.guild_id, data, progress=progress)
+        view = ImportConfirm(self.controls, preview, interaction)
+        text = describe_preview(preview)
+        if not preview.to_add:
+            await interaction.edit_original_response(content=text)
+            return
+        await interaction.edit_original_response(content=text, view=view)
+
+    @app_commands.command(name="export", description="Download this server's sources as OPML")
+    @manage_server_only()
+    async def export(self, interaction: Interaction) -> None:
+        assert interaction.guild is not None
+        sources = await self.sources.status(interaction.guild.id)
+        if not sources:
+            raise ControlError("No sources yet: add one with `/sources add`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        document = await self.controls.export(
+            interaction.guild.id, title=f"newsbot sources of {plain_text(interaction.guild.name)}"
+        )
+        await interaction.followup.send(
+            f"This server's {len(sources)} sources, as OPML (other feed readers import it).",
+            file=discord.File(io.BytesIO(document), filename="newsbot-sources.opml"),
+            ephemeral=True,
+        )
+
+
+def describe_preview(preview: ImportPreview) -> str:
+    """The import preview as the ephemeral answer shows it (escaped, within 2,000 characters)."""
+    head = (
+        f"{preview.count(Verdict.VALID)} valid, {preview.count(Verdict.WATCHED)} already "
+        f"watched, {preview.count(Verdict.REFUSED)} refused."
+    )
+    if preview.over_cap:
+        head += (
+            f" This server has room for {preview.room} more, so the first {preview.room} valid "
+            "ones would be added."
+        )
+    if preview.to_add:
+        head += f" Add {len(preview.to_add)}?"
+    else:
+        head += " Nothing to add."
+    lines = [clean_text(line) for line in preview_lines(preview, limit=PREVIEW_LINES)]
+    body = "\n".join(f"- {line[:150]}" for line in lines)
+    return f"{head}\n{body}"[:2000]
+
+
+class ImportConfirm(discord.ui.View):
+    """The import's buttons: add the valid feeds, or cancel (only for the admin who asked)."""
+
+    def __init__(
+        self, controls: SourceControls, preview: ImportPreview, asked: Interaction
+    ) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.controls = controls
+        self.preview = preview
+        self.asked = asked
+        self.user_id = asked.user.id
+        self.add.label = f"Add {len(preview.to_add)} feeds"
+
+    async def on_timeout(self) -> None:
+        # Within the 15 minutes Discord lets a bot edit its answer: the buttons go.
+        try:
+            content = (await self.asked.original_response()).content
+            await self.asked.edit_original_response(
+                content=f"{content}\n(Nothing added: the buttons expired.)"[:2000], view=None
+            )
+        except discord.HTTPException as exc:
+            log.info("could not take the expired import buttons away: %s", exc)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id != self.user_id or not may_manage(interaction):
+            await reply(interaction, "Only the admin who started this import can confirm it.")
+            return False
+        return True
+
+    @discord.ui.button(label="Add", style=discord.ButtonStyle.success, custom_id="import:add")
+    async def add(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        await interaction.response.defer()
+        self.stop()
+        done = await self.controls.confirm_import(self.preview, user_id=interaction.user.id)
+        text = f"Added {done.added} feeds; their first alerts come with their next new stories."
+        if done.over_cap:
+            text += f" {done.over_cap} did not fit in this server's cap."
+        await interaction.edit_original_response(content=text, view=None)
+
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="import:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Import cancelled.", view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: Any
+    ) -> None:
+        if isinstance(error, UserFacingError):
+            await reply(interaction, error.message)
+            return
+        log.error("import button failed", exc_info=error)
+        await reply(interaction, GENERIC_ERROR)
+
 
 async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(SourcesCog(bot.services.server_sources))
+    await bot.add_cog(SourcesCog(bot.services.server_sources, bot.services.controls))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import cogs.background
+from bot.metrics import Metrics
 from cogs.background import BackgroundCog
 
 
@@ -43,6 +44,7 @@ async def test_a_failing_round_restarts_its_loop_after_a_pause(
         news=None,  # type: ignore[arg-type]
         interval=0.01,
         retention_days=90,
+        metrics=Metrics(role="test", version="t", process_metrics=False),
     )
     task = getattr(cog, loop)
     task.start()

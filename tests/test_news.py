@@ -406,10 +406,12 @@ async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_i
 async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
     news: News, store: Store
 ) -> None:
-    """A database from before ``article_hours`` (revision 0012) gets each publication hour's
-    first id from its articles when it is upgraded: every answer stays the same."""
+    """A database from before ``article_hours`` (the revision before 0015) gets each
+    publication hour's first id from its articles when it is upgraded: every answer stays the
+    same."""
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     scope = await news.scope(GUILD)
 
@@ -430,8 +432,12 @@ async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
         else:
             command.downgrade(config, revision)
 
+    config = Config()
+    config.set_main_option("script_location", "bot:migrations")
+    revision = ScriptDirectory.from_config(config).get_revision("0015")
+    assert revision is not None and isinstance(revision.down_revision, str)
     async with store._engine.begin() as conn:
-        await conn.run_sync(move, "0012")
+        await conn.run_sync(move, revision.down_revision)
     async with store._engine.begin() as conn:
         await conn.run_sync(move, "head")
     assert await answers() == before

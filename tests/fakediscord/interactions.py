@@ -12,6 +12,7 @@ from .models import Channel, Guild, Member, Role, User
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+ATTACHMENT = 11
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -136,6 +137,8 @@ def _find_option(
 
 
 def _object_id(value: Any) -> str:
+    if isinstance(value, dict) and "id" in value:  # an attachment from FakeDiscord.upload
+        return str(value["id"])
     if isinstance(value, Member):
         return value.user.id
     if isinstance(value, User | Role | Channel):
@@ -184,14 +187,16 @@ def build_options(
     given: list[dict[str, Any]] = []
     for name, value in options.items():
         spec = _find_option(
-            level, name, (STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, 11)
+            level,
+            name,
+            (STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT),
         )
         kind = spec["type"]
         entry: dict[str, Any] = {"name": name, "type": kind}
         if name == focused:
             entry["value"] = str(value)
             entry["focused"] = True
-        elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
+        elif kind in (USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT):
             entry["value"] = _object_id(value)
             resolve(kind, value, entry)
         else:

@@ -20,6 +20,7 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from . import spec
 from .interactions import (
     APPLICATION_COMMAND,
+    ATTACHMENT,
     AUTOCOMPLETE,
     CHANNEL,
     EPHEMERAL,
@@ -221,6 +222,7 @@ class FakeDiscord:
         self._sockets: dict[web.WebSocketResponse, web.Request] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._uploads: dict[str, tuple[bytes, str]] = {}
         self.base_url = ""
 
     # ----------------------------------------------------------------- lifecycle
@@ -237,6 +239,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._get_upload)
         self._add_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._unknown_route)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
@@ -254,6 +257,30 @@ class FakeDiscord:
             self._runner = None
 
     # ----------------------------------------------------------------- world building
+
+    def upload(
+        self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """A file a user attached to a command: pass it as the attachment option's value. Its
+        bytes are served at its URL, as Discord's CDN serves attachments."""
+        attachment_id = self.new_id()
+        self._uploads[attachment_id] = (data, content_type)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+
+    async def _get_upload(self, request: web.Request) -> web.Response:
+        found = self._uploads.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.Response(status=404)
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type)
 
     def add_user(self, name: str, *, bot: bool = False) -> User:
         user = User(self.new_id(), name, bot=bot)
@@ -1229,6 +1256,9 @@ class FakeDiscord:
                 if role is not None:
                     resolved.setdefault("roles", {})[target_id] = role.payload()
                     return
+            if kind == ATTACHMENT and isinstance(value, dict):
+                resolved.setdefault("attachments", {})[target_id] = value
+                return
             if kind == CHANNEL and target_id in self.channels:
                 target = self.channels[target_id]
                 data = target.payload()

@@ -2,7 +2,7 @@
 than that of any article published in that hour), filled from the stored articles.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,62 @@
+"""Direct quotations in an article and who said them (pure core; no discord or aiohttp).
+
+The work is done in sieves, most certain first, one module each:
+
+1. ``spans``: quotation marks as pages use them (curly, straight, ``''``, guillemets, „low-9“,
+   single marks), paragraph-bounded so an unclosed mark never swallows the article; a quotation
+   over several paragraphs (opening mark repeated, closing only at the end) is one quotation.
+2. ``spans``: split quotations ("A," he said, "B.") are joined into one quotation with two spans.
+3. ``spans``: non-quotations are flagged: scare quotes, titles, nicknames, one- or two-word
+   terms, quotes in headline lines. They are returned, never as key quotes.
+4. ``attribution``: reporting-verb patterns right after or before the quotation (``said X``,
+   ``X said``, ``X, the ..., said``, ``according to X``, ``X told Reuters``, ``X said: "``),
+   with spaCy's parse of that one sentence as the fallback (``nlp``). Mentions are names,
+   pronouns or descriptions; ``people`` knows whom the article names, ``antecedents`` resolves
+   pronouns and descriptions to them, short names to the fullest form in the article, and an
+   unattributed quoted paragraph right after a known speaker continues it.
+5. ``key``: the one to three quotations worth showing under a headline.
+
+``model`` holds the values and limits, ``lexicon`` the word lists and patterns, ``text`` the
+shape of the text (lines, paragraphs, sentences); ``find`` runs the sieves. Every step is
+linear in the text's size (or capped: see the limits in ``model``). spaCy only ever sees the
+sentences around quotation marks, never the whole article.
+"""
+
+from bot.quotes.find import find_quotations, quotes_of
+from bot.quotes.key import (
+    KEY_QUOTE_MAX_CHARS,
+    KEY_QUOTE_MIN_WORDS,
+    key_quotes,
+    mark_key,
+    trim_quote,
+)
+from bot.quotes.lexicon import FEMALE_NAMES, MALE_NAMES
+from bot.quotes.model import (
+    MAX_QUOTE_CHARS,
+    MAX_TEXT_CHARS,
+    Attribution,
+    Quotation,
+    QuoteKind,
+)
+from bot.quotes.nlp import FALLBACK_MODELS, load_model
+from bot.quotes.text import is_english
+
+__all__ = [
+    "FALLBACK_MODELS",
+    "FEMALE_NAMES",
+    "KEY_QUOTE_MAX_CHARS",
+    "KEY_QUOTE_MIN_WORDS",
+    "MALE_NAMES",
+    "MAX_QUOTE_CHARS",
+    "MAX_TEXT_CHARS",
+    "Attribution",
+    "Quotation",
+    "QuoteKind",
+    "find_quotations",
+    "is_english",
+    "key_quotes",
+    "load_model",
+    "mark_key",
+    "quotes_of",
+    "trim_quote",
+]

@@ -1,0 +1,79 @@
+"""The quotation finder: the sieves run in order over one text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.quotes.attribution import Attributor
+from bot.quotes.key import mark_key
+from bot.quotes.model import MAX_QUOTE_CHARS, MAX_TEXT_CHARS, Attribution, Draft, Quotation
+from bot.quotes.nlp import load_model
+from bot.quotes.spans import classify, find_spans, group_spans
+from bot.quotes.text import Lines, is_english
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
+    """Every quoted stretch of ``text``, attributed where the text allows. ``nlp`` may be None
+    (no speakers are then guessed beyond the patterns' names)."""
+    if len(text) > MAX_TEXT_CHARS:
+        # Read up to the cap, ending at a paragraph break so no sentence is cut in two.
+        cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
+        text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+    lines = Lines(text)
+    drafts = group_spans(text, find_spans(text), lines)
+    classify(text, drafts)
+    english = is_english(text)
+    if english:
+        # The patterns settle most quotations; spaCy reads only the sentences around the ones
+        # they leave without a speaker, and then everything is decided again with that help.
+        attributor = Attributor(text, drafts, nlp, lines=lines)
+        attributor.attribute()
+        unresolved = [
+            d for d in drafts if d.is_quotation and d.speaker is None and d.parse_may_help
+        ]
+        if unresolved and nlp is not None:
+            for draft in drafts:
+                draft.reset()
+            attributor = Attributor(text, drafts, nlp, people=attributor.first_people)
+            attributor.parse_context(unresolved)
+            attributor.attribute()
+    return [_finish(text, d) for d in drafts]
+
+
+def _finish(text: str, draft: Draft) -> Quotation:
+    parts = [text[s.start : s.end].strip() for s in draft.spans]
+    joined = _join_parts(parts)
+    return Quotation(
+        text=joined[:MAX_QUOTE_CHARS],
+        spans=tuple((s.start, s.end) for s in draft.spans),
+        speaker=draft.speaker,
+        role=draft.role,
+        cue=draft.cue,
+        attribution=draft.attribution if draft.speaker else Attribution.NONE,
+        kind=draft.kind,
+    )
+
+
+def _join_parts(parts: Sequence[str]) -> str:
+    """The spans of a split quotation as one text ("A," + "B." -> "A. B." when B opens a
+    sentence)."""
+    pieces: list[str] = []
+    for part in parts:
+        if not pieces:
+            if part:
+                pieces.append(part)
+            continue
+        if pieces[-1].endswith(",") and part[:1].isupper():
+            pieces[-1] = pieces[-1][:-1] + "."
+        pieces.append(part)
+    return " ".join(pieces)
+
+
+def quotes_of(text: str, model_name: str) -> list[Quotation]:
+    """find_quotations + key marking with the named model (loaded once per process)."""
+    nlp = load_model(model_name) if is_english(text) else None
+    return mark_key(find_quotations(text, nlp))

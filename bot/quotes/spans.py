@@ -1,0 +1,272 @@
+"""Quoted stretches: where quotation marks open and close as pages really use them, which
+spans make one quotation, and which quoted words are not a quotation at all."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+
+from bot.quotes.lexicon import MENTION, NAME_RUN, SCARE_CUES, SPEECH_RE, SPEECH_VERBS
+from bot.quotes.model import CONTEXT_WINDOW, Draft, QuoteKind, RawSpan
+from bot.quotes.people import split_role_name
+from bot.quotes.text import Lines, blank, paragraphs
+
+DOUBLE_OPEN = "“„«"
+
+
+SINGLE_OPEN = "‘‚"
+
+
+STRAIGHT = "\"'"
+
+
+CLOSERS = {
+    "“": '”"',
+    "„": '“”"',
+    "«": "»",
+    "»": "«",
+    "‘": "’'",
+    "‚": "‘’",
+    '"': '"”',
+    "'": "'’",
+    "''": "''",
+}
+
+
+ALL_MARKS = "“”„«»‘’‚\"'"
+
+
+OPEN_BEFORE = set(" \t\n([{—–-:;/") | set("“‘\"'")
+
+
+WORD_CHAR = re.compile(r"[\w]")
+
+
+def _can_open(text: str, i: int, width: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + width] if i + width < len(text) else " "
+    return (before in OPEN_BEFORE or before.isspace()) and not after.isspace() and after != ""
+
+
+def _is_apostrophe(text: str, i: int) -> bool:
+    """A ’ or ' between letters (don't, Putin’s) or after an s before a space (workers’ )."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return bool(WORD_CHAR.match(before)) and bool(WORD_CHAR.match(after))
+
+
+class _Closers:
+    """Where quotations opened in one paragraph close. Every search is answered from one
+    left-to-right reading of the paragraph, so a paragraph full of marks that never close
+    costs no more than one that is read once."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        """For the paragraph text[start:end]."""
+        self.text, self.start, self.end = text, start, end
+        self._memo: dict[str, tuple[int, int]] = {}
+        self._single: dict[str, tuple[list[int], list[int], list[int]]] = {}
+
+    def find(self, mark: str, start: int) -> int:
+        """The closing mark of ``mark`` opened just before ``start``, or -1."""
+        if mark in ("'", "‘", "‚"):
+            return self._single_close(CLOSERS[mark], start)
+        memo = self._memo.get(mark)
+        if memo is not None and memo[0] <= start and (memo[1] == -1 or memo[1] >= start):
+            return memo[1]  # nothing closes between the last search's start and its answer
+        match = _CLOSE_RE[mark].search(self.text, start, self.end)
+        found = match.start() if match else -1
+        self._memo[mark] = (start, found)
+        return found
+
+    def _single_close(self, closers: str, start: int) -> int:
+        """For a single-quote-opened span: the first closing mark after punctuation, else the
+        first not after an s (workers’ is a possessive), else the first."""
+        table = self._single.get(closers)
+        if table is None:
+            table = self._single[closers] = self._single_table(closers)
+        positions, after_stop, after_other = table
+        index = bisect.bisect_left(positions, start)
+        if index == len(positions):
+            return -1
+        for preferred in (after_stop, after_other):
+            if preferred[index] < len(positions):
+                return positions[preferred[index]]
+        return positions[index]
+
+    def _single_table(self, closers: str) -> tuple[list[int], list[int], list[int]]:
+        text = self.text
+        pattern = re.compile(f"[{closers}](?![\\w])")
+        positions = [m.start() for m in pattern.finditer(text, self.start, self.end)]
+        # For each candidate, the index of the next one after ,.!? (or after a non-s).
+        after_stop = [len(positions)] * (len(positions) + 1)
+        after_other = [len(positions)] * (len(positions) + 1)
+        for index in range(len(positions) - 1, -1, -1):
+            before = text[positions[index] - 1]
+            after_stop[index] = index if before in ",.!?…—-" else after_stop[index + 1]
+            after_other[index] = index if before not in "sS" else after_other[index + 1]
+        return positions, after_stop, after_other
+
+
+_CLOSE_RE = {
+    # A straight mark closes unless it opens a word after a space ('said "yes" and "no"').
+    '"': re.compile(r'”|"(?![\w])|(?<![\s])"'),
+    "''": re.compile("''"),
+    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("“", "„", "«", "»")},
+}
+
+
+_MARK_RE = re.compile("[“„«»‘‚\"']")
+
+
+def find_spans(text: str) -> list[RawSpan]:
+    """Every quoted stretch, paragraph by paragraph (nested marks are part of the outer one)."""
+    spans: list[RawSpan] = []
+    for number, (p_start, p_end) in enumerate(paragraphs(text)):
+        closers = _Closers(text, p_start, p_end)
+        ink = p_start + len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip())
+        i = p_start
+        while i < p_end:
+            found = _MARK_RE.search(text, i, p_end)
+            if found is None:
+                break
+            i = found.start()
+            ch = text[i]
+            mark = ""
+            if text.startswith("''", i) and _can_open(text, i, 2):
+                mark = "''"
+            elif ch in DOUBLE_OPEN or ch == "»":
+                mark = ch if (ch != "»" or _can_open(text, i, 1)) else ""
+            elif (ch in STRAIGHT or ch in SINGLE_OPEN) and _can_open(text, i, 1):
+                mark = "" if ch == "'" and _is_apostrophe(text, i) else ch
+            if not mark:
+                i += 1
+                continue
+            inner = i + len(mark)
+            close = closers.find(mark, inner)
+            if close == -1:
+                if i <= ink and mark not in ("'", "‘", "‚"):
+                    spans.append(RawSpan(inner, p_end, mark, number, open_end=True))
+                    break
+                i += len(mark)
+                continue
+            if close > inner:
+                spans.append(RawSpan(inner, close, mark, number))
+            i = close + (2 if mark == "''" else 1)
+    return spans
+
+
+def _gap_is_attribution(gap: str) -> bool:
+    """Text between two quoted spans that is one attribution clause ("he said," / "said X,
+    the ..., and" / "X told reporters."), so the spans are one quotation."""
+    words = gap.split()
+    inner_stop = re.search(r"[.!?;]\s+\S", gap.strip())
+    names = [m for m in NAME_RUN.finditer(gap) if split_role_name(m.group())[1]]
+    return (
+        inner_stop is None
+        and not gap.rstrip().endswith(":")  # a colon introduces a quotation of its own
+        and len(names) <= 1  # "said X, while Y argued": two speakers
+        and 0 < len(words) <= 18
+        and bool(SPEECH_RE.search(gap))
+        and not any(mark in gap for mark in ALL_MARKS.replace("'", "").replace("’", ""))
+    )
+
+
+def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None) -> list[Draft]:
+    """Join continued multi-paragraph spans and split quotations into drafts."""
+    lines = lines or Lines(text)
+    drafts: list[Draft] = []
+    i = 0
+    while i < len(spans):
+        span = spans[i]
+        group = [span]
+        i += 1
+        # A quotation running over paragraphs: the next paragraph opens with a mark again.
+        while group[-1].open_end and i < len(spans):
+            nxt = spans[i]
+            if nxt.paragraph != group[-1].paragraph + 1:
+                break
+            opened = nxt.start - len(nxt.open_mark)
+            if not blank(text, lines.start(opened), opened):
+                break
+            group.append(nxt)
+            i += 1
+        # "A," he said, "B." -- one quotation, two spans.
+        long_enough = False
+        while i < len(spans) and not group[-1].open_end:
+            nxt = spans[i]
+            if nxt.paragraph != group[-1].paragraph:
+                break
+            gap = text[group[-1].after : nxt.start - len(nxt.open_mark)]
+            # (counted once: a group that has three words keeps them as it grows)
+            long_enough = long_enough or len(text[group[0].start : group[-1].end].split()) >= 3
+            if not long_enough or not _gap_is_attribution(gap):
+                break
+            group.append(nxt)
+            i += 1
+        drafts.append(Draft(group))
+    return drafts
+
+
+def _is_headline_line(text: str, start: int, end: int) -> bool:
+    """A short line that doesn't end a sentence, at the top of the text, is a headline."""
+    line = text[start:end].strip()
+    words = line.split()
+    if not words or len(words) > 20:
+        return False
+    bare = line.rstrip("”\"’'»« ")
+    return bool(bare) and bare[-1] not in ".!?…:,;"
+
+
+def classify(text: str, drafts: list[Draft]) -> None:
+    """Set each draft's kind: a headline's quote, a term (scare quote, title, nickname, one or
+    two words), a fragment inside a paraphrase, or a quotation."""
+    paras = paragraphs(text)
+    headlines = [_is_headline_line(text, *para) for para in paras[:3]]
+    for draft in drafts:
+        p_start, p_end = paras[draft.paragraph]
+        inner = " ".join(text[s.start : s.end] for s in draft.spans)
+        words = inner.split()
+        open_at = draft.start - len(draft.spans[0].open_mark)
+        before = text[max(p_start, open_at - CONTEXT_WINDOW) : open_at]
+        after_at = draft.spans[-1].after
+        after = text[after_at : min(p_end, after_at + CONTEXT_WINDOW)]
+        attributed = bool(SPEECH_RE.match(after.lstrip(" ,—–-"))) or bool(
+            _MENTION_SAID.match(after)
+        )
+        if draft.paragraph <= 2 and all(headlines[: draft.paragraph + 1]):
+            draft.kind = QuoteKind.HEADLINE
+        elif (
+            (len(words) <= 2 and not (attributed and inner.rstrip()[-1:] in ",.!?…"))
+            or (
+                SCARE_CUES.search(before.rstrip()[-40:])
+                and len(words) <= 8
+                and not inner.rstrip().endswith((",", ".", "!", "?", "…"))
+            )
+            or (_looks_like_title(inner) and not attributed)
+        ):
+            draft.kind = QuoteKind.TERM
+        elif _is_fragment(before, inner):
+            draft.kind = QuoteKind.FRAGMENT
+
+
+_MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b")
+
+
+def _looks_like_title(inner: str) -> bool:
+    inner = inner.rstrip().removesuffix(",")  # “The Salt Road,” -- American comma placement
+    words = inner.split()
+    if not 1 <= len(words) <= 8 or inner[-1:] in ",.!?…":
+        return False
+    small = {"of", "the", "a", "an", "and", "in", "on", "for", "to", "at", "with", "or"}
+    capitalised = [w for w in words if w.lower() not in small]
+    return bool(capitalised) and all(w[:1].isupper() for w in capitalised) and len(words) >= 2
+
+
+def _is_fragment(before: str, inner: str) -> bool:
+    """Quoted words that start mid-sentence in lower case: a few words inside a paraphrase."""
+    first = inner.lstrip()[:1]
+    tail = before.rstrip()
+    if not first or first.isupper() or first.isdigit():
+        return False
+    return bool(tail) and tail[-1] not in ":"
