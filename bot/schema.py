@@ -197,9 +197,11 @@ speaker_words = Table(
 )
 """Each word of each speaker's name: a typed prefix is a range of this index."""
 
-FULL_TEXT_TABLES = ("articles_fts",)
-"""Engine-managed full-text tables (SQLite FTS5, with their shadow tables): made by the
-migrations, never by this metadata, and skipped when the two are compared."""
+FULL_TEXT_TABLES = ("articles_fts", "article_keys")
+"""Engine-managed tables: SQLite's FTS5 full-text table (with its shadow tables) and its
+``article_keys`` (each article's id, publication time, source and story as integers, kept by
+triggers for the full-text queries; see ``bot.store.Keys``). Made by the migrations, never by
+this metadata, and skipped when the two are compared."""
 
 
 FULL_TEXT_COLUMNS = ("search_vector", "ix_articles_search_vector")

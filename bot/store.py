@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import heapq
 import json
 import logging
 import math
@@ -47,10 +48,8 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import Select, TableClause
+from sqlalchemy.sql.expression import Select
 
 from bot.articles import Article
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
@@ -1795,28 +1794,34 @@ class Store:
         topic: Topic | None,
         *,
         newest_first: bool = False,
-        table: TableClause = articles,
-    ) -> tuple[Any, Any]:
-        """(FROM clause, WHERE conditions) of the articles in scope and window matching topic.
+    ) -> tuple[Keys, Any, list[Any]]:
+        """(where the keys are read, FROM clause, WHERE conditions) of the articles in scope
+        and window matching topic.
+
+        A full-text match on SQLite reads each match's id, time, source and story from
+        ``article_keys`` (four integers in a small table of their own, kept by triggers), not
+        from the article's row: thousands of matches are filtered and counted reading a few
+        pages. Without a topic, and on PostgreSQL (which visits each match's row anyway, to
+        check it is visible), the articles table is read.
 
         ``newest_first``: the caller wants the first few rows in publication order, of many;
         the scope test is then written so that no index serves it, and the engine walks the
         publication-time index from the newest, stopping at the limit (instead of collecting
-        every article of every source in scope, then sorting).
-        ``table``: articles, or ``ARTICLE_KEYS`` when only id, time, source and story are read."""
+        every article of every source in scope, then sorting)."""
         low = self._first_id_since(since)
-        source_id: ColumnElement[Any] = table.c.source_id
-        article_id: ColumnElement[Any] = table.c.id
+        keys = SQLITE_KEYS if self._sqlite and topic is not None else ARTICLES_KEYS
+        source_id, article_id = keys.source_id, keys.id
         if newest_first:
             source_id, article_id = source_id + 0, article_id + 0
         conditions = [
             article_id >= low,
             source_id.in_(list(scope)),
-            table.c.published_at >= since,
+            keys.published >= keys.moment(since),
         ]
         if topic is None:
-            return table, conditions
-        return _full_text_match(self._dialect, topic, low, conditions, table=table, scope=scope)
+            return keys, keys.table, conditions
+        source, where = _full_text_match(self._dialect, topic, low, conditions, keys, scope=scope)
+        return keys, source, where
 
     async def latest(
         self,
@@ -1831,25 +1836,32 @@ class Store:
         first copy in these sources, with how many outlets carry it."""
         if not scope:
             return []
-        copy = articles.alias("copy")
+        # Without a topic, a server watching many sources finds its newest articles soonest
+        # by walking the time index (and a few, by reading their own sources' articles).
+        walk = topic is None and len(scope) > FEW_SOURCES
+        keys, source, where = self._matching(scope, since, topic, newest_first=walk)
+        copy = keys.table.alias("copy")
         first_copy = (
             select(func.min(copy.c.id))
-            .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+            .where(copy.c.story_id == keys.story_column, copy.c.source_id.in_(list(scope)))
             .scalar_subquery()
         )
+        # The page's ids from the keys, then only those articles' rows.
+        page = (
+            select(keys.id)
+            .select_from(source)
+            .where(*where, or_(keys.story_column.is_(None), keys.id == first_copy))
+            .order_by(keys.published.desc(), keys.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        query = (
+            select(*_LISTING_COLUMNS, stories.c.outlets)
+            .select_from(articles.outerjoin(stories, stories.c.id == articles.c.story_id))
+            .where(articles.c.id.in_(page.scalar_subquery()))
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+        )
         async with self._engine.connect() as conn:
-            # Without a topic, a server watching many sources finds its newest articles soonest
-            # by walking the time index (and a few, by reading their own sources' articles).
-            walk = topic is None and len(scope) > FEW_SOURCES
-            source, where = self._matching(scope, since, topic, newest_first=walk)
-            query = (
-                select(*_LISTING_COLUMNS, stories.c.outlets)
-                .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))
-                .where(*where, or_(articles.c.story_id.is_(None), articles.c.id == first_copy))
-                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
             rows = (await conn.execute(query)).all()
         return await self._with_quotes([_listing(row) for row in rows])
 
@@ -1860,23 +1872,24 @@ class Store:
         relevance with a week's half-life for age (``listings`` and ``snippets`` show them)."""
         if not scope:
             return []
-        async with self._engine.connect() as conn:
-            source, where = self._matching(scope, since, topic)
-            query = (
-                select(
-                    articles.c.id,
-                    articles.c.published_at,
-                    _relevance(self._dialect, topic).label("relevance"),
-                )
-                .select_from(source)
-                .where(*where)
-                .order_by(_newest_match(self._dialect))
-                .limit(SEARCH_CANDIDATES)
+        keys, source, where = self._matching(scope, since, topic)
+        query = (
+            select(
+                keys.id.label("id"),
+                keys.published.label("published"),
+                _relevance(self._dialect, topic).label("relevance"),
             )
+            .select_from(source)
+            .where(*where)
+            .order_by(_newest_match(self._dialect))
+            .limit(SEARCH_CANDIDATES)
+        )
+        async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
 
         def rank(row: Any) -> float:
-            age_days: float = max(0.0, (now - row.published_at).total_seconds() / 86400)
+            published = keys.read(row.published)
+            age_days: float = max(0.0, (now - published).total_seconds() / 86400)
             relevance = float(row.relevance)
             return relevance * math.pow(0.5, age_days / 7)
 
@@ -1964,21 +1977,27 @@ class Store:
         matching the topic)."""
         if not scope or speakers == []:
             return []
+        keys, source, where = self._matching(
+            scope, since, topic, newest_first=topic is None and speakers is None
+        )
+        # The page's quotations from the keys, then only those quotations and their articles.
+        page = (
+            select(quotes.c.id)
+            .select_from(source.join(quotes, quotes.c.article_id == keys.id))
+            .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
+            .order_by(keys.published.desc(), keys.id.desc(), quotes.c.position)
+            .limit(limit)
+            .offset(offset)
+        )
+        if speakers is not None:
+            page = page.where(quotes.c.speaker.in_(list(speakers)))
+        query = (
+            select(quotes, *_LISTING_COLUMNS)
+            .join(articles, articles.c.id == quotes.c.article_id)
+            .where(quotes.c.id.in_(page.scalar_subquery()))
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position)
+        )
         async with self._engine.connect() as conn:
-            source, where = self._matching(
-                scope, since, topic, newest_first=topic is None and speakers is None
-            )
-            query = (
-                select(quotes, *_LISTING_COLUMNS)
-                .select_from(source)
-                .join(quotes, quotes.c.article_id == articles.c.id)
-                .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
-                .order_by(articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position)
-                .limit(limit)
-                .offset(offset)
-            )
-            if speakers is not None:
-                query = query.where(quotes.c.speaker.in_(list(speakers)))
             rows = (await conn.execute(query)).all()
         return [QuoteListing(_quote(row), _listing(row)) for row in rows]
 
@@ -2020,34 +2039,33 @@ class Store:
         statement, so only the counts leave the database (not a row per article)."""
         if not scope:
             return CoverageCounts({}, {}, [], [])
-        # SQLite reads the keys from their narrow index; PostgreSQL plans its own reads.
-        keys: TableClause = ARTICLE_KEYS if self._dialect == "sqlite" else articles
-        source, where = self._matching(scope, since, topic, table=keys)
+        keys, source, where = self._matching(scope, since, topic)
         found = (
             select(
-                keys.c.id.label("id"),
-                keys.c.published_at.label("published_at"),
-                keys.c.source_id.label("source_id"),
-                func.coalesce(keys.c.story_id, -keys.c.id).label("story"),
+                keys.id.label("id"),
+                keys.published.label("published"),
+                keys.source_id.label("source_id"),
+                keys.story.label("story"),
             )
             .select_from(source)
             .where(*where)
             .cte("found")
             .prefix_with("MATERIALIZED")
         )
-        query = _coverage_query(self._dialect, found)
         days: dict[date, int] = {}
         per_source: dict[int, int] = {}
-        widest: list[tuple[str, int, int, int]] = []
+        widest: list[tuple[Any, int, int, int]] = []
         said: Counter[str] = Counter()
         async with self._engine.connect() as conn:
-            for kind, at, key, count, story, names in await conn.execute(query):
+            for kind, day, key, count, story, first_at, names in await conn.execute(
+                _coverage_query(self._dialect, found)
+            ):
                 if kind == "day":
-                    days[date.fromisoformat(str(at))] = int(count)
+                    days[keys.day(day)] = int(count)
                 elif kind == "source":
                     per_source[int(key)] = int(count)
                 elif kind == "story":
-                    widest.append((str(at), int(story), int(key), int(count)))
+                    widest.append((first_at, int(story), int(key), int(count)))
                 elif names:
                     # Counted at once (one split of every name), not row by row.
                     said.update(str(names).split(SPEAKER_SEPARATOR))
@@ -2056,7 +2074,7 @@ class Store:
             days=days,
             sources=per_source,
             widest=[(first, copies) for _, _, first, copies in widest],
-            speakers=sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5],
+            speakers=heapq.nsmallest(5, said.items(), key=lambda pair: (-pair[1], pair[0])),
         )
 
     async def _count_speakers(
@@ -2670,16 +2688,18 @@ def _insert_ignore(dialect: str, table: Table) -> Any:
 
 
 def _coverage_query(dialect: str, found: Any) -> Any:
-    """(kind, at, key, count, story, names) rows counting the ``found`` articles (id,
-    published_at, source_id, story): "day" (at: a day, count: stories first published then),
-    "source" (key: a source, count: its articles), "story" (the five stories with the most
-    copies, at least two: at: when first published, key: the id of that first copy, count:
-    copies, story: its id) and one "speakers" row (names: every speaker of every quotation in
+    """(kind, day, key, count, story, first_at, names) rows counting the ``found`` articles
+    (id, published, source_id, story; as Keys reads them): "day" (day: a day as Keys reads it,
+    count: stories whose first copy here was published then), "source" (key: a source, count:
+    its articles), "story" (the five stories with the most copies here, at least two: key: the
+    id of its first copy here (the first stored), count: copies, first_at: when its first copy
+    here was published) and one "speakers" row (names: every speaker of every quotation in
     them, joined by SPEAKER_SEPARATOR)."""
     stories = (
         select(
             found.c.story,
-            func.min(found.c.published_at).label("first_at"),
+            func.min(found.c.published).label("first_at"),
+            func.min(found.c.id).label("first_id"),
             func.count().label("copies"),
         )
         .group_by(found.c.story)
@@ -2690,43 +2710,40 @@ def _coverage_query(dialect: str, found: Any) -> Any:
         .where(stories.c.copies > 1)
         .order_by(stories.c.copies.desc(), stories.c.first_at, stories.c.story)
         .limit(5)
-        .cte("widest")
+        .subquery("widest")
     )
     # Typed NULLs: PostgreSQL resolves a column that is NULL in the first two parts as text.
     no_text, no_number = cast(null(), Text), cast(null(), Integer)
+    no_time = cast(null(), found.c.published.type)
     if dialect == "sqlite":
-        day = func.substr(stories.c.first_at, 1, 10)
-        first_at: ColumnElement[Any] = widest.c.first_at
+        day: ColumnElement[Any] = stories.c.first_at // MICROSECONDS_A_DAY
+        no_day: ColumnElement[Any] = no_number
         joined = func.group_concat(article_speakers.c.names, SPEAKER_SEPARATOR)
     else:
         day = func.to_char(stories.c.first_at, "YYYY-MM-DD")
-        first_at = func.to_char(widest.c.first_at, "YYYY-MM-DD HH24:MI:SS.US")
+        no_day = no_text
         joined = func.string_agg(article_speakers.c.names, literal(SPEAKER_SEPARATOR))
-    by_day = select(literal("day"), day, no_number, func.count(), no_number, no_text).group_by(day)
+    by_day = (
+        select(literal("day"), day, no_number, func.count(), no_number, no_time, no_text)
+        .select_from(stories)
+        .group_by(day)
+    )
     by_source = select(
-        literal("source"), no_text, found.c.source_id, func.count(), no_number, no_text
+        literal("source"), no_day, found.c.source_id, func.count(), no_number, no_time, no_text
     ).group_by(found.c.source_id)
-    by_story = (
-        select(
-            literal("story"),
-            first_at,
-            func.min(found.c.id),
-            widest.c.copies,
-            widest.c.story,
-            no_text,
-        )
-        .select_from(
-            widest.join(
-                found,
-                and_(found.c.story == widest.c.story, found.c.published_at == widest.c.first_at),
-            )
-        )
-        .group_by(widest.c.story, widest.c.copies, widest.c.first_at)
+    by_story = select(
+        literal("story"),
+        no_day,
+        widest.c.first_id,
+        widest.c.copies,
+        widest.c.story,
+        widest.c.first_at,
+        no_text,
     )
     quoted = select(
-        literal("speakers"), no_text, no_number, func.count(), no_number, joined
+        literal("speakers"), no_day, no_number, func.count(), no_number, no_time, joined
     ).select_from(found.join(article_speakers, article_speakers.c.article_id == found.c.id))
-    return union_all(by_day.select_from(stories), by_source, by_story, quoted)
+    return union_all(by_day, by_source, by_story, quoted)
 
 
 def _hour_sql(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -2808,38 +2825,70 @@ copy of the text), kept in step by triggers; accents and case folded by its toke
 _ARTICLES_FTS = table_clause("articles_fts", column("rowid"))
 
 
-class _ReadThrough(TableClause):
-    """A table read only through one of its covering indexes. SQLite's planner, left alone,
-    looks each full-text match up in the table itself, where the story id sits after the
-    article's text (in overflow pages); ``INDEXED BY`` points it at the narrow index instead."""
-
-    inherit_cache = True
-
-    def __init__(self, table: Table, index: str, *columns: str) -> None:
-        super().__init__(table.name, *(column(name, table.c[name].type) for name in columns))
-        self.index = index
+MICROSECONDS_A_DAY = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@compiles(_ReadThrough)
-def _read_through(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.preparer.quote(element.name)
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Where a query reads each article's id, publication time, source and story: the articles
+    table, or SQLite's ``article_keys`` (the same as integers, the time in microseconds since
+    1970, kept by triggers; made by migration 0015)."""
+
+    table: Any
+    id: ColumnElement[Any]
+    published: ColumnElement[Any]
+    source_id: ColumnElement[Any]
+    story_column: ColumnElement[Any]
+    """The story as stored (NULL: none yet)."""
+    microseconds: bool
+
+    @property
+    def story(self) -> ColumnElement[Any]:
+        """The story, or the article's own id when it has none (never NULL)."""
+        return func.coalesce(self.story_column, self.id)
+
+    def moment(self, when: datetime) -> Any:
+        """A time as ``published`` holds it."""
+        return (when - _EPOCH) // timedelta(microseconds=1) if self.microseconds else when
+
+    def read(self, value: Any) -> datetime:
+        """A ``published`` value as a time."""
+        if self.microseconds:
+            return _EPOCH + timedelta(microseconds=int(value))
+        assert isinstance(value, datetime)
+        return value
+
+    def day(self, value: Any) -> date:
+        """A day as the coverage query gives it (days since 1970, or 'YYYY-MM-DD')."""
+        if isinstance(value, int):
+            return date(1970, 1, 1) + timedelta(days=value)
+        return date.fromisoformat(str(value))
 
 
-@compiles(_ReadThrough, "sqlite")
-def _read_through_sqlite(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
-    name = compiler.preparer.quote(element.name)
-    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
-
-
-ARTICLE_KEYS = _ReadThrough(
-    articles,
-    "ix_articles_id_published_at_source_id_story_id",
-    "id",
-    "published_at",
-    "source_id",
-    "story_id",
+_SQLITE_ARTICLE_KEYS = table_clause(
+    "article_keys",
+    column("id", Integer),
+    column("published", Integer),
+    column("source_id", Integer),
+    column("story_id", Integer),
 )
-"""The articles' id, publication time, source and story, read from their own index (0009)."""
+SQLITE_KEYS = Keys(
+    _SQLITE_ARTICLE_KEYS,
+    _SQLITE_ARTICLE_KEYS.c.id,
+    _SQLITE_ARTICLE_KEYS.c.published,
+    _SQLITE_ARTICLE_KEYS.c.source_id,
+    _SQLITE_ARTICLE_KEYS.c.story_id,
+    microseconds=True,
+)
+ARTICLES_KEYS = Keys(
+    articles,
+    articles.c.id,
+    articles.c.published_at,
+    articles.c.source_id,
+    articles.c.story_id,
+    microseconds=False,
+)
 
 
 class NotEmpty(Exception):
@@ -2874,12 +2923,12 @@ def _full_text_match(
     topic: Topic,
     low: ColumnElement[Any],
     conditions: list[Any],
+    keys: Keys,
     *,
-    table: TableClause,
     scope: Sequence[int],
 ) -> tuple[Any, list[Any]]:
     """The articles matching topic through the full-text index (SQLite: FTS5 MATCH joined to
-    articles; PostgreSQL: the tsvector column against the topic's tsquery).
+    the keys; PostgreSQL: the tsvector column against the topic's tsquery).
 
     On SQLite, a server watching few sources has them named in the match too (as their
     ``s<id>`` words): otherwise a common word's matches from every other source are each looked
@@ -2887,7 +2936,7 @@ def _full_text_match(
     saves."""
     if dialect != "sqlite":
         return articles, [_pg_match(topic), *conditions]
-    source = _ARTICLES_FTS.join(table, table.c.id == _ARTICLES_FTS.c.rowid)
+    source = _ARTICLES_FTS.join(keys.table, keys.id == _ARTICLES_FTS.c.rowid)
     query = _fts5_match(topic.root)
     if len(scope) <= FEW_SOURCES:
         named = " OR ".join(f'"s{int(source_id)}"' for source_id in scope)

@@ -344,9 +344,11 @@ class Reference:
         matched = await self.matching(topic)
         rows = [r for r in self.in_scope(self.scopes[guild], since) if r.id in matched]
         earliest: dict[int, Row] = {}
+        first_stored: dict[int, int] = {}
         copies: Counter[int] = Counter()
         for r in rows:
             copies[r.story] += 1
+            first_stored[r.story] = min(first_stored.get(r.story, r.id), r.id)
             known = earliest.get(r.story)
             if known is None or (r.published, r.id) < (known.published, known.id):
                 earliest[r.story] = r
@@ -372,7 +374,8 @@ class Reference:
                 key=lambda pair: (-pair[1], pair[0]),
             )[:5],
             top_speakers=sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5],
-            top_stories=[(earliest[s].title, copies[s]) for s in stories],
+            # Each under the headline of its first copy here (the first stored).
+            top_stories=[(self.rows[first_stored[s]].title, copies[s]) for s in stories],
         )
 
     def headlines(self, scope: set[int], typed: str) -> list[tuple[int, str]]:
