@@ -1843,7 +1843,8 @@ class Store:
         copy = keys.table.alias("copy")
         first_copy = (
             select(func.min(copy.c.id))
-            .where(copy.c.story_id == keys.story_column, copy.c.source_id.in_(list(scope)))
+            # (source_id + 0: a scope of many sources is not a thousand index seeks per copy)
+            .where(copy.c.story_id == keys.story_column, (copy.c.source_id + 0).in_(list(scope)))
             .scalar_subquery()
         )
         # The page's ids from the keys, then only those articles' rows.
@@ -2074,7 +2075,7 @@ class Store:
             days=days,
             sources=per_source,
             widest=[(first, copies) for _, _, first, copies in widest],
-            speakers=heapq.nsmallest(5, said.items(), key=lambda pair: (-pair[1], pair[0])),
+            speakers=_most(said, 5),
         )
 
     async def _count_speakers(
@@ -2593,6 +2594,16 @@ def _published_of(article: Article) -> datetime:
     return min(article.published, article.fetched_at)
 
 
+def _most(counted: Counter[str], count: int) -> list[tuple[str, int]]:
+    """The ``count`` most counted, most first, then by name (the counts' threshold found
+    first, so only the few above it are sorted)."""
+    if not counted:
+        return []
+    least = min(heapq.nlargest(count, counted.values()))
+    above = [pair for pair in counted.items() if pair[1] >= least]
+    return sorted(above, key=lambda pair: (-pair[1], pair[0]))[:count]
+
+
 def _containing(text: str) -> str:
     """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -3028,29 +3039,42 @@ def _best_snippet(parts: Sequence[Any]) -> str:
 
 
 _TEXT_COLUMNS = "{title lead text}"
+_TAG_SHAPED = re.compile(r"s\d+|d[0-9a-f]{12}")
+"""The words ``search_tags`` holds (``s<source id>``, ``d<domain hash>``)."""
 
 
-def _fts5_match(node: Node) -> str:
+def _fts5_match(node: Node, *, name_columns: bool = False) -> str:
     """A topic as an FTS5 query. Every word is written as a quoted phrase of word characters
     (nothing a user types can become FTS5 syntax); exclusions become NOT, which FTS5 only has
-    between two operands."""
+    between two operands. ``name_columns``: name the text columns of every word (the plain
+    form, for reference), not only of the words that could also be tags."""
     if isinstance(node, Term):
-        words = " ".join(tokens(node.words)) or "_"
+        found = tokens(node.words)
+        words = " ".join(found) or "_"
         phrase = f'"{words}"' + (" *" if is_unspaced(words) else "")
-        return f"title : {phrase}" if node.field is Field.TITLE else f"{_TEXT_COLUMNS} : {phrase}"
+        if node.field is Field.TITLE:
+            return f"title : {phrase}"
+        # Only a word shaped like a tag can be in search_tags; for the others, naming the text
+        # columns would make FTS5 read every match's positions to check the column.
+        if name_columns or any(_TAG_SHAPED.fullmatch(word) for word in found):
+            return f"{_TEXT_COLUMNS} : {phrase}"
+        return phrase
     if isinstance(node, SourceFilter):
         return f'search_tags : "{_domain_tag(node.domain)}"'
     if isinstance(node, Or):
         if any(isinstance(child, Not) for child in node.children):
             raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
-        return "(" + " OR ".join(_fts5_match(child) for child in node.children) + ")"
+        parts = (_fts5_match(child, name_columns=name_columns) for child in node.children)
+        return "(" + " OR ".join(parts) + ")"
     if isinstance(node, And):
         wanted = [c for c in node.children if not isinstance(c, Not)]
         unwanted = [c.child for c in node.children if isinstance(c, Not)]
         if not wanted:
             raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
-        query = "(" + " AND ".join(_fts5_match(child) for child in wanted) + ")"
-        return query + "".join(f" NOT {_fts5_match(child)}" for child in unwanted)
+        query = "(" + " AND ".join(_fts5_match(c, name_columns=name_columns) for c in wanted) + ")"
+        return query + "".join(
+            f" NOT {_fts5_match(c, name_columns=name_columns)}" for c in unwanted
+        )
     raise UnsearchableQuery("a query needs a word that must appear, not only -exclusions")
 
 

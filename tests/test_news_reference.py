@@ -42,7 +42,7 @@ pytestmark = pytest.mark.both_engines
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SOURCES = 3
 GUILDS = (501, 502)
-WORDS = ("nato", "russia", "summit", "rates", "storm", "vilnius", "harbour", "reopens")
+WORDS = ("nato", "russia", "summit", "rates", "storm", "vilnius", "harbour", "reopens", "s2")
 SPEAKERS = ("Jens Stoltenberg", "Kaja Kallas", "Elvira Nabiullina")
 TOPICS = (
     "nato",
@@ -55,6 +55,8 @@ TOPICS = (
     "source:news1.test",
     "source:news2.test nato",
     '"harbour reopens" OR vilnius',
+    "s2",
+    "s2 OR nato",
 )
 HOURS = (1, 6, 24, 168)
 DAYS = (1, 7, 30)
@@ -279,7 +281,7 @@ class Reference:
         if dialect == "sqlite":
             query = select(_ARTICLES_FTS.c.rowid, relevance).where(
                 _ARTICLES_FTS.c.rowid.isnot(None),
-                _match_sqlite(_fts5_match(topic.root)),
+                _match_sqlite(_fts5_match(topic.root, name_columns=True)),
             )
         else:
             query = select(articles.c.id, relevance).where(_pg_match(topic))
