@@ -235,12 +235,6 @@ class News:
         first = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
         counts = await self._store.coverage(list(scope.sources), since, topic)
-        shown = await self._store.listings([article_id for article_id, _ in counts.widest])
-        titles = {item.id: item.title for item in shown}
-        top_sources = sorted(
-            ((scope.name_of(i), n) for i, n in counts.sources.items()),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
         return Coverage(
             topic=topic.text,
             days=[
@@ -248,11 +242,11 @@ class News:
                 for day in (first + timedelta(days=i) for i in range(days))
             ],
             total=sum(counts.days.values()),
-            articles=sum(counts.sources.values()),
-            sources=len(counts.sources),
-            top_sources=top_sources[:5],
+            articles=counts.articles,
+            sources=counts.sources,
+            top_sources=[(scope.name_of(i), n) for i, n in counts.top_sources],
             top_speakers=counts.speakers,
-            top_stories=[(titles[i], n) for i, n in counts.widest if i in titles],
+            top_stories=counts.widest,
         )
 
 

@@ -158,11 +158,15 @@ class CoverageCounts:
 
     days: dict[date, int]
     """Stories per day (UTC), days without any left out."""
-    sources: dict[int, int]
-    """Matching articles per source."""
-    widest: list[tuple[int, int]]
-    """(id of its first copy, copies) of the five stories with the most copies (at least two),
-    most first; of equals, the one first published first."""
+    articles: int
+    sources: int
+    """How many of the sources carried it."""
+    top_sources: list[tuple[int, int]]
+    """(source, articles) of the five that carried most, most first, then by name (the
+    source's title, else its address)."""
+    widest: list[tuple[str, int]]
+    """(headline of its first copy here, copies) of the five stories with the most copies here
+    (at least two), most first; of equals, the one first published first."""
     speakers: list[tuple[str, int]]
     """The five most-quoted speakers in the matching articles (a quotation counts once), most
     first, then by name."""
@@ -2039,7 +2043,7 @@ class Store:
         """The matching articles counted by day, source and story, and their speakers: in one
         statement, so only the counts leave the database (not a row per article)."""
         if not scope:
-            return CoverageCounts({}, {}, [], [])
+            return CoverageCounts({}, 0, 0, [], [], [])
         keys, source, where = self._matching(scope, since, topic)
         found = (
             select(
@@ -2054,27 +2058,33 @@ class Store:
             .prefix_with("MATERIALIZED")
         )
         days: dict[date, int] = {}
-        per_source: dict[int, int] = {}
-        widest: list[tuple[Any, int, int, int]] = []
+        articles_count = sources_count = 0
+        top_sources: list[tuple[int, str, int]] = []
+        widest: list[tuple[int, Any, int, str]] = []
         said: Counter[str] = Counter()
         async with self._engine.connect() as conn:
-            for kind, day, key, count, story, first_at, names in await conn.execute(
+            for kind, day, key, count, first_at, story, name in await conn.execute(
                 _coverage_query(self._dialect, found)
             ):
                 if kind == "day":
                     days[keys.day(day)] = int(count)
+                elif kind == "sources":
+                    articles_count, sources_count = int(count or 0), int(key)
                 elif kind == "source":
-                    per_source[int(key)] = int(count)
+                    top_sources.append((int(key), str(name), int(count)))
                 elif kind == "story":
-                    widest.append((first_at, int(story), int(key), int(count)))
-                elif names:
+                    widest.append((int(count), first_at, int(story), str(name)))
+                elif name:
                     # Counted at once (one split of every name), not row by row.
-                    said.update(str(names).split(SPEAKER_SEPARATOR))
-        widest.sort(key=lambda w: (-w[3], w[0], w[1]))
+                    said.update(str(name).split(SPEAKER_SEPARATOR))
+        top_sources.sort(key=lambda s: (-s[2], s[1]))
+        widest.sort(key=lambda w: (-w[0], w[1], w[2]))
         return CoverageCounts(
             days=days,
-            sources=per_source,
-            widest=[(first, copies) for _, _, first, copies in widest],
+            articles=articles_count,
+            sources=sources_count,
+            top_sources=[(source_id, n) for source_id, _, n in top_sources],
+            widest=[(title, copies) for copies, _, _, title in widest],
             speakers=_most(said, 5),
         )
 
@@ -2699,13 +2709,17 @@ def _insert_ignore(dialect: str, table: Table) -> Any:
 
 
 def _coverage_query(dialect: str, found: Any) -> Any:
-    """(kind, day, key, count, story, first_at, names) rows counting the ``found`` articles
-    (id, published, source_id, story; as Keys reads them): "day" (day: a day as Keys reads it,
-    count: stories whose first copy here was published then), "source" (key: a source, count:
-    its articles), "story" (the five stories with the most copies here, at least two: key: the
-    id of its first copy here (the first stored), count: copies, first_at: when its first copy
-    here was published) and one "speakers" row (names: every speaker of every quotation in
-    them, joined by SPEAKER_SEPARATOR)."""
+    """(kind, day, key, count, first_at, story, name) rows counting the ``found`` articles (id,
+    published, source_id, story; as Keys reads them), one statement:
+
+    - "day": a day (as Keys reads it) and how many stories' first copy here was published then;
+    - "sources": how many sources (key) carried how many of them (count);
+    - "source": the five sources that carried most (key, count, name: title or address);
+    - "story": the five stories with the most copies here, at least two (count: copies,
+      first_at: when the first copy here was published, name: the headline of the first
+      stored copy here);
+    - "speakers": every speaker of every quotation in them (name, joined by
+      SPEAKER_SEPARATOR)."""
     stories = (
         select(
             found.c.story,
@@ -2723,6 +2737,13 @@ def _coverage_query(dialect: str, found: Any) -> Any:
         .limit(5)
         .subquery("widest")
     )
+    per_source = (
+        select(found.c.source_id, func.count().label("articles"))
+        .group_by(found.c.source_id)
+        .cte("per_source")
+    )
+    # As SourceName.name: the title, else the address.
+    name: ColumnElement[Any] = func.coalesce(func.nullif(sources.c.title, ""), sources.c.url)
     # Typed NULLs: PostgreSQL resolves a column that is NULL in the first two parts as text.
     no_text, no_number = cast(null(), Text), cast(null(), Integer)
     no_time = cast(null(), found.c.published.type)
@@ -2734,27 +2755,44 @@ def _coverage_query(dialect: str, found: Any) -> Any:
         day = func.to_char(stories.c.first_at, "YYYY-MM-DD")
         no_day = no_text
         joined = func.string_agg(article_speakers.c.names, literal(SPEAKER_SEPARATOR))
+        name = name.collate("C")  # code point order, as Python's (and SQLite's BINARY)
     by_day = (
-        select(literal("day"), day, no_number, func.count(), no_number, no_time, no_text)
+        select(literal("day"), day, no_number, func.count(), no_time, no_number, no_text)
         .select_from(stories)
         .group_by(day)
     )
+    totals = select(
+        literal("sources"),
+        no_day,
+        func.count(),
+        func.sum(per_source.c.articles),
+        no_time,
+        no_number,
+        no_text,
+    ).select_from(per_source)
+    top = (
+        select(per_source.c.source_id, per_source.c.articles, name.label("name"))
+        .join(sources, sources.c.id == per_source.c.source_id)
+        .order_by(per_source.c.articles.desc(), name, per_source.c.source_id)
+        .limit(5)
+        .subquery("top")
+    )
     by_source = select(
-        literal("source"), no_day, found.c.source_id, func.count(), no_number, no_time, no_text
-    ).group_by(found.c.source_id)
+        literal("source"), no_day, top.c.source_id, top.c.articles, no_time, no_number, top.c.name
+    )
     by_story = select(
         literal("story"),
         no_day,
         widest.c.first_id,
         widest.c.copies,
-        widest.c.story,
         widest.c.first_at,
-        no_text,
-    )
+        widest.c.story,
+        articles.c.title,
+    ).join(articles, articles.c.id == widest.c.first_id)
     quoted = select(
-        literal("speakers"), no_day, no_number, func.count(), no_number, no_time, joined
+        literal("speakers"), no_day, no_number, func.count(), no_time, no_number, joined
     ).select_from(found.join(article_speakers, article_speakers.c.article_id == found.c.id))
-    return union_all(by_day, by_source, by_story, quoted)
+    return union_all(by_day, totals, by_source, by_story, quoted)
 
 
 def _hour_sql(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
