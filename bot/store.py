@@ -3178,15 +3178,15 @@ POSTGRES_FULL_TEXT_DROP = (
 )
 
 
-def _pg_query(topic: Topic) -> Any:
+def _pg_query(topic: Topic, *, name_columns: bool = False) -> Any:
     """The topic as a tsquery (an expression; the query text is a bound parameter)."""
-    return func.to_tsquery(_PG_CONFIG, _pg_tsquery(topic.root) or "")
+    return func.to_tsquery(_PG_CONFIG, _pg_tsquery(topic.root, name_columns=name_columns) or "")
 
 
-def _pg_match(topic: Topic) -> Any:
+def _pg_match(topic: Topic, *, name_columns: bool = False) -> Any:
     if _pg_tsquery(topic.root) is None:
         return false()
-    return _PG_SEARCH_VECTOR.op("@@")(_pg_query(topic))
+    return _PG_SEARCH_VECTOR.op("@@")(_pg_query(topic, name_columns=name_columns))
 
 
 _PG_ANY_TEXT = "ABC"
@@ -3206,24 +3206,44 @@ def _pg_lexemes(words: str, weights: str) -> str | None:
     return "(" + " <-> ".join(q + m for q, m in zip(quoted, marks, strict=True)) + ")"
 
 
-def _pg_tsquery(node: Node) -> str | None:
+def _pg_tsquery(node: Node, *, name_columns: bool = False) -> str | None:
     """A topic as tsquery text for to_tsquery, built from the same parsed terms as the FTS5
     query: nothing typed becomes tsquery syntax (every word is a quoted lexeme). Title terms
-    are restricted to the title's weight, other terms to the text columns', a source to the
-    tags'. None: the query can't match anything (a term with no indexable word)."""
+    are restricted to the title's weight, a source to the tags'; other terms to the text
+    columns' only when one of their words could be a tag (``name_columns``: always, the plain
+    form, for reference): the GIN index holds no weights, so a weighted lexeme has each match's
+    whole tsvector read again to check it. None: the query can't match anything (a term with
+    no indexable word)."""
     if isinstance(node, Term):
-        weights = "A" if node.field is Field.TITLE else _PG_ANY_TEXT
+        if node.field is Field.TITLE:
+            weights = "A"
+        elif name_columns or any(_TAG_SHAPED.fullmatch(w) for w in tokens(node.words)):
+            weights = _PG_ANY_TEXT
+        else:
+            weights = ""
         return _pg_lexemes(node.words, weights)
     if isinstance(node, SourceFilter):
         return f"'{_domain_tag(node.domain)}':D"
     if isinstance(node, Or):
         if any(isinstance(child, Not) for child in node.children):
             raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
-        found = [q for q in (_pg_tsquery(child) for child in node.children) if q is not None]
+        found = [
+            q
+            for q in (_pg_tsquery(child, name_columns=name_columns) for child in node.children)
+            if q is not None
+        ]
         return "(" + " | ".join(found) + ")" if found else None
     if isinstance(node, And):
-        wanted = [_pg_tsquery(c) for c in node.children if not isinstance(c, Not)]
-        unwanted = [_pg_tsquery(c.child) for c in node.children if isinstance(c, Not)]
+        wanted = [
+            _pg_tsquery(c, name_columns=name_columns)
+            for c in node.children
+            if not isinstance(c, Not)
+        ]
+        unwanted = [
+            _pg_tsquery(c.child, name_columns=name_columns)
+            for c in node.children
+            if isinstance(c, Not)
+        ]
         if not wanted:
             raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
         if any(q is None for q in wanted):

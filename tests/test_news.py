@@ -331,11 +331,18 @@ def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
     from bot.store import _pg_tsquery, _pg_words_query
 
     topic = parse_topic("\"São Paulo\" title:nato -russia o'brien's")
+    # Words in any text column carry no weights (the index holds none: a weighted word has
+    # every match read again), unless they could be a tag (s<id>, d<hash>), which only the
+    # tags' weight D holds.
     assert _pg_tsquery(topic.root) == (
+        "(('o' <-> 'brien') & ('sao' <-> 'paulo') & ('nato':A) & !('russia'))"
+    )
+    assert _pg_tsquery(parse_topic("s12 nato").root) == "(('nato') & ('s12':ABC))"
+    assert _pg_tsquery(topic.root, name_columns=True) == (
         "(('o':ABC <-> 'brien':ABC) & ('sao':ABC <-> 'paulo':ABC) & ('nato':A) & !('russia':ABC))"
     )
     assert _pg_words_query(topic.root) == "('o' <-> 'brien') | ('sao' <-> 'paulo') | ('nato')"
-    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*ABC)"
+    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*)"
     assert _pg_tsquery(parse_topic("nato _").root) is None
 
 

@@ -284,7 +284,7 @@ class Reference:
                 _match_sqlite(_fts5_match(topic.root, name_columns=True)),
             )
         else:
-            query = select(articles.c.id, relevance).where(_pg_match(topic))
+            query = select(articles.c.id, relevance).where(_pg_match(topic, name_columns=True))
         async with self.store._engine.connect() as conn:
             return {int(i): float(score) for i, score in await conn.execute(query)}
 
