@@ -766,7 +766,9 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         rows.append((source_id, name, key, count, last))
     # Each word of each name, per source, as the store files them for the autocomplete.
     words = {
-        (word[:100], source_id, name) for source_id, name, key, _, _ in rows for word in key.split()
+        (word[:100], source_id, name, count)
+        for source_id, name, key, count, _ in rows
+        for word in key.split()
     }
     conn.execute("BEGIN")
     conn.executemany(
@@ -774,7 +776,9 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )
-    conn.executemany("INSERT INTO speaker_words (word, source_id, name) VALUES (?, ?, ?)", words)
+    conn.executemany(
+        "INSERT INTO speaker_words (word, source_id, name, quotes) VALUES (?, ?, ?, ?)", words
+    )
     conn.execute("COMMIT")
 
 

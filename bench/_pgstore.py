@@ -235,7 +235,9 @@ async def _add_speakers(conn: Any, counted: dict[tuple[int, str], list[Any]]) ->
             key = keys[name] = speaker_key(name)
         rows.append((source_id, name, key, count, _time(last)))
     words = {
-        (word[:100], source_id, name) for source_id, name, key, _, _ in rows for word in key.split()
+        (word[:100], source_id, name, count)
+        for source_id, name, key, count, _ in rows
+        for word in key.split()
     }
     await conn.copy_records_to_table(
         "speakers",
@@ -243,7 +245,7 @@ async def _add_speakers(conn: Any, counted: dict[tuple[int, str], list[Any]]) ->
         columns=["source_id", "name", "name_key", "quotes", "last_quoted_at"],
     )
     await conn.copy_records_to_table(
-        "speaker_words", records=list(words), columns=["word", "source_id", "name"]
+        "speaker_words", records=list(words), columns=["word", "source_id", "name", "quotes"]
     )
 
 

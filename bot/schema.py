@@ -193,6 +193,9 @@ speaker_words = Table(
     Column("word", String(100), primary_key=True),
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
     Column("name", String(200), primary_key=True),
+    # The speaker's key quotes in that source (speakers.quotes again): the autocomplete ranks
+    # from this index alone.
+    Column("quotes", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
 """Each word of each speaker's name: a typed prefix is a range of this index."""

@@ -366,7 +366,17 @@ class Store:
         return dict(counts)
 
     async def _derive(self, conn: AsyncConnection) -> None:
-        """What is kept ahead of time from the stored articles, made again from them."""
+        """What is kept ahead of time from the stored articles, made again from them (and each
+        speaker word's quote count from the speakers: a file from before 0015 has none)."""
+        counted = (
+            select(speakers.c.quotes)
+            .where(
+                speakers.c.source_id == speaker_words.c.source_id,
+                speakers.c.name == speaker_words.c.name,
+            )
+            .scalar_subquery()
+        )
+        await conn.execute(update(speaker_words).values(quotes=func.coalesce(counted, 0)))
         await conn.execute(article_hours.delete())
         hour = _hour_sql(self._dialect, articles.c.published_at)
         await conn.execute(
@@ -2014,26 +2024,33 @@ class Store:
         key = speaker_key(typed)
         if not scope or not key:
             return []
-        # The longest typed word narrows the index range; every typed word must then appear.
+        # The longest typed word narrows the index range: each speaker in each source once
+        # (a name with two words starting so is one speaker), with the quotes counted there.
         longest = max(key.split(), key=len)[:100]
-        pattern = _containing(key)
-        query = (
-            select(speakers.c.name, func.sum(speakers.c.quotes).label("count"))
-            .join(
-                speaker_words,
-                and_(
-                    speaker_words.c.source_id == speakers.c.source_id,
-                    speaker_words.c.name == speakers.c.name,
-                ),
-            )
+        named = (
+            select(speaker_words.c.source_id, speaker_words.c.name, speaker_words.c.quotes)
             .where(
                 speaker_words.c.word >= longest,
                 speaker_words.c.word < longest + "\U0010ffff",
                 speaker_words.c.source_id.in_(list(scope)),
-                speakers.c.name_key.like(pattern, escape="\\"),
             )
-            .group_by(speakers.c.name)
-            .order_by(literal_column("count").desc(), speakers.c.name)
+            .distinct()
+        )
+        if " " in key.strip():
+            # Several typed words: every one must appear, in order (the name's key).
+            named = named.join(
+                speakers,
+                and_(
+                    speakers.c.source_id == speaker_words.c.source_id,
+                    speakers.c.name == speaker_words.c.name,
+                ),
+            ).where(speakers.c.name_key.like(_containing(key), escape="\\"))
+        found = named.subquery("found")
+        count = func.sum(found.c.quotes).label("count")
+        query = (
+            select(found.c.name, count)
+            .group_by(found.c.name)
+            .order_by(count.desc(), found.c.name)
             .limit(limit)
         )
         async with self._engine.connect() as conn:
@@ -2100,8 +2117,8 @@ class Store:
             return
         words = {(word[:100], name) for name in counts for word in speaker_key(name).split()}
         await conn.execute(
-            _insert_ignore(self._dialect, speaker_words),
-            [{"word": w, "source_id": source_id, "name": n} for w, n in words],
+            _upsert(self._dialect, speaker_words, ["word", "source_id", "name"], add=["quotes"]),
+            [{"word": w, "source_id": source_id, "name": n, "quotes": counts[n]} for w, n in words],
         )
         statement = _upsert_speaker(self._dialect)
         await conn.execute(

@@ -448,3 +448,29 @@ async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
     async with store._engine.begin() as conn:
         await conn.run_sync(move, "head")
     assert await answers() == before
+
+
+async def test_speakers_are_suggested_most_quoted_first_each_counted_once(store: Store) -> None:
+    """The autocomplete ranks by key quotes in the server's sources, from the name-word index
+    alone; a name with two words starting as typed ("Maria Martinez" for "mar") counts once."""
+    first = await add_source(store, "https://one.test/feed")
+    second = await add_source(store, "https://two.test/feed")
+    elsewhere = await add_source(store, "https://three.test/feed", guild=OTHER_GUILD)
+
+    def said(*names: str) -> tuple[Quotation, ...]:
+        return tuple(quote(f"We said it {i} times over", n) for i, n in enumerate(names))
+
+    await store_articles(
+        store,
+        article(first, "a1", 3, "One", quotes=said("Maria Martinez", "Mark Smith")),
+        article(first, "a2", 2, "Two", quotes=said("Mark Smith", "Mark Smith")),
+        article(second, "b1", 1, "Three", quotes=said("Maria Martinez", "Martin Jones")),
+        article(elsewhere, "c1", 1, "Four", quotes=said(*["Martin Jones"] * 5)),
+    )
+    news = News(store=store, clock=lambda: NOW)
+    scope = await news.scope(GUILD)
+    assert await news.speakers(scope, "mar") == ["Mark Smith", "Maria Martinez", "Martin Jones"]
+    assert await news.speakers(scope, "MARIA mar") == ["Maria Martinez"]
+    assert await news.speakers(scope, "jones") == ["Martin Jones"]
+    assert await news.speakers(scope, "mark smi") == ["Mark Smith"]
+    assert await news.speakers(scope, "smith mark") == []

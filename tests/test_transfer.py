@@ -76,6 +76,14 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         # What is kept ahead of time from the articles is made again from them, not read from
         # the file (which never holds it): every window still finds both articles.
         assert not any(line.startswith('["article_hours"') for line in _lines(dump))
+        # So is each speaker word's quote count (what the autocomplete ranks by).
+        async with new._engine.connect() as conn:
+            counted = await conn.exec_driver_sql(
+                "SELECT w.quotes, s.quotes FROM speaker_words w JOIN speakers s "
+                "ON s.source_id = w.source_id AND s.name = w.name"
+            )
+            pairs = counted.all()
+        assert pairs and all(word == speaker == 1 for word, speaker in pairs)
         latest = await news.latest(scope, topic=None, hours=24)
         assert [item.title for item in latest.items] == [
             "NATO summit opens in Vilnius",

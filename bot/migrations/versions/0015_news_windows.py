@@ -5,7 +5,9 @@ story as integers in a table of their own, kept by triggers, so counting and fil
 of full-text matches reads a few small pages instead of each article's row or a wide index
 entry. On PostgreSQL, a finer statistics target for the full-text column, so the planner sees
 how many articles a common word matches and intersects them with the time window's index.
-Both new tables are filled from the stored articles.
+Both new tables are filled from the stored articles. ``speaker_words`` gains each speaker's
+quote count in the source (as ``speakers``), so the speaker autocomplete ranks from that index
+alone.
 
 Revision ID: 0015
 Revises: 0018
@@ -63,6 +65,13 @@ def upgrade() -> None:
         sa.Column("first_id", sa.Integer, nullable=False),
     )
     dialect = op.get_bind().dialect.name
+    op.add_column(
+        "speaker_words", sa.Column("quotes", sa.Integer, nullable=False, server_default="0")
+    )
+    op.execute(
+        "UPDATE speaker_words SET quotes = COALESCE((SELECT s.quotes FROM speakers s "
+        "WHERE s.source_id = speaker_words.source_id AND s.name = speaker_words.name), 0)"
+    )
     hour = _hour(dialect)
     op.execute(
         f"INSERT INTO article_hours (hour, first_id) SELECT {hour}, MIN(id) FROM articles "
@@ -84,3 +93,4 @@ def downgrade() -> None:
     else:
         op.execute("ALTER TABLE articles ALTER COLUMN search_vector SET STATISTICS -1")
     op.drop_table("article_hours")
+    op.drop_column("speaker_words", "quotes")
