@@ -22,9 +22,9 @@ What it holds (all drawn with a fixed seed):
   days before (the same text and quotations, sometimes the outlet's name after the headline),
   filed in that story as the store files them (``articles.story_id`` and ``stories``);
 * what the store writes beside each article: its ``seen_items`` key, the ``speakers`` and
-  ``speaker_words`` rows of its key quotes' speakers, ``article_speakers`` and
-  ``article_hours``; and three servers watching 20, 200 and 1,000 sources (alerts and the
-  outbox are left out: /news never reads them).
+  ``speaker_words`` rows of its key quotes' speakers, ``speaker_names``, ``quoted_speakers``
+  and ``article_hours`` (``article_keys`` by its triggers); and three servers watching 20, 200
+  and 1,000 sources (alerts and the outbox are left out: /news never reads them).
 
 bench/_pgstore.py writes the same world into PostgreSQL.
 """
@@ -736,11 +736,15 @@ def populate(path: Path, world: World, *, workers: int) -> None:
             "VALUES (?, ?, ?, ?, ?)",
             ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
         )
-        # Who each article quotes, as the store files it (migration 0011's backfill).
+        # Who each article quotes, by number, as the store files it (0015's backfill).
         conn.execute(
-            "INSERT INTO article_speakers (article_id, names) SELECT article_id, "
-            "group_concat(speaker, char(31)) FROM quotes WHERE speaker IS NOT NULL "
-            "GROUP BY article_id"
+            "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+            "WHERE speaker IS NOT NULL"
+        )
+        conn.execute(
+            "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+            "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+            "ON n.name = q.speaker GROUP BY q.article_id, n.id"
         )
         # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
         conn.execute(

@@ -138,11 +138,15 @@ async def populate(url: str, world: newsstore.World, *, workers: int) -> None:
             columns=["id", "first_at", "latest_at", "articles", "outlets"],
         )
         print("  filling the derived tables ...", file=sys.stderr, flush=True)
-        # Who each article quotes, as the store files it (migration 0011's backfill).
+        # Who each article quotes, by number, as the store files it (0015's backfill).
         await conn.execute(
-            "INSERT INTO article_speakers (article_id, names) SELECT article_id, "
-            "string_agg(speaker, chr(31) ORDER BY position) FROM quotes "
-            "WHERE speaker IS NOT NULL GROUP BY article_id"
+            "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+            "WHERE speaker IS NOT NULL"
+        )
+        await conn.execute(
+            "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+            "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+            "ON n.name = q.speaker GROUP BY q.article_id, n.id"
         )
         await conn.execute(
             "INSERT INTO article_hours (hour, first_id) SELECT "
@@ -314,7 +318,7 @@ async def warm(url: str) -> float:
             if prewarm:
                 await conn.execute("SELECT pg_prewarm($1::oid::regclass)", oid)
         if not prewarm:
-            for table in ("articles", "quotes", "article_speakers", "article_hours"):
+            for table in ("articles", "quotes", "quoted_speakers", "article_hours"):
                 await conn.execute(f"SELECT COUNT(*) FROM {table}")
     finally:
         await conn.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import heapq
 import json
 import logging
 import math
@@ -56,12 +55,10 @@ from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Pla
 from bot.errors import StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.schema import (
-    SPEAKER_SEPARATOR,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
     article_hours,
-    article_speakers,
     articles,
     channels,
     counters,
@@ -70,10 +67,12 @@ from bot.schema import (
     metadata,
     outbox,
     processes,
+    quoted_speakers,
     quotes,
     routes,
     seen_items,
     sources,
+    speaker_names,
     speaker_words,
     speakers,
     stories,
@@ -117,7 +116,7 @@ p95; 200 named doubled it)."""
 SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
-DERIVED_TABLES = frozenset({"article_hours"})
+DERIVED_TABLES = frozenset({"article_hours", "speaker_names", "quoted_speakers"})
 """Tables kept ahead of time from the articles: not exported, made again by an import."""
 HOUR_SECONDS = 3600
 STATUS_LIST_LIMIT = 20
@@ -335,8 +334,10 @@ class Store:
         async with self._write() as conn:
             current: str | None = None
             for name, values in rows:
-                if name in DERIVED_TABLES:
-                    continue  # made again below, whichever version wrote the file
+                if name in DERIVED_TABLES or name not in metadata.tables:
+                    # Made again below, whichever version wrote the file (an older one may
+                    # hold tables kept ahead of time that this version keeps otherwise).
+                    continue
                 if name != current and current is not None:
                     await flush(conn, current)  # parents are in before their children
                 current = name
@@ -377,6 +378,21 @@ class Store:
             .scalar_subquery()
         )
         await conn.execute(update(speaker_words).values(quotes=func.coalesce(counted, 0)))
+        await conn.execute(quoted_speakers.delete())
+        await conn.execute(speaker_names.delete())
+        await conn.execute(
+            speaker_names.insert().from_select(
+                ["name"], select(quotes.c.speaker).where(quotes.c.speaker.is_not(None)).distinct()
+            )
+        )
+        await conn.execute(
+            quoted_speakers.insert().from_select(
+                ["article_id", "speaker_id", "quotes"],
+                select(quotes.c.article_id, speaker_names.c.id, func.count())
+                .join(speaker_names, speaker_names.c.name == quotes.c.speaker)
+                .group_by(quotes.c.article_id, speaker_names.c.id),
+            )
+        )
         await conn.execute(article_hours.delete())
         hour = _hour_sql(self._dialect, articles.c.published_at)
         await conn.execute(
@@ -613,6 +629,7 @@ class Store:
             if kept is not None:
                 stored.append(kept)
         await self._mark_hours(conn, stored)
+        await self._file_speakers(conn, stored)
         url = source.url
         if change.moved_to and change.moved_to != source.url:
             taken = await conn.execute(select(sources.c.id).where(sources.c.url == change.moved_to))
@@ -656,19 +673,7 @@ class Store:
             return None
         article_id = int(row[0])
         if article.quotes:
-            rows = _quote_rows(article_id, article.quotes)
-            await conn.execute(quotes.insert(), rows)
-            said = [
-                str(row["speaker"]).replace(SPEAKER_SEPARATOR, " ")
-                for row in rows
-                if row["speaker"]
-            ]
-            if said:
-                await conn.execute(
-                    article_speakers.insert().values(
-                        article_id=article_id, names=SPEAKER_SEPARATOR.join(said)
-                    )
-                )
+            await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
             await self._count_speakers(conn, source.id, article)
         story_id, first = (
             placer.place(article, article_id) if placer is not None else (article_id, True)
@@ -705,6 +710,35 @@ class Store:
                 ],
             )
         return _with_id(article, article_id)
+
+    async def _file_speakers(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
+        """Who the stored articles quote, by number (``quoted_speakers``; new names numbered in
+        ``speaker_names``): three statements a poll, however many articles it stored."""
+        said = [
+            (article.id, name, count)
+            for article in stored
+            for name, count in Counter(q.speaker[:200] for q in article.quotes if q.speaker).items()
+        ]
+        if not said:
+            return
+        names = sorted({name for _, name, _ in said})
+        await conn.execute(
+            _insert_ignore(self._dialect, speaker_names), [{"name": name} for name in names]
+        )
+        numbered = await conn.execute(
+            select(speaker_names.c.name, speaker_names.c.id).where(
+                speaker_names.c.name.in_(bindparam("names", expanding=True))
+            ),
+            {"names": names},
+        )
+        ids = {str(name): int(number) for name, number in numbered}
+        await conn.execute(
+            quoted_speakers.insert(),
+            [
+                {"article_id": article_id, "speaker_id": ids[name], "quotes": count}
+                for article_id, name, count in said
+            ],
+        )
 
     async def _mark_hours(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
         """Lower each stored article's publication hour in ``article_hours`` to its id if it is
@@ -2079,7 +2113,7 @@ class Store:
         articles_count = sources_count = 0
         top_sources: list[tuple[int, str, int]] = []
         widest: list[tuple[int, Any, int, str]] = []
-        said: Counter[str] = Counter()
+        said: list[tuple[str, int]] = []
         async with self._engine.connect() as conn:
             for kind, day, key, count, first_at, story, name in await conn.execute(
                 _coverage_query(self._dialect, found), {"scope": list(scope)}
@@ -2092,9 +2126,8 @@ class Store:
                     top_sources.append((int(key), str(name), int(count)))
                 elif kind == "story":
                     widest.append((int(count), first_at, int(story), str(name)))
-                elif name:
-                    # Counted at once (one split of every name), not row by row.
-                    said.update(str(name).split(SPEAKER_SEPARATOR))
+                else:
+                    said.append((str(name), int(count)))
         top_sources.sort(key=lambda s: (-s[2], s[1]))
         widest.sort(key=lambda w: (-w[0], w[1], w[2]))
         return CoverageCounts(
@@ -2103,7 +2136,7 @@ class Store:
             sources=sources_count,
             top_sources=[(source_id, n) for source_id, _, n in top_sources],
             widest=[(title, copies) for copies, _, _, title in widest],
-            speakers=_most(said, 5),
+            speakers=sorted(said, key=lambda pair: (-pair[1], pair[0]))[:5],
         )
 
     async def _count_speakers(
@@ -2155,7 +2188,7 @@ class Store:
                     break
                 await conn.execute(quotes.delete().where(quotes.c.article_id.in_(ids)))
                 await conn.execute(
-                    article_speakers.delete().where(article_speakers.c.article_id.in_(ids))
+                    quoted_speakers.delete().where(quoted_speakers.c.article_id.in_(ids))
                 )
                 await conn.execute(outbox.delete().where(outbox.c.article_id.in_(ids)))
                 await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
@@ -2364,7 +2397,7 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     """A source and everything that hangs off it (quotes, queued alerts, articles, seen keys)."""
     owned = select(articles.c.id).where(articles.c.source_id == source_id)
     await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
-    await conn.execute(article_speakers.delete().where(article_speakers.c.article_id.in_(owned)))
+    await conn.execute(quoted_speakers.delete().where(quoted_speakers.c.article_id.in_(owned)))
     await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
     await conn.execute(articles.delete().where(articles.c.source_id == source_id))
     await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
@@ -2622,16 +2655,6 @@ def _published_of(article: Article) -> datetime:
     return min(article.published, article.fetched_at)
 
 
-def _most(counted: Counter[str], count: int) -> list[tuple[str, int]]:
-    """The ``count`` most counted, most first, then by name (the counts' threshold found
-    first, so only the few above it are sorted)."""
-    if not counted:
-        return []
-    least = min(heapq.nlargest(count, counted.values()))
-    above = [pair for pair in counted.items() if pair[1] >= least]
-    return sorted(above, key=lambda pair: (-pair[1], pair[0]))[:count]
-
-
 def _containing(text: str) -> str:
     """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -2736,8 +2759,8 @@ def _coverage_query(dialect: str, found: Any) -> Any:
     - "story": the five stories with the most copies here, at least two (count: copies,
       first_at: when the first copy here was published, name: the headline of the first
       stored copy here);
-    - "speakers": every speaker of every quotation in them (name, joined by
-      SPEAKER_SEPARATOR)."""
+    - "speaker": the five speakers most quoted in them (name, count: quotations), most first,
+      then by name."""
     stories = (
         select(
             found.c.story,
@@ -2768,11 +2791,9 @@ def _coverage_query(dialect: str, found: Any) -> Any:
     if dialect == "sqlite":
         day: ColumnElement[Any] = stories.c.first_at // MICROSECONDS_A_DAY
         no_day: ColumnElement[Any] = no_number
-        joined = func.group_concat(article_speakers.c.names, SPEAKER_SEPARATOR)
     else:
         day = func.to_char(stories.c.first_at, "YYYY-MM-DD")
         no_day = no_text
-        joined = func.string_agg(article_speakers.c.names, literal(SPEAKER_SEPARATOR))
         name = name.collate("C")  # code point order, as Python's (and SQLite's BINARY)
     by_day = (
         select(literal("day"), day, no_number, func.count(), no_time, no_number, no_text)
@@ -2807,10 +2828,36 @@ def _coverage_query(dialect: str, found: Any) -> Any:
         widest.c.story,
         articles.c.title,
     ).join(articles, articles.c.id == widest.c.first_id)
-    quoted = select(
-        literal("speakers"), no_day, no_number, func.count(), no_time, no_number, joined
-    ).select_from(found.join(article_speakers, article_speakers.c.article_id == found.c.id))
-    return union_all(by_day, totals, by_source, by_story, quoted)
+    counted = (
+        select(quoted_speakers.c.speaker_id, func.sum(quoted_speakers.c.quotes).label("quotes"))
+        .select_from(found.join(quoted_speakers, quoted_speakers.c.article_id == found.c.id))
+        .group_by(quoted_speakers.c.speaker_id)
+        .cte("counted")
+        .prefix_with("MATERIALIZED")
+    )
+    # The fifth most quotations first, so only the speakers with at least as many are named.
+    fifth = (
+        select(counted.c.quotes)
+        .order_by(counted.c.quotes.desc())
+        .limit(1)
+        .offset(4)
+        .scalar_subquery()
+    )
+    speaker: ColumnElement[Any] = speaker_names.c.name
+    if dialect != "sqlite":
+        speaker = speaker.collate("C")
+    quoted = (
+        select(speaker_names.c.name, counted.c.quotes)
+        .join(speaker_names, speaker_names.c.id == counted.c.speaker_id)
+        .where(counted.c.quotes >= func.coalesce(fifth, 0))
+        .order_by(counted.c.quotes.desc(), speaker)
+        .limit(5)
+        .subquery("quoted")
+    )
+    by_speaker = select(
+        literal("speaker"), no_day, no_number, quoted.c.quotes, no_time, no_number, quoted.c.name
+    )
+    return union_all(by_day, totals, by_source, by_story, by_speaker)
 
 
 def _hour_sql(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:

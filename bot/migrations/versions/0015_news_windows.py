@@ -7,7 +7,9 @@ entry. On PostgreSQL, a finer statistics target for the full-text column, so the
 how many articles a common word matches and intersects them with the time window's index.
 Both new tables are filled from the stored articles. ``speaker_words`` gains each speaker's
 quote count in the source (as ``speakers``), so the speaker autocomplete ranks from that index
-alone.
+alone. ``article_speakers`` (each article's speakers as one string, 0011) becomes
+``speaker_names`` (each name numbered) and ``quoted_speakers`` (article, speaker, quotations),
+filled from the quotations, so coverage counts speakers in the database.
 
 Revision ID: 0015
 Revises: 0018
@@ -72,6 +74,7 @@ def upgrade() -> None:
         "UPDATE speaker_words SET quotes = COALESCE((SELECT s.quotes FROM speakers s "
         "WHERE s.source_id = speaker_words.source_id AND s.name = speaker_words.name), 0)"
     )
+    _number_speakers()
     hour = _hour(dialect)
     op.execute(
         f"INSERT INTO article_hours (hour, first_id) SELECT {hour}, MIN(id) FROM articles "
@@ -85,7 +88,68 @@ def upgrade() -> None:
         op.execute("ANALYZE articles")
 
 
+def _number_speakers() -> None:
+    op.create_table(
+        "speaker_names",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.UniqueConstraint("name", name="uq_speaker_names_name"),
+    )
+    op.create_table(
+        "quoted_speakers",
+        sa.Column("article_id", sa.Integer, nullable=False),
+        sa.Column("speaker_id", sa.Integer, nullable=False),
+        sa.Column("quotes", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("article_id", "speaker_id", name="pk_quoted_speakers"),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name="fk_quoted_speakers_article_id_articles",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["speaker_id"], ["speaker_names.id"], name="fk_quoted_speakers_speaker_id_speaker_names"
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.execute(
+        "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+        "WHERE speaker IS NOT NULL"
+    )
+    op.execute(
+        "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+        "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+        "ON n.name = q.speaker GROUP BY q.article_id, n.id"
+    )
+    op.drop_table("article_speakers")
+
+
+def _unnumber_speakers(dialect: str) -> None:
+    op.create_table(
+        "article_speakers",
+        sa.Column(
+            "article_id",
+            sa.Integer,
+            sa.ForeignKey("articles.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("names", sa.Text, nullable=False),
+    )
+    joined = (
+        "group_concat(speaker, char(31))"
+        if dialect == "sqlite"
+        else ("string_agg(speaker, chr(31))")
+    )
+    op.execute(
+        f"INSERT INTO article_speakers (article_id, names) SELECT article_id, {joined} "
+        "FROM quotes WHERE speaker IS NOT NULL GROUP BY article_id"
+    )
+    op.drop_table("quoted_speakers")
+    op.drop_table("speaker_names")
+
+
 def downgrade() -> None:
+    _unnumber_speakers(op.get_bind().dialect.name)
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("article_keys_insert", "article_keys_update", "article_keys_delete"):
             op.execute(f"DROP TRIGGER {trigger}")
