@@ -6,6 +6,13 @@ HTML article page for every item link. Every answer waits ``latency`` seconds fi
 for the network). Feeds are gzip-compressed (when asked for) and carry ETag and Last-Modified;
 a matching If-None-Match (or, without one, If-Modified-Since) gets 304.
 
+``--poison P`` makes P % of the items hostile, rotating among five kinds: a description of
+hundreds of "A. " abbreviations (its page: 100,000), of short quotations (its page: 60,000),
+markup nested 250 deep (its page: 50,000 deep), a 1,000-character title full of mentions and
+invisible characters, and a page of random bytes; each hostile description is about 2 KB, so
+the feeds grow by a few per cent, not by the payload. The newest item of feed 0 links to a 5 MB
+page of 340,000 ``<p>Said he.</p>``.
+
 A control server on 127.0.0.1 switches state: ``POST /state/incremental`` gives every tenth feed
 two new items (the oldest two drop off, as real feeds slide), with a new ETag and Last-Modified;
 ``POST /state/base`` switches back; ``GET /stats`` counts requests by kind and status.
@@ -37,6 +44,8 @@ INCREMENTAL_EVERY = 10
 NEW_ITEMS = 2
 ITEM_SPACING = timedelta(minutes=37)
 BIND_ATTEMPTS = 20
+POISONS = ("abbreviations", "quotations", "nesting", "title", "bytes")
+PATHOLOGICAL_PARAGRAPHS = 340_000
 
 # ---- text generation (deterministic per feed and item) --------------------------------------
 
@@ -114,12 +123,22 @@ class Document:
 
 
 class Site:
-    def __init__(self, *, feeds: int, hosts: list[str], port: int, items: int, t0: datetime):
+    def __init__(
+        self,
+        *,
+        feeds: int,
+        hosts: list[str],
+        port: int,
+        items: int,
+        t0: datetime,
+        poison: float = 0.0,
+    ):
         self.feeds = feeds
         self.hosts = hosts
         self.port = port
         self.items = items
         self.t0 = t0
+        self.poison = poison
         self.incremental = False
         self.stats: Counter[str] = Counter()
         self.base: list[Document] = [self._document(i, 0) for i in range(feeds)]
@@ -130,8 +149,66 @@ class Site:
     def origin(self, feed: int) -> str:
         return f"http://{self.hosts[feed % len(self.hosts)]}:{self.port}"
 
+    def poisoned(self, feed: int, number: int) -> str | None:
+        """Which poison the item carries (None: a normal item). Its own random stream, so the
+        other items are the same with and without --poison."""
+        if not self.poison:
+            return None
+        if feed == 0 and number == self.items + NEW_ITEMS - 1:
+            return "pathological"
+        rng = random.Random(f"poison/{feed}/{number}")
+        return rng.choice(POISONS) if rng.random() < self.poison / 100 else None
+
     def item(self, feed: int, number: int) -> Item:
         """Item ``number`` of a feed (0 is the oldest); the same in every state."""
+        item = self._item(feed, number)
+        poison = self.poisoned(feed, number)
+        if poison is None:
+            return item
+        description = item.description
+        title = item.title
+        if poison == "abbreviations":
+            description = "<p>Officials met. " + "A. " * 600 + "</p>"
+        elif poison == "quotations":
+            description = "<p>" + "“Yes,” he said. “No,” she said. " * 60 + "</p>"
+        elif poison == "nesting":
+            description = "<b>" * 250 + "Deep." + "</b>" * 250
+        elif poison == "title":
+            title = ("@everyone \u202e\u200b<@&1> **News** " * 40)[:1_000]
+        link = item.link
+        if poison == "pathological":
+            link = f"{self.origin(feed)}/said-he/{feed}-{number}.html"
+        return Item(
+            title=title,
+            link=link,
+            guid=item.guid,
+            published=item.published,
+            author=item.author,
+            section=item.section,
+            description=description,
+        )
+
+    def poison_page(self, feed: int, number: int) -> bytes | None:
+        """The article page of a poisoned item (None: a normal page)."""
+        poison = self.poisoned(feed, number)
+        if poison is None or poison == "title":
+            return None
+        if poison == "pathological":
+            return (
+                b"<!DOCTYPE html><html><head><title>Short paragraphs</title></head><body><article>"
+                + b"<p>Said he.</p>" * PATHOLOGICAL_PARAGRAPHS
+                + b"</article></body></html>"
+            )
+        if poison == "abbreviations":
+            return ("<html><body><article><p>" + "A. " * 100_000 + "</p></article>").encode()
+        if poison == "quotations":
+            paragraph = "<p>“Yes,” he said. “No,” she said. “Maybe,” they said.</p>"
+            return ("<html><body><article>" + paragraph * 20_000 + "</article>").encode()
+        if poison == "nesting":
+            return ("<html><body>" + "<div>" * 50_000 + "<p>Deep text here.</p>").encode()
+        return random.Random(f"bytes/{feed}/{number}").randbytes(200_000)
+
+    def _item(self, feed: int, number: int) -> Item:
         rng = random.Random(feed * 100_003 + number)
         title = _title(rng)
         slug = "-".join(title.lower().replace("'", "").split()[:4])
@@ -294,7 +371,11 @@ def build_app(site: Site, latency: float) -> web.Application:
             site.stats["page 404"] += 1
             raise web.HTTPNotFound()
         site.stats["page 200"] += 1
-        body, headers = _encoded(request, site.article_page(feed_no, number), None)
+        poison = site.poison_page(feed_no, number)
+        if poison is not None:
+            site.stats["poison page 200"] += 1
+        page = poison if poison is not None else site.article_page(feed_no, number)
+        body, headers = _encoded(request, page, None)
         return web.Response(
             body=body, headers={**headers, "Content-Type": "text/html; charset=utf-8"}
         )
@@ -302,6 +383,7 @@ def build_app(site: Site, latency: float) -> web.Application:
     app = web.Application()
     app.router.add_get(r"/feeds/{n:\d+}.xml", feed)
     app.router.add_get(r"/{year:\d+}/{month:\d+}/{feed:\d+}-{item:\d+}-{slug}.html", article)
+    app.router.add_get(r"/said-he/{feed:\d+}-{item:\d+}.html", article)
     return app
 
 
@@ -369,7 +451,9 @@ async def serve(args: argparse.Namespace) -> None:
     socks = _bind_all(hosts)
     port = socks[0].getsockname()[1]
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    site = Site(feeds=args.feeds, hosts=hosts, port=port, items=args.items, t0=t0)
+    site = Site(
+        feeds=args.feeds, hosts=hosts, port=port, items=args.items, t0=t0, poison=args.poison
+    )
     stop = asyncio.Event()
     runner = web.AppRunner(build_app(site, args.latency_ms / 1000), access_log=None)
     control = web.AppRunner(build_control(site, stop), access_log=None)
@@ -410,6 +494,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--max-seconds", type=float, default=3600.0)
+    parser.add_argument("--poison", type=float, default=0.0, help="% of items made hostile")
     asyncio.run(serve(parser.parse_args()))
 
 

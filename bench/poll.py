@@ -1,6 +1,7 @@
 """Polling throughput: the watcher over N synthetic feeds on loopback, against a naive loop.
 
     python bench/poll.py [--feeds 1000] [--hosts 50] [--latency-ms 100] [--items 50] [--profile]
+    python bench/poll.py --poison 1    # the watcher's cycles, clean and with 1 % hostile items
 
 The feeds are served by ``bench/_feedserver.py`` in a separate process (its CPU is not ours) on
 127.0.0.2 ... (one address per host), each answer delayed by ``--latency-ms``. Measured here:
@@ -12,6 +13,11 @@ The feeds are served by ``bench/_feedserver.py`` in a separate process (its CPU 
    naive sequential loop (urllib + feedparser, one feed after another);
 3. ``newsbot poll --once`` as a whole process on a steady run, and whether that run imports
    trafilatura or spacy.
+
+``--poison P`` measures the watcher's three cycles twice in one run: over clean feeds, then over
+the same feeds with P % of their items hostile (bench/_feedserver.py lists the kinds) and one
+item linking to a 5 MB page of 340,000 short paragraphs; it prints both and their ratio (the
+target: the first and steady cycles within 10 % of the clean run).
 
 ``--profile`` runs cProfile on the main process during the first and steady cycles and prints the
 top functions (the figures of that run are inflated by the profiler). The last line is JSON.
@@ -68,7 +74,9 @@ class FeedServer:
     info: dict[str, Any]
 
     @classmethod
-    def start(cls, *, feeds: int, hosts: int, latency_ms: float, items: int) -> FeedServer:
+    def start(
+        cls, *, feeds: int, hosts: int, latency_ms: float, items: int, poison: float = 0.0
+    ) -> FeedServer:
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -77,6 +85,7 @@ class FeedServer:
                 f"--hosts={hosts}",
                 f"--latency-ms={latency_ms}",
                 f"--items={items}",
+                f"--poison={poison}",
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -264,7 +273,8 @@ class Cycle:
             f"peak RSS main {self.main_peak_mb:.0f} MB, worker {self.worker_peak_mb:.0f} MB "
             f"({self.workers} procs)\n"
             f"  {'':<18} ok {r['ok']}, failed {r['failed']}, not modified {r['not_modified']}, "
-            f"new items {r['new_items']}, new articles {r['new_articles']}"
+            f"new items {r['new_items']}, new articles {r['new_articles']}, "
+            f"degraded {r['degraded']}, given up {r['given_up']}"
         )
 
 
@@ -322,6 +332,8 @@ def summarize(report: Any) -> dict[str, int]:
         "not_modified": report.not_modified,
         "new_items": report.new_items,
         "new_articles": report.new_articles,
+        "degraded": report.degraded,
+        "given_up": report.given_up,
     }
 
 
@@ -503,6 +515,52 @@ def running_servers(args: argparse.Namespace) -> Iterator[tuple[FeedServer, Feed
         slow.stop()
 
 
+async def run_poisoned(args: argparse.Namespace, figures: dict[str, Any]) -> dict[str, Any]:
+    """The watcher's cycles over clean feeds, then over the same feeds with hostile items."""
+    common = {"feeds": args.feeds, "hosts": args.hosts, "items": args.items}
+    runs: dict[str, list[Cycle]] = {}
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
+        for name, poison in (("clean", 0.0), ("poisoned", args.poison)):
+            server = FeedServer.start(latency_ms=args.latency_ms, poison=poison, **common)
+            try:
+                meter = Meter(exclude={server.proc.pid})
+                label = f"{name} ({poison:g} % hostile items)" if poison else name
+                print(f"\nwatcher, {args.latency_ms:g} ms latency, {label}:", flush=True)
+                runs[name] = await watcher_cycles(
+                    server,
+                    server.feed_urls(args.feeds),
+                    Path(tmp) / f"{name}.sqlite3",
+                    meter,
+                    first_only=False,
+                    name_prefix=f"{name}_",
+                )
+                stats = server.control("GET", "/stats")
+                print(f"  server saw: {json.dumps(stats, sort_keys=True)}")
+            finally:
+                server.stop()
+    print("\npoisoned vs clean (wall time):")
+    ratios: dict[str, float] = {}
+    for clean, poisoned in zip(runs["clean"], runs["poisoned"], strict=True):
+        phase = clean.name.removeprefix("clean_")
+        ratio = poisoned.wall_s / clean.wall_s
+        ratios[phase] = round(ratio, 3)
+        target = (
+            "   (target <= 1.10: " + verdict(ratio <= 1.1) + ")" if phase != "incremental" else ""
+        )
+        print(
+            f"  {phase:<12} clean {clean.wall_s:7.2f} s  poisoned {poisoned.wall_s:7.2f} s  "
+            f"ratio {ratio:5.2f}{target}"
+        )
+        figures.update(clean.figures())
+        figures.update(poisoned.figures())
+    figures["poison_percent"] = args.poison
+    figures["poisoned_vs_clean_wall"] = ratios
+    figures["targets"] = {
+        f"{phase}_within_10pct": verdict(ratios[phase] <= 1.1) for phase in ("first", "steady")
+    }
+    return figures
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     figures: dict[str, Any] = {
@@ -512,6 +570,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "items": args.items,
         "cpus": os.cpu_count(),
     }
+    if args.poison:
+        return await run_poisoned(args, figures)
     # thread_time: the main thread's CPU, not wall time (an idle epoll wait would otherwise lead).
     profiles = (
         {name: cProfile.Profile(time.thread_time) for name in ("first", "steady")}
@@ -658,6 +718,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--only-cycles", action="store_true", help="stop after the three watcher cycles"
+    )
+    parser.add_argument(
+        "--poison",
+        type=float,
+        default=0.0,
+        metavar="PERCENT",
+        help="measure the watcher's cycles clean and with this %% of hostile items, and compare",
     )
     args = parser.parse_args()
     if args.feeds < 1 or args.items < 1:

@@ -145,7 +145,12 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise CommandError(f"invalid settings (environment or .env):\n{exc}") from None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise CommandError(f"invalid settings (environment or .env): {problems}") from None
     clean = {key: value for key, value in overrides.items() if value is not None}
     return settings.model_copy(update=clean) if clean else settings
 
@@ -165,15 +170,15 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
     from bot.store import Store
 
     store = Store.open(settings.database_url)
-    pool = WorkPool(settings.parse_workers)
+    metrics = process_metrics(role)
+    metrics.count_statements(lambda: store.statements)
+    pool = WorkPool.of(settings, observe=metrics.pool_job)
     try:
         await store.migrate()
         if store.shares_work:
             # Work held by this host's crashed processes is taken over now, not when it
             # expires. (SQLite serves one process and holds no claims.)
             await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
-        metrics = process_metrics(role)
-        metrics.count_statements(lambda: store.statements)
         async with Fetcher.create_session(settings) as session:
             fetcher = Fetcher(session, settings, observe=metrics.fetched)
             yield Services(settings, store, fetcher, pool, metrics)
@@ -278,7 +283,9 @@ async def cmd_poll(args: argparse.Namespace) -> int:
         f"polled {len(report.outcomes)} sources in {elapsed:.2f}s: "
         f"{report.sources_ok} ok, {report.sources_failed} failed "
         f"({report.not_modified} not modified); "
-        f"{report.new_items} new items, {report.new_articles} new articles"
+        f"{report.new_items} new items, {report.new_articles} new articles; "
+        f"{report.degraded} degraded, {report.failed_items} to retry, "
+        f"{report.given_up} given up"
     )
     return 0
 
@@ -325,6 +332,7 @@ def read_page(path: str) -> bytes:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from bot.articles import describe
     from bot.extract import ExtractionError, extract_article
 
     paths: Sequence[str] = args.paths or ["-"]
@@ -339,6 +347,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
             status = EXIT_USAGE
         except ExtractionError as exc:
             record["error"] = str(exc)
+            status = status or 1
+        except Exception as exc:
+            # One page that breaks the extractor costs that page; the rest are still read.
+            log.debug("extracting %r failed", path, exc_info=exc)
+            record["error"] = f"extraction failed: {describe(exc)}"
             status = status or 1
         else:
             record.update(
@@ -373,6 +386,7 @@ def read_text(path: str, *, html: bool) -> str:
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
+    from bot.articles import describe
     from bot.quotes import find_quotations as find
     from bot.quotes import is_english, load_model, mark_key
 
@@ -391,13 +405,22 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             nlp = load_model(settings.spacy_model) if is_english(text) else None
         except LookupError as exc:
             raise CommandError(str(exc)) from None
-        for quote in mark_key(find(text, nlp)):
-            if not quote.is_quotation:
-                continue
+        try:
+            found = [q for q in mark_key(find(text, nlp)) if q.is_quotation]
+        except Exception as exc:
+            # One input that breaks the quote finder costs that input; the rest are still read.
+            log.debug("finding quotations in %r failed", path, exc_info=exc)
+            failed = {"path": path, "error": f"finding quotations failed: {describe(exc)}"}
+            out.write(json.dumps(failed, ensure_ascii=False) + "\n")
+            out.flush()
+            status = status or 1
+            continue
+        for quote in found:
             record = {
                 "path": path,
                 "text": quote.text,
                 "speaker": quote.speaker,
+                "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
                 "role": quote.role,
                 "cue": quote.cue,
                 "key": quote.key,
@@ -446,7 +469,7 @@ def build_bot(
     from bot.subscriptions import Topics
 
     now = clock or wall_clock
-    router = Router(services.store)
+    router = Router(services.store, observe=services.metrics.matched)
     watcher = services.watcher(router=router, clock=now)
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
@@ -458,7 +481,7 @@ def build_bot(
         watcher=watcher,
         default_sources=defaults,
         clock=now,
-        on_left=router.reload,
+        on_left=router.changed,
     )
 
     backups = None
@@ -495,7 +518,8 @@ def build_bot(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
                 clock=now,
-                on_change=router.reload,
+                on_change=router.changed,
+                routes_cap=settings.routes_per_server,
             ),
             News(store=services.store, clock=now),
             SourceControls(
@@ -555,20 +579,16 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings)
     async with open_services(settings, role="worker") as services:
-        watcher = services.watcher(router=Router(services.store))
+        metrics = services.metrics
+        watcher = services.watcher(router=Router(services.store, observe=metrics.matched))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         logging.getLogger("newsbot.worker").info("worker %r polling", settings.worker_name)
-        metrics = services.metrics
 
         def after_cycle(report: CycleReport) -> None:
-            metrics.polled(
-                ok=report.sources_ok,
-                not_modified=report.not_modified,
-                failed=report.sources_failed,
-            )
+            metrics.cycle(report)
             metrics.round_done("poll")
             if settings.stats_file is not None:
                 metrics.write_stats(settings.stats_file, worker=settings.worker_name)

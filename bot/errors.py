@@ -19,5 +19,14 @@ class StoreUnavailable(Exception):
     disk is full, an I/O error): nothing of that write was kept; try it again later."""
 
 
+class LimitReached(Exception):
+    """A server already has as many of something (sources, routes) as it may: nothing was
+    added. ``count`` is how many it has."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"the limit is reached ({count})")
+        self.count = count
+
+
 class CommandError(Exception):
     """A problem with a command line's arguments or input: printed, exit status 2."""

@@ -38,6 +38,8 @@ XML_FEED_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")
 MAX_TITLE_CHARS = 1000
 MAX_FIELD_CHARS = 100_000
 FUTURE_SLACK = timedelta(minutes=10)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""Before every date a feed gives (which are all aware): the sort key of an item without one."""
 ENTRIES_READ_PER_ITEM_KEPT = 10
 """A feed with more entries than this many times ``max_items`` (from each end) has the ones in
 the middle dropped before parsing: parsing costs about a tenth of a millisecond per entry."""
@@ -377,7 +379,7 @@ def _dedupe_and_cap(items: Iterable[FeedItem], max_items: int) -> tuple[FeedItem
         seen.update(item.keys)
         unique.append(item)
     if len(unique) > max_items and all(item.published for item in unique):
-        unique.sort(key=lambda item: item.published or datetime.min, reverse=True)
+        unique.sort(key=lambda item: item.published or EARLIEST, reverse=True)
     return tuple(unique[:max_items])
 
 

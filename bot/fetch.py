@@ -162,7 +162,9 @@ class Fetcher:
         self._settings = settings
         self._observe = observe
         self._global = asyncio.Semaphore(settings.http_concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = {}
+        # Per host with requests in flight or waiting: its slots, and how many use them. A host
+        # no request uses is forgotten (a bot polls thousands of hosts in a day).
+        self._per_host: dict[str, tuple[asyncio.Semaphore, int]] = {}
         self._timeout = aiohttp.ClientTimeout(
             total=settings.http_total_timeout,
             sock_connect=settings.http_connect_timeout,
@@ -199,15 +201,29 @@ class Fetcher:
             cookie_jar=aiohttp.DummyCookieJar(),
         )
 
+    @property
+    def hosts_in_use(self) -> int:
+        """Hosts with requests in flight or waiting for a slot."""
+        return len(self._per_host)
+
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
         host = host_of(url)
-        sem = self._per_host.get(host)
-        if sem is None:
-            sem = self._per_host[host] = asyncio.Semaphore(self._settings.http_concurrency_per_host)
-        # Host first: a request queued behind its host's limit must not hold a global slot.
-        async with sem, self._global:
-            yield
+        sem, users = self._per_host.get(host) or (
+            asyncio.Semaphore(self._settings.http_concurrency_per_host),
+            0,
+        )
+        self._per_host[host] = (sem, users + 1)
+        try:
+            # Host first: a request queued behind its host's limit must not hold a global slot.
+            async with sem, self._global:
+                yield
+        finally:
+            sem, users = self._per_host[host]
+            if users > 1:
+                self._per_host[host] = (sem, users - 1)
+            else:
+                del self._per_host[host]
 
     async def fetch(
         self,

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.alerts import Alert, alert_for, clean_text
-from bot.errors import UserFacingError
+from bot.errors import LimitReached, UserFacingError
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.urls import check_url
@@ -56,6 +56,19 @@ class AddedSource:
 class DefaultsAdded:
     added: int
     already: int
+    left_out: int = 0
+    """Not added: the server reached its cap of ``cap`` sources."""
+    cap: int = MAX_SOURCES_PER_GUILD
+
+
+class SourcesFull(UserFacingError):
+    """A server watches as many sources as it may."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"This server already watches {count} sources, the most it can "
+            f"({MAX_SOURCES_PER_GUILD}): `/sources remove` one first."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,9 @@ class SourceLine:
     """The server's own name for the source (None: the feed's title)."""
 
     def describe(self, now: datetime) -> str:
+        return self._status(now) + self._items()
+
+    def _status(self, now: datetime) -> str:
         source = self.source
         name = clean_text(self.name or source.name)
         if self.paused_since is not None:
@@ -81,6 +97,31 @@ class SourceLine:
             return f"🆕 {name}: waiting for its first poll"
         nxt = source.next_poll_at or now
         return f"✅ {name}: ok, next poll <t:{int(nxt.timestamp())}:R>"
+
+    def _items(self) -> str:
+        """Articles kept without part of their processing (their page, quotes, story or topic
+        matches) and items given up after failing three polls, when there are any."""
+        source = self.source
+        parts = []
+        if source.degraded_items:
+            parts.append(f"{source.degraded_items} degraded")
+        if source.given_up_items:
+            parts.append(f"{source.given_up_items} given up")
+        return f" · {', '.join(parts)}" if parts else ""
+
+
+ITEMS_LEGEND = (
+    "-# degraded: articles kept without their page (the feed's text is used), quotes, story or "
+    "topic matches; given up: items skipped after failing three polls."
+)
+
+
+def describe_sources(lines: Sequence[SourceLine], now: datetime) -> str:
+    """/sources list: a line per source, and what the item counts mean when one shows any."""
+    text = "\n".join(line.describe(now) for line in lines)
+    if any(line.source.degraded_items or line.source.given_up_items for line in lines):
+        text += "\n" + ITEMS_LEGEND
+    return text
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -116,14 +157,15 @@ class ServerSources:
         url = check_url(url)
         existing = await self._store.guild_sources(guild_id)
         if len(existing) >= MAX_SOURCES_PER_GUILD:
-            raise SourceUnusable(
-                f"This server already watches {MAX_SOURCES_PER_GUILD} sources, the most it can."
-            )
+            raise SourcesFull(len(existing))
         now = self._clock()
         source, _ = await self._store.add_source(url, added_url=url, now=now)
-        subscribed = await self._store.add_guild_source(
-            guild_id, source.id, user_id=user_id, now=now
-        )
+        try:
+            subscribed = await self._store.add_guild_source(
+                guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+            )
+        except LimitReached as full:  # others were added since the check above
+            raise SourcesFull(full.count) from None
         if not subscribed:
             raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
         guild = await self._store.guild(guild_id)
@@ -181,14 +223,22 @@ class ServerSources:
         return alert_for(latest[0], source)
 
     async def add_defaults(self, guild_id: int, user_id: int) -> DefaultsAdded:
-        """Subscribe the server to the operator's starter feeds (polled on the next cycle)."""
+        """Subscribe the server to the operator's starter feeds (polled on the next cycle), as
+        many as fit under the server's cap; the rest are counted as left out."""
         if not self._defaults:
             raise NotFound("This bot's operator has not set up any default sources.")
         now = self._clock()
         added = already = 0
-        for url in self._defaults:
+        for index, url in enumerate(self._defaults):
             source, _ = await self._store.add_source(url, added_url=url, now=now)
-            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+            try:
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+                )
+            except LimitReached:
+                left_out = len(self._defaults) - index
+                return DefaultsAdded(added, already, left_out, MAX_SOURCES_PER_GUILD)
+            if subscribed:
                 added += 1
             else:
                 already += 1

@@ -81,6 +81,9 @@ sources = Table(
     # them set.
     Column("interval_seconds", Integer),
     Column("user_agent", String(300)),
+    # Articles stored without a stage's work, and items given up, since the source was added.
+    Column("degraded_items", Integer, nullable=False, server_default="0"),
+    Column("given_up_items", Integer, nullable=False, server_default="0"),
     Index(None, "next_poll_at"),
 )
 
@@ -93,6 +96,22 @@ seen_items = Table(
     # SQLite: the primary key is the table (one B-tree, not two); other engines ignore this.
     sqlite_with_rowid=False,
 )
+
+item_failures = Table(
+    "item_failures",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", String(40), primary_key=True),
+    Column("link", String(2048)),
+    Column("attempts", Integer, nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("first_failed_at", UTCDateTime(), nullable=False),
+    Column("last_failed_at", UTCDateTime(), nullable=False),
+    Column("given_up_at", UTCDateTime()),
+    Index(None, "last_failed_at"),
+)
+"""Items that could not be made into an article (not even degraded): each poll tries again
+until MAX_ATTEMPTS, then the item is recorded as seen and ``given_up_at`` says when."""
 
 articles = Table(
     "articles",
@@ -114,6 +133,8 @@ articles = Table(
     # Words only the full-text index sees: the source and its domain levels.
     Column("search_tags", Text, nullable=False, server_default=""),
     Column("story_id", Integer),
+    # What the article was stored without, and why ("quotes: TypeError: ..."); None: nothing.
+    Column("degraded", String(1000)),
     UniqueConstraint("source_id", "item_key"),
     Index(None, "published_at"),
     Index(None, "canonical_url"),
@@ -149,6 +170,7 @@ quotes = Table(
     Column("kind", String(16), nullable=False),
     Column("is_key", Boolean, nullable=False),
     Column("spans", Text, nullable=False),
+    Column("speaker_kind", String(16)),
     Index(None, "article_id", "speaker"),
     Index(None, "speaker", "article_id"),
 )
@@ -286,6 +308,7 @@ outbox = Table(
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
+    Index(None, "guild_id", "sent_at"),
 )
 
 channels = Table(
@@ -338,6 +361,20 @@ counters = Table(
 """Numbers every process can watch: ``topics`` goes up with each change to a route or a
 subscription, so workers elsewhere know to reload their matcher."""
 TOPICS_COUNTER = "topics"
+
+topic_changes = Table(
+    "topic_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("row_id", BigInteger, nullable=False),
+)
+"""Each change to routes or subscriptions, under the ``topics`` counter's value it raised it to:
+``kind`` is "route" or "subscription" (``row_id`` the changed row, present or gone) or "server"
+(``row_id`` a server whose routes and topics all went). The last TOPIC_CHANGES_KEPT changes
+are kept; a process further behind reloads everything."""
+TOPIC_CHANGES_KEPT = 10_000
 
 
 processes = Table(

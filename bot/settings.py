@@ -29,6 +29,26 @@ def _running(pid: int) -> bool:
 
 DEFAULT_USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot-dev/newsbot)"
 
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> str:
+    """A database URL with the async driver newsbot uses for its scheme: ``sqlite://`` means
+    aiosqlite, ``postgresql://`` and ``postgres://`` mean asyncpg. Any other scheme raises
+    ValueError (naming the scheme only: the rest may hold a password)."""
+    scheme, separator, rest = url.strip().partition("://")
+    driver = _ASYNC_DRIVERS.get(scheme.lower()) if separator else None
+    if driver is None:
+        shown = f"not {scheme}://" if separator else "this one has no scheme"
+        raise ValueError(f"must start with sqlite://, postgresql:// or postgres:// ({shown})")
+    return f"{driver}://{rest}"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -44,7 +64,8 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///newsbot.sqlite3",
-        description="SQLAlchemy async URL of the store.",
+        description="The store: sqlite:///PATH, or postgresql://user:password@host/db (the "
+        "async drivers, aiosqlite and asyncpg, are implied).",
     )
     discord_api_base_url: str = Field(
         default="https://discord.com/api/v10",
@@ -88,6 +109,16 @@ class Settings(BaseSettings):
         default=0,
         description="Feed-parsing processes; 0 means one per CPU core, 1 parses in a thread.",
     )
+    parse_time_limit_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=20.0,
+        description="Longest one parsing job (a feed, an article) may take; a job over it is "
+        "stopped, its worker replaced, and the article kept without what was left to do.",
+    )
+    parse_memory_limit_mb: Annotated[int, Field(ge=256)] = Field(
+        default=1024,
+        description="Memory (address space) one parsing process may use; a job over it is "
+        "stopped and its worker replaced.",
+    )
     max_items_per_feed: Annotated[int, Field(ge=1)] = Field(
         default=100,
         description="Newest items taken from one feed per poll (of a longer feed, the first and "
@@ -102,6 +133,9 @@ class Settings(BaseSettings):
     )
     topics_per_user: Annotated[int, Field(ge=1)] = Field(
         default=25, description="Topics one person may follow."
+    )
+    routes_per_server: Annotated[int, Field(ge=1)] = Field(
+        default=50, description="Topic routes (/alerts add) one server may have."
     )
     default_sources_file: Path | None = Field(
         default=None,
@@ -200,6 +234,11 @@ class Settings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.lease_seconds)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
 
     @field_validator("shard_ids", mode="before")
     @classmethod

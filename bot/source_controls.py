@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.alerts import clean_text, plain_text
-from bot.errors import UserFacingError
+from bot.errors import LimitReached, UserFacingError
 from bot.feeds import FeedError, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import Fetcher, FetchError
 from bot.opml import ExportedFeed, ListedFeed, read_feed_list, write_opml
@@ -359,13 +359,20 @@ class SourceControls:
         valid = preview.valid
         added = already = 0
         now = self._clock()
-        for feed in valid[:room]:
+        for index, feed in enumerate(valid[:room]):
             source, created = await self._store.add_source(
                 feed.url, added_url=feed.listed.url, now=now
             )
             if created and feed.title:
                 await self._store.name_untitled_source(source.id, feed.title)
-            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+            try:
+                # The cap is checked again with each insert: other adds may have come since.
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=self._cap
+                )
+            except LimitReached:
+                return ImportDone(added, already, len(valid) - index)
+            if subscribed:
                 added += 1
             else:
                 already += 1

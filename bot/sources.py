@@ -37,6 +37,10 @@ class Source:
     """Seconds between polls when healthy, as its servers chose (None: POLL_INTERVAL_SECONDS)."""
     user_agent: str | None = None
     """The User-Agent its requests carry instead of the default (set by a server's admins)."""
+    degraded_items: int = 0
+    """Articles stored without a stage's work (page, quotes, story, topics, index), in all."""
+    given_up_items: int = 0
+    """Items given up after failing MAX_ATTEMPTS polls running, in all."""
 
     @property
     def name(self) -> str:

@@ -50,11 +50,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Select
 
-from bot.articles import Article
+from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
-from bot.errors import StoreUnavailable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.errors import LimitReached, StoreUnavailable
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
+    TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
@@ -64,6 +65,7 @@ from bot.schema import (
     counters,
     guild_sources,
     guilds,
+    item_failures,
     metadata,
     outbox,
     processes,
@@ -77,16 +79,25 @@ from bot.schema import (
     speakers,
     stories,
     subscriptions,
+    topic_changes,
 )
+from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus, WatchedSource
 from bot.status import (
     ActivityCount,
+    DegradedArticle,
     FailingSource,
     ProcessState,
     SourceCounts,
     StatusReport,
 )
-from bot.subscriptions import Delivery, Route, Subscription
+from bot.subscriptions import (
+    Delivery,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.topics import (
     And,
     Field,
@@ -120,7 +131,9 @@ DERIVED_TABLES = frozenset({"article_hours", "speaker_names", "quoted_speakers"}
 """Tables kept ahead of time from the articles: not exported, made again by an import."""
 HOUR_SECONDS = 3600
 STATUS_LIST_LIMIT = 20
-"""Failing sources the status page lists (the longest failing first)."""
+"""Failing sources, and degraded articles, the status page lists."""
+DEGRADED_WINDOW = timedelta(days=1)
+"""How far back the status page looks for degraded articles and items given up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +211,31 @@ class PollSuccess:
     next_poll_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """What recording a poll kept: the stored articles (with their ids), how many items failed
+    again (to be tried next poll) and how many were given up."""
+
+    articles: list[Article]
+    failed: int = 0
+    given_up: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """An item no article could be made of, as recorded."""
+
+    item_key: str
+    link: str | None
+    attempts: int
+    reason: str
+    given_up_at: datetime | None
+
+
+SLIM_TEXT_CHARS = 20_000
+"""An article the store refused whole is stored again with this much of its text, no quotes."""
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -239,9 +277,7 @@ class Store:
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        url = make_url(database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
+        url = make_url(async_database_url(database_url))  # the async drivers we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -586,22 +622,60 @@ class Store:
         planned: Mapping[str, Sequence[Planned]] | None = None,
         stories: StoryPlacer | None = None,
     ) -> list[Article]:
-        """In one transaction: mark keys seen, store the new articles in their stories, queue
-        their alerts (a copy of a story a destination was already alerted to is not alerted
-        again), update the source.
+        """``record_poll`` for a poll where every item made an article: the stored ones."""
+        recorded = await self.record_poll(
+            source,
+            change,
+            seen_keys=seen_keys,
+            new_articles=new_articles,
+            now=now,
+            planned=planned,
+            stories=stories,
+        )
+        return recorded.articles
 
-        Returns the stored articles with their ids (articles already stored are skipped)."""
+    async def record_poll(
+        self,
+        source: Source,
+        change: PollSuccess,
+        *,
+        seen_keys: Sequence[str],
+        new_articles: Sequence[Article],
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None = None,
+        stories: StoryPlacer | None = None,
+        failed: Sequence[FailedItem] = (),
+        item_keys: Mapping[str, Sequence[str]] | None = None,
+    ) -> PollRecord:
+        """In one transaction: store the new articles in their stories, queue their alerts (a
+        copy of a story a destination was already alerted to is not alerted again), mark keys
+        seen, count the items that failed, update the source.
+
+        Each article is stored on its own (a savepoint): one the database refuses is stored
+        again without its quotes and with its text cut; one refused even so joins ``failed``.
+        A failed item's keys (``item_keys[article.item_key]``, or those in ``failed``) are not
+        marked seen, so the next poll tries it again, until MAX_ATTEMPTS: then it is given up,
+        recorded as seen with the reason. Articles already stored are skipped."""
         stored: list[Article] = []
         try:
             async with self._write() as conn:
-                await self._record_success(
-                    conn, source, change, seen_keys, new_articles, now, planned, stories, stored
+                return await self._record_success(
+                    conn,
+                    source,
+                    change,
+                    seen_keys,
+                    new_articles,
+                    now,
+                    planned,
+                    stories,
+                    stored,
+                    list(failed),
+                    item_keys or {},
                 )
         except BaseException:
             if stories is not None and stored:
                 stories.forget([a.id for a in stored if a.id is not None])
             raise
-        return stored
 
     async def _record_success(  # noqa: PLR0917 - one transaction's parts
         self,
@@ -614,22 +688,9 @@ class Store:
         planned: Mapping[str, Sequence[Planned]] | None,
         placer: StoryPlacer | None,
         stored: list[Article],
-    ) -> None:
-        if seen_keys:
-            # The hottest write of a first poll (every item of every new feed): plain
-            # driver parameters, none of the per-value processing of a Core statement.
-            stamp = now.astimezone(UTC).replace(tzinfo=None)
-            await conn.exec_driver_sql(
-                _seen_insert_sql(self._dialect),
-                [(source.id, key, stamp) for key in dict.fromkeys(seen_keys)],
-            )
-        tags = search_tags(source.id, source.url)
-        for article in new_articles:
-            kept = await self._store_article(conn, source, article, tags, now, planned, placer)
-            if kept is not None:
-                stored.append(kept)
-        await self._mark_hours(conn, stored)
-        await self._file_speakers(conn, stored)
+        failed: list[FailedItem],
+        item_keys: Mapping[str, Sequence[str]],
+    ) -> PollRecord:
         url = source.url
         if change.moved_to and change.moved_to != source.url:
             taken = await conn.execute(select(sources.c.id).where(sources.c.url == change.moved_to))
@@ -637,6 +698,8 @@ class Store:
                 url = change.moved_to
             else:
                 log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+        # The source's update comes first: it opens the transaction the articles' savepoints
+        # nest in (SQLite's driver opens one only at a write).
         await conn.execute(
             self._success_update,
             {
@@ -650,6 +713,141 @@ class Store:
                 "now": now,
             },
         )
+        tags = search_tags(source.id, source.url)
+        for article in new_articles:
+            kept = await self._store_isolated(conn, source, article, tags, now, planned, placer)
+            if isinstance(kept, FailedItem):
+                failed.append(
+                    FailedItem(
+                        source.id,
+                        tuple(item_keys.get(article.item_key, ())) or (article.item_key,),
+                        article.url,
+                        kept.reason,
+                    )
+                )
+            elif kept is not None:
+                stored.append(kept)
+        # Beside every article kept, in the same transaction (after their savepoints).
+        await self._mark_hours(conn, stored)
+        await self._file_speakers(conn, stored)
+        unsettled = {key for item in failed for key in item.keys}
+        keys = [key for key in dict.fromkeys(seen_keys) if key not in unsettled]
+        given_up = await self._count_failures(conn, source, failed, now) if failed else []
+        keys.extend(key for item in given_up for key in item.keys)
+        if keys:
+            # The hottest write of a first poll (every item of every new feed): plain
+            # driver parameters, none of the per-value processing of a Core statement.
+            stamp = now.astimezone(UTC).replace(tzinfo=None)
+            await conn.exec_driver_sql(
+                _seen_insert_sql(self._dialect), [(source.id, key, stamp) for key in keys]
+            )
+        degraded = sum(1 for a in stored if a.problems)
+        if degraded or given_up:
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id == source.id)
+                .values(
+                    degraded_items=sources.c.degraded_items + degraded,
+                    given_up_items=sources.c.given_up_items + len(given_up),
+                )
+            )
+        return PollRecord(stored, failed=len(failed) - len(given_up), given_up=len(given_up))
+
+    async def _store_isolated(  # noqa: PLR0917 - one transaction's parts
+        self,
+        conn: AsyncConnection,
+        source: Source,
+        article: Article,
+        tags: str,
+        now: datetime,
+        planned: Mapping[str, Sequence[Planned]] | None,
+        placer: StoryPlacer | None,
+    ) -> Article | FailedItem | None:
+        """One article in a savepoint of its own: the database refusing it (its full-text
+        index, a value it won't take) costs this article, never the poll. Refused whole, it is
+        stored again without its quotes and with its text cut; refused again, it fails."""
+        attempt = article
+        for last in (False, True):
+            problem: Exception
+            try:
+                async with conn.begin_nested():
+                    return await self._store_article(
+                        conn, source, attempt, tags, now, planned, placer
+                    )
+            except DBAPIError as exc:
+                if _unavailable(exc):
+                    raise  # the store's trouble, not the article's: the poll is not recorded
+                problem = exc
+            except Exception as exc:  # noqa: BLE001 - one article's failure is its own
+                problem = exc
+            log.warning(
+                "source %s item %r (%r): the store refused the article%s: %s",
+                source.id,
+                article.item_key,
+                article.url,
+                "" if last else "; storing it without quotes and with its text cut",
+                describe(problem),
+                exc_info=problem,
+            )
+            if last:
+                return FailedItem(source.id, (article.item_key,), article.url, describe(problem))
+            attempt = replace(
+                article,
+                quotes=(),
+                text=article.text[:SLIM_TEXT_CHARS],
+                problems=(*article.problems, Problem(Stage.INDEX, describe(problem))),
+            )
+        return None  # not reached: the second pass returns
+
+    async def _count_failures(
+        self, conn: AsyncConnection, source: Source, failed: Sequence[FailedItem], now: datetime
+    ) -> list[FailedItem]:
+        """Count one more failed attempt for each item; returns those given up now."""
+        firsts = list(dict.fromkeys(item.keys[0] for item in failed))
+        known = {
+            str(key): int(attempts)
+            for key, attempts in await conn.execute(
+                select(item_failures.c.item_key, item_failures.c.attempts).where(
+                    item_failures.c.source_id == source.id, item_failures.c.item_key.in_(firsts)
+                )
+            )
+        }
+        given_up: list[FailedItem] = []
+        for item in {item.keys[0]: item for item in failed}.values():
+            attempts = known.get(item.keys[0], 0) + 1
+            values = {
+                "link": item.link[:2048] if item.link else None,
+                "attempts": attempts,
+                "reason": item.reason[:1000],
+                "last_failed_at": now,
+                "given_up_at": now if attempts >= MAX_ATTEMPTS else None,
+            }
+            if item.keys[0] in known:
+                await conn.execute(
+                    update(item_failures)
+                    .where(
+                        item_failures.c.source_id == source.id,
+                        item_failures.c.item_key == item.keys[0],
+                    )
+                    .values(values)
+                )
+            else:
+                await conn.execute(
+                    item_failures.insert().values(
+                        source_id=source.id, item_key=item.keys[0], first_failed_at=now, **values
+                    )
+                )
+            if attempts >= MAX_ATTEMPTS:
+                log.warning(
+                    "source %s item %r (%r) given up after %d attempts: %s",
+                    source.id,
+                    item.keys[0],
+                    item.link,
+                    attempts,
+                    item.reason,
+                )
+                given_up.append(item)
+        return given_up
 
     async def _store_article(  # noqa: PLR0917 - one transaction's parts
         self,
@@ -675,40 +873,51 @@ class Store:
         if article.quotes:
             await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
             await self._count_speakers(conn, source.id, article)
-        story_id, first = (
-            placer.place(article, article_id) if placer is not None else (article_id, True)
-        )
-        first = await self._file_in_story(conn, article_id, story_id, first, article)
-        # The alerts are queued in the same transaction: an article is never stored without
-        # its alerts, so a crash can't lose one. A copy of a story is alerted only where the
-        # story wasn't.
-        await conn.execute(
-            self._enqueue_for_source(
-                article_id, source.id, now, story_id=None if first else story_id
-            )
-        )
-        routed = (planned or {}).get(article.item_key, ())
-        if routed and not first:
-            alerted = await self._alerted_for_story(conn, story_id)
-            routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
-        if routed:
+        placed = self._place(placer, article, article_id)
+        story_id, first = placed[0], placed[1]
+        try:
+            if placed[2] is not article:
+                article = placed[2]
+                await conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article_id)
+                    .values(degraded=article.degraded)
+                )
+            first = await self._file_in_story(conn, article_id, story_id, first, article)
+            # The alerts are queued in the same transaction: an article is never stored
+            # without its alerts, so a crash can't lose one. A copy of a story is alerted
+            # only where the story wasn't.
             await conn.execute(
-                _insert_ignore(self._dialect, outbox),
-                [
-                    _pending(
-                        p.kind,
-                        p.guild_id,
-                        p.channel_id,
-                        now,
-                        article_id=article_id,
-                        source_id=source.id,
-                        user_id=p.user_id,
-                        role_id=p.role_id,
-                        explanation=p.explanation,
-                    )
-                    for p in routed
-                ],
+                self._enqueue_for_source(
+                    article_id, source.id, now, story_id=None if first else story_id
+                )
             )
+            routed = (planned or {}).get(article.item_key, ())
+            if routed and not first:
+                alerted = await self._alerted_for_story(conn, story_id)
+                routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
+            if routed:
+                await conn.execute(
+                    _insert_ignore(self._dialect, outbox),
+                    [
+                        _pending(
+                            p.kind,
+                            p.guild_id,
+                            p.channel_id,
+                            now,
+                            article_id=article_id,
+                            source_id=source.id,
+                            user_id=p.user_id,
+                            role_id=p.role_id,
+                            explanation=p.explanation,
+                        )
+                        for p in routed
+                    ],
+                )
+        except BaseException:
+            if placer is not None:
+                placer.forget([article_id])  # the savepoint is undone: so is its placing
+            raise
         return _with_id(article, article_id)
 
     async def _file_speakers(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
@@ -767,6 +976,27 @@ class Store:
         ]
         if lower:
             await conn.execute(_lower_hour_mark(self._dialect), lower)
+
+    def _place(
+        self, placer: StoryPlacer | None, article: Article, article_id: int
+    ) -> tuple[int, bool, Article]:
+        """The article's story; one that can't be placed starts its own (and says so)."""
+        if placer is None:
+            return article_id, True, article
+        try:
+            story_id, first = placer.place(article, article_id)
+        except Exception as exc:  # a story that can't be found costs only the grouping
+            log.warning(
+                "source %s item %r (%r): no story (grouping failed), it starts its own: %s",
+                article.source_id,
+                article.item_key,
+                article.url,
+                describe(exc),
+                exc_info=exc,
+            )
+            problem = Problem(Stage.STORY, describe(exc))
+            return article_id, True, replace(article, problems=(*article.problems, problem))
+        return story_id, first, article
 
     async def _file_in_story(
         self, conn: AsyncConnection, article_id: int, story_id: int, first: bool, article: Article
@@ -928,6 +1158,25 @@ class Store:
             query = select(func.count()).where(seen_items.c.source_id == source_id)
             return int((await conn.execute(query)).scalar_one())
 
+    async def item_failures_of(self, source_id: int) -> list[ItemFailure]:
+        """The source's items that failed (still being tried, or given up), newest first."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(item_failures)
+                .where(item_failures.c.source_id == source_id)
+                .order_by(item_failures.c.last_failed_at.desc(), item_failures.c.item_key)
+            )
+            return [
+                ItemFailure(
+                    item_key=m["item_key"],
+                    link=m["link"],
+                    attempts=m["attempts"],
+                    reason=m["reason"],
+                    given_up_at=m["given_up_at"],
+                )
+                for m in (row._mapping for row in rows)
+            ]
+
     # ---- servers ------------------------------------------------------------------------------
 
     async def join_guild(self, guild_id: int, *, now: datetime) -> None:
@@ -959,23 +1208,61 @@ class Store:
             await conn.execute(channels.delete().where(channels.c.id == channel_id))
 
     async def add_guild_source(
-        self, guild_id: int, source_id: int, *, user_id: int, now: datetime
+        self,
+        guild_id: int,
+        source_id: int,
+        *,
+        user_id: int,
+        now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Subscribe a server to a source. Returns False when it already was."""
+        """Subscribe a server to a source. Returns False when it already was. With ``cap``,
+        raises LimitReached when the server already watches that many sources (a source no
+        server watches then is forgotten). The count and the insert are one statement (one
+        writer at a time on SQLite), after the server's row is locked on PostgreSQL: concurrent
+        adds never pass the cap."""
         await self.join_guild(guild_id, now=now)
+        row = {
+            "guild_id": guild_id,
+            "source_id": source_id,
+            "added_by": user_id,
+            "added_at": now,
+            "failing_notified": False,
+        }
+        count = (
+            select(func.count())
+            .select_from(guild_sources)
+            .where(guild_sources.c.guild_id == guild_id)
+            .scalar_subquery()
+        )
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, guild_sources).values(
-                    guild_id=guild_id,
-                    source_id=source_id,
-                    added_by=user_id,
-                    added_at=now,
-                    failing_notified=False,
+            if cap is None:
+                inserted = _insert_ignore(self._dialect, guild_sources).values(row)
+            else:
+                await self._lock_guild(conn, guild_id)
+                inserted = _insert_ignore(self._dialect, guild_sources).from_select(
+                    list(row), _literal_row(guild_sources, row).where(count < cap)
+                )
+            if (await conn.execute(inserted)).rowcount:
+                await _combine_choices(conn, [source_id], now)
+                return True
+            already = await conn.execute(
+                select(guild_sources.c.source_id).where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
                 )
             )
-            if result.rowcount:
-                await _combine_choices(conn, [source_id], now)
-        return bool(result.rowcount)
+            if cap is None or already.first() is not None:
+                return False
+            watched = int((await conn.execute(select(count))).scalar_one())
+            await self._forget_unused_sources(conn, [source_id])
+        raise LimitReached(watched)
+
+    async def _lock_guild(self, conn: AsyncConnection, guild_id: int) -> None:
+        """Hold the server's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE),
+        so that checks of what it has and the changes that follow are one step per server.
+        SQLite has one writer at a time: there the conditional statements alone suffice."""
+        if self._dialect != "sqlite":
+            await conn.execute(select(guilds.c.id).where(guilds.c.id == guild_id).with_for_update())
 
     async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
         """Unsubscribe; queued alerts from that source to that server are dropped, and a source
@@ -1022,7 +1309,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
@@ -1649,30 +1936,46 @@ class Store:
     ) -> bool:
         """A person's topic in a server. False when they already had it (same normal form)."""
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, subscriptions).values(
-                    user_id=user_id,
-                    guild_id=guild_id,
-                    topic=topic,
-                    typed=typed[:400],
-                    delivery=delivery.value,
-                    created_at=now,
+            added = (
+                (
+                    await conn.execute(
+                        _insert_ignore(self._dialect, subscriptions)
+                        .values(
+                            user_id=user_id,
+                            guild_id=guild_id,
+                            topic=topic,
+                            typed=typed[:400],
+                            delivery=delivery.value,
+                            created_at=now,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
+        return bool(added)
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
-            result = await conn.execute(
-                subscriptions.delete().where(
-                    subscriptions.c.user_id == user_id,
-                    subscriptions.c.guild_id == guild_id,
-                    subscriptions.c.topic == topic,
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                            subscriptions.c.topic == topic,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return bool(removed)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -1724,7 +2027,48 @@ class Store:
 
     async def all_subscriptions(self) -> list[Subscription]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(subscriptions))).all()
+            rows = (await conn.execute(select(*_SUBSCRIPTION_COLUMNS))).all()
+        return [_subscription(row) for row in rows]
+
+    async def topic_changes(self, after: int, upto: int) -> TopicChanges | None:
+        """What changed in routes and subscriptions after topics version ``after`` up to
+        ``upto`` (one read of the change log); None when the log no longer goes back that far
+        (reload everything)."""
+        if not 0 <= after <= upto or upto - after > TOPIC_CHANGES_KEPT:
+            return None
+        query = select(topic_changes.c.version, topic_changes.c.kind, topic_changes.c.row_id).where(
+            topic_changes.c.version > after, topic_changes.c.version <= upto
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if {int(version) for version, _, _ in rows} != set(range(after + 1, upto + 1)):
+            return None
+        named: dict[str, set[int]] = {kind.value: set() for kind in TopicChange}
+        for _, kind, row_id in rows:
+            named.setdefault(kind, set()).add(int(row_id))
+        return TopicChanges(
+            routes=frozenset(named[TopicChange.ROUTE.value]),
+            subscriptions=frozenset(named[TopicChange.SUBSCRIPTION.value]),
+            servers=frozenset(named[TopicChange.SERVER.value]),
+        )
+
+    async def routes_by_id(self, ids: Iterable[int]) -> list[Route]:
+        """Those of these routes that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(routes).where(routes.c.id.in_(wanted)))).all()
+        return [_route(row) for row in rows]
+
+    async def subscriptions_by_id(self, ids: Iterable[int]) -> list[Subscription]:
+        """Those of these subscriptions that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        query = select(*_SUBSCRIPTION_COLUMNS).where(subscriptions.c.id.in_(wanted))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
     async def add_route(
@@ -1737,32 +2081,56 @@ class Store:
         role_id: int | None,
         user_id: int,
         now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Send a server's articles (those matching ``topic``; all when None) to a channel."""
+        """Send a server's articles (those matching ``topic``; all when None) to a channel.
+        False when that channel already gets that topic. With ``cap``, raises LimitReached when
+        the server has that many routes. As for sources, the checks and the insert are one
+        statement, after the server's row is locked on PostgreSQL."""
+        await self.join_guild(guild_id, now=now)
+        same = (
+            select(routes.c.id)
+            .where(
+                routes.c.guild_id == guild_id,
+                routes.c.channel_id == channel_id,
+                routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            )
+            .exists()
+        )
+        count = (
+            select(func.count()).select_from(routes).where(routes.c.guild_id == guild_id)
+        ).scalar_subquery()
+        row = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "topic": topic,
+            "typed": typed[:400] if typed else None,
+            "role_id": role_id,
+            "paused": False,
+            "created_by": user_id,
+            "created_at": now,
+        }
+        wanted = _literal_row(routes, row).where(~same)
+        if cap is not None:
+            wanted = wanted.where(count < cap)
         async with self._write() as conn:
-            existing = await conn.execute(
-                select(routes.c.id).where(
-                    routes.c.guild_id == guild_id,
-                    routes.c.channel_id == channel_id,
-                    routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            await self._lock_guild(conn, guild_id)
+            added = (
+                (
+                    await conn.execute(
+                        routes.insert().from_select(list(row), wanted).returning(routes.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            if existing.first() is not None:
+            if added:
+                await _topics_changed(conn, TopicChange.ROUTE, added)
+                return True
+            if (await conn.execute(select(same))).scalar():
                 return False
-            await conn.execute(
-                routes.insert().values(
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    topic=topic,
-                    typed=typed[:400] if typed else None,
-                    role_id=role_id,
-                    paused=False,
-                    created_by=user_id,
-                    created_at=now,
-                )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return True
+            routed = int((await conn.execute(select(count))).scalar_one())
+        raise LimitReached(routed)
 
     async def routes_of(self, guild_id: int) -> list[Route]:
         query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
@@ -1775,7 +2143,7 @@ class Store:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
@@ -1785,7 +2153,7 @@ class Store:
                 .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
                 .values(paused=paused)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def guild_articles_since(
@@ -1943,6 +2311,49 @@ class Store:
             return relevance * math.pow(0.5, age_days / 7)
 
         return [int(row.id) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def count_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, at_most: int
+    ) -> int:
+        """How many articles from these sources since then match the topic, counting no
+        further than ``at_most`` (a full-text query that stops there). Raises UnsearchableQuery
+        when the index can't run the topic."""
+        self.check_searchable(topic)
+        if not scope:
+            return 0
+        _, source, where = self._matching(scope, since, topic)
+        found = select(literal(1)).select_from(source).where(*where).limit(at_most)
+        counted = select(func.count()).select_from(found.subquery())
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(counted, {"scope": list(scope)})).scalar_one())
+
+    async def newest_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, limit: int
+    ) -> list[int]:
+        """Ids of the newest articles from these sources since then that match the topic,
+        newest published first (raises UnsearchableQuery as ``count_matching`` does)."""
+        self.check_searchable(topic)
+        if not scope:
+            return []
+        keys, source, where = self._matching(scope, since, topic)
+        query = (
+            select(keys.id)
+            .select_from(source)
+            .where(*where)
+            .order_by(keys.published.desc(), keys.id.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query, {"scope": list(scope)})
+            return [int(i) for i in rows.scalars()]
+
+    async def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """These articles' full texts."""
+        if not ids:
+            return {}
+        query = select(articles.c.id, articles.c.text).where(articles.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            return {int(i): str(text) for i, text in await conn.execute(query)}
 
     async def listings(self, ids: Sequence[int]) -> list[Listing]:
         """These articles as lists show them, in this order."""
@@ -2194,6 +2605,9 @@ class Store:
                 await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
                 removed += len(ids)
         async with self._write() as conn:
+            await conn.execute(
+                item_failures.delete().where(item_failures.c.last_failed_at < before)
+            )
             await conn.execute(speakers.delete().where(speakers.c.last_quoted_at < before))
             named = select(speakers.c.name).where(
                 speakers.c.source_id == speaker_words.c.source_id,
@@ -2294,6 +2708,7 @@ class Store:
                 now,
                 outbox.c.status == OutboxStatus.PENDING.value,
             )
+            degraded = await self._degraded(conn, now - DEGRADED_WINDOW)
         pending, oldest = await self.outbox_backlog()
         names = {row.name for row in alive}
         orphans = Counter({n: c for n, c in leased.items() if n not in names})
@@ -2335,7 +2750,57 @@ class Store:
                 for r in alive
             ),
             orphan_leases=dict(orphans),
+            degraded=degraded,
         )
+
+    @staticmethod
+    async def _degraded(conn: AsyncConnection, since: datetime) -> tuple[DegradedArticle, ...]:
+        """The newest articles stored degraded and items given up since then (each through
+        its time index), newest first."""
+        stored = await conn.execute(
+            select(
+                articles.c.title,
+                articles.c.fetched_at,
+                articles.c.degraded,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == articles.c.source_id)
+            .where(articles.c.fetched_at >= since, articles.c.degraded.is_not(None))
+            .order_by(articles.c.fetched_at.desc(), articles.c.id.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found = [
+            DegradedArticle(row.title, row.source_title or row.url, row.fetched_at, row.degraded)
+            for row in stored
+        ]
+        given_up = await conn.execute(
+            select(
+                item_failures.c.link,
+                item_failures.c.reason,
+                item_failures.c.attempts,
+                item_failures.c.last_failed_at,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == item_failures.c.source_id)
+            .where(
+                item_failures.c.last_failed_at >= since, item_failures.c.given_up_at.is_not(None)
+            )
+            .order_by(item_failures.c.last_failed_at.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found += [
+            DegradedArticle(
+                row.link or "(an item without a link)",
+                row.source_title or row.url,
+                row.last_failed_at,
+                f"given up after {row.attempts} polls: {row.reason}",
+            )
+            for row in given_up
+        ]
+        found.sort(key=lambda a: a.fetched_at, reverse=True)
+        return tuple(found[:STATUS_LIST_LIMIT])
 
     @staticmethod
     async def _held(
@@ -2460,7 +2925,19 @@ def _fully_paused(source_id: ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(paused.exists(), ~active.exists())
 
 
-def _subscription(row: Row[Any]) -> Subscription:
+_SUBSCRIPTION_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.user_id,
+    subscriptions.c.guild_id,
+    subscriptions.c.topic,
+    subscriptions.c.typed,
+    subscriptions.c.delivery,
+)
+"""What a Subscription is made of (not its times: reading 20,000 of them, converting times
+cost more than the rest)."""
+
+
+def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
     m = row._mapping
     return Subscription(
         id=m["id"],
@@ -2537,6 +3014,8 @@ def _source(row: Row[Any]) -> Source:
         created_at=m["created_at"],
         interval_seconds=m.get("interval_seconds"),
         user_agent=m.get("user_agent"),
+        degraded_items=m.get("degraded_items") or 0,
+        given_up_items=m.get("given_up_items") or 0,
     )
 
 
@@ -2556,6 +3035,7 @@ def _article_values(article: Article, tags: str) -> dict[str, Any]:
         "image_url": article.image[:2048] if article.image else None,
         "from_page": article.from_page,
         "fetched_at": article.fetched_at,
+        "degraded": article.degraded,
     }
 
 
@@ -2592,6 +3072,7 @@ def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, A
             "kind": quote.kind.value,
             "is_key": quote.key,
             "spans": json.dumps([list(span) for span in quote.spans]),
+            "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
         }
         for position, quote in enumerate(found)
     ]
@@ -2608,6 +3089,7 @@ def _quote(row: Row[Any]) -> Quotation:
         attribution=Attribution(m["attribution"]),
         kind=QuoteKind(m["kind"]),
         key=bool(m["is_key"]),
+        speaker_kind=SpeakerKind(m["speaker_kind"]) if m.get("speaker_kind") else None,
     )
 
 
@@ -2736,6 +3218,12 @@ def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> Col
     if dialect == "sqlite":
         return value.like(pattern, escape="\\")
     return value.ilike(pattern, escape="\\")
+
+
+def _literal_row(table: Table, row: Mapping[str, Any]) -> Select[Any]:
+    """SELECT of one row of constants, typed as ``table``'s columns (for INSERT ... SELECT
+    ... WHERE: an insert that happens only if a condition holds, in one statement)."""
+    return select(*(literal(value, type_=table.c[name].type) for name, value in row.items()))
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:
@@ -3031,10 +3519,27 @@ def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> 
     return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
-_TOPICS_CHANGED = (
-    update(counters).where(counters.c.name == TOPICS_COUNTER).values(value=counters.c.value + 1)
-)
-"""Run in the transaction of every change to routes or subscriptions."""
+async def _topics_changed(conn: AsyncConnection, kind: TopicChange, row_ids: Sequence[int]) -> None:
+    """In the transaction of a change to routes or subscriptions: raise the topics counter
+    (its row stays locked until the transaction ends, so on PostgreSQL changes take their
+    numbers in the order they commit) and log what changed under the new number; changes
+    older than the last TOPIC_CHANGES_KEPT are forgotten. Nothing changed: nothing logged."""
+    if not row_ids:
+        return
+    raised = (
+        update(counters)
+        .where(counters.c.name == TOPICS_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    version = int((await conn.execute(raised)).scalar_one())
+    await conn.execute(
+        topic_changes.insert(),
+        [{"version": version, "kind": kind.value, "row_id": int(i)} for i in row_ids],
+    )
+    await conn.execute(
+        topic_changes.delete().where(topic_changes.c.version <= version - TOPIC_CHANGES_KEPT)
+    )
 
 
 def _full_text_match(

@@ -7,20 +7,24 @@ the next step; see the Topics issue.)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.errors import UserFacingError
-from bot.topics import parse_topic
+from bot.errors import LimitReached, UserFacingError
+from bot.topics import Topic, parse_topic
+from bot.urls import host_of
 
 if TYPE_CHECKING:
     from bot.store import Store
 
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 10
+COUNT_AT_MOST = 1000
+"""Matches are counted up to this many ("1000+")."""
 
 
 class Delivery(StrEnum):
@@ -61,6 +65,33 @@ class PreviewHit:
     explanation: str
 
 
+class TopicChange(StrEnum):
+    """What one logged change to topics names."""
+
+    ROUTE = "route"
+    SUBSCRIPTION = "subscription"
+    SERVER = "server"
+    """A server whose routes and topics all went (the bot was removed from it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanges:
+    """The routes and subscriptions changed (added, removed or edited) since some version,
+    and the servers whose routes and topics all went."""
+
+    routes: frozenset[int]
+    subscriptions: frozenset[int]
+    servers: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    hits: list[PreviewHit]
+    """The newest PREVIEW_SHOWN matches, newest first."""
+    total: int
+    """Every match in the window, counted up to COUNT_AT_MOST."""
+
+
 class SubscriptionLimit(UserFacingError):
     pass
 
@@ -77,9 +108,11 @@ class Topics:
         per_user_cap: int,
         clock: Callable[[], datetime],
         on_change: Callable[[], Awaitable[None]] | None = None,
+        routes_cap: int = 50,
     ) -> None:
         self._store = store
         self._cap = per_user_cap
+        self._routes_cap = routes_cap
         self._clock = clock
         self._on_change = on_change
 
@@ -136,15 +169,23 @@ class Topics:
             )
         topic = parse_topic(typed) if typed else None
         text = topic.text if topic else None
-        if not await self._store.add_route(
-            guild_id,
-            channel_id,
-            text,
-            typed,
-            role_id=role_id,
-            user_id=user_id,
-            now=self._clock(),
-        ):
+        try:
+            added = await self._store.add_route(
+                guild_id,
+                channel_id,
+                text,
+                typed,
+                role_id=role_id,
+                user_id=user_id,
+                now=self._clock(),
+                cap=self._routes_cap,
+            )
+        except LimitReached as full:
+            raise SubscriptionLimit(
+                f"This server has {full.count} topic routes, the most it can: "
+                "`/alerts remove` one first."
+            ) from None
+        if not added:
             raise SubscriptionLimit("That channel already gets that topic.")
         (route,) = [
             r
@@ -177,46 +218,74 @@ class Topics:
             )
         return None
 
-    async def recent_counts(self, user_id: int, guild_id: int) -> dict[int, int]:
-        """How many of the last week's stored articles each of the person's topics matched."""
-        from bot.matcher import Matcher, MatchInput
-        from bot.urls import host_of
+    async def recent_counts(self, user_id: int, guild_id: int) -> dict[int, int | None]:
+        """How many of the last week's stored articles from the server's sources each of the
+        person's topics matched, counted by the full-text index up to COUNT_AT_MOST (None: a
+        topic the index can't run, so it isn't counted). No article is read."""
+        from bot.store import UnsearchableQuery
 
         mine = await self._store.subscriptions_of(user_id, guild_id)
-        counts = {s.id: 0 for s in mine}
-        if not mine:
-            return counts
-        matcher = Matcher({s.id: parse_topic(s.topic) for s in mine})
+        scope = [s.id for s in await self._store.guild_source_names(guild_id)]
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
-        recent = await self._store.guild_articles_since(guild_id, since, limit=1000)
-        for article, source in recent:
-            found = MatchInput(article.title, article.lead, article.text, host_of(source.url))
-            for match in matcher.match(found):
-                for topic_id in match.topic_ids:
-                    counts[topic_id] += 1
+        counts: dict[int, int | None] = {}
+        for sub in mine:
+            try:
+                counts[sub.id] = await self._store.count_matching(
+                    scope, since, parse_topic(sub.topic), at_most=COUNT_AT_MOST
+                )
+            except UnsearchableQuery:
+                counts[sub.id] = None
         return counts
 
-    async def preview(self, guild_id: int, typed: str) -> list[PreviewHit]:
-        """The last week's stored articles from the server's sources that the topic matches."""
-        from bot.matcher import Matcher, MatchInput
-        from bot.urls import host_of
+    async def preview(self, guild_id: int, typed: str) -> Preview:
+        """The last week's stored articles from the server's sources that the topic matches:
+        how many (counted by the full-text index, up to COUNT_AT_MOST), and the newest
+        PREVIEW_SHOWN with why each matched (worked out in a thread: an article's text may be
+        long, and the event loop serves every server)."""
+        from bot.store import UnsearchableQuery
 
         topic = parse_topic(typed)
-        matcher = Matcher({0: topic})
+        names = {s.id: s for s in await self._store.guild_source_names(guild_id)}
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
-        hits = []
-        for article, source in await self._store.guild_articles_since(guild_id, since):
-            found = matcher.match(
-                MatchInput(article.title, article.lead, article.text, host_of(source.url))
+        try:
+            total = await self._store.count_matching(
+                list(names), since, topic, at_most=COUNT_AT_MOST
             )
-            if found:
-                hits.append(
-                    PreviewHit(
-                        article.title,
-                        article.url,
-                        article.site_name or source.name,
-                        article.published,
-                        found.explain(found.matches[0]),
-                    )
-                )
-        return hits
+            ids = await self._store.newest_matching(list(names), since, topic, limit=PREVIEW_SHOWN)
+        except UnsearchableQuery as exc:
+            raise TopicNotFound(
+                f"That topic can't be previewed ({exc}); alerts for it work all the same."
+            ) from None
+        listed = await self._store.listings(ids)
+        texts = await self._store.texts(ids)
+        inputs = [
+            (item.title, item.lead, texts.get(item.id, ""), host_of(names[item.source_id].url))
+            for item in listed
+        ]
+        reasons = await asyncio.to_thread(explain_matches, topic, inputs)
+        hits = [
+            PreviewHit(
+                item.title,
+                item.url,
+                item.site_name or names[item.source_id].name,
+                item.published,
+                reason,
+            )
+            for item, reason in zip(listed, reasons, strict=True)
+        ]
+        hits.sort(key=lambda hit: hit.published, reverse=True)
+        return Preview(hits, total)
+
+
+def explain_matches(topic: Topic, articles: Sequence[tuple[str, str, str, str]]) -> list[str]:
+    """Why the topic matched each article (title, lead, text, source domain): "nato, russia in
+    title". Empty where the matcher itself finds no match (the full-text index and the matcher
+    differ at the edges: a prefix in Chinese or Japanese text)."""
+    from bot.matcher import Matcher, MatchInput
+
+    matcher = Matcher({0: topic})
+    reasons = []
+    for title, lead, text, domain in articles:
+        found = matcher.match(MatchInput(title, lead, text, domain))
+        reasons.append(found.explain(found.matches[0]) if found else "")
+    return reasons

@@ -208,6 +208,9 @@ def _lex(query: str) -> list[_Token]:
                 i += 1
                 if query[start:i].lower() in ("title:", "source:"):
                     break
+            if i == start:
+                # A closing quote with no opening one (”, », or a „ phrase's “ alone).
+                raise TopicError(f"Unmatched {ch} at {column}: add its opening quote.")
             word = query[start:i]
             if word.lower() in ("title:", "source:"):
                 out.append(_Token("FIELD", word[:-1].lower(), column))

@@ -3,26 +3,46 @@
 One source's failure is recorded against it and never stops the others. A poll whose result the
 store refuses to write (locked, disk full) is not a failure of the source: it stays due, and
 polling pauses for a minute.
+
+One item's failure is its own: a page that can't be read (an error, a job over the pool's time
+or memory limit, a dying worker) leaves the feed's text, quotes that can't be found leave none,
+topics that can't be matched leave the server's all-articles alerts. An item that fails even
+so is tried again on the next polls and given up after MAX_ATTEMPTS; the source stays ok.
+
+Work in flight is bounded: at most ``http_concurrency`` sources are polled at once, each builds
+at most ITEMS_AT_ONCE articles at once, and at most PAGES_PER_WORKER pages per pool worker are
+held (fetched, or waiting for the pool, or in it) at any moment, so a source of huge pages
+neither fills memory nor the pool's queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.articles import Article, build_article
+from bot.articles import (
+    Article,
+    FailedItem,
+    Problem,
+    Stage,
+    build_article,
+    describe,
+    prepare_quotes,
+)
 from bot.backoff import next_failure_poll, next_success_poll
 from bot.errors import StoreUnavailable
-from bot.feeds import FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
+from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
-from bot.pool import WorkerCrashed, WorkPool
+from bot.pool import JobFailed, RemoteTraceback, WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
-from bot.store import PollSuccess, Store
+from bot.store import PollRecord, PollSuccess, Store
 from bot.stories import Stories
 from bot.urls import check_url
 
@@ -35,6 +55,15 @@ STORE_RETRY_SECONDS = 60.0
 """After the store refused a write, due sources wait this long before they are fetched again
 (they stay due: nothing about them was recorded)."""
 TOPIC_CHECK_SECONDS = 2.0
+ITEMS_AT_ONCE = 2
+"""Articles of one source built at once (fetched, extracted, quoted)."""
+STAGE_SHARE = 0.4
+"""Of a job's time limit, what reading the page and finding the quotations may each take: a
+slow stage is dropped inside the job (the page's text or the quotes), before the limit stops
+the whole job."""
+PAGES_PER_WORKER = 3
+"""Article pages held at once per pool worker: one being read, two waiting (of at most
+MAX_BODY_BYTES each)."""
 CATCH_UP_MARGIN = timedelta(minutes=15)
 """How far back each cycle looks for articles other workers stored: an article is stamped
 when fetched and stored when its source's poll ends, so a slow poll's lands late."""
@@ -54,6 +83,15 @@ class PollOutcome:
     new_items: int = 0
     articles: tuple[Article, ...] = ()
     error: str | None = None
+    failed_items: int = 0
+    """Items no article could be made of this time (tried again next poll)."""
+    given_up: int = 0
+    """Items given up in this poll, after MAX_ATTEMPTS failed polls."""
+
+    @property
+    def degraded(self) -> int:
+        """Articles stored without some stage's work."""
+        return sum(1 for a in self.articles if a.problems)
 
 
 @dataclass(slots=True)
@@ -63,6 +101,9 @@ class CycleReport:
     not_modified: int = 0
     new_items: int = 0
     new_articles: int = 0
+    degraded: int = 0
+    failed_items: int = 0
+    given_up: int = 0
     outcomes: list[PollOutcome] = field(default_factory=list)
 
     def add(self, outcome: PollOutcome) -> None:
@@ -74,6 +115,9 @@ class CycleReport:
         self.not_modified += outcome.not_modified
         self.new_items += outcome.new_items
         self.new_articles += len(outcome.articles)
+        self.degraded += outcome.degraded
+        self.failed_items += outcome.failed_items
+        self.given_up += outcome.given_up
 
 
 class Watcher:
@@ -99,6 +143,8 @@ class Watcher:
         self._clock = clock
         self._in_flight: set[int] = set()
         self._store_retry_at: datetime | None = None
+        self._polling = asyncio.Semaphore(settings.http_concurrency)
+        self._pages = asyncio.Semaphore(PAGES_PER_WORKER * pool.workers)
 
     # ---- adding -------------------------------------------------------------------------------
 
@@ -259,10 +305,11 @@ class Watcher:
             return PollOutcome(source=source, ok=True, error="already being polled")
         self._in_flight.add(source.id)
         try:
-            return await self._poll_guarded(source, backfill, unchanged)
+            async with self._polling:
+                return await self._poll_guarded(source, backfill, unchanged)
         except StoreUnavailable as exc:
             return self._unrecorded(source, exc)
-        except (FetchError, FeedError, WorkerCrashed) as exc:
+        except (FetchError, FeedError, JobFailed) as exc:
             return await self._failed(
                 source, str(exc), getattr(exc, "status", None), getattr(exc, "retry_after", None)
             )
@@ -313,9 +360,9 @@ class Watcher:
             seen_keys = list(unseen)
         fresh.sort(key=lambda item: item.published or now)
         title = feed.title or source.title
-        built = await asyncio.gather(
-            *(self._article(source.id, title, item, agent) for item in fresh)
-        )
+        built, failed = await self._articles(source.id, title, fresh, source.user_agent)
+        unsettled = {key for item in failed for key in item.keys}
+        seen_keys = [key for key in seen_keys if key not in unsettled]
         change = PollSuccess(
             title=feed.title or None,
             site_url=feed.link,
@@ -328,12 +375,23 @@ class Watcher:
         if self._router is not None:
             # A topic added anywhere during a long cycle applies within seconds.
             await self._router.refresh(at_most_every=TOPIC_CHECK_SECONDS)
-            planned = await self._router.plan(source, built)
+            unmatched: dict[str, Problem] = {}
+
+            def lost(article: Article, exc: Exception) -> None:
+                unmatched[article.item_key] = self._problem(article, Stage.TOPICS, exc)
+
+            planned = await self._router.plan(source, built, on_failure=lost)
+            built = [
+                replace(a, problems=(*a.problems, unmatched[a.item_key]))
+                if a.item_key in unmatched
+                else a
+                for a in built
+            ]
         if built and self._stories is not None and not self._stories.loaded:
             # After a restart: the last days' articles, so their copies still join them.
             since = now - self._stories.index.window
             self._stories.load(await self._store.articles_with_stories(since))
-        stored = await self._store.record_poll_success(
+        recorded = await self._store.record_poll(
             source,
             change,
             seen_keys=seen_keys,
@@ -341,9 +399,10 @@ class Watcher:
             now=now,
             planned=planned,
             stories=self._stories,
+            failed=failed,
+            item_keys={item.keys[0]: item.keys for item in fresh},
         )
-        if stored and self._on_articles is not None:
-            await self._on_articles(source, stored)
+        await self._hand_over(source, recorded)
         return PollOutcome(
             source=source,
             ok=True,
@@ -352,8 +411,19 @@ class Watcher:
             feed_kind=feed.kind,
             items_in_feed=len(feed.items),
             new_items=len(fresh) if not baseline else 0,
-            articles=tuple(stored),
+            articles=tuple(recorded.articles),
+            failed_items=recorded.failed,
+            given_up=recorded.given_up,
         )
+
+    async def _hand_over(self, source: Source, recorded: PollRecord) -> None:
+        """The stored articles to the sink (the demo's printer): its failure is its own."""
+        if not recorded.articles or self._on_articles is None:
+            return
+        try:
+            await self._on_articles(source, recorded.articles)
+        except Exception:
+            log.exception("source %s: the article sink failed", source.id)
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         return await self._pool.run(
@@ -364,18 +434,87 @@ class Watcher:
             max_items=self._settings.max_items_per_feed,
         )
 
+    async def _articles(
+        self,
+        source_id: int,
+        source_title: str | None,
+        items: Sequence[FeedItem],
+        agent: str | None = None,
+    ) -> tuple[list[Article], list[FailedItem]]:
+        """The items' articles (ITEMS_AT_ONCE at a time), and the items none could be made of.
+        Their pages are fetched with ``agent`` (the source's User-Agent) when it has one."""
+        gate = asyncio.Semaphore(ITEMS_AT_ONCE)
+
+        async def one(item: FeedItem) -> Article | FailedItem:
+            async with gate:
+                return await self._article(source_id, source_title, item, agent)
+
+        results = await asyncio.gather(*(one(item) for item in items))
+        built = [r for r in results if isinstance(r, Article)]
+        return built, [r for r in results if isinstance(r, FailedItem)]
+
     async def _article(
-        self, source_id: int, source_title: str | None, item: FeedItem, agent: str | None = None
-    ) -> Article:
-        page: bytes | None = None
-        page_url = item.link
-        if item.link:
+        self, source_id: int, source_title: str | None, item: FeedItem, agent: str | None
+    ) -> Article | FailedItem:
+        """The item's article, from its page if that can be read, else from the feed's text;
+        with quotes if they can be found. Each step that fails is logged once."""
+        problems: list[Problem] = []
+        async with self._pages:
+            page, page_url = await self._page(item, agent)
+            if page is not None:
+                try:
+                    return self._noted(source_id, item, problems, await self._build(
+                        source_id, source_title, item, page, page_url, quotes=True
+                    ))  # fmt: skip
+                except Exception as exc:  # noqa: BLE001 - the page's failure costs the page
+                    problems.append(self._problem_of(source_id, item, Stage.PAGE, exc))
+        # Without the page (none, or it failed): the feed's own text, then without quotes.
+        for quotes in (True, False):
             try:
-                fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
-                page, page_url = fetched.body, fetched.final_url
-            except FetchError as exc:
-                log.info("article page %s unavailable (%s); using the feed's text", item.link, exc)
-        return await self._pool.run(
+                return self._noted(source_id, item, problems, await self._build(
+                    source_id, source_title, item, None, page_url, quotes=quotes
+                ))  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - the item's failure is its own
+                stage = Stage.QUOTES if quotes else None
+                if stage is not None:
+                    problems.append(self._problem_of(source_id, item, stage, exc))
+                    continue
+                log.warning(
+                    "source %s item %r (%r): no article could be made (tried again next poll)"
+                    ": %s%s",
+                    source_id,
+                    item.keys[0],
+                    item.link,
+                    describe(exc),
+                    _trace(exc),
+                )
+                return FailedItem(source_id, item.keys, item.link, describe(exc))
+        raise AssertionError("not reached")
+
+    async def _page(self, item: FeedItem, agent: str | None) -> tuple[bytes | None, str | None]:
+        if not item.link:
+            return None, item.link
+        try:
+            fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
+        except FetchError as exc:
+            log.info("article page %r unavailable (%s); using the feed's text", item.link, exc)
+            return None, item.link
+        return fetched.body, fetched.final_url
+
+    async def _build(
+        self,
+        source_id: int,
+        source_title: str | None,
+        item: FeedItem,
+        page: bytes | None,
+        page_url: str | None,
+        *,
+        quotes: bool,
+    ) -> Article:
+        model = self._settings.spacy_model if quotes else None
+        return await self._pool.submit_warm(
+            source_id,
+            functools.partial(prepare_quotes, model) if model else None,
             build_article,
             item,
             page,
@@ -383,7 +522,42 @@ class Watcher:
             source_title=source_title,
             fetched_at=self._clock(),
             page_url=page_url,
-            spacy_model=self._settings.spacy_model,
+            spacy_model=model,
+            stage_seconds=self._pool.time_limit * STAGE_SHARE,
+        )
+
+    def _noted(
+        self, source_id: int, item: FeedItem, earlier: list[Problem], article: Article
+    ) -> Article:
+        """The article with every problem met on the way; each logged once, here."""
+        for problem in article.problems:
+            self._log_problem(source_id, item.keys[0], item.link, problem)
+        if earlier:
+            article = replace(article, problems=(*earlier, *article.problems))
+        return article
+
+    def _problem_of(
+        self, source_id: int, item: FeedItem, stage: Stage, exc: BaseException
+    ) -> Problem:
+        problem = Problem(stage, describe(exc), _trace(exc))
+        self._log_problem(source_id, item.keys[0], item.link, problem)
+        return problem
+
+    def _problem(self, article: Article, stage: Stage, exc: BaseException) -> Problem:
+        problem = Problem(stage, describe(exc), _trace(exc))
+        self._log_problem(article.source_id, article.item_key, article.url, problem)
+        return problem
+
+    @staticmethod
+    def _log_problem(source_id: int, key: str, link: str | None, problem: Problem) -> None:
+        log.warning(
+            "source %s item %r (%r): kept without its %s: %s%s",
+            source_id,
+            key,
+            link,
+            WITHOUT[problem.stage],
+            problem.reason,
+            "\n" + problem.trace.rstrip() if problem.trace else "",
         )
 
     async def _failed(
@@ -408,10 +582,29 @@ class Watcher:
         return PollOutcome(source=updated, ok=False, error=message)
 
 
+WITHOUT = {
+    Stage.PAGE: "page (the feed's text is used)",
+    Stage.QUOTES: "quotes",
+    Stage.STORY: "story (it starts its own)",
+    Stage.TOPICS: "topic matches (the servers' all-articles alerts still go)",
+    Stage.INDEX: "quotes and full text (the database refused it)",
+}
+
+
+def _trace(exc: BaseException) -> str:
+    """The traceback of an exception, the worker's when it came from one."""
+    cause = exc.__cause__
+    if isinstance(cause, RemoteTraceback):
+        return "\n" + cause.text.rstrip()
+    if isinstance(exc, JobFailed):
+        return ""  # over a limit, or the worker died: the reason says all there is
+    return "\n" + "".join(traceback.format_exception(exc)).rstrip()
+
+
 def _newest(items: Sequence[FeedItem], count: int) -> list[FeedItem]:
     if count <= 0:
         return []
     if all(item.published for item in items):
-        ordered = sorted(items, key=lambda item: item.published or datetime.min, reverse=True)
+        ordered = sorted(items, key=lambda item: item.published or EARLIEST, reverse=True)
         return ordered[:count]
     return list(items[:count])

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.app import manage_server_only, may_manage, reply
 from bot.guilds import ChannelAccess, ServerSources
-from bot.subscriptions import Topics
+from bot.subscriptions import COUNT_AT_MOST, Topics
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -147,19 +147,25 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await self.topics.preview(interaction.guild_id, topic)
+        preview = await self.topics.preview(interaction.guild_id, topic)
+        hits, total = preview.hits, preview.total
         if not hits:
             await reply(
                 interaction, "Nothing from this server's sources matched in the last 7 days."
             )
             return
         lines = [
-            f"• [{h.headline[:150]}]({h.url}) — {h.source} ({h.explanation})" for h in hits[:10]
+            f"• [{h.headline[:150]}]({h.url}) — {h.source}"
+            + (f" ({h.explanation})" if h.explanation else "")
+            for h in hits
         ]
-        more = f"\n…and {len(hits) - 10} more." if len(hits) > 10 else ""
-        await reply(
-            interaction, f"{len(hits)} matches in 7 days:\n" + "\n".join(lines)[:1800] + more
+        more = (
+            f"\n…and {total - len(hits)}{'+' if total >= COUNT_AT_MOST else ''} more."
+            if total > len(hits)
+            else ""
         )
+        counted = f"{total}+" if total >= COUNT_AT_MOST else str(total)
+        await reply(interaction, f"{counted} matches in 7 days:\n" + "\n".join(lines)[:1800] + more)
 
     @app_commands.command(
         name="channel", description="Choose the channel this server's alerts go to"

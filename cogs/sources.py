@@ -15,7 +15,7 @@ from bot.alerts import alert_message, clean_text, plain_text
 from bot.app import GENERIC_ERROR, manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
 from bot.errors import UserFacingError
-from bot.guilds import ServerSources
+from bot.guilds import ServerSources, describe_sources
 from bot.opml import MAX_LIST_BYTES
 from bot.source_controls import (
     ControlError,
@@ -106,8 +106,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         if not lines:
             await reply(interaction, "No sources yet: add one with `/sources add`.")
             return
-        now = discord.utils.utcnow()
-        text = "\n".join(line.describe(now) for line in lines)
+        text = describe_sources(lines, discord.utils.utcnow())
         await reply(interaction, text[:1990])
 
     @app_commands.command(
@@ -136,6 +135,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         added = await self.sources.add_defaults(interaction.guild_id, interaction.user.id)
         text = f"Added {added.added} starter sources"
         text += f" ({added.already} were already here)." if added.already else "."
+        if added.left_out:
+            text += (
+                f" {added.left_out} were left out: this server now watches {added.cap} "
+                "sources, the most it can."
+            )
         text += " Their first alerts arrive with their next new stories."
         await reply(interaction, text)
 

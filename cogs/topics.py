@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import reply
-from bot.subscriptions import Delivery, Topics
+from bot.subscriptions import COUNT_AT_MOST, Delivery, Topics
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -81,10 +81,17 @@ class TopicsCog(commands.Cog):
             return
         counts = await self.topics.recent_counts(interaction.user.id, interaction.guild_id)
         lines = [
-            f"• “{s.topic}” ({s.delivery.value}): {counts.get(s.id, 0)} matches in 7 days"
+            f"• “{s.topic}” ({s.delivery.value}): {matches_in_a_week(counts.get(s.id))}"
             for s in mine
         ]
         await self._answer(interaction, "\n".join(lines)[:1900])
+
+
+def matches_in_a_week(count: int | None) -> str:
+    if count is None:
+        return "matches not counted (the search index can't run this topic)"
+    shown = f"{count}+" if count >= COUNT_AT_MOST else str(count)
+    return f"{shown} {'match' if count == 1 else 'matches'} in 7 days"
 
 
 async def setup(bot: NewsBot) -> None:

@@ -231,7 +231,7 @@ async def open_watcher(
     stories: Stories | None = None,
 ) -> AsyncIterator[Watcher]:
     """A watcher wired as bot/__main__.py wires it: one session, one pool."""
-    pool = WorkPool(settings.parse_workers)
+    pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:
             yield Watcher(

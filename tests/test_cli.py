@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DEMO_WWW, FeedServer, cli_env, rss
 
 NATO_PAGE = DEMO_WWW / "globaltimes" / "2022" / "01" / "nato-chief-warns-real-risk.html"
@@ -66,6 +68,7 @@ async def test_poll_once_twice_the_second_run_is_a_steady_poll(
     code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
     assert code == 0, err
     assert "polled 2 sources" in out and "2 ok, 0 failed (2 not modified); 0 new items" in out
+    assert out.rstrip().endswith("0 new articles; 0 degraded, 0 to retry, 0 given up")
     assert [r.headers.get("If-None-Match") for r in feed_server.requests[-2:]] in (
         ['"a1"', '"b1"'],
         ['"b1"', '"a1"'],
@@ -173,8 +176,9 @@ def test_quotes_spans_index_the_input_exactly_as_read(tmp_path: Path) -> None:
     result = run("quotes", str(path))
     assert result.returncode == 0, result.stderr
     (line,) = [json.loads(x) for x in result.stdout.decode().splitlines()]
-    assert set(line) == {"path", "text", "speaker", "role", "cue", "key", "spans"}
+    assert set(line) == {"path", "text", "speaker", "speaker_kind", "role", "cue", "key", "spans"}
     assert line["speaker"] == "Lena Fischer" and line["role"] == "Mayor" and line["cue"] == "said"
+    assert line["speaker_kind"] == "person"
     ((start, end),) = line["spans"]
     assert text[start:end] == "We will rebuild,"
 
@@ -205,3 +209,116 @@ def test_quotes_from_html_pages_and_stdin() -> None:
         "Kaja Kallas",
     ]
     assert sum(line["key"] for line in lines) == 3
+
+
+@pytest.mark.both_engines
+async def test_database_urls_as_people_write_them_use_the_async_drivers(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``sqlite:///`` means aiosqlite; ``postgresql://`` and ``postgres://`` mean asyncpg."""
+    scheme, rest = database_url.split("://", 1)
+    plain = {"sqlite+aiosqlite": ["sqlite"], "postgresql+asyncpg": ["postgresql", "postgres"]}
+    for written in plain[scheme]:
+        code, out, err = await run_async(
+            "migrate", cwd=tmp_path, DATABASE_URL=f"{written}://{rest}"
+        )
+        assert code == 0, err
+        assert "revision" in out
+
+
+def test_a_database_url_of_any_other_scheme_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    for url, shown in (
+        ("mysql://newsbot:s3cret@db.internal/newsbot", "not mysql://"),
+        ("sqlite+pysqlite:///newsbot.db", "not sqlite+pysqlite://"),
+        ("newsbot.db", "this one has no scheme"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            capture_output=True,
+            timeout=60,
+            env=cli_env(DATABASE_URL=url),
+            cwd=tmp_path,
+            check=False,
+        )
+        err = result.stderr.decode()
+        assert result.returncode == 2, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("newsbot migrate: invalid settings (environment or .env): ")
+        assert "DATABASE_URL: must start with sqlite://, postgresql:// or postgres://" in err
+        assert shown in err and "s3cret" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_extract_reports_a_page_that_breaks_the_extractor_and_reads_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.extract
+    from bot.__main__ import main
+
+    real = bot.extract.extract_article
+
+    def breaks_on_poison(html: bytes | str, *, url: str | None = None) -> object:
+        if b"Poison" in (html if isinstance(html, bytes) else html.encode()):
+            raise TypeError("'<' not supported between instances of 'Person' and 'Person'")
+        return real(html, url=url)
+
+    monkeypatch.setattr(bot.extract, "extract_article", breaks_on_poison)
+    poison = tmp_path / "poison.html"
+    poison.write_text("<html><body><p>Poison</p></body></html>")
+    status = main(["extract", str(poison), str(NATO_PAGE)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1
+    assert [line["path"] for line in lines] == [str(poison), str(NATO_PAGE)]
+    assert lines[0] == {
+        "path": str(poison),
+        "error": "extraction failed: TypeError: '<' not supported between instances of "
+        "'Person' and 'Person'",
+    }
+    assert lines[1]["title"].startswith("NATO chief warns")
+
+
+def test_quotes_reports_an_input_that_breaks_the_finder_and_reads_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.quotes
+    from bot.__main__ import main
+
+    real = bot.quotes.find_quotations
+
+    def breaks_on_poison(text: str, nlp: object) -> object:
+        if "Poison" in text:
+            raise TypeError("'<' not supported between instances of 'Person' and 'Person'")
+        return real(text, nlp)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.quotes, "find_quotations", breaks_on_poison)
+    poison = tmp_path / "poison.txt"
+    poison.write_text("“Poison is here,” said Ana Duarte, the minister.", "utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("“The bridge opens on Monday,” said Ana Duarte, the minister.", "utf-8")
+    status = main(["quotes", str(poison), str(good)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1
+    assert lines[0] == {
+        "path": str(poison),
+        "error": "finding quotations failed: TypeError: '<' not supported between instances "
+        "of 'Person' and 'Person'",
+    }
+    assert [(line["path"], line["speaker"]) for line in lines[1:]] == [(str(good), "Ana Duarte")]
+
+
+def test_quotes_say_what_kind_of_speaker_each_is(tmp_path: Path) -> None:
+    path = tmp_path / "kinds.txt"
+    path.write_text(
+        "“We have never expressed interest in the firearm,” the Smithsonian Institution said.\n\n"
+        "“The gap is too wide for anyone to close this year,” said a Nevada Democrat.\n\n"
+        "“We will rebuild every home the storm destroyed,” said Mayor Lena Fischer.\n",
+        "utf-8",
+    )
+    result = run("quotes", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert [(x["speaker"], x["speaker_kind"]) for x in lines] == [
+        ("the Smithsonian Institution", "organisation"),
+        ("a Nevada Democrat", "description"),
+        ("Lena Fischer", "person"),
+    ]

@@ -100,7 +100,7 @@ async def scene(
     )
     store = Store.open(settings.database_url)
     await store.migrate()
-    pool = WorkPool(settings.parse_workers)
+    pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings) as session:
             services = Services(settings, store, Fetcher(session, settings), pool)

@@ -134,3 +134,24 @@ def test_undeclared_latin1_page_is_decoded() -> None:
     ).encode("latin-1")
     result = extract_article(body)
     assert "café on the main square" in result.text
+
+
+def test_a_huge_page_is_read_up_to_its_element_and_text_budgets() -> None:
+    from lxml.html import document_fromstring
+
+    from bot.extract import cut_to_size
+
+    many = document_fromstring("<html><body>" + "<p>Said he.</p>" * 100 + "</body></html>")
+    assert cut_to_size(many, max_elements=12)
+    assert len(many.findall(".//p")) == 10  # html, body and the first ten paragraphs
+    long = document_fromstring("<html><body><p>" + "word " * 1000 + "</p><p>next</p></body>")
+    assert cut_to_size(long, max_chars=100)
+    (kept,) = long.findall(".//p")
+    assert kept.text == ("word " * 20)[:100]
+    small = document_fromstring("<html><body><p>Short.</p></body></html>")
+    assert not cut_to_size(small)
+
+
+def test_a_5_mb_page_of_one_paragraph_keeps_its_first_200_000_characters() -> None:
+    page = b"<html><body><article><p>" + b"word " * 1_000_000 + b"</p></article></body></html>"
+    assert len(extract_article(page).text) == 200_000

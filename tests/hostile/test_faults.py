@@ -365,7 +365,7 @@ async def scene(
     await store.migrate()
     pressure = StorePressure(store)
     await store.set_alerts_channel(int(guild.id), int(channel.id), user_id=ADMIN, now=clock.now)
-    pool = WorkPool(settings.parse_workers)
+    pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings) as session:
             services = Services(settings, store, Fetcher(session, settings), pool)

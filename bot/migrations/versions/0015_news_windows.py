@@ -12,7 +12,7 @@ alone. ``article_speakers`` (each article's speakers as one string, 0011) become
 filled from the quotations, so coverage counts speakers in the database.
 
 Revision ID: 0015
-Revises: 0018
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,163 @@
+"""The work pool: limits per job (time, memory, a dying worker), and turns fair across keys."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+
+from bot.pool import (
+    JobOutOfMemory,
+    JobTimedOut,
+    RemoteTraceback,
+    StageTimedOut,
+    WorkerCrashed,
+    WorkPool,
+    time_box,
+)
+
+
+def double(value: int) -> int:
+    return value * 2
+
+
+def sleep_then(seconds: float, value: int) -> int:
+    time.sleep(seconds)
+    return value
+
+
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def die() -> int:
+    os._exit(3)
+
+
+def fail(message: str) -> int:
+    raise ValueError(message)
+
+
+@pytest.fixture
+def pool() -> WorkPool:
+    built = WorkPool(2, time_limit=2.0, memory_limit_mb=300)
+    yield built  # type: ignore[misc]
+    built.close()
+
+
+async def test_a_job_returns_its_result_from_a_worker_process(pool: WorkPool) -> None:
+    assert await asyncio.gather(*(pool.submit(n % 2, double, n) for n in range(6))) == [
+        0, 2, 4, 6, 8, 10
+    ]  # fmt: skip
+
+
+async def test_a_job_s_exception_reaches_the_caller_with_the_worker_s_traceback(
+    pool: WorkPool,
+) -> None:
+    with pytest.raises(ValueError, match="bad input") as raised:
+        await pool.run(fail, "bad input")
+    assert isinstance(raised.value.__cause__, RemoteTraceback)
+    assert "in fail" in raised.value.__cause__.text
+    assert await pool.run(double, 4) == 8
+    assert pool.replaced == 0
+
+
+async def test_a_job_over_its_time_limit_is_stopped_and_its_worker_replaced(
+    pool: WorkPool,
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(JobTimedOut, match="longer than 2 s"):
+        await pool.run(sleep_then, 60.0, 1)
+    assert time.monotonic() - started < 30
+    assert pool.replaced == 1
+    assert await pool.run(double, 5) == 10
+
+
+async def test_a_job_over_its_memory_limit_fails_and_its_worker_is_replaced(
+    pool: WorkPool,
+) -> None:
+    with pytest.raises(JobOutOfMemory, match="300 MB"):
+        await pool.run(allocate, 400)
+    assert pool.replaced == 1
+    assert await pool.run(allocate, 10) == 10 * 1024 * 1024
+
+
+async def test_a_worker_that_dies_is_replaced_for_the_next_job(pool: WorkPool) -> None:
+    with pytest.raises(WorkerCrashed):
+        await pool.run(die)
+    assert pool.replaced == 1
+    assert await pool.run(double, 6) == 12
+
+
+async def test_a_thread_pool_abandons_a_job_over_its_time_limit() -> None:
+    threaded = WorkPool(1, time_limit=0.2)
+    try:
+        with pytest.raises(JobTimedOut):
+            await threaded.run(sleep_then, 1.0, 1)
+        assert await threaded.run(double, 2) == 4
+    finally:
+        threaded.close()
+
+
+async def test_turns_go_round_the_keys_so_one_busy_key_cannot_hold_up_another() -> None:
+    threaded = WorkPool(1)
+    order: list[str] = []
+    queued = threading.Event()
+
+    def job(name: str) -> None:
+        queued.wait(timeout=10)
+        order.append(name)
+
+    try:
+        busy = [asyncio.ensure_future(threaded.submit("busy", job, f"busy-{n}")) for n in range(4)]
+        await asyncio.sleep(0.05)
+        other = asyncio.ensure_future(threaded.submit("other", job, "other"))
+        await asyncio.sleep(0)
+        queued.set()
+        await asyncio.gather(*busy, other)
+    finally:
+        threaded.close()
+    # "other" waits for the job running when it came and at most one more turn of "busy".
+    assert order == ["busy-0", "busy-1", "other", "busy-2", "busy-3"]
+
+
+async def test_a_key_runs_at_most_half_the_workers_at_once() -> None:
+    four = WorkPool(4, time_limit=10.0)
+    try:
+        assert four.per_key == 2
+        started = time.monotonic()
+        await asyncio.gather(*(four.submit("one", sleep_then, 0.5, n) for n in range(4)))
+        assert time.monotonic() - started >= 1.0
+    finally:
+        four.close()
+
+
+def slow_warm_up() -> None:
+    time.sleep(3)
+
+
+async def test_a_job_s_warm_up_is_not_counted_in_its_time_limit(pool: WorkPool) -> None:
+    assert await pool.submit_warm("k", slow_warm_up, double, 21) == 42
+    threaded = WorkPool(1, time_limit=2.0)
+    try:
+        assert await threaded.submit_warm("k", slow_warm_up, double, 4) == 8
+    finally:
+        threaded.close()
+
+
+def loop_in_a_time_box(seconds: float) -> str:
+    try:
+        with time_box(seconds, "Looping"):
+            while True:
+                pass
+    except StageTimedOut as exc:
+        return str(exc)
+
+
+async def test_a_step_over_its_time_box_is_interrupted_inside_the_job(pool: WorkPool) -> None:
+    assert await pool.run(loop_in_a_time_box, 0.5) == "Looping took longer than 0.5 s"
+    assert pool.replaced == 0
+    assert await pool.run(double, 1) == 2
