@@ -463,6 +463,7 @@ def build_bot(
         ServerSources,
         read_default_sources,
     )
+    from bot.membership import MemberLookup, Membership
     from bot.news import News
     from bot.routing import Router
     from bot.source_controls import Prober, SourceControls
@@ -495,7 +496,7 @@ def build_bot(
         except NotSQLite as exc:
             log.warning("BACKUP_DIR is ignored: %s", exc)
 
-    def make_deliverer(sender: Sender) -> Deliverer:
+    def make_deliverer(sender: Sender, members: MemberLookup) -> Deliverer:
         return Deliverer(
             store=services.store,
             sender=sender,
@@ -504,6 +505,7 @@ def build_bot(
             owner=settings.worker_name,
             hold=settings.lease,
             shards=settings.shards,
+            members=Membership(members, clock=now),
         )
 
     return NewsBot(

@@ -14,9 +14,18 @@ class UserFacingError(Exception):
         return self.message
 
 
-class StoreUnavailable(Exception):
+DATABASE_BUSY = "The database is busy; try again in a minute."
+
+
+class StoreUnavailable(UserFacingError):
     """The database refused a write for now (another writer holds it past the busy timeout, the
-    disk is full, an I/O error): nothing of that write was kept; try it again later."""
+    disk is full, an I/O error): nothing of that write was kept; try it again later.
+
+    Its message is the same whatever the driver said (which, on PostgreSQL, can name internal
+    hosts): the store logs the driver's words, and a person is told only ``DATABASE_BUSY``."""
+
+    def __init__(self, message: str = DATABASE_BUSY) -> None:
+        super().__init__(message)
 
 
 class LimitReached(Exception):

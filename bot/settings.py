@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     )
     allow_private_addresses: bool = Field(
         default=False,
-        description="Allow sources on loopback and private networks (for self-hosters).",
+        description="Allow sources on loopback and private networks, and on ports browsers "
+        "refuse (for self-hosters).",
     )
     poll_interval_seconds: Annotated[int, Field(ge=5)] = Field(
         default=300, description="How often a healthy source is polled."
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
         description="Alerts one channel gets per 10 minutes; the overflow becomes a summary.",
     )
     topics_per_user: Annotated[int, Field(ge=1)] = Field(
-        default=25, description="Topics one person may follow."
+        default=25, description="Topics one person may follow in each server."
     )
     routes_per_server: Annotated[int, Field(ge=1)] = Field(
         default=50, description="Topic routes (/alerts add) one server may have."

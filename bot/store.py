@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     Row,
     Table,
@@ -92,6 +93,7 @@ from bot.status import (
     StatusReport,
 )
 from bot.subscriptions import (
+    Added,
     Delivery,
     Route,
     Subscription,
@@ -312,7 +314,9 @@ class Store:
         except DBAPIError as exc:
             if not _unavailable(exc):
                 raise
-            raise StoreUnavailable(f"the database refused a write: {exc.orig}") from exc
+            # The driver's words stay in the log (on PostgreSQL they can name internal hosts).
+            log.warning("the database refused a write: %r", exc.orig)
+            raise StoreUnavailable from exc
 
     # ---- moving a database ----------------------------------------------------------------------
 
@@ -697,7 +701,7 @@ class Store:
             if taken.first() is None:
                 url = change.moved_to
             else:
-                log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+                log.warning("source %s moved to %r, already watched", source.id, change.moved_to)
         # The source's update comes first: it opens the transaction the articles' savepoints
         # nest in (SQLite's driver opens one only at a write).
         await conn.execute(
@@ -1933,29 +1937,49 @@ class Store:
         delivery: Delivery,
         *,
         now: datetime,
-    ) -> bool:
-        """A person's topic in a server. False when they already had it (same normal form)."""
-        async with self._write() as conn:
-            added = (
-                (
-                    await conn.execute(
-                        _insert_ignore(self._dialect, subscriptions)
-                        .values(
-                            user_id=user_id,
-                            guild_id=guild_id,
-                            topic=topic,
-                            typed=typed[:400],
-                            delivery=delivery.value,
-                            created_at=now,
+        cap: int | None = None,
+    ) -> Added:
+        """A person's topic in a server: ADDED, or ALREADY when they had it (same normal form),
+        or FULL when they already follow ``cap`` topics in that server. The insert and the count
+        are one transaction, serialized per person and server on PostgreSQL (and by SQLite's
+        single writer, which the insert takes before the count reads), so adds made at the same
+        moment, in any number of processes, never pass the cap."""
+        try:
+            async with self._write() as conn:
+                await _serialize(self._dialect, conn, "topics", guild_id, user_id)
+                added = (
+                    (
+                        await conn.execute(
+                            _insert_ignore(self._dialect, subscriptions)
+                            .values(
+                                user_id=user_id,
+                                guild_id=guild_id,
+                                topic=topic,
+                                typed=typed[:400],
+                                delivery=delivery.value,
+                                created_at=now,
+                            )
+                            .returning(subscriptions.c.id)
                         )
-                        .returning(subscriptions.c.id)
                     )
+                    .scalars()
+                    .all()
                 )
-                .scalars()
-                .all()
-            )
-            await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
-        return bool(added)
+                if not added:
+                    return Added.ALREADY
+                if cap is not None:
+                    count = await conn.execute(
+                        select(func.count()).where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                        )
+                    )
+                    if int(count.scalar() or 0) > cap:
+                        raise _OverCap
+                await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
+        except _OverCap:
+            return Added.FULL  # the transaction, with its insert, was rolled back
+        return Added.ADDED
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
@@ -1976,6 +2000,56 @@ class Store:
             )
             await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
         return bool(removed)
+
+    async def remove_subscription_by_id(
+        self, user_id: int, subscription_id: int
+    ) -> Subscription | None:
+        """Remove one of this person's topics by its id (None if it isn't theirs, or gone)."""
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    subscriptions.delete()
+                    .where(
+                        subscriptions.c.id == subscription_id, subscriptions.c.user_id == user_id
+                    )
+                    .returning(*subscriptions.c)
+                )
+            ).first()
+            if row is None:
+                return None
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, [row.id])
+        return _subscription(row)
+
+    async def forget_member(self, guild_id: int, user_id: int) -> int:
+        """Someone left a server: their topics there go, with the personal alerts still queued
+        for them from it. Returns how many topics went."""
+        async with self._write() as conn:
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.guild_id == guild_id,
+                    outbox.c.user_id == user_id,
+                    outbox.c.kind.in_([OutboxKind.DM.value, OutboxKind.HERE.value]),
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.DROPPED.value, last_error="no longer a member")
+            )
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return len(removed)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -2273,8 +2347,7 @@ class Store:
             .offset(offset)
         )
         query = (
-            select(*_LISTING_COLUMNS, stories.c.outlets)
-            .select_from(articles.outerjoin(stories, stories.c.id == articles.c.story_id))
+            select(*_LISTING_COLUMNS, _outlets_among())
             .where(articles.c.id.in_(page.scalar_subquery()))
             .order_by(articles.c.published_at.desc(), articles.c.id.desc())
         )
@@ -2870,6 +2943,10 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     return bool(result.rowcount)
 
 
+class _OverCap(Exception):
+    """Rolls back an insert that would pass a cap."""
+
+
 def _guild_source(guild_id: int, source_id: int) -> Any:
     """UPDATE of one server's row for one source."""
     return update(guild_sources).where(
@@ -3137,6 +3214,19 @@ def _published_of(article: Article) -> datetime:
     return min(article.published, article.fetched_at)
 
 
+def _outlets_among() -> Any:
+    """How many of these sources (the query's ``scope``) carry the listed article's story: the
+    one way an answer counts outlets. Never the story's count over every source
+    (``stories.outlets``), which would tell a server how many sources other servers watch."""
+    copy = articles.alias("outlet")
+    return (
+        select(func.count(copy.c.source_id.distinct()))
+        .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(_SCOPE))
+        .scalar_subquery()
+        .label("outlets")
+    )
+
+
 def _containing(text: str) -> str:
     """A LIKE pattern (escape ``\\``) for values containing the text as typed."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -3201,6 +3291,16 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+async def _serialize(dialect: str, conn: AsyncConnection, *about: object) -> None:
+    """Make transactions about the same thing (``about``) take turns until each commits: on
+    PostgreSQL a transaction-level advisory lock on a 64-bit hash of it. SQLite has one writer at
+    a time, which a transaction that writes before it reads already waits for."""
+    if dialect != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(repr(about).encode(), digest_size=8).digest(), "big")
+    await conn.execute(select(func.pg_advisory_xact_lock(literal(key - (1 << 63), BigInteger))))
 
 
 def _seen_insert_sql(dialect: str) -> str:
