@@ -267,10 +267,9 @@ def grid(seed: int) -> None:
         "their original passes"
     )
     for name, found in (("tune half", negatives), ("generated", generated)):
-        near = [a for a in found if a.covered is not None]
-        if near:
-            closest = max(near, key=lambda a: a.contained)
-            stating = max(near, key=lambda a: a.covered or 0)
+        if found:
+            closest = max(found, key=lambda a: a.contained)
+            stating = max(found, key=lambda a: a.covered or 0)
             print(f" {name}: the most contained different-story pair: {closest}")
             print(f" {name}: the one stating most of the other's facts: {stating}")
     print(

@@ -272,6 +272,7 @@ class StoryIndex:
         own = set(print_.shingles)
         measured: dict[int, Likeness] = {}
         best: dict[int, float] = {}  # story -> the best score of its articles
+        largest: dict[int, int] = {}  # story -> the most shingles of its matching articles
         anchors = print_.anchor_count
         for other_id, count in shared.items():
             other = self._recent.get(other_id)
@@ -284,11 +285,15 @@ class StoryIndex:
             alike = measured[other_id] = self._measure(article, print_, own, other)
             if alike.copy and alike.score > best.get(other.story_id, 0.0):
                 best[other.story_id] = alike.score
+            if alike.copy:
+                size = len(other.fingerprint.shingles)
+                largest[other.story_id] = max(largest.get(other.story_id, 0), size)
         for story in list(best):
-            # A story is joined on the evidence of its fullest text: a short copy in it (a
-            # cut) may be little more than a passage another article also quotes.
+            # A story whose matching articles are all short copies (cuts) is joined only if
+            # its fullest text agrees: a cut may be little more than a passage another
+            # article also quotes.
             fullest = self._fullest(story)
-            if fullest is None:
+            if fullest is None or largest[story] * 2 > _size(fullest):
                 continue
             check = measured.get(fullest.article_id)
             if check is None:
@@ -314,15 +319,8 @@ class StoryIndex:
 
     def _fullest(self, story: int) -> _Recent | None:
         """The story's recent article with the most text of its own."""
-        fullest: _Recent | None = None
-        for article_id in self._members.get(story, ()):
-            recent = self._recent[article_id]
-            if recent.fingerprint is not None and (
-                fullest is None
-                or len(recent.fingerprint.shingles) > len(fullest.fingerprint.shingles)  # type: ignore[union-attr]
-            ):
-                fullest = recent
-        return fullest
+        members = [self._recent[article_id] for article_id in self._members.get(story, ())]
+        return max(members, key=_size, default=None)
 
     # --- remembering -----------------------------------------------------------------------
 
@@ -393,6 +391,11 @@ class StoryIndex:
                         posted.remove(article_id)
                     if len(posted) == 1:
                         postings[anchor] = posted[0]
+
+
+def _size(recent: _Recent) -> int:
+    """How many shingles of its own an article has (0 without a fingerprint)."""
+    return 0 if recent.fingerprint is None else len(recent.fingerprint.shingles)
 
 
 def _identity_keys(article: StoryInput) -> list[str]:
