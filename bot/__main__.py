@@ -147,7 +147,12 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        raise CommandError(f"invalid settings (environment or .env):\n{exc}") from None
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise CommandError(f"invalid settings (environment or .env): {problems}") from None
     clean = {key: value for key, value in overrides.items() if value is not None}
     return settings.model_copy(update=clean) if clean else settings
 
@@ -167,15 +172,15 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
     from bot.store import Store
 
     store = Store.open(settings.database_url)
-    pool = WorkPool.of(settings)
+    metrics = process_metrics(role)
+    metrics.count_statements(lambda: store.statements)
+    pool = WorkPool.of(settings, observe=metrics.pool_job)
     try:
         await store.migrate()
         if store.shares_work:
             # Work held by this host's crashed processes is taken over now, not when it
             # expires. (SQLite serves one process and holds no claims.)
             await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
-        metrics = process_metrics(role)
-        metrics.count_statements(lambda: store.statements)
         async with Fetcher.create_session(settings) as session:
             fetcher = Fetcher(session, settings, observe=metrics.fetched)
             yield Services(settings, store, fetcher, pool, metrics)
@@ -417,6 +422,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
                 "path": path,
                 "text": quote.text,
                 "speaker": quote.speaker,
+                "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
                 "role": quote.role,
                 "cue": quote.cue,
                 "key": quote.key,
@@ -459,13 +465,14 @@ def build_bot(
         ServerSources,
         read_default_sources,
     )
+    from bot.membership import MemberLookup, Membership
     from bot.news import News
     from bot.routing import Router
     from bot.source_controls import Prober, SourceControls
     from bot.subscriptions import Topics
 
     now = clock or wall_clock
-    router = Router(services.store)
+    router = Router(services.store, observe=services.metrics.matched)
     watcher = services.watcher(router=router, clock=now)
     defaults_file = settings.default_sources_file or DEFAULT_SOURCES_FILE
     try:
@@ -477,7 +484,7 @@ def build_bot(
         watcher=watcher,
         default_sources=defaults,
         clock=now,
-        on_left=router.reload,
+        on_left=router.changed,
     )
 
     backups = None
@@ -491,7 +498,7 @@ def build_bot(
         except NotSQLite as exc:
             log.warning("BACKUP_DIR is ignored: %s", exc)
 
-    def make_deliverer(sender: Sender) -> Deliverer:
+    def make_deliverer(sender: Sender, members: MemberLookup) -> Deliverer:
         return Deliverer(
             store=services.store,
             sender=sender,
@@ -500,6 +507,7 @@ def build_bot(
             owner=settings.worker_name,
             hold=settings.lease,
             shards=settings.shards,
+            members=Membership(members, clock=now),
         )
 
     return NewsBot(
@@ -514,7 +522,8 @@ def build_bot(
                 store=services.store,
                 per_user_cap=settings.topics_per_user,
                 clock=now,
-                on_change=router.reload,
+                on_change=router.changed,
+                routes_cap=settings.routes_per_server,
             ),
             News(store=services.store, clock=now),
             SourceControls(
@@ -574,20 +583,16 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings)
     async with open_services(settings, role="worker") as services:
-        watcher = services.watcher(router=Router(services.store))
+        metrics = services.metrics
+        watcher = services.watcher(router=Router(services.store, observe=metrics.matched))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         logging.getLogger("newsbot.worker").info("worker %r polling", settings.worker_name)
-        metrics = services.metrics
 
         def after_cycle(report: CycleReport) -> None:
-            metrics.polled(
-                ok=report.sources_ok,
-                not_modified=report.not_modified,
-                failed=report.sources_failed,
-            )
+            metrics.cycle(report)
             metrics.round_done("poll")
             if settings.stats_file is not None:
                 metrics.write_stats(settings.stats_file, worker=settings.worker_name)

@@ -19,6 +19,7 @@ from bot.backup import DailyBackups
 from bot.delivery import Deliverer, Sender
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
+from bot.membership import MemberLookup
 from bot.metrics import Metrics
 from bot.news import News
 from bot.routing import Router
@@ -126,7 +127,7 @@ class NewsBot(commands.AutoShardedBot):
         *,
         settings: Settings,
         services: Services,
-        make_deliverer: Callable[[Sender], Deliverer],
+        make_deliverer: Callable[[Sender, MemberLookup], Deliverer],
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
@@ -150,9 +151,10 @@ class NewsBot(commands.AutoShardedBot):
         self.extension_names = tuple(
             name for name in EXTENSIONS if background or name != "cogs.background"
         )
+        from bot.discord_members import DiscordMembers
         from bot.discord_sender import DiscordSender
 
-        self.deliverer = make_deliverer(DiscordSender(self))
+        self.deliverer = make_deliverer(DiscordSender(self), DiscordMembers(self))
         self.metrics = services.metrics
 
     async def on_app_command_completion(

@@ -124,7 +124,7 @@ def build_article(
             with time_box(stage_seconds, "Reading the page"):
                 extracted = extract_article(page, url=page_url or item.link)
         except ExtractionError as exc:
-            log.info("no article text in %r: %s", item.link, exc)
+            log.info("no article text in %r: %r", item.link, str(exc))
         except (Exception, StageTimedOut) as exc:  # noqa: BLE001 - it costs only the page
             problems.append(_problem(Stage.PAGE, exc))
     title = storable(item.title or (extracted.title if extracted else None) or "(untitled)")
@@ -177,7 +177,7 @@ def _quotes(
             return tuple(quotes_of(text, model)), []
     except LookupError as exc:
         # A missing model costs the quotes, never the article.
-        log.warning("no quotations: %s", exc)
+        log.warning("no quotations: %r", str(exc))
         return (), []
     except (Exception, StageTimedOut) as exc:  # noqa: BLE001 - it costs only the quotes
         return (), [_problem(Stage.QUOTES, exc)]

@@ -35,6 +35,7 @@ from bot.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.articles import Article
+    from bot.membership import Membership
     from bot.sources import Source
     from bot.store import Store
 
@@ -172,10 +173,12 @@ class Deliverer:
         owner: str = "newsbot",
         hold: timedelta = timedelta(minutes=5),
         shards: tuple[int, Sequence[int]] | None = None,
+        members: Membership | None = None,
     ) -> None:
         """``owner`` and ``hold``: this process's name and how long it holds the alerts it
         takes, so several delivery processes never send one twice. ``shards``: (count, ids)
-        when this process runs only some gateway shards (it delivers their servers' alerts)."""
+        when this process runs only some gateway shards (it delivers their servers' alerts).
+        ``members``: checks that a person is still in the server a personal alert is from."""
         self._store = store
         self._sender = sender
         self._cap = route_alert_cap
@@ -187,6 +190,9 @@ class Deliverer:
         # Sent, but the store refused to record it: (outbox id -> message id) until it is
         # recorded, so the alert is not posted again while the database is unavailable.
         self._unrecorded: dict[int, int] = {}
+        self._members = members
+        self._left: set[tuple[int, int]] = set()
+        """(server, person) found gone this round: their other queued alerts are dropped."""
 
     def stop(self) -> None:
         """Take no new work; sends in flight finish and are recorded."""
@@ -197,6 +203,7 @@ class Deliverer:
         'here' alerts queue with the alerts of the channel they are posted in, and share its
         cap."""
         report = DeliveryReport()
+        self._left.clear()
         now = self._clock()
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
@@ -274,17 +281,21 @@ class Deliverer:
             raise
         except Rejected as exc:
             reason = str(exc)
-            log.warning("alert %s to %s was rejected: %s", entry.id, target, reason)
+            log.warning("alert %s to %s was rejected: %r", entry.id, target, reason)
         except Exception as exc:
             reason = f"newsbot could not prepare this alert ({type(exc).__name__}: {exc})"
             if entry.attempts == 0:
                 log.exception("alert %s (article %s) failed", entry.id, entry.article_id)
             else:
-                log.warning("alert %s failed again: %s", entry.id, reason)
+                log.warning("alert %s failed again: %r", entry.id, reason)
         await self._poisoned([entry], reason, report)
         return True
 
     async def _attempt(self, entry: OutboxEntry, target: int, report: DeliveryReport) -> bool:
+        if entry.kind in (OutboxKind.DM, OutboxKind.HERE) and not await self._still_member(
+            entry, report
+        ):
+            return True
         message = await self._render(entry)
         if message is None:
             await self._store.mark_retry(
@@ -317,6 +328,27 @@ class Deliverer:
         report.sent += 1
         return True
 
+    async def _still_member(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
+        """Whether a personal alert may go: its person is still in the server it is from. One
+        who left has their topics there removed, and this alert (and every other queued for
+        them from there) is dropped."""
+        if self._members is None or entry.user_id is None:
+            return True
+        key = (entry.guild_id, entry.user_id)
+        if key not in self._left:
+            try:
+                if await self._members.is_member(*key):
+                    return True
+            except TemporaryFailure as exc:
+                await self._retry(entry, f"member lookup failed: {exc}", report)
+                return False
+            self._left.add(key)
+            # Drops this alert too, and the others queued for them from there.
+            removed = await self._store.forget_member(*key)
+            log.info("user %s left server %s: %d topics removed", entry.user_id, key[0], removed)
+        report.dropped += 1
+        return False
+
     async def _poisoned(
         self, entries: Sequence[OutboxEntry], reason: str, report: DeliveryReport
     ) -> None:
@@ -331,7 +363,7 @@ class Deliverer:
             if give_up:
                 report.failed += 1
                 log.warning(
-                    "alert %s to %s given up after %d attempts: %s",
+                    "alert %s to %s given up after %d attempts: %r",
                     entry.id,
                     entry.channel_id,
                     attempts,
@@ -400,13 +432,13 @@ class Deliverer:
             await self._refused(first, str(exc), report, channel_id=channel_id)
             return
         except TemporaryFailure as exc:
-            log.info("summary to %s failed (%s); retried next round", channel_id, exc)
+            log.info("summary to %s failed (%r); retried next round", channel_id, str(exc))
             report.retried += len(rolled)
             return
         except StoreUnavailable:
             raise
         except Exception as exc:
-            log.warning("summary to %s failed: %s", channel_id, exc, exc_info=True)
+            log.warning("summary to %s failed: %r", channel_id, str(exc), exc_info=True)
             await self._poisoned(rolled, f"the summary failed: {exc}", report)
             return
         await self._record_sent([e.id for e in rolled], message_id, summarized=True)
@@ -447,10 +479,10 @@ class Deliverer:
             except StoreUnavailable:
                 raise
             except TemporaryFailure as exc:
-                log.info("editing alert %s failed (%s); tried again later", entry.id, exc)
+                log.info("editing alert %s failed (%r); tried again later", entry.id, str(exc))
                 continue
             except (ChannelRefused, Rejected) as exc:
-                log.info("alert %s can't be edited (%s); left as it is", entry.id, exc)
+                log.info("alert %s can't be edited (%r); left as it is", entry.id, str(exc))
             except Exception:
                 log.exception("editing alert %s failed; left as it is", entry.id)
             else:
@@ -488,7 +520,7 @@ class Deliverer:
         channel_id = channel_id or entry.channel_id
         first = await self._store.block_channel(channel_id, entry.guild_id, reason, now=now)
         report.dropped += 1
-        log.warning("channel %s refused alerts: %s", channel_id, reason)
+        log.warning("channel %s refused alerts: %r", channel_id, reason)
         if first:
             guild = await self._store.guild(entry.guild_id)
             text = (
@@ -501,7 +533,7 @@ class Deliverer:
                     entry.guild_id, guild.configured_by if guild else None, text
                 )
             except (ChannelRefused, TemporaryFailure, Rejected) as exc:
-                log.warning("could not tell admins of %s: %s", entry.guild_id, exc)
+                log.warning("could not tell admins of %s: %r", entry.guild_id, str(exc))
 
     async def _retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
         attempts = entry.attempts + 1
@@ -515,7 +547,7 @@ class Deliverer:
         )
         report.retried += 1
         log.info(
-            "alert %s to %s failed (%s); attempt %d", entry.id, entry.channel_id, reason, attempts
+            "alert %s to %s failed (%r); attempt %d", entry.id, entry.channel_id, reason, attempts
         )
 
     async def queue_source_notices(self) -> int:

@@ -14,9 +14,27 @@ class UserFacingError(Exception):
         return self.message
 
 
-class StoreUnavailable(Exception):
+DATABASE_BUSY = "The database is busy; try again in a minute."
+
+
+class StoreUnavailable(UserFacingError):
     """The database refused a write for now (another writer holds it past the busy timeout, the
-    disk is full, an I/O error): nothing of that write was kept; try it again later."""
+    disk is full, an I/O error): nothing of that write was kept; try it again later.
+
+    Its message is the same whatever the driver said (which, on PostgreSQL, can name internal
+    hosts): the store logs the driver's words, and a person is told only ``DATABASE_BUSY``."""
+
+    def __init__(self, message: str = DATABASE_BUSY) -> None:
+        super().__init__(message)
+
+
+class LimitReached(Exception):
+    """A server already has as many of something (sources, routes) as it may: nothing was
+    added. ``count`` is how many it has."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"the limit is reached ({count})")
+        self.count = count
 
 
 class CommandError(Exception):

@@ -20,7 +20,15 @@ from yarl import URL
 
 from bot.backoff import parse_retry_after
 from bot.settings import Settings
-from bot.urls import InvalidURL, check_url, host_of, is_local_name, is_public_address, literal_ip
+from bot.urls import (
+    BAD_PORTS,
+    InvalidURL,
+    check_url,
+    host_of,
+    is_local_name,
+    is_public_address,
+    literal_ip,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,19 @@ FEED_ACCEPT = (
     "text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+ACCEPT_ENCODING = "gzip, deflate"
+READABLE_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
+"""What newsbot asks for and reads. Anything else (br, zstd, x-gzip, compress...) is refused
+before a byte is read, even where aiohttp would decode it because a decoder happens to be
+installed: only gzip and deflate are decoded under the body cap that newsbot tests."""
+UNREADABLE_ENCODING = (
+    "The server compressed the document in a way this bot does not read "
+    "(it asks for gzip or deflate)."
+)
+BAD_PORT = (
+    "That port belongs to another kind of service (mail, file sharing, chat...), which web "
+    "browsers refuse to contact, and so does this bot."
+)
 
 
 class FetchError(Exception):
@@ -162,7 +183,9 @@ class Fetcher:
         self._settings = settings
         self._observe = observe
         self._global = asyncio.Semaphore(settings.http_concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = {}
+        # Per host with requests in flight or waiting: its slots, and how many use them. A host
+        # no request uses is forgotten (a bot polls thousands of hosts in a day).
+        self._per_host: dict[str, tuple[asyncio.Semaphore, int]] = {}
         self._timeout = aiohttp.ClientTimeout(
             total=settings.http_total_timeout,
             sock_connect=settings.http_connect_timeout,
@@ -199,15 +222,29 @@ class Fetcher:
             cookie_jar=aiohttp.DummyCookieJar(),
         )
 
+    @property
+    def hosts_in_use(self) -> int:
+        """Hosts with requests in flight or waiting for a slot."""
+        return len(self._per_host)
+
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
         host = host_of(url)
-        sem = self._per_host.get(host)
-        if sem is None:
-            sem = self._per_host[host] = asyncio.Semaphore(self._settings.http_concurrency_per_host)
-        # Host first: a request queued behind its host's limit must not hold a global slot.
-        async with sem, self._global:
-            yield
+        sem, users = self._per_host.get(host) or (
+            asyncio.Semaphore(self._settings.http_concurrency_per_host),
+            0,
+        )
+        self._per_host[host] = (sem, users + 1)
+        try:
+            # Host first: a request queued behind its host's limit must not hold a global slot.
+            async with sem, self._global:
+                yield
+        finally:
+            sem, users = self._per_host[host]
+            if users > 1:
+                self._per_host[host] = (sem, users - 1)
+            else:
+                del self._per_host[host]
 
     async def fetch(
         self,
@@ -221,7 +258,7 @@ class Fetcher:
         """GET ``url`` (conditionally when validators are given), following up to
         ``max_redirects`` redirects, each hop checked. Raises a FetchError subclass.
         ``user_agent``: sent instead of the session's (a source's own, set by its admins)."""
-        headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        headers = {"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if user_agent:
             headers["User-Agent"] = user_agent
         if etag:
@@ -287,10 +324,15 @@ class Fetcher:
         # The host as aiohttp will read it, which is not always how urllib reads it: yarl maps
         # "127。0。0。1" and "①②⑦.0.0.1" to 127.0.0.1, and refuses a backslash in the authority.
         try:
-            host = URL(url).host or ""
+            parsed = URL(url)
+            host, port = parsed.host or "", parsed.port
         except ValueError:
             what = "The URL" if base is None else "The server redirected to a URL that"
             raise RefusedURL(f"{what} is not a valid web address.") from None
+        if port in BAD_PORTS and not self._settings.allow_private_addresses:
+            # Refused before any connection, in the same words for every such port: whether
+            # something listens there never shows.
+            raise RefusedURL(BAD_PORT)
         address = literal_ip(host)
         if not self._settings.allow_private_addresses and (
             is_local_name(host) or (address is not None and not is_public_address(address))
@@ -339,7 +381,9 @@ class Fetcher:
                 raise HTTPStatusError(
                     f"The server answered {resp.status}, not a document.", status=resp.status
                 )
-            encoded = resp.headers.get("Content-Encoding", "identity").lower()
+            encoded = resp.headers.get("Content-Encoding", "identity").strip().lower()
+            if encoded not in READABLE_ENCODINGS:
+                raise ConnectionFailed(UNREADABLE_ENCODING)
             if encoded in {"", "identity"} and (resp.content_length or 0) > cap:
                 raise _too_large(cap)
             chunks: list[bytes] = []
@@ -403,10 +447,7 @@ def _encoding_problem(exc: Exception) -> str | None:
         return None
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "The server sent a compressed document that could not be decompressed."
-    return (
-        "The server compressed the document in a way this bot does not read "
-        "(it asks for gzip or deflate)."
-    )
+    return UNREADABLE_ENCODING
 
 
 def _describe_connection_error(exc: Any) -> str:

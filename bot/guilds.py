@@ -6,13 +6,13 @@ The slash commands in ``cogs/`` are thin adapters over these methods.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from bot.alerts import Alert, alert_for, clean_text
-from bot.errors import UserFacingError
-from bot.sources import Source, SourceStatus
+from bot.errors import DATABASE_BUSY, LimitReached, StoreUnavailable, UserFacingError
+from bot.sources import Source, SourceStatus, source_matches
 from bot.store import Store
 from bot.urls import check_url
 from bot.watcher import PollOutcome, Watcher
@@ -47,7 +47,6 @@ class AddedSource:
     source: Source
     title: str
     items: int
-    already_watched: bool
     queued: int
     has_channel: bool
 
@@ -56,6 +55,19 @@ class AddedSource:
 class DefaultsAdded:
     added: int
     already: int
+    left_out: int = 0
+    """Not added: the server reached its cap of ``cap`` sources."""
+    cap: int = MAX_SOURCES_PER_GUILD
+
+
+class SourcesFull(UserFacingError):
+    """A server watches as many sources as it may."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"This server already watches {count} sources, the most it can "
+            f"({MAX_SOURCES_PER_GUILD}): `/sources remove` one first."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,37 +151,52 @@ class ServerSources:
         self._on_left = on_left
 
     async def add(self, guild_id: int, user_id: int, url: str, *, backfill: int) -> AddedSource:
-        """Watch a URL for this server. A URL already watched is not fetched again; a new one
-        is polled at once (its newest ``backfill`` items become alerts)."""
+        """Watch a URL for this server, polling it at once (its newest ``backfill`` items become
+        alerts). It is fetched in full even when another server already watches it, and the
+        answer is the same either way: no server learns what another watches."""
         url = check_url(url)
         existing = await self._store.guild_sources(guild_id)
         if len(existing) >= MAX_SOURCES_PER_GUILD:
-            raise SourceUnusable(
-                f"This server already watches {MAX_SOURCES_PER_GUILD} sources, the most it can."
-            )
+            raise SourcesFull(len(existing))
         now = self._clock()
         source, _ = await self._store.add_source(url, added_url=url, now=now)
-        subscribed = await self._store.add_guild_source(
-            guild_id, source.id, user_id=user_id, now=now
-        )
+        try:
+            subscribed = await self._store.add_guild_source(
+                guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+            )
+        except LimitReached as full:  # others were added since the check above
+            raise SourcesFull(full.count) from None
         if not subscribed:
             raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
         guild = await self._store.guild(guild_id)
         has_channel = guild is not None and guild.alerts_channel_id is not None
-        if source.last_success_at is None:
-            outcome = await self._watcher.poll_source(source, backfill=backfill)
-            if not outcome.ok:
-                await self._store.remove_guild_source(guild_id, source.id)
-                raise SourceUnusable(f"That URL can't be used: {outcome.error}")
+        baseline = source.last_success_at is None
+        # No conditional GET: a 304 would tell this server that someone else polls the URL.
+        outcome = await self._watcher.poll_source(
+            replace(source, etag=None, last_modified=None), backfill=backfill
+        )
+        if not outcome.ok:
+            await self._store.remove_guild_source(guild_id, source.id)
+            if outcome.error == DATABASE_BUSY:
+                raise StoreUnavailable
+            raise SourceUnusable(f"That URL can't be used: {outcome.error}")
+        if baseline:
             return await self._added(outcome, has_channel)
         queued = 0
         if backfill and guild is not None and guild.alerts_channel_id is not None:
             latest = await self._store.latest_articles_of(source.id, limit=backfill)
-            queued = await self._store.enqueue_articles(
+            await self._store.enqueue_articles(
                 guild_id, guild.alerts_channel_id, list(reversed(latest)), now=now
             )
-        count = len(await self._store.latest_articles_of(source.id, limit=100))
-        return AddedSource(source, source.name, count, True, queued, has_channel)
+            queued = len(latest)
+        source = await self._store.get_source(source.id) or source
+        return AddedSource(
+            source=source,
+            title=outcome.feed_title or source.name,
+            items=outcome.items_in_feed,
+            queued=queued,
+            has_channel=has_channel,
+        )
 
     async def _added(self, outcome: PollOutcome, has_channel: bool) -> AddedSource:
         source = await self._store.get_source(outcome.source.id) or outcome.source
@@ -177,7 +204,6 @@ class ServerSources:
             source=source,
             title=outcome.feed_title or source.name,
             items=outcome.items_in_feed,
-            already_watched=False,
             queued=len(outcome.articles) if has_channel else 0,
             has_channel=has_channel,
         )
@@ -192,10 +218,9 @@ class ServerSources:
         return [SourceLine(w.source, w.paused_since, w.name) for w in watched]
 
     async def search(self, guild_id: int, typed: str) -> list[Source]:
-        """Autocomplete: this server's sources whose name or URL contains what was typed."""
-        needle = typed.casefold().strip()
+        """Autocomplete: this server's sources whose title or host contains what was typed."""
         found = await self._store.guild_sources(guild_id)
-        return [s for s in found if needle in s.name.casefold() or needle in s.url.casefold()][:25]
+        return [s for s in found if source_matches(typed, s.title, s.url)][:25]
 
     async def preview(self, guild_id: int, source_id: int) -> Alert:
         """How the source's latest item looks as an alert."""
@@ -209,14 +234,22 @@ class ServerSources:
         return alert_for(latest[0], source)
 
     async def add_defaults(self, guild_id: int, user_id: int) -> DefaultsAdded:
-        """Subscribe the server to the operator's starter feeds (polled on the next cycle)."""
+        """Subscribe the server to the operator's starter feeds (polled on the next cycle), as
+        many as fit under the server's cap; the rest are counted as left out."""
         if not self._defaults:
             raise NotFound("This bot's operator has not set up any default sources.")
         now = self._clock()
         added = already = 0
-        for url in self._defaults:
+        for index, url in enumerate(self._defaults):
             source, _ = await self._store.add_source(url, added_url=url, now=now)
-            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+            try:
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
+                )
+            except LimitReached:
+                left_out = len(self._defaults) - index
+                return DefaultsAdded(added, already, left_out, MAX_SOURCES_PER_GUILD)
+            if subscribed:
                 added += 1
             else:
                 already += 1
@@ -246,6 +279,15 @@ class ServerSources:
                 f"newsbot can't post alerts in <#{channel_id}>: it lacks "
                 f"{' and '.join(missing)} there. Grant {'it' if len(missing) == 1 else 'them'} "
                 "to the bot's role, or pick another channel."
+            )
+
+    def check_member_channel(self, channel_id: int, access: ChannelAccess) -> None:
+        """Raise MissingChannelPermissions unless the admin may view and post in the channel
+        themselves: Manage Server doesn't make anyone a poster where the server said no."""
+        if not (access.view and access.send):
+            raise MissingChannelPermissions(
+                f"You can't post in <#{channel_id}> yourself, so you can't send newsbot's "
+                "alerts there either. Pick a channel you can post in."
             )
 
     async def joined(self, guild_id: int) -> None:

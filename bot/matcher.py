@@ -2,46 +2,36 @@
 
 All terms of all topics go into one Aho-Corasick automaton (pyahocorasick), which finds every
 term in an article's title, lead and text in one pass. Each topic is compiled to a small
-disjunction of clauses (required terms, excluded terms, source filters); a clause is indexed
-under its rarest required term, so only clauses whose anchor occurred are checked. Topics whose
-clause form would be too large are evaluated from their tree, for the articles that contain one
-of their terms.
+disjunction of clauses (``bot/clauses.py``: required terms, excluded terms, source filters); a
+clause is indexed under its rarest required term, so only clauses whose anchor occurred are
+checked. Topics whose clause form would be too large are evaluated from their tree, for the
+articles that contain one of their terms.
 
-A Matcher is immutable: changing topics builds a new one (reusing every compiled topic), which
-the caller swaps in; matching never waits for a rebuild.
+Changing topics patches the matcher in place (``patch``, or ``changed`` with the whole new set):
+only the changed topics are compiled and indexed. The automaton is rebuilt only now and then:
+terms new since its last build go into a second, small automaton that is rebuilt with each
+change, and the two are merged into one when the small one holds more than EXTRA_PATTERNS
+terms (or a quarter of the big one's). Matching is synchronous, so it never sees half a change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 import ahocorasick
 
+from bot.clauses import Compiled, compile_topic, evaluate
 from bot.topics import (
-    And,
     Field,
-    Node,
-    Not,
-    Or,
-    SourceFilter,
     Term,
     Topic,
+    parse_topic,
     searchable,
 )
 from bot.urls import domain_levels
-
-MAX_CLAUSES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Clause:
-    required: frozenset[Term]
-    excluded: frozenset[Term] = frozenset()
-    sources: frozenset[str] = frozenset()
-    not_sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,65 +83,6 @@ class Found:
         return "; ".join(f"{', '.join(groups[p])} in {p}" for p in order if p in groups)
 
 
-class _Dnf(Exception):
-    """The topic's clause form would be too large: evaluate its tree instead."""
-
-
-def to_clauses(node: Node) -> list[Clause]:
-    """The topic as OR-of-AND clauses, or raise _Dnf when that form is unsuitable."""
-    if isinstance(node, Term):
-        return [Clause(frozenset({node}))]
-    if isinstance(node, SourceFilter):
-        return [Clause(frozenset(), sources=frozenset({node.domain}))]
-    if isinstance(node, Or):
-        out = [c for child in node.children for c in to_clauses(child)]
-        if len(out) > MAX_CLAUSES:
-            raise _Dnf
-        return out
-    if isinstance(node, And):
-        product = [Clause(frozenset())]
-        for child in node.children:
-            product = [_merge(a, b) for a in product for b in to_clauses(child)]
-            if len(product) > MAX_CLAUSES:
-                raise _Dnf
-        return product
-    # Not: -word, -"phrase", -source:x, -(a OR b); -(a b) has no clause form.
-    child = node.child
-    if isinstance(child, Term):
-        return [Clause(frozenset(), excluded=frozenset({child}))]
-    if isinstance(child, SourceFilter):
-        return [Clause(frozenset(), not_sources=frozenset({child.domain}))]
-    if isinstance(child, Or):
-        return to_clauses(And(tuple(Not(c) for c in child.children)))
-    if isinstance(child, Not):
-        return to_clauses(child.child)
-    raise _Dnf
-
-
-def _merge(a: Clause, b: Clause) -> Clause:
-    return Clause(
-        a.required | b.required,
-        a.excluded | b.excluded,
-        a.sources | b.sources,
-        a.not_sources | b.not_sources,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    topic: Topic
-    clauses: tuple[Clause, ...] | None
-    """None: evaluate the tree."""
-
-
-def compile_topic(topic: Topic) -> _Compiled:
-    try:
-        clauses = tuple(c for c in to_clauses(topic.root) if c.required or c.sources)
-    except _Dnf:
-        return _Compiled(topic, None)
-    return _Compiled(topic, clauses)
-
-
 class _Check(NamedTuple):
     """A clause as the hot loop checks it (term numbers; empty sets when there is no filter)."""
 
@@ -186,15 +117,19 @@ class _Entry:
 
 FULL_REBUILD_AFTER = 5000
 """Changes of more topics than this rebuild the matcher instead of patching it."""
+EXTRA_PATTERNS = 2000
+"""Terms added since the automaton was built are looked for by a second automaton, rebuilt with
+each change, until there are more than this many (or a quarter of the first's): then the two are
+merged, one full build."""
 
 
 class Matcher:
     def __init__(
-        self, topics: Mapping[int, Topic], *, cache: dict[str, _Compiled] | None = None
+        self, topics: Mapping[int, Topic], *, cache: dict[str, Compiled] | None = None
     ) -> None:
-        self.cache: dict[str, _Compiled] = cache if cache is not None else {}
+        self.cache: dict[str, Compiled] = cache if cache is not None else {}
         self.topics: dict[int, Topic] = dict(topics)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, Compiled] = {}
         self._number: dict[Term, int] = {}
         self._terms: list[Term] = []
         self._frequency: list[int] = []
@@ -204,7 +139,15 @@ class Matcher:
         self._placed: dict[str, list[tuple[str, Any]]] = {}
         self._patterns: dict[str, list[tuple[int, bool]]] = {}
         """What the automaton looks for, with the terms each stands for (and if title-only)."""
+        self._pattern_index: dict[str, int] = {}
+        self._pattern_list: list[str] = []
+        self._by_pattern: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        """For each pattern (by its number in the automata): the terms it stands for anywhere,
+        and all its terms (title-only ones too)."""
         self._automaton = ahocorasick.Automaton()
+        self._built = 0
+        """Patterns [0, _built) are in ``_automaton``; the rest in ``_extra``."""
+        self._extra: Any = None
         owners: dict[str, list[int]] = {}
         for topic_id, topic in topics.items():
             owners.setdefault(topic.text, []).append(topic_id)
@@ -217,24 +160,45 @@ class Matcher:
         self._make_automaton()
 
     def changed(self, topics: Mapping[int, Topic]) -> Matcher:
-        """This matcher patched to a new set of topics (reusing everything compiled before).
-        The caller swaps it in; matching is synchronous, so it never sees a half change."""
+        """This matcher patched to a new set of topics (reusing everything compiled before),
+        or a new one when most of them changed. The caller swaps it in."""
         gone = [i for i, t in self.topics.items() if i not in topics or topics[i].text != t.text]
-        new = [
-            i for i, t in topics.items() if i not in self.topics or self.topics[i].text != t.text
-        ]
+        new = {
+            i: t for i, t in topics.items() if i not in self.topics or self.topics[i].text != t.text
+        }
         if len(gone) + len(new) > FULL_REBUILD_AFTER:
             return Matcher(topics, cache=self.cache)
+        return self.patch(gone, new)
+
+    def patch(self, removed: Iterable[int], added: Mapping[int, Topic]) -> Matcher:
+        """Topics ``removed`` go, ``added`` come (a topic already here with another text is
+        replaced; with the same text, nothing happens). Costs what the changed topics cost,
+        not what all of them do. Returns this matcher."""
         patterns = len(self._patterns)
-        for topic_id in gone:
-            self._remove(topic_id)
-        for topic_id in new:
-            self._add(topic_id, topics[topic_id])
+        for topic_id in removed:
+            if topic_id in self.topics and topic_id not in added:
+                self._remove(topic_id)
+        for topic_id, topic in added.items():
+            current = self.topics.get(topic_id)
+            if current is not None and current.text == topic.text:
+                continue
+            if current is not None:
+                self._remove(topic_id)
+            self._add(topic_id, topic)
         if len(self._patterns) != patterns:
-            self._make_automaton()
+            extra = len(self._patterns) - self._built
+            if extra > max(EXTRA_PATTERNS, self._built // 4):
+                self._make_automaton()
+            else:
+                self._make_extra()
         return self
 
-    def _compiled_form(self, topic: Topic) -> _Compiled:
+    def parsed(self, form: str) -> Topic:
+        """The topic of a normal form, parsed once (reused from what is compiled here)."""
+        item = self.cache.get(form)
+        return item.topic if item is not None else parse_topic(form)
+
+    def _compiled_form(self, topic: Topic) -> Compiled:
         form = topic.text
         item = self.cache.get(form)
         if item is None:
@@ -242,7 +206,7 @@ class Matcher:
         self._compiled[form] = item
         return item
 
-    def _count(self, item: _Compiled, step: int) -> None:
+    def _count(self, item: Compiled, step: int) -> None:
         for term in item.topic.terms():
             self._frequency[self._numbered(term)] += step
 
@@ -252,7 +216,18 @@ class Matcher:
             number = self._number[term] = len(self._terms)
             self._terms.append(term)
             self._frequency.append(0)
-            self._patterns.setdefault(term.pattern, []).append((number, term.field is Field.TITLE))
+            pattern = term.pattern
+            index = self._pattern_index.get(pattern)
+            if index is None:
+                index = self._pattern_index[pattern] = len(self._by_pattern)
+                self._by_pattern.append(((), ()))
+                self._pattern_list.append(pattern)
+            numbers = self._patterns.setdefault(pattern, [])
+            numbers.append((number, term.field is Field.TITLE))
+            self._by_pattern[index] = (
+                tuple(n for n, title_only in numbers if not title_only),
+                tuple(n for n, _ in numbers),
+            )
         return number
 
     def _add(self, topic_id: int, topic: Topic) -> None:
@@ -349,15 +324,15 @@ class Matcher:
                 del self._index[key]
 
     def _make_automaton(self) -> None:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self._by_pattern: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-        for index, (pattern, numbers) in enumerate(self._patterns.items()):
-            automaton.add_word(pattern, index)
-            anywhere = tuple(n for n, title_only in numbers if not title_only)
-            self._by_pattern.append((anywhere, tuple(n for n, _ in numbers)))
-        if self._patterns:
-            automaton.make_automaton()
-        self._automaton = automaton
+        """One automaton of every pattern (a full build)."""
+        self._automaton = _automaton_of(self._pattern_list)
+        self._built = len(self._pattern_list)
+        self._extra = None
+
+    def _make_extra(self) -> None:
+        """The small automaton of the patterns added since the full build."""
+        added = self._pattern_list[self._built :]
+        self._extra = _automaton_of(added, first=self._built) if added else None
 
     def match(self, article: MatchInput) -> Found:
         found = self._find(article)
@@ -398,7 +373,7 @@ class Matcher:
             places = {self._terms[n]: place for n, place in found.items()}
             for form in trees:
                 topic = self._compiled[form].topic
-                if form not in hits and _evaluate(topic.root, places, levels):
+                if form not in hits and evaluate(topic.root, places, levels):
                     matched = tuple(t for t in topic.terms() if t in places)
                     hits[form] = Match(self._owners[form], form, matched, ())
         return Found(list(hits.values()), found, self._number)
@@ -408,29 +383,32 @@ class Matcher:
         found: dict[int, str] = {}
         if not self._by_pattern:
             return found
-        scan = self._automaton.iter
+        scans = [a.iter for a in (self._automaton, self._extra) if a is not None and len(a)]
         by_pattern = self._by_pattern
         # Later places first, so an earlier place overwrites: the title wins over the text.
         for place, text in (("text", article.text), ("lead", article.lead)):
-            for index in set(map(_SECOND, scan(searchable(text)))):
-                for n in by_pattern[index][0]:
-                    found[n] = place
-        for index in set(map(_SECOND, scan(searchable(article.title)))):
-            for n in by_pattern[index][1]:
-                found[n] = "title"
+            words = searchable(text)
+            for scan in scans:
+                for index in set(map(_SECOND, scan(words))):
+                    for n in by_pattern[index][0]:
+                        found[n] = place
+        title = searchable(article.title)
+        for scan in scans:
+            for index in set(map(_SECOND, scan(title))):
+                for n in by_pattern[index][1]:
+                    found[n] = "title"
         return found
 
 
 _SECOND = itemgetter(1)
 
 
-def _evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:
-    if isinstance(node, Term):
-        return node in found
-    if isinstance(node, SourceFilter):
-        return node.domain in levels
-    if isinstance(node, Not):
-        return not _evaluate(node.child, found, levels)
-    if isinstance(node, And):
-        return all(_evaluate(c, found, levels) for c in node.children)
-    return any(_evaluate(c, found, levels) for c in node.children)
+def _automaton_of(patterns: Iterable[str], *, first: int = 0) -> Any:
+    """An Aho-Corasick automaton finding these patterns, each reported by its number (the
+    first is ``first``)."""
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for index, pattern in enumerate(patterns, first):
+        automaton.add_word(pattern, index)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton

@@ -13,6 +13,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import (
     CollectorRegistry,
@@ -31,7 +32,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The Prometheus text exposition format /metrics answers in."""
 
 POLL_OUTCOMES = ("ok", "not_modified", "failed")
-ALERT_RESULTS = ("sent", "summarized", "retried", "failed")
+ALERT_RESULTS = ("sent", "summarized", "retried", "failed", "dropped")
 LOOPS = ("poll", "deliver")
 ACTIVITY_KINDS = tuple(f"poll_{o}" for o in POLL_OUTCOMES) + tuple(
     f"alert_{r}" for r in ALERT_RESULTS
@@ -41,6 +42,23 @@ FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 ANSWER_BUCKETS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 10.0)
 """Discord drops an interaction not answered within 3 s."""
 COMMAND_OUTCOMES = ("ok", "refused", "error")
+
+
+class CycleCounts(Protocol):
+    """What a polling cycle's report says (bot.watcher.CycleReport has these)."""
+
+    @property
+    def sources_ok(self) -> int: ...
+    @property
+    def sources_failed(self) -> int: ...
+    @property
+    def not_modified(self) -> int: ...
+    @property
+    def new_articles(self) -> int: ...
+    @property
+    def degraded(self) -> int: ...
+    @property
+    def given_up(self) -> int: ...
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -94,7 +112,8 @@ class Metrics:
         self.alerts = Counter(
             "newsbot_alerts",
             "Outbox rows handled by delivery, by result (summarized: rolled into a summary "
-            "message; retried: a temporary failure, tried again later; failed: given up).",
+            "message; retried: a temporary failure, tried again later; failed: given up after "
+            "Discord rejected it repeatedly; dropped: its channel refused the bot, DMs closed).",
             ["result"],
             registry=reg,
         )
@@ -124,6 +143,34 @@ class Metrics:
             "Time to fetch one document, redirects included, by kind (feed or page).",
             ["kind"],
             buckets=LATENCY_BUCKETS,
+            registry=reg,
+        )
+        self.articles = Counter(
+            "newsbot_articles",
+            "Articles stored, by state: complete, or degraded (kept without a stage's work, "
+            "such as the page's text or the quotations).",
+            ["state"],
+            registry=reg,
+        )
+        for state in ("complete", "degraded"):
+            self.articles.labels(state=state)
+        self.items_given_up = Counter(
+            "newsbot_items_given_up",
+            "Feed items no article could be made of, given up after repeated polls.",
+            registry=reg,
+        )
+        self.pool_job_seconds = Histogram(
+            "newsbot_pool_job_seconds",
+            "Time of one job in the parsing pool (parse_feed, build_article, ...), waiting for "
+            "its turn excluded.",
+            ["job"],
+            buckets=FAST_BUCKETS,
+            registry=reg,
+        )
+        self.matcher_seconds = Histogram(
+            "newsbot_matcher_seconds",
+            "Time to match one article against every topic.",
+            buckets=FAST_BUCKETS,
             registry=reg,
         )
         self.discord_rate_limited = Counter(
@@ -177,10 +224,28 @@ class Metrics:
             self.polls, "poll", ok=ok - not_modified, not_modified=not_modified, failed=failed
         )
 
-    def delivered(self, *, sent: int, summarized: int, retried: int, failed: int) -> None:
+    def cycle(self, report: CycleCounts) -> None:
+        """One polling cycle's report: its polls, the articles it stored, the items given up."""
+        self.polled(
+            ok=report.sources_ok, not_modified=report.not_modified, failed=report.sources_failed
+        )
+        degraded = min(report.degraded, report.new_articles)
+        self.articles.labels(state="complete").inc(report.new_articles - degraded)
+        self.articles.labels(state="degraded").inc(degraded)
+        self.items_given_up.inc(report.given_up)
+
+    def delivered(
+        self, *, sent: int, summarized: int, retried: int, failed: int, dropped: int = 0
+    ) -> None:
         """One delivery round's results."""
         self._count(
-            self.alerts, "alert", sent=sent, summarized=summarized, retried=retried, failed=failed
+            self.alerts,
+            "alert",
+            sent=sent,
+            summarized=summarized,
+            retried=retried,
+            failed=failed,
+            dropped=dropped,
         )
 
     def _count(self, counter: Counter, prefix: str, **counts: int) -> None:
@@ -193,6 +258,14 @@ class Metrics:
     def fetched(self, kind: str, seconds: float) -> None:
         """One fetch (``feed`` or ``page``) took ``seconds``."""
         self.fetch_seconds.labels(kind=kind).observe(seconds)
+
+    def pool_job(self, job: str, seconds: float) -> None:
+        """A parsing-pool job ran for ``seconds``."""
+        self.pool_job_seconds.labels(job=job).observe(seconds)
+
+    def matched(self, seconds: float) -> None:
+        """One article was matched against every topic in ``seconds``."""
+        self.matcher_seconds.observe(seconds)
 
     def rate_limited(self, scope: str | None) -> None:
         """Discord answered 429."""

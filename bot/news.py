@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.alerts import plain_text
 from bot.charts import DayCount
 from bot.errors import UserFacingError
-from bot.sources import SourceName
+from bot.sources import SourceName, source_matches
 from bot.store import CoverageRow, Listing, QuoteListing, Store, UnsearchableQuery
 from bot.topics import Topic, parse_topic
 from bot.urls import host_of
@@ -124,9 +124,8 @@ class News:
         typed = typed.strip()[:MAX_SOURCE_CHARS]
         if typed.isdigit() and int(typed) in scope.sources:
             return scope.sources[int(typed)]
-        needle = typed.casefold()
         for source in scope.sources.values():
-            if needle and (needle in source.name.casefold() or needle in source.url.casefold()):
+            if typed and source_matches(typed, source.title, source.url):
                 return source
         raise UserFacingError(
             f"None of this server's sources matches “{typed[:100]}”. `/sources list` shows them."
@@ -135,11 +134,10 @@ class News:
     @staticmethod
     def source_choices(scope: Scope, typed: str) -> list[tuple[str, str]]:
         """(name, value) pairs for the `source` option's autocomplete."""
-        needle = typed.casefold()
         found = [
-            (plain_text(f"{s.name} ({host_of(s.url)})")[:100], str(s.id))
+            (plain_text(f"{s.title} ({host_of(s.url)})" if s.title else s.name)[:100], str(s.id))
             for s in scope.sources.values()
-            if needle in s.name.casefold() or needle in s.url.casefold()
+            if source_matches(typed, s.title, s.url)
         ]
         return sorted(found)[:25]
 

@@ -25,6 +25,7 @@ import pickle
 import resource
 import signal
 import threading
+import time
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator
@@ -121,7 +122,10 @@ class WorkPool:
         *,
         time_limit: float = DEFAULT_TIME_LIMIT,
         memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
+        """``observe(job, seconds)``: told how long each job ran (its function's name)."""
+        self._observe = observe
         self.threaded = workers == 1
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.time_limit = time_limit
@@ -141,12 +145,15 @@ class WorkPool:
         self._busy = 0
 
     @classmethod
-    def of(cls, settings: Settings) -> WorkPool:
+    def of(
+        cls, settings: Settings, *, observe: Callable[[str, float], None] | None = None
+    ) -> WorkPool:
         """The pool the settings describe (PARSE_WORKERS and its limits)."""
         return cls(
             settings.parse_workers,
             time_limit=settings.parse_time_limit_seconds,
             memory_limit_mb=settings.parse_memory_limit_mb,
+            observe=observe,
         )
 
     # ---- the public side --------------------------------------------------------------------
@@ -175,6 +182,7 @@ class WorkPool:
         """``submit``, with ``warm()`` run first in the worker (a cached set-up, such as loading
         a model) under WARM_UP_SECONDS of its own instead of the job's time limit."""
         await self._turn(key)
+        started = time.perf_counter()
         try:
             if self.threaded:
                 if warm is not None:
@@ -183,6 +191,9 @@ class WorkPool:
             return await self._in_process(warm, fn, args, kwargs)
         finally:
             self._release(key)
+            if self._observe is not None:
+                name = getattr(fn, "__name__", type(fn).__name__)
+                self._observe(name, time.perf_counter() - started)
 
     def close(self) -> None:
         with self._lock:

@@ -7,17 +7,19 @@ a person) gets at most one alert per article, listing every topic of theirs that
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from bot.articles import Article
 from bot.delivery import OutboxKind, Planned
 from bot.matcher import Found, Matcher, MatchInput
 from bot.sources import Source
-from bot.subscriptions import Delivery, Route, Subscription
-from bot.topics import Topic, parse_topic
+from bot.subscriptions import Delivery, Route, Subscription, TopicChanges
+from bot.topics import Topic
 from bot.urls import host_of
 
 if TYPE_CHECKING:
@@ -25,40 +27,100 @@ if TYPE_CHECKING:
 
 
 class Router:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, observe: Callable[[float], None] | None = None) -> None:
+        """``observe(seconds)``: told how long matching each article took."""
         self._store = store
+        self._observe = observe
         self._matcher = Matcher({})
         self._routes: dict[int, Route] = {}
         self._subscriptions: dict[int, Subscription] = {}
         self._version: int | None = None
         self._checked = -math.inf
+        self._lock = asyncio.Lock()
+        self.full_loads = 0
+        """How many times every route and subscription was read (at start, or when the change
+        log no longer reached back far enough); every other change was patched in."""
 
     async def refresh(self, *, at_most_every: float = 0.0) -> bool:
-        """Reload if routes or subscriptions changed since the last load, in this process or
-        another (a worker learns of a topic added through the bot this way). One small read,
-        skipped if the last was under ``at_most_every`` seconds ago."""
+        """Take in the changes to routes and subscriptions made since the last look, in this
+        process or another (a worker learns of a topic added through the bot this way): one
+        small read when nothing changed, skipped if the last was under ``at_most_every``
+        seconds ago. Changes are read from the store's change log and patched into the matcher,
+        all of them at once however many there are; everything is read again only at start or
+        when the log no longer reaches back far enough."""
         now = time.monotonic()
         if now - self._checked < at_most_every:
             return False
         self._checked = now
-        if await self._store.topics_version() == self._version:
-            return False
-        await self.reload()
+        async with self._lock:
+            # The version is read first: a change made meanwhile is taken in next time.
+            version = await self._store.topics_version()
+            if version == self._version:
+                return False
+            changes = None
+            if self._version is not None:
+                changes = await self._store.topic_changes(self._version, version)
+            if changes is None:
+                await self._load_all(version)
+            else:
+                await self._take_in(changes, version)
         return True
 
+    async def changed(self) -> None:
+        """A route or topic changed through this process: take it in now (with whatever else
+        changed since the last look)."""
+        await self.refresh()
+
     async def reload(self) -> None:
-        """Read every route and subscription again (after a change, or at start)."""
-        # The version is read first: a change made during the reload is seen next time.
-        self._version = await self._store.topics_version()
+        """Read every route and subscription again (at start)."""
+        async with self._lock:
+            await self._load_all(await self._store.topics_version())
+
+    async def _load_all(self, version: int) -> None:
+        self.full_loads += 1
         self._routes = {r.id: r for r in await self._store.all_routes()}
         self._subscriptions = {s.id: s for s in await self._store.all_subscriptions()}
         topics: dict[int, Topic] = {}
+        parsed = self._matcher.parsed
         for route in self._routes.values():
             if route.topic is not None:
-                topics[-route.id] = parse_topic(route.topic)
+                topics[-route.id] = parsed(route.topic)
         for sub in self._subscriptions.values():
-            topics[sub.id] = parse_topic(sub.topic)
+            topics[sub.id] = parsed(sub.topic)
         self._matcher = self._matcher.changed(topics)
+        self._version = version
+
+    async def _take_in(self, changes: TopicChanges, version: int) -> None:
+        """Patch the changed routes and subscriptions (as they are now) into the matcher."""
+        routes = {r.id: r for r in await self._store.routes_by_id(changes.routes)}
+        subs = {s.id: s for s in await self._store.subscriptions_by_id(changes.subscriptions)}
+        removed: list[int] = []
+        added: dict[int, Topic] = {}
+        if changes.servers:
+            gone = changes.servers
+            removed += [-r.id for r in self._routes.values() if r.guild_id in gone]
+            removed += [s.id for s in self._subscriptions.values() if s.guild_id in gone]
+            self._routes = {i: r for i, r in self._routes.items() if r.guild_id not in gone}
+            self._subscriptions = {
+                i: s for i, s in self._subscriptions.items() if s.guild_id not in gone
+            }
+        for route_id in changes.routes:
+            self._routes.pop(route_id, None)
+            removed.append(-route_id)
+            route = routes.get(route_id)
+            if route is not None:
+                self._routes[route_id] = route
+                if route.topic is not None:
+                    added[-route_id] = self._matcher.parsed(route.topic)
+        for sub_id in changes.subscriptions:
+            self._subscriptions.pop(sub_id, None)
+            removed.append(sub_id)
+            sub = subs.get(sub_id)
+            if sub is not None:
+                self._subscriptions[sub_id] = sub
+                added[sub_id] = self._matcher.parsed(sub.topic)
+        self._matcher = self._matcher.patch(removed, added)
+        self._version = version
 
     async def plan(
         self,
@@ -82,9 +144,12 @@ class Router:
         planned: dict[str, list[Planned]] = {}
         for article in articles:
             try:
+                started = time.perf_counter()
                 found = self._matcher.match(
                     MatchInput(article.title, article.lead, article.text, domain)
                 )
+                if self._observe is not None:
+                    self._observe(time.perf_counter() - started)
                 destinations = self._destinations(found, everything, guilds)
             except Exception as exc:
                 if on_failure is None:
@@ -113,9 +178,11 @@ class Router:
         destinations: Destinations = {
             (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
         }
-        for match in found:
+        # In the topics' order (not the matcher's, which depends on how it was built and
+        # patched): the same article plans the same alerts, with the same reasons.
+        for match in sorted(found, key=_TOPIC_FORM):
             why = found.explain(match)
-            for topic_id in match.topic_ids:
+            for topic_id in sorted(match.topic_ids):
                 if topic_id < 0:
                     route = self._routes[-topic_id]
                     if route.guild_id not in guilds or route.paused:
@@ -133,6 +200,9 @@ class Router:
 
 
 Destinations = dict[tuple[OutboxKind, int], tuple[Planned, list[str]]]
+
+
+_TOPIC_FORM = attrgetter("topic")
 
 
 def _planned(route: Route) -> Planned:

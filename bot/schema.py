@@ -170,6 +170,7 @@ quotes = Table(
     Column("kind", String(16), nullable=False),
     Column("is_key", Boolean, nullable=False),
     Column("spans", Text, nullable=False),
+    Column("speaker_kind", String(16)),
     Index(None, "article_id", "speaker"),
     Index(None, "speaker", "article_id"),
 )
@@ -283,6 +284,7 @@ outbox = Table(
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
+    Index(None, "guild_id", "sent_at"),
 )
 
 channels = Table(
@@ -335,6 +337,20 @@ counters = Table(
 """Numbers every process can watch: ``topics`` goes up with each change to a route or a
 subscription, so workers elsewhere know to reload their matcher."""
 TOPICS_COUNTER = "topics"
+
+topic_changes = Table(
+    "topic_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("row_id", BigInteger, nullable=False),
+)
+"""Each change to routes or subscriptions, under the ``topics`` counter's value it raised it to:
+``kind`` is "route" or "subscription" (``row_id`` the changed row, present or gone) or "server"
+(``row_id`` a server whose routes and topics all went). The last TOPIC_CHANGES_KEPT changes
+are kept; a process further behind reloads everything."""
+TOPIC_CHANGES_KEPT = 10_000
 
 
 processes = Table(

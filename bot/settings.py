@@ -29,6 +29,26 @@ def _running(pid: int) -> bool:
 
 DEFAULT_USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot-dev/newsbot)"
 
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> str:
+    """A database URL with the async driver newsbot uses for its scheme: ``sqlite://`` means
+    aiosqlite, ``postgresql://`` and ``postgres://`` mean asyncpg. Any other scheme raises
+    ValueError (naming the scheme only: the rest may hold a password)."""
+    scheme, separator, rest = url.strip().partition("://")
+    driver = _ASYNC_DRIVERS.get(scheme.lower()) if separator else None
+    if driver is None:
+        shown = f"not {scheme}://" if separator else "this one has no scheme"
+        raise ValueError(f"must start with sqlite://, postgresql:// or postgres:// ({shown})")
+    return f"{driver}://{rest}"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -44,7 +64,8 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///newsbot.sqlite3",
-        description="SQLAlchemy async URL of the store.",
+        description="The store: sqlite:///PATH, or postgresql://user:password@host/db (the "
+        "async drivers, aiosqlite and asyncpg, are implied).",
     )
     discord_api_base_url: str = Field(
         default="https://discord.com/api/v10",
@@ -55,7 +76,8 @@ class Settings(BaseSettings):
     )
     allow_private_addresses: bool = Field(
         default=False,
-        description="Allow sources on loopback and private networks (for self-hosters).",
+        description="Allow sources on loopback and private networks, and on ports browsers "
+        "refuse (for self-hosters).",
     )
     poll_interval_seconds: Annotated[int, Field(ge=5)] = Field(
         default=300, description="How often a healthy source is polled."
@@ -111,7 +133,10 @@ class Settings(BaseSettings):
         description="Alerts one channel gets per 10 minutes; the overflow becomes a summary.",
     )
     topics_per_user: Annotated[int, Field(ge=1)] = Field(
-        default=25, description="Topics one person may follow."
+        default=25, description="Topics one person may follow in each server."
+    )
+    routes_per_server: Annotated[int, Field(ge=1)] = Field(
+        default=50, description="Topic routes (/alerts add) one server may have."
     )
     default_sources_file: Path | None = Field(
         default=None,
@@ -210,6 +235,11 @@ class Settings(BaseSettings):
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.lease_seconds)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
 
     @field_validator("shard_ids", mode="before")
     @classmethod

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.alerts import clean_text, plain_text
-from bot.errors import UserFacingError
+from bot.errors import LimitReached, UserFacingError
 from bot.feeds import FeedError, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import Fetcher, FetchError
 from bot.opml import ExportedFeed, ListedFeed, read_feed_list, write_opml
 from bot.pool import WorkerCrashed, WorkPool
 from bot.sources import Source, WatchedSource
 from bot.store import Store
-from bot.urls import InvalidURL, check_url
+from bot.urls import InvalidURL, check_url, source_label
 
 MAX_INTERVAL = timedelta(hours=24)
 PROBES_AT_ONCE = 8
@@ -94,12 +94,12 @@ class CheckedFeed:
 
     def describe(self) -> str:
         """One line of the preview (plain text; the Discord layer escapes it)."""
-        name = self.title or self.listed.title or self.url
+        name = self.title or self.listed.title or source_label(self.url)
         if self.verdict is Verdict.VALID:
             return f"valid: {name} ({self.items} items)"
         if self.verdict is Verdict.WATCHED:
             return f"already watched: {name}"
-        return f"refused: {self.listed.url}: {self.reason}"
+        return f"refused: {source_label(self.listed.url)}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +251,7 @@ class SourceControls:
         seconds = parse_interval(interval, minimum=self._default_interval) if interval else None
         if url is not None:
             source = await self._move(guild_id, source, url, agent)
-            changes.append(f"URL is now {source.url}")
+            changes.append(f"URL is now {source_label(source.url)}")
         now = self._clock()
         if interval is not None:
             await self._store.set_guild_source_interval(
@@ -278,7 +278,9 @@ class SourceControls:
         except (FetchError, FeedError, WorkerCrashed) as exc:
             raise ControlError(f"That URL can't be used: {exc}") from None
         if probe.url == source.url:
-            raise ControlError(f"{clean_text(source.name)} already reads {probe.url}.")
+            raise ControlError(
+                f"{clean_text(source.name)} already reads {source_label(probe.url)}."
+            )
         moved = await self._store.move_guild_source(
             guild_id,
             source.id,
@@ -359,13 +361,20 @@ class SourceControls:
         valid = preview.valid
         added = already = 0
         now = self._clock()
-        for feed in valid[:room]:
+        for index, feed in enumerate(valid[:room]):
             source, created = await self._store.add_source(
                 feed.url, added_url=feed.listed.url, now=now
             )
             if created and feed.title:
                 await self._store.name_untitled_source(source.id, feed.title)
-            if await self._store.add_guild_source(guild_id, source.id, user_id=user_id, now=now):
+            try:
+                # The cap is checked again with each insert: other adds may have come since.
+                subscribed = await self._store.add_guild_source(
+                    guild_id, source.id, user_id=user_id, now=now, cap=self._cap
+                )
+            except LimitReached:
+                return ImportDone(added, already, len(valid) - index)
+            if subscribed:
                 added += 1
             else:
                 already += 1

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.urls import host_of, source_label
+
 
 class SourceStatus(StrEnum):
     NEW = "new"
@@ -44,8 +46,9 @@ class Source:
 
     @property
     def name(self) -> str:
-        """What to call the source in messages."""
-        return self.title or self.url
+        """What to call the source in messages: its title, or its host and path (never the
+        query string or a login, which can hold a key)."""
+        return self.title or source_label(self.url)
 
     def interval(self, default: int) -> int:
         """Seconds between polls of this source when healthy."""
@@ -62,7 +65,7 @@ class SourceName:
 
     @property
     def name(self) -> str:
-        return self.title or self.url
+        return self.title or source_label(self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +82,11 @@ class WatchedSource:
     @property
     def display_name(self) -> str:
         return self.name or self.source.name
+
+
+def source_matches(typed: str, title: str | None, url: str) -> bool:
+    """Whether what someone typed names this source: part of its title or of its host. Never
+    the rest of its address, so that no one can find a secret in a feed's query string one
+    character at a time."""
+    needle = typed.casefold().strip()
+    return needle in (title or "").casefold() or needle in host_of(url)

@@ -104,12 +104,12 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .chart{width:100%;max-width:640px;height:auto}.chart text{fill:var(--muted);font-size:10px}
 .axis{stroke:var(--line)}.poll_ok{fill:var(--ok)}.poll_not_modified{fill:var(--idle)}
 .poll_failed,.alert_failed{fill:var(--bad)}.alert_sent{fill:var(--ok)}
-.alert_summarized{fill:var(--warn)}.alert_retried{fill:var(--idle)}
+.alert_summarized,.alert_dropped{fill:var(--warn)}.alert_retried{fill:var(--idle)}
 .key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 .key .poll_ok,.key .alert_sent{background:var(--ok)}.key .poll_not_modified,
 .key .alert_retried{background:var(--idle)}
 .key .poll_failed,.key .alert_failed{background:var(--bad)}
-.key .alert_summarized{background:var(--warn)}
+.key .alert_summarized,.key .alert_dropped{background:var(--warn)}
 .stale{color:var(--bad)}.ok{color:var(--ok)}.bad{color:var(--bad)}
 """
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
@@ -128,7 +128,8 @@ ALERT_SERIES = (
     ("alert_sent", "sent"),
     ("alert_summarized", "in summaries"),
     ("alert_retried", "retried"),
-    ("alert_failed", "failed"),
+    ("alert_failed", "given up"),
+    ("alert_dropped", "refused"),
 )
 
 
@@ -291,15 +292,16 @@ def _processes_section(report: StatusReport) -> str:
 
 def _degraded_section(report: StatusReport) -> str:
     if not report.degraded:
-        return "<h2>Degraded articles</h2><p>None recently.</p>"
+        return "<h2>Degraded articles</h2><p>None in the last 24 hours.</p>"
     rows = "".join(
         f"<tr><td>{escape(a.title)}</td><td>{escape(a.source)}</td>"
         f"<td>{_ago(report.now, a.fetched_at)}</td><td>{escape(a.reason)}</td></tr>"
         for a in report.degraded
     )
     return (
-        "<h2>Degraded articles</h2><table><tr><th>article</th><th>source</th><th>fetched</th>"
-        f"<th>why</th></tr>{rows}</table>"
+        "<h2>Degraded articles</h2><p class='muted'>Stored without a stage's work, or given up, "
+        "in the last 24 hours; the newest first.</p><table><tr><th>article</th><th>source</th>"
+        f"<th>when</th><th>why</th></tr>{rows}</table>"
     )
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     Row,
     Table,
@@ -49,10 +50,11 @@ from sqlalchemy.sql.expression import Select, TableClause
 
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
-from bot.errors import StoreUnavailable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.errors import LimitReached, StoreUnavailable
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
     SPEAKER_SEPARATOR,
+    TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
@@ -74,16 +76,26 @@ from bot.schema import (
     speakers,
     stories,
     subscriptions,
+    topic_changes,
 )
+from bot.settings import async_database_url
 from bot.sources import Source, SourceName, SourceStatus, WatchedSource
 from bot.status import (
     ActivityCount,
+    DegradedArticle,
     FailingSource,
     ProcessState,
     SourceCounts,
     StatusReport,
 )
-from bot.subscriptions import Delivery, Route, Subscription
+from bot.subscriptions import (
+    Added,
+    Delivery,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.topics import (
     And,
     Field,
@@ -101,7 +113,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0017"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -114,7 +126,9 @@ SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
 STATUS_LIST_LIMIT = 20
-"""Failing sources the status page lists (the longest failing first)."""
+"""Failing sources, and degraded articles, the status page lists."""
+DEGRADED_WINDOW = timedelta(days=1)
+"""How far back the status page looks for degraded articles and items given up."""
 NO_ID = (1 << 31) - 1
 """Above every article id: the largest value an id column holds on both engines."""
 FETCH_ORDER_MARGIN = timedelta(hours=6)
@@ -256,9 +270,7 @@ class Store:
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        url = make_url(database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+asyncpg")  # the async driver we install
+        url = make_url(async_database_url(database_url))  # the async drivers we install
         kwargs: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
@@ -293,7 +305,9 @@ class Store:
         except DBAPIError as exc:
             if not _unavailable(exc):
                 raise
-            raise StoreUnavailable(f"the database refused a write: {exc.orig}") from exc
+            # The driver's words stay in the log (on PostgreSQL they can name internal hosts).
+            log.warning("the database refused a write: %r", exc.orig)
+            raise StoreUnavailable from exc
 
     # ---- moving a database ----------------------------------------------------------------------
 
@@ -635,7 +649,7 @@ class Store:
             if taken.first() is None:
                 url = change.moved_to
             else:
-                log.warning("source %s moved to %s, already watched", source.id, change.moved_to)
+                log.warning("source %s moved to %r, already watched", source.id, change.moved_to)
         # The source's update comes first: it opens the transaction the articles' savepoints
         # nest in (SQLite's driver opens one only at a write).
         await conn.execute(
@@ -1098,23 +1112,61 @@ class Store:
             await conn.execute(channels.delete().where(channels.c.id == channel_id))
 
     async def add_guild_source(
-        self, guild_id: int, source_id: int, *, user_id: int, now: datetime
+        self,
+        guild_id: int,
+        source_id: int,
+        *,
+        user_id: int,
+        now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Subscribe a server to a source. Returns False when it already was."""
+        """Subscribe a server to a source. Returns False when it already was. With ``cap``,
+        raises LimitReached when the server already watches that many sources (a source no
+        server watches then is forgotten). The count and the insert are one statement (one
+        writer at a time on SQLite), after the server's row is locked on PostgreSQL: concurrent
+        adds never pass the cap."""
         await self.join_guild(guild_id, now=now)
+        row = {
+            "guild_id": guild_id,
+            "source_id": source_id,
+            "added_by": user_id,
+            "added_at": now,
+            "failing_notified": False,
+        }
+        count = (
+            select(func.count())
+            .select_from(guild_sources)
+            .where(guild_sources.c.guild_id == guild_id)
+            .scalar_subquery()
+        )
         async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, guild_sources).values(
-                    guild_id=guild_id,
-                    source_id=source_id,
-                    added_by=user_id,
-                    added_at=now,
-                    failing_notified=False,
+            if cap is None:
+                inserted = _insert_ignore(self._dialect, guild_sources).values(row)
+            else:
+                await self._lock_guild(conn, guild_id)
+                inserted = _insert_ignore(self._dialect, guild_sources).from_select(
+                    list(row), _literal_row(guild_sources, row).where(count < cap)
+                )
+            if (await conn.execute(inserted)).rowcount:
+                await _combine_choices(conn, [source_id], now)
+                return True
+            already = await conn.execute(
+                select(guild_sources.c.source_id).where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
                 )
             )
-            if result.rowcount:
-                await _combine_choices(conn, [source_id], now)
-        return bool(result.rowcount)
+            if cap is None or already.first() is not None:
+                return False
+            watched = int((await conn.execute(select(count))).scalar_one())
+            await self._forget_unused_sources(conn, [source_id])
+        raise LimitReached(watched)
+
+    async def _lock_guild(self, conn: AsyncConnection, guild_id: int) -> None:
+        """Hold the server's row until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE),
+        so that checks of what it has and the changes that follow are one step per server.
+        SQLite has one writer at a time: there the conditional statements alone suffice."""
+        if self._dialect != "sqlite":
+            await conn.execute(select(guilds.c.id).where(guilds.c.id == guild_id).with_for_update())
 
     async def remove_guild_source(self, guild_id: int, source_id: int) -> bool:
         """Unsubscribe; queued alerts from that source to that server are dropped, and a source
@@ -1161,7 +1213,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
             await conn.execute(guilds.delete().where(guilds.c.id == guild_id))
             await self._forget_unused_sources(conn, list(used))
@@ -1785,33 +1837,119 @@ class Store:
         delivery: Delivery,
         *,
         now: datetime,
-    ) -> bool:
-        """A person's topic in a server. False when they already had it (same normal form)."""
-        async with self._write() as conn:
-            result = await conn.execute(
-                _insert_ignore(self._dialect, subscriptions).values(
-                    user_id=user_id,
-                    guild_id=guild_id,
-                    topic=topic,
-                    typed=typed[:400],
-                    delivery=delivery.value,
-                    created_at=now,
+        cap: int | None = None,
+    ) -> Added:
+        """A person's topic in a server: ADDED, or ALREADY when they had it (same normal form),
+        or FULL when they already follow ``cap`` topics in that server. The insert and the count
+        are one transaction, serialized per person and server on PostgreSQL (and by SQLite's
+        single writer, which the insert takes before the count reads), so adds made at the same
+        moment, in any number of processes, never pass the cap."""
+        try:
+            async with self._write() as conn:
+                await _serialize(self._dialect, conn, "topics", guild_id, user_id)
+                added = (
+                    (
+                        await conn.execute(
+                            _insert_ignore(self._dialect, subscriptions)
+                            .values(
+                                user_id=user_id,
+                                guild_id=guild_id,
+                                topic=topic,
+                                typed=typed[:400],
+                                delivery=delivery.value,
+                                created_at=now,
+                            )
+                            .returning(subscriptions.c.id)
+                        )
+                    )
+                    .scalars()
+                    .all()
                 )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+                if not added:
+                    return Added.ALREADY
+                if cap is not None:
+                    count = await conn.execute(
+                        select(func.count()).where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                        )
+                    )
+                    if int(count.scalar() or 0) > cap:
+                        raise _OverCap
+                await _topics_changed(conn, TopicChange.SUBSCRIPTION, added)
+        except _OverCap:
+            return Added.FULL  # the transaction, with its insert, was rolled back
+        return Added.ADDED
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
         async with self._write() as conn:
-            result = await conn.execute(
-                subscriptions.delete().where(
-                    subscriptions.c.user_id == user_id,
-                    subscriptions.c.guild_id == guild_id,
-                    subscriptions.c.topic == topic,
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                            subscriptions.c.topic == topic,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            await conn.execute(_TOPICS_CHANGED)
-        return bool(result.rowcount)
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return bool(removed)
+
+    async def remove_subscription_by_id(
+        self, user_id: int, subscription_id: int
+    ) -> Subscription | None:
+        """Remove one of this person's topics by its id (None if it isn't theirs, or gone)."""
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    subscriptions.delete()
+                    .where(
+                        subscriptions.c.id == subscription_id, subscriptions.c.user_id == user_id
+                    )
+                    .returning(*subscriptions.c)
+                )
+            ).first()
+            if row is None:
+                return None
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, [row.id])
+        return _subscription(row)
+
+    async def forget_member(self, guild_id: int, user_id: int) -> int:
+        """Someone left a server: their topics there go, with the personal alerts still queued
+        for them from it. Returns how many topics went."""
+        async with self._write() as conn:
+            removed = (
+                (
+                    await conn.execute(
+                        subscriptions.delete()
+                        .where(
+                            subscriptions.c.user_id == user_id,
+                            subscriptions.c.guild_id == guild_id,
+                        )
+                        .returning(subscriptions.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.guild_id == guild_id,
+                    outbox.c.user_id == user_id,
+                    outbox.c.kind.in_([OutboxKind.DM.value, OutboxKind.HERE.value]),
+                    outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.DROPPED.value, last_error="no longer a member")
+            )
+            await _topics_changed(conn, TopicChange.SUBSCRIPTION, removed)
+        return len(removed)
 
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
@@ -1863,7 +2001,48 @@ class Store:
 
     async def all_subscriptions(self) -> list[Subscription]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(subscriptions))).all()
+            rows = (await conn.execute(select(*_SUBSCRIPTION_COLUMNS))).all()
+        return [_subscription(row) for row in rows]
+
+    async def topic_changes(self, after: int, upto: int) -> TopicChanges | None:
+        """What changed in routes and subscriptions after topics version ``after`` up to
+        ``upto`` (one read of the change log); None when the log no longer goes back that far
+        (reload everything)."""
+        if not 0 <= after <= upto or upto - after > TOPIC_CHANGES_KEPT:
+            return None
+        query = select(topic_changes.c.version, topic_changes.c.kind, topic_changes.c.row_id).where(
+            topic_changes.c.version > after, topic_changes.c.version <= upto
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if {int(version) for version, _, _ in rows} != set(range(after + 1, upto + 1)):
+            return None
+        named: dict[str, set[int]] = {kind.value: set() for kind in TopicChange}
+        for _, kind, row_id in rows:
+            named.setdefault(kind, set()).add(int(row_id))
+        return TopicChanges(
+            routes=frozenset(named[TopicChange.ROUTE.value]),
+            subscriptions=frozenset(named[TopicChange.SUBSCRIPTION.value]),
+            servers=frozenset(named[TopicChange.SERVER.value]),
+        )
+
+    async def routes_by_id(self, ids: Iterable[int]) -> list[Route]:
+        """Those of these routes that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(routes).where(routes.c.id.in_(wanted)))).all()
+        return [_route(row) for row in rows]
+
+    async def subscriptions_by_id(self, ids: Iterable[int]) -> list[Subscription]:
+        """Those of these subscriptions that exist."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        query = select(*_SUBSCRIPTION_COLUMNS).where(subscriptions.c.id.in_(wanted))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
         return [_subscription(row) for row in rows]
 
     async def add_route(
@@ -1876,32 +2055,56 @@ class Store:
         role_id: int | None,
         user_id: int,
         now: datetime,
+        cap: int | None = None,
     ) -> bool:
-        """Send a server's articles (those matching ``topic``; all when None) to a channel."""
+        """Send a server's articles (those matching ``topic``; all when None) to a channel.
+        False when that channel already gets that topic. With ``cap``, raises LimitReached when
+        the server has that many routes. As for sources, the checks and the insert are one
+        statement, after the server's row is locked on PostgreSQL."""
+        await self.join_guild(guild_id, now=now)
+        same = (
+            select(routes.c.id)
+            .where(
+                routes.c.guild_id == guild_id,
+                routes.c.channel_id == channel_id,
+                routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            )
+            .exists()
+        )
+        count = (
+            select(func.count()).select_from(routes).where(routes.c.guild_id == guild_id)
+        ).scalar_subquery()
+        row = {
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "topic": topic,
+            "typed": typed[:400] if typed else None,
+            "role_id": role_id,
+            "paused": False,
+            "created_by": user_id,
+            "created_at": now,
+        }
+        wanted = _literal_row(routes, row).where(~same)
+        if cap is not None:
+            wanted = wanted.where(count < cap)
         async with self._write() as conn:
-            existing = await conn.execute(
-                select(routes.c.id).where(
-                    routes.c.guild_id == guild_id,
-                    routes.c.channel_id == channel_id,
-                    routes.c.topic.is_(None) if topic is None else routes.c.topic == topic,
+            await self._lock_guild(conn, guild_id)
+            added = (
+                (
+                    await conn.execute(
+                        routes.insert().from_select(list(row), wanted).returning(routes.c.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            if existing.first() is not None:
+            if added:
+                await _topics_changed(conn, TopicChange.ROUTE, added)
+                return True
+            if (await conn.execute(select(same))).scalar():
                 return False
-            await conn.execute(
-                routes.insert().values(
-                    guild_id=guild_id,
-                    channel_id=channel_id,
-                    topic=topic,
-                    typed=typed[:400] if typed else None,
-                    role_id=role_id,
-                    paused=False,
-                    created_by=user_id,
-                    created_at=now,
-                )
-            )
-            await conn.execute(_TOPICS_CHANGED)
-        return True
+            routed = int((await conn.execute(select(count))).scalar_one())
+        raise LimitReached(routed)
 
     async def routes_of(self, guild_id: int) -> list[Route]:
         query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
@@ -1914,7 +2117,7 @@ class Store:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
@@ -1924,7 +2127,7 @@ class Store:
                 .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
                 .values(paused=paused)
             )
-            await conn.execute(_TOPICS_CHANGED)
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if result.rowcount else [])
         return bool(result.rowcount)
 
     async def guild_articles_since(
@@ -2024,8 +2227,8 @@ class Store:
             walk = topic is None and len(scope) > FEW_SOURCES
             source, where = await self._matching(conn, scope, since, topic, newest_first=walk)
             query = (
-                select(*_LISTING_COLUMNS, stories.c.outlets)
-                .select_from(source.outerjoin(stories, stories.c.id == articles.c.story_id))
+                select(*_LISTING_COLUMNS, _outlets_among(scope))
+                .select_from(source)
                 .where(*where, or_(articles.c.story_id.is_(None), articles.c.id == first_copy))
                 .order_by(articles.c.published_at.desc(), articles.c.id.desc())
                 .limit(limit)
@@ -2062,6 +2265,48 @@ class Store:
             return relevance * math.pow(0.5, age_days / 7)
 
         return [int(row.id) for row in sorted(rows, key=rank, reverse=True)]
+
+    async def count_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, at_most: int
+    ) -> int:
+        """How many articles from these sources since then match the topic, counting no
+        further than ``at_most`` (a full-text query that stops there). Raises UnsearchableQuery
+        when the index can't run the topic."""
+        self.check_searchable(topic)
+        if not scope:
+            return 0
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            found = select(literal(1)).select_from(source).where(*where).limit(at_most)
+            counted = select(func.count()).select_from(found.subquery())
+            return int((await conn.execute(counted)).scalar_one())
+
+    async def newest_matching(
+        self, scope: Sequence[int], since: datetime, topic: Topic, *, limit: int
+    ) -> list[int]:
+        """Ids of the newest articles from these sources since then that match the topic,
+        newest published first (raises UnsearchableQuery as ``count_matching`` does)."""
+        self.check_searchable(topic)
+        if not scope:
+            return []
+        async with self._engine.connect() as conn:
+            source, where = await self._matching(conn, scope, since, topic)
+            query = (
+                select(articles.c.id)
+                .select_from(source)
+                .where(*where)
+                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+                .limit(limit)
+            )
+            return [int(i) for i in (await conn.execute(query)).scalars()]
+
+    async def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """These articles' full texts."""
+        if not ids:
+            return {}
+        query = select(articles.c.id, articles.c.text).where(articles.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            return {int(i): str(text) for i, text in await conn.execute(query)}
 
     async def listings(self, ids: Sequence[int]) -> list[Listing]:
         """These articles as lists show them, in this order."""
@@ -2387,6 +2632,7 @@ class Store:
                 now,
                 outbox.c.status == OutboxStatus.PENDING.value,
             )
+            degraded = await self._degraded(conn, now - DEGRADED_WINDOW)
         pending, oldest = await self.outbox_backlog()
         names = {row.name for row in alive}
         orphans = Counter({n: c for n, c in leased.items() if n not in names})
@@ -2428,7 +2674,57 @@ class Store:
                 for r in alive
             ),
             orphan_leases=dict(orphans),
+            degraded=degraded,
         )
+
+    @staticmethod
+    async def _degraded(conn: AsyncConnection, since: datetime) -> tuple[DegradedArticle, ...]:
+        """The newest articles stored degraded and items given up since then (each through
+        its time index), newest first."""
+        stored = await conn.execute(
+            select(
+                articles.c.title,
+                articles.c.fetched_at,
+                articles.c.degraded,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == articles.c.source_id)
+            .where(articles.c.fetched_at >= since, articles.c.degraded.is_not(None))
+            .order_by(articles.c.fetched_at.desc(), articles.c.id.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found = [
+            DegradedArticle(row.title, row.source_title or row.url, row.fetched_at, row.degraded)
+            for row in stored
+        ]
+        given_up = await conn.execute(
+            select(
+                item_failures.c.link,
+                item_failures.c.reason,
+                item_failures.c.attempts,
+                item_failures.c.last_failed_at,
+                sources.c.title.label("source_title"),
+                sources.c.url,
+            )
+            .join(sources, sources.c.id == item_failures.c.source_id)
+            .where(
+                item_failures.c.last_failed_at >= since, item_failures.c.given_up_at.is_not(None)
+            )
+            .order_by(item_failures.c.last_failed_at.desc())
+            .limit(STATUS_LIST_LIMIT)
+        )
+        found += [
+            DegradedArticle(
+                row.link or "(an item without a link)",
+                row.source_title or row.url,
+                row.last_failed_at,
+                f"given up after {row.attempts} polls: {row.reason}",
+            )
+            for row in given_up
+        ]
+        found.sort(key=lambda a: a.fetched_at, reverse=True)
+        return tuple(found[:STATUS_LIST_LIMIT])
 
     @staticmethod
     async def _held(
@@ -2498,6 +2794,10 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     return bool(result.rowcount)
 
 
+class _OverCap(Exception):
+    """Rolls back an insert that would pass a cap."""
+
+
 def _guild_source(guild_id: int, source_id: int) -> Any:
     """UPDATE of one server's row for one source."""
     return update(guild_sources).where(
@@ -2553,7 +2853,19 @@ def _fully_paused(source_id: ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(paused.exists(), ~active.exists())
 
 
-def _subscription(row: Row[Any]) -> Subscription:
+_SUBSCRIPTION_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.user_id,
+    subscriptions.c.guild_id,
+    subscriptions.c.topic,
+    subscriptions.c.typed,
+    subscriptions.c.delivery,
+)
+"""What a Subscription is made of (not its times: reading 20,000 of them, converting times
+cost more than the rest)."""
+
+
+def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
     m = row._mapping
     return Subscription(
         id=m["id"],
@@ -2689,6 +3001,7 @@ def _quote_rows(article_id: int, found: Sequence[Quotation]) -> list[dict[str, A
             "kind": quote.kind.value,
             "is_key": quote.key,
             "spans": json.dumps([list(span) for span in quote.spans]),
+            "speaker_kind": quote.speaker_kind.value if quote.speaker_kind else None,
         }
         for position, quote in enumerate(found)
     ]
@@ -2705,6 +3018,7 @@ def _quote(row: Row[Any]) -> Quotation:
         attribution=Attribution(m["attribution"]),
         kind=QuoteKind(m["kind"]),
         key=bool(m["is_key"]),
+        speaker_kind=SpeakerKind(m["speaker_kind"]) if m.get("speaker_kind") else None,
     )
 
 
@@ -2738,6 +3052,19 @@ def _listing(row: Any) -> Listing:
         image=m[articles.c.image_url],
         story_id=m[articles.c.story_id],
         outlets=int(m["outlets"] or 1) if "outlets" in m else 1,
+    )
+
+
+def _outlets_among(scope: Sequence[int]) -> Any:
+    """How many of these sources carry the listed article's story: the one way an answer counts
+    outlets. Never the story's count over every source (``stories.outlets``), which would tell
+    a server how many sources other servers watch."""
+    copy = articles.alias("outlet")
+    return (
+        select(func.count(copy.c.source_id.distinct()))
+        .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+        .scalar_subquery()
+        .label("outlets")
     )
 
 
@@ -2807,6 +3134,16 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.close()
 
 
+async def _serialize(dialect: str, conn: AsyncConnection, *about: object) -> None:
+    """Make transactions about the same thing (``about``) take turns until each commits: on
+    PostgreSQL a transaction-level advisory lock on a 64-bit hash of it. SQLite has one writer at
+    a time, which a transaction that writes before it reads already waits for."""
+    if dialect != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(repr(about).encode(), digest_size=8).digest(), "big")
+    await conn.execute(select(func.pg_advisory_xact_lock(literal(key - (1 << 63), BigInteger))))
+
+
 def _seen_insert_sql(dialect: str) -> str:
     """INSERT of (source_id, item_key, first_seen_at) rows, skipping keys already seen."""
     values = "(?, ?, ?)" if dialect == "sqlite" else "($1, $2, $3)"
@@ -2822,6 +3159,12 @@ def _like_any_case(dialect: str, value: ColumnElement[Any], pattern: str) -> Col
     if dialect == "sqlite":
         return value.like(pattern, escape="\\")
     return value.ilike(pattern, escape="\\")
+
+
+def _literal_row(table: Table, row: Mapping[str, Any]) -> Select[Any]:
+    """SELECT of one row of constants, typed as ``table``'s columns (for INSERT ... SELECT
+    ... WHERE: an insert that happens only if a condition holds, in one statement)."""
+    return select(*(literal(value, type_=table.c[name].type) for name, value in row.items()))
 
 
 def _insert_ignore(dialect: str, table: Table) -> Any:
@@ -2946,10 +3289,27 @@ def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> 
     return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
-_TOPICS_CHANGED = (
-    update(counters).where(counters.c.name == TOPICS_COUNTER).values(value=counters.c.value + 1)
-)
-"""Run in the transaction of every change to routes or subscriptions."""
+async def _topics_changed(conn: AsyncConnection, kind: TopicChange, row_ids: Sequence[int]) -> None:
+    """In the transaction of a change to routes or subscriptions: raise the topics counter
+    (its row stays locked until the transaction ends, so on PostgreSQL changes take their
+    numbers in the order they commit) and log what changed under the new number; changes
+    older than the last TOPIC_CHANGES_KEPT are forgotten. Nothing changed: nothing logged."""
+    if not row_ids:
+        return
+    raised = (
+        update(counters)
+        .where(counters.c.name == TOPICS_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    version = int((await conn.execute(raised)).scalar_one())
+    await conn.execute(
+        topic_changes.insert(),
+        [{"version": version, "kind": kind.value, "row_id": int(i)} for i in row_ids],
+    )
+    await conn.execute(
+        topic_changes.delete().where(topic_changes.c.version <= version - TOPIC_CHANGES_KEPT)
+    )
 
 
 def _full_text_match(

@@ -7,20 +7,25 @@ the next step; see the Topics issue.)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.errors import UserFacingError
-from bot.topics import parse_topic
+from bot.alerts import CONTENT_LIMIT, clean_text, clip, web_url
+from bot.errors import LimitReached, UserFacingError
+from bot.topics import Topic, parse_topic
+from bot.urls import host_of
 
 if TYPE_CHECKING:
     from bot.store import Store
 
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 10
+COUNT_AT_MOST = 1000
+"""Matches are counted up to this many ("1000+")."""
 
 
 class Delivery(StrEnum):
@@ -61,6 +66,108 @@ class PreviewHit:
     explanation: str
 
 
+def preview_text(hits: Sequence[PreviewHit], *, total: int | None = None) -> str:
+    """What ``/alerts preview`` says: how many articles matched (``total``, counted up to
+    COUNT_AT_MOST) and the first few, every piece of feed text escaped as in alerts (nothing
+    pings, no markdown or masked link of the feed's own, no invisible or direction-changing
+    characters), within Discord's 2000 characters."""
+    count = len(hits) if total is None else total
+    if not count:
+        return f"Nothing from this server's sources matched in the last {PREVIEW_DAYS} days."
+    plus = "+" if count >= COUNT_AT_MOST else ""
+    text = f"{count}{plus} matches in {PREVIEW_DAYS} days:"
+    shown = 0
+    for hit in hits[:PREVIEW_SHOWN]:
+        headline = clip(clean_text(hit.headline), 150)
+        url = web_url(hit.url)
+        linked = f"[{headline}](<{_link_target(url)}>)" if url else headline
+        source = clip(clean_text(hit.source), 80)
+        why = f" ({clip(clean_text(hit.explanation), 200)})" if hit.explanation else ""
+        line = f"\n• {linked} — {source}{why}"
+        if len(text) + len(line) > CONTENT_LIMIT - 40:
+            break
+        text += line
+        shown += 1
+    if count > shown:
+        text += f"\n…and {count - shown}{plus} more."
+    return text
+
+
+def _link_target(url: str) -> str:
+    """A link's address as Markdown can't misread it: nothing in it ends the link early."""
+    return "".join(f"%{ord(ch):02X}" if ch in "()<>\\[]" else ch for ch in url)
+
+
+class Added(StrEnum):
+    """What adding a person's topic did."""
+
+    ADDED = "added"
+    ALREADY = "already"
+    """They already follow it (the same normal form) in that server."""
+    FULL = "full"
+    """They already follow as many topics in that server as one person may."""
+
+
+CHOICE_PREFIX = "topic#"
+
+
+def choice_value(sub: Subscription) -> str:
+    """An autocomplete choice's value naming one of a person's topics wherever it is."""
+    return f"{CHOICE_PREFIX}{sub.id}"
+
+
+def _chosen_id(typed: str) -> int | None:
+    number = typed.strip().removeprefix(CHOICE_PREFIX)
+    return int(number) if typed.strip().startswith(CHOICE_PREFIX) and number.isdigit() else None
+
+
+def listing_everywhere(subs: Sequence[Subscription], server_names: dict[int, str]) -> str:
+    """What ``/subscriptions`` says in a DM: the person's topics grouped by server, each
+    server named (the person is, or was, a member of each: they subscribed there)."""
+    if not subs:
+        return "You follow no topics in any server. `/subscribe` in a server to start."
+    text = "Your topics in every server (stop one here with `/unsubscribe`):"
+    by_server: dict[int, list[Subscription]] = {}
+    for sub in subs:
+        by_server.setdefault(sub.guild_id, []).append(sub)
+    for guild_id, mine in by_server.items():
+        name = clip(clean_text(server_names.get(guild_id) or "a server newsbot can't see"), 100)
+        lines = "".join(f"\n• “{clean_text(s.topic)}” ({s.delivery.value})" for s in mine)
+        part = f"\n**{name}**{lines}"
+        if len(text) + len(part) > CONTENT_LIMIT - 60:
+            text += "\n…and more: `/unsubscribe` lists them all as you type."
+            break
+        text += part
+    return text
+
+
+class TopicChange(StrEnum):
+    """What one logged change to topics names."""
+
+    ROUTE = "route"
+    SUBSCRIPTION = "subscription"
+    SERVER = "server"
+    """A server whose routes and topics all went (the bot was removed from it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanges:
+    """The routes and subscriptions changed (added, removed or edited) since some version,
+    and the servers whose routes and topics all went."""
+
+    routes: frozenset[int]
+    subscriptions: frozenset[int]
+    servers: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    hits: list[PreviewHit]
+    """The newest PREVIEW_SHOWN matches, newest first."""
+    total: int
+    """Every match in the window, counted up to COUNT_AT_MOST."""
+
+
 class SubscriptionLimit(UserFacingError):
     pass
 
@@ -77,9 +184,11 @@ class Topics:
         per_user_cap: int,
         clock: Callable[[], datetime],
         on_change: Callable[[], Awaitable[None]] | None = None,
+        routes_cap: int = 50,
     ) -> None:
         self._store = store
         self._cap = per_user_cap
+        self._routes_cap = routes_cap
         self._clock = clock
         self._on_change = on_change
 
@@ -90,24 +199,26 @@ class Topics:
     async def subscribe(
         self, user_id: int, guild_id: int, typed: str, delivery: Delivery = Delivery.DM
     ) -> Subscription:
+        """Follow a topic in a server: at most ``per_user_cap`` topics per person in each server
+        (counted in the same transaction as the insert, so concurrent commands can't pass it)."""
         topic = parse_topic(typed)
-        mine = await self._store.subscriptions_of(user_id)
-        if any(s.topic == topic.text and s.guild_id == guild_id for s in mine):
-            raise SubscriptionLimit(f"You already follow “{topic.text}” here.")
-        if len(mine) >= self._cap:
-            raise SubscriptionLimit(
-                f"You follow {len(mine)} topics, the most one person can; `/unsubscribe` one first."
-            )
-        await self._store.add_subscription(
-            user_id, guild_id, topic.text, typed, delivery, now=self._clock()
+        added = await self._store.add_subscription(
+            user_id, guild_id, topic.text, typed, delivery, now=self._clock(), cap=self._cap
         )
+        if added is Added.ALREADY:
+            raise SubscriptionLimit(f"You already follow “{topic.text}” here.")
+        if added is Added.FULL:
+            raise SubscriptionLimit(
+                f"You follow {self._cap} topics in this server, the most one person can here; "
+                "`/unsubscribe` one first."
+            )
         await self._changed()
-        (added,) = [
+        (found,) = [
             s
             for s in await self._store.subscriptions_of(user_id, guild_id)
             if s.topic == topic.text
         ]
-        return added
+        return found
 
     async def unsubscribe(self, user_id: int, guild_id: int, typed: str) -> str:
         topic = parse_topic(typed)
@@ -116,8 +227,37 @@ class Topics:
         await self._changed()
         return topic.text
 
+    async def unsubscribe_anywhere(self, user_id: int, typed: str) -> Subscription:
+        """Stop one of a person's topics in whichever server it is (``/unsubscribe`` in a DM):
+        ``typed`` is a choice's value (``choice_value``) or the topic as typed, which must then
+        name one topic of theirs in one server."""
+        chosen = _chosen_id(typed)
+        if chosen is not None:
+            removed = await self._store.remove_subscription_by_id(user_id, chosen)
+            if removed is None:
+                raise TopicNotFound("You don't follow that topic any more.")
+        else:
+            topic = parse_topic(typed)
+            found = [s for s in await self.everywhere(user_id) if s.topic == topic.text]
+            if not found:
+                raise TopicNotFound(f"You don't follow “{topic.text}” in any server.")
+            if len(found) > 1:
+                raise TopicNotFound(
+                    f"You follow “{topic.text}” in {len(found)} servers: pick the one to stop "
+                    "from the suggestions as you type."
+                )
+            (removed,) = found
+            if not await self._store.remove_subscription(user_id, removed.guild_id, removed.topic):
+                raise TopicNotFound(f"You don't follow “{topic.text}” any more.")
+        await self._changed()
+        return removed
+
     async def mine(self, user_id: int, guild_id: int) -> list[Subscription]:
         return await self._store.subscriptions_of(user_id, guild_id)
+
+    async def everywhere(self, user_id: int) -> list[Subscription]:
+        """A person's topics in every server (for them only: a DM lists them all)."""
+        return await self._store.subscriptions_of(user_id)
 
     async def add_route(
         self,
@@ -128,23 +268,44 @@ class Topics:
         role_id: int | None,
         user_id: int,
         role_mentionable: bool = True,
+        bot_may_mention: bool = True,
+        member_may_mention: bool = True,
     ) -> Route:
+        """``role_mentionable``: anyone may mention the role. Otherwise only someone with
+        Mention All Roles in the channel may, and newsbot pings it only for an admin who could
+        ping it themselves (``member_may_mention``) and only if the bot can too
+        (``bot_may_mention``)."""
         if role_id is not None and not role_mentionable:
-            raise SubscriptionLimit(
-                "newsbot can't mention that role: make it mentionable in the server's role "
-                "settings (or give the bot Mention All Roles), or leave the role out."
-            )
+            if not member_may_mention:
+                raise SubscriptionLimit(
+                    "That role isn't mentionable, and you lack **Mention @everyone, @here and "
+                    "All Roles** in that channel: newsbot pings a role only for someone who "
+                    "could ping it themselves. Leave the role out, or ask someone who can."
+                )
+            if not bot_may_mention:
+                raise SubscriptionLimit(
+                    "newsbot can't mention that role: make it mentionable in the server's role "
+                    "settings (or give the bot Mention All Roles), or leave the role out."
+                )
         topic = parse_topic(typed) if typed else None
         text = topic.text if topic else None
-        if not await self._store.add_route(
-            guild_id,
-            channel_id,
-            text,
-            typed,
-            role_id=role_id,
-            user_id=user_id,
-            now=self._clock(),
-        ):
+        try:
+            added = await self._store.add_route(
+                guild_id,
+                channel_id,
+                text,
+                typed,
+                role_id=role_id,
+                user_id=user_id,
+                now=self._clock(),
+                cap=self._routes_cap,
+            )
+        except LimitReached as full:
+            raise SubscriptionLimit(
+                f"This server has {full.count} topic routes, the most it can: "
+                "`/alerts remove` one first."
+            ) from None
+        if not added:
             raise SubscriptionLimit("That channel already gets that topic.")
         (route,) = [
             r
@@ -177,46 +338,74 @@ class Topics:
             )
         return None
 
-    async def recent_counts(self, user_id: int, guild_id: int) -> dict[int, int]:
-        """How many of the last week's stored articles each of the person's topics matched."""
-        from bot.matcher import Matcher, MatchInput
-        from bot.urls import host_of
+    async def recent_counts(self, user_id: int, guild_id: int) -> dict[int, int | None]:
+        """How many of the last week's stored articles from the server's sources each of the
+        person's topics matched, counted by the full-text index up to COUNT_AT_MOST (None: a
+        topic the index can't run, so it isn't counted). No article is read."""
+        from bot.store import UnsearchableQuery
 
         mine = await self._store.subscriptions_of(user_id, guild_id)
-        counts = {s.id: 0 for s in mine}
-        if not mine:
-            return counts
-        matcher = Matcher({s.id: parse_topic(s.topic) for s in mine})
+        scope = [s.id for s in await self._store.guild_source_names(guild_id)]
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
-        recent = await self._store.guild_articles_since(guild_id, since, limit=1000)
-        for article, source in recent:
-            found = MatchInput(article.title, article.lead, article.text, host_of(source.url))
-            for match in matcher.match(found):
-                for topic_id in match.topic_ids:
-                    counts[topic_id] += 1
+        counts: dict[int, int | None] = {}
+        for sub in mine:
+            try:
+                counts[sub.id] = await self._store.count_matching(
+                    scope, since, parse_topic(sub.topic), at_most=COUNT_AT_MOST
+                )
+            except UnsearchableQuery:
+                counts[sub.id] = None
         return counts
 
-    async def preview(self, guild_id: int, typed: str) -> list[PreviewHit]:
-        """The last week's stored articles from the server's sources that the topic matches."""
-        from bot.matcher import Matcher, MatchInput
-        from bot.urls import host_of
+    async def preview(self, guild_id: int, typed: str) -> Preview:
+        """The last week's stored articles from the server's sources that the topic matches:
+        how many (counted by the full-text index, up to COUNT_AT_MOST), and the newest
+        PREVIEW_SHOWN with why each matched (worked out in a thread: an article's text may be
+        long, and the event loop serves every server)."""
+        from bot.store import UnsearchableQuery
 
         topic = parse_topic(typed)
-        matcher = Matcher({0: topic})
+        names = {s.id: s for s in await self._store.guild_source_names(guild_id)}
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
-        hits = []
-        for article, source in await self._store.guild_articles_since(guild_id, since):
-            found = matcher.match(
-                MatchInput(article.title, article.lead, article.text, host_of(source.url))
+        try:
+            total = await self._store.count_matching(
+                list(names), since, topic, at_most=COUNT_AT_MOST
             )
-            if found:
-                hits.append(
-                    PreviewHit(
-                        article.title,
-                        article.url,
-                        article.site_name or source.name,
-                        article.published,
-                        found.explain(found.matches[0]),
-                    )
-                )
-        return hits
+            ids = await self._store.newest_matching(list(names), since, topic, limit=PREVIEW_SHOWN)
+        except UnsearchableQuery as exc:
+            raise TopicNotFound(
+                f"That topic can't be previewed ({exc}); alerts for it work all the same."
+            ) from None
+        listed = await self._store.listings(ids)
+        texts = await self._store.texts(ids)
+        inputs = [
+            (item.title, item.lead, texts.get(item.id, ""), host_of(names[item.source_id].url))
+            for item in listed
+        ]
+        reasons = await asyncio.to_thread(explain_matches, topic, inputs)
+        hits = [
+            PreviewHit(
+                item.title,
+                item.url,
+                item.site_name or names[item.source_id].name,
+                item.published,
+                reason,
+            )
+            for item, reason in zip(listed, reasons, strict=True)
+        ]
+        hits.sort(key=lambda hit: hit.published, reverse=True)
+        return Preview(hits, total)
+
+
+def explain_matches(topic: Topic, articles: Sequence[tuple[str, str, str, str]]) -> list[str]:
+    """Why the topic matched each article (title, lead, text, source domain): "nato, russia in
+    title". Empty where the matcher itself finds no match (the full-text index and the matcher
+    differ at the edges: a prefix in Chinese or Japanese text)."""
+    from bot.matcher import Matcher, MatchInput
+
+    matcher = Matcher({0: topic})
+    reasons = []
+    for title, lead, text, domain in articles:
+        found = matcher.match(MatchInput(title, lead, text, domain))
+        reasons.append(found.explain(found.matches[0]) if found else "")
+    return reasons

@@ -36,6 +36,19 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# The WHATWG Fetch standard's "bad ports" (https://fetch.spec.whatwg.org/#port-blocking): ports of
+# services that speak other protocols (mail, file sharing, chat, name service...), which browsers
+# never send a request to, so that no web page can be made to talk to them.
+# fmt: off
+BAD_PORTS = frozenset({
+    0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+    101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179,
+    389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601,
+    636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+    6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+})
+# fmt: on
+LABEL_PATH_CHARS = 40
 
 
 _NUMERIC_HOST = re.compile(
@@ -83,7 +96,27 @@ def check_url(url: str) -> str:
         _ = parts.port
     except ValueError:
         raise InvalidURL("The URL has an invalid port.") from None
+    if "@" in parts.netloc:
+        raise InvalidURL(
+            "The URL has a user name or password in it (the part before the @). newsbot "
+            "doesn't take logins in addresses: a source's address is stored and shared. Use the "
+            "feed's public address."
+        )
     return url
+
+
+def source_label(url: str) -> str:
+    """How a source without a title is shown: its host and at most LABEL_PATH_CHARS of its
+    path; never its port, query string or login (which can hold a key or a password)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/")
+    if len(path) > LABEL_PATH_CHARS:
+        path = path[: LABEL_PATH_CHARS - 1] + "…"
+    scheme = parts.scheme.lower()
+    if scheme and scheme not in DEFAULT_PORTS:  # not a web address: say what it is
+        return f"{scheme}://{host}{path}"
+    return (host or "?") + path
 
 
 def is_public_address(address: str) -> bool:

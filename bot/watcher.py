@@ -38,6 +38,7 @@ from bot.backoff import next_failure_poll, next_success_poll
 from bot.errors import StoreUnavailable
 from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
+from bot.logs import TRACE
 from bot.pool import JobFailed, RemoteTraceback, WorkPool
 from bot.routing import Router
 from bot.settings import Settings
@@ -315,7 +316,7 @@ class Watcher:
             )
         except Exception:
             # A bug must not stop the watcher; it is logged in full and recorded on the source.
-            log.exception("unexpected error while polling source %s (%s)", source.id, source.url)
+            log.exception("unexpected error while polling source %s (%r)", source.id, source.url)
             return await self._failed(
                 source, "Internal error while reading this source.", None, None
             )
@@ -480,13 +481,12 @@ class Watcher:
                     problems.append(self._problem_of(source_id, item, stage, exc))
                     continue
                 log.warning(
-                    "source %s item %r (%r): no article could be made (tried again next poll)"
-                    ": %s%s",
+                    "source %s item %r (%r): no article could be made (tried again next poll): %r",
                     source_id,
                     item.keys[0],
                     item.link,
                     describe(exc),
-                    _trace(exc),
+                    extra={TRACE: _trace(exc)},
                 )
                 return FailedItem(source_id, item.keys, item.link, describe(exc))
         raise AssertionError("not reached")
@@ -497,7 +497,7 @@ class Watcher:
         try:
             fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
         except FetchError as exc:
-            log.info("article page %r unavailable (%s); using the feed's text", item.link, exc)
+            log.info("article page %r unavailable (%r); using the feed's text", item.link, str(exc))
             return None, item.link
         return fetched.body, fetched.final_url
 
@@ -551,13 +551,13 @@ class Watcher:
     @staticmethod
     def _log_problem(source_id: int, key: str, link: str | None, problem: Problem) -> None:
         log.warning(
-            "source %s item %r (%r): kept without its %s: %s%s",
+            "source %s item %r (%r): kept without its %s: %r",
             source_id,
             key,
             link,
             WITHOUT[problem.stage],
             problem.reason,
-            "\n" + problem.trace.rstrip() if problem.trace else "",
+            extra={TRACE: problem.trace},
         )
 
     async def _failed(
@@ -572,7 +572,7 @@ class Watcher:
             cap=self._settings.max_backoff_seconds,
             retry_after=retry_after if status in RETRY_AFTER_STATUSES else None,
         )
-        log.info("source %s (%s) failed: %s", source.id, source.url, message)
+        log.info("source %s (%r) failed: %r", source.id, source.url, message)
         try:
             updated = await self._store.record_failure(
                 source, message, now=now, next_poll_at=next_poll, gone=gone

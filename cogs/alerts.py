@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.app import manage_server_only, may_manage, reply
 from bot.guilds import ChannelAccess, ServerSources
-from bot.subscriptions import Topics
+from bot.subscriptions import Topics, preview_text
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 Interaction = discord.Interaction["NewsBot"]
 
 
-def access_of(channel: discord.TextChannel, me: discord.Member) -> ChannelAccess:
-    """What the bot may do in a channel, as the core asks it."""
-    permissions = channel.permissions_for(me)
+def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAccess:
+    """What the bot (or the admin asking) may do in a channel, as the core asks it."""
+    permissions = channel.permissions_for(member)
     return ChannelAccess(
         view=permissions.view_channel,
         send=permissions.send_messages,
@@ -64,17 +64,19 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         channel: discord.TextChannel,
         role: discord.Role | None = None,
     ) -> None:
-        assert interaction.guild is not None
-        me = interaction.guild.me
+        assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
+        me, admin = interaction.guild.me, interaction.user
         self.sources.check_channel(channel.id, access_of(channel, me))
-        mentionable = role is None or role.mentionable or me.guild_permissions.mention_everyone
+        self.sources.check_member_channel(channel.id, access_of(channel, admin))
         route = await self.topics.add_route(
             interaction.guild.id,
             channel.id,
             topic,
             role_id=role.id if role else None,
             user_id=interaction.user.id,
-            role_mentionable=mentionable,
+            role_mentionable=role is None or role.mentionable,
+            bot_may_mention=channel.permissions_for(me).mention_everyone,
+            member_may_mention=channel.permissions_for(admin).mention_everyone,
         )
         ping = f", mentioning {role.mention}" if role else ""
         await reply(
@@ -147,19 +149,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await self.topics.preview(interaction.guild_id, topic)
-        if not hits:
-            await reply(
-                interaction, "Nothing from this server's sources matched in the last 7 days."
-            )
-            return
-        lines = [
-            f"• [{h.headline[:150]}]({h.url}) — {h.source} ({h.explanation})" for h in hits[:10]
-        ]
-        more = f"\n…and {len(hits) - 10} more." if len(hits) > 10 else ""
-        await reply(
-            interaction, f"{len(hits)} matches in 7 days:\n" + "\n".join(lines)[:1800] + more
-        )
+        preview = await self.topics.preview(interaction.guild_id, topic)
+        await reply(interaction, preview_text(preview.hits, total=preview.total))
 
     @app_commands.command(
         name="channel", description="Choose the channel this server's alerts go to"
@@ -167,7 +158,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(channel="A text channel the bot can view, post and embed links in")
     @manage_server_only()
     async def channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
-        assert interaction.guild is not None
+        assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
+        self.sources.check_member_channel(channel.id, access_of(channel, interaction.user))
         await self.sources.set_channel(
             interaction.guild.id,
             channel.id,

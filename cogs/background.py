@@ -85,9 +85,7 @@ class BackgroundCog(commands.Cog):
             report = await self.watcher.poll_due()
         finally:
             self._busy.discard("poll")
-        self.metrics.polled(
-            ok=report.sources_ok, not_modified=report.not_modified, failed=report.sources_failed
-        )
+        self.metrics.cycle(report)
         self.metrics.round_done("poll")
         if report.outcomes:
             log.info(
@@ -119,7 +117,8 @@ class BackgroundCog(commands.Cog):
             sent=report.sent,
             summarized=report.summarized,
             retried=report.retried,
-            failed=report.dropped,
+            failed=report.failed,
+            dropped=report.dropped,
         )
         self.metrics.round_done("deliver")
         if report.sent or report.summarized or report.dropped:

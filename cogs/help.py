@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.app import NewsBot
 
 
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
 class HelpCog(commands.GroupCog, group_name="help", group_description="How newsbot works"):
     @app_commands.command(name="topics", description="How to write a topic")
     async def topics(self, interaction: discord.Interaction[NewsBot]) -> None:

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import OutgoingMessage
+from bot.alerts import OutgoingMessage, plain_text
 from bot.answers import (
     COVERAGE_FILE,
     article_page,
@@ -22,6 +22,7 @@ from bot.answers import (
     quote_page,
     story_message,
 )
+from bot.app import NotAllowed
 from bot.charts import coverage_chart
 from bot.discord_sender import to_discord_embed
 from bot.news import News, Scope
@@ -83,7 +84,7 @@ class Pager(discord.ui.View):
             try:
                 await self.message.edit(view=None)
             except discord.HTTPException as exc:  # the answer was deleted, or Discord is down
-                log.info("could not remove expired page buttons: %s", exc)
+                log.info("could not remove expired page buttons: %r", str(exc))
 
     async def on_error(  # type: ignore[override]
         self, interaction: Interaction, error: Exception, item: discord.ui.Item[Pager]
@@ -100,6 +101,11 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         self.news = news
         self.buttons_seconds = buttons_seconds
         super().__init__()
+
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        if interaction.guild_id is None:  # guild-only, but an old client may offer it in a DM
+            raise NotAllowed("This command only works in a server.")
+        return True
 
     async def _scope(self, interaction: Interaction) -> Scope:
         assert interaction.guild_id is not None
@@ -153,7 +159,8 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     async def _source_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None:
+            return []
         sources = await self.news.sources_of(interaction.guild_id)
         return [
             app_commands.Choice(name=name, value=value)
@@ -216,12 +223,13 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     async def _speaker_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None:
+            return []
         if not current.strip():
             return []
         sources = await self.news.sources_of(interaction.guild_id)
         names = await self.news.speakers(sources, current)
-        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+        return [app_commands.Choice(name=plain_text(n)[:100], value=n[:100]) for n in names]
 
     @app_commands.command(name="story", description="Every outlet's copy of a recent story")
     @app_commands.describe(
@@ -244,10 +252,14 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     async def _headline_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None:
+            return []
         sources = await self.news.sources_of(interaction.guild_id)
         found = await self.news.headlines(sources, current)
-        return [app_commands.Choice(name=title[:100], value=str(i)) for i, title in found]
+        return [
+            app_commands.Choice(name=plain_text(title)[:100] or "?", value=str(i))
+            for i, title in found
+        ]
 
     @app_commands.command(
         name="coverage", description="How much coverage a topic got, with a chart"

@@ -74,10 +74,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
             interaction.guild_id, interaction.user.id, url, backfill=backfill
         )
         title = clean_text(added.title)
-        if added.already_watched:
-            text = f"Now watching **{title}** here (already known to newsbot)."
-        else:
-            text = f"Now watching **{title}**: {added.items} items in its feed right now."
+        text = f"Now watching **{title}**: {added.items} items in its feed right now."
         if added.queued:
             text += f" Posting the newest {added.queued} as alerts."
         if not added.has_channel:
@@ -135,6 +132,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         added = await self.sources.add_defaults(interaction.guild_id, interaction.user.id)
         text = f"Added {added.added} starter sources"
         text += f" ({added.already} were already here)." if added.already else "."
+        if added.left_out:
+            text += (
+                f" {added.left_out} were left out: this server now watches {added.cap} "
+                "sources, the most it can."
+            )
         text += " Their first alerts arrive with their next new stories."
         await reply(interaction, text)
 
@@ -302,7 +304,7 @@ class ImportConfirm(discord.ui.View):
                 content=f"{content}\n(Nothing added: the buttons expired.)"[:2000], view=None
             )
         except discord.HTTPException as exc:
-            log.info("could not take the expired import buttons away: %s", exc)
+            log.info("could not take the expired import buttons away: %r", str(exc))
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.user_id or not may_manage(interaction):

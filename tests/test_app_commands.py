@@ -64,13 +64,30 @@ async def test_commands_follow_discord_naming_rules(bot: NewsBot) -> None:
             assert 1 <= len(item.get("description", "")) <= 100, path
 
 
-async def test_admin_groups_are_guild_only_with_manage_server_default(bot: NewsBot) -> None:
-    for command in bot.tree.get_commands():
-        if not isinstance(command, app_commands.Group) or command.name in ("help", "news"):
-            continue  # the personal topic commands, help and news are for everyone
+GUILD, BOT_DM = 0, 1
+# Where each command may be used (Discord's interaction contexts), and which need Manage Server.
+# Every command is listed: a new one fails here until its place is decided.
+CONTEXTS: dict[str, tuple[list[int], bool]] = {
+    "sources": ([GUILD], True),
+    "alerts": ([GUILD], True),
+    "news": ([GUILD], False),  # answers about a server's sources
+    "subscribe": ([GUILD], False),  # a topic follows a server's sources
+    "unsubscribe": ([GUILD, BOT_DM], False),  # in a DM: any of the person's topics
+    "subscriptions": ([GUILD, BOT_DM], False),  # in a DM: the person's topics everywhere
+    "help": ([GUILD, BOT_DM], False),
+}
+
+
+async def test_every_command_says_where_it_may_be_used(bot: NewsBot) -> None:
+    commands = bot.tree.get_commands()
+    assert {c.name for c in commands} == set(CONTEXTS)
+    for command in commands:
         payload = command.to_dict(bot.tree)
-        assert int(payload["default_member_permissions"]) == 1 << 5  # Manage Server
-        assert payload.get("contexts") == [0] or payload.get("dm_permission") is False
+        contexts, admin = CONTEXTS[command.name]
+        assert payload.get("contexts") == contexts, command.name
+        assert payload["dm_permission"] is (BOT_DM in contexts), command.name
+        manage = payload.get("default_member_permissions")
+        assert (manage is not None and int(manage) == 1 << 5) is admin, command.name
 
 
 async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -> None:

@@ -176,8 +176,9 @@ def test_quotes_spans_index_the_input_exactly_as_read(tmp_path: Path) -> None:
     result = run("quotes", str(path))
     assert result.returncode == 0, result.stderr
     (line,) = [json.loads(x) for x in result.stdout.decode().splitlines()]
-    assert set(line) == {"path", "text", "speaker", "role", "cue", "key", "spans"}
+    assert set(line) == {"path", "text", "speaker", "speaker_kind", "role", "cue", "key", "spans"}
     assert line["speaker"] == "Lena Fischer" and line["role"] == "Mayor" and line["cue"] == "said"
+    assert line["speaker_kind"] == "person"
     ((start, end),) = line["spans"]
     assert text[start:end] == "We will rebuild,"
 
@@ -208,6 +209,44 @@ def test_quotes_from_html_pages_and_stdin() -> None:
         "Kaja Kallas",
     ]
     assert sum(line["key"] for line in lines) == 3
+
+
+@pytest.mark.both_engines
+async def test_database_urls_as_people_write_them_use_the_async_drivers(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``sqlite:///`` means aiosqlite; ``postgresql://`` and ``postgres://`` mean asyncpg."""
+    scheme, rest = database_url.split("://", 1)
+    plain = {"sqlite+aiosqlite": ["sqlite"], "postgresql+asyncpg": ["postgresql", "postgres"]}
+    for written in plain[scheme]:
+        code, out, err = await run_async(
+            "migrate", cwd=tmp_path, DATABASE_URL=f"{written}://{rest}"
+        )
+        assert code == 0, err
+        assert "revision" in out
+
+
+def test_a_database_url_of_any_other_scheme_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    for url, shown in (
+        ("mysql://newsbot:s3cret@db.internal/newsbot", "not mysql://"),
+        ("sqlite+pysqlite:///newsbot.db", "not sqlite+pysqlite://"),
+        ("newsbot.db", "this one has no scheme"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            capture_output=True,
+            timeout=60,
+            env=cli_env(DATABASE_URL=url),
+            cwd=tmp_path,
+            check=False,
+        )
+        err = result.stderr.decode()
+        assert result.returncode == 2, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("newsbot migrate: invalid settings (environment or .env): ")
+        assert "DATABASE_URL: must start with sqlite://, postgresql:// or postgres://" in err
+        assert shown in err and "s3cret" not in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_extract_reports_a_page_that_breaks_the_extractor_and_reads_the_rest(
@@ -265,3 +304,21 @@ def test_quotes_reports_an_input_that_breaks_the_finder_and_reads_the_rest(
         "of 'Person' and 'Person'",
     }
     assert [(line["path"], line["speaker"]) for line in lines[1:]] == [(str(good), "Ana Duarte")]
+
+
+def test_quotes_say_what_kind_of_speaker_each_is(tmp_path: Path) -> None:
+    path = tmp_path / "kinds.txt"
+    path.write_text(
+        "“We have never expressed interest in the firearm,” the Smithsonian Institution said.\n\n"
+        "“The gap is too wide for anyone to close this year,” said a Nevada Democrat.\n\n"
+        "“We will rebuild every home the storm destroyed,” said Mayor Lena Fischer.\n",
+        "utf-8",
+    )
+    result = run("quotes", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert [(x["speaker"], x["speaker_kind"]) for x in lines] == [
+        ("the Smithsonian Institution", "organisation"),
+        ("a Nevada Democrat", "description"),
+        ("Lena Fischer", "person"),
+    ]

@@ -106,6 +106,12 @@ async def test_a_worker_serves_health_and_metrics_and_logs_json(
             if s.name.endswith("_count")
         }
         assert fetches["feed"] >= 1
+        jobs = {
+            s.labels["job"]: s.value
+            for s in families["newsbot_pool_job_seconds"].samples
+            if s.name.endswith("_count")
+        }
+        assert jobs["parse_feed"] >= 1
         assert families["newsbot_info"].samples[0].labels["role"] == "worker"
         assert (await get(f"{base}/status"))[0] == 404  # no STATUS_TOKEN
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import ChannelRefused, Deliverer, OutboxKind, OutboxStatus
+from bot.delivery import ChannelRefused, Deliverer, OutboxKind, OutboxStatus, Planned
+from bot.errors import UserFacingError
 from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
@@ -139,3 +140,81 @@ async def test_closed_dms_are_remembered_once_for_the_next_command(
     await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
     assert await store.take_dms_closed(ALICE) is True
     assert await store.take_dms_closed(ALICE) is False
+
+
+async def test_changes_are_patched_in_and_route_as_a_full_reload_would(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    """Topics, routes, pauses and a server's removal, in random batches: the router that takes
+    in each batch from the change log plans every article exactly as one that reads everything,
+    and reads everything only once (at its first look)."""
+    import random
+
+    from bot.subscriptions import Delivery
+
+    source, _, router = setup
+    await store.add_guild_source(OTHER_GUILD, source.id, user_id=BOB, now=clock.now)
+    topics = Topics(store=store, per_user_cap=25, clock=clock, on_change=router.changed)
+    rng = random.Random(3)
+    words = ["nato", "russia", "crimea", "harbour", "bridge", "strike", "title:nato", "-sports"]
+    articles = [
+        make_article(source.id, f"g:{n}", clock.now, title=" ".join(rng.sample(words[:6], 2)))
+        for n in range(12)
+    ]
+
+    def typed() -> str:
+        return " ".join(rng.sample(words, rng.randint(1, 2))).removeprefix("-") or "nato"
+
+    async def plans(of: Router) -> dict[str, set[Planned]]:
+        return {key: set(found) for key, found in (await of.plan(source, articles)).items()}
+
+    await router.refresh()
+    for step in range(40):
+        guild = rng.choice([GUILD, OTHER_GUILD])
+        roll = rng.random()
+        routes = await topics.routes(guild)
+        mine = await topics.mine(ALICE, guild)
+        try:
+            if roll < 0.35:
+                delivery = rng.choice(list(Delivery))
+                await topics.subscribe(rng.choice([ALICE, BOB]), guild, typed(), delivery)
+            elif roll < 0.5 and mine:
+                await topics.unsubscribe(ALICE, guild, rng.choice(mine).topic)
+            elif roll < 0.75:
+                await topics.add_route(
+                    guild, rng.choice([WORLD, CHANNEL]), typed(), role_id=None, user_id=ALICE
+                )
+            elif roll < 0.85 and routes:
+                await topics.pause_route(guild, rng.choice(routes).id, paused=rng.random() < 0.5)
+            elif roll < 0.95 and routes:
+                await topics.remove_route(guild, rng.choice(routes).id)
+            elif step > 20:
+                await store.remove_guild(OTHER_GUILD)
+                await router.changed()
+        except UserFacingError:
+            continue  # already followed, or already routed there
+        if step % 5 == 4:
+            fresh = Router(store)
+            await fresh.reload()
+            assert await plans(router) == await plans(fresh)
+    assert router.full_loads == 1
+
+
+async def test_the_change_log_answers_only_for_an_unbroken_run_of_changes(
+    store: Store, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    _, topics, _ = setup
+    start = await store.topics_version()
+    await topics.subscribe(ALICE, GUILD, "nato")
+    route = await topics.add_route(GUILD, WORLD, "crimea", role_id=None, user_id=ALICE)
+    await store.remove_guild(OTHER_GUILD)
+    now = await store.topics_version()
+    assert now == start + 3
+    changes = await store.topic_changes(start, now)
+    assert changes is not None
+    (sub,) = await topics.mine(ALICE, GUILD)
+    assert (changes.subscriptions, changes.routes) == ({sub.id}, {route.id})
+    assert changes.servers == {OTHER_GUILD}
+    assert await store.topic_changes(start + 1, now) is not None
+    assert await store.topic_changes(now, now + 1) is None  # not (yet) logged
+    assert await store.topic_changes(-1, now) is None

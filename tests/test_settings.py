@@ -93,3 +93,17 @@ def test_shard_ids_are_a_comma_separated_list_within_the_shard_count(
         Settings(_env_file=None)  # type: ignore[call-arg]
     monkeypatch.delenv("SHARD_IDS")
     assert Settings(_env_file=None).shards is None  # type: ignore[call-arg]
+
+
+def test_database_urls_get_the_async_driver_of_their_scheme() -> None:
+    for written, used in (
+        ("sqlite:///newsbot.db", "sqlite+aiosqlite:///newsbot.db"),
+        ("SQLite:////abs/newsbot.db", "sqlite+aiosqlite:////abs/newsbot.db"),
+        ("postgresql://u:p@h:5432/db", "postgresql+asyncpg://u:p@h:5432/db"),
+        ("postgres://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgresql+asyncpg://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+    ):
+        assert Settings(_env_file=None, database_url=written).database_url == used  # type: ignore[call-arg]
+    for other in ("mysql://u:p@h/db", "postgresql+psycopg://h/db", "newsbot.db", ""):
+        with pytest.raises(ValidationError, match="must start with sqlite://"):
+            Settings(_env_file=None, database_url=other)  # type: ignore[call-arg]

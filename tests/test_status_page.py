@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.articles import FailedItem, Problem, Stage
 from bot.metrics import Metrics, minute_of
 from bot.status import ProcessState
 from bot.store import Store
@@ -46,6 +48,26 @@ async def fill(store: Store, now: datetime) -> None:
             seen_keys=[],
             new_articles=[make_article(source.id, f"a{n}", now)] if n == 0 else [],
             now=now,
+        )
+    degraded = replace(
+        make_article(ok[1].id, "d1", now - timedelta(minutes=30), title="Budget <i>vote</i>"),
+        problems=(Problem(Stage.QUOTES, "TimeoutError: quotations took over 12 s"),),
+    )
+    await store.record_poll_success(
+        ok[1],
+        PollSuccess("Daily News 1", None, None, None, None, now + timedelta(minutes=5)),
+        seen_keys=[],
+        new_articles=[degraded],
+        now=now - timedelta(minutes=30),
+    )
+    for attempt in range(3):
+        await store.record_poll(
+            ok[1],
+            PollSuccess("Daily News 1", None, None, None, None, now + timedelta(minutes=5)),
+            seen_keys=[],
+            new_articles=[],
+            now=now - timedelta(minutes=20 - attempt),
+            failed=[FailedItem(ok[1].id, ("k-huge",), "http://news1.test/huge", "page too big")],
         )
     bad, _ = await store.add_source("http://broken.test/rss", added_url="x", now=now)
     await store.record_failure(
@@ -140,6 +162,10 @@ async def test_status_page_renders_in_chromium_with_no_console_errors(
         "gateway-<0>",
         "stale",
         "Degraded articles",
+        "Budget <i>vote</i>",
+        "quotes: TimeoutError: quotations took over 12 s",
+        "http://news1.test/huge",
+        "given up after 3 polls: page too big",
     ):
         assert expected in text, expected
     assert "<img" not in page.html.split("<body>", 1)[1].replace("&lt;img", "")

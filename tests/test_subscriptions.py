@@ -80,8 +80,10 @@ async def test_preview_lists_last_weeks_matches_with_why(
     ]
     change = PollSuccess(None, None, None, None, None, clock.now)
     await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
-    hits = await topics.preview(GUILD, "russia NATO")
-    assert [(h.headline, h.explanation) for h in hits] == [
+    preview = await topics.preview(GUILD, "russia NATO")
+    assert [(h.headline, h.explanation) for h in preview.hits] == [
         ("NATO warns Russia", "nato, russia in title")
     ]
-    assert await topics.preview(GUILD + 1, "nato") == []  # another server's sources: nothing
+    assert preview.total == 1
+    other = await topics.preview(GUILD + 1, "nato")  # another server's sources: nothing
+    assert (other.hits, other.total) == ([], 0)

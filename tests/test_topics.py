@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.matcher import Matcher, MatchInput
-from bot.topics import MAX_TERMS, TopicError, parse_topic
+from bot.topics import MAX_TERMS, Topic, TopicError, parse_topic
 
 
 @pytest.mark.parametrize(
@@ -193,6 +193,69 @@ def test_a_patched_matcher_forgets_exclusion_topics() -> None:
     assert [m.topic_ids for m in emptied.match(MatchInput("NATO and Russia", "", "", "x"))] == [
         (3,)
     ]
+
+
+def test_a_title_term_for_a_word_already_watched_is_found_after_a_patch() -> None:
+    """'title:nato' looks for the same words as 'nato': the automaton is unchanged, but what
+    finding them means is not."""
+    patched = Matcher({1: parse_topic("nato")}).patch([], {2: parse_topic("title:nato")})
+    found = {t for m in patched.match(MatchInput("NATO summit", "", "", "x")) for t in m.topic_ids}
+    assert found == {1, 2}
+
+
+def ids_and_reasons(matcher: Matcher, article: MatchInput) -> set[tuple[int, str]]:
+    found = matcher.match(article)
+    return {(topic_id, found.explain(m)) for m in found for topic_id in m.topic_ids}
+
+
+@pytest.mark.parametrize("extra_patterns", [3, 2000])
+def test_a_matcher_patched_many_times_matches_as_one_built_from_scratch(
+    extra_patterns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches of topics come and go (new terms in the second automaton, merged into the
+    first when it grows past ``extra_patterns``); every article then matches exactly as it does
+    against a matcher built from the topics in force."""
+    import random
+
+    import bot.matcher
+
+    monkeypatch.setattr(bot.matcher, "EXTRA_PATTERNS", extra_patterns)
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(60)] + ["nato", "russia", "地震", "são"]
+    forms = [
+        lambda: rng.choice(words),
+        lambda: f"{rng.choice(words)} {rng.choice(words)}",
+        lambda: f"{rng.choice(words)} OR {rng.choice(words)} -{rng.choice(words)}",
+        lambda: f"title:{rng.choice(words)}",
+        lambda: f'"{rng.choice(words)} {rng.choice(words)}"',
+        lambda: f"source:bbc.co.uk {rng.choice(words)}",
+        lambda: f"{rng.choice(words)} -({rng.choice(words)} {rng.choice(words)})",
+    ]
+    topics: dict[int, Topic] = {}
+    patched = Matcher({})
+    articles = [
+        MatchInput(
+            " ".join(rng.sample(words, 3)),
+            " ".join(rng.sample(words, 4)),
+            " ".join(rng.sample(words, 12)),
+            rng.choice(["news.bbc.co.uk", "x.test"]),
+        )
+        for _ in range(40)
+    ]
+    for step in range(60):
+        removed = rng.sample(sorted(topics), min(len(topics), rng.randint(0, 3)))
+        added = {
+            rng.randint(1, 150): parse_topic(rng.choice(forms)()) for _ in range(rng.randint(1, 4))
+        }
+        for topic_id in removed:
+            topics.pop(topic_id)
+        topics.update(added)
+        patched = patched.patch(removed, added)
+        if step % 6 == 5:
+            fresh = Matcher(dict(topics))
+            for article in articles:
+                assert ids_and_reasons(patched, article) == ids_and_reasons(fresh, article)
+    assert patched.topics == topics
 
 
 @pytest.mark.parametrize("typed", ["»", "nato”", "„russia“ »", "a ” b"])

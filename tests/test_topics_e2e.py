@@ -49,7 +49,7 @@ async def test_subscribe_then_a_matching_article_arrives_by_dm_once(scene: Scene
         "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=reader
     )
     assert (
-        "1 matches in 7 days"
+        "1 match in 7 days"
         in (await listed.response(timeout=10, followups=1)).followups[0]["content"]
     )
 

@@ -305,7 +305,7 @@ async def test_promtool_accepts_every_metric(make_served: Start) -> None:
     served = await make_served()
     metrics = served.metrics
     metrics.polled(ok=3, not_modified=1, failed=1)
-    metrics.delivered(sent=2, summarized=1, retried=1, failed=1)
+    metrics.delivered(sent=2, summarized=1, retried=1, failed=1, dropped=1)
     metrics.fetched("feed", 0.2)
     metrics.fetched("page", 1.5)
     metrics.rate_limited("global")

@@ -37,6 +37,7 @@ from bot.quotes.model import (
     Attribution,
     Quotation,
     QuoteKind,
+    SpeakerKind,
 )
 from bot.quotes.nlp import FALLBACK_MODELS, load_model
 from bot.quotes.text import is_english
@@ -52,6 +53,7 @@ __all__ = [
     "Attribution",
     "Quotation",
     "QuoteKind",
+    "SpeakerKind",
     "find_quotations",
     "is_english",
     "key_quotes",

@@ -4,12 +4,37 @@ and the shape of the text to answer."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 
-from bot.quotes.lexicon import DOCUMENT_WORDS, GROUP_WORDS, ORG_WORDS, ROLE_NOUNS
-from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention
+from bot.quotes.cues import CLAUSE_START, subject_starts
+from bot.quotes.lexicon import (
+    CUE_RE,
+    DOCUMENT_WORDS,
+    GROUP_WORDS,
+    NAME_RUN,
+    ORG_WORDS,
+    ROLE_NOUNS,
+)
+from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention, SpeakerKind
 from bot.quotes.people import People, Person, bare
+from bot.quotes.speakers import PREPOSITIONS, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank
+
+WEIGHTS = {
+    "sentences": -2.0,
+    "paragraphs": -3.0,
+    "subject": 4.0,
+    "owner": -2.0,
+    "object": -1.5,
+    "last_speaker": 1.0,
+    "unknown_gender": -1.0,
+    "frequency": 0.0,
+}
+"""How much each feature of a candidate counts when a pronoun is resolved: chosen on the tune
+half of the dev corpus among settings that keep the journalistic conventions (the subject of
+the latest sentence, then whoever spoke last), not fitted to its silver reference, which leans
+towards whoever the article mentions most and is wrong about as often as 1 time in 6."""
 
 
 class Resolver:
@@ -25,44 +50,72 @@ class Resolver:
         """The latest quotation before the current one that has a speaker."""
 
     def antecedent(self, position: int, gender: str, draft: Draft) -> Person | None:
-        """He/she: the subject of the nearest earlier sentence that names someone of that
-        gender, else the last speaker, else the latest person of that gender."""
-
-        def fits(person: Person) -> bool:
-            return not gender or person.gender in (None, gender)
-
+        """He/she: the most salient person of that gender before the pronoun. Salience (see
+        ``WEIGHTS``) falls with distance in sentences and paragraphs and rises for the
+        subject of a clause, for whoever spoke last, and for who the article is about; a
+        mention that only owns something ("Trump’s concerns") or follows a preposition
+        counts for less."""
         sentence = max(self.sentences.start(draft.start), position - LOOKBACK_CHARS)
-        same = [m for m in self.people.mentions_between(sentence, position) if fits(m[2])]
-        if same:
-            return same[-1][2]
-        # Sentence by sentence back to the floor; the sentences that name nobody who fits are
-        # skipped in one step.
-        cursor = sentence
         floor = max(self._floor(sentence), sentence - LOOKBACK_CHARS)
-        low = max(0, floor - LOOKBACK_CHARS)
-        fitting = [m for m in self.people.mentions_between(low, sentence) if fits(m[2])]
-        while cursor > floor and fitting:
-            start = self.sentences.start(cursor - 2)
-            if fitting[-1][0] < start:
-                after = self.sentences.after(fitting[-1][0])
-                if after < cursor:
-                    cursor = after
-                    continue
-            mentions = [m for m in fitting if m[0] >= start]
-            subjects = [m for m in mentions if m[1]]
-            if subjects:
-                return subjects[-1][2]
-            if mentions:
-                return mentions[-1][2]
-            if start >= cursor:
-                break
-            cursor = start
-        earlier = self._last_speaker()
-        if earlier is not None and fits(earlier):
-            return earlier
-        # Nobody known to be a person: the nearest earlier two-word name that was a subject.
-        loose = self.people.mentions_between(floor, position, unconfirmed=True)
-        return loose[-1][2] if loose else None
+        best: tuple[float, int, Person] | None = None
+        for person, features in self.candidates(floor, position, gender):
+            score = sum(WEIGHTS[name] * value for name, value in features.items())
+            latest = person.latest_before(position)
+            if best is None or (score, latest) > (best[0], best[1]):
+                best = (score, latest, person)
+        return best[2] if best is not None else None
+
+    def candidates(
+        self, floor: int, position: int, gender: str
+    ) -> list[tuple[Person, dict[str, float]]]:
+        """Everyone who may be meant at ``position``, with the features of their salience."""
+        found: dict[int, tuple[Person, int, bool]] = {}
+        for at, subject, person in self.people.mentions_between(floor, position):
+            found[id(person)] = (person, at, subject)  # the latest mention wins
+        last = self._last_speaker()
+        if last is not None and id(last) not in found:
+            at = last.latest_before(position)
+            if at >= 0:
+                found[id(last)] = (last, at, True)
+        here = self.sentences.start(position)
+        paragraph = self.lines.start(position)
+        most = max((len(p.mentions) for p, _, _ in found.values()), default=1)
+        out = []
+        for person, at, subject in found.values():
+            if gender and person.gender and person.gender != gender:
+                continue
+            features = {
+                "sentences": float(min(self._sentences_between(at, here), 8)),
+                "paragraphs": float(min(self._paragraphs_between(at, paragraph), 3)),
+                "subject": float(subject),
+                "owner": float(self._owns(at)),
+                "object": float(self._after_preposition(at)),
+                "last_speaker": float(person is last),
+                "unknown_gender": float(bool(gender) and person.gender is None),
+                "frequency": len(person.mentions) / most,
+            }
+            out.append((person, features))
+        return out
+
+    def _sentences_between(self, start: int, end: int) -> int:
+        starts = self.sentences.starts
+        return max(0, bisect.bisect_right(starts, end) - bisect.bisect_right(starts, start))
+
+    def _paragraphs_between(self, start: int, end: int) -> int:
+        breaks = self.lines.inked
+        return max(0, bisect.bisect_right(breaks, end) - bisect.bisect_right(breaks, start))
+
+    def _owns(self, at: int) -> bool:
+        """Whether the name at ``at`` is a possessive ("Trump’s concerns")."""
+        run = NAME_RUN.match(self.text, at)
+        end = run.end() if run else at
+        return self.text[end : end + 2] in ("’s", "'s") or self.text[end - 1 : end] in "’'"
+
+    def _after_preposition(self, at: int) -> bool:
+        words = self.text[max(0, at - 16) : at].split()
+        while words and words[-1].lower() in ("the", "a", "an"):
+            words.pop()
+        return bool(words) and words[-1].lower() in PREPOSITIONS
 
     def _floor(self, position: int) -> int:
         """How far back a pronoun may look: two paragraphs."""
@@ -132,11 +185,21 @@ class Resolver:
         if subjects:
             person = subjects[0][2]
             draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
             draft.attribution = Attribution.NAMED
 
     def continue_from(self, draft: Draft, previous: Draft | None) -> None:
-        """An unattributed quoted paragraph right after one by a known speaker continues it,
-        unless someone else was named in between."""
+        """An unattributed quotation opening a sentence goes on from the last speaker: the one
+        who reported something in the sentence just before ("Kerry said that 100,000 would
+        be accepted. ¶ “That adds up …”"), or the speaker of the quotation before, unless
+        someone else was named after that quotation's attribution."""
+        reported = self._reported_before(draft)
+        if reported is not None and (previous is None or reported[0] > previous.end):
+            person = reported[1]
+            draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
+            draft.attribution = Attribution.CONTINUED
+            return
         if previous is None or previous.speaker is None:
             return
         if draft.paragraph - previous.spans[-1].paragraph not in (0, 1, 2):
@@ -146,9 +209,40 @@ class Resolver:
         opens_paragraph = blank(self.text, line_start, open_at)
         if draft.paragraph != previous.spans[-1].paragraph and not opens_paragraph:
             return
-        since = max(previous.end, line_start - LOOKBACK_CHARS)
+        # Names in the rest of the earlier quotation's attribution ("said X, a friend of Y")
+        # don't interrupt.
+        since = max(self.sentences.end(previous.spans[-1].after), line_start - LOOKBACK_CHARS)
         between = self.people.mentions_between(since, line_start)
         if any(person.name != previous.speaker for _, _, person in between):
             return
         draft.speaker, draft.role = previous.speaker, previous.role
+        draft.speaker_kind = previous.speaker_kind
         draft.attribution = Attribution.CONTINUED
+
+    def _reported_before(self, draft: Draft) -> tuple[int, Person] | None:
+        """Who reported something, by name, in the sentence just before a quotation that opens
+        its own sentence (in the same paragraph or the one before): (where, who)."""
+        open_at = draft.start - len(draft.spans[0].open_mark)
+        start = self.sentences.start(open_at)
+        if not blank(self.text, start, open_at) or start < 2:
+            return None
+        before = self.sentences.start(start - 2)
+        if self._paragraphs_between(before, open_at) > 1 or self.people.quoted_between(
+            before, start
+        ):
+            return None  # only a sentence of narrative, with no quotation of its own
+        clause_starts = [
+            before,
+            *(m.end() for m in CLAUSE_START.finditer(self.text, before, start)),
+        ]
+        for verb in CUE_RE.finditer(self.text, before, start):
+            if self.people.inside_quote(verb.start()):
+                continue
+            for clause in subject_starts(self.text, clause_starts, verb.start()):
+                phrase = backward_phrase(self.text, clause, verb.start())
+                mention = read_phrase(self.text, *phrase)
+                if mention is not None and mention.kind == "name" and mention.name:
+                    person = self.people.get(mention.name, before=verb.start())
+                    if person is not None:
+                        return verb.start(), person
+        return None

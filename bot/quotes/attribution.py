@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.quotes.antecedents import Resolver
+from bot.quotes.cues import (
+    CLAUSE_START,
+    DASH_LINE,
+    Cue,
+    after_cues,
+    before_cues,
+    subject_starts,
+)
 from bot.quotes.lexicon import (
+    CUE_RE,
     DOCUMENT_WORDS,
-    FRAGMENT_VERBS,
-    MENTION,
     NAME_SEQ,
     PLACE_WORDS,
     PRONOUNS,
-    ROLE_WORDS,
-    SPEECH_RE,
-    SPEECH_VERBS,
 )
 from bot.quotes.model import (
     CONTEXT_WINDOW,
@@ -27,71 +31,42 @@ from bot.quotes.model import (
     Draft,
     Mention,
     QuoteKind,
+    SpeakerKind,
 )
 from bot.quotes.nlp import ContextParse
-from bot.quotes.people import People, Person, bare, split_role_name
-from bot.quotes.text import Lines, Sentences, blank, last_ink
+from bot.quotes.people import People, Person, split_role_name
+from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
+from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
-APPOSITIVE_NAME = re.compile(
-    rf"(?:\s+[\w’'\-]+){{0,4}}?,\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})\b"
+
+APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?=\s*[,.;:]|\s*$)")
+"""A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
+_IRREGULAR_PAST = frozenset(
+    """went took gave made came got stood sat ran found kept left met put sent saw heard felt
+    led held brought thought became began broke chose drew drove fell fought flew forgot grew
+    hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
+    struck swore swept taught tore threw understood woke won wore wrote told said""".split()
 )
-ADVERBIAL = (
-    r"(?:\s+(?:also|later|then|has|had|again|once|earlier|previously|simply|quickly|would"
-    r"|on\s+[A-Z]\w+|in\s+a\s+statement|last\s+\w+|this\s+\w+))*"
+_AUXILIARIES = frozenset(
+    "was were is are has have had will would could should can may might must did does".split()
 )
 
 
-AFTER_PATTERNS = [
-    # ..." said Rose Gottemoeller, former NATO deputy secretary general.
-    re.compile(rf"^[\s,—–-]*(?P<verb>{SPEECH_VERBS})\s+(?P<who>{MENTION})"),
-    # ..." Stoltenberg told a news conference. / ..." he said. / ..." the minister added.
-    re.compile(rf"^[\s,—–-]*(?P<who>{MENTION}){ADVERBIAL}\s+(?P<verb>{SPEECH_VERBS})\b"),
-    # ..." Kallas, who ..., said. / ..." X, the union's leader, told reporters.
-    re.compile(
-        rf"^[\s,—–-]*(?P<who>{MENTION}),\s+[^“”\"«»]{{1,120}}?,{ADVERBIAL}\s+"
-        rf"(?P<verb>{SPEECH_VERBS})\b"
-    ),
-    # ..." according to X.
-    re.compile(rf"^[\s,—–-]*(?P<verb>according\s+to)\s+(?P<who>{MENTION})"),
-]
-
-
-# ..." Tass said, quoting the chief negotiator, Anatoly Sedykh. (tried before the others)
-QUOTING_PATTERN = re.compile(rf"^[^“”\"«».!?]{{0,80}}?\b(?P<verb>quoting)\s+(?P<who>{MENTION})")
-
-
-BEFORE_PATTERNS = [
-    # According to X, "... / According to X, a UNESCO specialist who ..., "...
-    re.compile(
-        rf"(?P<verb>[Aa]ccording\s+to)\s+(?P<who>{MENTION})(?:,\s+[^“”\"«»]{{1,150}}?)?,?\s*$"
-    ),
-    # X said: "... / X told reporters on Monday: "... / X on Tuesday called the plan "...
-    # (matched at each clause start: see Attributor._by_pattern)
-    re.compile(
-        rf"(?P<who>{MENTION})(?:,\s+[^“”\"«»:,]{{1,120}}?,)?"
-        rf"{ADVERBIAL}\s+(?P<verb>{SPEECH_VERBS}|{FRAGMENT_VERBS})"
-        rf"\b[^“”\"«».!?]{{0,160}}?[,:]?\s*$"
-    ),
-    # Rafael Otero paid tribute on social media: "... (a colon introduction, no speech verb)
-    re.compile(
-        rf"(?P<who>{MENTION})(?:,\s+[^“”\"«»:,]{{1,120}}?,)?"
-        rf"\s+(?P<verb>[a-z]+)\b[^“”\"«».!?:]{{0,120}}:\s*$"
-    ),
-]
-
-
-CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
-
-
-def _mention(match: re.Match[str]) -> Mention | None:
-    for kind in ("pron", "desc", "name"):
-        value = match.group(kind)
-        if value:
-            return Mention(kind, value, match.start(kind), match.end(kind))
-    return None
+def _verb_like(word: str) -> bool:
+    """Whether a word looks like the verb that ends a clause's subject ("Trump went on")."""
+    lowered = word.lower().strip(",.;:")
+    if not word[:1].islower():
+        return False
+    return (
+        lowered in _IRREGULAR_PAST
+        or lowered in _AUXILIARIES
+        or lowered.endswith(("n’t", "n't"))
+        or bool(CUE_RE.fullmatch(lowered))
+        or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
+    )
 
 
 def _norm_cue(verb: str) -> str:
@@ -159,33 +134,36 @@ class Attributor:
             if draft.speaker is None and draft.mention_kind is None and not self._thrifty:
                 if draft.kind is QuoteKind.FRAGMENT:
                     self.resolver.fragment_subject(draft)
-                else:
+                if draft.speaker is None:
                     self.resolver.continue_from(draft, previous)
             if draft.speaker is not None:
                 previous = self.resolver.previous = draft
 
-    def _windows(self, draft: Draft) -> list[tuple[str, int, int]]:
+    def _windows(self, draft: Draft) -> list[tuple[str, int, int, int]]:
         """Where an attribution may be, most likely first: between the spans of a split
         quotation, after the last span, before the first."""
         windows = []
         for left, right in itertools.pairwise(draft.spans):
             gap_end = right.start - len(right.open_mark)
-            windows.append(("after", left.after, min(gap_end, left.after + CONTEXT_WINDOW)))
+            gap = min(gap_end, left.after + CONTEXT_WINDOW)
+            windows.append(("after", left.after, gap, left.after))
         after = draft.spans[-1].after
         after_end = min(self.lines.end(draft.end), self.sentences.end(after))
         after_end = min(after_end, after + CONTEXT_WINDOW)
         next_mark = _first_mark(self.text[after:after_end])
         if next_mark >= 0:
             after_end = after + next_mark
-        windows.append(("after", after, after_end))
+        windows.append(("after", after, after_end, after))
         open_at = draft.start - len(draft.spans[0].open_mark)
         line_start = self.lines.start(open_at)
         start = self._clause_window(max(line_start, self.sentences.start(open_at)), open_at)
+        sentence = start
         before = self.text[start:open_at]
-        last_close = max(before.rfind(c) for c in '”»"')
+        doubled = before.rfind("''")
+        last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
-        windows.append(("before", start, open_at))
+        windows.append(("before", start, open_at, sentence))
         if line_start > 1 and blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.
             prev_end = line_start - 1
@@ -193,7 +171,14 @@ class Attributor:
                 prev_end -= 1
             if last_ink(self.text, prev_end) == ":":
                 prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
-                windows.append(("before", prev_start, prev_end))
+                windows.append(("before", prev_start, prev_end, prev_start))
+        line_end = self.lines.end(draft.end)
+        if blank(self.text, after, line_end) and line_end < len(self.text):
+            # "- Bernie Sanders." alone on the line after a quoted paragraph.
+            nxt = NEWLINES.match(self.text, line_end).end()  # type: ignore[union-attr]
+            nxt_end = self.lines.end(nxt)
+            if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
+                windows.append(("after", nxt, nxt_end, nxt))
         return windows
 
     def _clause_window(self, start: int, end: int) -> int:
@@ -205,72 +190,126 @@ class Attributor:
         return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
-        for side, start, end in self._windows(draft):
-            window = self.text[start:end]
-            for match in self._matches(side, window, draft):
-                mention = _mention(match)
-                if mention is None:
-                    continue
-                if mention.kind == "desc":
-                    # "her fellow volunteer, Gareth Price": the name in apposition says who.
-                    named = APPOSITIVE_NAME.match(window, mention.end)
-                    if named and split_role_name(named.group(1))[1]:
-                        mention = Mention("name", named.group(1), named.start(1), named.end(1))
-                mention = Mention(
-                    mention.kind, mention.text, start + mention.start, start + mention.end
-                )
-                if self._plausible(mention):
-                    verb = _norm_cue(match.group("verb"))
-                    return mention, verb if SPEECH_RE.fullmatch(verb) or " " in verb else ""
+        for side, start, end, sentence in self._windows(draft):
+            if side == "after":
+                new_sentence = self._ends_sentence(start, self.text[start:end])
+                cues = after_cues(self.text, start, end, new_sentence=new_sentence)
+            else:
+                cues = before_cues(self.text, start, end, sentence=sentence)
+            for cue in cues:
+                mention = self._cue_subject(cue)
+                if mention is not None and self._plausible(mention, close=cue.after):
+                    return mention, cue.verb
         return None
 
-    def _matches(self, side: str, window: str, draft: Draft) -> Iterator[re.Match[str]]:
-        if side == "after":
-            if draft.kind is QuoteKind.FRAGMENT or self._ends_sentence(draft, window):
-                return
-            for pattern in (QUOTING_PATTERN, *AFTER_PATTERNS):
-                match = pattern.match(window)
-                if match:
-                    yield match
-            return
-        according, *clauses = BEFORE_PATTERNS
-        match = according.search(window)
-        if match:
-            yield match
-        starts = [0, *(m.end() for m in CLAUSE_START.finditer(window))]
-        for pattern in clauses:
-            for start in starts:
-                match = pattern.match(window, start)
-                if match:
-                    yield match
+    def _cue_subject(self, cue: Cue) -> Mention | None:
+        if cue.participle:
+            return self._clause_subject(cue.start, cue.end)
+        mention = self._read(cue)
+        if mention is not None and mention.kind == "desc":
+            # "her fellow volunteer, Gareth Price": the name in apposition says who.
+            comma = self.text.find(",", mention.end, mention.end + 60)
+            between = self.text[mention.end : comma]
+            if comma == -1 or re.search(r"[.;:!?“”\"«»]", between):
+                return mention
+            named = APPOSITIVE_NAME.match(self.text, comma)
+            if named is not None:
+                role, name = split_role_name(named.group(1))
+                if name is not None:
+                    start, end = named.start(1), named.end(1)
+                    return Mention("name", named.group(1), start, end, name=name, role=role)
+        return mention
 
-    def _ends_sentence(self, draft: Draft, window: str) -> bool:
-        """A quotation that closes its own sentence ("... day.") followed by a new sentence
-        that goes on after its verb ("He said a firm would be named.") is not attributed
-        by that sentence."""
-        if last_ink(self.text, draft.end, draft.spans[-1].start) not in (".", "…"):
+    def _read(self, cue: Cue) -> Mention | None:
+        words = self.text[cue.start : cue.end]
+        if not cue.verb and words.isupper() and len(words.split()) <= 3:
+            # A transcript's speaker label: PENCE: “…” is Mike Pence; A: is the person
+            # interviewed, the one the article names most; Q: nobody named.
+            if words.strip() == "A":
+                person = self.people.most_mentioned()
+                return Mention("name", person.name, cue.start, cue.end) if person else None
+            if len(words.strip()) < 2:
+                return None
+            person = self.people.get(words.title())
+            name = person.name if person else words.title()
+            return Mention("name", name, cue.start, cue.end)
+        return read_phrase(self.text, cue.start, cue.end)
+
+    def _clause_subject(self, start: int, end: int) -> Mention | None:
+        """Who a sentence is about, for a participle or a colon that introduces a quotation
+        ("Trump went on the attack, saying, “…"; "Asked why, she paused before answering:";
+        "The opposition leader, Rashida Karimova, tore into the law, calling it “…"): the
+        subject of one of its first verbs."""
+        clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(self.text, start, end))]
+        fallback: Mention | None = None
+        at = start
+        for _ in range(3):
+            verb = next(
+                (m for m in re.finditer(r"\S+", self.text[at:end]) if _verb_like(m.group())),
+                None,
+            )
+            if verb is None:
+                break
+            verb_at = at + verb.start()
+            for subject_start in subject_starts(self.text, clause_starts, verb_at):
+                phrase = backward_phrase(self.text, subject_start, verb_at)
+                mention = self._cue_subject(Cue(*phrase, ""))
+                if mention is None or not self._plausible(mention):
+                    continue
+                if mention.kind != "desc":
+                    return mention
+                fallback = fallback or mention
+            at = next((c for c in clause_starts if c > verb_at), end)
+            if at >= end:
+                break
+        return fallback
+
+    def _ends_sentence(self, after: int, window: str) -> bool:
+        """Whether the quoted words that close just before ``after`` end their own sentence
+        ("... day.") and a new sentence follows: only an attribution that ends there ("Nate
+        Silver tweeted.") is theirs."""
+        close = after - 1
+        while close > 0 and self.text[close] in "”’\"'»":
+            close -= 1
+        if last_ink(self.text, close + 1) not in (".", "…", "?", "!"):
             return False
-        stripped = window.strip()
-        return bool(stripped[:1].isupper()) and len(stripped.split()) > 6
+        return window.strip()[:1].isupper()
 
-    def _plausible(self, mention: Mention) -> bool:
+    def _plausible(self, mention: Mention, *, close: bool = False) -> bool:
+        """Whether a mention can be a speaker; ``close``: it stands right after the quotation
+        with its verb, where a lone capitalised word is a name ("…,” Banda told AFP)."""
         if mention.kind == "name":
-            _, name = split_role_name(mention.text)
+            name = mention.name or split_role_name(mention.text)[1]
             if name is None or name.split()[-1].lower() in DOCUMENT_WORDS | PLACE_WORDS:
                 return False
             if " " not in name:
-                # A bare surname must belong to someone the article introduced ("Asked why,
-                # she ..." is not a person called Asked; "Tass said" is an agency).
+                # A bare surname must belong to someone the article introduced, or stand
+                # capitalised inside a sentence somewhere ("Asked why, she ..." is not a
+                # person called Asked).
                 known = self.people.get(name, before=mention.start)
                 if known is None or (" " not in known.name and not known.confirmed):
-                    return False
-            lowered = [w for w in mention.text.split() if w[:1].islower()]
-            # Lower-case words before a name must be a role ("opposition leader X"), not a
-            # clause ("speaking at City Hall").
-            return not lowered or any(bare(w).lower() in ROLE_WORDS for w in lowered)
+                    return close or self._proper_noun(name)
+            return True
         if mention.kind == "desc":
             return len(mention.text.split()) <= 8
         return True
+
+    def _proper_noun(self, word: str) -> bool:
+        """Whether ``word`` is capitalised somewhere a common word would not be: after a
+        lower-case word, not at a sentence's start."""
+        at = self.text.find(word)
+        while at != -1:
+            before = self.text[max(0, at - 2) : at]
+            after = self.text[at + len(word) : at + len(word) + 1]
+            if (
+                len(before) == 2
+                and before[1] == " "
+                and before[0].islower()
+                and not after.isalpha()
+            ):
+                return True
+            at = self.text.find(word, at + 1)
+        return False
 
     def _by_parse(self, draft: Draft) -> tuple[Mention, str] | None:
         """Fallback: the reporting verb's subject in spaCy's parse of the sentence."""
@@ -286,12 +325,18 @@ class Attributor:
         person: Person | None = None
         if mention.kind == "name":
             role, name = split_role_name(mention.text)
+            if mention.name is not None:
+                role, name = mention.role, mention.name
             if name is None:
                 return
             person = self.people.get(name, before=mention.start) or self.people.add(
                 name, mention.start, role, confirmed=True
             )
             person.confirmed = True
+            draft.attribution = Attribution.NAMED
+        elif mention.kind == "org":
+            draft.speaker, draft.role = mention.text, None
+            draft.speaker_kind = SpeakerKind.ORGANISATION
             draft.attribution = Attribution.NAMED
         elif mention.kind == "pron":
             pronoun = mention.text.lower()
@@ -301,9 +346,15 @@ class Attributor:
         else:
             person = None if self._thrifty else self.resolver.described(mention, draft)
             draft.attribution = Attribution.DESCRIPTION
+            draft.description = mention.text
             if person is None and mention.text.split()[0].lower() == "the":
                 draft.mention_kind = "the"  # a definite description worth a closer look
+            elif person is None:
+                # "a New Hampshire Democrat", "one official": someone the article won't name.
+                draft.speaker, draft.role = mention.text, None
+                draft.speaker_kind = SpeakerKind.DESCRIPTION
         if person is not None:
             draft.speaker, draft.role = person.name, person.role
+            draft.speaker_kind = SpeakerKind.PERSON
             if not self._thrifty:
                 self.people.mention(person, mention.start, cue != "according to")

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 from bot.quotes.attribution import Attributor
 from bot.quotes.key import mark_key
-from bot.quotes.model import MAX_QUOTE_CHARS, MAX_TEXT_CHARS, Attribution, Draft, Quotation
+from bot.quotes.model import (
+    MAX_QUOTE_CHARS,
+    MAX_TEXT_CHARS,
+    Attribution,
+    Draft,
+    Quotation,
+    SpeakerKind,
+)
 from bot.quotes.nlp import load_model
 from bot.quotes.spans import classify, find_spans, group_spans
 from bot.quotes.text import Lines, is_english
@@ -45,6 +52,9 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
 
 
 def _finish(text: str, draft: Draft) -> Quotation:
+    if draft.speaker is None and draft.description and draft.is_quotation:
+        # "the senator" who could not be told apart from the others: the words themselves.
+        draft.speaker, draft.speaker_kind = draft.description, SpeakerKind.DESCRIPTION
     parts = [text[s.start : s.end].strip() for s in draft.spans]
     joined = _join_parts(parts)
     return Quotation(
@@ -55,6 +65,7 @@ def _finish(text: str, draft: Draft) -> Quotation:
         cue=draft.cue,
         attribution=draft.attribution if draft.speaker else Attribution.NONE,
         kind=draft.kind,
+        speaker_kind=draft.speaker_kind if draft.speaker else None,
     )
 
 

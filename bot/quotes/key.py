@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from bot.quotes.model import Attribution, Quotation, QuoteKind
+from bot.quotes.model import Attribution, Quotation, QuoteKind, SpeakerKind
 
 KEY_QUOTE_MIN_WORDS = 6
 """Words a key quote has at least."""
@@ -21,7 +21,10 @@ def key_quotes(
     candidates = [
         q
         for q in quotations
-        if q.kind is QuoteKind.QUOTE and q.speaker and len(q.text.split()) >= KEY_QUOTE_MIN_WORDS
+        if q.kind is QuoteKind.QUOTE
+        and q.speaker
+        and q.speaker_kind is not SpeakerKind.DESCRIPTION
+        and len(q.text.split()) >= KEY_QUOTE_MIN_WORDS
     ]
     terms = [t.lower() for t in topic_terms if t.strip()]
 

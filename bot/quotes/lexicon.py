@@ -5,23 +5,125 @@ from __future__ import annotations
 
 import re
 
-SPEECH_VERBS = (
-    "said|says|say|told|tells|added|adds|wrote|writes|stated|states|declared|declares|insisted|"
-    "insists|warned|warns|argued|argues|explained|explains|noted|notes|asked|asks|replied|"
-    "replies|responded|responds|claimed|claims|announced|announces|acknowledged|admitted|"
-    "admits|continued|continues|concluded|recalled|recalls|suggested|suggests|urged|urges|"
-    "cautioned|countered|conceded|complained|predicted|promised|vowed|stressed|stresses|"
-    "emphasised|emphasized|observed|remarked|shouted|tweeted|posted|confirmed|denied|joked|"
-    "pleaded|demanded|reiterated|maintained|contended|commented|quipped|wrote|testified|"
-    "told reporters|agreed|disagreed|boasted|conceded|lamented|mused|sighed|yelled|whispered|"
-    "pledged|insisted|assured|reminded|charged|alleged|signalled|signaled|underlined|added"
-)
+_REPORTING_LEMMAS = """add state declare insist warn argue explain note ask reply respond claim
+    announce acknowledge admit continue conclude recall suggest urge caution counter concede
+    complain predict promise vow stress emphasise emphasize observe remark shout tweet post
+    confirm deny joke plead demand reiterate maintain contend comment quip testify agree
+    disagree boast lament muse sigh yell whisper pledge assure remind charge allege signal
+    underline report assert interject answer scoff beam deflect question chant blast praise
+    accuse cite express tout proclaim opine retort snap grumble fume gush exclaim mutter
+    murmur recount reveal disclose wonder hint imply thank apologize apologise reason posit
+    counsel preach lecture chide mock taunt tease laugh text email message summarize summarise
+    confess elaborate clarify repeat underscore highlight threaten beg implore inquire enquire
+    challenge interrupt reflect advise inform instruct marvel rebut protest object cheer
+    concur retort rant rave coo huff gripe whine reassure stipulate specify acknowledge
+    announce emphasize caution""".split()
+_DOUBLED = frozenset("admit quip snap rebut beg".split())
+_IRREGULAR = {
+    "say": ("said", "says"),
+    "tell": ("told", "tells"),
+    "write": ("wrote", "writes", "written"),
+    "speak": ("spoke", "speaks"),
+    "read": ("reads",),
+}
+_PHRASAL = ("point out", "shoot back", "fire back", "chime in", "weigh in", "go on", "cut in")
+_PHRASAL_FORMS = {
+    "point": ("pointed", "points"),
+    "shoot": ("shot", "shoots"),
+    "fire": ("fired", "fires"),
+    "chime": ("chimed", "chimes"),
+    "weigh": ("weighed", "weighs"),
+    "go": ("went", "goes"),
+    "cut": ("cut", "cuts"),
+}
 
 
-FRAGMENT_VERBS = "called|calls|described|describes|dubbed|branded|labelled|labeled|termed"
+def _forms(lemma: str) -> tuple[str, str]:
+    """A regular verb's past and third-person forms."""
+    if lemma in _DOUBLED:
+        past = lemma + lemma[-1] + "ed"
+    elif lemma.endswith("e"):
+        past = lemma + "d"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        past = lemma[:-1] + "ied"
+    else:
+        past = lemma + "ed"
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        third = lemma + "es"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        third = lemma[:-1] + "ies"
+    else:
+        third = lemma + "s"
+    return past, third
+
+
+def _speech_verbs() -> str:
+    forms = {
+        "say",
+        "tell",
+        "add",
+        "write",
+        "ask",
+        "explain",
+        "insist",
+        "argue",
+        "warn",
+        "told reporters",
+    }
+    for lemma in _REPORTING_LEMMAS:
+        forms.update(_forms(lemma))
+    for irregular in _IRREGULAR.values():
+        forms.update(irregular)
+    for phrase in _PHRASAL:
+        verb, particle = phrase.split()
+        forms.update(f"{form} {particle}" for form in _PHRASAL_FORMS[verb])
+    return "|".join(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+SPEECH_VERBS = _speech_verbs()
+"""Reporting verbs (past and present forms; a few base forms), longest first."""
+
+_EVALUATIVE_LEMMAS = """call describe dub brand label term characterize characterise portray depict
+    dismiss hail slam blast praise accuse criticize criticise condemn denounce attack mock
+    ridicule deride decry deem refer tout promise vow pledge warn insist""".split()
+
+
+def _fragment_verbs() -> str:
+    forms = {"labelled", "labelling", "labels"}
+    for lemma in _EVALUATIVE_LEMMAS:
+        forms.update(_forms(lemma))
+    return "|".join(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+FRAGMENT_VERBS = _fragment_verbs()
+"""Verbs that quote a few of someone's words about something: called it “a disaster”."""
 
 
 SPEECH_RE = re.compile(rf"\b(?:{SPEECH_VERBS})\b")
+CUE_RE = re.compile(rf"\b(?:{SPEECH_VERBS}|{FRAGMENT_VERBS})\b")
+"""A reporting verb, or a verb that quotes someone's words about something."""
+
+
+def _ing(lemma: str) -> str:
+    if lemma in _DOUBLED:
+        return lemma + lemma[-1] + "ing"
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
+        return lemma[:-1] + "ing"
+    return lemma + "ing"
+
+
+PROGRESSIVE_RE = re.compile(
+    r"\b(?:is|was|are|were|been|be)\s+(?:"
+    + "|".join(
+        sorted(
+            {_ing(v) for v in (*_REPORTING_LEMMAS, *_EVALUATIVE_LEMMAS)}
+            | {"saying", "telling", "writing", "speaking"},
+            key=lambda f: (-len(f), f),
+        )
+    )
+    + r")\b"
+)
+"""A reporting verb in a progressive form: "is telling", "was saying"."""
 
 
 TITLE_WORDS = frozenset(
@@ -123,6 +225,19 @@ ORG_WORDS = frozenset(
 )
 
 
+ORG_HEADS = frozenset(
+    """committee party association institute institution university college council
+    commission department agency bureau office service services foundation center centre
+    campaign coalition union organization organisation company corporation corp inc llc
+    group network news times post journal press tribune herald gazette magazine review caller
+    watch project fund court congress senate house administration ministry government police
+    army navy forces church board authority alliance league federation society club bank
+    trust partners media radio television channel report institute reuters daily weekly
+    globe telegraph guardian observer examiner chronicle inquirer sun mirror express
+    independent standard register dispatch bulletin monitor beacon star""".split()
+)
+"""Last words of organisations' names: the Democratic National Committee, The Washington Post."""
+
 GROUP_WORDS = frozenset(
     """officials police residents workers protesters analysts critics experts sources witnesses
     diplomats people members ministers leaders lawmakers investors economists""".split()
@@ -150,6 +265,10 @@ STOPWORDS_EN = frozenset(
     are were this but not his her they which will would or had their its who been""".split()
 )
 
+
+HONORIFIC_TITLES = frozenset("mr mrs ms miss dr mx sen rep gov gen prof rev".split())
+"""Titles before a surname that make the next capitalised word a name even when it is also a
+title word: Mr. King, Mrs. Judge."""
 
 HONORIFICS = {
     "mr": "m",
@@ -201,7 +320,21 @@ FEMALE_NAMES = frozenset(
     harriet imogen fiona siobhan niamh aoife sinead sian ngozi adaeze chiamaka ifeoma helena
     annette yvonne monique isabelle camille chantal nathalie veronique margit kristina jana
     petra zuzana anke heike silke britta gunilla astrid sigrid ragnhild solveig karin
-    maja""".split()
+    maja
+    hillary carly nikki megyn kellyanne huma loretta debbie condoleezza condi madeleine ivanka
+    melania chelsea tulsi kamala jill jeanne marsha susana jeanine katie katy kate
+    kathy cathy kristen kirsten kim tammy patty peggy paula pam penny sally
+    sheila sherry stacey stacy sue suzanne tina tracy vicki wendy whitney zoe
+    gina heidi holly jane jenny jo joanne jodi julia june kay leah
+    lily lynn mandy meryl mia molly monica nina nora norma phyllis rita
+    roberta rosalind shannon shelley sonia sylvia tamara tanya terri valerie vanessa vera
+    wanda betsy bette bonnie candace carla caroline cecilia cindy colleen connie daisy
+    darlene dawn dolores edith eileen elaine ellen erin eva faith gail geraldine
+    gwen hazel irene iris jeanette joy juanita kara karla katrina kendra kristin
+    laurie lillian lois lorraine louise lucille lydia mabel mae marcia margo marian
+    marjorie marlene maureen maxine melanie mildred nadine pauline priscilla rhonda rosemary roxanne
+    sabrina sonya stella tabitha tara thelma tiffany vivian yolanda tamika keisha gretchen
+    bernice mitzi trudy myrna dianne deirdre ginny ginger lorna marla nita rae""".split()
 )
 
 
@@ -214,7 +347,7 @@ MALE_NAMES = frozenset(
     christian keith roger terry gerald harold sean austin carl arthur lawrence dylan jesse
     jordan bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy
     roy vincent ralph eugene russell bobby mason philip louis hans jens karl klaus jurgen
-    uwe olaf lars sven nils erik henrik mats pieter jan joost luuk tomasz piotr pawel
+    uwe olaf lars sven nils erik henrik mats pieter joost luuk tomasz piotr pawel
     krzysztof marek andrei sergei dmitri vladimir oleg igor alexei nikolai ivan mikhail
     pierre jean-luc francois jacques philippe michel alain luc marco luca giuseppe giovanni
     francesco matteo alessandro lorenzo carlos miguel javier alvaro luis jorge pedro pablo
@@ -224,7 +357,24 @@ MALE_NAMES = frozenset(
     charlie alfie freddie archie colin graham nigel geoffrey gareth rhys owen dafydd callum
     hamish angus fergus declan seamus liam niall cian darragh eoin ronan kwame kofi chinedu
     emeka tunde femi olu derrick dwayne tyrone jalen deshawn marcus nikos giorgos dimitris
-    kostas stavros""".split()
+    kostas stavros
+    bernie ted jeb chris mike mitch rand newt rick barack bill mitt
+    reince corey jim bob dick dan dave steve ed eddie fred greg
+    hank jeff jon josh ken lou marty matt nick pete phil ray
+    ron stan tony vince walt barry chuck clint curt dale darrell don
+    doug drew duane earl elliot ernie floyd gene glenn gordon grant herb
+    howard hugh ira irving jay joel johnny kent kirk kurt lance leon
+    leonard leroy lloyd lyle mario martin marvin maurice mel melvin milton morris
+    murray neil norman oscar otis perry preston quentin randall reggie rex rob
+    rod rodney ross rudy russ rusty seth sid stuart todd trent trey
+    troy vern vic wade wally warren wes wesley wilbur woody zach beau
+    cory cornel eliot elliott hakeem jamal kareem raul tucker bret shaun spencer
+    stewart tad thad thom ty wyatt xavier jerome herman hubert isaac lewis
+    lester marshall nathaniel orrin rahm reid ricky robby sonny tommy vernon wendell
+    wilson abe al alvin andy arnold art bart benny bert brad brent
+    brett buddy bud carlton cecil cliff clifford clyde conrad dwight edgar elmer
+    emmett ernest ezra franklin gerry gil hal harvey homer horace jed jeremiah
+    lamar luther mack mort ned pierce reuben roland rupert sherman sterling ward""".split()
 )
 
 

@@ -49,6 +49,16 @@ class Attribution(StrEnum):
     NONE = "none"
 
 
+class SpeakerKind(StrEnum):
+    """What the speaker is: a person, an organisation, or a description with no name."""
+
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    """The White House, the FBI, The New York Times."""
+    DESCRIPTION = "description"
+    """Someone the article does not name: "a New Hampshire Democrat", "one official"."""
+
+
 @dataclass(frozen=True, slots=True)
 class Quotation:
     """A quoted stretch of an article and who said it: what the finder returns."""
@@ -64,6 +74,8 @@ class Quotation:
     attribution: Attribution
     kind: QuoteKind
     key: bool = False
+    speaker_kind: SpeakerKind | None = None
+    """Set with the speaker (None on quotations stored before kinds were kept)."""
 
     @property
     def is_quotation(self) -> bool:
@@ -99,6 +111,9 @@ class Draft:
     role: str | None = None
     cue: str | None = None
     attribution: Attribution = Attribution.NONE
+    speaker_kind: SpeakerKind | None = None
+    description: str | None = None
+    """The words that described the speaker ("the senator"), when they did."""
     mention_kind: str | None = None
     """How the attribution named the speaker: "name", "pron", "desc" ("the" when a definite
     description was left unresolved), or None when no attribution was found."""
@@ -117,6 +132,7 @@ class Draft:
     def reset(self) -> None:
         """Forget the speaker (before a second reading of the article)."""
         self.speaker = self.role = self.cue = self.mention_kind = None
+        self.speaker_kind = self.description = None
         self.attribution = Attribution.NONE
 
     @property
@@ -140,7 +156,11 @@ class Mention:
     """Words that name a speaker next to a quotation: a name, a pronoun or a description."""
 
     kind: str
-    """"name", "pron" or "desc"."""
+    """"name", "org", "pron" or "desc"."""
     text: str
     start: int
     end: int
+    name: str | None = None
+    """For a name: the person's name without the role ("Chris Russell")."""
+    role: str | None = None
+    """For a name: the role words with it ("Republican political consultant")."""

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field, replace
 from bot.quotes.lexicon import (
     AMBIGUOUS_A_NAMES,
     FEMALE_NAMES,
+    HONORIFIC_TITLES,
     HONORIFICS,
     MALE_NAMES,
     NAME_RUN,
     NOT_NAME_WORDS,
+    ORG_HEADS,
     PARTY_WORDS,
     PLACE_WORDS,
     ROLE_NOUNS,
@@ -50,20 +52,55 @@ _GIVEN = frozenset(
 )
 
 
+_MODIFIERS = frozenset("former acting interim then outgoing incoming late".split())
+"""Words before a title that are no part of a name: Former Secretary of State X."""
+
+_FORMS_OF_ADDRESS = frozenset(
+    """president speaker chairman chairwoman chair secretary mayor ambassador minister governor
+    senator justice chief""".split()
+)
+
+
 def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     """'NATO Secretary General Jens Stoltenberg' -> ('NATO Secretary General', 'Jens Stoltenberg').
 
     The name is what follows the last title word; it must be 1-4 capitalised words."""
-    tokens = [bare(t) for t in phrase.split()]
-    tokens = [t for t in tokens if t]
-    while tokens and (not tokens[0][:1].isupper() or tokens[0].lower() in NOT_NAME_WORDS):
+    raw = [t for t in phrase.split() if bare(t)]
+    tokens = [bare(t) for t in raw]
+    while tokens and (
+        not tokens[0][:1].isupper()
+        or tokens[0].lower() in NOT_NAME_WORDS
+        or tokens[0].lower() in _MODIFIERS
+    ):
         tokens.pop(0)
+        raw.pop(0)
+    if tokens and len(tokens) > 1 and is_org_name(tokens):
+        return None, None  # the Democratic National Committee, Republican Party
     last_title = -1
     for index, token in enumerate(tokens):
         remaining = len(tokens) - index - 1
         occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
         if occupation or _is_title(token, last=remaining == 0):
             last_title = index
+    surname_like = (
+        last_title == len(tokens) - 1
+        and last_title > 0
+        and not raw[-1].endswith(".")
+        and tokens[-1].lower() in TITLE_WORDS
+        and tokens[-1].lower() not in PARTY_WORDS | _FORMS_OF_ADDRESS
+    )
+    if surname_like:
+        # A title word that ends a name is a surname: Peter T. King, Mr. King, Martin King.
+        before = tokens[last_title - 1]
+        honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
+        given = len(before) == 1 or before.lower() in FEMALE_NAMES | MALE_NAMES
+        if honorific or (given and not _is_title(before, last=False)):
+            last_title -= 1
+            while last_title >= 0 and not (
+                _is_title(tokens[last_title], last=False)
+                or (last_title < len(tokens) - 3 and bare(tokens[last_title]).lower() in ROLE_NOUNS)
+            ):
+                last_title -= 1
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
     if not 1 <= len(name) <= 4:
@@ -74,6 +111,16 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     if name[-1].lower() in NOT_NAME_WORDS or len(name[-1]) < 2 or name[-1].endswith("."):
         return (" ".join(role) or None), None
     return (" ".join(role) or None), " ".join(name)
+
+
+def is_org_name(tokens: Sequence[str]) -> bool:
+    """Whether capitalised words name an organisation: they end with a word organisations'
+    names end with (Committee, Party, Times, News), or are one acronym (FBI, CNN)."""
+    last = bare(tokens[-1])
+    if len(tokens) == 1:
+        acronym = last.isupper() and 2 <= len(last) <= 6 and last.isalpha()
+        return acronym and last.lower() not in TITLE_WORDS | ROLE_NOUNS
+    return last.lower() in ORG_HEADS and last[:1].isupper()
 
 
 @dataclass(slots=True)
@@ -102,6 +149,10 @@ class Person:
         index = bisect.bisect_right(self.mentions, position)
         return self.mentions[index] if index < len(self.mentions) else -1
 
+
+_GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_FEMININE = frozenset("she her hers herself".split())
+_OPENER = re.compile(r"(He|She)\s")
 
 PERSON_CONTEXT = re.compile(
     rf"(?:,\s+who\b|,\s+\d{{1,3}},|\s+(?:himself|herself)\b|"
@@ -157,6 +208,17 @@ class People:
         other._mentions = [(at, subject, twins[id(p)]) for at, subject, p in self._mentions]
         return other
 
+    def quoted_between(self, start: int, end: int) -> bool:
+        """Whether a quotation starts or ends in text[start:end]."""
+        index = bisect.bisect_left(self._quote_starts, start)
+        if index < len(self.quoted) and self.quoted[index][0] < end:
+            return True
+        return self._inside_quote(start)
+
+    def inside_quote(self, position: int) -> bool:
+        """Whether ``position`` is inside a quotation."""
+        return self._inside_quote(position)
+
     def _inside_quote(self, position: int) -> bool:
         index = bisect.bisect_right(self._quote_starts, position) - 1
         return index >= 0 and position < self.quoted[index][1]
@@ -188,6 +250,36 @@ class People:
                         for at in _occurrences(self.text, surname)
                     )
                 person.confirmed = in_context[surname]
+            if person.gender is None and person.role:
+                person.gender = _gender(person.name, person.role)
+        self._learn_genders()
+
+    def _learn_genders(self) -> None:
+        """Gender hints from the text itself: a sentence that names one person and goes on
+        about "he" or "her" (outside quotations), or is followed by one that opens with He or
+        She, says which that person is."""
+        votes: dict[int, list[int]] = {}
+        seen: set[int] = set()
+        for at, subject, person in self._mentions:
+            start = self.sentences.start(at)
+            if not subject or start in seen or person.gender is not None:
+                continue
+            seen.add(start)
+            end = self.sentences.end(at)
+            people = {id(p) for _, _, p in self.mentions_between(start, end, unconfirmed=True)}
+            if len(people) != 1:
+                continue
+            counts = votes.setdefault(id(person), [0, 0])
+            for match in _GENDERED.finditer(self.text, at, min(end, at + 400)):
+                if not self._inside_quote(match.start()):
+                    counts[match.group().lower() in _FEMININE] += 1
+            opener = _OPENER.match(self.text, self.sentences.after(at))
+            if opener is not None:
+                counts[opener.group(1).lower() == "she"] += 1
+        for person in self.by_name.values():
+            tally = votes.get(id(person))
+            if person.gender is None and tally and (tally[0] == 0) != (tally[1] == 0):
+                person.gender = "f" if tally[1] else "m"
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
@@ -288,6 +380,11 @@ class People:
         key = self.canonical(name, before=before)
         return self.by_name.get(key) if key else None
 
+    def most_mentioned(self) -> Person | None:
+        """The person the article names most often (the one it is about)."""
+        people = [p for p in self.by_name.values() if p.confirmed]
+        return max(people, key=lambda p: len(p.mentions)) if people else None
+
     def confirm(self, name: str) -> None:
         """Mark the person of this name as certainly a person (spaCy says so)."""
         person = self.get(name)
@@ -351,14 +448,25 @@ def has_role_noun(phrase: str) -> bool:
     return any(bare(word).lower() in ROLE_NOUNS for word in phrase.split())
 
 
+_FEMALE_ROLES = frozenset(
+    """spokeswoman chairwoman congresswoman businesswoman actress mother wife daughter sister
+    widow queen princess grandmother aunt niece girlfriend woman waitress hostess heiress
+    duchess countess baroness empress stewardess""".split()
+)
+_MALE_ROLES = frozenset(
+    """spokesman chairman congressman businessman actor father husband son brother widower king
+    prince grandfather uncle nephew boyfriend man waiter heir duke baron emperor""".split()
+)
+
+
 def _gender(name: str, role: str | None) -> str | None:
     for word in (role or "").split():
         gender = HONORIFICS.get(word.lower().strip("."))
         if gender:
             return gender
-        if word.lower() in ("spokeswoman", "chairwoman", "congresswoman", "businesswoman"):
+        if word.lower().strip(",.") in _FEMALE_ROLES:
             return "f"
-        if word.lower() in ("spokesman", "chairman", "congressman", "businessman"):
+        if word.lower().strip(",.") in _MALE_ROLES:
             return "m"
     first = name.split(maxsplit=1)[0].lower()
     if first in FEMALE_NAMES:

@@ -165,6 +165,8 @@ def _gap_is_attribution(gap: str) -> bool:
     return (
         inner_stop is None
         and not gap.rstrip().endswith(":")  # a colon introduces a quotation of its own
+        and not _TITLE_CONTEXT.search(gap[-40:])  # “…,” Trump told NBC’s “Today”
+        and not _ENDS_NOUN_PHRASE.search(gap)  # “…,” she said, showing off the “…” hat
         and len(names) <= 1  # "said X, while Y argued": two speakers
         and 0 < len(words) <= 18
         and bool(SPEECH_RE.search(gap))
@@ -191,9 +193,11 @@ def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None)
                 break
             group.append(nxt)
             i += 1
-        # "A," he said, "B." -- one quotation, two spans.
+        # "A," he said, "B." -- one quotation, two spans (a title never starts one).
         long_enough = False
-        while i < len(spans) and not group[-1].open_end:
+        opened = span.start - len(span.open_mark)
+        titled = _is_media_title(text[max(0, opened - 40) : opened], text[span.start : span.end])
+        while i < len(spans) and not group[-1].open_end and not titled:
             nxt = spans[i]
             if nxt.paragraph != group[-1].paragraph:
                 break
@@ -208,21 +212,64 @@ def group_spans(text: str, spans: Sequence[RawSpan], lines: Lines | None = None)
     return drafts
 
 
-def _is_headline_line(text: str, start: int, end: int) -> bool:
-    """A short line that doesn't end a sentence, at the top of the text, is a headline."""
+def _is_headline_line(text: str, start: int, end: int, *, first: bool = False) -> bool:
+    """A short line at the top of the text that doesn't end a sentence is a headline; so is a
+    short first line that reads like one even with a full stop: "Name: ‘…’", words mostly
+    capitalised, or no reporting verb outside its quoted words."""
     line = text[start:end].strip()
     words = line.split()
     if not words or len(words) > 20:
         return False
     bare = line.rstrip("”\"’'»« ")
-    return bool(bare) and bare[-1] not in ".!?…:,;"
+    if bool(bare) and bare[-1] not in ".!?…:,;":
+        return True
+    if not first or len(words) > 16:
+        return False
+    outside = _QUOTED.sub(" ", line)
+    plain = re.findall(r"[A-Za-z][\w’'\-]{3,}", outside)
+    if not plain or re.search(r"[.!?]\s+[A-Z“\"‘]", outside):
+        return False  # all quotation, or more than one sentence
+    capitalised = sum(w[0].isupper() for w in plain) / len(plain)
+    reported = SPEECH_RE.search(outside.lower()) or "according to" in outside.lower()
+    return bool(_LABELLED.match(line)) or (len(plain) >= 4 and capitalised >= 0.8) or not reported
+
+
+_QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")
+_LABELLED = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}:\s*[‘'“\"«]")
+# Just before a quoted title: a broadcaster's or author's possessive, or words that name a
+# work (NBC’s “Meet the Press”, host of “Shark Tank”, his book “The Art of the Deal”).
+_TITLE_CONTEXT = re.compile(
+    r"(?:[’']s|s[’']|\b(?:on|host\s+of|author\s+of|co-author\s+of|book|show|program|programme"
+    r"|podcast|movie|film|song|album|hits|series|novel|titled|entitled|starred\s+in|stage\s+to"
+    r"|documentary|episode|anthem|slogan|motto|chant))\s*$",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = frozenset("of the a an and in on for to at with or by from is are as vs".split())
+
+
+def _is_media_title(before: str, inner: str) -> bool:
+    """A title of a show, book or song ('on ABC’s “This Week,”'), not someone's words."""
+    core = inner.strip().rstrip(",.")
+    words = core.split()
+    if not 1 <= len(words) <= 10:
+        return False
+    tail = before[-40:]
+    context = _TITLE_CONTEXT.search(tail)
+    if context is None:
+        return False
+    big = [w for w in re.findall(r"[A-Za-z][\w’'\-]*", core) if w.lower() not in _SMALL_WORDS]
+    if not big or not all(w[0].isupper() for w in big):
+        return False
+    return len(words) >= 2 or context.group().strip()[-2:] in ("’s", "'s", "s’", "s'")
 
 
 def classify(text: str, drafts: list[Draft]) -> None:
     """Set each draft's kind: a headline's quote, a term (scare quote, title, nickname, one or
     two words), a fragment inside a paraphrase, or a quotation."""
     paras = paragraphs(text)
-    headlines = [_is_headline_line(text, *para) for para in paras[:3]]
+    headlines = [
+        _is_headline_line(text, *para, first=index == 0) for index, para in enumerate(paras[:3])
+    ]
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
         inner = " ".join(text[s.start : s.end] for s in draft.spans)
@@ -241,13 +288,46 @@ def classify(text: str, drafts: list[Draft]) -> None:
             or (
                 SCARE_CUES.search(before.rstrip()[-40:])
                 and len(words) <= 8
-                and not inner.rstrip().endswith((",", ".", "!", "?", "…"))
+                and not inner.rstrip().endswith((".", "!", "?", "…"))
             )
             or (_looks_like_title(inner) and not attributed)
+            or _is_media_title(before, inner)
+            or _YEAR_AFTER.match(after)
+            or (len(words) <= 8 and _MODIFIES.match(after))
+            or (_subhead(text, draft, p_start, p_end) and len(words) <= 8)
         ):
             draft.kind = QuoteKind.TERM
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
+
+
+_ENDS_NOUN_PHRASE = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|our|this|that|of|for|with|to|in|on|as|from)\s*$",
+    re.IGNORECASE,
+)
+"""A gap ending like this leads into words of the sentence, not into the rest of a quotation."""
+
+_MODIFIES = re.compile(
+    r"\s*(?:hats?|caps?|signs?|shirts?|t-shirts?|banners?|stickers?|buttons?|headlines?|movement"
+    r"|document|movie|film|show|book|song|album|podcast|program|programme|slogan|chants?"
+    r"|campaign|ads?|video|segment|series|episode|initiative|tour|rally|pledge|memo|bill)\b"
+)
+"""Words after a quotation that make it a name of a thing: a “Make America Great Again” hat."""
+
+
+def _subhead(text: str, draft: Draft, start: int, end: int) -> bool:
+    """A paragraph that is only a short quotation in single marks: a section heading."""
+    first, last = draft.spans[0], draft.spans[-1]
+    opened = first.start - len(first.open_mark)
+    return (
+        first.open_mark in ("'", "‘")
+        and not text[start:opened].strip()
+        and not text[last.after : end].strip()
+    )
+
+
+_YEAR_AFTER = re.compile(r"\s*\((?:1[89]|20)\d\d\)")
+"""“Yes to minaret ban” (2009): a poster or slogan with its year."""
 
 
 _MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b")

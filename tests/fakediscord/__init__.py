@@ -6,7 +6,7 @@ in a test module or the root conftest (or import it there). It yields a started 
 World: `fake.add_guild(name, owner_id=None, bot_permissions=0) -> Guild` (with @everyone, the bot's
 managed role, the bot and an owner as members); `guild.add_channel(name, view=, send=,
 embed_links=)` (False denies that permission to the bot through an overwrite);
-`guild.add_role(name, permissions=)`, `guild.add_member(user, roles=)`,
+`guild.add_role(name, permissions=)`, `guild.add_member(user, roles=)`, `guild.remove_member(user)`,
 `channel.set_overwrite(target, allow=, deny=)`; `fake.add_user(name)`, `fake.dm_channel(user)`;
 `fake.bot_user`, `fake.application_id`, `fake.token`.
 

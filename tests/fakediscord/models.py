@@ -274,6 +274,11 @@ class Guild:
         self.channels.append(channel)
         return channel
 
+    def remove_member(self, user: User) -> None:
+        """The user leaves (or is kicked): GET .../members/{user} answers 404 Unknown Member.
+        (No event: a bot without the members intent is not told.)"""
+        self.members.pop(user.id, None)
+
     @property
     def bot_member(self) -> Member:
         return next(m for m in self.members.values() if m.user.bot)

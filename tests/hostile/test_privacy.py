@@ -13,6 +13,7 @@ import pytest
 
 from bot.subscriptions import Delivery
 from tests.conftest import rss
+from tests.fakediscord import Perm
 from tests.test_discord_e2e import Scene, feed_with, scene, story
 
 pytest_plugins = ["tests.fakediscord.plugin"]
@@ -40,7 +41,7 @@ async def second_server(scene: Scene, name: str) -> tuple[Any, Any]:
     guild = scene.fake.add_guild(name, owner_id=scene.admin.id)
     channel = guild.add_channel("news")
     scene.fake.guild_commands[guild.id] = list(scene.fake.guild_commands[scene.guild.id])
-    await scene.fake.dispatch("GUILD_CREATE", guild.payload())
+    await scene.fake.dispatch("GUILD_CREATE", guild.create_payload())
     return guild, channel
 
 
@@ -211,3 +212,60 @@ async def test_servers_removed_while_offline_are_forgotten_at_start(scene: Scene
     assert 424242 not in await scene.store.guild_ids()
     assert int(scene.guild.id) in await scene.store.guild_ids()
     assert await scene.store.all_subscriptions() == []
+
+
+# ---- what the admin may do themselves -----------------------------------------------------------
+
+
+async def moderator(scene: Scene) -> Any:
+    """A member whose role gives Manage Server, in a server where @everyone may not mention
+    every role (the bot may)."""
+    everyone, bot_role = scene.guild.roles[0], scene.guild.bot_member.roles[0]
+    everyone.permissions &= ~Perm.MENTION_EVERYONE
+    bot_role.permissions |= Perm.MENTION_EVERYONE
+    mods = scene.guild.add_role("mods", permissions=Perm.MANAGE_GUILD)
+    for role in (everyone, bot_role):
+        await scene.fake.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": scene.guild.id, "role": role.payload()}
+        )
+    await scene.fake.dispatch(
+        "GUILD_ROLE_CREATE", {"guild_id": scene.guild.id, "role": mods.payload()}
+    )
+    user = scene.fake.add_user("moderator")
+    scene.guild.add_member(user, roles=(mods,))
+    return user
+
+
+async def test_a_role_is_pinged_only_for_an_admin_who_could_ping_it(scene: Scene) -> None:
+    mod = await moderator(scene)
+    quiet = scene.guild.add_role("quiet")  # not mentionable
+    await scene.fake.dispatch(
+        "GUILD_ROLE_CREATE", {"guild_id": scene.guild.id, "role": quiet.payload()}
+    )
+    options = {"topic": "nato", "channel": scene.channel, "role": quiet}
+    refused = await scene.command("alerts", "add", options, user=mod)
+    assert refused.ephemeral and "you lack **Mention @everyone" in (refused.content or "")
+    assert await scene.store.routes_of(int(scene.guild.id)) == []
+    allowed = await scene.command("alerts", "add", options)  # the owner may ping it
+    assert "will go to" in (allowed.content or "")
+    (route,) = await scene.store.routes_of(int(scene.guild.id))
+    assert route.role_id == int(quiet.id)
+
+
+async def test_alerts_go_only_where_the_admin_may_post(scene: Scene) -> None:
+    mod = await moderator(scene)
+    (mods,) = [r for r in scene.guild.roles if r.name == "mods"]
+    closed = scene.guild.add_channel("announcements")
+    closed.set_overwrite(mods, deny=Perm.SEND_MESSAGES)
+    await scene.fake.dispatch("CHANNEL_CREATE", closed.payload())
+    for sub, options in (
+        ("channel", {"channel": closed}),
+        ("add", {"topic": "nato", "channel": closed}),
+    ):
+        refused = await scene.command("alerts", sub, options, user=mod)
+        assert refused.ephemeral and "You can't post in" in (refused.content or ""), sub
+    assert await scene.store.routes_of(int(scene.guild.id)) == []
+    config = await scene.store.guild(int(scene.guild.id))
+    assert config is None or config.alerts_channel_id is None
+    allowed = await scene.command("alerts", "channel", {"channel": scene.channel}, user=mod)
+    assert "Alerts will go to" in (allowed.content or "")

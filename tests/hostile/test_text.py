@@ -5,6 +5,8 @@ pings, nothing breaks out of its place in the embed, links show their real targe
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -123,3 +125,161 @@ async def test_a_hostile_feed_name_is_harmless_in_alerts_and_in_the_sources_list
     listed = await scene.command("sources", "list")
     assert_harmless(scene, listed.message)
     assert "Daily" in (listed.content or "")
+
+
+# ---- every reply that can hold feed text ---------------------------------------------------------
+
+HOSTILE_TITLE = (
+    "@everyone [Official statement](https://evil.test/steal) <@123456789012345678> "
+    "discord.gg/freeNitro Safe\u202etxt.exe"
+)
+HOSTILE_LEAD = (
+    "Officials told @here to read the [notice](https://evil.test/phish) and "
+    "<@&323456789012345678>. “We will act on the harbour bridge now,” said Clover Moore."
+)
+HOSTILE_FEED = "@everyone <#423456789012345678> [Daily](https://evil.test/x) \u202eNews"
+# Feed text that escaped: a mention of the feed's own, a masked link of the feed's own, an
+# invite, a raw @everyone/@here, or an invisible or direction-changing character.
+LEAKED = re.compile(
+    r"(?<!\\)<(?:@[!&]?|#)[1-4]23456789012345678>|(?<!\\)\]\(https://evil\.test|@everyone|@here"
+)
+
+# Every command, with the options to run it (ids filled in at run time). A command registered
+# without an entry here fails the test: add how to run it, and its replies are checked too.
+REPLIES: dict[str, dict[str, Any]] = {
+    "sources add": {"url": "FEED", "backfill": 1},
+    "sources list": {},
+    "sources test": {"source": "SOURCE"},
+    "sources remove": {"source": "OTHER_SOURCE"},
+    "sources defaults": {},
+    "sources pause": {"source": "SOURCE"},
+    "sources resume": {"source": "SOURCE"},
+    "sources edit": {"source": "SOURCE", "name": "Ours"},
+    "sources import": {"urls": "THIRD_FEED"},
+    "sources export": {},
+    "alerts channel": {"channel": "CHANNEL"},
+    "alerts add": {"topic": "harbour", "channel": "CHANNEL"},
+    "alerts list": {},
+    "alerts pause": {"route": "ROUTE"},
+    "alerts resume": {"route": "ROUTE"},
+    "alerts preview": {"topic": "harbour"},
+    "alerts remove": {"route": "ROUTE"},
+    "subscribe": {"topic": "harbour"},
+    "subscriptions": {},
+    "unsubscribe": {"topic": "harbour"},
+    "help topics": {},
+    "news latest": {},
+    "news search": {"query": "harbour"},
+    "news quotes": {},
+    "news story": {"article": "ARTICLE"},
+    "news coverage": {"topic": "harbour"},
+}
+IN_DMS = ("subscriptions", "unsubscribe", "help topics")
+DEFERRED = {
+    "sources add",
+    "sources edit",
+    "sources export",
+    "alerts preview",
+    "subscriptions",
+    "news latest",
+    "news search",
+    "news quotes",
+    "news coverage",
+}
+
+
+def registered(scene: Scene) -> dict[str, dict[str, Any]]:
+    """'name' or 'group sub' -> its registered payload (options included)."""
+    found = {}
+    for command in scene.fake.commands(scene.guild):
+        subs = [o for o in command.get("options") or [] if o["type"] == 1]
+        for sub in subs or [command]:
+            key = command["name"] if sub is command else f"{command['name']} {sub['name']}"
+            found[key] = sub
+    return found
+
+
+def harmless(scene: Scene, message: dict[str, Any], where: str) -> None:
+    if message.get("id") in scene.fake.pinged:
+        pinged = scene.fake.pinged[message["id"]]
+        assert not pinged.everyone and pinged.users == () and pinged.roles == (), where
+    for text in texts(message):
+        assert LEAKED.search(text) is None, (where, text)
+        assert INVISIBLE.search(text.replace("@\u200b", "@")) is None, (where, text)
+        assert INVITE.search(text) is None, (where, text)
+    for text in texts(message, literal=True):
+        assert INVISIBLE.search(text) is None, (where, text)
+
+
+async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None:
+    """A feed with hostile titles, leads and name; every command in every context, and every
+    autocomplete, answered with it: nothing of it pings, links, invites or hides text."""
+    item = {
+        "title": escape(HOSTILE_TITLE),
+        "link": scene.feeds.url("story/1.html"),
+        "guid": "hostile-every-1",
+        "pubDate": format_datetime(datetime.now(UTC), usegmt=True),
+        "description": escape(HOSTILE_LEAD),
+    }
+    feed = scene.feeds.serve("feed.xml", rss([item], title=escape(HOSTILE_FEED)))
+    other = scene.feeds.serve("other.xml", rss([item], title=escape(HOSTILE_FEED + " 2")))
+    third = scene.feeds.serve("third.xml", rss([item], title=escape(HOSTILE_FEED + " 3")))
+    await scene.bot.tree.sync()  # globally too: DMs see only global commands
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    await scene.command("sources", "add", {"url": other}, followups=1)
+    assert set(registered(scene)) == set(REPLIES), "a command without a case here"
+
+    async def run(key: str, *, dm: bool = False) -> None:
+        (name, _, sub) = key.partition(" ")
+        options = dict(REPLIES[key])
+        sources = {s.url: s.id for s in await scene.store.list_sources()}
+        routes = await scene.store.routes_of(int(scene.guild.id))
+        ids = {
+            "FEED": feed,
+            "THIRD_FEED": third,
+            "SOURCE": sources.get(feed, 0),
+            "OTHER_SOURCE": sources.get(other, 0),
+            "CHANNEL": scene.channel,
+            "ROUTE": routes[0].id if routes else 0,
+            "ARTICLE": str(
+                min((a.id or 0 for a in await scene.store.recent_articles()), default=0)
+            ),
+        }
+        options = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in options.items()}
+        where = {"dm": True} if dm else {"guild": scene.guild, "channel": scene.channel}
+        handle = await scene.fake.invoke(
+            name, options, user=scene.admin, subcommand=sub or None, **where
+        )
+        if key == "sources import":  # progress edits, then the preview with its button
+            await handle.wait(lambda h: any(e.get("components") for e in h.edits), timeout=20)
+        else:
+            await handle.response(timeout=15, followups=1 if key in DEFERRED else 0)
+        for message in [handle.message, *handle.followups, *handle.edits]:
+            harmless(scene, message, key)
+        for option in registered(scene)[key].get("options") or []:
+            if not option.get("autocomplete"):
+                continue
+            for typed in ("", "e", "harb"):
+                typed_options = {**options, option["name"]: typed}
+                choices = await scene.fake.invoke(
+                    name,
+                    typed_options,
+                    user=scene.admin,
+                    subcommand=sub or None,
+                    focused=option["name"],
+                    **where,
+                )
+                await choices.response(timeout=15)
+                for choice in choices.choices:
+                    assert INVISIBLE.search(choice["name"]) is None, (key, choice)
+
+    for key in REPLIES:
+        if key not in ("sources defaults", "alerts remove", "unsubscribe", "sources remove"):
+            await run(key)
+    for key in IN_DMS:
+        if key != "unsubscribe":
+            await run(key, dm=True)
+    await run("unsubscribe", dm=True)
+    await run("alerts remove")
+    await run("sources remove")
+    await run("sources defaults")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.quotes import Quotation
+from bot.quotes import Quotation, SpeakerKind
 
 PASSAGES = Path(__file__).with_name("passages.jsonl")
 HELDOUT = Path(__file__).with_name("heldout.jsonl")
@@ -78,6 +78,15 @@ def load_passages(path: Path = PASSAGES) -> list[Passage]:
 
 def _overlap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
     return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
+def _person(quote: Quotation) -> str | None:
+    """The person a quotation is given to. The sets label people only: a quotation given to
+    an organisation ("The Department of Health") or a description of someone unnamed ("a
+    department spokesman") counts as given to no person, as the sets label it."""
+    if quote.speaker_kind in (SpeakerKind.ORGANISATION, SpeakerKind.DESCRIPTION):
+        return None
+    return quote.speaker
 
 
 def _same_speaker(predicted: str | None, gold: str | None) -> bool:
@@ -152,7 +161,7 @@ def score(passages: Sequence[Passage], find: Callable[[str], list[Quotation]]) -
             result.found_long += words >= 4
             kind = gold.attribution
             result.speaker_total[kind] += 1
-            if _same_speaker(best.speaker, gold.speaker):
+            if _same_speaker(_person(best), gold.speaker):
                 result.speaker_right[kind] += 1
                 result.end_to_end += 1
             else:

@@ -1,0 +1,27 @@
+"""The Discord side of membership: the REST member lookup (GET /guilds/{id}/members/{user}),
+which needs no privileged intent, as the core's ``MemberLookup``."""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+
+from bot.delivery import TemporaryFailure
+
+
+class DiscordMembers:
+    def __init__(self, bot: discord.Client) -> None:
+        self._bot = bot
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        try:
+            await self._bot.http.get_member(guild_id, user_id)
+        except discord.NotFound:
+            return False  # Unknown Member (or user, or server)
+        except discord.Forbidden:
+            return False  # the bot itself is no longer in that server
+        except discord.HTTPException as exc:
+            raise TemporaryFailure(f"Discord answered {exc.status}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TemporaryFailure(f"connection failed ({type(exc).__name__})") from None
+        return True

@@ -1,0 +1,206 @@
+"""Reporting cues next to a quotation: where a reporting verb and its subject stand in the words
+just after the quotation ("…,” said X" / "…,” X said" / "…” — X") or just before it ("X said:
+“…", "According to X, “…", "X went on the attack, saying, “…", "CLINTON: “…").
+
+Each function yields candidate cues (the words that may name the subject, and the verb), most
+likely first; ``speakers.read_phrase`` then says what the subject names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.quotes.lexicon import CUE_RE, PROGRESSIVE_RE, SPEECH_RE
+from bot.quotes.speakers import backward_phrase, forward_phrase
+
+_LEAD = re.compile(r"[\s,—–―-]*")
+_ACCORDING = re.compile(r"\b[Aa]ccording\s+to\s+")
+_QUOTING = re.compile(r"\bquoting\s+")
+# A clause start inside a window: after punctuation, a dash, or a conjunction.
+CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
+_PARTICIPLE = re.compile(
+    r"(?:,\s+|\b(?:upon|after|before|by|while|when)\s+)(?:saying|adding|telling|writing|noting"
+    r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
+    r"|describing|concluding|replying|responding|answering|quipping|joking)"
+    r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
+)
+# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
+_LABEL = re.compile(r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$")
+# "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
+DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")
+# After the verb, words that make a new sentence rather than an attribution: "He said a firm
+# would be named." goes on with a clause of its own.
+_CLAUSE_AFTER = re.compile(
+    r"\b(?:that|would|will|was|were|is|are|has|have|had|could|should|can|may|might|must|did|"
+    r"does|if|whether|it|they|we|he|she)\b"
+)
+_SUBJECT_OPENER = re.compile(
+    r"(?:the|a|an|one|another|his|her|their|its|our|some|many|several|two|three|former|he|she"
+    r"|they|it|we|i)\b"
+)
+_FIRST_WORDS = 14
+"""How far into the words after a quotation the verb of "X, ..., said" may stand."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A reporting verb and the words that may name its subject."""
+
+    start: int
+    end: int
+    """The subject phrase, text[start:end]."""
+    verb: str
+    participle: bool = False
+    """The verb is a participle ("..., saying “"): the subject is the clause's subject."""
+    after: bool = False
+    """The cue follows the quotation closely ("…,” Banda, the union leader, said)."""
+
+
+def _norm(verb: str) -> str:
+    return " ".join(verb.lower().split())
+
+
+def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -> Iterator[Cue]:
+    """Cues in text[start:end], the words right after a quotation's closing mark. With
+    ``new_sentence`` (the quotation ended its own sentence), the words must be no more than
+    an attribution: "Nate Silver tweeted on Wednesday." but not "He said a firm would be..."."""
+    lead = _LEAD.match(text, start, end)
+    at = lead.end() if lead else start
+    dash = DASH_LINE.match(text, start, end)
+    if dash is not None and re.match(r"[ \t]*[—–―-]", text[start:end]) and not new_sentence:
+        yield Cue(dash.start(1), dash.end(1), "")
+    quoting = _QUOTING.search(text, at, min(end, at + 80))
+    if quoting is not None and not re.search(r"[.!?“”\"«»]", text[at : quoting.start()]):
+        yield Cue(*forward_phrase(text, quoting.end(), end), "quoting")
+    according = _ACCORDING.match(text, at, end)
+    if according is not None:
+        yield Cue(*forward_phrase(text, according.end(), end), "according to")
+        return
+    verb = SPEECH_RE.match(text, at, end)
+    if verb is not None:
+        # ..." said Rose Gottemoeller, former NATO deputy secretary general.
+        if not new_sentence:
+            yield Cue(*forward_phrase(text, verb.end(), end), _norm(verb.group()), after=True)
+        return
+    # ..." Stoltenberg told a news conference. / ..." the minister added. / ..." Kallas, who
+    # ..., said. The verb is among the first words, before any sentence end.
+    words = list(re.finditer(r"\S+", text[at:end]))[:_FIRST_WORDS]
+    limit = _sentence_stop(text, at, at + words[-1].end() if words else at)
+    opener = text[at : at + 1]
+    if not (opener.isupper() or opener.isdigit() or _SUBJECT_OPENER.match(text, at)):
+        return  # "…” than No Child Left Behind, since …": no subject opens the words after
+    for verb in SPEECH_RE.finditer(text, at, limit):
+        if new_sentence and _goes_on(text, verb.end(), end):
+            return
+        cue = _norm(verb.group())
+        inverted = text[at : verb.start()].rstrip().endswith(",") and cue in _INVERTING
+        if inverted:
+            # ..." and Clevelanders get nervous, said Christine Link.
+            yield Cue(*forward_phrase(text, verb.end(), end), cue, after=True)
+        yield Cue(*backward_phrase(text, at, verb.start()), cue, after=True)
+        return
+
+
+_STOP = re.compile(r"[.!?]\s+[A-Z“\"]|[“”\"«»]")
+_SENTENCE_END = re.compile(r"[.!?][”\"’']?\s+[A-Z“\"‘]|[.!?][”\"’']?\s*$")
+_ABBREVIATED = re.compile(r"(?:\b[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Rev|Prof)$")
+
+
+def _sentence_stop(text: str, start: int, end: int) -> int:
+    """Where the first sentence in text[start:end] ends (an abbreviation's dot does not end
+    one: "Rep. Jim McDermott"), or ``end``."""
+    for stop in _STOP.finditer(text, start, end):
+        if text[stop.start()] == "." and _ABBREVIATED.search(
+            text, max(start, stop.start() - 4), stop.start()
+        ):
+            continue
+        return stop.start()
+    return end
+
+
+def _goes_on(text: str, start: int, end: int) -> bool:
+    """Whether the words after a verb, to the end of their sentence, are a clause of their
+    own (a new sentence about something else) rather than an attribution's tail."""
+    stop = re.search(r"[.!?,;](?:\s|$)", text[start:end])
+    rest = text[start : start + stop.start()] if stop else text[start:end]
+    return len(rest.split()) > 8 or bool(_CLAUSE_AFTER.search(rest))
+
+
+def before_cues(text: str, start: int, end: int, *, sentence: int | None = None) -> Iterator[Cue]:
+    """Cues in text[start:end], the words of the sentence before a quotation's opening mark
+    (after any quotation before it in the sentence, which begins at ``sentence``). The verb
+    nearest the quotation is tried first: "When Trump suggested X, Rubio fired back: “"."""
+    label = _LABEL.search(text, start, end)
+    if label is not None and not SPEECH_RE.search(label.group(1).lower()):
+        yield Cue(label.start(1), label.end(1), "")
+    according = _ACCORDING.search(text, start, end)
+    if according is not None:
+        subject = forward_phrase(text, according.end(), end)
+        yield Cue(*subject, "according to")
+    clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(text, start, end))]
+    verbs = sorted(
+        [*CUE_RE.finditer(text, start, end), *PROGRESSIVE_RE.finditer(text, start, end)],
+        key=lambda m: -m.start(),
+    )
+    for verb in verbs:
+        if not _tail_ok(text, verb.end(), end):
+            continue
+        cue = _norm(verb.group())
+        for subject_start in subject_starts(text, clause_starts, verb.start()):
+            yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
+        clause = max((c for c in clause_starts if c <= verb.start()), default=start)
+        if clause == verb.start() and cue in _INVERTING:
+            # "..., said Sen. X: “" -- the subject follows the verb.
+            subject = forward_phrase(text, verb.end(), end)
+            if re.fullmatch(r"[\s,:]*", text[subject[1] : end]):
+                yield Cue(*subject, cue)
+    origin = start if sentence is None else min(sentence, start)
+    participle = _PARTICIPLE.search(text, start, end)
+    if participle is not None:
+        # X went on the attack, saying, “...: the subject of the sentence.
+        yield Cue(origin, participle.start(), "", participle=True)
+    colon = text.rfind(":", start, end)
+    if colon != -1 and not text[colon + 1 : end].strip() and _tail_ok(text, start, colon):
+        # President Clinton released the following statement: “... (no reporting verb): the
+        # subject of the sentence, as for a participle.
+        yield Cue(origin, colon, "", participle=True)
+
+
+def _tail_ok(text: str, start: int, end: int) -> bool:
+    """Whether the words between a verb and the quotation can be the rest of one clause
+    ("said on Monday that", "told reporters:", "said the plan was “a betrayal” and"): no
+    sentence ends there, and there are not too many of them."""
+    if end - start > 200:
+        return False
+    for stop in _SENTENCE_END.finditer(text, start, end):
+        at = stop.start()
+        if text[at] == "." and _ABBREVIATED.search(text, max(start, at - 4), at):
+            continue
+        return False
+    return True
+
+
+def subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[int]:
+    """Where the subject of the verb at ``verb_at`` may begin, nearest first: the start of the
+    verb's clause; when the verb opens a clause after an appositive ("X, the mayor, said";
+    "X, who ..., said") the clause before that; and one or two clauses further back ("X,
+    president and CEO of Y stated")."""
+    earlier = [c for c in clause_starts if c <= verb_at]
+    if not earlier:
+        return []
+    if text[earlier[-1] : verb_at].strip():
+        out = [earlier[-1], *reversed(earlier[-4:-1])]
+    else:
+        # The verb follows a comma, so the clauses before it are appositives of the subject
+        # ("X, a Republican who voted for Y, said"): the subject is the first of them.
+        out = earlier[-4:-1]
+    return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
+
+
+_INVERTING = frozenset(
+    """said says added adds asked asks wrote writes explained continued noted recalled replied
+    responded tweeted posted declared stated insisted argued warned concluded""".split()
+)
+"""Verbs that stand before their subject: "…, said Sen. X: “"."""

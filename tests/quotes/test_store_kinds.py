@@ -1,0 +1,56 @@
+"""Quotations keep what kind of speaker they have when stored and read back (both engines)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
+from bot.store import PollSuccess, Store
+from tests.factories import make_article
+
+pytestmark = pytest.mark.both_engines
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def quote(text: str, speaker: str | None, kind: SpeakerKind | None) -> Quotation:
+    return Quotation(
+        text=text,
+        spans=((0, len(text)),),
+        speaker=speaker,
+        role=None,
+        cue="said",
+        attribution=Attribution.NAMED if speaker else Attribution.NONE,
+        kind=QuoteKind.QUOTE,
+        key=False,
+        speaker_kind=kind,
+    )
+
+
+async def test_speaker_kinds_are_stored_and_read_back(store: Store) -> None:
+    url = "https://news.example/feed"
+    source, _ = await store.add_source(url, added_url=url, now=NOW)
+    quotes = (
+        quote(
+            "We never expressed interest in the firearm",
+            "the Smithsonian",
+            SpeakerKind.ORGANISATION,
+        ),
+        quote(
+            "The gap is too wide for anyone to close", "a Nevada Democrat", SpeakerKind.DESCRIPTION
+        ),
+        quote("We will rebuild every home the storm destroyed", "Lena Fischer", SpeakerKind.PERSON),
+        quote("Nobody is quoted as saying this at all", None, None),
+    )
+    article = replace(make_article(source.id, "k1", NOW), quotes=quotes)
+    change = PollSuccess(None, None, None, None, None, NOW)
+    await store.record_poll_success(
+        source, change, seen_keys=[article.item_key], new_articles=[article], now=NOW
+    )
+    (stored,) = await store.latest_articles_of(source.id, limit=1)
+    assert [(q.speaker, q.speaker_kind) for q in stored.quotes] == [
+        (q.speaker, q.speaker_kind) for q in quotes
+    ]
