@@ -268,10 +268,12 @@ def grid(seed: int) -> None:
     )
     for name, found in (("tune half", negatives), ("generated", generated)):
         if found:
-            closest = max(found, key=lambda a: a.contained)
-            stating = max(found, key=lambda a: a.covered or 0)
-            print(f" {name}: the most contained different-story pair: {closest}")
-            print(f" {name}: the one stating most of the other's facts: {stating}")
+            print(f" {name}: the most contained different-story pair: ", end="")
+            print(max(found, key=lambda a: a.contained))
+        compared = [a for a in found if a.covered is not None]
+        if compared:
+            print(f" {name}: of those whose facts were compared, the one stating most: ", end="")
+            print(max(compared, key=lambda a: a.covered or 0))
     print(
         f"{'contained':>10} {'stated':>7} {'wrong':>6} {'wrong gen':>10}"
         + "".join(f"{k:>12}" for k in kinds)
