@@ -6,10 +6,9 @@
    `bot.stories.text`) are posted in an inverted index. A copy shares about the same share of
    its anchors with its original as of its shingles, however short it was cut, so a text that
    shares enough anchors with a recent one is a candidate; each candidate is then measured
-   exactly on all its shingles: how much of the smaller text the larger holds (a copy cut short,
-   wrapped or lightly edited) and their Jaccard similarity (an edited copy), and whether the
-   larger holds the smaller's facts (names and numbers: pages built on one template share
-   their wording, not their facts).
+   exactly on all its shingles and facts (see `bot.stories.similarity`). A story matched only
+   through its short copies must also match its fullest text: a cut copy may be little more
+   than a passage another article quotes.
 3. An article that belongs to two stories (it joins them) is placed in the older one, and the
    placement names the other (`Placement.absorbed`) for the caller to merge (`merge`).
 
@@ -20,7 +19,6 @@ source is republishing that article (most of the text repeats it).
 
 from __future__ import annotations
 
-import logging
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -40,11 +38,12 @@ from bot.stories.text import (
 )
 from bot.urls import normalize_url
 
-log = logging.getLogger(__name__)
-
 WINDOW = timedelta(hours=72)
 MIN_WORDS = 42
 """A text with fewer words of its own (40 shingles) only joins by URL, GUID or equal text."""
+MAX_CHARS = 120_000
+"""Only this much of a text's own lines is compared (about 20,000 words, far beyond any news
+article), so that one huge page costs no more than a long article."""
 MERGE_LIKENESS = 0.8
 """An article joins two stories into one only when it is this close to both."""
 CANDIDATE_SHARE = 0.3
@@ -86,7 +85,7 @@ class Placement:
     """The id of the story's first article."""
     reason: Reason
     similarity: float | None = None
-    """For near-copies: the containment or Jaccard similarity that decided it."""
+    """For near-copies: how much of the smaller text the larger holds."""
     absorbed: tuple[int, ...] = ()
     """Other stories this article is a copy of: with it they are one story, ``story_id`` (the
     oldest). The index keeps them apart until told to ``merge`` them (once the caller has
@@ -211,7 +210,7 @@ class StoryIndex:
         text_lines = lines(article.text)
         salt = (article.source_id * _SALT) & _MASK
         slots = [(digest ^ salt) for digest in line_digests(text_lines)]
-        own = self._own_text(text_lines, slots)
+        own = self._own_text(text_lines, slots)[:MAX_CHARS]
         words = words_of(own)
         keys = _identity_keys(article)
         key = text_key(words)
@@ -238,9 +237,9 @@ class StoryIndex:
                 repeats[earlier] = repeats.get(earlier, 0) + size
             kept.append((line, earlier))
         if repeats:
-            source, size = max(repeats.items(), key=lambda item: item[1])
+            earlier_article, size = max(repeats.items(), key=lambda item: item[1])
             republished = (
-                source in self._recent
+                earlier_article in self._recent
                 and size >= REPUBLISHED_SHARE * total
                 and size >= REPUBLISHED_WORDS
             )

@@ -253,3 +253,15 @@ def test_page_furniture_is_known_by_its_shape(line: str) -> None:
 def test_news_sentences_are_not_furniture(line: str) -> None:
     assert not is_furniture(line)
     assert furniture([line, line]) == [False, False]
+
+
+def test_a_page_far_longer_than_any_article_is_compared_by_its_start() -> None:
+    paragraphs = article_text(13)
+    filler = [
+        f"Item {n}: the council listed {n * 7} bridges in {n} districts." for n in range(9000)
+    ]
+    huge = "\n\n".join([*paragraphs, *filler])
+    assert len(huge) > 400_000
+    index = StoryIndex()
+    assert put(index, 1, huge).new
+    assert put(index, 2, "\n\n".join(paragraphs), hours=1).story_id == 1
