@@ -342,6 +342,16 @@ class Attributor:
             pronoun = mention.text.lower()
             if pronoun in ("he", "she") and not self._thrifty:
                 person = self.resolver.antecedent(mention.start, PRONOUNS[pronoun], draft)
+            elif pronoun == "it":
+                # "It added": the organisation that spoke last, within two paragraphs.
+                previous = self.resolver.previous
+                if (
+                    previous is not None
+                    and previous.speaker_kind is SpeakerKind.ORGANISATION
+                    and draft.paragraph - previous.paragraph <= 2
+                ):
+                    draft.speaker, draft.role = previous.speaker, None
+                    draft.speaker_kind = SpeakerKind.ORGANISATION
             draft.attribution = Attribution.PRONOUN
         else:
             person = None if self._thrifty else self.resolver.described(mention, draft)

@@ -26,7 +26,7 @@ from bot.quotes.lexicon import (
     TITLE_WORDS,
 )
 from bot.quotes.model import MAX_PEOPLE
-from bot.quotes.text import Sentences
+from bot.quotes.text import Sentences, last_ink
 
 
 def bare(token: str) -> str:
@@ -41,6 +41,8 @@ def _is_title(token: str, *, last: bool) -> bool:
         return True
     if word.isupper() and len(word) > 1 and word.isalpha():
         return True  # NATO, UN, EU...
+    if not last and lower in _DEPARTMENTS:
+        return True  # Secretary of State John Kerry: "State" is the role's
     # Nationality adjectives ("Latvian premier"), never the last word of a name.
     return not last and lower.endswith(("ian", "ese", "ish", "ean")) and lower not in _GIVEN
 
@@ -51,6 +53,11 @@ _GIVEN = frozenset(
     hamish trish bryan""".split()
 )
 
+
+_DEPARTMENTS = frozenset(
+    """state defense defence treasury labor labour commerce energy agriculture education health
+    transportation interior finance justice homeland""".split()
+)
 
 _MODIFIERS = frozenset("former acting interim then outgoing incoming late".split())
 """Words before a title that are no part of a name: Former Secretary of State X."""
@@ -150,6 +157,11 @@ class Person:
         return self.mentions[index] if index < len(self.mentions) else -1
 
 
+_PLACE_OPENERS = frozenset(
+    "north south east west new san los las fort mount lake port saint santa".split()
+)
+"""First words of places, not of people's names: North Korea, New Hampshire, Los Angeles."""
+
 _GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
 _FEMININE = frozenset("she her hers herself".split())
 _OPENER = re.compile(r"(He|She)\s")
@@ -187,6 +199,7 @@ class People:
         self._quote_starts = [start for start, _ in self.quoted]
         self.sentences = sentences
         self.by_name: dict[str, Person] = {}
+        self._lower_words: set[str] | None = None
         self._by_last: dict[str, list[Person]] = {}
         """People by the last word of their name, in the order they were added."""
         self._at: list[int] = []
@@ -199,6 +212,7 @@ class People:
         other = object.__new__(People)
         other.text, other.quoted, other.sentences = self.text, self.quoted, self.sentences
         other._quote_starts = self._quote_starts
+        other._lower_words = self._lower_words
         twins = {id(p): replace(p, mentions=list(p.mentions)) for p in self.by_name.values()}
         other.by_name = {key: twins[id(p)] for key, p in self.by_name.items()}
         other._by_last = {
@@ -229,12 +243,20 @@ class People:
             if self._inside_quote(match.start()):
                 continue
             phrase = match.group()
+            owner = max(phrase.rfind("’s "), phrase.rfind("'s "))
+            if owner != -1:
+                phrase = phrase[owner + 3 :]  # "the Labour Party’s Nachman Shai"
+            if not phrase.strip():
+                continue
+            first = phrase.split(maxsplit=1)[0]
+            if self._opens_sentence(match.start()) and self._common(first):
+                phrase = phrase[len(first) :]  # "Outside Carrier, ...": a word, not a name
             role, name = split_role_name(phrase)
-            if name is None:
+            if name is None or name.split()[0].lower() in _PLACE_OPENERS:
                 continue
             if len(self.by_name) >= MAX_PEOPLE and self.canonical(name) is None:
                 continue
-            start = match.start() + phrase.rfind(name.split()[0])
+            start = match.start() + match.group().rfind(name.split()[0])
             lowered_role = self._lowercase_role_before(match.start())
             full_role = " ".join(x for x in (lowered_role, role) if x) or None
             self.add(name, start, full_role, confirmed=_has_person_title(full_role))
@@ -280,6 +302,19 @@ class People:
             tally = votes.get(id(person))
             if person.gender is None and tally and (tally[0] == 0) != (tally[1] == 0):
                 person.gender = "f" if tally[1] else "m"
+
+    def _opens_sentence(self, position: int) -> bool:
+        """Whether ``position`` starts a sentence (or follows a quotation mark or a dash)."""
+        if self.sentences.start(position) == position:
+            return True
+        return last_ink(self.text, position, max(0, position - 4)) in "“\"‘'«—–(-"
+
+    def _common(self, word: str) -> bool:
+        """Whether a capitalised word is an ordinary word the article also writes in lower
+        case (so "Outside" at a sentence's start is no given name)."""
+        if self._lower_words is None:
+            self._lower_words = set(re.findall(r"\b[a-z][a-z’'\-]+\b", self.text))
+        return bare(word).lower() in self._lower_words
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
