@@ -2070,14 +2070,17 @@ class Store:
             )
 
     async def take_dms_closed(self, user_id: int) -> bool:
-        """Whether a DM to this person failed since they were last told (and forget it)."""
+        """Whether a DM to this person failed since they were last told (and forget it). Most
+        people have nothing to be told: a read answers them without queueing for a write."""
+        closed = subscriptions.c.user_id == user_id, subscriptions.c.dm_closed_at.is_not(None)
+        async with self._engine.connect() as conn:
+            if (
+                await conn.execute(select(subscriptions.c.id).where(*closed).limit(1))
+            ).first() is None:
+                return False
         async with self._write() as conn:
             result = await conn.execute(
-                update(subscriptions)
-                .where(
-                    subscriptions.c.user_id == user_id, subscriptions.c.dm_closed_at.is_not(None)
-                )
-                .values(dm_closed_at=None)
+                update(subscriptions).where(*closed).values(dm_closed_at=None)
             )
         return bool(result.rowcount)
 

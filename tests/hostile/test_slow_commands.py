@@ -91,7 +91,7 @@ def another_server(scene: Scene) -> tuple[Guild, Channel, User]:
 
 async def meanwhile_elsewhere(scene: Scene, first: InteractionHandle, followups: int) -> int:
     """Until ``first`` is answered, another server's members run /subscriptions: three at a
-    time, each sent as soon as the one before it was acknowledged, so that one is always on its
+    time, each sent as soon as the one before it was answered, so that one is always on its
     way (whenever a stall would begin, it holds one up) but they never queue up. Each must be
     acknowledged in time, and answered. Returns how many were sent."""
     guild, channel, reader = another_server(scene)
@@ -106,6 +106,7 @@ async def meanwhile_elsewhere(scene: Scene, first: InteractionHandle, followups:
             )
             sent.append(handle)
             await handle.response(timeout=15)  # the fake refuses an acknowledgement too late
+            await handle.response(timeout=15, followups=1)  # answered before the next is sent
 
     await asyncio.gather(*(one_after_another() for _ in range(3)))
     for handle in sent:
