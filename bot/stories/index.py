@@ -149,6 +149,12 @@ class StoryIndex:
         self._members: dict[int, list[int]] = {}
         """Story -> its recent articles."""
 
+    def empty(self) -> StoryIndex:
+        """A new, empty index set up like this one."""
+        return StoryIndex(
+            window=self.window, observer=self._observer, candidate_share=self._candidate_share
+        )
+
     def __len__(self) -> int:
         return len(self._recent)
 

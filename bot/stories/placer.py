@@ -31,11 +31,27 @@ class Stories:
         return [i for i in article_ids if i not in self.index]
 
     def load(self, recent: Iterable[tuple[Article, int]]) -> None:
-        """Rebuild the index from the stored articles of the last WINDOW (oldest first)."""
-        for article, story_id in recent:
-            if article.id is not None:
-                self.index.add(story_input(article, article.id), story_id)
+        """Take these stored articles into the index (oldest first)."""
+        _add_all(self.index, recent)
         self.loaded = True
+
+    def rebuilt(self, recent: Iterable[tuple[Article, int]]) -> StoryIndex:
+        """A new index like this one's, holding these stored articles (oldest first). It
+        touches nothing of this one, so it may be built in a thread while the index serves."""
+        index = self.index.empty()
+        _add_all(index, recent)
+        return index
+
+    def adopt(self, index: StoryIndex) -> None:
+        """Serve from an index made by ``rebuilt``."""
+        self.index = index
+        self.loaded = True
+
+
+def _add_all(index: StoryIndex, recent: Iterable[tuple[Article, int]]) -> None:
+    for article, story_id in recent:
+        if article.id is not None:
+            index.add(story_input(article, article.id), story_id)
 
 
 def story_input(article: Article, article_id: int) -> StoryInput:
