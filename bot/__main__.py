@@ -1,5 +1,5 @@
 """Composition root and command line (``newsbot run``, ``sync-commands``, ``demo``, ``poll``,
-``extract``, ``quotes``, ``migrate``).
+``extract``, ``quotes``, ``stories``, ``migrate``).
 
 Everything is built here (Settings, logging, the one HTTP session, the store, the worker pool) and
 passed in; no other module creates them. Imports are made per command, so a command loads only
@@ -132,8 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--db", metavar="PATH", help="SQLite file (default: DATABASE_URL)")
 
     from bot.admin_cli import add_commands
+    from bot.stories_cli import add_command as add_stories
 
     add_commands(sub)
+    add_stories(sub)
     return parser
 
 
@@ -667,6 +669,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_extract(args)
         if args.command == "quotes":
             return cmd_quotes(args)
+        if args.command == "stories":
+            from bot.stories_cli import run as group_stories
+
+            return group_stories(args.path, explain=args.explain)
         if args.command == "poll":
             return asyncio.run(cmd_poll(args))
         if args.command == "migrate":
