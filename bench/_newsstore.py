@@ -22,8 +22,11 @@ What it holds (all drawn with a fixed seed):
   days before (the same text and quotations, sometimes the outlet's name after the headline),
   filed in that story as the store files them (``articles.story_id`` and ``stories``);
 * what the store writes beside each article: its ``seen_items`` key, the ``speakers`` and
-  ``speaker_words`` rows of its key quotes' speakers; and three servers watching 20, 200 and
-  1,000 sources (alerts and the outbox are left out: /news never reads them).
+  ``speaker_words`` rows of its key quotes' speakers, ``speaker_names``, ``quoted_speakers``
+  and ``article_hours`` (``article_keys`` by its triggers); and three servers watching 20, 200
+  and 1,000 sources (alerts and the outbox are left out: /news never reads them).
+
+bench/_pgstore.py writes the same world into PostgreSQL.
 """
 
 from __future__ import annotations
@@ -733,11 +736,21 @@ def populate(path: Path, world: World, *, workers: int) -> None:
             "VALUES (?, ?, ?, ?, ?)",
             ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
         )
-        # Who each article quotes, as the store files it (migration 0011's backfill).
+        # Who each article quotes, by number, as the store files it (0015's backfill).
         conn.execute(
-            "INSERT INTO article_speakers (article_id, names) SELECT article_id, "
-            "group_concat(speaker, char(31)) FROM quotes WHERE speaker IS NOT NULL "
-            "GROUP BY article_id"
+            "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+            "WHERE speaker IS NOT NULL"
+        )
+        conn.execute(
+            "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+            "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+            "ON n.name = q.speaker GROUP BY q.article_id, n.id"
+        )
+        # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
+        conn.execute(
+            "INSERT INTO article_hours (hour, first_id) SELECT "
+            "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) FROM articles "
+            "GROUP BY 1"
         )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -757,7 +770,9 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         rows.append((source_id, name, key, count, last))
     # Each word of each name, per source, as the store files them for the autocomplete.
     words = {
-        (word[:100], source_id, name) for source_id, name, key, _, _ in rows for word in key.split()
+        (word[:100], source_id, name, count)
+        for source_id, name, key, count, _ in rows
+        for word in key.split()
     }
     conn.execute("BEGIN")
     conn.executemany(
@@ -765,7 +780,9 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )
-    conn.executemany("INSERT INTO speaker_words (word, source_id, name) VALUES (?, ?, ?)", words)
+    conn.executemany(
+        "INSERT INTO speaker_words (word, source_id, name, quotes) VALUES (?, ?, ?, ?)", words
+    )
     conn.execute("COMMIT")
 
 

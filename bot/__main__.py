@@ -1,5 +1,6 @@
 """The command line: ``newsbot run``, ``worker``, ``sync-commands``, ``demo``, ``poll``,
-``extract``, ``quotes``, ``migrate``, ``export``, ``import``, ``backup`` and ``sources``.
+``extract``, ``quotes``, ``stories``, ``migrate``, ``export``, ``import``, ``backup`` and
+``sources``.
 
 Only the parser and one thin ``cmd_*`` function per command live here: each builds Settings and
 logging, then hands over to the module that does the work (parts are built in
@@ -155,6 +156,14 @@ def cmd_sources_export(args: argparse.Namespace) -> int:
     return asyncio.run(export_sources(settings, guild_id=args.guild, output=args.output))
 
 
+def cmd_stories(args: argparse.Namespace) -> int:
+    """``newsbot stories FILE``: group a corpus of articles into stories, offline (no settings:
+    it reads only its input)."""
+    from bot.stories_cli import run as group_stories
+
+    return group_stories(args.path, explain=args.explain)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: each subcommand names its ``cmd_*`` function as its handler."""
     parser = argparse.ArgumentParser(
@@ -241,6 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("--guild", type=int, required=True, metavar="ID", help="the server's id")
     save.add_argument("--output", "-o", metavar="FILE", help="where to write (default: stdout)")
     save.set_defaults(handler=cmd_sources_export)
+
+    stories = sub.add_parser(
+        "stories",
+        help="group articles (JSON lines: id, url, source, published, title, text) into stories",
+    )
+    stories.add_argument(
+        "path", nargs="?", default="-", metavar="FILE", help="JSON lines (.gz ok); - = stdin"
+    )
+    stories.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print why each article joined its story (reason, similarity)",
+    )
+    stories.set_defaults(handler=cmd_stories)
     return parser
 
 

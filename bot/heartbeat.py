@@ -60,7 +60,7 @@ class Heartbeat:
             await self._store.record_heartbeat(process, activity, now=now)
         except StoreUnavailable as exc:
             self._metrics.give_back(activity)
-            log.warning("heartbeat not recorded: %s", exc)
+            log.warning("heartbeat not recorded: %r", str(exc))
             return
         self._beats += 1
         if self._beats % PRUNE_EVERY == 1:

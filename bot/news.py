@@ -8,7 +8,6 @@ the answer itself would be public.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +16,7 @@ from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
-from bot.store import CoverageRow, Listing, QuoteListing, Store, UnsearchableQuery
+from bot.store import Listing, QuoteListing, Store, UnsearchableQuery
 from bot.topics import Topic, parse_topic
 from bot.urls import host_of
 
@@ -237,37 +236,19 @@ class News:
         now = self._clock()
         first = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-        rows = await self._store.coverage(list(scope.sources), since, topic)
-        # A story counts once, on the day of its first copy here; sources count their copies.
-        earliest: dict[int, CoverageRow] = {}
-        copies: Counter[int] = Counter()
-        for row in rows.published:
-            copies[row.story_id] += 1
-            known = earliest.get(row.story_id)
-            if known is None or row.published < known.published:
-                earliest[row.story_id] = row
-        per_day = Counter(row.published.date() for row in earliest.values())
-        per_source = Counter(row.source_id for row in rows.published)
-        top = [(story, n) for story, n in copies.most_common(5) if n > 1]
-        shown = await self._store.listings([earliest[story].article_id for story, _ in top])
-        titles = {item.id: item.title for item in shown}
-        widest = [
-            (titles[earliest[story].article_id], n)
-            for story, n in top
-            if earliest[story].article_id in titles
-        ]
+        counts = await self._store.coverage(list(scope.sources), since, topic)
         return Coverage(
             topic=topic.text,
             days=[
-                DayCount(day, per_day.get(day, 0))
+                DayCount(day, counts.days.get(day, 0))
                 for day in (first + timedelta(days=i) for i in range(days))
             ],
-            total=len(earliest),
-            articles=len(rows.published),
-            sources=len(per_source),
-            top_sources=[(scope.name_of(i), n) for i, n in per_source.most_common(5)],
-            top_speakers=rows.speakers,
-            top_stories=widest,
+            total=sum(counts.days.values()),
+            articles=counts.articles,
+            sources=counts.sources,
+            top_sources=[(scope.name_of(i), n) for i, n in counts.top_sources],
+            top_speakers=counts.speakers,
+            top_stories=counts.widest,
         )
 
 

@@ -175,16 +175,35 @@ quotes = Table(
     Index(None, "speaker", "article_id"),
 )
 
-article_speakers = Table(
-    "article_speakers",
+speaker_names = Table(
+    "speaker_names",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+"""Every name quotations were attributed to, numbered."""
+
+quoted_speakers = Table(
+    "quoted_speakers",
     metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
-    Column("names", Text, nullable=False),
+    Column("speaker_id", Integer, ForeignKey("speaker_names.id"), primary_key=True),
+    Column("quotes", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
-"""Who each article quotes, one row per article: its quotes' speakers joined by SPEAKER_SEPARATOR,
-once per quote. Counting the speakers of thousands of articles reads one row each."""
+"""Who each article quotes, and how many of its quotations each: /news coverage counts the
+speakers of thousands of articles in the database, by number (migration 0015)."""
 
-SPEAKER_SEPARATOR = "\x1f"
+article_hours = Table(
+    "article_hours",
+    metadata,
+    # Hours since 1970-01-01 UTC of a publication time.
+    Column("hour", Integer, primary_key=True, autoincrement=False),
+    Column("first_id", Integer, nullable=False),
+)
+"""Per publication hour, an id no greater than that of any stored article published in that hour
+(the /news window's lower bound; see ``Store._first_id_since``). Made again from the articles by
+an import, never exported."""
 
 speakers = Table(
     "speakers",
@@ -204,13 +223,18 @@ speaker_words = Table(
     Column("word", String(100), primary_key=True),
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
     Column("name", String(200), primary_key=True),
+    # The speaker's key quotes in that source (speakers.quotes again): the autocomplete ranks
+    # from this index alone.
+    Column("quotes", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
 """Each word of each speaker's name: a typed prefix is a range of this index."""
 
-FULL_TEXT_TABLES = ("articles_fts",)
-"""Engine-managed full-text tables (SQLite FTS5, with their shadow tables): made by the
-migrations, never by this metadata, and skipped when the two are compared."""
+FULL_TEXT_TABLES = ("articles_fts", "article_keys")
+"""Engine-managed tables: SQLite's FTS5 full-text table (with its shadow tables) and its
+``article_keys`` (each article's id, publication time, source and story as integers, kept by
+triggers for the full-text queries; see ``bot.store.Keys``). Made by the migrations, never by
+this metadata, and skipped when the two are compared."""
 
 
 FULL_TEXT_COLUMNS = ("search_vector", "ix_articles_search_vector")

@@ -16,49 +16,51 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import (
     BigInteger,
     Integer,
     Row,
     Table,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     column,
     event,
+    extract,
     false,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import Select, TableClause
+from sqlalchemy.sql.expression import Select
 
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.errors import LimitReached, StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.schema import (
-    SPEAKER_SEPARATOR,
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     UTCDateTime,
     activity_counts,
-    article_speakers,
+    article_hours,
     articles,
     channels,
     counters,
@@ -68,10 +70,12 @@ from bot.schema import (
     metadata,
     outbox,
     processes,
+    quoted_speakers,
     quotes,
     routes,
     seen_items,
     sources,
+    speaker_names,
     speaker_words,
     speakers,
     stories,
@@ -113,7 +117,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0017"
+HEAD_REVISION = "0015"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -125,13 +129,13 @@ p95; 200 named doubled it)."""
 SEARCH_CANDIDATES = 300
 """A search ranks the newest this many matches (by relevance, then recency)."""
 PRUNE_BATCH = 2000
+DERIVED_TABLES = frozenset({"article_hours", "speaker_names", "quoted_speakers"})
+"""Tables kept ahead of time from the articles: not exported, made again by an import."""
+HOUR_SECONDS = 3600
 STATUS_LIST_LIMIT = 20
 """Failing sources, and degraded articles, the status page lists."""
 DEGRADED_WINDOW = timedelta(days=1)
 """How far back the status page looks for degraded articles and items given up."""
-NO_ID = (1 << 31) - 1
-"""Above every article id: the largest value an id column holds on both engines."""
-FETCH_ORDER_MARGIN = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,20 +165,25 @@ class QuoteListing:
     article: Listing
 
 
-class CoverageRow(NamedTuple):
-    published: datetime
-    source_id: int
-    story_id: int
-    article_id: int
-
-
 @dataclass(frozen=True, slots=True)
-class CoverageRows:
-    """What a coverage answer is drawn from: each matching article's time and source, and the
-    most-quoted speakers among them."""
+class CoverageCounts:
+    """A topic's coverage in some sources since a time, counted by the database. A story (the
+    copies of one story on several outlets) counts once, on the day of its first copy there."""
 
-    published: list[CoverageRow]
+    days: dict[date, int]
+    """Stories per day (UTC), days without any left out."""
+    articles: int
+    sources: int
+    """How many of the sources carried it."""
+    top_sources: list[tuple[int, int]]
+    """(source, articles) of the five that carried most, most first, then by name (the
+    source's title, else its address)."""
+    widest: list[tuple[str, int]]
+    """(headline of its first copy here, copies) of the five stories with the most copies here
+    (at least two), most first; of equals, the one first published first."""
     speakers: list[tuple[str, int]]
+    """The five most-quoted speakers in the matching articles (a quotation counts once), most
+    first, then by name."""
 
 
 class StoryPlacer(Protocol):
@@ -313,10 +322,12 @@ class Store:
 
     async def export_rows(self, *, batch: int = 1000) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """Every row of every table, parents before children, as (table, JSON-ready values).
-        Engine-made parts (the full-text index, Alembic's bookkeeping) are made again by the
-        importing database."""
+        Engine-made parts (the full-text index, Alembic's bookkeeping) and what is kept ahead of
+        time from the articles (DERIVED_TABLES) are made again by the importing database."""
         async with self._engine.connect() as conn:
             for table in metadata.sorted_tables:
+                if table.name in DERIVED_TABLES:
+                    continue
                 key = list(table.primary_key.columns)
                 last: tuple[Any, ...] | None = None
                 while True:
@@ -363,6 +374,10 @@ class Store:
         async with self._write() as conn:
             current: str | None = None
             for name, values in rows:
+                if name in DERIVED_TABLES or name not in metadata.tables:
+                    # Made again below, whichever version wrote the file (an older one may
+                    # hold tables kept ahead of time that this version keeps otherwise).
+                    continue
                 if name != current and current is not None:
                     await flush(conn, current)  # parents are in before their children
                 current = name
@@ -374,6 +389,7 @@ class Store:
                     await flush(conn, name)
             if current is not None:
                 await flush(conn, current)
+            await self._derive(conn)
             if self._dialect == "postgresql":
                 # Ids were given, not drawn: each id sequence goes on after the largest.
                 # (Tables whose ids come from elsewhere have no sequence: setval of NULL.)
@@ -389,6 +405,42 @@ class Store:
                         )
                     )
         return dict(counts)
+
+    async def _derive(self, conn: AsyncConnection) -> None:
+        """What is kept ahead of time from the stored articles, made again from them (and each
+        speaker word's quote count from the speakers: a file from before 0015 has none)."""
+        counted = (
+            select(speakers.c.quotes)
+            .where(
+                speakers.c.source_id == speaker_words.c.source_id,
+                speakers.c.name == speaker_words.c.name,
+            )
+            .scalar_subquery()
+        )
+        await conn.execute(update(speaker_words).values(quotes=func.coalesce(counted, 0)))
+        await conn.execute(quoted_speakers.delete())
+        await conn.execute(speaker_names.delete())
+        await conn.execute(
+            speaker_names.insert().from_select(
+                ["name"], select(quotes.c.speaker).where(quotes.c.speaker.is_not(None)).distinct()
+            )
+        )
+        await conn.execute(
+            quoted_speakers.insert().from_select(
+                ["article_id", "speaker_id", "quotes"],
+                select(quotes.c.article_id, speaker_names.c.id, func.count())
+                .join(speaker_names, speaker_names.c.name == quotes.c.speaker)
+                .group_by(quotes.c.article_id, speaker_names.c.id),
+            )
+        )
+        await conn.execute(article_hours.delete())
+        hour = _hour_sql(self._dialect, articles.c.published_at)
+        await conn.execute(
+            article_hours.insert().from_select(
+                ["hour", "first_id"],
+                select(hour, func.min(articles.c.id)).group_by(hour),
+            )
+        )
 
     # ---- schema -------------------------------------------------------------------------------
 
@@ -679,6 +731,9 @@ class Store:
                 )
             elif kept is not None:
                 stored.append(kept)
+        # Beside every article kept, in the same transaction (after their savepoints).
+        await self._mark_hours(conn, stored)
+        await self._file_speakers(conn, stored)
         unsettled = {key for item in failed for key in item.keys}
         keys = [key for key in dict.fromkeys(seen_keys) if key not in unsettled]
         given_up = await self._count_failures(conn, source, failed, now) if failed else []
@@ -820,19 +875,7 @@ class Store:
             return None
         article_id = int(row[0])
         if article.quotes:
-            rows = _quote_rows(article_id, article.quotes)
-            await conn.execute(quotes.insert(), rows)
-            said = [
-                str(row["speaker"]).replace(SPEAKER_SEPARATOR, " ")
-                for row in rows
-                if row["speaker"]
-            ]
-            if said:
-                await conn.execute(
-                    article_speakers.insert().values(
-                        article_id=article_id, names=SPEAKER_SEPARATOR.join(said)
-                    )
-                )
+            await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
             await self._count_speakers(conn, source.id, article)
         placed = self._place(placer, article, article_id)
         story_id, first = placed[0], placed[1]
@@ -881,6 +924,63 @@ class Store:
             raise
         return _with_id(article, article_id)
 
+    async def _file_speakers(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
+        """Who the stored articles quote, by number (``quoted_speakers``; new names numbered in
+        ``speaker_names``): three statements a poll, however many articles it stored."""
+        said = [
+            (article.id, name, count)
+            for article in stored
+            for name, count in Counter(q.speaker[:200] for q in article.quotes if q.speaker).items()
+        ]
+        if not said:
+            return
+        names = sorted({name for _, name, _ in said})
+        await conn.execute(
+            _insert_ignore(self._dialect, speaker_names), [{"name": name} for name in names]
+        )
+        numbered = await conn.execute(
+            select(speaker_names.c.name, speaker_names.c.id).where(
+                speaker_names.c.name.in_(bindparam("names", expanding=True))
+            ),
+            {"names": names},
+        )
+        ids = {str(name): int(number) for name, number in numbered}
+        await conn.execute(
+            quoted_speakers.insert(),
+            [
+                {"article_id": article_id, "speaker_id": ids[name], "quotes": count}
+                for article_id, name, count in said
+            ],
+        )
+
+    async def _mark_hours(self, conn: AsyncConnection, stored: Sequence[Article]) -> None:
+        """Lower each stored article's publication hour in ``article_hours`` to its id if it is
+        above (see ``_first_id_since``). Rows already low enough are read, not written: a poll
+        rarely needs a write, and on PostgreSQL concurrent polls don't queue on one hour's row."""
+        wanted: dict[int, int] = {}
+        for article in stored:
+            assert article.id is not None
+            hour = hour_of(_published_of(article))
+            wanted[hour] = min(wanted.get(hour, article.id), article.id)
+        if not wanted:
+            return
+        known = dict(
+            (
+                await conn.execute(
+                    select(article_hours.c.hour, article_hours.c.first_id).where(
+                        article_hours.c.hour.in_(list(wanted))
+                    )
+                )
+            ).all()
+        )
+        lower = [
+            {"hour": hour, "first_id": first}
+            for hour, first in wanted.items()
+            if hour not in known or first < known[hour]
+        ]
+        if lower:
+            await conn.execute(_lower_hour_mark(self._dialect), lower)
+
     def _place(
         self, placer: StoryPlacer | None, article: Article, article_id: int
     ) -> tuple[int, bool, Article]:
@@ -907,7 +1007,7 @@ class Store:
     ) -> bool:
         """Record the article's story; returns whether it starts the story (a story the
         database doesn't know, e.g. one whose first article was pruned, starts again here)."""
-        published = min(article.published, article.fetched_at)
+        published = _published_of(article)
         if not first:
             outlets = (
                 select(func.count(articles.c.source_id.distinct()))
@@ -1970,14 +2070,17 @@ class Store:
             )
 
     async def take_dms_closed(self, user_id: int) -> bool:
-        """Whether a DM to this person failed since they were last told (and forget it)."""
+        """Whether a DM to this person failed since they were last told (and forget it). Most
+        people have nothing to be told: a read answers them without queueing for a write."""
+        closed = subscriptions.c.user_id == user_id, subscriptions.c.dm_closed_at.is_not(None)
+        async with self._engine.connect() as conn:
+            if (
+                await conn.execute(select(subscriptions.c.id).where(*closed).limit(1))
+            ).first() is None:
+                return False
         async with self._write() as conn:
             result = await conn.execute(
-                update(subscriptions)
-                .where(
-                    subscriptions.c.user_id == user_id, subscriptions.c.dm_closed_at.is_not(None)
-                )
-                .values(dm_closed_at=None)
+                update(subscriptions).where(*closed).values(dm_closed_at=None)
             )
         return bool(result.rowcount)
 
@@ -2148,59 +2251,70 @@ class Store:
         return [(_article(row), by_id[row.source_id]) for row in rows if row.source_id in by_id]
 
     # ---- asking about the news ----------------------------------------------------------------
-    # Every query is scoped to sources (a server's) and a time window, newest stored first; the
-    # window is also an id range (articles are stored in the order they are fetched, and none is
-    # published after it was fetched), which the full-text index can seek to.
+    # Every query is scoped to sources (a server's) and a time window; the window is also an id
+    # range (from ``_first_id_since``), which the full-text index and the table can seek to.
 
     @staticmethod
     def check_searchable(topic: Topic) -> None:
         """Raise UnsearchableQuery when the full-text index can't run this topic."""
         _fts5_match(topic.root)
 
-    async def _first_id_since(self, conn: AsyncConnection, since: datetime) -> int:
-        """A lower bound on the ids of articles published since then: the id of the first one
-        fetched a margin earlier (ids follow fetch order to within a poll's length; the margin
-        covers that). One index lookup; ``MIN(id) WHERE fetched_at >= ?`` would walk the table
-        from its first row."""
-        query = (
-            select(articles.c.id)
-            .where(articles.c.fetched_at >= since - FETCH_ORDER_MARGIN)
-            .order_by(articles.c.fetched_at)
-            .limit(1)
-        )
-        first = (await conn.execute(query)).scalar()
-        return int(first) if first is not None else NO_ID
+    @staticmethod
+    def _first_id_since(since: datetime) -> ColumnElement[Any]:
+        """A lower bound on the id of every article published at or after ``since``: the least
+        ``first_id`` of the publication hours from since's hour on (a scalar subquery, read in
+        the same statement, so from the same snapshot, as the query it bounds; NULL, matching
+        nothing, when no article is that recent).
 
-    async def _matching(
+        Why no article can fall below it, whatever order articles are stored in: the
+        transaction that stores an article also leaves its publication hour's ``article_hours``
+        row at or below its id (``_mark_hours``: rows are created or lowered, never raised,
+        and never deleted while an article may refer to them). An article published at or
+        after ``since`` has an hour at or after since's hour, so its own hour's row is among
+        those read, and their least ``first_id`` is at most its id. Nothing here assumes that
+        ids follow fetch or publication order (they don't within a poll's batch, nor between
+        workers storing at once). One index range of at most 24 rows a day."""
+        return (
+            select(func.min(article_hours.c.first_id))
+            .where(article_hours.c.hour >= hour_of(since))
+            .scalar_subquery()
+        )
+
+    def _matching(
         self,
-        conn: AsyncConnection,
         scope: Sequence[int],
         since: datetime,
         topic: Topic | None,
         *,
         newest_first: bool = False,
-        table: TableClause = articles,
-    ) -> tuple[Any, Any]:
-        """(FROM clause, WHERE conditions) of the articles in scope and window matching topic.
+    ) -> tuple[Keys, Any, list[Any]]:
+        """(where the keys are read, FROM clause, WHERE conditions) of the articles in scope
+        and window matching topic.
+
+        A full-text match on SQLite reads each match's id, time, source and story from
+        ``article_keys`` (four integers in a small table of their own, kept by triggers), not
+        from the article's row: thousands of matches are filtered and counted reading a few
+        pages. Without a topic, and on PostgreSQL (which visits each match's row anyway, to
+        check it is visible), the articles table is read.
 
         ``newest_first``: the caller wants the first few rows in publication order, of many;
         the scope test is then written so that no index serves it, and the engine walks the
         publication-time index from the newest, stopping at the limit (instead of collecting
-        every article of every source in scope, then sorting).
-        ``table``: articles, or ``ARTICLE_KEYS`` when only id, time, source and story are read."""
-        low = await self._first_id_since(conn, since)
-        source_id: ColumnElement[Any] = table.c.source_id
-        article_id: ColumnElement[Any] = table.c.id
+        every article of every source in scope, then sorting)."""
+        low = self._first_id_since(since)
+        keys = SQLITE_KEYS if self._sqlite and topic is not None else ARTICLES_KEYS
+        source_id, article_id = keys.source_id, keys.id
         if newest_first:
             source_id, article_id = source_id + 0, article_id + 0
         conditions = [
             article_id >= low,
-            source_id.in_(list(scope)),
-            table.c.published_at >= since,
+            source_id.in_(_SCOPE),
+            keys.published >= keys.moment(since),
         ]
         if topic is None:
-            return table, conditions
-        return _full_text_match(self._dialect, topic, low, conditions, table=table, scope=scope)
+            return keys, keys.table, conditions
+        source, where = _full_text_match(self._dialect, topic, low, conditions, keys, scope=scope)
+        return keys, source, where
 
     async def latest(
         self,
@@ -2215,26 +2329,33 @@ class Store:
         first copy in these sources, with how many outlets carry it."""
         if not scope:
             return []
-        copy = articles.alias("copy")
+        # Without a topic, a server watching many sources finds its newest articles soonest
+        # by walking the time index (and a few, by reading their own sources' articles).
+        walk = topic is None and len(scope) > FEW_SOURCES
+        keys, source, where = self._matching(scope, since, topic, newest_first=walk)
+        copy = keys.table.alias("copy")
         first_copy = (
             select(func.min(copy.c.id))
-            .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+            # (source_id + 0: a scope of many sources is not a thousand index seeks per copy)
+            .where(copy.c.story_id == keys.story_column, (copy.c.source_id + 0).in_(_SCOPE))
             .scalar_subquery()
         )
+        # The page's ids from the keys, then only those articles' rows.
+        page = (
+            select(keys.id)
+            .select_from(source)
+            .where(*where, or_(keys.story_column.is_(None), keys.id == first_copy))
+            .order_by(keys.published.desc(), keys.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        query = (
+            select(*_LISTING_COLUMNS, _outlets_among())
+            .where(articles.c.id.in_(page.scalar_subquery()))
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+        )
         async with self._engine.connect() as conn:
-            # Without a topic, a server watching many sources finds its newest articles soonest
-            # by walking the time index (and a few, by reading their own sources' articles).
-            walk = topic is None and len(scope) > FEW_SOURCES
-            source, where = await self._matching(conn, scope, since, topic, newest_first=walk)
-            query = (
-                select(*_LISTING_COLUMNS, _outlets_among(scope))
-                .select_from(source)
-                .where(*where, or_(articles.c.story_id.is_(None), articles.c.id == first_copy))
-                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(query, {"scope": list(scope)})).all()
         return await self._with_quotes([_listing(row) for row in rows])
 
     async def search(
@@ -2244,23 +2365,24 @@ class Store:
         relevance with a week's half-life for age (``listings`` and ``snippets`` show them)."""
         if not scope:
             return []
-        async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
-            query = (
-                select(
-                    articles.c.id,
-                    articles.c.published_at,
-                    _relevance(self._dialect, topic).label("relevance"),
-                )
-                .select_from(source)
-                .where(*where)
-                .order_by(_newest_match(self._dialect))
-                .limit(SEARCH_CANDIDATES)
+        keys, source, where = self._matching(scope, since, topic)
+        query = (
+            select(
+                keys.id.label("id"),
+                keys.published.label("published"),
+                _relevance(self._dialect, topic).label("relevance"),
             )
-            rows = (await conn.execute(query)).all()
+            .select_from(source)
+            .where(*where)
+            .order_by(_newest_match(self._dialect))
+            .limit(SEARCH_CANDIDATES)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query, {"scope": list(scope)})).all()
 
         def rank(row: Any) -> float:
-            age_days: float = max(0.0, (now - row.published_at).total_seconds() / 86400)
+            published = keys.read(row.published)
+            age_days: float = max(0.0, (now - published).total_seconds() / 86400)
             relevance = float(row.relevance)
             return relevance * math.pow(0.5, age_days / 7)
 
@@ -2275,11 +2397,11 @@ class Store:
         self.check_searchable(topic)
         if not scope:
             return 0
+        _, source, where = self._matching(scope, since, topic)
+        found = select(literal(1)).select_from(source).where(*where).limit(at_most)
+        counted = select(func.count()).select_from(found.subquery())
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
-            found = select(literal(1)).select_from(source).where(*where).limit(at_most)
-            counted = select(func.count()).select_from(found.subquery())
-            return int((await conn.execute(counted)).scalar_one())
+            return int((await conn.execute(counted, {"scope": list(scope)})).scalar_one())
 
     async def newest_matching(
         self, scope: Sequence[int], since: datetime, topic: Topic, *, limit: int
@@ -2289,16 +2411,17 @@ class Store:
         self.check_searchable(topic)
         if not scope:
             return []
+        keys, source, where = self._matching(scope, since, topic)
+        query = (
+            select(keys.id)
+            .select_from(source)
+            .where(*where)
+            .order_by(keys.published.desc(), keys.id.desc())
+            .limit(limit)
+        )
         async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic)
-            query = (
-                select(articles.c.id)
-                .select_from(source)
-                .where(*where)
-                .order_by(articles.c.published_at.desc(), articles.c.id.desc())
-                .limit(limit)
-            )
-            return [int(i) for i in (await conn.execute(query)).scalars()]
+            rows = await conn.execute(query, {"scope": list(scope)})
+            return [int(i) for i in rows.scalars()]
 
     async def texts(self, ids: Sequence[int]) -> dict[int, str]:
         """These articles' full texts."""
@@ -2324,31 +2447,33 @@ class Store:
             select(*_LISTING_COLUMNS)
             .where(
                 or_(articles.c.story_id == story, articles.c.id == article_id),
-                articles.c.source_id.in_(list(scope)),
+                articles.c.source_id.in_(_SCOPE),
             )
             .order_by(articles.c.published_at, articles.c.id)
         )
         async with self._engine.connect() as conn:
-            return [_listing(row) for row in await conn.execute(query)]
+            return [_listing(row) for row in await conn.execute(query, {"scope": list(scope)})]
 
     async def recent_headlines(
         self, scope: Sequence[int], since: datetime, typed: str, *, limit: int = 25
     ) -> list[tuple[int, str]]:
-        """(article id, headline) of recent stories whose headline contains what was typed."""
+        """(article id, headline) of stories published since then whose headline contains what
+        was typed, the most recently stored first (each story once)."""
         if not scope:
             return []
         needle = _containing(typed.strip()[:100])
         async with self._engine.connect() as conn:
-            low = await self._first_id_since(conn, since)
             rows = await conn.execute(
                 select(articles.c.id, articles.c.title, articles.c.story_id)
                 .where(
-                    articles.c.id >= low,
-                    articles.c.source_id.in_(list(scope)),
+                    articles.c.id >= self._first_id_since(since),
+                    articles.c.source_id.in_(_SCOPE),
+                    articles.c.published_at >= since,
                     _like_any_case(self._dialect, articles.c.title, needle),
                 )
                 .order_by(articles.c.id.desc())
-                .limit(limit * 4)
+                .limit(limit * 4),
+                {"scope": list(scope)},
             )
             seen: set[int] = set()
             found = []
@@ -2389,22 +2514,28 @@ class Store:
         matching the topic)."""
         if not scope or speakers == []:
             return []
+        keys, source, where = self._matching(
+            scope, since, topic, newest_first=topic is None and speakers is None
+        )
+        # The page's quotations from the keys, then only those quotations and their articles.
+        page = (
+            select(quotes.c.id)
+            .select_from(source.join(quotes, quotes.c.article_id == keys.id))
+            .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
+            .order_by(keys.published.desc(), keys.id.desc(), quotes.c.position)
+            .limit(limit)
+            .offset(offset)
+        )
+        if speakers is not None:
+            page = page.where(quotes.c.speaker.in_(list(speakers)))
+        query = (
+            select(quotes, *_LISTING_COLUMNS)
+            .join(articles, articles.c.id == quotes.c.article_id)
+            .where(quotes.c.id.in_(page.scalar_subquery()))
+            .order_by(articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position)
+        )
         async with self._engine.connect() as conn:
-            source, where = await self._matching(
-                conn, scope, since, topic, newest_first=topic is None and speakers is None
-            )
-            query = (
-                select(quotes, *_LISTING_COLUMNS)
-                .select_from(source)
-                .join(quotes, quotes.c.article_id == articles.c.id)
-                .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
-                .order_by(articles.c.published_at.desc(), articles.c.id.desc(), quotes.c.position)
-                .limit(limit)
-                .offset(offset)
-            )
-            if speakers is not None:
-                query = query.where(quotes.c.speaker.in_(list(speakers)))
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(query, {"scope": list(scope)})).all()
         return [QuoteListing(_quote(row), _listing(row)) for row in rows]
 
     async def speakers_named(
@@ -2415,64 +2546,85 @@ class Store:
         key = speaker_key(typed)
         if not scope or not key:
             return []
-        # The longest typed word narrows the index range; every typed word must then appear.
+        # The longest typed word narrows the index range: each speaker in each source once
+        # (a name with two words starting so is one speaker), with the quotes counted there.
         longest = max(key.split(), key=len)[:100]
-        pattern = _containing(key)
-        query = (
-            select(speakers.c.name, func.sum(speakers.c.quotes).label("count"))
-            .join(
-                speaker_words,
-                and_(
-                    speaker_words.c.source_id == speakers.c.source_id,
-                    speaker_words.c.name == speakers.c.name,
-                ),
-            )
+        named = (
+            select(speaker_words.c.source_id, speaker_words.c.name, speaker_words.c.quotes)
             .where(
                 speaker_words.c.word >= longest,
                 speaker_words.c.word < longest + "\U0010ffff",
-                speaker_words.c.source_id.in_(list(scope)),
-                speakers.c.name_key.like(pattern, escape="\\"),
+                speaker_words.c.source_id.in_(_SCOPE),
             )
-            .group_by(speakers.c.name)
-            .order_by(literal_column("count").desc(), speakers.c.name)
+            .distinct()
+        )
+        if " " in key.strip():
+            # Several typed words: every one must appear, in order (the name's key).
+            named = named.join(
+                speakers,
+                and_(
+                    speakers.c.source_id == speaker_words.c.source_id,
+                    speakers.c.name == speaker_words.c.name,
+                ),
+            ).where(speakers.c.name_key.like(_containing(key), escape="\\"))
+        found = named.subquery("found")
+        count = func.sum(found.c.quotes).label("count")
+        query = (
+            select(found.c.name, count)
+            .group_by(found.c.name)
+            .order_by(count.desc(), found.c.name)
             .limit(limit)
         )
         async with self._engine.connect() as conn:
-            return [str(row[0]) for row in await conn.execute(query)]
+            return [str(row[0]) for row in await conn.execute(query, {"scope": list(scope)})]
 
-    async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageRows:
-        """Every matching article's time and source, and the five most-quoted speakers."""
+    async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageCounts:
+        """The matching articles counted by day, source and story, and their speakers: in one
+        statement, so only the counts leave the database (not a row per article)."""
         if not scope:
-            return CoverageRows([], [])
-        # SQLite reads the keys from their narrow index; PostgreSQL plans its own reads.
-        keys: TableClause = ARTICLE_KEYS if self._dialect == "sqlite" else articles
-        published: list[CoverageRow] = []
-        quoted: list[str] = []
-        async with self._engine.connect() as conn:
-            source, where = await self._matching(conn, scope, since, topic, table=keys)
-            rows = await conn.execute(
-                select(
-                    keys.c.published_at,
-                    keys.c.source_id,
-                    keys.c.story_id,
-                    keys.c.id,
-                    article_speakers.c.names,
-                )
-                .select_from(
-                    source.outerjoin(article_speakers, article_speakers.c.article_id == keys.c.id)
-                )
-                .where(*where)
+            return CoverageCounts({}, 0, 0, [], [], [])
+        keys, source, where = self._matching(scope, since, topic)
+        found = (
+            select(
+                keys.id.label("id"),
+                keys.published.label("published"),
+                keys.source_id.label("source_id"),
+                keys.story.label("story"),
             )
-            for published_at, source_id, story_id, article_id, names in rows:
-                published.append(
-                    CoverageRow(published_at, source_id, story_id or -article_id, article_id)
-                )
-                if names:
-                    quoted.append(names)
-        # Counted at once (one split of every name), not row by row.
-        said = Counter(SPEAKER_SEPARATOR.join(quoted).split(SPEAKER_SEPARATOR) if quoted else [])
-        top = sorted(said.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
-        return CoverageRows(published, top)
+            .select_from(source)
+            .where(*where)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
+        days: dict[date, int] = {}
+        articles_count = sources_count = 0
+        top_sources: list[tuple[int, str, int]] = []
+        widest: list[tuple[int, Any, int, str]] = []
+        said: list[tuple[str, int]] = []
+        async with self._engine.connect() as conn:
+            for kind, day, key, count, first_at, story, name in await conn.execute(
+                _coverage_query(self._dialect, found), {"scope": list(scope)}
+            ):
+                if kind == "day":
+                    days[keys.day(day)] = int(count)
+                elif kind == "sources":
+                    articles_count, sources_count = int(count or 0), int(key)
+                elif kind == "source":
+                    top_sources.append((int(key), str(name), int(count)))
+                elif kind == "story":
+                    widest.append((int(count), first_at, int(story), str(name)))
+                else:
+                    said.append((str(name), int(count)))
+        top_sources.sort(key=lambda s: (-s[2], s[1]))
+        widest.sort(key=lambda w: (-w[0], w[1], w[2]))
+        return CoverageCounts(
+            days=days,
+            articles=articles_count,
+            sources=sources_count,
+            top_sources=[(source_id, n) for source_id, _, n in top_sources],
+            widest=[(title, copies) for copies, _, _, title in widest],
+            speakers=sorted(said, key=lambda pair: (-pair[1], pair[0]))[:5],
+        )
 
     async def _count_speakers(
         self, conn: AsyncConnection, source_id: int, article: Article
@@ -2486,8 +2638,8 @@ class Store:
             return
         words = {(word[:100], name) for name in counts for word in speaker_key(name).split()}
         await conn.execute(
-            _insert_ignore(self._dialect, speaker_words),
-            [{"word": w, "source_id": source_id, "name": n} for w, n in words],
+            _upsert(self._dialect, speaker_words, ["word", "source_id", "name"], add=["quotes"]),
+            [{"word": w, "source_id": source_id, "name": n, "quotes": counts[n]} for w, n in words],
         )
         statement = _upsert_speaker(self._dialect)
         await conn.execute(
@@ -2498,7 +2650,7 @@ class Store:
                     "name": name,
                     "name_key": speaker_key(name),
                     "quotes": count,
-                    "last_quoted_at": min(article.published, article.fetched_at),
+                    "last_quoted_at": _published_of(article),
                 }
                 for name, count in counts.items()
             ],
@@ -2523,7 +2675,7 @@ class Store:
                     break
                 await conn.execute(quotes.delete().where(quotes.c.article_id.in_(ids)))
                 await conn.execute(
-                    article_speakers.delete().where(article_speakers.c.article_id.in_(ids))
+                    quoted_speakers.delete().where(quoted_speakers.c.article_id.in_(ids))
                 )
                 await conn.execute(outbox.delete().where(outbox.c.article_id.in_(ids)))
                 await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
@@ -2786,7 +2938,7 @@ async def _delete_source(conn: AsyncConnection, source_id: int) -> bool:
     """A source and everything that hangs off it (quotes, queued alerts, articles, seen keys)."""
     owned = select(articles.c.id).where(articles.c.source_id == source_id)
     await conn.execute(quotes.delete().where(quotes.c.article_id.in_(owned)))
-    await conn.execute(article_speakers.delete().where(article_speakers.c.article_id.in_(owned)))
+    await conn.execute(quoted_speakers.delete().where(quoted_speakers.c.article_id.in_(owned)))
     await conn.execute(outbox.delete().where(outbox.c.source_id == source_id))
     await conn.execute(articles.delete().where(articles.c.source_id == source_id))
     await conn.execute(seen_items.delete().where(seen_items.c.source_id == source_id))
@@ -2955,8 +3107,7 @@ def _article_values(article: Article, tags: str) -> dict[str, Any]:
         "url": article.url[:2048],
         "canonical_url": article.canonical_url[:2048] if article.canonical_url else None,
         "title": article.title,
-        # A date in the future (a feed's mistake) would pin the article to the top of every list.
-        "published_at": min(article.published, article.fetched_at),
+        "published_at": _published_of(article),
         "author": article.author[:1000] if article.author else None,
         "site_name": article.site_name[:1000] if article.site_name else None,
         "lead": article.lead,
@@ -3055,14 +3206,25 @@ def _listing(row: Any) -> Listing:
     )
 
 
-def _outlets_among(scope: Sequence[int]) -> Any:
-    """How many of these sources carry the listed article's story: the one way an answer counts
-    outlets. Never the story's count over every source (``stories.outlets``), which would tell
-    a server how many sources other servers watch."""
+def hour_of(moment: datetime) -> int:
+    """Hours since 1970-01-01 UTC (``article_hours``' key)."""
+    return math.floor(moment.timestamp() / HOUR_SECONDS)
+
+
+def _published_of(article: Article) -> datetime:
+    """The publication time stored: a date in the future (a feed's mistake) would pin the
+    article to the top of every list, so it is never later than the fetch."""
+    return min(article.published, article.fetched_at)
+
+
+def _outlets_among() -> Any:
+    """How many of these sources (the query's ``scope``) carry the listed article's story: the
+    one way an answer counts outlets. Never the story's count over every source
+    (``stories.outlets``), which would tell a server how many sources other servers watch."""
     copy = articles.alias("outlet")
     return (
         select(func.count(copy.c.source_id.distinct()))
-        .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(list(scope)))
+        .where(copy.c.story_id == articles.c.story_id, copy.c.source_id.in_(_SCOPE))
         .scalar_subquery()
         .label("outlets")
     )
@@ -3178,6 +3340,140 @@ def _insert_ignore(dialect: str, table: Table) -> Any:
     return postgresql.insert(table).on_conflict_do_nothing()
 
 
+def _coverage_query(dialect: str, found: Any) -> Any:
+    """(kind, day, key, count, first_at, story, name) rows counting the ``found`` articles (id,
+    published, source_id, story; as Keys reads them), one statement:
+
+    - "day": a day (as Keys reads it) and how many stories' first copy here was published then;
+    - "sources": how many sources (key) carried how many of them (count);
+    - "source": the five sources that carried most (key, count, name: title or address);
+    - "story": the five stories with the most copies here, at least two (count: copies,
+      first_at: when the first copy here was published, name: the headline of the first
+      stored copy here);
+    - "speaker": the five speakers most quoted in them (name, count: quotations), most first,
+      then by name."""
+    stories = (
+        select(
+            found.c.story,
+            func.min(found.c.published).label("first_at"),
+            func.min(found.c.id).label("first_id"),
+            func.count().label("copies"),
+        )
+        .group_by(found.c.story)
+        .cte("stories")
+    )
+    widest = (
+        select(stories)
+        .where(stories.c.copies > 1)
+        .order_by(stories.c.copies.desc(), stories.c.first_at, stories.c.story)
+        .limit(5)
+        .subquery("widest")
+    )
+    per_source = (
+        select(found.c.source_id, func.count().label("articles"))
+        .group_by(found.c.source_id)
+        .cte("per_source")
+    )
+    # As SourceName.name: the title, else the address.
+    name: ColumnElement[Any] = func.coalesce(func.nullif(sources.c.title, ""), sources.c.url)
+    # Typed NULLs: PostgreSQL resolves a column that is NULL in the first two parts as text.
+    no_text, no_number = cast(null(), Text), cast(null(), Integer)
+    no_time = cast(null(), found.c.published.type)
+    if dialect == "sqlite":
+        day: ColumnElement[Any] = stories.c.first_at // MICROSECONDS_A_DAY
+        no_day: ColumnElement[Any] = no_number
+    else:
+        day = func.to_char(stories.c.first_at, "YYYY-MM-DD")
+        no_day = no_text
+        name = name.collate("C")  # code point order, as Python's (and SQLite's BINARY)
+    by_day = (
+        select(literal("day"), day, no_number, func.count(), no_time, no_number, no_text)
+        .select_from(stories)
+        .group_by(day)
+    )
+    totals = select(
+        literal("sources"),
+        no_day,
+        func.count(),
+        func.sum(per_source.c.articles),
+        no_time,
+        no_number,
+        no_text,
+    ).select_from(per_source)
+    top = (
+        select(per_source.c.source_id, per_source.c.articles, name.label("name"))
+        .join(sources, sources.c.id == per_source.c.source_id)
+        .order_by(per_source.c.articles.desc(), name, per_source.c.source_id)
+        .limit(5)
+        .subquery("top")
+    )
+    by_source = select(
+        literal("source"), no_day, top.c.source_id, top.c.articles, no_time, no_number, top.c.name
+    )
+    by_story = select(
+        literal("story"),
+        no_day,
+        widest.c.first_id,
+        widest.c.copies,
+        widest.c.first_at,
+        widest.c.story,
+        articles.c.title,
+    ).join(articles, articles.c.id == widest.c.first_id)
+    counted = (
+        select(quoted_speakers.c.speaker_id, func.sum(quoted_speakers.c.quotes).label("quotes"))
+        .select_from(found.join(quoted_speakers, quoted_speakers.c.article_id == found.c.id))
+        .group_by(quoted_speakers.c.speaker_id)
+        .cte("counted")
+        .prefix_with("MATERIALIZED")
+    )
+    # The fifth most quotations first, so only the speakers with at least as many are named.
+    fifth = (
+        select(counted.c.quotes)
+        .order_by(counted.c.quotes.desc())
+        .limit(1)
+        .offset(4)
+        .scalar_subquery()
+    )
+    speaker: ColumnElement[Any] = speaker_names.c.name
+    if dialect != "sqlite":
+        speaker = speaker.collate("C")
+    quoted = (
+        select(speaker_names.c.name, counted.c.quotes)
+        .join(speaker_names, speaker_names.c.id == counted.c.speaker_id)
+        .where(counted.c.quotes >= func.coalesce(fifth, 0))
+        .order_by(counted.c.quotes.desc(), speaker)
+        .limit(5)
+        .subquery("quoted")
+    )
+    by_speaker = select(
+        literal("speaker"), no_day, no_number, quoted.c.quotes, no_time, no_number, quoted.c.name
+    )
+    return union_all(by_day, totals, by_source, by_story, by_speaker)
+
+
+def _hour_sql(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``hour_of`` in SQL, of a stored (naive UTC) time."""
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", moment), Integer)
+        return (seconds // HOUR_SECONDS).label("hour")
+    return cast(func.floor(extract("epoch", moment) / HOUR_SECONDS), Integer).label("hour")
+
+
+def _lower_hour_mark(dialect: str) -> Any:
+    """INSERT an hour's first id, or lower the one there (ON CONFLICT DO UPDATE, per engine)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(article_hours)
+    return statement.on_conflict_do_update(
+        index_elements=[article_hours.c.hour],
+        set_={
+            "first_id": (func.min if dialect == "sqlite" else func.least)(
+                article_hours.c.first_id, statement.excluded.first_id
+            )
+        },
+    )
+
+
 def _upsert(
     dialect: str,
     table: Table,
@@ -3234,38 +3530,70 @@ copy of the text), kept in step by triggers; accents and case folded by its toke
 _ARTICLES_FTS = table_clause("articles_fts", column("rowid"))
 
 
-class _ReadThrough(TableClause):
-    """A table read only through one of its covering indexes. SQLite's planner, left alone,
-    looks each full-text match up in the table itself, where the story id sits after the
-    article's text (in overflow pages); ``INDEXED BY`` points it at the narrow index instead."""
-
-    inherit_cache = True
-
-    def __init__(self, table: Table, index: str, *columns: str) -> None:
-        super().__init__(table.name, *(column(name, table.c[name].type) for name in columns))
-        self.index = index
+MICROSECONDS_A_DAY = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@compiles(_ReadThrough)
-def _read_through(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.preparer.quote(element.name)
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Where a query reads each article's id, publication time, source and story: the articles
+    table, or SQLite's ``article_keys`` (the same as integers, the time in microseconds since
+    1970, kept by triggers; made by migration 0015)."""
+
+    table: Any
+    id: ColumnElement[Any]
+    published: ColumnElement[Any]
+    source_id: ColumnElement[Any]
+    story_column: ColumnElement[Any]
+    """The story as stored (NULL: none yet)."""
+    microseconds: bool
+
+    @property
+    def story(self) -> ColumnElement[Any]:
+        """The story, or the article's own id when it has none (never NULL)."""
+        return func.coalesce(self.story_column, self.id)
+
+    def moment(self, when: datetime) -> Any:
+        """A time as ``published`` holds it."""
+        return (when - _EPOCH) // timedelta(microseconds=1) if self.microseconds else when
+
+    def read(self, value: Any) -> datetime:
+        """A ``published`` value as a time."""
+        if self.microseconds:
+            return _EPOCH + timedelta(microseconds=int(value))
+        assert isinstance(value, datetime)
+        return value
+
+    def day(self, value: Any) -> date:
+        """A day as the coverage query gives it (days since 1970, or 'YYYY-MM-DD')."""
+        if isinstance(value, int):
+            return date(1970, 1, 1) + timedelta(days=value)
+        return date.fromisoformat(str(value))
 
 
-@compiles(_ReadThrough, "sqlite")
-def _read_through_sqlite(element: _ReadThrough, compiler: SQLCompiler, **kw: Any) -> str:
-    name = compiler.preparer.quote(element.name)
-    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
-
-
-ARTICLE_KEYS = _ReadThrough(
-    articles,
-    "ix_articles_id_published_at_source_id_story_id",
-    "id",
-    "published_at",
-    "source_id",
-    "story_id",
+_SQLITE_ARTICLE_KEYS = table_clause(
+    "article_keys",
+    column("id", Integer),
+    column("published", Integer),
+    column("source_id", Integer),
+    column("story_id", Integer),
 )
-"""The articles' id, publication time, source and story, read from their own index (0009)."""
+SQLITE_KEYS = Keys(
+    _SQLITE_ARTICLE_KEYS,
+    _SQLITE_ARTICLE_KEYS.c.id,
+    _SQLITE_ARTICLE_KEYS.c.published,
+    _SQLITE_ARTICLE_KEYS.c.source_id,
+    _SQLITE_ARTICLE_KEYS.c.story_id,
+    microseconds=True,
+)
+ARTICLES_KEYS = Keys(
+    articles,
+    articles.c.id,
+    articles.c.published_at,
+    articles.c.source_id,
+    articles.c.story_id,
+    microseconds=False,
+)
 
 
 class NotEmpty(Exception):
@@ -3280,6 +3608,11 @@ def _from_json(column: Any, value: Any) -> Any:
     if isinstance(column.type, UTCDateTime) and isinstance(value, str):
         return datetime.fromisoformat(value)
     return value
+
+
+_SCOPE = bindparam("scope", expanding=True, type_=Integer)
+"""The sources a /news query is limited to: one parameter (a list) given when it is run, not a
+thousand values made into a thousand expressions each time the query is built."""
 
 
 def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> Any:
@@ -3315,14 +3648,14 @@ async def _topics_changed(conn: AsyncConnection, kind: TopicChange, row_ids: Seq
 def _full_text_match(
     dialect: str,
     topic: Topic,
-    low: int,
+    low: ColumnElement[Any],
     conditions: list[Any],
+    keys: Keys,
     *,
-    table: TableClause,
     scope: Sequence[int],
 ) -> tuple[Any, list[Any]]:
     """The articles matching topic through the full-text index (SQLite: FTS5 MATCH joined to
-    articles; PostgreSQL: the tsvector column against the topic's tsquery).
+    the keys; PostgreSQL: the tsvector column against the topic's tsquery).
 
     On SQLite, a server watching few sources has them named in the match too (as their
     ``s<id>`` words): otherwise a common word's matches from every other source are each looked
@@ -3330,7 +3663,7 @@ def _full_text_match(
     saves."""
     if dialect != "sqlite":
         return articles, [_pg_match(topic), *conditions]
-    source = _ARTICLES_FTS.join(table, table.c.id == _ARTICLES_FTS.c.rowid)
+    source = _ARTICLES_FTS.join(keys.table, keys.id == _ARTICLES_FTS.c.rowid)
     query = _fts5_match(topic.root)
     if len(scope) <= FEW_SOURCES:
         named = " OR ".join(f'"s{int(source_id)}"' for source_id in scope)
@@ -3422,29 +3755,42 @@ def _best_snippet(parts: Sequence[Any]) -> str:
 
 
 _TEXT_COLUMNS = "{title lead text}"
+_TAG_SHAPED = re.compile(r"s\d+|d[0-9a-f]{12}")
+"""The words ``search_tags`` holds (``s<source id>``, ``d<domain hash>``)."""
 
 
-def _fts5_match(node: Node) -> str:
+def _fts5_match(node: Node, *, name_columns: bool = False) -> str:
     """A topic as an FTS5 query. Every word is written as a quoted phrase of word characters
     (nothing a user types can become FTS5 syntax); exclusions become NOT, which FTS5 only has
-    between two operands."""
+    between two operands. ``name_columns``: name the text columns of every word (the plain
+    form, for reference), not only of the words that could also be tags."""
     if isinstance(node, Term):
-        words = " ".join(tokens(node.words)) or "_"
+        found = tokens(node.words)
+        words = " ".join(found) or "_"
         phrase = f'"{words}"' + (" *" if is_unspaced(words) else "")
-        return f"title : {phrase}" if node.field is Field.TITLE else f"{_TEXT_COLUMNS} : {phrase}"
+        if node.field is Field.TITLE:
+            return f"title : {phrase}"
+        # Only a word shaped like a tag can be in search_tags; for the others, naming the text
+        # columns would make FTS5 read every match's positions to check the column.
+        if name_columns or any(_TAG_SHAPED.fullmatch(word) for word in found):
+            return f"{_TEXT_COLUMNS} : {phrase}"
+        return phrase
     if isinstance(node, SourceFilter):
         return f'search_tags : "{_domain_tag(node.domain)}"'
     if isinstance(node, Or):
         if any(isinstance(child, Not) for child in node.children):
             raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
-        return "(" + " OR ".join(_fts5_match(child) for child in node.children) + ")"
+        parts = (_fts5_match(child, name_columns=name_columns) for child in node.children)
+        return "(" + " OR ".join(parts) + ")"
     if isinstance(node, And):
         wanted = [c for c in node.children if not isinstance(c, Not)]
         unwanted = [c.child for c in node.children if isinstance(c, Not)]
         if not wanted:
             raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
-        query = "(" + " AND ".join(_fts5_match(child) for child in wanted) + ")"
-        return query + "".join(f" NOT {_fts5_match(child)}" for child in unwanted)
+        query = "(" + " AND ".join(_fts5_match(c, name_columns=name_columns) for c in wanted) + ")"
+        return query + "".join(
+            f" NOT {_fts5_match(c, name_columns=name_columns)}" for c in unwanted
+        )
     raise UnsearchableQuery("a query needs a word that must appear, not only -exclusions")
 
 
@@ -3510,15 +3856,15 @@ POSTGRES_FULL_TEXT_DROP = (
 )
 
 
-def _pg_query(topic: Topic) -> Any:
+def _pg_query(topic: Topic, *, name_columns: bool = False) -> Any:
     """The topic as a tsquery (an expression; the query text is a bound parameter)."""
-    return func.to_tsquery(_PG_CONFIG, _pg_tsquery(topic.root) or "")
+    return func.to_tsquery(_PG_CONFIG, _pg_tsquery(topic.root, name_columns=name_columns) or "")
 
 
-def _pg_match(topic: Topic) -> Any:
+def _pg_match(topic: Topic, *, name_columns: bool = False) -> Any:
     if _pg_tsquery(topic.root) is None:
         return false()
-    return _PG_SEARCH_VECTOR.op("@@")(_pg_query(topic))
+    return _PG_SEARCH_VECTOR.op("@@")(_pg_query(topic, name_columns=name_columns))
 
 
 _PG_ANY_TEXT = "ABC"
@@ -3538,24 +3884,44 @@ def _pg_lexemes(words: str, weights: str) -> str | None:
     return "(" + " <-> ".join(q + m for q, m in zip(quoted, marks, strict=True)) + ")"
 
 
-def _pg_tsquery(node: Node) -> str | None:
+def _pg_tsquery(node: Node, *, name_columns: bool = False) -> str | None:
     """A topic as tsquery text for to_tsquery, built from the same parsed terms as the FTS5
     query: nothing typed becomes tsquery syntax (every word is a quoted lexeme). Title terms
-    are restricted to the title's weight, other terms to the text columns', a source to the
-    tags'. None: the query can't match anything (a term with no indexable word)."""
+    are restricted to the title's weight, a source to the tags'; other terms to the text
+    columns' only when one of their words could be a tag (``name_columns``: always, the plain
+    form, for reference): the GIN index holds no weights, so a weighted lexeme has each match's
+    whole tsvector read again to check it. None: the query can't match anything (a term with
+    no indexable word)."""
     if isinstance(node, Term):
-        weights = "A" if node.field is Field.TITLE else _PG_ANY_TEXT
+        if node.field is Field.TITLE:
+            weights = "A"
+        elif name_columns or any(_TAG_SHAPED.fullmatch(w) for w in tokens(node.words)):
+            weights = _PG_ANY_TEXT
+        else:
+            weights = ""
         return _pg_lexemes(node.words, weights)
     if isinstance(node, SourceFilter):
         return f"'{_domain_tag(node.domain)}':D"
     if isinstance(node, Or):
         if any(isinstance(child, Not) for child in node.children):
             raise UnsearchableQuery("an OR group can't have a -exclusion on its own")
-        found = [q for q in (_pg_tsquery(child) for child in node.children) if q is not None]
+        found = [
+            q
+            for q in (_pg_tsquery(child, name_columns=name_columns) for child in node.children)
+            if q is not None
+        ]
         return "(" + " | ".join(found) + ")" if found else None
     if isinstance(node, And):
-        wanted = [_pg_tsquery(c) for c in node.children if not isinstance(c, Not)]
-        unwanted = [_pg_tsquery(c.child) for c in node.children if isinstance(c, Not)]
+        wanted = [
+            _pg_tsquery(c, name_columns=name_columns)
+            for c in node.children
+            if not isinstance(c, Not)
+        ]
+        unwanted = [
+            _pg_tsquery(c.child, name_columns=name_columns)
+            for c in node.children
+            if isinstance(c, Not)
+        ]
         if not wanted:
             raise UnsearchableQuery("a group needs a word that must appear, not only -exclusions")
         if any(q is None for q in wanted):

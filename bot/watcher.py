@@ -141,6 +141,7 @@ class Watcher:
         self._on_articles = on_articles
         self._router = router
         self._stories = stories
+        self._stories_loading = asyncio.Lock()
         self._clock = clock
         self._in_flight: set[int] = set()
         self._store_retry_at: datetime | None = None
@@ -305,6 +306,16 @@ class Watcher:
             stories.load(await self._store.articles_with_stories(since, only=missing))
         stories.caught_up = now
 
+    async def _load_stories(self, stories: Stories, now: datetime) -> None:
+        """After a restart: the last days' articles, so their copies still join them. The
+        index is built in a thread (seconds for long articles: never on the event loop) and
+        served once whole; polls that need it meanwhile wait for this one load."""
+        async with self._stories_loading:
+            if stories.loaded:
+                return
+            recent = await self._store.articles_with_stories(now - stories.index.window)
+            stories.adopt(await asyncio.to_thread(stories.rebuilt, recent))
+
     async def _seconds_until_next_due(self) -> float:
         """Until the next source this worker may claim is due (0: one is already), at most
         IDLE_SLEEP_SECONDS, or until the store pause ends. Sources other workers hold don't
@@ -407,9 +418,7 @@ class Watcher:
                 for a in built
             ]
         if built and self._stories is not None and not self._stories.loaded:
-            # After a restart: the last days' articles, so their copies still join them.
-            since = now - self._stories.index.window
-            self._stories.load(await self._store.articles_with_stories(since))
+            await self._load_stories(self._stories, now)
         recorded = await self._store.record_poll(
             source,
             change,

@@ -331,11 +331,18 @@ def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
     from bot.store import _pg_tsquery, _pg_words_query
 
     topic = parse_topic("\"São Paulo\" title:nato -russia o'brien's")
+    # Words in any text column carry no weights (the index holds none: a weighted word has
+    # every match read again), unless they could be a tag (s<id>, d<hash>), which only the
+    # tags' weight D holds.
     assert _pg_tsquery(topic.root) == (
+        "(('o' <-> 'brien') & ('sao' <-> 'paulo') & ('nato':A) & !('russia'))"
+    )
+    assert _pg_tsquery(parse_topic("s12 nato").root) == "(('nato') & ('s12':ABC))"
+    assert _pg_tsquery(topic.root, name_columns=True) == (
         "(('o':ABC <-> 'brien':ABC) & ('sao':ABC <-> 'paulo':ABC) & ('nato':A) & !('russia':ABC))"
     )
     assert _pg_words_query(topic.root) == "('o' <-> 'brien') | ('sao' <-> 'paulo') | ('nato')"
-    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*ABC)"
+    assert _pg_tsquery(parse_topic("東京").root) == "('東京':*)"
     assert _pg_tsquery(parse_topic("nato _").root) is None
 
 
@@ -371,3 +378,99 @@ async def test_a_phrase_never_runs_from_one_column_into_the_next(store: Store) -
     assert await store.search([source.id], since, parse_topic('"harbour reopens"'), now=NOW)
     assert not await store.search([source.id], since, parse_topic('"reopens boats"'), now=NOW)
     assert not await store.search([source.id], since, parse_topic('"came boats"'), now=NOW)
+
+
+async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_in(
+    store: Store,
+) -> None:
+    """A new install's first poll: its articles are not stored in the order they were fetched
+    (the first fetched gets the last id). Every one is still in every window."""
+    source = await add_source(store, "https://first.test/feed")
+    fetched = [NOW - timedelta(minutes=m) for m in (1, 2, 3)]
+    found = [
+        replace(
+            make_article(source.id, f"f{i}", at, title=f"NATO story {i}"),
+            fetched_at=at,
+            published=at - timedelta(minutes=5),
+        )
+        for i, at in enumerate(fetched)
+    ]
+    change = PollSuccess(None, None, None, None, None, NOW)
+    await store.record_poll_success(
+        source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
+    )
+    news = News(store=store, clock=lambda: NOW)
+    scope = await news.scope(GUILD)
+    for hours in (1, 24):
+        listed = await news.latest(scope, topic=None, hours=hours)
+        assert [a.title for a in listed.items] == ["NATO story 0", "NATO story 1", "NATO story 2"]
+    searched = await news.search(scope, news.query("nato"), days=1)
+    assert len(searched.items) == 3
+    assert (await news.coverage(scope, parse_topic("nato"), days=1)).total == 3
+    assert len(await news.headlines(scope, "story")) == 3
+
+
+async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
+    news: News, store: Store
+) -> None:
+    """A database from before ``article_hours`` (the revision before 0015) gets each
+    publication hour's first id from its articles when it is upgraded: every answer stays the
+    same."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    scope = await news.scope(GUILD)
+
+    async def answers() -> tuple[object, ...]:
+        latest = await news.latest(scope, topic=None, hours=168)
+        found = await news.search(scope, news.query("nato"), days=30)
+        return [a.id for a in latest.items], [a.id for a in found.items]
+
+    before = await answers()
+    assert before[0] and before[1]
+
+    def move(connection: Any, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", "bot:migrations")
+        config.attributes["connection"] = connection
+        if revision == "head":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+    config = Config()
+    config.set_main_option("script_location", "bot:migrations")
+    revision = ScriptDirectory.from_config(config).get_revision("0015")
+    assert revision is not None and isinstance(revision.down_revision, str)
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, revision.down_revision)
+    async with store._engine.begin() as conn:
+        await conn.run_sync(move, "head")
+    assert await answers() == before
+
+
+async def test_speakers_are_suggested_most_quoted_first_each_counted_once(store: Store) -> None:
+    """The autocomplete ranks by key quotes in the server's sources, from the name-word index
+    alone; a name with two words starting as typed ("Maria Martinez" for "mar") counts once."""
+    first = await add_source(store, "https://one.test/feed")
+    second = await add_source(store, "https://two.test/feed")
+    elsewhere = await add_source(store, "https://three.test/feed", guild=OTHER_GUILD)
+
+    def said(*names: str) -> tuple[Quotation, ...]:
+        return tuple(quote(f"We said it {i} times over", n) for i, n in enumerate(names))
+
+    await store_articles(
+        store,
+        article(first, "a1", 3, "One", quotes=said("Maria Martinez", "Mark Smith")),
+        article(first, "a2", 2, "Two", quotes=said("Mark Smith", "Mark Smith")),
+        article(second, "b1", 1, "Three", quotes=said("Maria Martinez", "Martin Jones")),
+        article(elsewhere, "c1", 1, "Four", quotes=said(*["Martin Jones"] * 5)),
+    )
+    news = News(store=store, clock=lambda: NOW)
+    scope = await news.scope(GUILD)
+    assert await news.speakers(scope, "mar") == ["Mark Smith", "Maria Martinez", "Martin Jones"]
+    assert await news.speakers(scope, "MARIA mar") == ["Maria Martinez"]
+    assert await news.speakers(scope, "jones") == ["Martin Jones"]
+    assert await news.speakers(scope, "mark smi") == ["Mark Smith"]
+    assert await news.speakers(scope, "smith mark") == []

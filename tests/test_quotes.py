@@ -232,3 +232,142 @@ def test_two_people_sharing_a_surname_at_one_mention_do_not_crash(nlp: Language)
     )
     found = quotations(text, nlp)
     assert [q.speaker for q in found] == ["Jeb Bush", "Jeb Bush"]
+
+
+def speakers(text: str, nlp: Language) -> list[tuple[str | None, str | None]]:
+    return [
+        (q.speaker, q.speaker_kind.value if q.speaker_kind else None) for q in quotations(text, nlp)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "kind"),
+    [
+        (
+            "“We have no record of any such request,” the White House said.",
+            "the White House",
+            "organisation",
+        ),
+        (
+            "“The network stands by its reporting on the matter,” ESPN said in a statement.",
+            "ESPN",
+            "organisation",
+        ),
+        (
+            "“She needs to exceed expectations to give her a boost,” said a Nevada Democrat.",
+            "a Nevada Democrat",
+            "description",
+        ),
+        (
+            "“I actually think he may have peaked too soon,” said Republican political "
+            "consultant Chris Russell.",
+            "Chris Russell",
+            "person",
+        ),
+        (
+            "“We have a path to victory in every state,” added his campaign manager Jeff Weaver.",
+            "Jeff Weaver",
+            "person",
+        ),
+        (
+            "“In this case values should trump interests,” the Labour Party’s Nachman Shai told "
+            "the AP.",
+            "Nachman Shai",
+            "person",
+        ),
+        (
+            "“There is no doubt that right now he is the favorite,” said Representative Peter T. "
+            "King of New York.",
+            "Peter T King",
+            "person",
+        ),
+    ],
+)
+def test_speakers_are_people_organisations_or_descriptions(
+    nlp: Language, text: str, speaker: str, kind: str
+) -> None:
+    assert speakers(text, nlp) == [(speaker, kind)]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # Reporting verbs beyond "said"
+        (
+            "Senator Ana Duarte tweeted: “The vote is a disgrace to this chamber and to the "
+            "state.”",
+            "Ana Duarte",
+        ),
+        (
+            "“I suppose I could have stayed home and baked cookies,” Mara Olsen shot back.",
+            "Mara Olsen",
+        ),
+        (
+            "Governor Tom Baker characterized the plan as “a betrayal of every family in the "
+            "county.”",
+            "Tom Baker",
+        ),
+        # A participle or a colon after the sentence's subject
+        (
+            "Mayor Lena Fischer went on the attack, saying, “The council has failed this city "
+            "for years.”",
+            "Lena Fischer",
+        ),
+        (
+            "His longtime rival, Rafael Otero, paid tribute on social media: “You made me a "
+            "better player.”",
+            "Rafael Otero",
+        ),
+        # Past an appositive, the subject is the name
+        (
+            "Gerry Baxter, a Republican political consultant, notes that the rule means “we can "
+            "win delegates everywhere.”",
+            "Gerry Baxter",
+        ),
+        # A subordinate clause before the subject: the verb nearest the quotation speaks
+        (
+            "When Tom Baker suggested a delay, Mara Olsen fired back: “There will be no delay on "
+            "my watch.”",
+            "Mara Olsen",
+        ),
+    ],
+)
+def test_cues_outside_the_usual_verbs_and_clauses(nlp: Language, text: str, speaker: str) -> None:
+    assert [q.speaker for q in quotations(text, nlp)] == [speaker]
+
+
+def test_transcript_labels_and_dash_lines_name_the_speaker(nlp: Language) -> None:
+    text = (
+        "Governor Mike Pence spoke to reporters on Sunday.\n\n"
+        "PENCE: “Well, look, we are going to win this state in November.”\n\n"
+        "“We are worried about the future of our kids, and we should be.”\n\n"
+        "- Bernie Sanders."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Mike Pence", "Bernie Sanders"]
+
+
+def test_a_pronoun_goes_to_the_last_speaker_not_to_whom_he_spoke_of(nlp: Language) -> None:
+    text = (
+        "“The deal is a disaster for the workers of this state,” said Tom Baker, a union "
+        "leader. Baker has criticised Governor Ana Duarte’s plan for months.\n\n"
+        "“We will keep fighting it in every town until it is withdrawn,” he said."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Tom Baker", "Tom Baker"]
+
+
+def test_a_quotation_after_someone_reported_something_goes_on_from_them(nlp: Language) -> None:
+    text = (
+        "Secretary of State John Kerry said that 100,000 refugees would be accepted next year.\n\n"
+        "“That adds up to a great many people over two years, and we are ready for them.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["John Kerry"]
+
+
+def test_titles_of_shows_books_and_slogans_are_not_quotations(nlp: Language) -> None:
+    text = (
+        "“I never said I would pay the fees,” Tom Baker said on NBC’s “Meet the Press.” He "
+        "wore a “Make America Great Again” hat and quoted his book “The Art of the Deal,” "
+        "adding nothing new.\n\n“No to open borders” (2014) was the slogan that year."
+    )
+    found = [q.text for q in quotations(text, nlp)]
+    assert found == ["I never said I would pay the fees,"]

@@ -98,7 +98,11 @@ def test_a_wrapped_copy_joins_and_a_short_item_never_joins_on_similarity() -> No
     assert index.place(story_input(1, BODY)).new
     wrapped = "Home | World | Sport\n\n" + BODY + "\n\nSource link. Read more on our app."
     copy = index.place(story_input(2, wrapped, source=2, hours=1))
-    assert copy.story_id == 1 and copy.reason is Reason.SIMILAR
+    # The menu and the read-more line are page furniture: what is left is the same text.
+    assert copy.story_id == 1 and copy.reason is Reason.TEXT
+    annotated = BODY + "\n\nThe bridge was first opened to traffic in 1902 and carried trams."
+    near = index.place(story_input(5, annotated, source=5, hours=2))
+    assert near.story_id == 1 and near.reason is Reason.SIMILAR
     short = "Markets close higher. More to follow."
     assert index.place(story_input(3, short, source=3)).new
     assert index.place(story_input(4, short, source=4)).new  # equal, but too short to mean it

@@ -73,6 +73,22 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         assert [item.title for item in found.items] == ["NATO summit opens in Vilnius"]
         coverage = await news.coverage(scope, parse_topic("nato"), days=7)
         assert coverage.top_speakers == [("Jens Stoltenberg", 1)]
+        # What is kept ahead of time from the articles is made again from them, not read from
+        # the file (which never holds it): every window still finds both articles.
+        assert not any(line.startswith('["article_hours"') for line in _lines(dump))
+        # So is each speaker word's quote count (what the autocomplete ranks by).
+        async with new._engine.connect() as conn:
+            counted = await conn.exec_driver_sql(
+                "SELECT w.quotes, s.quotes FROM speaker_words w JOIN speakers s "
+                "ON s.source_id = w.source_id AND s.name = w.name"
+            )
+            pairs = counted.all()
+        assert pairs and all(word == speaker == 1 for word, speaker in pairs)
+        latest = await news.latest(scope, topic=None, hours=24)
+        assert [item.title for item in latest.items] == [
+            "NATO summit opens in Vilnius",
+            "Markets calm",
+        ]
         assert [s.topic for s in await new.all_subscriptions()] == ["nato"]
         assert await new.topics_version() == version
         # New rows take the next ids (PostgreSQL's sequences go on after the imported ones).
@@ -83,3 +99,11 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         assert code != 0 and "already holds" in out
     finally:
         await new.close()
+
+
+def _lines(path: Path) -> list[str]:
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return handle.readlines()

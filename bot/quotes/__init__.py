@@ -8,12 +8,13 @@ The work is done in sieves, most certain first, one module each:
 2. ``spans``: split quotations ("A," he said, "B.") are joined into one quotation with two spans.
 3. ``spans``: non-quotations are flagged: scare quotes, titles, nicknames, one- or two-word
    terms, quotes in headline lines. They are returned, never as key quotes.
-4. ``attribution``: reporting-verb patterns right after or before the quotation (``said X``,
-   ``X said``, ``X, the ..., said``, ``according to X``, ``X told Reuters``, ``X said: "``),
-   with spaCy's parse of that one sentence as the fallback (``nlp``). Mentions are names,
-   pronouns or descriptions; ``people`` knows whom the article names, ``antecedents`` resolves
-   pronouns and descriptions to them, short names to the fullest form in the article, and an
-   unattributed quoted paragraph right after a known speaker continues it.
+4. ``attribution``: reporting cues next to the quotation (``cues``: a reporting verb and
+   where its subject stands; labels, dash lines, participles and colons), what their subject
+   names (``speakers``: a person with role words, an organisation, a description, a pronoun),
+   with spaCy's parse of that one sentence as the fallback (``nlp``). ``people`` knows whom
+   the article names (``names`` splits names from titles and tells organisations apart);
+   ``antecedents`` resolves pronouns and descriptions to them by salience, and an
+   unattributed quotation that opens a sentence goes on from the last speaker.
 5. ``key``: the one to three quotations worth showing under a headline.
 
 ``model`` holds the values and limits, ``lexicon`` the word lists and patterns, ``text`` the

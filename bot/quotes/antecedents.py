@@ -17,7 +17,8 @@ from bot.quotes.lexicon import (
     ROLE_NOUNS,
 )
 from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention, SpeakerKind
-from bot.quotes.people import People, Person, bare
+from bot.quotes.names import bare
+from bot.quotes.people import People, Person
 from bot.quotes.speakers import PREPOSITIONS, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank
 

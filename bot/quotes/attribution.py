@@ -33,8 +33,9 @@ from bot.quotes.model import (
     QuoteKind,
     SpeakerKind,
 )
+from bot.quotes.names import split_role_name
 from bot.quotes.nlp import ContextParse
-from bot.quotes.people import People, Person, split_role_name
+from bot.quotes.people import People, Person
 from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
@@ -342,6 +343,16 @@ class Attributor:
             pronoun = mention.text.lower()
             if pronoun in ("he", "she") and not self._thrifty:
                 person = self.resolver.antecedent(mention.start, PRONOUNS[pronoun], draft)
+            elif pronoun == "it":
+                # "It added": the organisation that spoke last, within two paragraphs.
+                previous = self.resolver.previous
+                if (
+                    previous is not None
+                    and previous.speaker_kind is SpeakerKind.ORGANISATION
+                    and draft.paragraph - previous.paragraph <= 2
+                ):
+                    draft.speaker, draft.role = previous.speaker, None
+                    draft.speaker_kind = SpeakerKind.ORGANISATION
             draft.attribution = Attribution.PRONOUN
         else:
             person = None if self._thrifty else self.resolver.described(mention, draft)

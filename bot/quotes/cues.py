@@ -27,7 +27,9 @@ _PARTICIPLE = re.compile(
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
 )
 # "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
-_LABEL = re.compile(r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$")
+_LABEL = re.compile(
+    r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$", re.MULTILINE
+)
 # "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
 DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")
 # After the verb, words that make a new sentence rather than an attribution: "He said a firm

@@ -85,7 +85,10 @@ SPEECH_VERBS = _speech_verbs()
 
 _EVALUATIVE_LEMMAS = """call describe dub brand label term characterize characterise portray depict
     dismiss hail slam blast praise accuse criticize criticise condemn denounce attack mock
-    ridicule deride decry deem refer tout promise vow pledge warn insist""".split()
+    ridicule deride decry deem refer tout promise vow pledge warn insist applaud credit
+    congratulate blame fault chastise scold rebuke lambaste excoriate reject defend welcome
+    commend salute celebrate lament regret acknowledge concede deplore question dispute
+    challenge""".split()
 
 
 def _fragment_verbs() -> str:
@@ -292,15 +295,29 @@ PARTY_WORDS = frozenset(
 )
 
 
-NOT_NAME_WORDS = frozenset(
-    "he she it they we i you this that these those there here his her its their our my your "
-    "in on at for with from after before when while if but and or as by to of "
-    "yesterday today tomorrow".split()
-) | frozenset(
-    """the a an and or but of in on at to for with by from as said says told monday tuesday
+NOT_NAME_WORDS = (
+    frozenset(
+        "he she it they we i you this that these those there here his her its their our my your "
+        "in on at for with from after before when while if but and or as by to of "
+        "yesterday today tomorrow".split()
+    )
+    | frozenset(
+        """the a an and or but of in on at to for with by from as said says told monday tuesday
     wednesday thursday friday saturday sunday january february march april may june july
     august september october november december""".split()
+    )
+    | frozenset(
+        """although though given like unlike even whatever unfortunately fortunately likewise
+    regarding outside inside despite during meanwhile still yet neither either both besides
+    perhaps indeed instead moreover however thus only just also then now so because since
+    until unless whether whereas amid among across against without within upon over under
+    after before behind beyond beside between around about above below toward towards
+    ahead asked speaking writing meanwhile nevertheless nonetheless otherwise recently
+    earlier later once twice finally eventually""".split()
+    )
 )
+"""Words that are never part of a name: capitalised at a sentence's start ("Like Corker,",
+"Regarding Trump’s rhetoric"), they are stripped from the name that follows."""
 
 
 FEMALE_NAMES = frozenset(

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from bot.quotes.lexicon import PRONOUNS, SPEECH_RE
 from bot.quotes.model import CONTEXT_WINDOW, LOOKBACK_CHARS, MAX_RESOLVED, PARSE_BUDGET, Draft
-from bot.quotes.people import People, split_role_name
+from bot.quotes.names import split_role_name
+from bot.quotes.people import People
 from bot.quotes.text import Sentences
 
 if TYPE_CHECKING:

@@ -9,14 +9,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.quotes.lexicon import (
-    AMBIGUOUS_A_NAMES,
     FEMALE_NAMES,
-    HONORIFIC_TITLES,
     HONORIFICS,
     MALE_NAMES,
     NAME_RUN,
-    NOT_NAME_WORDS,
-    ORG_HEADS,
     PARTY_WORDS,
     PLACE_WORDS,
     ROLE_NOUNS,
@@ -26,101 +22,8 @@ from bot.quotes.lexicon import (
     TITLE_WORDS,
 )
 from bot.quotes.model import MAX_PEOPLE
-from bot.quotes.text import Sentences
-
-
-def bare(token: str) -> str:
-    """A word without its punctuation and possessive ("Putin’s," -> "Putin")."""
-    return token.strip(",;:.«»“”\"'‘’()[]").replace("’s", "").replace("'s", "")
-
-
-def _is_title(token: str, *, last: bool) -> bool:
-    word = bare(token)
-    lower = word.lower().rstrip(".")
-    if lower in TITLE_WORDS or lower in PARTY_WORDS or lower in HONORIFICS:
-        return True
-    if word.isupper() and len(word) > 1 and word.isalpha():
-        return True  # NATO, UN, EU...
-    # Nationality adjectives ("Latvian premier"), never the last word of a name.
-    return not last and lower.endswith(("ian", "ese", "ish", "ean")) and lower not in _GIVEN
-
-
-# Given names that look like nationality adjectives ("Latvian", "Korean", "Polish").
-_GIVEN = frozenset(
-    """brian ian vivian adrian julian fabian christian damian lillian jean sean dean kean
-    hamish trish bryan""".split()
-)
-
-
-_MODIFIERS = frozenset("former acting interim then outgoing incoming late".split())
-"""Words before a title that are no part of a name: Former Secretary of State X."""
-
-_FORMS_OF_ADDRESS = frozenset(
-    """president speaker chairman chairwoman chair secretary mayor ambassador minister governor
-    senator justice chief""".split()
-)
-
-
-def split_role_name(phrase: str) -> tuple[str | None, str | None]:
-    """'NATO Secretary General Jens Stoltenberg' -> ('NATO Secretary General', 'Jens Stoltenberg').
-
-    The name is what follows the last title word; it must be 1-4 capitalised words."""
-    raw = [t for t in phrase.split() if bare(t)]
-    tokens = [bare(t) for t in raw]
-    while tokens and (
-        not tokens[0][:1].isupper()
-        or tokens[0].lower() in NOT_NAME_WORDS
-        or tokens[0].lower() in _MODIFIERS
-    ):
-        tokens.pop(0)
-        raw.pop(0)
-    if tokens and len(tokens) > 1 and is_org_name(tokens):
-        return None, None  # the Democratic National Committee, Republican Party
-    last_title = -1
-    for index, token in enumerate(tokens):
-        remaining = len(tokens) - index - 1
-        occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
-        if occupation or _is_title(token, last=remaining == 0):
-            last_title = index
-    surname_like = (
-        last_title == len(tokens) - 1
-        and last_title > 0
-        and not raw[-1].endswith(".")
-        and tokens[-1].lower() in TITLE_WORDS
-        and tokens[-1].lower() not in PARTY_WORDS | _FORMS_OF_ADDRESS
-    )
-    if surname_like:
-        # A title word that ends a name is a surname: Peter T. King, Mr. King, Martin King.
-        before = tokens[last_title - 1]
-        honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
-        given = len(before) == 1 or before.lower() in FEMALE_NAMES | MALE_NAMES
-        if honorific or (given and not _is_title(before, last=False)):
-            last_title -= 1
-            while last_title >= 0 and not (
-                _is_title(tokens[last_title], last=False)
-                or (last_title < len(tokens) - 3 and bare(tokens[last_title]).lower() in ROLE_NOUNS)
-            ):
-                last_title -= 1
-    role = tokens[: last_title + 1]
-    name = tokens[last_title + 1 :]
-    if not 1 <= len(name) <= 4:
-        return (" ".join(role) or None), None
-    particles = {"de", "da", "di", "du", "van", "von", "der", "den", "del", "la", "le", "bin", "al"}
-    if any(not (t[:1].isupper() or t in particles) for t in name):
-        return (" ".join(role) or None), None
-    if name[-1].lower() in NOT_NAME_WORDS or len(name[-1]) < 2 or name[-1].endswith("."):
-        return (" ".join(role) or None), None
-    return (" ".join(role) or None), " ".join(name)
-
-
-def is_org_name(tokens: Sequence[str]) -> bool:
-    """Whether capitalised words name an organisation: they end with a word organisations'
-    names end with (Committee, Party, Times, News), or are one acronym (FBI, CNN)."""
-    last = bare(tokens[-1])
-    if len(tokens) == 1:
-        acronym = last.isupper() and 2 <= len(last) <= 6 and last.isalpha()
-        return acronym and last.lower() not in TITLE_WORDS | ROLE_NOUNS
-    return last.lower() in ORG_HEADS and last[:1].isupper()
+from bot.quotes.names import bare, gender_of, split_role_name
+from bot.quotes.text import Sentences, last_ink
 
 
 @dataclass(slots=True)
@@ -149,6 +52,11 @@ class Person:
         index = bisect.bisect_right(self.mentions, position)
         return self.mentions[index] if index < len(self.mentions) else -1
 
+
+_PLACE_OPENERS = frozenset(
+    "north south east west new san los las fort mount lake port saint santa".split()
+)
+"""First words of places, not of people's names: North Korea, New Hampshire, Los Angeles."""
 
 _GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
 _FEMININE = frozenset("she her hers herself".split())
@@ -187,6 +95,7 @@ class People:
         self._quote_starts = [start for start, _ in self.quoted]
         self.sentences = sentences
         self.by_name: dict[str, Person] = {}
+        self._lower_words: set[str] | None = None
         self._by_last: dict[str, list[Person]] = {}
         """People by the last word of their name, in the order they were added."""
         self._at: list[int] = []
@@ -199,6 +108,7 @@ class People:
         other = object.__new__(People)
         other.text, other.quoted, other.sentences = self.text, self.quoted, self.sentences
         other._quote_starts = self._quote_starts
+        other._lower_words = self._lower_words
         twins = {id(p): replace(p, mentions=list(p.mentions)) for p in self.by_name.values()}
         other.by_name = {key: twins[id(p)] for key, p in self.by_name.items()}
         other._by_last = {
@@ -229,12 +139,20 @@ class People:
             if self._inside_quote(match.start()):
                 continue
             phrase = match.group()
+            owner = max(phrase.rfind("’s "), phrase.rfind("'s "))
+            if owner != -1:
+                phrase = phrase[owner + 3 :]  # "the Labour Party’s Nachman Shai"
+            if not phrase.strip():
+                continue
+            first = phrase.split(maxsplit=1)[0]
+            if self._opens_sentence(match.start()) and self._common(first):
+                phrase = phrase[len(first) :]  # "Outside Carrier, ...": a word, not a name
             role, name = split_role_name(phrase)
-            if name is None:
+            if name is None or name.split()[0].lower() in _PLACE_OPENERS:
                 continue
             if len(self.by_name) >= MAX_PEOPLE and self.canonical(name) is None:
                 continue
-            start = match.start() + phrase.rfind(name.split()[0])
+            start = match.start() + match.group().rfind(name.split()[0])
             lowered_role = self._lowercase_role_before(match.start())
             full_role = " ".join(x for x in (lowered_role, role) if x) or None
             self.add(name, start, full_role, confirmed=_has_person_title(full_role))
@@ -251,7 +169,7 @@ class People:
                     )
                 person.confirmed = in_context[surname]
             if person.gender is None and person.role:
-                person.gender = _gender(person.name, person.role)
+                person.gender = gender_of(person.name, person.role)
         self._learn_genders()
 
     def _learn_genders(self) -> None:
@@ -280,6 +198,19 @@ class People:
             tally = votes.get(id(person))
             if person.gender is None and tally and (tally[0] == 0) != (tally[1] == 0):
                 person.gender = "f" if tally[1] else "m"
+
+    def _opens_sentence(self, position: int) -> bool:
+        """Whether ``position`` starts a sentence (or follows a quotation mark or a dash)."""
+        if self.sentences.start(position) == position:
+            return True
+        return last_ink(self.text, position, max(0, position - 4)) in "“\"‘'«—–(-"
+
+    def _common(self, word: str) -> bool:
+        """Whether a capitalised word is an ordinary word the article also writes in lower
+        case (so "Outside" at a sentence's start is no given name)."""
+        if self._lower_words is None:
+            self._lower_words = set(re.findall(r"\b[a-z][a-z’'\-]+\b", self.text))
+        return bare(word).lower() in self._lower_words
 
     def _lowercase_role_before(self, position: int) -> str | None:
         """'Latvian premier Kaja Kallas', "Lang's lawyer, Peter Sato": a role just before."""
@@ -333,7 +264,7 @@ class People:
         given = name.split(maxsplit=1)[0].lower()
         known_given = len(name.split()) > 1 and (given in FEMALE_NAMES or given in MALE_NAMES)
         person.confirmed = person.confirmed or confirmed or known_given
-        person.gender = person.gender or _gender(name, role)
+        person.gender = person.gender or gender_of(name, role)
         self.mention(person, position, self._subject_position(position))
         return person
 
@@ -446,33 +377,3 @@ def _has_person_title(role: str | None) -> bool:
 def has_role_noun(phrase: str) -> bool:
     """Whether the phrase holds a word for a person's role ("the party's chief negotiator")."""
     return any(bare(word).lower() in ROLE_NOUNS for word in phrase.split())
-
-
-_FEMALE_ROLES = frozenset(
-    """spokeswoman chairwoman congresswoman businesswoman actress mother wife daughter sister
-    widow queen princess grandmother aunt niece girlfriend woman waitress hostess heiress
-    duchess countess baroness empress stewardess""".split()
-)
-_MALE_ROLES = frozenset(
-    """spokesman chairman congressman businessman actor father husband son brother widower king
-    prince grandfather uncle nephew boyfriend man waiter heir duke baron emperor""".split()
-)
-
-
-def _gender(name: str, role: str | None) -> str | None:
-    for word in (role or "").split():
-        gender = HONORIFICS.get(word.lower().strip("."))
-        if gender:
-            return gender
-        if word.lower().strip(",.") in _FEMALE_ROLES:
-            return "f"
-        if word.lower().strip(",.") in _MALE_ROLES:
-            return "m"
-    first = name.split(maxsplit=1)[0].lower()
-    if first in FEMALE_NAMES:
-        return "f"
-    if first in MALE_NAMES:
-        return "m"
-    if len(name.split()) > 1 and first.endswith("a") and first not in AMBIGUOUS_A_NAMES:
-        return "f"
-    return None

@@ -7,9 +7,9 @@ import bisect
 import re
 from collections.abc import Sequence
 
-from bot.quotes.lexicon import MENTION, NAME_RUN, SCARE_CUES, SPEECH_RE, SPEECH_VERBS
+from bot.quotes.lexicon import CUE_RE, MENTION, NAME_RUN, SCARE_CUES, SPEECH_RE, SPEECH_VERBS
 from bot.quotes.model import CONTEXT_WINDOW, Draft, QuoteKind, RawSpan
-from bot.quotes.people import split_role_name
+from bot.quotes.names import split_role_name
 from bot.quotes.text import Lines, blank, paragraphs
 
 DOUBLE_OPEN = "“„«"
@@ -230,8 +230,15 @@ def _is_headline_line(text: str, start: int, end: int, *, first: bool = False) -
     if not plain or re.search(r"[.!?]\s+[A-Z“\"‘]", outside):
         return False  # all quotation, or more than one sentence
     capitalised = sum(w[0].isupper() for w in plain) / len(plain)
-    reported = SPEECH_RE.search(outside.lower()) or "according to" in outside.lower()
-    return bool(_LABELLED.match(line)) or (len(plain) >= 4 and capitalised >= 0.8) or not reported
+    # A reporting verb in lower case makes a sentence ("X told the AP"); in a headline's
+    # Title Case it does not ("Clinton Says …").
+    reported = bool(CUE_RE.search(outside)) or "according to" in outside.lower()
+    introduced = bool(re.search(r"\b[a-z][\w’'\-]*[^:]*:\s*[“‘\"«']", line))
+    return (
+        bool(_LABELLED.match(line))
+        or (len(plain) >= 4 and capitalised >= 0.8 and not reported)
+        or (not reported and capitalised >= 0.5 and not introduced)
+    )
 
 
 _QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")

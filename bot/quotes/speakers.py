@@ -23,7 +23,7 @@ from bot.quotes.lexicon import (
     SPEECH_RE,
 )
 from bot.quotes.model import Mention
-from bot.quotes.people import bare, is_org_name, split_role_name
+from bot.quotes.names import bare, is_org_name, split_role_name
 
 PRONOUN_WORDS = frozenset("he she they it i we".split())
 DETERMINERS = frozenset(
@@ -179,7 +179,12 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
     fallback: tuple[int, int, str | None] | None = None
     for match in NAME_RUN.finditer(text, start, end):
         run_start, run_end = match.start(), match.end()
-        tokens = match.group().split()
+        owner = max(match.group().rfind("’s "), match.group().rfind("'s "))
+        if owner != -1:
+            run_start += owner + 3  # "the Labour Party’s Nachman Shai": the Party owns the name
+        tokens = text[run_start:run_end].split()
+        if not tokens:
+            continue
         if all(bare(t).lower() in NOT_NAME_WORDS for t in tokens):
             continue
         follows = text[run_end : run_end + 2]
@@ -188,13 +193,15 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
         if is_org_name(tokens):
             found: tuple[int, int, str | None] = (run_start, run_end, None)
         else:
-            _, name = split_role_name(match.group())
+            _, name = split_role_name(text[run_start:run_end])
             if name is None or bare(tokens[-1]).lower() in DOCUMENT_WORDS | PLACE_WORDS:
                 continue
             found = (run_start, run_end, name)
         before = text[max(start, run_start - 12) : run_start].split()
         while before and before[-1].lower() in ("the", "a", "an"):
             before.pop()
+        if tokens[0].lower() in PREPOSITIONS:
+            before = [tokens[0]]  # "Of Carson, Levine ... said": Carson is no subject
         if before and before[-1].lower() in PREPOSITIONS:
             # People only, of two words or more: "a spokesperson for the Department for
             # Education" is no person called Education.

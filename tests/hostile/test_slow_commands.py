@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import random
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +31,7 @@ __all__ = ["scene"]
 LONG_ARTICLES = 120
 ARTICLE_CHARS = 100_000
 DEADLINE = 1.0
+UNANSWERED = 3
 NATO_PAGE = DEMO_WWW / "globaltimes" / "2022" / "01" / "nato-chief-warns-real-risk.html"
 
 
@@ -44,11 +47,11 @@ def long_text(rng: random.Random) -> str:
     return " ".join(parts)
 
 
-async def store_a_week_of_long_articles(scene: Scene) -> None:
+async def store_a_week_of_long_articles(scene: Scene, *, days_ago: int = 4) -> None:
     """LONG_ARTICLES long articles published and fetched four days ago (within the
     week /subscriptions and /alerts preview look at; before the three days the story index
-    keeps, so the poll under way doesn't load them into it)."""
-    now = datetime.now(UTC) - timedelta(days=4)
+    keeps, so the poll under way doesn't load them into it), or ``days_ago``."""
+    now = datetime.now(UTC) - timedelta(days=days_ago)
     source, _ = await scene.store.add_source("https://wire.test/feed", added_url="x", now=now)
     await scene.store.add_guild_source(int(scene.guild.id), source.id, user_id=1, now=now)
     rng = random.Random(7)
@@ -89,10 +92,11 @@ def another_server(scene: Scene) -> tuple[Guild, Channel, User]:
     return guild, guild.add_channel("general"), reader
 
 
-async def meanwhile_elsewhere(scene: Scene, first: InteractionHandle, followups: int) -> int:
-    """Until ``first`` is answered, another server's members run /subscriptions: three at a
-    time, each sent as soon as the one before it was acknowledged, so that one is always on its
-    way (whenever a stall would begin, it holds one up) but they never queue up. Each must be
+async def meanwhile_elsewhere(scene: Scene, done: Callable[[], bool]) -> int:
+    """Until ``done()``, another server's members run /subscriptions: three of them, each
+    sending their next command as soon as the one before it was acknowledged, so that one is
+    always on its way (whenever a stall would begin, it holds one up); each waits for the
+    answers to all but their last UNANSWERED commands, so they never pile up. Each must be
     acknowledged in time, and answered. Returns how many were sent."""
     guild, channel, reader = another_server(scene)
     sent: list[InteractionHandle] = []
@@ -100,12 +104,16 @@ async def meanwhile_elsewhere(scene: Scene, first: InteractionHandle, followups:
     give_up = loop.time() + 60
 
     async def one_after_another() -> None:
-        while len(first.followups) < followups and loop.time() < give_up:
+        unanswered: deque[InteractionHandle] = deque()
+        while not done() and loop.time() < give_up:
             handle = await scene.fake.invoke(
                 "subscriptions", {}, guild=guild, channel=channel, user=reader
             )
             sent.append(handle)
+            unanswered.append(handle)
             await handle.response(timeout=15)  # the fake refuses an acknowledgement too late
+            if len(unanswered) > UNANSWERED:
+                await unanswered.popleft().response(timeout=15, followups=1)
 
     await asyncio.gather(*(one_after_another() for _ in range(3)))
     for handle in sent:
@@ -149,7 +157,7 @@ async def test_subscriptions_over_long_articles_during_a_poll_stall_no_other_ser
     mine = await scene.fake.invoke(
         "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=member
     )
-    assert await meanwhile_elsewhere(scene, mine, followups=1) >= 1
+    assert await meanwhile_elsewhere(scene, lambda: len(mine.followups) >= 1) >= 1
     counted = (await mine.response(timeout=30, followups=1)).followups[0]["content"]
     assert f"“harbour” (dm): {LONG_ARTICLES} matches in 7 days" in counted
     assert "“cyclists -trains” (dm):" in counted
@@ -173,10 +181,31 @@ async def test_alerts_preview_over_long_articles_stalls_no_other_server(scene: S
         user=scene.admin,
         subcommand="preview",
     )
-    assert await meanwhile_elsewhere(scene, preview, followups=1) >= 1
+    assert await meanwhile_elsewhere(scene, lambda: len(preview.followups) >= 1) >= 1
     shown = (await preview.response(timeout=30, followups=1)).followups[0]["content"]
     assert shown.startswith(f"{LONG_ARTICLES} matches in 7 days:")
     assert "Harbour bridge report 0" in shown and "bridge, harbour in title" in shown
     assert f"…and {LONG_ARTICLES - 10} more." in shown
     await poll
+    assert scene.fake.violations == []
+
+
+@pytest.mark.settings(parse_workers=2)
+async def test_loading_the_story_index_after_a_restart_stalls_no_other_server(
+    scene: Scene,
+) -> None:
+    """The first articles stored after a start load the last days' long articles into the
+    story index (seconds of work): another server's commands are acknowledged in time
+    meanwhile."""
+    await store_a_week_of_long_articles(scene, days_ago=1)
+    gc.collect()
+    stories = scene.bot.services.watcher._stories
+    assert stories is not None
+    poll = await a_poll_under_way(scene)
+    assert not stories.loaded
+    scene.fake.interaction_deadline = DEADLINE
+
+    assert await meanwhile_elsewhere(scene, poll.done) >= 1
+    await poll
+    assert stories.loaded and len(stories.index) > LONG_ARTICLES
     assert scene.fake.violations == []
