@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.source_controls import SourceControls
 from bot.store import Store
 from bot.subscriptions import Topics
+from bot.topics import MAX_QUERY_CHARS, Topic, parse_topic
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,34 @@ def manage_server_only() -> Callable[[Any], Any]:
     return app_commands.check(predicate)
 
 
+class TopicTransformer(app_commands.Transformer[Any]):
+    """A topic option: the text typed, parsed into a Topic before the command runs, so a
+    mistake is answered privately (saying where and why) before anything else happens."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Typed as text."""
+        return discord.AppCommandOptionType.string
+
+    @property
+    def min_value(self) -> int:
+        """At least one character (Discord checks it as the option's min_length)."""
+        return 1
+
+    @property
+    def max_value(self) -> int:
+        """At most MAX_QUERY_CHARS (Discord checks it as the option's max_length)."""
+        return MAX_QUERY_CHARS
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Topic:
+        """The topic, or TopicError (the tree's on_error answers with its message)."""
+        return parse_topic(str(value))
+
+
+TopicOption = app_commands.Transform[Topic, TopicTransformer]
+"""A slash command option that is a topic (see ``bot.topics``)."""
+
+
 class NewsTree(app_commands.CommandTree["NewsBot"]):
     """One error path: our user-facing errors become an ephemeral message; anything else is
     logged in full and the user gets a short generic reply."""
@@ -91,6 +120,10 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
         original: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             original = error.original
+        elif isinstance(error, app_commands.TransformerError) and isinstance(
+            error.__cause__, UserFacingError
+        ):
+            original = error.__cause__  # a transformer's own refusal (a topic's mistake)
         command = interaction.command.qualified_name if interaction.command else "?"
         outcome = "refused"
         if isinstance(original, UserFacingError):

@@ -17,7 +17,7 @@ from bot.errors import UserFacingError
 from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
 from bot.store import Listing, QuoteListing, Store, UnsearchableQuery
-from bot.topics import Topic, parse_topic
+from bot.topics import Topic, as_topic
 from bot.urls import host_of
 
 PAGE_SIZE = 5
@@ -111,9 +111,10 @@ class News:
         return await self._store.prune_articles(self._clock() - timedelta(days=retention_days))
 
     @staticmethod
-    def query(typed: str) -> Topic:
-        """A topic or search query in the topic language (the same rules and messages)."""
-        topic = parse_topic(typed)
+    def query(typed: str | Topic) -> Topic:
+        """A topic or search query in the topic language (the same rules and messages), one
+        the full-text index can search."""
+        topic = as_topic(typed)
         try:
             Store.check_searchable(topic)
         except UnsearchableQuery as exc:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import LimitReached, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, clip, web_url
-from bot.topics import Topic, parse_topic
+from bot.topics import Topic, as_topic, parse_topic
 from bot.urls import host_of
 
 if TYPE_CHECKING:
@@ -197,13 +197,13 @@ class Topics:
             await self._on_change()
 
     async def subscribe(
-        self, user_id: int, guild_id: int, typed: str, delivery: Delivery = Delivery.DM
+        self, user_id: int, guild_id: int, typed: str | Topic, delivery: Delivery = Delivery.DM
     ) -> Subscription:
         """Follow a topic in a server: at most ``per_user_cap`` topics per person in each server
         (counted in the same transaction as the insert, so concurrent commands can't pass it)."""
-        topic = parse_topic(typed)
+        topic = as_topic(typed)
         added = await self._store.add_subscription(
-            user_id, guild_id, topic.text, typed, delivery, now=self._clock(), cap=self._cap
+            user_id, guild_id, topic.text, topic.typed, delivery, now=self._clock(), cap=self._cap
         )
         if added is Added.ALREADY:
             raise SubscriptionLimit(f"You already follow “{topic.text}” here.")
@@ -263,7 +263,7 @@ class Topics:
         self,
         guild_id: int,
         channel_id: int,
-        typed: str | None,
+        typed: str | Topic | None,
         *,
         role_id: int | None,
         user_id: int,
@@ -287,14 +287,14 @@ class Topics:
                     "newsbot can't mention that role: make it mentionable in the server's role "
                     "settings (or give the bot Mention All Roles), or leave the role out."
                 )
-        topic = parse_topic(typed) if typed else None
+        topic = as_topic(typed) if typed else None
         text = topic.text if topic else None
         try:
             added = await self._store.add_route(
                 guild_id,
                 channel_id,
                 text,
-                typed,
+                topic.typed if topic else None,
                 role_id=role_id,
                 user_id=user_id,
                 now=self._clock(),
@@ -357,14 +357,14 @@ class Topics:
                 counts[sub.id] = None
         return counts
 
-    async def preview(self, guild_id: int, typed: str) -> Preview:
+    async def preview(self, guild_id: int, typed: str | Topic) -> Preview:
         """The last week's stored articles from the server's sources that the topic matches:
         how many (counted by the full-text index, up to COUNT_AT_MOST), and the newest
         PREVIEW_SHOWN with why each matched (worked out in a thread: an article's text may be
         long, and the event loop serves every server)."""
         from bot.store import UnsearchableQuery
 
-        topic = parse_topic(typed)
+        topic = as_topic(typed)
         names = {s.id: s for s in await self._store.guild_source_names(guild_id)}
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.errors import UserFacingError
@@ -143,6 +143,8 @@ class Topic:
     root: Node
     text: str
     """The normal form, e.g. ``nato russia`` for "Russia NATO"."""
+    typed: str = field(default="", compare=False)
+    """As the person typed it (what their lists show them)."""
 
     def terms(self) -> list[Term]:
         found: list[Term] = []
@@ -336,7 +338,12 @@ def parse_topic(query: str) -> Topic:
             "The topic only excludes things, so it would match almost every article: add at "
             "least one word to look for."
         )
-    return Topic(root, root.render())
+    return Topic(root, root.render(), query)
+
+
+def as_topic(value: str | Topic) -> Topic:
+    """A topic from text as typed, or the one a command's transformer already parsed."""
+    return value if isinstance(value, Topic) else parse_topic(value)
 
 
 def _normal(node: Node) -> Node:
@@ -370,6 +377,10 @@ def _has_positive(node: Node) -> bool:
         return any(_has_positive(c) for c in node.children)
     return all(_has_positive(c) for c in node.children)
 
+
+TOPIC_HINT = 'Words to watch for: nato russia, "exact phrase", ukraine OR crimea, -sports'
+"""What a command's topic or query option says about it (the one short help; /help topics
+has the long one)."""
 
 HELP = """**Topics** — what `/subscribe` and `/alerts add` understand:
 • `nato russia` — every word must appear (in any order)

@@ -9,9 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
-from bot.app import manage_server_only, may_manage, reply
+from bot.app import TopicOption, manage_server_only, may_manage, reply
 from bot.guilds import ChannelAccess, ServerSources
 from bot.subscriptions import Topics, preview_text
+from bot.topics import TOPIC_HINT
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -51,7 +52,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
 
     @app_commands.command(name="add", description="Send articles about a topic to a channel")
     @app_commands.describe(
-        topic='Words to watch for: nato russia, "exact phrase", ukraine OR crimea, -sports',
+        topic=TOPIC_HINT,
         channel="Where the alerts go",
         role="A role to mention with each alert (optional)",
     )
@@ -59,7 +60,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     async def add(
         self,
         interaction: Interaction,
-        topic: app_commands.Range[str, 1, 200],
+        topic: TopicOption,
         channel: discord.TextChannel,
         role: discord.Role | None = None,
     ) -> None:
@@ -129,11 +130,9 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         return await self._route_choices(interaction, current)
 
     @app_commands.command(name="preview", description="What a topic would have matched this week")
-    @app_commands.describe(topic='Words to watch for: nato russia, "exact phrase", -sports')
+    @app_commands.describe(topic=TOPIC_HINT)
     @manage_server_only()
-    async def preview(
-        self, interaction: Interaction, topic: app_commands.Range[str, 1, 200]
-    ) -> None:
+    async def preview(self, interaction: Interaction, topic: TopicOption) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         preview = await self.topics.preview(interaction.guild_id, topic)

@@ -21,12 +21,12 @@ from bot.answers import (
     quote_page,
     story_message,
 )
-from bot.app import NotAllowed
+from bot.app import NotAllowed, TopicOption
 from bot.charts import coverage_chart
 from bot.discord_sender import to_discord_embed
 from bot.messages import CHOICE_NAME_LIMIT, OutgoingMessage, choice_name
 from bot.news import DEFAULT_DAYS, MAX_DAYS, News, Scope
-from bot.topics import Topic
+from bot.topics import TOPIC_HINT, Topic
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -37,7 +37,6 @@ Interaction = discord.Interaction["NewsBot"]
 Fetch = Callable[[int], Awaitable[tuple[OutgoingMessage, bool]]]
 """A page number -> that page's message, and whether there is a next one."""
 
-TOPIC_HELP = 'Words to look for: nato russia, "exact phrase", ukraine OR crimea, -sports'
 PUBLIC_HELP = "Show the answer to everyone in the channel (default: only you)"
 NOT_YOURS = "Only the person who asked can turn these pages; run the command yourself to browse."
 
@@ -129,7 +128,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         name="latest", description="The newest articles from this server's sources"
     )
     @app_commands.describe(
-        topic=TOPIC_HELP,
+        topic=TOPIC_HINT,
         hours="How far back to look, in hours (1–168; default 24)",
         source="Only this source",
         public=PUBLIC_HELP,
@@ -137,7 +136,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     async def latest(
         self,
         interaction: Interaction,
-        topic: app_commands.Range[str, 1, 200] | None = None,
+        topic: TopicOption | None = None,
         hours: app_commands.Range[int, 1, 168] = 24,
         source: app_commands.Range[str, 1, 200] | None = None,
         public: bool = False,
@@ -171,14 +170,14 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         name="search", description="Search stored articles from this server's sources"
     )
     @app_commands.describe(
-        query=TOPIC_HELP,
+        query=TOPIC_HINT,
         days=f"How far back to search, in days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
         public=PUBLIC_HELP,
     )
     async def search(
         self,
         interaction: Interaction,
-        query: app_commands.Range[str, 1, 200],
+        query: TopicOption,
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
@@ -195,7 +194,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
     @app_commands.command(name="quotes", description="Recent key quotes, newest first")
     @app_commands.describe(
         speaker="Who said them (any part of the name)",
-        topic=TOPIC_HELP,
+        topic=TOPIC_HINT,
         days=f"How far back, in days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
         public=PUBLIC_HELP,
     )
@@ -203,7 +202,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         self,
         interaction: Interaction,
         speaker: app_commands.Range[str, 1, 100] | None = None,
-        topic: app_commands.Range[str, 1, 200] | None = None,
+        topic: TopicOption | None = None,
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
@@ -264,14 +263,14 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         name="coverage", description="How much coverage a topic got, with a chart"
     )
     @app_commands.describe(
-        topic=TOPIC_HELP,
+        topic=TOPIC_HINT,
         days=f"How many days (1–{MAX_DAYS}; default {DEFAULT_DAYS})",
         public=PUBLIC_HELP,
     )
     async def coverage(
         self,
         interaction: Interaction,
-        topic: app_commands.Range[str, 1, 200],
+        topic: TopicOption,
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:

@@ -14,15 +14,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
-from bot.app import reply
+from bot.app import TopicOption, reply
 from bot.errors import UserFacingError
 from bot.subscriptions import Delivery, Topics, listing_everywhere
+from bot.topics import TOPIC_HINT
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Interaction = discord.Interaction["NewsBot"]
-TOPIC_HELP = 'Words to watch for: nato russia, "exact phrase", ukraine OR crimea, -sports'
 MAX_NAMES_FETCHED = 25
 """Servers looked up by REST for a DM listing (those not in this process's cache)."""
 
@@ -39,13 +39,13 @@ class TopicsCog(commands.Cog):
     @app_commands.command(name="subscribe", description="Get alerts about a topic from this server")
     @app_commands.guild_only()
     @app_commands.describe(
-        topic=TOPIC_HELP,
+        topic=TOPIC_HINT,
         delivery="dm: a direct message (default); here: a mention in the server's alerts channel",
     )
     async def subscribe(
         self,
         interaction: Interaction,
-        topic: app_commands.Range[str, 1, 200],
+        topic: TopicOption,
         delivery: Literal["dm", "here"] = "dm",
     ) -> None:
         if interaction.guild_id is None:  # an old client's cached command list

@@ -128,3 +128,29 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "news story": ["article", "public"],
         "news coverage": ["topic", "days", "public"],
     }
+
+
+async def test_every_topic_option_is_parsed_at_the_edge_with_one_help_text(bot: NewsBot) -> None:
+    from bot.topics import MAX_QUERY_CHARS, TOPIC_HINT
+
+    topic_options = {
+        "alerts add": "topic",
+        "alerts preview": "topic",
+        "subscribe": "topic",
+        "news latest": "topic",
+        "news search": "query",
+        "news quotes": "topic",
+        "news coverage": "topic",
+    }
+    found = {}
+    for command in bot.tree.get_commands():
+        for path, item in walk(command.to_dict(bot.tree), command.name):
+            name = path.rsplit(" ", 1)[-1]
+            parent = path.rsplit(" ", 1)[0]
+            if topic_options.get(parent) == name:
+                found[parent] = item
+    assert set(found) == set(topic_options)
+    for option in found.values():
+        assert option["type"] == 3  # a string, parsed into a Topic by TopicTransformer
+        assert option["description"] == TOPIC_HINT
+        assert (option["min_length"], option["max_length"]) == (1, MAX_QUERY_CHARS)
