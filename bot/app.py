@@ -216,10 +216,9 @@ class NewsBot(commands.AutoShardedBot):
         return f"{','.join(map(str, ids))} of {self.shard_count}"
 
     async def setup_hook(self) -> None:
-        # The gateway is wherever the REST base says (a local fake in tests, a proxy in front
-        # of Discord for some operators); a plain client would otherwise dial Discord's own.
+        """Find the gateway, load the routes and extensions, and sync to the dev guild."""
         data = await self.http.request(discord.http.Route("GET", "/gateway/bot"))
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["url"])
+        point_discord_py_at(gateway=data["url"])
         await self.services.router.reload()
         for extension in self.extension_names:
             await self.load_extension(extension)
@@ -261,7 +260,17 @@ def discord_trace(metrics: Metrics) -> aiohttp.TraceConfig:
     return trace
 
 
-def configure_rest_base(settings: Settings) -> None:
-    """Point discord.py's REST client at the configured base (read per request: set it before
-    logging in)."""
-    discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+def point_discord_py_at(*, rest_base: str | None = None, gateway: str | None = None) -> None:
+    """Aim discord.py at a Discord API other than discord.com's (the fake in tests, or a proxy
+    some operators put in front of Discord).
+
+    discord.py has no option for this: it reads two class attributes, set here and nowhere
+    else. ``Route.BASE`` is the REST base, read per request, so it is set before logging in
+    (from DISCORD_API_BASE_URL). ``DiscordWebSocket.DEFAULT_GATEWAY`` is where shards connect;
+    ``setup_hook`` sets it from ``GET /gateway/bot``, so the gateway is wherever the REST base
+    says (a plain client would otherwise dial Discord's own).
+    """
+    if rest_base is not None:
+        discord.http.Route.BASE = rest_base.rstrip("/")
+    if gateway is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)

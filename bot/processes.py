@@ -32,9 +32,9 @@ def discord_token(settings: Settings) -> str:
 async def run_bot(settings: Settings, token: str, *, sync_only: bool = False) -> int:
     """Run the bot until SIGTERM or SIGINT; or (``sync_only``) register its slash commands
     globally and stop."""
-    from bot.app import configure_rest_base
+    from bot.app import point_discord_py_at
 
-    configure_rest_base(settings)
+    point_discord_py_at(rest_base=settings.discord_api_base_url)
     async with open_services(settings, role="gateway") as services:
         bot = build_bot(settings, services, background=not sync_only)
         async with bot:

@@ -154,3 +154,23 @@ async def test_every_topic_option_is_parsed_at_the_edge_with_one_help_text(bot: 
         assert option["type"] == 3  # a string, parsed into a Topic by TopicTransformer
         assert option["description"] == TOPIC_HINT
         assert (option["min_length"], option["max_length"]) == (1, MAX_QUERY_CHARS)
+
+
+def test_discord_py_is_aimed_at_another_api_in_one_place() -> None:
+    import discord
+    import yarl
+
+    from bot.app import point_discord_py_at
+
+    route, socket = discord.http.Route, discord.gateway.DiscordWebSocket
+    old_base, old_gateway = route.BASE, socket.DEFAULT_GATEWAY
+    try:
+        point_discord_py_at(rest_base="http://127.0.0.1:9/api/v10/")
+        aimed = (route.BASE, socket.DEFAULT_GATEWAY)
+        assert aimed == ("http://127.0.0.1:9/api/v10", old_gateway)
+        point_discord_py_at(gateway="ws://127.0.0.1:9/gateway")
+        gateway = socket.DEFAULT_GATEWAY
+        assert gateway == yarl.URL("ws://127.0.0.1:9/gateway")
+        assert route("GET", "/gateway/bot").url == "http://127.0.0.1:9/api/v10/gateway/bot"
+    finally:
+        route.BASE, socket.DEFAULT_GATEWAY = old_base, old_gateway
