@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
-import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin
 from xml.sax import SAXException, SAXParseException
 
+from bot.feed_xml import DECLARED_ENTITIES, declares_entities, without_middle_entries
 from bot.urls import normalize_url
 
 FEED_LINK_TYPES = frozenset(
@@ -43,7 +43,6 @@ EARLIEST = datetime.min.replace(tzinfo=UTC)
 ENTRIES_READ_PER_ITEM_KEPT = 10
 """A feed with more entries than this many times ``max_items`` (from each end) has the ones in
 the middle dropped before parsing: parsing costs about a tenth of a millisecond per entry."""
-DECLARED_ENTITIES = "The feed defines its own XML entities (a DTD), which this bot does not read."
 
 
 class FeedError(Exception):
@@ -132,10 +131,9 @@ def _parse_xml_feed(
 ) -> ParsedFeed:
     import feedparser
 
-    _refuse_declared_entities(body)
-    body, entries_in_document = _without_middle_entries(
-        body, ENTRIES_READ_PER_ITEM_KEPT * max_items
-    )
+    if declares_entities(body):
+        raise FeedError(DECLARED_ENTITIES)
+    body, entries_in_document = without_middle_entries(body, ENTRIES_READ_PER_ITEM_KEPT * max_items)
     # No content-location: with a base URL feedparser joins every URI it meets, which costs a
     # third of its time; the few links used are joined against the feed's URL in _link instead.
     headers = {"content-type": content_type} if content_type else {}
@@ -162,96 +160,6 @@ def _parse_xml_feed(
         items=_dedupe_and_cap(items, max_items),
         total_items=entries_in_document or len(entries),
     )
-
-
-# ---- hostile XML --------------------------------------------------------------------------------
-# feedparser hands a feed to expat, and on any error to its own lenient parser. Expat expands
-# internal entities (its amplification limit still lets a small feed grow a hundredfold), and the
-# lenient parser expands the ones feedparser's regular expressions judge "safe", with no limit at
-# all: one 100 KB entity used 20,000 times became a 2 GB summary. So a feed that defines entities
-# is refused before either parser sees it. External entities are never fetched (feedparser turns
-# that off), and a DOCTYPE without an internal subset, like RSS 0.91's, is harmless and kept.
-
-_SPACE = re.compile(rb"[ \t\r\n]+|\xef\xbb\xbf")
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_DOCTYPE_PART = re.compile(rb"\"[^\"]*\"|'[^']*'|[\[>]")
-_ELEMENT = re.compile(rb"<\w")
-
-
-def _refuse_declared_entities(body: bytes) -> None:
-    """Raise FeedError when the document defines entities where either parser would read them:
-    in a DOCTYPE's internal subset, or anywhere before the root element (feedparser's lenient
-    parser takes its entities from there, even from inside a comment)."""
-    text = _ascii_compatible(body)
-    root = _prolog_end(text)
-    first = _ELEMENT.search(text)
-    if _ENTITY.search(text, 0, max(root, first.start() if first else len(text))):
-        raise FeedError(DECLARED_ENTITIES)
-
-
-def _prolog_end(text: bytes) -> int:
-    """Where the root element starts (or the prolog stops making sense), skipping what expat
-    reads before it: space, processing instructions, comments and the DOCTYPE."""
-    pos, end = 0, len(text)
-    while pos < end:
-        space = _SPACE.match(text, pos)
-        if space:
-            pos = space.end()
-        elif text.startswith(b"<?", pos):
-            close = text.find(b"?>", pos + 2)
-            pos = end if close < 0 else close + 2
-        elif text.startswith(b"<!--", pos):
-            close = text.find(b"-->", pos + 4)
-            pos = end if close < 0 else close + 3
-        elif _DOCTYPE.match(text, pos):
-            for part in _DOCTYPE_PART.finditer(text, pos):
-                if part.group() == b"[":
-                    raise FeedError(DECLARED_ENTITIES)
-                if part.group() == b">":
-                    pos = part.end()
-                    break
-            else:
-                return end
-        else:
-            return pos
-    return end
-
-
-def _ascii_compatible(body: bytes) -> bytes:
-    """The document in an encoding where markup is ASCII bytes (UTF-16 and UTF-32 re-encoded),
-    so the checks above see what the parsers will see."""
-    start = body[:4]
-    if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        codec = "utf-32"
-    elif start.startswith((b"\xff\xfe", b"\xfe\xff")):
-        codec = "utf-16"
-    elif start.startswith(b"\x00\x00\x00"):
-        codec = "utf-32-be"
-    elif start.endswith(b"\x00\x00\x00"):
-        codec = "utf-32-le"
-    elif start.startswith(b"\x00"):
-        codec = "utf-16-be"
-    elif start[1:2] == b"\x00":
-        codec = "utf-16-le"
-    else:
-        return body
-    return body.decode(codec, "replace").encode("utf-8")
-
-
-_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
-
-
-def _without_middle_entries(body: bytes, keep: int) -> tuple[bytes, int | None]:
-    """The document with only its first and last ``keep`` entries, and how many it held (None
-    when it was short enough to leave alone). Feeds list newest first, and a few oldest first:
-    either way the newest are kept, without parsing 100,000 entries to find them."""
-    if body.count(b"</") <= 2 * keep:
-        return body, None
-    ends = [match.end() for match in _ENTRY_END.finditer(body)]
-    if len(ends) <= 2 * keep:
-        return body, None
-    return body[: ends[keep - 1]] + body[ends[-keep - 1] :], len(ends)
 
 
 def _problem(problem: object) -> str:

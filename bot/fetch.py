@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,10 +13,16 @@ from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from bot.address_guard import (
+    AddressCheck,
+    PrivateAddressError,
+    PublicOnlyResolver,
+    public_socket_factory,
+)
 from bot.backoff import parse_retry_after
 from bot.settings import Settings
 from bot.urls import (
@@ -108,58 +113,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-class PrivateAddressError(OSError):
-    """Raised by the resolver or the socket guard for an address that is not public."""
-
-
-AddressCheck = Callable[[str], bool]
-
-
-class PublicOnlyResolver(AbstractResolver):
-    """Drops every resolved address that is not on the public internet.
-
-    The first of two guards: a name that has only private addresses is refused before any
-    connection is tried. The second, ``public_socket_factory``, checks each address dialled.
-    """
-
-    def __init__(self, inner: AbstractResolver, public: AddressCheck = is_public_address) -> None:
-        self._inner = inner
-        self._public = public
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if is_local_name(host):
-            raise PrivateAddressError(f"{host} is this machine")
-        results = await self._inner.resolve(host, port, family)
-        allowed = [r for r in results if self._public(r["host"])]
-        if not allowed:
-            raise PrivateAddressError(f"{host} resolves only to private or local addresses")
-        return allowed
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def public_socket_factory(
-    public: AddressCheck = is_public_address,
-) -> Callable[[tuple[Any, ...]], socket.socket]:
-    """A socket factory for aiohttp's connector that refuses to dial a non-public address.
-
-    aiohttp calls it with the very address it is about to connect to, after resolution (or
-    without any, for an IP literal), so neither a name that resolves differently on each lookup
-    (DNS rebinding) nor a URL whose host two URL parsers read differently gets past it.
-    """
-
-    def factory(addr_info: tuple[Any, ...]) -> socket.socket:
-        family, type_, proto, _, address = addr_info
-        if not public(str(address[0])):
-            raise PrivateAddressError("refused to dial a private or local address")
-        return socket.socket(family, type_, proto)
-
-    return factory
 
 
 def _private_address_refused() -> RefusedURL:

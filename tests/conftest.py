@@ -17,8 +17,9 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from sqlalchemy.engine import make_url
 
+from bot.address_guard import AddressCheck
 from bot.feeds import item_keys
-from bot.fetch import AddressCheck, Fetcher
+from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus

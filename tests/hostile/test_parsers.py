@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds import DECLARED_ENTITIES
+from bot.feed_xml import DECLARED_ENTITIES
 from bot.sources import SourceStatus
 from bot.watcher import Watcher
 from tests.conftest import FeedServer

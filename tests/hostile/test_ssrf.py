@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.fetch import ConnectionFailed, Fetcher, RefusedURL, public_socket_factory
+from bot.address_guard import public_socket_factory
+from bot.fetch import ConnectionFailed, Fetcher, RefusedURL
 from bot.settings import Settings
 from bot.sources import SourceStatus
 from bot.store import Store
