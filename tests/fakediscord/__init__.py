@@ -35,6 +35,13 @@ answered; `when`: a test of the JSON body, to fail one message among many);
 `fake.hold(method, path_regex, seconds)` (work done at once, the answer sent late);
 `fake.message_bucket = (5, 5.0)` is the per-channel message rate limit the fake
 announces in its headers and enforces; `fake.interaction_deadline` (3 s) as Discord's.
+
+Modules: `server` (FakeDiscord: start, stop, the route table) is built in layers around `world`
+(the shared state: users, servers, channels, messages, commands, what was recorded): `limits`
+(every request's way in: validation, rate limits, injected faults), `gateway` (sessions and
+events), `rest` (resources and messages) and `interaction_api` (callbacks, webhooks, invoking
+commands and clicking). `interactions` holds the interaction values, `models` the world's
+objects, `spec` the OpenAPI validation, `mentions` who a message pings.
 """
 
 from .interactions import CommandUnavailable, InteractionHandle
