@@ -27,12 +27,14 @@ class PublicOnlyResolver(AbstractResolver):
     """
 
     def __init__(self, inner: AbstractResolver, public: AddressCheck = is_public_address) -> None:
+        """Wrap the resolver that really looks names up."""
         self._inner = inner
         self._public = public
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        """The public addresses of a host; PrivateAddressError when it has none."""
         if is_local_name(host):
             raise PrivateAddressError(f"{host} is this machine")
         results = await self._inner.resolve(host, port, family)
@@ -42,6 +44,7 @@ class PublicOnlyResolver(AbstractResolver):
         return allowed
 
     async def close(self) -> None:
+        """Close the wrapped resolver."""
         await self._inner.close()
 
 

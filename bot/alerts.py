@@ -29,17 +29,22 @@ from bot.sources import Source
 
 @dataclass(frozen=True, slots=True)
 class KeyQuote:
+    """A quotation as an alert shows it: trimmed text, who said it, their role."""
+
     text: str
     """Trimmed to fit an alert, at a sentence or a word, with an ellipsis."""
     speaker: str
     role: str | None
 
     def line(self) -> str:
+        """The quotation and its speaker on one line of text."""
         return f"“{self.text}” — {self.speaker}"
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
+    """What an alert says about an article, before it is rendered for Discord or a terminal."""
+
     article_id: int | None
     headline: str
     url: str
@@ -71,6 +76,7 @@ def alert_for(article: Article, source: Source, *, topic_terms: Sequence[str] = 
 
 
 def format_time(moment: datetime) -> str:
+    """A moment as alerts print it (UTC)."""
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 

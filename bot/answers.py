@@ -54,6 +54,7 @@ def _article_entry(item: Listing, scope: Scope) -> str:
 
 
 def article_page(page: ArticlePage, *, empty_hint: str) -> OutgoingMessage:
+    """One page of /news latest or /news search, as an embed."""
     entries = [_article_entry(item, page.scope) for item in page.items]
     return _page_message(
         page.heading, entries, page.page, page.has_next, f"Nothing found. {empty_hint}"
@@ -72,6 +73,7 @@ def _quote_entry(entry: QuoteListing, scope: Scope) -> str:
 
 
 def quote_page(page: QuotePage, *, empty_hint: str) -> OutgoingMessage:
+    """One page of /news quotes, as an embed."""
     entries = [_quote_entry(item, page.scope) for item in page.items]
     empty = f"No key quotes found. {empty_hint}"
     return _page_message(page.heading, entries, page.page, page.has_next, empty)
@@ -94,6 +96,7 @@ def _page_message(
 
 
 def coverage_message(coverage: Coverage) -> OutgoingMessage:
+    """/news coverage's embed, showing the chart sent with it."""
     if coverage.total:
         stories = "story" if coverage.total == 1 else "stories"
         articles = "article" if coverage.articles == 1 else "articles"

@@ -117,6 +117,7 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
     async def on_error(
         self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError
     ) -> None:
+        """Answer a failed command privately, and log what isn't the user's mistake."""
         original: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             original = error.original
@@ -164,6 +165,7 @@ class NewsBot(commands.AutoShardedBot):
         background: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
+        """Build the bot from its settings and the services its cogs are given."""
         shards: dict[str, Any] = {
             "shard_count": settings.shard_count,
             "http_trace": discord_trace(services.metrics),
@@ -193,6 +195,7 @@ class NewsBot(commands.AutoShardedBot):
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: Any
     ) -> None:
+        """Count a command that ran to the end."""
         self.metrics.command(command.qualified_name, "ok")
 
     def gateway_problems(self) -> list[str]:

@@ -10,10 +10,14 @@ from bot.delivery import TemporaryFailure
 
 
 class DiscordMembers:
+    """Whether someone is still in a server, asked of Discord (the delivery's MemberLookup)."""
+
     def __init__(self, bot: discord.Client) -> None:
+        """Ask through this client's REST session."""
         self._bot = bot
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        """Whether the user is a member of the server (false if either is unknown)."""
         try:
             await self._bot.http.get_member(guild_id, user_id)
         except discord.NotFound:

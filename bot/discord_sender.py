@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def to_discord_embed(embed: Embed) -> discord.Embed:
+    """The discord.py embed for one of our Embed values."""
     result = discord.Embed(
         title=embed.title,
         description=embed.description or None,
@@ -36,14 +37,19 @@ def to_discord_embed(embed: Embed) -> discord.Embed:
 
 
 class DiscordSender:
+    """Sends and edits our OutgoingMessage values on Discord (the delivery's Sender)."""
+
     def __init__(self, bot: discord.Client) -> None:
+        """Send through this client's REST session."""
         self._bot = bot
 
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """Post a message in a channel; its message id."""
         channel = self._bot.get_partial_messageable(channel_id)
         return await self._post(channel, message, nonce)
 
     async def send_dm(self, user_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """Post a message in a person's DMs; its message id."""
         return await self._post(await self._dm_channel(user_id), message, nonce)
 
     async def _dm_channel(self, user_id: int) -> discord.DMChannel:
@@ -75,10 +81,12 @@ class DiscordSender:
         return sent.id
 
     async def edit(self, channel_id: int, message_id: int, message: OutgoingMessage) -> None:
+        """Replace an alert already posted in a channel."""
         channel = self._bot.get_partial_messageable(channel_id)
         await self._edit(channel.get_partial_message(message_id), message)
 
     async def edit_dm(self, user_id: int, message_id: int, message: OutgoingMessage) -> None:
+        """Replace an alert already sent to a person's DMs."""
         channel = await self._dm_channel(user_id)
         await self._edit(channel.get_partial_message(message_id), message)
 

@@ -53,16 +53,20 @@ class NotAFeed(FeedError):
     """The document is an HTML page; ``alternates`` are the feed links it names (maybe none)."""
 
     def __init__(self, message: str, alternates: tuple[str, ...]) -> None:
+        """The reason, and the feed links the HTML page offers instead."""
         super().__init__(message)
         self.alternates = alternates
 
     def __reduce__(self) -> tuple[type[NotAFeed], tuple[str, tuple[str, ...]]]:
+        """Keep the alternates when the error crosses a process boundary (pickled)."""
         # Raised in a parser process; must survive the trip back.
         return (NotAFeed, (str(self), self.alternates))
 
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
+    """One entry of a feed, as the feed gave it (capped and cleaned)."""
+
     keys: tuple[str, ...]
     """Identity keys, strongest first (GUID, normalised link, title+date hash)."""
     title: str
@@ -77,6 +81,8 @@ class FeedItem:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
+    """A feed read from its document: its title and link, and its newest items."""
+
     kind: str
     title: str
     link: str | None

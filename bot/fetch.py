@@ -65,6 +65,7 @@ class FetchError(Exception):
     def __init__(
         self, message: str, *, status: int | None = None, retry_after: float | None = None
     ) -> None:
+        """The message a person reads, and the status and Retry-After that came with it."""
         super().__init__(message)
         self.message = message
         self.status = status
@@ -97,6 +98,8 @@ class ConnectionFailed(FetchError):
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
+    """A successful (or not-modified) response: what was fetched and its caching headers."""
+
     url: str
     """The URL asked for."""
     final_url: str
@@ -112,6 +115,7 @@ class FetchResult:
 
     @property
     def not_modified(self) -> bool:
+        """The server said nothing changed since the last poll (304)."""
         return self.status == 304
 
 

@@ -44,6 +44,8 @@ _MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\*_~`|[]<>#"})
 
 @dataclass(frozen=True, slots=True)
 class EmbedField:
+    """One field of an embed."""
+
     name: str
     value: str
     inline: bool = False
@@ -51,6 +53,8 @@ class EmbedField:
 
 @dataclass(frozen=True, slots=True)
 class Embed:
+    """An embed as plain values (the Discord layer turns it into discord.Embed)."""
+
     title: str
     description: str = ""
     url: str | None = None
@@ -74,6 +78,8 @@ class Embed:
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
+    """Everything newsbot posts in one message, and the only people or role it may ping."""
+
     content: str | None = None
     embeds: tuple[Embed, ...] = ()
     mention_role: int | None = None

@@ -33,7 +33,10 @@ def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAc
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where alerts go"):
+    """/alerts: where a server's alerts go, and topic routes to channels."""
+
     def __init__(self, sources: ServerSources, topics: Topics) -> None:
+        """Keep the services the commands call."""
         self.sources = sources
         self.topics = topics
         super().__init__()
@@ -64,6 +67,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         channel: discord.TextChannel,
         role: discord.Role | None = None,
     ) -> None:
+        """Send articles about a topic to a channel, optionally mentioning a role."""
         assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
         me, admin = interaction.guild.me, interaction.user
         self.sources.check_channel(channel.id, access_of(channel, me))
@@ -84,6 +88,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(route="The route to stop")
     @manage_server_only()
     async def remove(self, interaction: Interaction, route: int) -> None:
+        """Stop a topic route."""
         assert interaction.guild_id is not None
         await self.topics.remove_route(interaction.guild_id, route)
         await reply(interaction, replies.ROUTE_REMOVED)
@@ -97,6 +102,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.command(name="list", description="This server's topic routes")
     @manage_server_only()
     async def list_(self, interaction: Interaction) -> None:
+        """List the server's topic routes."""
         assert interaction.guild_id is not None
         found = await self.topics.routes(interaction.guild_id)
         await reply(interaction, replies.routes_listing(found))
@@ -105,6 +111,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(route="The route to pause")
     @manage_server_only()
     async def pause(self, interaction: Interaction, route: int) -> None:
+        """Pause a topic route."""
         assert interaction.guild_id is not None
         await self.topics.pause_route(interaction.guild_id, route, paused=True)
         await reply(interaction, replies.ROUTE_PAUSED)
@@ -119,6 +126,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(route="The route to resume")
     @manage_server_only()
     async def resume(self, interaction: Interaction, route: int) -> None:
+        """Resume a paused topic route."""
         assert interaction.guild_id is not None
         await self.topics.pause_route(interaction.guild_id, route, paused=False)
         await reply(interaction, replies.ROUTE_RESUMED)
@@ -133,6 +141,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(topic=TOPIC_HINT)
     @manage_server_only()
     async def preview(self, interaction: Interaction, topic: TopicOption) -> None:
+        """Show what a topic would have matched lately."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         preview = await self.topics.preview(interaction.guild_id, topic)
@@ -144,6 +153,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.describe(channel="A text channel the bot can view, post and embed links in")
     @manage_server_only()
     async def channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
+        """Choose the channel the server's alerts go to."""
         assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
         self.sources.check_member_channel(channel.id, access_of(channel, interaction.user))
         await self.sources.set_channel(
@@ -156,4 +166,5 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the /alerts commands."""
     await bot.add_cog(AlertsCog(bot.services.server_sources, bot.services.topics))

@@ -31,6 +31,9 @@ RESTART_AFTER = 5.0
 
 
 class BackgroundCog(commands.Cog):
+    """The bot's background work: polling, delivery, daily housekeeping, and joining or leaving
+    servers."""
+
     def __init__(
         self,
         *,
@@ -61,12 +64,14 @@ class BackgroundCog(commands.Cog):
         self._polls = polls
 
     async def cog_load(self) -> None:
+        """Start the loops."""
         if self._polls:
             self.poll.start()
         self.deliver.start()
         self.prune.start()
 
     async def cog_unload(self) -> None:
+        """Stop the loops, letting a round in flight finish."""
         # A round in flight finishes (a send is recorded, or left pending for next time); an
         # idle loop is simply cancelled.
         for name, loop in (("poll", self.poll), ("deliver", self.deliver)):
@@ -80,6 +85,7 @@ class BackgroundCog(commands.Cog):
 
     @tasks.loop(seconds=5)
     async def poll(self) -> None:
+        """Poll the sources that are due."""
         self._busy.add("poll")
         try:
             report = await self.watcher.poll_due()
@@ -98,6 +104,7 @@ class BackgroundCog(commands.Cog):
 
     @tasks.loop(seconds=2)
     async def deliver(self) -> None:
+        """Send the alerts that are due."""
         self._rounds += 1
         self._busy.add("deliver")
         try:
@@ -140,6 +147,7 @@ class BackgroundCog(commands.Cog):
 
     @tasks.loop(hours=24)
     async def prune(self) -> None:
+        """Daily housekeeping: forget old articles and servers left, and back up the store."""
         # Runs at start-up, then daily; a failed round waits for the next day.
         try:
             removed = await self.news.prune(retention_days=self.retention_days)
@@ -173,6 +181,7 @@ class BackgroundCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
+        """Forget servers the bot left while it was offline."""
         await self._reconcile()
 
     @poll.error
@@ -193,19 +202,23 @@ class BackgroundCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Remember a server the bot joined."""
         await self.sources.joined(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Remember a server that came online."""
         await self.sources.joined(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Forget a server the bot was removed from."""
         log.info("removed from server %s: forgetting its routes", guild.id)
         await self.sources.left(guild.id)
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the background loops."""
     cog = BackgroundCog(
         watcher=bot.services.watcher,
         deliverer=bot.deliverer,

@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
 class HelpCog(commands.GroupCog, group_name="help", group_description="How newsbot works"):
+    """/help: how newsbot works."""
+
     @app_commands.command(name="topics", description="How to write a topic")
     async def topics(self, interaction: discord.Interaction[NewsBot]) -> None:
+        """Explain the topic language."""
         await reply(interaction, HELP)
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the /help commands."""
     await bot.add_cog(HelpCog())

@@ -45,6 +45,7 @@ class Pager(discord.ui.View):
     """◀ ▶ under an answer: only the asker may page; when the buttons expire they are removed."""
 
     def __init__(self, fetch: Fetch, *, asker: int, has_next: bool, timeout: float) -> None:
+        """A pager starting at the first page."""
         super().__init__(timeout=timeout)
         self.fetch = fetch
         self.asker = asker
@@ -57,6 +58,7 @@ class Pager(discord.ui.View):
         self.next.disabled = not has_next
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        """Let only the asker turn the pages."""
         if interaction.user.id != self.asker:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return False
@@ -72,13 +74,16 @@ class Pager(discord.ui.View):
 
     @discord.ui.button(label="◀ Newer", style=discord.ButtonStyle.secondary, custom_id="previous")
     async def previous(self, interaction: Interaction, _: discord.ui.Button[Pager]) -> None:
+        """Show the newer page."""
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Older ▶", style=discord.ButtonStyle.secondary, custom_id="next")
     async def next(self, interaction: Interaction, _: discord.ui.Button[Pager]) -> None:
+        """Show the older page."""
         await self._turn(interaction, +1)
 
     async def on_timeout(self) -> None:
+        """Take the buttons away once they expire."""
         if self.message is not None:
             try:
                 await self.message.edit(view=None)
@@ -88,6 +93,7 @@ class Pager(discord.ui.View):
     async def on_error(  # type: ignore[override]
         self, interaction: Interaction, error: Exception, item: discord.ui.Item[Pager]
     ) -> None:
+        """Log a failed page turn and say so."""
         log.error("paging failed", exc_info=error)
         from bot.app import GENERIC_ERROR, reply
 
@@ -96,12 +102,16 @@ class Pager(discord.ui.View):
 
 @app_commands.guild_only()
 class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about recent news"):
+    """/news: questions about recent coverage in the server's sources."""
+
     def __init__(self, news: News, *, buttons_seconds: float) -> None:
+        """Keep the news service and how long page buttons stay."""
         self.news = news
         self.buttons_seconds = buttons_seconds
         super().__init__()
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        """Refuse the commands outside a server."""
         if interaction.guild_id is None:  # guild-only, but an old client may offer it in a DM
             raise NotAllowed("This command only works in a server.")
         return True
@@ -141,6 +151,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         source: app_commands.Range[str, 1, 200] | None = None,
         public: bool = False,
     ) -> None:
+        """The newest articles from the server's sources."""
         scope = await self._scope(interaction)
         parsed = self.news.query(topic) if topic else None
         chosen = self.news.pick_source(scope, source) if source else None
@@ -181,6 +192,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
+        """Search the stored articles."""
         scope = await self._scope(interaction)
         parsed = self.news.query(query)
 
@@ -206,6 +218,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
+        """Recent key quotes, newest first."""
         scope = await self._scope(interaction)
         parsed: Topic | None = self.news.query(topic) if topic else None
 
@@ -242,6 +255,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         article: app_commands.Range[str, 1, 200],
         public: bool = False,
     ) -> None:
+        """Every outlet's copy of a recent story."""
         scope = await self._scope(interaction)
         found = await self.news.story(scope, article)
         message = story_message(found)
@@ -274,6 +288,7 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         days: app_commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
         public: bool = False,
     ) -> None:
+        """How much coverage a topic got, with a chart."""
         scope = await self._scope(interaction)
         parsed = self.news.query(topic)
         await interaction.response.defer(ephemeral=not public, thinking=True)
@@ -289,4 +304,5 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the /news commands."""
     await bot.add_cog(NewsCog(bot.services.news, buttons_seconds=bot.settings.news_buttons_seconds))

@@ -38,7 +38,10 @@ CONFIRM_SECONDS = 600
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class SourcesCog(commands.GroupCog, group_name="sources", group_description="News sources"):
+    """/sources: the feeds a server watches."""
+
     def __init__(self, sources: ServerSources, controls: SourceControls) -> None:
+        """Keep the services the commands call."""
         self.sources = sources
         self.controls = controls
         super().__init__()
@@ -67,6 +70,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         url: app_commands.Range[str, 1, 2048],
         backfill: app_commands.Range[int, 0, 5] = 0,
     ) -> None:
+        """Watch a feed or site for this server."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         added = await self.sources.add(
@@ -78,6 +82,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.describe(source="The source to stop watching")
     @manage_server_only()
     async def remove(self, interaction: Interaction, source: int) -> None:
+        """Stop watching a source."""
         assert interaction.guild_id is not None
         removed = await self.sources.remove(interaction.guild_id, source)
         await reply(interaction, replies.source_removed(removed))
@@ -91,6 +96,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.command(name="list", description="This server's sources and how they are doing")
     @manage_server_only()
     async def list_(self, interaction: Interaction) -> None:
+        """List the server's sources and how they are doing."""
         assert interaction.guild_id is not None
         lines = await self.sources.status(interaction.guild_id)
         await reply(interaction, replies.sources_listing(lines, discord.utils.utcnow()))
@@ -101,6 +107,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.describe(source="The source to preview")
     @manage_server_only()
     async def test(self, interaction: Interaction, source: int) -> None:
+        """Show a source's latest item as an alert."""
         assert interaction.guild_id is not None
         alert = await self.sources.preview(interaction.guild_id, source)
         message = alert_message(alert)
@@ -117,6 +124,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.command(name="defaults", description="Watch the bot's starter world-news feeds")
     @manage_server_only()
     async def defaults(self, interaction: Interaction) -> None:
+        """Watch the starter feeds."""
         assert interaction.guild_id is not None
         added = await self.sources.add_defaults(interaction.guild_id, interaction.user.id)
         await reply(interaction, replies.defaults_added(added))
@@ -125,6 +133,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.describe(source="The source to pause")
     @manage_server_only()
     async def pause(self, interaction: Interaction, source: int) -> None:
+        """Pause a source's alerts in this server."""
         assert interaction.guild_id is not None
         paused = await self.controls.pause(interaction.guild_id, source)
         await reply(interaction, replies.source_paused(paused))
@@ -133,6 +142,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.describe(source="The paused source")
     @manage_server_only()
     async def resume(self, interaction: Interaction, source: int) -> None:
+        """Resume a paused source."""
         assert interaction.guild_id is not None
         resumed = await self.controls.resume(interaction.guild_id, source)
         await reply(interaction, replies.source_resumed(resumed))
@@ -157,6 +167,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         name: app_commands.Range[str, 1, 100] | None = None,
         user_agent: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
+        """Change a source's address, interval, name or User-Agent."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         edited = await self.controls.edit(
@@ -191,6 +202,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         file: discord.Attachment | None = None,
         urls: app_commands.Range[str, 1, 4000] | None = None,
     ) -> None:
+        """Preview feeds from an OPML file or a list of URLs, then add them on confirmation."""
         assert interaction.guild_id is not None
         if file is None and urls is None:
             raise ControlError(replies.IMPORT_NEEDS_INPUT)
@@ -218,6 +230,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
     @app_commands.command(name="export", description="Download this server's sources as OPML")
     @manage_server_only()
     async def export(self, interaction: Interaction) -> None:
+        """Send the server's sources as an OPML file."""
         assert interaction.guild is not None
         sources = await self.sources.status(interaction.guild.id)
         if not sources:
@@ -239,6 +252,7 @@ class ImportConfirm(discord.ui.View):
     def __init__(
         self, controls: SourceControls, preview: ImportPreview, asked: Interaction
     ) -> None:
+        """Buttons for one preview, answering only the admin who asked."""
         super().__init__(timeout=CONFIRM_SECONDS)
         self.controls = controls
         self.preview = preview
@@ -247,6 +261,7 @@ class ImportConfirm(discord.ui.View):
         self.add.label = replies.import_button(preview)
 
     async def on_timeout(self) -> None:
+        """Take the buttons away once they expire."""
         # Within the 15 minutes Discord lets a bot edit its answer: the buttons go.
         try:
             content = (await self.asked.original_response()).content
@@ -257,6 +272,7 @@ class ImportConfirm(discord.ui.View):
             log.info("could not take the expired import buttons away: %r", str(exc))
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the admin who started the import press the buttons."""
         if interaction.user.id != self.user_id or not may_manage(interaction):
             await reply(interaction, replies.IMPORT_NOT_YOURS)
             return False
@@ -264,6 +280,7 @@ class ImportConfirm(discord.ui.View):
 
     @discord.ui.button(label="Add", style=discord.ButtonStyle.success, custom_id="import:add")
     async def add(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        """Add the previewed feeds."""
         await interaction.response.defer()
         self.stop()
         done = await self.controls.confirm_import(self.preview, user_id=interaction.user.id)
@@ -275,12 +292,14 @@ class ImportConfirm(discord.ui.View):
     async def cancel(
         self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
     ) -> None:
+        """Drop the import."""
         self.stop()
         await interaction.response.edit_message(content=replies.IMPORT_CANCELLED, view=None)
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: Any
     ) -> None:
+        """Answer a button's failure through the same rules as the tree's on_error."""
         if isinstance(error, UserFacingError):
             await reply(interaction, error.message)
             return
@@ -289,4 +308,5 @@ class ImportConfirm(discord.ui.View):
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the /sources commands."""
     await bot.add_cog(SourcesCog(bot.services.server_sources, bot.services.controls))

@@ -28,7 +28,10 @@ MAX_NAMES_FETCHED = 25
 
 
 class TopicsCog(commands.Cog):
+    """/subscribe, /unsubscribe, /subscriptions: a person's own topics."""
+
     def __init__(self, topics: Topics, bot: NewsBot | None = None) -> None:
+        """Keep the topics service, and the bot for server names."""
         self.topics = topics
         self.bot = bot
 
@@ -48,6 +51,7 @@ class TopicsCog(commands.Cog):
         topic: TopicOption,
         delivery: Literal["dm", "here"] = "dm",
     ) -> None:
+        """Follow a topic in this server."""
         if interaction.guild_id is None:  # an old client's cached command list
             raise UserFacingError(replies.SUBSCRIBE_IN_A_SERVER)
         sub = await self.topics.subscribe(
@@ -61,6 +65,7 @@ class TopicsCog(commands.Cog):
     async def unsubscribe(
         self, interaction: Interaction, topic: app_commands.Range[str, 1, 200]
     ) -> None:
+        """Stop following one of your topics."""
         if interaction.guild_id is None:
             removed = await self.topics.unsubscribe_anywhere(interaction.user.id, topic)
             names = await self._server_names([removed.guild_id])
@@ -86,6 +91,7 @@ class TopicsCog(commands.Cog):
     @app_commands.command(name="subscriptions", description="Your topics (in a DM: everywhere)")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def subscriptions(self, interaction: Interaction) -> None:
+        """List your topics (in a DM: in every server)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         if interaction.guild_id is None:
             everywhere = await self.topics.everywhere(interaction.user.id)
@@ -122,4 +128,5 @@ class TopicsCog(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
+    """Load the topic commands."""
     await bot.add_cog(TopicsCog(bot.services.topics, bot))
