@@ -123,6 +123,11 @@ def own_topic_choices(subs: Sequence[Subscription], typed: str) -> TextChoices:
     ][:MAX_CHOICES]
 
 
+def text_choices(texts: Sequence[str]) -> TextChoices:
+    """Autocomplete of plain names (speakers): each shown literally, and chosen as it is."""
+    return [(choice_name(text), text[:CHOICE_NAME_LIMIT]) for text in texts][:MAX_CHOICES]
+
+
 def topic_choices_everywhere(
     subs: Sequence[Subscription], server_names: Mapping[int, str], typed: str
 ) -> TextChoices:

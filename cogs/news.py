@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import replies
 from bot.answers import (
     COVERAGE_FILE,
     article_page,
@@ -24,7 +25,7 @@ from bot.answers import (
 from bot.app import NotAllowed, TopicOption
 from bot.charts import coverage_chart
 from bot.discord_sender import to_discord_embed
-from bot.messages import CHOICE_NAME_LIMIT, OutgoingMessage, choice_name
+from bot.messages import OutgoingMessage, choice_name
 from bot.news import DEFAULT_DAYS, MAX_DAYS, News, Scope
 from bot.topics import TOPIC_HINT, Topic
 
@@ -242,7 +243,8 @@ class NewsCog(commands.GroupCog, group_name="news", group_description="Ask about
         sources = await self.news.sources_of(interaction.guild_id)
         names = await self.news.speakers(sources, current)
         return [
-            app_commands.Choice(name=choice_name(n), value=n[:CHOICE_NAME_LIMIT]) for n in names
+            app_commands.Choice(name=name, value=value)
+            for name, value in replies.text_choices(names)
         ]
 
     @app_commands.command(name="story", description="Every outlet's copy of a recent story")

@@ -132,3 +132,11 @@ def test_clip_cuts_at_a_word_and_never_leaves_a_dangling_escape() -> None:
     assert len(cut) <= 14 and cut.endswith("…")
     assert "one two three four five six".startswith(cut[:-1] + " ")
     assert not clip("a" * 8 + "\\" + "b" * 20, 10).endswith("\\…")
+
+
+def test_plain_name_choices_are_literal_and_capped() -> None:
+    names = ["Jens \u200bStoltenberg", "x" * 300, *(f"Name {n}" for n in range(40))]
+    found = replies.text_choices(names)
+    assert len(found) == MAX_CHOICES
+    assert found[0] == ("Jens Stoltenberg", "Jens \u200bStoltenberg")
+    assert found[1] == ("x" * CHOICE_NAME_LIMIT, "x" * CHOICE_NAME_LIMIT)
