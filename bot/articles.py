@@ -48,6 +48,7 @@ class Problem:
     """The traceback, for the log (not stored)."""
 
     def __str__(self) -> str:
+        """The stage and the reason, as a source's status shows them."""
         return f"{self.stage}: {self.reason}"
 
 
@@ -71,6 +72,9 @@ def describe(exc: BaseException) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Article:
+    """A news article as newsbot keeps it: the feed item and its page, read and cleaned, with
+    its quotations."""
+
     source_id: int
     item_key: str
     url: str
@@ -93,6 +97,7 @@ class Article:
 
     @property
     def key_quotes(self) -> tuple[Quotation, ...]:
+        """The quotations an alert shows (those the key-quote rules picked)."""
         return tuple(q for q in self.quotes if q.key)
 
     @property

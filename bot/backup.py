@@ -28,6 +28,8 @@ class NotSQLite(Exception):
 
 @dataclass(frozen=True, slots=True)
 class BackupDone:
+    """A backup made: where it is and how big."""
+
     path: Path
     bytes: int
     seconds: float
@@ -126,6 +128,7 @@ class DailyBackups:
     """The housekeeping loop's daily backup of a SQLite store into BACKUP_DIR."""
 
     def __init__(self, *, database_url: str, folder: Path, keep: int) -> None:
+        """Back up DATABASE_URL's store into folder, keeping the newest keep files."""
         self._source = sqlite_path(database_url)
         self._folder = folder
         self._keep = keep

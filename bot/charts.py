@@ -54,6 +54,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 @dataclass(frozen=True, slots=True)
 class DayCount:
+    """One day's count of articles on the coverage chart."""
+
     day: datetime.date
     articles: int
 

@@ -15,6 +15,8 @@ MAX_CLAUSES = 64
 
 @dataclass(frozen=True, slots=True)
 class Clause:
+    """One clause of a topic: the terms that must all be found, and where."""
+
     required: frozenset[Term]
     excluded: frozenset[Term] = frozenset()
     sources: frozenset[str] = frozenset()
@@ -67,12 +69,15 @@ def _merge(a: Clause, b: Clause) -> Clause:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
+    """A topic compiled for the matcher: its clauses, or its tree when it has too many."""
+
     topic: Topic
     clauses: tuple[Clause, ...] | None
     """None: evaluate the tree."""
 
 
 def compile_topic(topic: Topic) -> Compiled:
+    """The topic as the matcher indexes it."""
     try:
         clauses = tuple(c for c in to_clauses(topic.root) if c.required or c.sources)
     except _Dnf:
@@ -81,6 +86,7 @@ def compile_topic(topic: Topic) -> Compiled:
 
 
 def evaluate(node: Node, found: Mapping[Term, str], levels: frozenset[str]) -> bool:
+    """Whether a topic's tree holds, given the terms found and where."""
     if isinstance(node, Term):
         return node in found
     if isinstance(node, SourceFilter):

@@ -64,6 +64,7 @@ class StaticSite:
     _started: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve the sample feeds on loopback; the base URL."""
         app = web.Application()
         app.router.add_get("/{path:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)
@@ -78,14 +79,17 @@ class StaticSite:
         return self.base_url
 
     async def stop(self) -> None:
+        """Stop serving."""
         if self._runner is not None:
             await self._runner.cleanup()
 
     def publish(self, path: str, replacement: str) -> None:
+        """Serve a new version of one feed (the demo's second round)."""
         self.aliases[path] = replacement
         self._started = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
     def url(self, path: str) -> str:
+        """The address of one served feed."""
         return f"{self.base_url}/{path}"
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
@@ -120,10 +124,12 @@ LATER = ("globaltimes/rss.xml", "globaltimes/rss-later.xml")
 
 
 def feed_name(kind: str | None) -> str:
+    """How the demo names a kind of feed."""
     return FEED_NAMES.get(kind or "", kind or "feed")
 
 
 def print_alert(article: Article, source: Source) -> None:
+    """Print an article's alert as text."""
     text = render_text(alert_for(article, source))
     lines = []
     for line in text.split("\n"):

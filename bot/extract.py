@@ -38,6 +38,8 @@ class ExtractionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
+    """What an article page yields: clean text, metadata and lead."""
+
     title: str | None
     author: str | None
     published: datetime | None

@@ -25,11 +25,11 @@ class SourceUnusable(UserFacingError):
 
 
 class NotFound(UserFacingError):
-    pass
+    """The server has no source (or route) by that id."""
 
 
 class MissingChannelPermissions(UserFacingError):
-    pass
+    """The bot (or the admin asking) lacks a permission in the channel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,8 @@ class ChannelAccess:
 
 @dataclass(frozen=True, slots=True)
 class AddedSource:
+    """What /sources add did: the source, its feed's title and size, and alerts queued."""
+
     source: Source
     title: str
     items: int
@@ -52,6 +54,8 @@ class AddedSource:
 
 @dataclass(frozen=True, slots=True)
 class DefaultsAdded:
+    """What /sources defaults did."""
+
     added: int
     already: int
     left_out: int = 0
@@ -63,6 +67,7 @@ class SourcesFull(UserFacingError):
     """A server watches as many sources as it may."""
 
     def __init__(self, count: int) -> None:
+        """Say how many sources the server has, and how to make room."""
         super().__init__(
             f"This server already watches {count} sources, the most it can "
             f"({MAX_SOURCES_PER_GUILD}): `/sources remove` one first."
@@ -71,12 +76,15 @@ class SourcesFull(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class SourceLine:
+    """A source as a server's list shows it: its state, and the server's own name for it."""
+
     source: Source
     paused_since: datetime | None = None
     name: str | None = None
     """The server's own name for the source (None: the feed's title)."""
 
     def describe(self, now: datetime) -> str:
+        """The source's line in /sources list."""
         return self._status(now) + self._items()
 
     def _status(self, now: datetime) -> str:
@@ -131,6 +139,8 @@ def shard_of(guild_id: int, shard_count: int) -> int:
 
 
 class ServerSources:
+    """What /sources and /alerts channel do for a server."""
+
     def __init__(
         self,
         *,
@@ -140,6 +150,7 @@ class ServerSources:
         clock: Callable[[], datetime],
         on_left: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """Keep the store, the watcher and the clock the commands use."""
         self._store = store
         self._watcher = watcher
         self._defaults = list(default_sources)
@@ -209,11 +220,13 @@ class ServerSources:
         )
 
     async def remove(self, guild_id: int, source_id: int) -> Source:
+        """Stop watching a source in a server; the source."""
         source = await self._owned(guild_id, source_id)
         await self._store.remove_guild_source(guild_id, source_id)
         return source
 
     async def status(self, guild_id: int) -> list[SourceLine]:
+        """Each of the server's sources and how it is doing."""
         watched = await self._store.guild_source_controls(guild_id)
         return [SourceLine(w.source, w.paused_since, w.name) for w in watched]
 
@@ -258,6 +271,7 @@ class ServerSources:
     async def set_channel(
         self, guild_id: int, channel_id: int, user_id: int, access: ChannelAccess
     ) -> None:
+        """Choose the server's alerts channel, once the bot may post there."""
         self.check_channel(channel_id, access)
         await self._store.set_alerts_channel(
             guild_id, channel_id, user_id=user_id, now=self._clock()
@@ -291,6 +305,7 @@ class ServerSources:
             )
 
     async def joined(self, guild_id: int) -> None:
+        """Remember a server the bot is in."""
         await self._store.join_guild(guild_id, now=self._clock())
 
     async def left(self, guild_id: int) -> None:

@@ -38,6 +38,7 @@ class Heartbeat:
         clock: Callable[[], datetime],
         shards: Callable[[], str | None] | None = None,
     ) -> None:
+        """Beat for this process into the store, counting from metrics."""
         self._store = store
         self._metrics = metrics
         self._process = process
@@ -47,6 +48,7 @@ class Heartbeat:
 
     @property
     def name(self) -> str:
+        """The process's name on the status page."""
         return self._process.name
 
     async def beat(self) -> None:

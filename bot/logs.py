@@ -53,13 +53,16 @@ class SafeFormatter(logging.Formatter):
     """``TEXT_FORMAT``, with messages on one line and tracebacks indented (see the module)."""
 
     def __init__(self, fmt: str = TEXT_FORMAT) -> None:
+        """Format records as TEXT_FORMAT says, unless told otherwise."""
         super().__init__(fmt)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
+        """The record's line, its message kept to one line."""
         record.message = one_line(record.message)
         return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record, with whatever follows its first line indented."""
         # The first line is the message's (one line, above); whatever follows (a traceback, a
         # stack, even one another handler formatted first) is indented.
         text = super().format(record)
@@ -74,6 +77,7 @@ class JsonFormatter(logging.Formatter):
     """``{"time", "level", "logger", "message"[, "error"]}`` a line; ``time`` in UTC, ISO 8601."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object."""
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,

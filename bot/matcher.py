@@ -36,6 +36,8 @@ from bot.urls import domain_levels
 
 @dataclass(frozen=True, slots=True)
 class MatchInput:
+    """What of an article topics are matched against: title, text, and its source's site."""
+
     title: str
     lead: str
     text: str
@@ -64,9 +66,11 @@ class Found:
     numbers: Mapping[Term, int]
 
     def __iter__(self) -> Iterator[Match]:
+        """The matches, topic by topic."""
         return iter(self.matches)
 
     def __len__(self) -> int:
+        """How many topics matched."""
         return len(self.matches)
 
     def terms(self, match: Match) -> tuple[tuple[str, str], ...]:
@@ -124,9 +128,12 @@ merged, one full build."""
 
 
 class Matcher:
+    """Every topic of every server, indexed for one pass over an article."""
+
     def __init__(
         self, topics: Mapping[int, Topic], *, cache: dict[str, Compiled] | None = None
     ) -> None:
+        """Index the topics given."""
         self.cache: dict[str, Compiled] = cache if cache is not None else {}
         self.topics: dict[int, Topic] = dict(topics)
         self._compiled: dict[str, Compiled] = {}
@@ -335,6 +342,7 @@ class Matcher:
         self._extra = _automaton_of(added, first=self._built) if added else None
 
     def match(self, article: MatchInput) -> Found:
+        """The topics an article matches, and why."""
         found = self._find(article)
         levels = frozenset(domain_levels(article.source_domain))
         present = found.keys()

@@ -19,6 +19,8 @@ MAX_REMEMBERED = 100_000
 
 
 class MemberLookup(Protocol):
+    """Asks Discord whether someone is in a server."""
+
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         """Whether the user is a member of the server now. False when Discord says they (or
         the bot) are not in it; raises ``bot.delivery.TemporaryFailure`` when it can't say."""
@@ -35,12 +37,14 @@ class Membership:
         clock: Callable[[], datetime],
         remember: timedelta = MEMBER_CACHE,
     ) -> None:
+        """Ask through lookup, remembering answers for a while."""
         self._lookup = lookup
         self._clock = clock
         self._remember = remember
         self._known: dict[tuple[int, int], datetime] = {}
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        """Whether the user is still in the server (cached)."""
         now = self._clock()
         key = (guild_id, user_id)
         until = self._known.get(key)

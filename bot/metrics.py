@@ -48,17 +48,34 @@ class CycleCounts(Protocol):
     """What a polling cycle's report says (bot.watcher.CycleReport has these)."""
 
     @property
-    def sources_ok(self) -> int: ...
+    def sources_ok(self) -> int:
+        """Sources polled without error."""
+        ...
+
     @property
-    def sources_failed(self) -> int: ...
+    def sources_failed(self) -> int:
+        """Sources whose poll failed."""
+        ...
+
     @property
-    def not_modified(self) -> int: ...
+    def not_modified(self) -> int:
+        """Sources that said nothing changed."""
+        ...
+
     @property
-    def new_articles(self) -> int: ...
+    def new_articles(self) -> int:
+        """Articles stored."""
+        ...
+
     @property
-    def degraded(self) -> int: ...
+    def degraded(self) -> int:
+        """Articles kept without part of their processing."""
+        ...
+
     @property
-    def given_up(self) -> int: ...
+    def given_up(self) -> int:
+        """Items given up after failing three polls."""
+        ...
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -91,6 +108,7 @@ class Metrics:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         process_metrics: bool = True,
     ) -> None:
+        """Counters for a process of the given role."""
         self.role = role
         self.registry = CollectorRegistry(auto_describe=True)
         self._clock = clock

@@ -32,7 +32,10 @@ MAX_DAYS = 30
 
 
 class NoSources(UserFacingError):
+    """The server watches no sources yet."""
+
     def __init__(self) -> None:
+        """Say how to add one."""
         super().__init__(
             "This server doesn't watch any news sources yet. An admin can add some with "
             "`/sources add` (a feed or site URL) or `/sources defaults` (a list of world news)."
@@ -40,6 +43,8 @@ class NoSources(UserFacingError):
 
 
 class NotSearchable(UserFacingError):
+    """A query the full-text index can't run."""
+
     pass
 
 
@@ -50,12 +55,15 @@ class Scope:
     sources: dict[int, SourceName]
 
     def name_of(self, source_id: int, site_name: str | None = None) -> str:
+        """What a source is called in answers (the article's site name first)."""
         source = self.sources.get(source_id)
         return site_name or (source.name if source else "?")
 
 
 @dataclass(frozen=True, slots=True)
 class ArticlePage:
+    """One page of /news latest or /news search."""
+
     heading: str
     items: list[Listing]
     page: int
@@ -65,6 +73,8 @@ class ArticlePage:
 
 @dataclass(frozen=True, slots=True)
 class QuotePage:
+    """One page of /news quotes."""
+
     heading: str
     items: list[QuoteListing]
     page: int
@@ -74,6 +84,8 @@ class QuotePage:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
+    """A topic's coverage by day, for /news coverage."""
+
     topic: str
     days: list[DayCount]
     total: int
@@ -88,15 +100,20 @@ class Coverage:
 
     @property
     def heading(self) -> str:
+        """The title over the chart."""
         return f"Coverage of “{self.topic}”, last {len(self.days)} days"
 
 
 class News:
+    """The answers to /news, read from the server's own sources only."""
+
     def __init__(self, *, store: Store, clock: Callable[[], datetime]) -> None:
+        """Read from the store, with the clock that says what "recent" means."""
         self._store = store
         self._clock = clock
 
     async def sources_of(self, guild_id: int) -> Scope:
+        """The server's sources, as the scope of its questions."""
         return Scope({s.id: s for s in await self._store.guild_source_names(guild_id)})
 
     async def scope(self, guild_id: int) -> Scope:
@@ -154,6 +171,7 @@ class News:
         source: SourceName | None = None,
         page: int = 0,
     ) -> ArticlePage:
+        """The newest articles in scope, by topic or source if asked."""
         page = _page(page)
         since = self._clock() - timedelta(hours=hours)
         ids = [source.id] if source is not None else list(scope.sources)
@@ -166,6 +184,7 @@ class News:
         return ArticlePage(heading, found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, scope)
 
     async def search(self, scope: Scope, topic: Topic, *, days: int, page: int = 0) -> ArticlePage:
+        """Stored articles that match a query, newest first."""
         page = _page(page)
         now = self._clock()
         ranked = await self._store.search(
@@ -189,6 +208,7 @@ class News:
         days: int,
         page: int = 0,
     ) -> QuotePage:
+        """Recent key quotes, by speaker or topic if asked."""
         page = _page(page)
         since = self._clock() - timedelta(days=days)
         names: list[str] | None = None
@@ -234,6 +254,7 @@ class News:
         return StoryCopies(copies, scope)
 
     async def coverage(self, scope: Scope, topic: Topic, *, days: int) -> Coverage:
+        """How many articles matched a topic each day."""
         now = self._clock()
         first = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
@@ -255,6 +276,8 @@ class News:
 
 @dataclass(frozen=True, slots=True)
 class StoryCopies:
+    """A story's copies across the server's sources, for /news story."""
+
     copies: list[Listing]
     scope: Scope
 

@@ -28,12 +28,16 @@ class FeedListError(UserFacingError):
 
 @dataclass(frozen=True, slots=True)
 class ListedFeed:
+    """A feed as a feed list names it."""
+
     url: str
     title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ExportedFeed:
+    """A feed to write into an OPML export."""
+
     url: str
     title: str
     site_url: str | None = None

@@ -57,10 +57,14 @@ class JobFailed(Exception):
 
 
 class JobTimedOut(JobFailed):
+    """A job ran past its time limit (its worker is replaced)."""
+
     pass
 
 
 class JobOutOfMemory(JobFailed):
+    """A job used more memory than a worker may (its worker is replaced)."""
+
     pass
 
 
@@ -102,10 +106,12 @@ class RemoteTraceback(Exception):
     """The traceback of an exception raised in a worker process (chained as its cause)."""
 
     def __init__(self, text: str) -> None:
+        """Keep the worker's formatted traceback."""
         super().__init__(text)
         self.text = text
 
     def __str__(self) -> str:
+        """The traceback, set off as the worker printed it."""
         return f'\n"""\n{self.text}"""'
 
 
@@ -116,6 +122,8 @@ class _Worker:
 
 
 class WorkPool:
+    """Worker processes for CPU-heavy parsing and extraction, with bounded jobs."""
+
     def __init__(
         self,
         workers: int = 0,
@@ -196,6 +204,7 @@ class WorkPool:
                 self._observe(name, time.perf_counter() - started)
 
     def close(self) -> None:
+        """Stop the workers."""
         with self._lock:
             workers = list(self._all)
         for worker in workers:

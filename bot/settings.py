@@ -52,6 +52,8 @@ def async_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
+    """Every setting newsbot reads, from the environment or .env (built once, then passed in)."""
+
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
@@ -235,6 +237,7 @@ class Settings(BaseSettings):
 
     @property
     def lease(self) -> timedelta:
+        """How long a claim on a source lasts before another process may take it."""
         return timedelta(seconds=self.lease_seconds)
 
     @field_validator("database_url")

@@ -54,6 +54,7 @@ class Prober:
     """Fetches and parses a URL the way a poll would, storing nothing."""
 
     def __init__(self, fetcher: Fetcher, pool: WorkPool, *, max_items: int) -> None:
+        """Check feeds with this fetcher and pool, reading up to max_items of each."""
         self._fetcher = fetcher
         self._pool = pool
         self._max_items = max_items
@@ -78,6 +79,8 @@ class Prober:
 
 
 class Verdict(StrEnum):
+    """What an import makes of one feed."""
+
     VALID = "valid"
     WATCHED = "already watched"
     REFUSED = "refused"
@@ -85,6 +88,8 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckedFeed:
+    """One feed of an import, checked."""
+
     listed: ListedFeed
     verdict: Verdict
     url: str
@@ -104,6 +109,8 @@ class CheckedFeed:
 
 @dataclass(frozen=True, slots=True)
 class ImportPreview:
+    """What an import would do, shown before it is confirmed."""
+
     guild_id: int
     feeds: tuple[CheckedFeed, ...]
     room: int
@@ -111,22 +118,28 @@ class ImportPreview:
 
     @property
     def valid(self) -> list[CheckedFeed]:
+        """The feeds that can be added."""
         return [f for f in self.feeds if f.verdict is Verdict.VALID]
 
     @property
     def to_add(self) -> list[CheckedFeed]:
+        """The valid feeds that fit in the server's room."""
         return self.valid[: self.room]
 
     @property
     def over_cap(self) -> int:
+        """How many valid feeds do not fit."""
         return max(0, len(self.valid) - self.room)
 
     def count(self, verdict: Verdict) -> int:
+        """How many feeds got this verdict."""
         return sum(f.verdict is verdict for f in self.feeds)
 
 
 @dataclass(frozen=True, slots=True)
 class ImportDone:
+    """What a confirmed import added."""
+
     added: int
     already: int
     over_cap: int
@@ -134,6 +147,8 @@ class ImportDone:
 
 @dataclass(frozen=True, slots=True)
 class Edited:
+    """What /sources edit changed."""
+
     source: Source
     changes: tuple[str, ...]
     """What changed, as short phrases for the answer."""
@@ -193,6 +208,8 @@ def check_user_agent(text: str) -> str | None:
 
 
 class SourceControls:
+    """/sources pause, resume, edit, import and export."""
+
     def __init__(
         self,
         *,
@@ -202,6 +219,7 @@ class SourceControls:
         cap: int,
         default_interval: int,
     ) -> None:
+        """Keep the store, the feed prober, the clock, and the server cap and default interval."""
         self._store = store
         self._prober = prober
         self._clock = clock

@@ -10,6 +10,8 @@ from bot.urls import host_of, source_label
 
 
 class SourceStatus(StrEnum):
+    """How a source's polling is going."""
+
     NEW = "new"
     """Added; its first poll (the baseline) has not succeeded yet."""
     OK = "ok"
@@ -20,6 +22,8 @@ class SourceStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """A feed newsbot polls (one row however many servers watch it)."""
+
     id: int
     url: str
     added_url: str
@@ -65,6 +69,7 @@ class SourceName:
 
     @property
     def name(self) -> str:
+        """What the source is called: its feed's title, else its address."""
         return self.title or source_label(self.url)
 
 
@@ -81,6 +86,7 @@ class WatchedSource:
 
     @property
     def display_name(self) -> str:
+        """The name a server sees for the source."""
         return self.name or self.source.name
 
 

@@ -35,6 +35,8 @@ class SourceCounts:
 
 @dataclass(frozen=True, slots=True)
 class FailingSource:
+    """A source that keeps failing, for the status page."""
+
     name: str
     url: str
     since: datetime | None
@@ -67,6 +69,8 @@ class DegradedArticle:
 
 
 class ActivityCount(NamedTuple):
+    """Polls and alerts in one minute."""
+
     minute: datetime
     kind: str
     total: int
@@ -74,6 +78,8 @@ class ActivityCount(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
+    """What the status page shows."""
+
     now: datetime
     version: str
     sources: SourceCounts

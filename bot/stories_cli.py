@@ -26,6 +26,8 @@ FALLBACK_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class Record:
+    """One article read from the input."""
+
     line: int
     id: str | int
     url: str
@@ -36,6 +38,8 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class BadLine:
+    """An input line that could not be read, and why."""
+
     line: int
     error: str
     id: str | int | None = None
@@ -98,6 +102,8 @@ def _moment(value: object) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Grouped:
+    """An article and the story it was placed in."""
+
     record: Record
     story: str | int
     reason: str
@@ -156,6 +162,7 @@ def _open(path: str) -> IO[bytes]:
 
 
 def read(path: str) -> list[Record | BadLine]:
+    """The input's lines, as articles or bad lines."""
     handle = _open(path)
     try:
         parsed = (parse_line(n, raw) for n, raw in enumerate(_lines(handle), start=1))
@@ -168,6 +175,7 @@ def read(path: str) -> list[Record | BadLine]:
 
 
 def render(items: Iterable[Record | BadLine], grouped: list[Grouped], *, explain: bool) -> str:
+    """One output line per input line."""
     out: list[str] = []
     done = iter(grouped)
     for item in items:

@@ -66,10 +66,13 @@ def searchable(text: str) -> str:
 
 
 def is_unspaced(term: str) -> bool:
+    """Whether a term is in a script written without spaces (matched as a substring)."""
     return bool(_UNSPACED.search(term))
 
 
 class Field(StrEnum):
+    """Where a term must be found."""
+
     ANY = "any"
     TITLE = "title"
 
@@ -88,32 +91,42 @@ class Term:
         return self.words if is_unspaced(self.words) else f" {self.words} "
 
     def render(self) -> str:
+        """The term as the topic language writes it."""
         text = f'"{self.words}"' if " " in self.words else self.words
         return f"title:{text}" if self.field is Field.TITLE else text
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class SourceFilter:
+    """Only articles from this site (and its subdomains)."""
+
     domain: str
 
     def render(self) -> str:
+        """The filter as the topic language writes it."""
         return f"source:{self.domain}"
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """Articles without this."""
+
     child: Node
 
     def render(self) -> str:
+        """The exclusion as the topic language writes it."""
         inner = self.child.render()
         return f"-({inner})" if isinstance(self.child, And | Or) else f"-{inner}"
 
 
 @dataclass(frozen=True, slots=True)
 class And:
+    """All of these."""
+
     children: tuple[Node, ...]
 
     def render(self) -> str:
+        """The conjunction as the topic language writes it."""
         return " ".join(
             f"({c.render()})" if isinstance(c, Or) else c.render() for c in self.children
         )
@@ -121,9 +134,12 @@ class And:
 
 @dataclass(frozen=True, slots=True)
 class Or:
+    """Any of these."""
+
     children: tuple[Node, ...]
 
     def render(self) -> str:
+        """The alternatives as the topic language writes them."""
         return " OR ".join(
             f"({c.render()})" if isinstance(c, And) else c.render() for c in self.children
         )
@@ -147,6 +163,7 @@ class Topic:
     """As the person typed it (what their lists show them)."""
 
     def terms(self) -> list[Term]:
+        """Every term of the topic."""
         found: list[Term] = []
         _collect(self.root, found)
         return found

@@ -74,6 +74,8 @@ ArticleSink = Callable[[Source, Sequence[Article]], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
+    """What one poll of a source did."""
+
     source: Source
     ok: bool
     not_modified: bool = False
@@ -97,6 +99,8 @@ class PollOutcome:
 
 @dataclass(slots=True)
 class CycleReport:
+    """What a polling cycle did, source by source."""
+
     sources_ok: int = 0
     sources_failed: int = 0
     not_modified: int = 0
@@ -108,6 +112,7 @@ class CycleReport:
     outcomes: list[PollOutcome] = field(default_factory=list)
 
     def add(self, outcome: PollOutcome) -> None:
+        """Count one source's poll."""
         self.outcomes.append(outcome)
         if outcome.ok:
             self.sources_ok += 1
@@ -122,6 +127,8 @@ class CycleReport:
 
 
 class Watcher:
+    """Polls the sources that are due and turns their new items into stored articles."""
+
     def __init__(
         self,
         *,
@@ -134,6 +141,7 @@ class Watcher:
         stories: Stories | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """Keep the parts a poll uses (built once, in bot.services)."""
         self._store = store
         self._fetcher = fetcher
         self._pool = pool
@@ -248,6 +256,7 @@ class Watcher:
         return report
 
     async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:
+        """Poll one source now (backfill: how many of its newest items to post)."""
         unchanged: list[tuple[int, datetime]] = []
         outcome = await self._poll(source, backfill, unchanged)
         await self._record_unchanged(unchanged)

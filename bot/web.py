@@ -56,6 +56,7 @@ class OpsServer:
         status_token: str | None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """Serve the ops endpoints for this process."""
         self._store = store
         self._metrics = metrics
         self._readiness = readiness
@@ -83,6 +84,7 @@ class OpsServer:
         log.info("web server on http://%s:%s (/healthz /readyz /metrics /status)", host, self.port)
 
     async def stop(self) -> None:
+        """Stop serving."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -61,6 +61,8 @@ _MASK = (1 << 64) - 1
 
 
 class Reason(StrEnum):
+    """Why an article joined its story (or started one)."""
+
     NEW = "new"
     URL = "url"
     GUID = "guid"
@@ -70,6 +72,8 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StoryInput:
+    """What the story index reads of an article."""
+
     article_id: int
     source_id: int
     url: str
@@ -81,6 +85,8 @@ class StoryInput:
 
 @dataclass(frozen=True, slots=True)
 class Placement:
+    """Where an article was placed: its story, and why."""
+
     story_id: int
     """The id of the story's first article."""
     reason: Reason
@@ -93,6 +99,7 @@ class Placement:
 
     @property
     def new(self) -> bool:
+        """Whether the article started a new story."""
         return self.reason is Reason.NEW
 
 
@@ -133,6 +140,7 @@ class StoryIndex:
         observer: Observer | None = None,
         candidate_share: float = CANDIDATE_SHARE,
     ) -> None:
+        """An empty index."""
         self.window = window
         self._observer = observer
         self._candidate_share = candidate_share
@@ -156,9 +164,11 @@ class StoryIndex:
         )
 
     def __len__(self) -> int:
+        """How many articles the index holds."""
         return len(self._recent)
 
     def __contains__(self, article_id: int) -> bool:
+        """Whether the index holds the article."""
         return article_id in self._recent
 
     def place(self, article: StoryInput) -> Placement:
@@ -193,6 +203,7 @@ class StoryIndex:
                 self._keys[key] = into
 
     def story_of(self, article_id: int) -> int | None:
+        """The story the article is in, if the index holds it."""
         recent = self._recent.get(article_id)
         return None if recent is None else recent.story_id
 

@@ -14,16 +14,19 @@ class Stories:
     """A story index for the articles a process stores."""
 
     def __init__(self, index: StoryIndex | None = None) -> None:
+        """Place articles into this index (a new one by default)."""
         self.index = index or StoryIndex()
         self.loaded = False
         self.caught_up: datetime | None = None
         """When the index last took in what other processes stored (``unknown``)."""
 
     def place(self, article: Article, article_id: int) -> tuple[int, bool]:
+        """The article's story, and whether it started it."""
         placement = self.index.place(story_input(article, article_id))
         return placement.story_id, placement.new
 
     def forget(self, article_ids: Sequence[int]) -> None:
+        """Drop articles from the index (pruned or deleted)."""
         self.index.forget(article_ids)
 
     def unknown(self, article_ids: Iterable[int]) -> list[int]:
@@ -55,6 +58,7 @@ def _add_all(index: StoryIndex, recent: Iterable[tuple[Article, int]]) -> None:
 
 
 def story_input(article: Article, article_id: int) -> StoryInput:
+    """What the index reads of a stored article."""
     guid = article.item_key if article.item_key.startswith("g:") else None
     return StoryInput(
         article_id=article_id,

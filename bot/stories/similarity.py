@@ -43,6 +43,7 @@ class Likeness:
 
     @property
     def copy(self) -> bool:
+        """Whether the two texts are copies of one story."""
         return (
             self.contained >= CONTAINMENT
             and self.facts is not None

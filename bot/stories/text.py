@@ -142,10 +142,12 @@ class Facts:
 
     @property
     def facts(self) -> set[int]:
+        """The hashes of the text's names and numbers."""
         return set(self.found[0::2])
 
     @property
     def frames(self) -> set[int]:
+        """The hashes of the words after each of them."""
         return set(self.found[1::2])
 
 
