@@ -95,8 +95,10 @@ SUBSCRIBE_IN_A_SERVER = (
 
 
 def with_notice(notice: str | None, text: str) -> str:
-    """A reply with a notice (closed DMs) before it."""
-    return f"{notice}\n\n{text}" if notice else text
+    """A reply with a notice (closed DMs) before it, the reply shortened if both don't fit."""
+    if not notice:
+        return text
+    return f"{notice}\n\n{clip(text, CONTENT_LIMIT - len(notice) - 2)}"
 
 
 def subscribed(sub: Subscription) -> str:

@@ -74,7 +74,9 @@ def test_topics_here_leave_room_for_a_notice_and_count_with_the_named_constants(
     mine = [sub(n, f"topic {n} " + "t" * 80) for n in range(60)]
     counts: dict[int, int | None] = {0: COUNT_AT_MOST, 1: 1, 2: None}
     text = replies.topics_here(mine, counts, elsewhere=2)
-    assert len(replies.with_notice("n" * replies.NOTICE_ROOM, text)) <= CONTENT_LIMIT + 2
+    assert replies.with_notice("n" * replies.NOTICE_ROOM, text).endswith(text)
+    assert len(replies.with_notice("n" * 900, "w " * 1000)) <= CONTENT_LIMIT
+    assert replies.with_notice(None, text) == text
     assert f"{COUNT_AT_MOST}+ matches in {PREVIEW_DAYS} days" in text
     assert f"1 match in {PREVIEW_DAYS} days" in text
     assert "can't run this topic" in text
