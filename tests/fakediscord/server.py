@@ -46,7 +46,7 @@ class FakeDiscord(Interactions):
             await self._runner.cleanup()
             self._runner = None
 
-    # ----------------------------------------------------------------- REST routes
+    # ----------------------------------------------------------------- route table
 
     def _add_routes(self, app: web.Application) -> None:
         base = self.api_path
