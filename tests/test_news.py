@@ -12,11 +12,11 @@ import pytest
 from bot.articles import Article
 from bot.errors import UserFacingError
 from bot.news import PAGE_SIZE, News, NoSources, NotSearchable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.quotes import Quotation
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.topics import TopicError, parse_topic
-from tests.factories import make_article
+from tests.factories import make_article, make_quotation
 
 pytestmark = pytest.mark.both_engines
 
@@ -25,16 +25,8 @@ GUILD, OTHER_GUILD = 100, 200
 
 
 def quote(text: str, speaker: str | None, *, key: bool = True) -> Quotation:
-    return Quotation(
-        text=text,
-        spans=((0, len(text)),),
-        speaker=speaker,
-        role="NATO Secretary General" if speaker == "Jens Stoltenberg" else None,
-        cue="said",
-        attribution=Attribution.NAMED if speaker else Attribution.NONE,
-        kind=QuoteKind.QUOTE,
-        key=key,
-    )
+    role = "NATO Secretary General" if speaker == "Jens Stoltenberg" else None
+    return make_quotation(text, speaker, key=key, role=role)
 
 
 def article(
