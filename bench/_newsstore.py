@@ -661,6 +661,29 @@ def _batches(world: World, workers: int) -> Iterator[Batch]:
             yield pending.pop(0).result()
 
 
+def tally(
+    batch: Batch, speakers: dict[tuple[int, str], list[Any]], stories: dict[int, list[Any]]
+) -> None:
+    """Add a batch to the running per-speaker ([quotes, last quoted]) and per-story counts,
+    the latter as the store files them: first_at from the first article, then the latest
+    time, a count and the outlets."""
+    for source_id, name, published in batch.key_speakers:
+        entry = speakers.get((source_id, name))
+        if entry is None:
+            speakers[(source_id, name)] = [1, published]
+        else:
+            entry[0] += 1
+            entry[1] = max(entry[1], published)
+    for story, source_id, published in batch.stories:
+        known = stories.get(story)
+        if known is None:
+            stories[story] = [published, published, 1, {source_id}]
+        else:
+            known[1] = max(known[1], published)
+            known[2] += 1
+            known[3].add(source_id)
+
+
 def populate(path: Path, world: World, *, workers: int) -> None:
     """Write the world into a migrated database at path (raw sqlite3; the FTS triggers fire)."""
     conn = sqlite3.connect(path, isolation_level=None)
@@ -704,23 +727,7 @@ def populate(path: Path, world: World, *, workers: int) -> None:
             conn.executemany(QUOTE_INSERT, batch.quotes)
             conn.executemany(SEEN_INSERT, batch.seen)
             conn.execute("COMMIT")
-            for source_id, name, published in batch.key_speakers:
-                entry = speakers.get((source_id, name))
-                if entry is None:
-                    speakers[(source_id, name)] = [1, published]
-                else:
-                    entry[0] += 1
-                    entry[1] = max(entry[1], published)
-            # As the store files them: first_at from the first article, then a count, the
-            # latest time and the outlets.
-            for story, source_id, published in batch.stories:
-                known = stories.get(story)
-                if known is None:
-                    stories[story] = [published, published, 1, {source_id}]
-                else:
-                    known[1] = max(known[1], published)
-                    known[2] += 1
-                    known[3].add(source_id)
+            tally(batch, speakers, stories)
             before, done = done, done + len(batch.articles)
             if done // PROGRESS_EVERY > before // PROGRESS_EVERY or done == world.articles:
                 elapsed = time.perf_counter() - started

@@ -200,21 +200,7 @@ async def _add_articles(
                 records=[(s, key, _time(at)) for s, key, at in batch.seen],
                 columns=["source_id", "item_key", "first_seen_at"],
             )
-        for source_id, name, published in batch.key_speakers:
-            entry = speakers.get((source_id, name))
-            if entry is None:
-                speakers[(source_id, name)] = [1, published]
-            else:
-                entry[0] += 1
-                entry[1] = max(entry[1], published)
-        for story, source_id, published in batch.stories:
-            known = stories.get(story)
-            if known is None:
-                stories[story] = [published, published, 1, {source_id}]
-            else:
-                known[1] = max(known[1], published)
-                known[2] += 1
-                known[3].add(source_id)
+        newsstore.tally(batch, speakers, stories)
         before, done = done, done + len(batch.articles)
         if done // newsstore.PROGRESS_EVERY > before // newsstore.PROGRESS_EVERY or (
             done == world.articles

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.articles import Article
+from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 
 
 def make_article(
@@ -31,4 +32,26 @@ def make_article(
         image=None,
         from_page=True,
         fetched_at=when,
+    )
+
+
+def make_quotation(
+    text: str,
+    speaker: str | None,
+    *,
+    key: bool = True,
+    role: str | None = None,
+    kind: SpeakerKind | None = None,
+) -> Quotation:
+    """A direct quotation spanning all of ``text``, named by "said" when it has a speaker."""
+    return Quotation(
+        text=text,
+        spans=((0, len(text)),),
+        speaker=speaker,
+        role=role,
+        cue="said",
+        attribution=Attribution.NAMED if speaker else Attribution.NONE,
+        kind=QuoteKind.QUOTE,
+        key=key,
+        speaker_kind=kind,
     )

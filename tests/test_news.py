@@ -12,11 +12,11 @@ import pytest
 from bot.articles import Article
 from bot.errors import UserFacingError
 from bot.news import PAGE_SIZE, News, NoSources, NotSearchable
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.quotes import Quotation
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.topics import TopicError, parse_topic
-from tests.factories import make_article
+from tests.factories import make_article, make_quotation
 
 pytestmark = pytest.mark.both_engines
 
@@ -25,16 +25,8 @@ GUILD, OTHER_GUILD = 100, 200
 
 
 def quote(text: str, speaker: str | None, *, key: bool = True) -> Quotation:
-    return Quotation(
-        text=text,
-        spans=((0, len(text)),),
-        speaker=speaker,
-        role="NATO Secretary General" if speaker == "Jens Stoltenberg" else None,
-        cue="said",
-        attribution=Attribution.NAMED if speaker else Attribution.NONE,
-        kind=QuoteKind.QUOTE,
-        key=key,
-    )
+    role = "NATO Secretary General" if speaker == "Jens Stoltenberg" else None
+    return make_quotation(text, speaker, key=key, role=role)
 
 
 def article(
@@ -42,6 +34,20 @@ def article(
 ) -> tuple[Source, Article]:
     made = make_article(source.id, key, NOW - timedelta(hours=hours_ago), title=title)
     return source, replace(made, text=text, **extra)  # type: ignore[arg-type]
+
+
+def move(connection: Any, revision: str) -> None:
+    """Upgrade (to "head") or downgrade the schema on this connection."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "bot:migrations")
+    config.attributes["connection"] = connection
+    if revision == "head":
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)
 
 
 async def add_source(store: Store, url: str, guild: int = GUILD) -> Source:
@@ -246,21 +252,9 @@ async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
 ) -> None:
     """Coverage counts speakers from one row per article; a database from before that table
     (revision 0010) gets those rows from its quotes when it is upgraded."""
-    from alembic import command
-    from alembic.config import Config
-
     scope = await news.scope(GUILD)
     before = await news.coverage(scope, parse_topic("nato"), days=30)
     assert before.top_speakers
-
-    def move(connection: Any, revision: str) -> None:
-        config = Config()
-        config.set_main_option("script_location", "bot:migrations")
-        config.attributes["connection"] = connection
-        if revision == "head":
-            command.upgrade(config, revision)
-        else:
-            command.downgrade(config, revision)
 
     async with store._engine.begin() as conn:
         await conn.run_sync(move, "0010")
@@ -416,7 +410,6 @@ async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
     """A database from before ``article_hours`` (the revision before 0015) gets each
     publication hour's first id from its articles when it is upgraded: every answer stays the
     same."""
-    from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -429,15 +422,6 @@ async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
 
     before = await answers()
     assert before[0] and before[1]
-
-    def move(connection: Any, revision: str) -> None:
-        config = Config()
-        config.set_main_option("script_location", "bot:migrations")
-        config.attributes["connection"] = connection
-        if revision == "head":
-            command.upgrade(config, revision)
-        else:
-            command.downgrade(config, revision)
 
     config = Config()
     config.set_main_option("script_location", "bot:migrations")

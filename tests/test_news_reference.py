@@ -31,11 +31,12 @@ from bot.articles import Article
 from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.news import MAX_PAGES, PAGE_SIZE, STORY_DAYS, Coverage, News, Scope
-from bot.quotes import Attribution, Quotation, QuoteKind
+from bot.quotes import Quotation
 from bot.schema import articles, guild_sources, metadata, quotes, sources
 from bot.sources import Source
 from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store, _relevance
 from bot.topics import Topic, parse_topic
+from tests.factories import make_quotation
 
 pytestmark = pytest.mark.both_engines
 
@@ -161,17 +162,7 @@ class Copies:
 
 
 def quotation(n: int, speaker: str | None, key: bool) -> Quotation:
-    text = f"We will hold the line number {n}"
-    return Quotation(
-        text=text,
-        spans=((0, len(text)),),
-        speaker=speaker,
-        role=None,
-        cue="said",
-        attribution=Attribution.NAMED if speaker else Attribution.NONE,
-        kind=QuoteKind.QUOTE,
-        key=key,
-    )
+    return make_quotation(f"We will hold the line number {n}", speaker, key=key)
 
 
 async def build(store: Store, world: World) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
+from bot.quotes import Quotation, SpeakerKind
 from bot.store import PollSuccess, Store
-from tests.factories import make_article
+from tests.factories import make_article, make_quotation
 
 pytestmark = pytest.mark.both_engines
 
@@ -17,17 +17,7 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def quote(text: str, speaker: str | None, kind: SpeakerKind | None) -> Quotation:
-    return Quotation(
-        text=text,
-        spans=((0, len(text)),),
-        speaker=speaker,
-        role=None,
-        cue="said",
-        attribution=Attribution.NAMED if speaker else Attribution.NONE,
-        kind=QuoteKind.QUOTE,
-        key=False,
-        speaker_kind=kind,
-    )
+    return make_quotation(text, speaker, key=False, kind=kind)
 
 
 async def test_speaker_kinds_are_stored_and_read_back(store: Store) -> None:
