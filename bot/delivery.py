@@ -18,12 +18,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from bot.alerts import Alert, alert_for, alert_message, notice_message, summary_message, terms_of
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage, clean_text
+from bot.records import (  # noqa: F401 - the rest were here before bot.records
+    GuildConfig,
+    OutboxEntry,
+    OutboxKind,
+    OutboxStatus,
+    Planned,
+)
 
 if TYPE_CHECKING:
     from bot.articles import Article
@@ -36,70 +42,6 @@ log = logging.getLogger(__name__)
 CAP_WINDOW = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 FAILING_NOTICE_AFTER = timedelta(days=1)
-
-
-class OutboxKind(StrEnum):
-    ALERT = "alert"
-    NOTICE = "notice"
-    DM = "dm"
-    """A personal alert; ``channel_id`` holds the user's id (one alert per person per article)."""
-    HERE = "here"
-    """A personal alert posted in the server's alerts channel with a mention; ``channel_id``
-    holds the user's id, as for DMs."""
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    SUMMARIZED = "summarized"
-    """Went out inside an overflow summary message."""
-    DROPPED = "dropped"
-    """Not sent on purpose: channel refused us, source removed, bot removed."""
-    FAILED = "failed"
-    """Gave up after repeated transient failures."""
-
-
-@dataclass(frozen=True, slots=True)
-class GuildConfig:
-    id: int
-    alerts_channel_id: int | None
-    configured_by: int | None
-    left_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """An alert to queue with its article: where, for whom, which role, and why."""
-
-    kind: OutboxKind
-    guild_id: int
-    channel_id: int
-    user_id: int | None
-    role_id: int | None
-    explanation: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    id: int
-    kind: OutboxKind
-    guild_id: int
-    channel_id: int
-    article_id: int | None
-    source_id: int | None
-    body: str | None
-    status: OutboxStatus
-    attempts: int
-    message_id: int | None
-    last_error: str | None
-    user_id: int | None = None
-    role_id: int | None = None
-    explanation: str | None = None
-
-    @property
-    def nonce(self) -> str:
-        """Discord's nonce (at most 25 characters), the same on every attempt."""
-        return f"nb-{self.id}"
 
 
 class ChannelRefused(Exception):

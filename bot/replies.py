@@ -22,16 +22,10 @@ from bot.messages import (
     fit_lines,
     plain_text,
 )
+from bot.records import Delivery, Route, Subscription
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
-from bot.subscriptions import (
-    COUNT_AT_MOST,
-    PREVIEW_DAYS,
-    Delivery,
-    Route,
-    Subscription,
-    choice_value,
-)
+from bot.subscriptions import COUNT_AT_MOST, PREVIEW_DAYS, choice_value
 
 Choices = list[tuple[str, int]]
 """Autocomplete choices: (name shown, value)."""

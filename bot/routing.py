@@ -15,10 +15,9 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from bot.articles import Article
-from bot.delivery import OutboxKind, Planned
 from bot.matcher import Found, Matcher, MatchInput
+from bot.records import Delivery, OutboxKind, Planned, Route, Subscription, TopicChanges
 from bot.sources import Source
-from bot.subscriptions import Delivery, Route, Subscription, TopicChanges
 from bot.topics import Topic
 from bot.urls import host_of
 

@@ -52,9 +52,21 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Select
 
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
-from bot.delivery import GuildConfig, OutboxEntry, OutboxKind, OutboxStatus, Planned
 from bot.errors import LimitReached, StoreUnavailable
 from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
+from bot.records import (
+    Added,
+    Delivery,
+    GuildConfig,
+    OutboxEntry,
+    OutboxKind,
+    OutboxStatus,
+    Planned,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
@@ -91,14 +103,6 @@ from bot.status import (
     ProcessState,
     SourceCounts,
     StatusReport,
-)
-from bot.subscriptions import (
-    Added,
-    Delivery,
-    Route,
-    Subscription,
-    TopicChange,
-    TopicChanges,
 )
 from bot.topics import (
     And,

@@ -11,11 +11,18 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.errors import LimitReached, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, clip, web_url
+from bot.records import (  # noqa: F401 - the rest were here before bot.records
+    Added,
+    Delivery,
+    Route,
+    Subscription,
+    TopicChange,
+    TopicChanges,
+)
 from bot.topics import Topic, as_topic, parse_topic
 from bot.urls import host_of
 
@@ -26,35 +33,6 @@ PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 10
 COUNT_AT_MOST = 1000
 """Matches are counted up to this many ("1000+")."""
-
-
-class Delivery(StrEnum):
-    DM = "dm"
-    HERE = "here"
-    """A mention in the server's alerts channel (for people whose DMs are closed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    id: int
-    user_id: int
-    guild_id: int
-    topic: str
-    """Normal form."""
-    typed: str
-    delivery: Delivery
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    id: int
-    guild_id: int
-    channel_id: int
-    topic: str | None
-    """Normal form; None routes every article of the server's sources."""
-    typed: str | None
-    role_id: int | None
-    paused: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +76,6 @@ def _link_target(url: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in "()<>\\[]" else ch for ch in url)
 
 
-class Added(StrEnum):
-    """What adding a person's topic did."""
-
-    ADDED = "added"
-    ALREADY = "already"
-    """They already follow it (the same normal form) in that server."""
-    FULL = "full"
-    """They already follow as many topics in that server as one person may."""
-
-
 CHOICE_PREFIX = "topic#"
 
 
@@ -139,25 +107,6 @@ def listing_everywhere(subs: Sequence[Subscription], server_names: dict[int, str
             break
         text += part
     return text
-
-
-class TopicChange(StrEnum):
-    """What one logged change to topics names."""
-
-    ROUTE = "route"
-    SUBSCRIPTION = "subscription"
-    SERVER = "server"
-    """A server whose routes and topics all went (the bot was removed from it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TopicChanges:
-    """The routes and subscriptions changed (added, removed or edited) since some version,
-    and the servers whose routes and topics all went."""
-
-    routes: frozenset[int]
-    subscriptions: frozenset[int]
-    servers: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)

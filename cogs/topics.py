@@ -16,7 +16,8 @@ from discord.ext import commands
 from bot import replies
 from bot.app import TopicOption, reply
 from bot.errors import UserFacingError
-from bot.subscriptions import Delivery, Topics, listing_everywhere
+from bot.records import Delivery
+from bot.subscriptions import Topics, listing_everywhere
 from bot.topics import TOPIC_HINT
 
 if TYPE_CHECKING:

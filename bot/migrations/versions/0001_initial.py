@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -29,13 +27,13 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(1000)),
         sa.Column("last_modified", sa.String(200)),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("next_poll_at", UTCDateTime()),
+        sa.Column("next_poll_at", sa.DateTime()),
         sa.Column("error_count", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(1000)),
-        sa.Column("failing_since", UTCDateTime()),
-        sa.Column("last_success_at", UTCDateTime()),
-        sa.Column("last_polled_at", UTCDateTime()),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("failing_since", sa.DateTime()),
+        sa.Column("last_success_at", sa.DateTime()),
+        sa.Column("last_polled_at", sa.DateTime()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sources"),
         sa.UniqueConstraint("url", name="uq_sources_url"),
     )
@@ -44,7 +42,7 @@ def upgrade() -> None:
         "seen_items",
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("item_key", sa.String(40), nullable=False),
-        sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+        sa.Column("first_seen_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["source_id"],
             ["sources.id"],
@@ -62,14 +60,14 @@ def upgrade() -> None:
         sa.Column("url", sa.String(2048), nullable=False),
         sa.Column("canonical_url", sa.String(2048)),
         sa.Column("title", sa.Text(), nullable=False),
-        sa.Column("published_at", UTCDateTime(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.Column("author", sa.String(1000)),
         sa.Column("site_name", sa.String(1000)),
         sa.Column("lead", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("image_url", sa.String(2048)),
         sa.Column("from_page", sa.Boolean(), nullable=False),
-        sa.Column("fetched_at", UTCDateTime(), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["source_id"],
             ["sources.id"],

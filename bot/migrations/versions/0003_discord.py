@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -24,8 +22,8 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("alerts_channel_id", sa.BigInteger()),
         sa.Column("configured_by", sa.BigInteger()),
-        sa.Column("joined_at", UTCDateTime(), nullable=False),
-        sa.Column("left_at", UTCDateTime()),
+        sa.Column("joined_at", sa.DateTime(), nullable=False),
+        sa.Column("left_at", sa.DateTime()),
         sa.PrimaryKeyConstraint("id", name="pk_guilds"),
     )
     op.create_table(
@@ -33,7 +31,7 @@ def upgrade() -> None:
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("added_by", sa.BigInteger()),
-        sa.Column("added_at", UTCDateTime(), nullable=False),
+        sa.Column("added_at", sa.DateTime(), nullable=False),
         sa.Column("failing_notified", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["guild_id"], ["guilds.id"], name="fk_guild_sources_guild_id_guilds", ondelete="CASCADE"
@@ -58,11 +56,11 @@ def upgrade() -> None:
         sa.Column("body", sa.Text()),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
         sa.Column("message_id", sa.BigInteger()),
         sa.Column("last_error", sa.String(1000)),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("sent_at", UTCDateTime()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime()),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],
@@ -84,8 +82,8 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("blocked_reason", sa.String(300)),
-        sa.Column("blocked_at", UTCDateTime()),
-        sa.Column("admins_told_at", UTCDateTime()),
+        sa.Column("blocked_at", sa.DateTime()),
+        sa.Column("admins_told_at", sa.DateTime()),
         sa.PrimaryKeyConstraint("id", name="pk_channels"),
     )
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -27,8 +25,8 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(400), nullable=False),
         sa.Column("typed", sa.String(400), nullable=False),
         sa.Column("delivery", sa.String(8), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("dm_closed_at", UTCDateTime()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("dm_closed_at", sa.DateTime()),
         sa.PrimaryKeyConstraint("id", name="pk_subscriptions"),
         sa.UniqueConstraint(
             "user_id", "guild_id", "topic", name="uq_subscriptions_user_id_guild_id_topic"
@@ -45,7 +43,7 @@ def upgrade() -> None:
         sa.Column("role_id", sa.BigInteger()),
         sa.Column("paused", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_routes"),
         sa.UniqueConstraint(
             "guild_id", "channel_id", "topic", name="uq_routes_guild_id_channel_id_topic"

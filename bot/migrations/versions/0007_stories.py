@@ -18,13 +18,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from bot.schema import UTCDateTime
 
     op.create_table(
         "stories",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("first_at", UTCDateTime(), nullable=False),
-        sa.Column("latest_at", UTCDateTime(), nullable=False),
+        sa.Column("first_at", sa.DateTime(), nullable=False),
+        sa.Column("latest_at", sa.DateTime(), nullable=False),
         sa.Column("articles", sa.Integer(), nullable=False),
         sa.Column("outlets", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_stories"),
@@ -34,7 +33,7 @@ def upgrade() -> None:
         batch.create_index("ix_articles_story_id", ["story_id"])
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("shown_outlets", sa.Integer()))
-        batch.add_column(sa.Column("edited_at", UTCDateTime()))
+        batch.add_column(sa.Column("edited_at", sa.DateTime()))
     # Articles stored before stories existed are each a story of their own.
     op.execute("UPDATE articles SET story_id = id")
     op.execute(

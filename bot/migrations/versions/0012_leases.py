@@ -11,8 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -21,9 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("sources", sa.Column("lease_owner", sa.String(100)))
-    op.add_column("sources", sa.Column("lease_until", UTCDateTime()))
+    op.add_column("sources", sa.Column("lease_until", sa.DateTime()))
     op.add_column("outbox", sa.Column("claimed_by", sa.String(100)))
-    op.add_column("outbox", sa.Column("claimed_until", UTCDateTime()))
+    op.add_column("outbox", sa.Column("claimed_until", sa.DateTime()))
     counters = op.create_table(
         "counters",
         sa.Column("name", sa.String(40), primary_key=True),

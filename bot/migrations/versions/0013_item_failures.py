@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0013"
 down_revision = "0018"  # chained after 0018 (landed first); the lead may re-chain
 branch_labels = None
@@ -37,9 +35,9 @@ def upgrade() -> None:
         sa.Column("link", sa.String(2048)),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(1000), nullable=False),
-        sa.Column("first_failed_at", UTCDateTime(), nullable=False),
-        sa.Column("last_failed_at", UTCDateTime(), nullable=False),
-        sa.Column("given_up_at", UTCDateTime()),
+        sa.Column("first_failed_at", sa.DateTime(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(), nullable=False),
+        sa.Column("given_up_at", sa.DateTime()),
         sa.ForeignKeyConstraint(
             ["source_id"],
             ["sources.id"],

@@ -13,8 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.schema import UTCDateTime
-
 revision = "0018"
 down_revision = "0012"
 branch_labels = None
@@ -22,7 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("guild_sources", sa.Column("paused_at", UTCDateTime()))
+    op.add_column("guild_sources", sa.Column("paused_at", sa.DateTime()))
     op.add_column("guild_sources", sa.Column("interval_seconds", sa.Integer))
     op.add_column("guild_sources", sa.Column("user_agent", sa.String(300)))
     op.add_column("guild_sources", sa.Column("name", sa.String(300)))
@@ -34,12 +32,12 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("shards", sa.String(200)),
         sa.Column("version", sa.String(40), nullable=False),
-        sa.Column("started_at", UTCDateTime(), nullable=False),
-        sa.Column("seen_at", UTCDateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
         "activity",
-        sa.Column("minute", UTCDateTime(), primary_key=True),
+        sa.Column("minute", sa.DateTime(), primary_key=True),
         sa.Column("kind", sa.String(24), primary_key=True),
         sa.Column("count", sa.Integer, nullable=False),
     )

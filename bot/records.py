@@ -1,0 +1,135 @@
+"""The record types every layer shares: plain frozen values the store reads and writes and the
+services pass around (no imports from the rest of the bot, so anything may import them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# ---- alerts and the outbox ------------------------------------------------------------------
+
+
+class OutboxKind(StrEnum):
+    ALERT = "alert"
+    NOTICE = "notice"
+    DM = "dm"
+    """A personal alert; ``channel_id`` holds the user's id (one alert per person per article)."""
+    HERE = "here"
+    """A personal alert posted in the server's alerts channel with a mention; ``channel_id``
+    holds the user's id, as for DMs."""
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SUMMARIZED = "summarized"
+    """Went out inside an overflow summary message."""
+    DROPPED = "dropped"
+    """Not sent on purpose: channel refused us, source removed, bot removed."""
+    FAILED = "failed"
+    """Gave up after repeated transient failures."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    id: int
+    alerts_channel_id: int | None
+    configured_by: int | None
+    left_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An alert to queue with its article: where, for whom, which role, and why."""
+
+    kind: OutboxKind
+    guild_id: int
+    channel_id: int
+    user_id: int | None
+    role_id: int | None
+    explanation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    kind: OutboxKind
+    guild_id: int
+    channel_id: int
+    article_id: int | None
+    source_id: int | None
+    body: str | None
+    status: OutboxStatus
+    attempts: int
+    message_id: int | None
+    last_error: str | None
+    user_id: int | None = None
+    role_id: int | None = None
+    explanation: str | None = None
+
+    @property
+    def nonce(self) -> str:
+        """Discord's nonce (at most 25 characters), the same on every attempt."""
+        return f"nb-{self.id}"
+
+
+# ---- people's topics and servers' routes ------------------------------------------------
+
+
+class Delivery(StrEnum):
+    DM = "dm"
+    HERE = "here"
+    """A mention in the server's alerts channel (for people whose DMs are closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    user_id: int
+    guild_id: int
+    topic: str
+    """Normal form."""
+    typed: str
+    delivery: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    id: int
+    guild_id: int
+    channel_id: int
+    topic: str | None
+    """Normal form; None routes every article of the server's sources."""
+    typed: str | None
+    role_id: int | None
+    paused: bool
+
+
+class Added(StrEnum):
+    """What adding a person's topic did."""
+
+    ADDED = "added"
+    ALREADY = "already"
+    """They already follow it (the same normal form) in that server."""
+    FULL = "full"
+    """They already follow as many topics in that server as one person may."""
+
+
+class TopicChange(StrEnum):
+    """What one logged change to topics names."""
+
+    ROUTE = "route"
+    SUBSCRIPTION = "subscription"
+    SERVER = "server"
+    """A server whose routes and topics all went (the bot was removed from it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanges:
+    """The routes and subscriptions changed (added, removed or edited) since some version,
+    and the servers whose routes and topics all went."""
+
+    routes: frozenset[int]
+    subscriptions: frozenset[int]
+    servers: frozenset[int]
