@@ -397,3 +397,32 @@ def test_titles_with_their_full_stop_inside_the_marks_are_not_quotations(nlp: La
         "Politics.” The band closed with “Home Again Over the Hills.”"
     )
     assert [q.text for q in quotations(text, nlp)] == ["We have to win the suburbs,"]
+
+
+def test_an_abbreviated_title_does_not_end_the_sentence_of_its_name(nlp: Language) -> None:
+    text = (
+        "Mark Tilly said the town was changing.\n\n"
+        "“We might have something here,” said Rev. Ada Quill, then pastor at Grace Church in "
+        "Ft. Worth."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Ada Quill"]
+
+
+def test_adding_after_a_quotation_goes_on_with_the_speaker_of_that_quotation(
+    nlp: Language,
+) -> None:
+    text = (
+        "“This is a fight we can win,” said Mr. Tom Baker, adding that he did not think the "
+        "council “will vote against us this time.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Tom Baker", "Tom Baker"]
+
+
+def test_a_no_break_space_inside_a_name_keeps_it_one_name(nlp: Language) -> None:
+    text = (
+        "About the plane, Ethics Director Ana\u00a0Duarte stated the mayor was “extremely "
+        "careless with the public money.”"
+    )
+    (quote,) = quotations(text, nlp)
+    assert quote.speaker == "Ana Duarte"
+    assert text[quote.spans[0][0] : quote.spans[0][1]].startswith("extremely")
