@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.alerts import alert_for, render_text
+from bot.alerts import AlertStyle, StyleName, alert_for, render_text
 from bot.articles import Article
 from bot.services import open_services
 from bot.settings import Settings
@@ -130,7 +130,11 @@ def feed_name(kind: str | None) -> str:
 
 def print_alert(article: Article, source: Source) -> None:
     """Print an article's alert as text."""
-    text = render_text(alert_for(article, source))
+    print_text(render_text(alert_for(article, source)))
+
+
+def print_text(text: str) -> None:
+    """Print text with lines over 80 characters wrapped."""
     lines = []
     for line in text.split("\n"):
         if len(line) > 80:
@@ -138,6 +142,17 @@ def print_alert(article: Article, source: Source) -> None:
         else:
             lines.append(line)
     print("\n".join(lines))
+
+
+def print_styles(article: Article, source: Source) -> None:
+    """The same alert in each style an admin can pick with ``/alerts style``."""
+    alert = alert_for(article, source)
+    print("\nThe same alert in each style (/alerts style):")
+    for name in StyleName:
+        text = render_text(alert, style=AlertStyle(name))
+        print(f"\n{name.value}:")
+        # A compact alert is one line however long: printed as it is.
+        print(text) if name is StyleName.COMPACT else print_text(text)
 
 
 async def run_demo(settings: Settings, *, keep_db: bool) -> int:
@@ -200,6 +215,8 @@ async def run_demo(settings: Settings, *, keep_db: bool) -> int:
                 print(f"\nAlerts ({len(second)}):")
                 for article, source in second:
                     print_alert(article, source)
+                if second:
+                    print_styles(*second[0])
                 total = await services.store.count_articles()
         finally:
             await site.stop()
