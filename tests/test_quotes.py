@@ -426,3 +426,13 @@ def test_a_no_break_space_inside_a_name_keeps_it_one_name(nlp: Language) -> None
     (quote,) = quotations(text, nlp)
     assert quote.speaker == "Ana Duarte"
     assert text[quote.spans[0][0] : quote.spans[0][1]].startswith("extremely")
+
+
+def test_a_few_quoted_words_inside_a_sentence_that_nobody_says_are_a_term(nlp: Language) -> None:
+    text = (
+        "If you live in a safe district, feel free to “stay true to yourself” on the day.\n\n"
+        "“We are not leaving.”\n\n"
+        "Tom Baker called the plan “a disgrace to the city.”"
+    )
+    found = [(q.text, q.speaker) for q in quotations(text, nlp)]
+    assert found == [("We are not leaving.", None), ("a disgrace to the city.", "Tom Baker")]
