@@ -20,7 +20,8 @@ Every cycle reports the peak PSS of the whole process tree (this process and its
 the feed servers), summed from ``/proc/<pid>/smaps_rollup`` every 50 ms while it runs, and the
 peak of the trees' summed RSS beside it. ``--only-cycles`` stops after the watcher's cycles and
 the naive loop as a process (``--no-naive``: without it), which is how ``--feeds 10000`` is
-measured in reasonable time (``--latency-ms 0``).
+measured in reasonable time (``--latency-ms 0``); ``--only-processes`` measures only the
+whole processes (3.).
 
 ``--poison P`` measures the watcher's three cycles twice in one run: over clean feeds, then over
 the same feeds with P % of their items hostile (bench/_feedserver.py lists the kinds) and one
@@ -524,6 +525,9 @@ def run_process(
     """Run a command to its end, sampling its process tree's memory. CPU: the process and
     what it reaped (RUSAGE_CHILDREN), plus the last total seen of each child it left unreaped
     (its forkserver, with the workers that one reaped)."""
+    # Bytecode caches are written and read, as by an installed newsbot (pip compiles them):
+    # otherwise every run would compile the modules changed since the last cache from source.
+    env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -646,6 +650,53 @@ def print_worker_profile(info: dict[str, Any], items: int, repeat: int = 40) -> 
     print_profile("parse_feed (worker side, in-process)", profile)
 
 
+def whole_processes(
+    args: argparse.Namespace,
+    slow: FeedServer,
+    meter: Meter,
+    tmpdir: Path,
+    figures: dict[str, Any],
+) -> tuple[ProcRun, ProcRun, dict[str, ProcRun], dict[str, bool]]:
+    """newsbot poll --once (first, steady, traced, 10 % changed), then the naive loop as a
+    process (first, steady, 10 % changed), on the same server; returns (steady, changed, naive
+    runs, which heavy packages the steady run imported)."""
+    print(
+        "\nwhole processes, newsbot poll --once beside the naive loop "
+        f"({args.latency_ms:g} ms latency):"
+    )
+    feeds_file = tmpdir / "feeds.txt"
+    feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
+    cli_db = tmpdir / "cli.sqlite3"
+    slow.control("POST", "/state/base")
+    baseline = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(baseline.line("newsbot, first"), flush=True)
+    steady = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(steady.line("newsbot, steady"), flush=True)
+    traced = cli_poll(feeds_file, cli_db, meter.exclude, importtime=True)
+    print(traced.line("newsbot, -X importtime"), flush=True)
+    slow.control("POST", "/state/incremental")
+    changed = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(changed.line("newsbot, 10 % changed"), flush=True)
+    naive = naive_phases(slow, feeds_file, tmpdir / "naive.json", meter.exclude, figures)
+    heavy = {
+        name: _imports(traced.imported, name)
+        for name in (
+            "trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord",
+            "matplotlib", "prometheus_client",
+        )
+    }  # fmt: skip
+    print("  imported on the steady run: " + ", ".join(f"{k}={v}" for k, v in heavy.items()))
+    figures.update(
+        **baseline.figures("cli_first"),
+        **steady.figures("cli_steady"),
+        **changed.figures("cli_incremental"),
+        cli_baseline_wall_s=round(baseline.wall_s, 3),
+        cli_steady_output=steady.output,
+        **{f"cli_imports_{name}": value for name, value in heavy.items()},
+    )
+    return steady, changed, naive, heavy
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -744,6 +795,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["feed_kib_mean"] = round(info["feed_bytes_mean"] / 1024, 1)
         meter = Meter(exclude={slow.proc.pid, fast.proc.pid})
         tmpdir = Path(tmp)
+        if args.only_processes:
+            steady, changed, naive, _ = whole_processes(args, slow, meter, tmpdir, figures)
+            checks = {
+                "cli_steady_vs_naive": steady.wall_s <= naive["steady"].wall_s
+                and steady.cpu_s <= naive["steady"].cpu_s,
+                "cli_incremental_tree_pss": changed.pss_mb <= TARGET_QUOTES_PSS_MB,
+            }
+            print(
+                f"\n  steady process vs naive: {steady.wall_s:.2f}/{naive['steady'].wall_s:.2f} s "
+                f"wall, {steady.cpu_s:.2f}/{naive['steady'].cpu_s:.2f} s CPU   "
+                f"{verdict(checks['cli_steady_vs_naive'])}\n"
+                f"  10 % changed process tree PSS {changed.pss_mb:.0f} MB <= "
+                f"{TARGET_QUOTES_PSS_MB:.0f} MB   {verdict(checks['cli_incremental_tree_pss'])}"
+            )
+            figures["targets"] = {key: verdict(value) for key, value in checks.items()}
+            return figures
 
         print(f"\nwatcher, {args.latency_ms:g} ms latency:")
         cycles = await watcher_cycles(
@@ -805,40 +872,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             peak_rss_mb=round(max(peak_main, peak_worker), 1),
         )
 
-        print(
-            "\nwhole processes, newsbot poll --once beside the naive loop "
-            f"({args.latency_ms:g} ms latency):"
-        )
-        feeds_file = tmpdir / "feeds.txt"
-        feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
-        cli_db = tmpdir / "cli.sqlite3"
-        slow.control("POST", "/state/base")
-        baseline = cli_poll(feeds_file, cli_db, meter.exclude)
-        print(baseline.line("newsbot, first"), flush=True)
-        steady = cli_poll(feeds_file, cli_db, meter.exclude)
-        print(steady.line("newsbot, steady"), flush=True)
-        traced = cli_poll(feeds_file, cli_db, meter.exclude, importtime=True)
-        print(traced.line("newsbot, -X importtime"), flush=True)
-        slow.control("POST", "/state/incremental")
-        changed = cli_poll(feeds_file, cli_db, meter.exclude)
-        print(changed.line("newsbot, 10 % changed"), flush=True)
-        naive = naive_phases(slow, feeds_file, tmpdir / "naive.json", meter.exclude, figures)
-        heavy = {
-            name: _imports(traced.imported, name)
-            for name in (
-                "trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord",
-                "matplotlib", "prometheus_client",
-            )
-        }  # fmt: skip
-        print("  imported on the steady run: " + ", ".join(f"{k}={v}" for k, v in heavy.items()))
-        figures.update(
-            **baseline.figures("cli_first"),
-            **steady.figures("cli_steady"),
-            **changed.figures("cli_incremental"),
-            cli_baseline_wall_s=round(baseline.wall_s, 3),
-            cli_steady_output=steady.output,
-            **{f"cli_imports_{name}": value for name, value in heavy.items()},
-        )
+        steady, changed, naive, heavy = whole_processes(args, slow, meter, tmpdir, figures)
 
     steady_cycle = next(c for c in cycles if c.name == "steady")
     incremental_cycle = next(c for c in cycles if c.name == "incremental")
@@ -907,6 +941,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--only-cycles", action="store_true", help="stop after the three watcher cycles"
+    )
+    parser.add_argument(
+        "--only-processes",
+        action="store_true",
+        help="only newsbot poll --once and the naive loop as whole processes",
     )
     parser.add_argument(
         "--no-naive", action="store_true", help="with --only-cycles: skip the naive process"

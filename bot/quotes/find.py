@@ -30,6 +30,9 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
         # Read up to the cap, ending at a paragraph break so no sentence is cut in two.
         cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
         text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+    # No-break and thin spaces read as spaces ("James\u00a0Comey" is one name); one
+    # character for one, so every offset stays the same.
+    text = text.translate(_SPACES)
     lines = Lines(text)
     drafts = group_spans(text, find_spans(text), lines)
     classify(text, drafts)
@@ -49,6 +52,9 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
             attributor.parse_context(unresolved)
             attributor.attribute()
     return [_finish(text, d) for d in drafts]
+
+
+_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2002\u2003\u2009\u200a\u202f", " "))
 
 
 def _finish(text: str, draft: Draft) -> Quotation:
