@@ -74,6 +74,7 @@ from bot.schema import (
     activity_counts,
     article_hours,
     articles,
+    channel_styles,
     channels,
     counters,
     guild_sources,
@@ -121,7 +122,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0019"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -918,6 +919,7 @@ class Store:
                             user_id=p.user_id,
                             role_id=p.role_id,
                             explanation=p.explanation,
+                            style=p.style,
                         )
                         for p in routed
                     ],
@@ -1316,6 +1318,7 @@ class Store:
             )
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
+            await conn.execute(channel_styles.delete().where(channel_styles.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
             await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
@@ -2219,6 +2222,42 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [_route(row) for row in rows]
 
+    async def set_channel_style(
+        self, guild_id: int, channel_id: int, style: str, *, user_id: int, now: datetime
+    ) -> None:
+        """How a channel's alerts look from now on (``AlertStyle.encode()``)."""
+        async with self._write() as conn:
+            await conn.execute(
+                channel_styles.delete().where(channel_styles.c.channel_id == channel_id)
+            )
+            await conn.execute(
+                channel_styles.insert().values(
+                    channel_id=channel_id,
+                    guild_id=guild_id,
+                    style=style,
+                    set_by=user_id,
+                    set_at=now,
+                )
+            )
+
+    async def channel_style(self, channel_id: int) -> str | None:
+        """A channel's alert style as stored, or None for the standard one."""
+        query = select(channel_styles.c.style).where(channel_styles.c.channel_id == channel_id)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar()
+
+    async def set_route_style(self, guild_id: int, route_id: int, style: str) -> bool:
+        """How a route's alerts look from now on; False when the server has no such route."""
+        async with self._write() as conn:
+            changed = await conn.execute(
+                routes.update()
+                .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
+                .values(style=style)
+            )
+            # The matchers keep routes (with their style) in memory: they reload this one.
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if changed.rowcount else [])
+        return bool(changed.rowcount)
+
     async def remove_route(self, guild_id: int, route_id: int) -> bool:
         async with self._write() as conn:
             result = await conn.execute(
@@ -2919,6 +2958,7 @@ def _pending(
     user_id: int | None = None,
     role_id: int | None = None,
     explanation: str | None = None,
+    style: str | None = None,
 ) -> dict[str, Any]:
     """An outbox row, due now."""
     return {
@@ -2935,6 +2975,7 @@ def _pending(
         "user_id": user_id,
         "role_id": role_id,
         "explanation": explanation,
+        "style": style,
     }
 
 
@@ -3043,6 +3084,7 @@ def _route(row: Row[Any]) -> Route:
         typed=m["typed"],
         role_id=m["role_id"],
         paused=bool(m["paused"]),
+        style=m["style"],
     )
 
 
@@ -3063,6 +3105,7 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         user_id=m["user_id"],
         role_id=m["role_id"],
         explanation=m["explanation"],
+        style=m["style"],
     )
 
 
