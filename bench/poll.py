@@ -11,8 +11,17 @@ The feeds are served by ``bench/_feedserver.py`` in a separate process (its CPU 
    items, whose article pages are fetched and extracted);
 2. on a latency-free copy of the workload, the watcher's first cycle (fresh database) against a
    naive sequential loop (urllib + feedparser, one feed after another);
-3. ``newsbot poll --once`` as a whole process on a steady run, and whether that run imports
-   trafilatura or spacy.
+3. whole processes, beside each other on the same server: ``newsbot poll --once`` (first,
+   steady, -X importtime, 10 % changed) and the naive loop (``bench/_naive.py``: first, steady
+   with ETag/Last-Modified, 10 % changed), each with its wall time, CPU (its workers' included)
+   and the peak PSS of its process tree; and which heavy packages the steady run imports.
+
+Every cycle reports the peak PSS of the whole process tree (this process and its workers, less
+the feed servers), summed from ``/proc/<pid>/smaps_rollup`` every 50 ms while it runs, and the
+peak of the trees' summed RSS beside it. ``--only-cycles`` stops after the watcher's cycles and
+the naive loop as a process (``--no-naive``: without it), which is how ``--feeds 10000`` is
+measured in reasonable time (``--latency-ms 0``); ``--only-processes`` measures only the
+whole processes (3.).
 
 ``--poison P`` measures the watcher's three cycles twice in one run: over clean feeds, then over
 the same feeds with P % of their items hostile (bench/_feedserver.py lists the kinds) and one
@@ -41,6 +50,7 @@ import selectors
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
@@ -53,6 +63,7 @@ SERVER = Path(__file__).with_name("_feedserver.py")
 SERVER_START_SECONDS = 180.0
 CLI_TIMEOUT_SECONDS = 900.0
 NAIVE_TIMEOUT_SECONDS = 30.0
+NAIVE = Path(__file__).with_name("_naive.py")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
 
@@ -60,6 +71,8 @@ TARGET_STEADY_WALL_S = 2.0
 TARGET_STEADY_CPU_MS = 0.6
 TARGET_SPEEDUP = 1.7
 TARGET_PEAK_RSS_MB = 300.0
+TARGET_QUOTES_PSS_MB = 250.0
+TARGET_FIRST_TREE_MB = 300.0
 
 
 # ---- the feed server (a child process) ----------------------------------------------------------
@@ -229,6 +242,76 @@ class Meter:
         return _status_kb(os.getpid(), "VmHWM") / 1024, worker_peak / 1024, len(workers)
 
 
+def _rollup_kb(pid: int) -> tuple[int, int]:
+    """(Pss, Rss) of one process in kB, from /proc/<pid>/smaps_rollup ((0, 0): gone)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0, 0
+    pss = re.search(r"^Pss:\s+(\d+) kB", text, re.MULTILINE)
+    rss = re.search(r"^Rss:\s+(\d+) kB", text, re.MULTILINE)
+    return (int(pss.group(1)) if pss else 0), (int(rss.group(1)) if rss else 0)
+
+
+class TreeMemory:
+    """Peak memory of a process tree while a block runs: a thread sums Pss (and Rss) from
+    ``/proc/<pid>/smaps_rollup`` over the root and all its descendants (less ``exclude``) every
+    SAMPLE_SECONDS and keeps the largest sums. It also keeps the last CPU total seen of each of
+    the root's children (utime + stime + cutime + cstime: a forkserver's holds its reaped
+    workers'), as the root never reaps its forkserver before it exits."""
+
+    SAMPLE_SECONDS = 0.05
+
+    def __init__(self, root: int, exclude: set[int]) -> None:
+        self.root = root
+        self.exclude = exclude
+        self.peak_pss_kb = 0
+        self.peak_rss_kb = 0
+        self.peak_procs = 0
+        self.last_cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+
+    def sample(self) -> None:
+        """One sample of the tree."""
+        pids = [self.root, *_descendants(self.root, self.exclude)]
+        pss = rss = 0
+        for pid in pids:
+            p, r = _rollup_kb(pid)
+            pss += p
+            rss += r
+            fields = _stat_fields(pid) if pid != self.root else None
+            if fields is not None and int(fields[1]) == self.root:
+                self.last_cpu[pid] = sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+        self.peak_pss_kb = max(self.peak_pss_kb, pss)
+        self.peak_rss_kb = max(self.peak_rss_kb, rss)
+        self.peak_procs = max(self.peak_procs, len(pids))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.SAMPLE_SECONDS)
+
+    def __enter__(self) -> TreeMemory:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def pss_mb(self) -> float:
+        """The largest tree PSS seen, in MB."""
+        return self.peak_pss_kb / 1024
+
+    @property
+    def rss_mb(self) -> float:
+        """The largest tree RSS sum seen, in MB (shared pages counted in each process)."""
+        return self.peak_rss_kb / 1024
+
+
 @dataclass(slots=True)
 class Cycle:
     name: str
@@ -240,6 +323,8 @@ class Cycle:
     worker_peak_mb: float
     workers: int
     report: dict[str, int]
+    tree_pss_mb: float = 0.0
+    tree_rss_mb: float = 0.0
 
     @property
     def feeds_per_s(self) -> float:
@@ -259,6 +344,8 @@ class Cycle:
             f"{p}_worker_cpu_ms_per_feed": round(self.worker_cpu_s * 1000 / self.feeds, 3),
             f"{p}_peak_rss_main_mb": round(self.main_peak_mb, 1),
             f"{p}_peak_rss_worker_mb": round(self.worker_peak_mb, 1),
+            f"{p}_tree_pss_mb": round(self.tree_pss_mb, 1),
+            f"{p}_tree_rss_mb": round(self.tree_rss_mb, 1),
             **{f"{p}_{key}": value for key, value in self.report.items()},
         }
 
@@ -271,7 +358,8 @@ class Cycle:
             f"{self.cpu_ms_per_feed:7.3f} CPU-ms/feed "
             f"(main {main_ms:.3f} + workers {worker_ms:.3f})  "
             f"peak RSS main {self.main_peak_mb:.0f} MB, worker {self.worker_peak_mb:.0f} MB "
-            f"({self.workers} procs)\n"
+            f"({self.workers} procs); tree PSS {self.tree_pss_mb:.0f} MB "
+            f"(RSS sum {self.tree_rss_mb:.0f} MB)\n"
             f"  {'':<18} ok {r['ok']}, failed {r['failed']}, not modified {r['not_modified']}, "
             f"new items {r['new_items']}, new articles {r['new_articles']}, "
             f"degraded {r['degraded']}, given up {r['given_up']}"
@@ -286,13 +374,14 @@ async def measure(
     profile: cProfile.Profile | None = None,
 ) -> Cycle:
     meter.reset_peaks()
-    before = meter.snapshot()
-    if profile is not None:
-        profile.enable()
-    report = await cycle()
-    if profile is not None:
-        profile.disable()
-    after = meter.snapshot()
+    with TreeMemory(os.getpid(), meter.exclude) as tree:
+        before = meter.snapshot()
+        if profile is not None:
+            profile.enable()
+        report = await cycle()
+        if profile is not None:
+            profile.disable()
+        after = meter.snapshot()
     main_peak, worker_peak, workers = meter.peaks_mb()
     return Cycle(
         name=name,
@@ -304,6 +393,8 @@ async def measure(
         worker_peak_mb=worker_peak,
         workers=workers,
         report=report,
+        tree_pss_mb=tree.pss_mb,
+        tree_rss_mb=tree.rss_mb,
     )
 
 
@@ -403,36 +494,98 @@ def naive_cycle(urls: list[str]) -> tuple[float, int, int]:
 
 
 @dataclass(slots=True)
-class CliRun:
+class ProcRun:
+    """One whole process: its wall time, its CPU (with its workers'), its tree's peak memory."""
+
     wall_s: float
+    cpu_s: float
+    pss_mb: float
+    rss_mb: float
     output: str
     imported: set[str]
 
+    def line(self, name: str) -> str:
+        return (
+            f"  {name:<22} {self.wall_s:7.2f} s wall  {self.cpu_s:6.2f} s CPU  "
+            f"tree PSS {self.pss_mb:5.0f} MB (RSS sum {self.rss_mb:4.0f} MB)  | {self.output}"
+        )
 
-def cli_poll(feeds_file: Path, db: Path, *, importtime: bool = False) -> CliRun:
-    env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "bot"]
-    command += ["poll", "--once", "--feeds", str(feeds_file), "--db", str(db)]
+    def figures(self, prefix: str) -> dict[str, Any]:
+        return {
+            f"{prefix}_wall_s": round(self.wall_s, 3),
+            f"{prefix}_cpu_s": round(self.cpu_s, 3),
+            f"{prefix}_tree_pss_mb": round(self.pss_mb, 1),
+            f"{prefix}_tree_rss_mb": round(self.rss_mb, 1),
+        }
+
+
+def run_process(
+    command: list[str], *, cwd: Path, env: dict[str, str], exclude: set[int]
+) -> ProcRun:
+    """Run a command to its end, sampling its process tree's memory. CPU: the process and
+    what it reaped (RUSAGE_CHILDREN), plus the last total seen of each child it left unreaped
+    (its forkserver, with the workers that one reaped)."""
+    # Bytecode caches are written and read, as by an installed newsbot (pip compiles them):
+    # otherwise every run would compile the modules changed since the last cache from source.
+    env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    # cwd is the database's folder, so no stray .env is read.
-    done = subprocess.run(
-        command,
-        check=False,
-        cwd=db.parent,
-        env=env,
-        capture_output=True,
-        timeout=CLI_TIMEOUT_SECONDS,
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    with TreeMemory(proc.pid, exclude) as tree:
+        try:
+            out, err = proc.communicate(timeout=CLI_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
     wall = time.perf_counter() - started
-    stderr = done.stderr.decode("utf-8", "replace")
-    if done.returncode != 0:
-        raise RuntimeError(f"newsbot poll exited {done.returncode}:\n{stderr[-2000:]}")
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    cpu += sum(tree.last_cpu.values())
+    stderr = err.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command[1:4]} exited {proc.returncode}:\n{stderr[-2000:]}")
     imported = set()
     for line in stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
             imported.add(line.rsplit("|", 1)[1].strip())
-    return CliRun(wall, done.stdout.decode().strip(), imported)
+    return ProcRun(wall, cpu, tree.pss_mb, tree.rss_mb, out.decode().strip(), imported)
+
+
+def cli_poll(feeds_file: Path, db: Path, exclude: set[int], *, importtime: bool = False) -> ProcRun:
+    env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "bot"]
+    command += ["poll", "--once", "--feeds", str(feeds_file), "--db", str(db)]
+    # cwd is the database's folder, so no stray .env is read.
+    return run_process(command, cwd=db.parent, env=env, exclude=exclude)
+
+
+def naive_process(feeds_file: Path, state: Path, exclude: set[int]) -> ProcRun:
+    """The naive loop (bench/_naive.py) as a whole process, keeping validators in ``state``."""
+    command = [sys.executable, str(NAIVE), str(feeds_file), str(state)]
+    return run_process(command, cwd=state.parent, env=dict(os.environ), exclude=exclude)
+
+
+def naive_phases(
+    server: FeedServer, feeds_file: Path, state: Path, exclude: set[int], figures: dict[str, Any]
+) -> dict[str, ProcRun]:
+    """The naive loop as a process: first poll, steady poll, 10 % changed (the server's state is
+    base for the first two, incremental for the third, and left base)."""
+    runs: dict[str, ProcRun] = {}
+    server.control("POST", "/state/base")
+    for phase in ("first", "steady", "incremental"):
+        if phase == "incremental":
+            server.control("POST", "/state/incremental")
+        runs[phase] = naive_process(feeds_file, state, exclude)
+        print(runs[phase].line(f"naive process, {phase}"), flush=True)
+        figures.update(runs[phase].figures(f"naive_process_{phase}"))
+    server.control("POST", "/state/base")
+    return runs
 
 
 def _imports(modules: set[str], package: str) -> bool:
@@ -495,6 +648,53 @@ def print_worker_profile(info: dict[str, Any], items: int, repeat: int = 40) -> 
         parse()
     profile.disable()
     print_profile("parse_feed (worker side, in-process)", profile)
+
+
+def whole_processes(
+    args: argparse.Namespace,
+    slow: FeedServer,
+    meter: Meter,
+    tmpdir: Path,
+    figures: dict[str, Any],
+) -> tuple[ProcRun, ProcRun, dict[str, ProcRun], dict[str, bool]]:
+    """newsbot poll --once (first, steady, traced, 10 % changed), then the naive loop as a
+    process (first, steady, 10 % changed), on the same server; returns (steady, changed, naive
+    runs, which heavy packages the steady run imported)."""
+    print(
+        "\nwhole processes, newsbot poll --once beside the naive loop "
+        f"({args.latency_ms:g} ms latency):"
+    )
+    feeds_file = tmpdir / "feeds.txt"
+    feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
+    cli_db = tmpdir / "cli.sqlite3"
+    slow.control("POST", "/state/base")
+    baseline = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(baseline.line("newsbot, first"), flush=True)
+    steady = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(steady.line("newsbot, steady"), flush=True)
+    traced = cli_poll(feeds_file, cli_db, meter.exclude, importtime=True)
+    print(traced.line("newsbot, -X importtime"), flush=True)
+    slow.control("POST", "/state/incremental")
+    changed = cli_poll(feeds_file, cli_db, meter.exclude)
+    print(changed.line("newsbot, 10 % changed"), flush=True)
+    naive = naive_phases(slow, feeds_file, tmpdir / "naive.json", meter.exclude, figures)
+    heavy = {
+        name: _imports(traced.imported, name)
+        for name in (
+            "trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord",
+            "matplotlib", "prometheus_client",
+        )
+    }  # fmt: skip
+    print("  imported on the steady run: " + ", ".join(f"{k}={v}" for k, v in heavy.items()))
+    figures.update(
+        **baseline.figures("cli_first"),
+        **steady.figures("cli_steady"),
+        **changed.figures("cli_incremental"),
+        cli_baseline_wall_s=round(baseline.wall_s, 3),
+        cli_steady_output=steady.output,
+        **{f"cli_imports_{name}": value for name, value in heavy.items()},
+    )
+    return steady, changed, naive, heavy
 
 
 def verdict(ok: bool) -> str:
@@ -595,6 +795,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["feed_kib_mean"] = round(info["feed_bytes_mean"] / 1024, 1)
         meter = Meter(exclude={slow.proc.pid, fast.proc.pid})
         tmpdir = Path(tmp)
+        if args.only_processes:
+            steady, changed, naive, _ = whole_processes(args, slow, meter, tmpdir, figures)
+            checks = {
+                "cli_steady_vs_naive": steady.wall_s <= naive["steady"].wall_s
+                and steady.cpu_s <= naive["steady"].cpu_s,
+                "cli_incremental_tree_pss": changed.pss_mb <= TARGET_QUOTES_PSS_MB,
+            }
+            print(
+                f"\n  steady process vs naive: {steady.wall_s:.2f}/{naive['steady'].wall_s:.2f} s "
+                f"wall, {steady.cpu_s:.2f}/{naive['steady'].cpu_s:.2f} s CPU   "
+                f"{verdict(checks['cli_steady_vs_naive'])}\n"
+                f"  10 % changed process tree PSS {changed.pss_mb:.0f} MB <= "
+                f"{TARGET_QUOTES_PSS_MB:.0f} MB   {verdict(checks['cli_incremental_tree_pss'])}"
+            )
+            figures["targets"] = {key: verdict(value) for key, value in checks.items()}
+            return figures
 
         print(f"\nwatcher, {args.latency_ms:g} ms latency:")
         cycles = await watcher_cycles(
@@ -609,6 +825,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         peak_worker = max(c.worker_peak_mb for c in cycles)
 
         if args.only_cycles:
+            if not args.no_naive:
+                print("\nthe naive loop as a process, same server:")
+                feeds_file = tmpdir / "feeds.txt"
+                feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
+                naive_phases(slow, feeds_file, tmpdir / "naive.json", meter.exclude, figures)
+            first = next(c for c in cycles if c.name == "first")
+            ok = max(first.tree_pss_mb, first.tree_rss_mb) <= TARGET_FIRST_TREE_MB
+            print(
+                f"\nfirst cycle tree peak: PSS {first.tree_pss_mb:.0f} MB, RSS sum "
+                f"{first.tree_rss_mb:.0f} MB  <= {TARGET_FIRST_TREE_MB:.0f} MB   {verdict(ok)}"
+            )
+            figures["targets"] = {"first_tree_memory": verdict(ok)}
             if args.profile:
                 for name, profile in profiles.items():
                     print_profile(f"main process, {name} cycle", profile)
@@ -644,35 +872,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             peak_rss_mb=round(max(peak_main, peak_worker), 1),
         )
 
-        print(f"\nnewsbot poll --once as a process ({args.latency_ms:g} ms latency):")
-        feeds_file = tmpdir / "feeds.txt"
-        feeds_file.write_text("\n".join(slow.feed_urls(args.feeds)) + "\n")
-        cli_db = tmpdir / "cli.sqlite3"
-        baseline = cli_poll(feeds_file, cli_db)
-        print(f"  baseline run   {baseline.wall_s:7.2f} s  | {baseline.output}")
-        steady = cli_poll(feeds_file, cli_db)
-        print(f"  steady run     {steady.wall_s:7.2f} s  | {steady.output}")
-        traced = cli_poll(feeds_file, cli_db, importtime=True)
-        print(f"  -X importtime  {traced.wall_s:7.2f} s  | {traced.output}")
-        heavy = {
-            name: _imports(traced.imported, name)
-            for name in ("trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord")
-        }
-        print("  imported on the steady run: " + ", ".join(f"{k}={v}" for k, v in heavy.items()))
-        figures.update(
-            cli_baseline_wall_s=round(baseline.wall_s, 3),
-            cli_steady_wall_s=round(steady.wall_s, 3),
-            cli_steady_output=steady.output,
-            **{f"cli_imports_{name}": value for name, value in heavy.items()},
-        )
+        steady, changed, naive, heavy = whole_processes(args, slow, meter, tmpdir, figures)
 
     steady_cycle = next(c for c in cycles if c.name == "steady")
+    incremental_cycle = next(c for c in cycles if c.name == "incremental")
     checks = {
         "steady_wall": steady_cycle.wall_s <= TARGET_STEADY_WALL_S,
         "steady_cpu": steady_cycle.cpu_ms_per_feed <= TARGET_STEADY_CPU_MS,
         "speedup": speedup >= TARGET_SPEEDUP,
         "peak_rss": max(peak_main, peak_worker) <= TARGET_PEAK_RSS_MB,
         "cli_no_trafilatura": not heavy["trafilatura"] and not heavy["spacy"],
+        "cli_steady_vs_naive": steady.wall_s <= naive["steady"].wall_s
+        and steady.cpu_s <= naive["steady"].cpu_s,
+        "incremental_tree_pss": max(incremental_cycle.tree_pss_mb, changed.pss_mb)
+        <= TARGET_QUOTES_PSS_MB,
     }
     scale = (
         "" if args.feeds == 1000 else f"  (targets are set for 1000 feeds; this is {args.feeds})"
@@ -698,6 +911,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         f"  CLI steady run imports trafilatura/spacy: {heavy['trafilatura']}/{heavy['spacy']}"
         f"      {verdict(checks['cli_no_trafilatura'])}"
     )
+    print(
+        f"  CLI steady vs naive   {steady.wall_s:.2f}/{naive['steady'].wall_s:.2f} s wall, "
+        f"{steady.cpu_s:.2f}/{naive['steady'].cpu_s:.2f} s CPU  <= naive   "
+        f"{verdict(checks['cli_steady_vs_naive'])}"
+    )
+    print(
+        f"  10 % changed tree PSS {incremental_cycle.tree_pss_mb:.0f} MB in-process, "
+        f"{changed.pss_mb:.0f} MB as a process  <= {TARGET_QUOTES_PSS_MB:.0f} MB   "
+        f"{verdict(checks['incremental_tree_pss'])}"
+    )
     figures["targets"] = {key: verdict(value) for key, value in checks.items()}
     if args.profile:
         figures["profiled"] = True
@@ -718,6 +941,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--only-cycles", action="store_true", help="stop after the three watcher cycles"
+    )
+    parser.add_argument(
+        "--only-processes",
+        action="store_true",
+        help="only newsbot poll --once and the naive loop as whole processes",
+    )
+    parser.add_argument(
+        "--no-naive", action="store_true", help="with --only-cycles: skip the naive process"
     )
     parser.add_argument(
         "--poison",

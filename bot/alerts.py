@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.articles import Article
 from bot.messages import (
+    CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
     FOOTER_LIMIT,
@@ -55,6 +57,76 @@ class Alert:
     quotes: tuple[KeyQuote, ...] = ()
 
 
+class StyleName(StrEnum):
+    """The three looks an alert can have (``/alerts style``)."""
+
+    COMPACT = "compact"
+    """Headline, outlet, time and link on one line of text."""
+    STANDARD = "standard"
+    """An embed: linked headline, lead, key quotes, a small picture, outlet and time."""
+    FULL = "full"
+    """The standard embed with a large picture and each quote's speaker's role."""
+
+
+MAX_QUOTES = 3
+"""Most key quotes an alert shows."""
+COMPACT_HEADLINE_LIMIT = 200
+COMPACT_SOURCE_LIMIT = 80
+
+
+@dataclass(frozen=True, slots=True)
+class AlertStyle:
+    """How a channel's or a route's alerts look: the style and what it shows. ``lead``,
+    ``quotes`` and ``image`` shape the standard and full styles; compact has none of them."""
+
+    name: StyleName = StyleName.STANDARD
+    lead: bool = True
+    quotes: int = MAX_QUOTES
+    """Key quotes shown, 0 to MAX_QUOTES."""
+    image: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.quotes <= MAX_QUOTES:
+            raise ValueError(f"an alert shows 0 to {MAX_QUOTES} quotes, not {self.quotes}")
+
+    def describe(self) -> str:
+        """The style in words, as replies show it ("full: lead, 2 quotes, image")."""
+        if self.name is StyleName.COMPACT:
+            return "compact: headline, outlet, time and link on one line"
+        shown = ["lead"] if self.lead else []
+        if self.quotes:
+            shown.append(f"{self.quotes} {'quote' if self.quotes == 1 else 'quotes'}")
+        if self.image:
+            shown.append("large image" if self.name is StyleName.FULL else "image")
+        return f"{self.name.value}: " + (", ".join(shown) or "headline only")
+
+    def encode(self) -> str:
+        """The style as stored ("full lead=1 quotes=2 image=0"); ``decode`` reads it back."""
+        flags = f"lead={int(self.lead)} quotes={self.quotes} image={int(self.image)}"
+        return f"{self.name.value} {flags}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> AlertStyle:
+        """A stored style; the standard style for none, or for anything unreadable."""
+        if not text:
+            return STANDARD_STYLE
+        name, *flags = text.split()
+        values = dict(flag.partition("=")[::2] for flag in flags)
+        try:
+            return cls(
+                StyleName(name),
+                lead=values.get("lead", "1") == "1",
+                quotes=int(values.get("quotes", MAX_QUOTES)),
+                image=values.get("image", "1") == "1",
+            )
+        except ValueError:
+            return STANDARD_STYLE
+
+
+STANDARD_STYLE = AlertStyle()
+"""Every alert's look until an admin picks another."""
+
+
 def alert_for(article: Article, source: Source, *, topic_terms: Sequence[str] = ()) -> Alert:
     """The alert for an article; with the terms of the topic that matched, the key quotes
     that mention them are preferred."""
@@ -80,17 +152,19 @@ def format_time(moment: datetime) -> str:
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 
-def render_text(alert: Alert, *, width: int = 78) -> str:
+def render_text(alert: Alert, *, width: int = 78, style: AlertStyle = STANDARD_STYLE) -> str:
     """The alert as it would read in Discord, for a terminal."""
-    rule = "─" * width
-    lines = [
-        rule,
-        f"📰 {alert.headline}",
-        f"   {alert.source} · {format_time(alert.published)}",
-    ]
-    if alert.lead:
+    when = format_time(alert.published)
+    if style.name is StyleName.COMPACT:
+        return f"📰 {alert.headline} · {alert.source} · {when} · {alert.url}"
+    lines = ["─" * width, f"📰 {alert.headline}", f"   {alert.source} · {when}"]
+    if alert.lead and style.lead:
         lines.append(f"   {alert.lead}")
-    lines.extend(f"   {quote.line()}" for quote in alert.quotes)
+    for quote in alert.quotes[: style.quotes]:
+        role = f", {quote.role}" if quote.role and style.name is StyleName.FULL else ""
+        lines.append(f"   {quote.line()}{role}")
+    if alert.image and style.image and style.name is StyleName.FULL:
+        lines.append(f"   🖼 {alert.image}")
     lines.append(f"   🔗 {alert.url}")
     return "\n".join(lines)
 
@@ -113,18 +187,30 @@ def terms_of(explanation: str) -> list[str]:
 def alert_message(
     alert: Alert,
     *,
+    style: AlertStyle = STANDARD_STYLE,
     explanation: str | None = None,
     role_id: int | None = None,
     user_id: int | None = None,
     also_reported_by: Sequence[str] = (),
 ) -> OutgoingMessage:
-    """One alert as an embed: linked headline, lead, key quotes, source and time; with why it
-    matched in the footer, and the route's role mentioned, when it came through a topic."""
-    parts = [clean_text(alert.lead)] if alert.lead else []
-    for quote in alert.quotes:
+    """One alert in a style. Standard and full: an embed with the linked headline, lead, key
+    quotes, source and time, why it matched in the footer; compact: one line of text. The
+    route's role, or the person it is for, is mentioned when it came through a topic."""
+    mention = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
+    if style.name is StyleName.COMPACT:
+        return OutgoingMessage(
+            content=_compact_line(alert, mention, also_reported_by),
+            mention_role=role_id,
+            mention_user=user_id,
+        )
+    full = style.name is StyleName.FULL
+    parts = [clean_text(alert.lead)] if alert.lead and style.lead else []
+    for quote in alert.quotes[: style.quotes]:
         speaker = clean_text(quote.speaker)
-        parts.append(f"> “{clean_text(quote.text)}”\n> — **{speaker}**")
+        role = f", {clean_text(quote.role)}" if full and quote.role else ""
+        parts.append(f"> “{clean_text(quote.text)}”\n> — **{speaker}**{role}")
     description = clip("\n\n".join(parts), DESCRIPTION_LIMIT)
+    picture = web_url(alert.image) if style.image else None
     embed = Embed(
         title=clip(clean_text(alert.headline), TITLE_LIMIT),
         description=description,
@@ -134,13 +220,29 @@ def alert_message(
             plain_text(f"{alert.source} · matched: {explanation}" if explanation else alert.source),
             FOOTER_LIMIT,
         ),
-        thumbnail_url=web_url(alert.image),
+        thumbnail_url=None if full else picture,
+        image_url=picture if full else None,
         fields=(_also_field(also_reported_by),) if also_reported_by else (),
     )
-    content = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
     return OutgoingMessage(
-        content=content, embeds=(fit_embed(embed),), mention_role=role_id, mention_user=user_id
+        content=mention, embeds=(fit_embed(embed),), mention_role=role_id, mention_user=user_id
     )
+
+
+def _compact_line(alert: Alert, mention: str | None, also: Sequence[str]) -> str:
+    """'📰 **[Headline](<link>)** · Outlet · <t:…:f>': the link kept from unfurling, the time
+    shown in each reader's own zone; without the link when it would pass Discord's limit."""
+    headline = clip(clean_text(alert.headline), COMPACT_HEADLINE_LIMIT)
+    tail = f" · {clip(clean_text(alert.source), COMPACT_SOURCE_LIMIT)}"
+    tail += f" · <t:{int(alert.published.timestamp())}:f>"
+    if also:
+        tail += f" · also {len(also)} {'outlet' if len(also) == 1 else 'outlets'}"
+    head = f"{mention} 📰" if mention else "📰"
+    url = web_url(alert.url)
+    line = f"{head} **[{headline}](<{url}>)**{tail}" if url else ""
+    if not line or len(line) > CONTENT_LIMIT:
+        line = f"{head} **{headline}**{tail}"
+    return line
 
 
 def _also_field(outlets: Sequence[str]) -> EmbedField:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from bot.extract import ExtractedPage, ExtractionError, extract_article, html_to_text, make_lead
 from bot.feeds import FeedItem
 from bot.pool import StageTimedOut, time_box
-from bot.quotes import Quotation, load_model, quotes_of
+from bot.quotes import Quotation
 from bot.urls import normalize_url
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,18 @@ def build_article(
 def prepare_quotes(model: str) -> None:
     """Load the quotation model (once per process) before a job's clock starts. A model that
     can't be loaded is left for the job to report."""
+    from bot.quotes.nlp import load_model
+
     with contextlib.suppress(LookupError):
         load_model(model)
+
+
+def quotes_of(text: str, model: str) -> list[Quotation]:
+    """The quotations of ``text``, the key ones marked (``bot.quotes.quotes_of``; the finder is
+    imported on first use, so a process that never reads an article never compiles it)."""
+    from bot.quotes.find import quotes_of as find
+
+    return find(text, model)
 
 
 def _problem(stage: Stage, exc: BaseException) -> Problem:

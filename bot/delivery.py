@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.alerts import Alert, alert_for, alert_message, notice_message, summary_message, terms_of
+from bot.alerts import (
+    STANDARD_STYLE,
+    Alert,
+    AlertStyle,
+    alert_for,
+    alert_message,
+    notice_message,
+    summary_message,
+    terms_of,
+)
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage, clean_text
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
@@ -230,7 +239,7 @@ class Deliverer:
             entry, report
         ):
             return True
-        message = await self._render(entry)
+        message = await self._render(entry, channel_id=target)
         if message is None:
             await self._store.mark_retry(
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
@@ -379,8 +388,9 @@ class Deliverer:
         report.summarized += len(rolled)
 
     async def _render(
-        self, entry: OutboxEntry, *, also: Sequence[str] = ()
+        self, entry: OutboxEntry, *, channel_id: int, also: Sequence[str] = ()
     ) -> OutgoingMessage | None:
+        """The message for a row posted in ``channel_id`` (for a DM, the person's id)."""
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         found = await self._article_of(entry)
@@ -390,6 +400,7 @@ class Deliverer:
         terms = terms_of(entry.explanation) if entry.explanation else ()
         return alert_message(
             alert_for(article, source, topic_terms=terms),
+            style=await self._style_of(entry, channel_id),
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
@@ -427,7 +438,7 @@ class Deliverer:
     async def _edit_story_alert(self, entry: OutboxEntry) -> bool:
         assert entry.article_id is not None and entry.message_id is not None
         others = await self._store.story_outlets(entry.article_id, entry.guild_id)
-        message = await self._render(entry, also=others)
+        message = await self._render(entry, channel_id=entry.channel_id, also=others)
         if message is None or not others:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
@@ -435,6 +446,14 @@ class Deliverer:
         else:
             await self._sender.edit(entry.channel_id, entry.message_id, message)
         return True
+
+    async def _style_of(self, entry: OutboxEntry, channel_id: int) -> AlertStyle:
+        """How an alert looks: its route's style, else its channel's; a DM, the standard."""
+        if entry.kind is OutboxKind.DM:
+            return STANDARD_STYLE
+        if entry.style is not None:
+            return AlertStyle.decode(entry.style)
+        return AlertStyle.decode(await self._store.channel_style(channel_id))
 
     async def _article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""

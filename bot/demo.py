@@ -20,8 +20,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.alerts import alert_for, render_text
+from bot.alerts import AlertStyle, StyleName, alert_for, render_text
 from bot.articles import Article
+from bot.digests import DigestEntry, digest_text
 from bot.services import open_services
 from bot.settings import Settings
 from bot.sources import Source
@@ -130,14 +131,46 @@ def feed_name(kind: str | None) -> str:
 
 def print_alert(article: Article, source: Source) -> None:
     """Print an article's alert as text."""
-    text = render_text(alert_for(article, source))
+    print_text(render_text(alert_for(article, source)))
+
+
+def print_text(text: str) -> None:
+    """Print text with lines over 80 characters wrapped."""
     lines = []
     for line in text.split("\n"):
         if len(line) > 80:
-            lines.append(textwrap.fill(line, 80, subsequent_indent="   "))
+            lines.append(
+                textwrap.fill(
+                    line,
+                    80,
+                    subsequent_indent="   ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
         else:
             lines.append(line)
     print("\n".join(lines))
+
+
+def print_styles(article: Article, source: Source) -> None:
+    """The same alert in each style an admin can pick with ``/alerts style``."""
+    alert = alert_for(article, source)
+    print("\nThe same alert in each style (/alerts style):")
+    for name in StyleName:
+        text = render_text(alert, style=AlertStyle(name))
+        print(f"\n{name.value}:")
+        # A compact alert is one line however long: printed as it is.
+        print(text) if name is StyleName.COMPACT else print_text(text)
+    entry = DigestEntry(
+        alert.headline,
+        alert.url,
+        outlets=1,
+        published=alert.published,
+        quote=alert.quotes[0] if alert.quotes else None,
+    )
+    print("\nas an entry of a daily digest:")
+    print_text(digest_text("Daily digest: nato", [entry]))
 
 
 async def run_demo(settings: Settings, *, keep_db: bool) -> int:
@@ -200,6 +233,8 @@ async def run_demo(settings: Settings, *, keep_db: bool) -> int:
                 print(f"\nAlerts ({len(second)}):")
                 for article, source in second:
                     print_alert(article, source)
+                if second:
+                    print_styles(*second[0])
                 total = await services.store.count_articles()
         finally:
             await site.stop()

@@ -92,8 +92,14 @@ class DiscordSender:
 
     async def _edit(self, target: discord.PartialMessage, message: OutgoingMessage) -> None:
         with _delivery_errors():
-            # Only the embeds change: an edit never pings, and the mention stays as it was.
-            await target.edit(embeds=[to_discord_embed(e) for e in message.embeds])
+            # Only the embeds change (or a compact alert's one line): an edit never pings, and
+            # a mention stays as it was.
+            if message.embeds:
+                await target.edit(embeds=[to_discord_embed(e) for e in message.embeds])
+            else:
+                await target.edit(
+                    content=message.content, allowed_mentions=discord.AllowedMentions.none()
+                )
 
     async def tell_admins(self, guild_id: int, user_id: int | None, text: str) -> None:
         """The server's system channel if the bot may post there, else a DM to the admin who

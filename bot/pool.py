@@ -8,9 +8,10 @@ never hold up the others. The pool queues only what its callers admit: the watch
 bounded number of sources and article pages in flight (see ``bot/watcher.py``).
 
 Workers start on first use, so a command that never parses (a steady poll where every feed
-answers 304) never pays for them. ``workers=1`` runs jobs in one thread instead (tests, tiny
-hosts): there a job over its time limit is abandoned rather than stopped, and there is no memory
-limit.
+answers 304) never pays for them. They are forked from one forkserver that has imported the
+parsers and, for a pool given a ``model``, loaded spaCy's model, so all workers share one copy.
+``workers=1`` runs jobs in one thread instead (tests, tiny hosts): there a job over its time
+limit is abandoned rather than stopped, and there is no memory limit.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-PRELOAD = ["bot.feeds", "bot.articles", "feedparser"]  # not spaCy: only workers that need it
+PRELOAD = ["bot.feeds", "bot.articles", "bot.quotes.find", "feedparser"]
+"""What the forkserver imports before it forks any worker (their pages are then shared)."""
+MODEL_PRELOAD = "bot.preload_model"
+"""Loads the pool's spaCy model in the forkserver too (see ``WorkPool(model=...)``)."""
+MODEL_ENV = "NEWSBOT_PRELOAD_MODEL"
+"""How the forkserver learns which model to load (it inherits the environment)."""
 DEFAULT_TIME_LIMIT = 20.0
 DEFAULT_MEMORY_LIMIT_MB = 1024
 WARM_UP_SECONDS = 120.0
@@ -131,9 +137,14 @@ class WorkPool:
         time_limit: float = DEFAULT_TIME_LIMIT,
         memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
         observe: Callable[[str, float], None] | None = None,
+        model: str | None = None,
     ) -> None:
-        """``observe(job, seconds)``: told how long each job ran (its function's name)."""
+        """``observe(job, seconds)``: told how long each job ran (its function's name).
+        ``model``: the spaCy model the jobs' warm-up loads, loaded once in the forkserver
+        before the workers are made, so they share one copy of it (None: each worker that
+        needs a model loads its own)."""
         self._observe = observe
+        self.model = model
         self.threaded = workers == 1
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.time_limit = time_limit
@@ -162,6 +173,7 @@ class WorkPool:
             time_limit=settings.parse_time_limit_seconds,
             memory_limit_mb=settings.parse_memory_limit_mb,
             observe=observe,
+            model=settings.spacy_model,
         )
 
     # ---- the public side --------------------------------------------------------------------
@@ -354,8 +366,14 @@ class WorkPool:
 
     def _start_worker(self) -> _Worker:
         if self._context is None:
-            self._context = multiprocessing.get_context("forkserver")
-            self._context.set_forkserver_preload(PRELOAD)
+            context = multiprocessing.get_context("forkserver")
+            if self.model:
+                # The forkserver (started with the first worker) inherits the environment.
+                os.environ[MODEL_ENV] = self.model
+                context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])
+            else:
+                context.set_forkserver_preload(PRELOAD)
+            self._context = context
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_serve, args=(theirs, self.memory_limit_mb), name="newsbot-parse", daemon=True

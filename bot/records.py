@@ -49,6 +49,9 @@ class Planned:
     user_id: int | None
     role_id: int | None
     explanation: str | None
+    style: str | None = None
+    """The route's alert style (``AlertStyle.encode()``), when it came through a route that has
+    one; else the channel's style applies when it is sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,8 @@ class OutboxEntry:
     user_id: int | None = None
     role_id: int | None = None
     explanation: str | None = None
+    style: str | None = None
+    """The route's alert style it was queued with (None: the channel's, when sent)."""
 
     @property
     def nonce(self) -> str:
@@ -104,6 +109,8 @@ class Route:
     typed: str | None
     role_id: int | None
     paused: bool
+    style: str | None = None
+    """How its alerts look (``AlertStyle.encode()``); None: as the channel's."""
 
 
 class Added(StrEnum):

@@ -25,6 +25,7 @@ from bot.messages import (
 from bot.records import Delivery, Route, Subscription
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
+from bot.styles import StylePreview
 from bot.subscriptions import COUNT_AT_MOST, PREVIEW_DAYS, choice_value
 
 Choices = list[tuple[str, int]]
@@ -293,3 +294,36 @@ def export_title(server_name: str) -> str:
 def exported(count: int) -> str:
     """/sources export."""
     return f"This server's {count} sources, as OPML (other feed readers import it)."
+
+
+# ---- /alerts style --------------------------------------------------------------------------
+
+
+def style_preview(preview: StylePreview) -> str:
+    """/alerts style: whose alerts, in which style, shown on which article, before saving."""
+    route = preview.target.route
+    whose = (
+        f"the route “{clean_text(route.typed or route.topic or 'everything')}” "
+        f"in <#{route.channel_id}>"
+        if route is not None
+        else f"<#{preview.target.channel_id}>"
+    )
+    head = f"Alerts for {whose} would look like this ({preview.style.describe()})."
+    if preview.message is None:
+        head = (
+            f"Alerts for {whose}: {preview.style.describe()}. "
+            "No article of the last 30 days to show it on yet."
+        )
+    return head + " Save it?"
+
+
+def style_saved(preview: StylePreview) -> str:
+    """/alerts style, saved."""
+    route = preview.target.route
+    whose = "this route's" if route is not None else f"<#{preview.target.channel_id}>'s"
+    return f"Saved: {whose} alerts now look {preview.style.describe()}."
+
+
+STYLE_CANCELLED = "Nothing changed."
+STYLE_NOT_YOURS = "Only the admin who asked for this preview can save it."
+STYLE_EXPIRED = "This preview expired: run `/alerts style` again to save a style."

@@ -11,6 +11,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -158,14 +159,7 @@ class Router:
                     (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
                 }
             planned[article.item_key] = [
-                Planned(
-                    p.kind,
-                    p.guild_id,
-                    p.channel_id,
-                    p.user_id,
-                    p.role_id,
-                    "; ".join(dict.fromkeys(whys)) or None,
-                )
+                replace(p, explanation="; ".join(dict.fromkeys(whys)) or None)
                 for p, whys in destinations.values()
             ]
         return planned
@@ -205,4 +199,12 @@ _TOPIC_FORM = attrgetter("topic")
 
 
 def _planned(route: Route) -> Planned:
-    return Planned(OutboxKind.ALERT, route.guild_id, route.channel_id, None, route.role_id, None)
+    return Planned(
+        OutboxKind.ALERT,
+        route.guild_id,
+        route.channel_id,
+        None,
+        route.role_id,
+        None,
+        style=route.style,
+    )

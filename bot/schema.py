@@ -202,8 +202,8 @@ article_hours = Table(
     Column("first_id", Integer, nullable=False),
 )
 """Per publication hour, an id no greater than that of any stored article published in that hour
-(the /news window's lower bound; see ``bot.storage.queries.first_id_since``). Made again from the articles by
-an import, never exported."""
+(the /news window's lower bound; see ``bot.storage.queries.first_id_since``). Made again from
+the articles by an import, never exported."""
 
 speakers = Table(
     "speakers",
@@ -305,6 +305,8 @@ outbox = Table(
     # Which delivery process sends the row now, and until when.
     Column("claimed_by", String(100)),
     Column("claimed_until", UTCDateTime()),
+    # A route's alert style, as it was when the alert was queued (bot.alerts.AlertStyle).
+    Column("style", String(60)),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
@@ -348,8 +350,21 @@ routes = Table(
     Column("paused", Boolean, nullable=False),
     Column("created_by", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("style", String(60)),
     UniqueConstraint("guild_id", "channel_id", "topic"),
 )
+
+channel_styles = Table(
+    "channel_styles",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("style", String(60), nullable=False),
+    Column("set_by", BigInteger),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+"""How a channel's alerts look (``/alerts style``; bot.alerts.AlertStyle as text). A route's
+own style, on its row, comes first for the alerts it brings."""
 
 
 counters = Table(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
-from bot.app import TopicOption, manage_server_only, may_manage, reply
+from bot.alerts import MAX_QUOTES, AlertStyle, StyleName
+from bot.app import GENERIC_ERROR, TopicOption, manage_server_only, may_manage, reply
+from bot.discord_sender import to_discord_embed
+from bot.errors import UserFacingError
 from bot.guilds import ChannelAccess, ServerSources
+from bot.styles import AlertStyles, StylePreview
 from bot.subscriptions import Topics, preview_text
 from bot.topics import TOPIC_HINT
 
@@ -18,6 +23,9 @@ if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Interaction = discord.Interaction["NewsBot"]
+log = logging.getLogger(__name__)
+STYLE_CONFIRM_SECONDS = 600.0
+"""How long a style preview's buttons wait for the admin."""
 
 
 def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAccess:
@@ -35,10 +43,11 @@ def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAc
 class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where alerts go"):
     """/alerts: where a server's alerts go, and topic routes to channels."""
 
-    def __init__(self, sources: ServerSources, topics: Topics) -> None:
+    def __init__(self, sources: ServerSources, topics: Topics, styles: AlertStyles) -> None:
         """Keep the services the commands call."""
         self.sources = sources
         self.topics = topics
+        self.styles = styles
         super().__init__()
 
     async def _route_choices(
@@ -164,7 +173,114 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         )
         await reply(interaction, replies.alerts_channel_set(channel.id))
 
+    @app_commands.command(name="style", description="How alerts look in a channel or for a route")
+    @app_commands.describe(
+        style="compact: one line; standard: the usual card; full: a large picture and quotes",
+        route="A topic route (default: the channel's own alerts)",
+        channel="A channel (default: the server's alerts channel)",
+        lead="Show the article's first lines (standard and full)",
+        quotes=f"Key quotes shown, 0 to {MAX_QUOTES} (standard and full)",
+        image="Show the article's picture (standard and full)",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=name.value, value=name.value) for name in StyleName]
+    )
+    @manage_server_only()
+    async def style(  # noqa: PLR0917 - one per option of the command
+        self,
+        interaction: Interaction,
+        style: str,
+        route: int | None = None,
+        channel: discord.TextChannel | None = None,
+        lead: bool = True,
+        quotes: app_commands.Range[int, 0, MAX_QUOTES] = MAX_QUOTES,
+        image: bool = True,
+    ) -> None:
+        """Preview a style on the server's latest matching article, then save it."""
+        assert interaction.guild_id is not None
+        chosen = AlertStyle(StyleName(style), lead=lead, quotes=quotes, image=image)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self.styles.target(
+            interaction.guild_id, route_id=route, channel_id=channel.id if channel else None
+        )
+        preview = await self.styles.preview(interaction.guild_id, target, chosen)
+        shown = preview.message
+        content = replies.style_preview(preview)
+        if shown is not None and shown.content:
+            content += "\n\n" + shown.content
+        await interaction.edit_original_response(
+            content=content,
+            embeds=[to_discord_embed(e) for e in shown.embeds] if shown else [],
+            view=StyleConfirm(self.styles, preview, interaction),
+        )
+
+    @style.autocomplete("route")
+    async def _style_route(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._route_choices(interaction, current)
+
+
+class StyleConfirm(discord.ui.View):
+    """A style preview's buttons: save it, or leave things as they were (for the admin who
+    asked only)."""
+
+    def __init__(self, styles: AlertStyles, preview: StylePreview, asked: Interaction) -> None:
+        """Buttons for one preview."""
+        super().__init__(timeout=STYLE_CONFIRM_SECONDS)
+        self.styles = styles
+        self.preview = preview
+        self.asked = asked
+        self.user_id = asked.user.id
+
+    async def on_timeout(self) -> None:
+        """Take the buttons away once they expire."""
+        try:
+            await self.asked.edit_original_response(content=replies.STYLE_EXPIRED, view=None)
+        except discord.HTTPException as exc:
+            log.info("could not take the expired style buttons away: %r", str(exc))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the admin who asked press the buttons."""
+        if interaction.user.id != self.user_id or not may_manage(interaction):
+            await reply(interaction, replies.STYLE_NOT_YOURS)
+            return False
+        return True
+
+    @discord.ui.button(label="Save", style=discord.ButtonStyle.success, custom_id="style:save")
+    async def save(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        """Keep the previewed style."""
+        assert interaction.guild_id is not None
+        self.stop()
+        await self.styles.save(interaction.guild_id, self.preview, user_id=interaction.user.id)
+        await interaction.response.edit_message(
+            content=replies.style_saved(self.preview), embeds=[], view=None
+        )
+
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="style:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
+    ) -> None:
+        """Leave the style as it was."""
+        self.stop()
+        await interaction.response.edit_message(
+            content=replies.STYLE_CANCELLED, embeds=[], view=None
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: Any
+    ) -> None:
+        """Answer a button's failure through the same rules as the tree's on_error."""
+        if isinstance(error, UserFacingError):
+            await reply(interaction, error.message)
+            return
+        log.error("style button failed", exc_info=error)
+        await reply(interaction, GENERIC_ERROR)
+
 
 async def setup(bot: NewsBot) -> None:
     """Load the /alerts commands."""
-    await bot.add_cog(AlertsCog(bot.services.server_sources, bot.services.topics))
+    services = bot.services
+    await bot.add_cog(AlertsCog(services.server_sources, services.topics, services.styles))

@@ -118,6 +118,7 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "alerts pause": ["route"],
         "alerts resume": ["route"],
         "alerts preview": ["topic"],
+        "alerts style": ["style", "route", "channel", "lead", "quotes", "image"],
         "subscribe": ["topic", "delivery"],
         "unsubscribe": ["topic"],
         "subscriptions": [],

@@ -65,9 +65,24 @@ async def test_poll_once_twice_the_second_run_is_a_steady_poll(
     code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
     assert code == 0, err
     assert "2 ok, 0 failed (0 not modified)" in out
-    code, out, err = await run_async(*args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true")
+    code, out, err = await run_async(
+        *args, cwd=tmp_path, ALLOW_PRIVATE_ADDRESSES="true", PYTHONPROFILEIMPORTTIME="1"
+    )
     assert code == 0, err
     assert "polled 2 sources" in out and "2 ok, 0 failed (2 not modified); 0 new items" in out
+    # A steady poll imports only what it uses: no parser, extractor, language model, migration
+    # tool, chart library or Discord client, and not the quotation finder's patterns.
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in err.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "bot.store" in imported and "aiohttp" in imported  # the trace is there
+    unused = [
+        "spacy", "trafilatura", "feedparser", "lxml", "alembic", "matplotlib", "discord",
+        "bot.quotes.find", "bot.quotes.lexicon", "bot.quotes.nlp",
+    ]  # fmt: skip
+    assert [name for name in unused if name in imported] == []
     assert out.rstrip().endswith("0 new articles; 0 degraded, 0 to retry, 0 given up")
     assert [r.headers.get("If-None-Match") for r in feed_server.requests[-2:]] in (
         ['"a1"', '"b1"'],

@@ -58,3 +58,18 @@ def test_demo_nato_alert_shows_its_key_quotes_with_speakers(demo_output: str) ->
     assert "“There is a real risk for new armed conflict in Europe” — Jens Stoltenberg" in alert
     assert "President Putin himself” — Rose Gottemoeller" in alert
     assert "to act as a deterrent” — Kaja Kallas" in alert
+
+
+def test_demo_ends_with_the_nato_alert_in_each_style(demo_output: str) -> None:
+    styles = demo_output.split("The same alert in each style (/alerts style):", 1)[1]
+    compact = styles.split("\ncompact:\n", 1)[1].split("\n", 1)[0]
+    assert compact.startswith("📰 NATO chief warns") and "Daily Global Times" in compact
+    assert compact.rstrip().endswith("nato-chief-warns-real-risk.html")
+    standard = " ".join(styles.split("\nstandard:\n", 1)[1].split("\nfull:\n", 1)[0].split())
+    full = " ".join(styles.split("\nfull:\n", 1)[1].split())
+    assert "— Jens Stoltenberg" in standard and "NATO Secretary General" not in standard
+    assert "— Jens Stoltenberg, NATO Secretary General" in full
+    assert "🖼 http" in full and "🖼" not in standard
+    digest = " ".join(styles.split("\nas an entry of a daily digest:\n", 1)[1].split())
+    assert digest.startswith("🗞 Daily digest: nato 1. NATO chief warns")
+    assert "· 1 outlet “There is a real risk" in digest

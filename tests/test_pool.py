@@ -161,3 +161,50 @@ async def test_a_step_over_its_time_box_is_interrupted_inside_the_job(pool: Work
     assert await pool.run(loop_in_a_time_box, 0.5) == "Looping took longer than 0.5 s"
     assert pool.replaced == 0
     assert await pool.run(double, 1) == 2
+
+
+def models_in_worker(hold: float) -> tuple[list[str], int, int]:
+    """The spaCy models this worker has loaded, its pid and its parent's (the forkserver)."""
+    from bot.quotes import nlp
+
+    time.sleep(hold)  # both jobs run at once, so two workers answer
+    return sorted(nlp._MODELS), os.getpid(), os.getppid()
+
+
+POOL_SCRIPT = """
+import asyncio, json, sys
+from bot.pool import WorkPool
+from tests.test_pool import models_in_worker
+
+async def main(model):
+    pool = WorkPool(2, model=model or None, time_limit=30.0, memory_limit_mb=2048)
+    try:
+        print(json.dumps(await asyncio.gather(*(pool.run(models_in_worker, 1.0) for _ in "ab"))))
+    finally:
+        pool.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("model", ["en_core_web_sm", ""])
+def test_a_pool_given_a_model_loads_it_once_before_its_workers_are_made(model: str) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A process of its own: the forkserver is one per process, started by its first pool.
+    done = subprocess.run(
+        [sys.executable, "-c", POOL_SCRIPT, model],
+        capture_output=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    answers = json.loads(done.stdout)
+    assert len({pid for _, pid, _ in answers}) == 2  # two workers ...
+    assert len({parent for _, _, parent in answers}) == 1  # ... forked by one server
+    # With a model, both have it before any job asked for it: it came from the forkserver.
+    expected = [[model], [model]] if model else [[], []]
+    assert [models for models, _, _ in answers] == expected

@@ -371,3 +371,68 @@ def test_titles_of_shows_books_and_slogans_are_not_quotations(nlp: Language) -> 
     )
     found = [q.text for q in quotations(text, nlp)]
     assert found == ["I never said I would pay the fees,"]
+
+
+def test_a_name_with_where_the_speaker_comes_from_beats_the_last_speaker(nlp: Language) -> None:
+    text = (
+        "Party elders were divided on what the vote would show, senior Democrats said.\n\n"
+        "“This primary is about turnout and nothing else,” said Gov. Paul R. Hendry of Ohio, "
+        "a Democrat who has not endorsed anyone."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Paul R Hendry"]
+
+
+def test_headline_and_deck_in_single_marks_above_a_body_in_double_ones(nlp: Language) -> None:
+    text = (
+        "Mayor Ana Duarte: Budget Deal Is ‘the Best We Could Get for This City Right Now’\n\n"
+        "Council fears ‘a long and costly winter.’\n\n"
+        "“We fought for every line of it,” Duarte said on Monday at the city hall."
+    )
+    assert [q.text for q in quotations(text, nlp)] == ["We fought for every line of it,"]
+
+
+def test_titles_with_their_full_stop_inside_the_marks_are_not_quotations(nlp: Language) -> None:
+    text = (
+        "“We have to win the suburbs,” Tom Baker said in an interview with “Sunday Morning "
+        "Politics.” The band closed with “Home Again Over the Hills.”"
+    )
+    assert [q.text for q in quotations(text, nlp)] == ["We have to win the suburbs,"]
+
+
+def test_an_abbreviated_title_does_not_end_the_sentence_of_its_name(nlp: Language) -> None:
+    text = (
+        "Mark Tilly said the town was changing.\n\n"
+        "“We might have something here,” said Rev. Ada Quill, then pastor at Grace Church in "
+        "Ft. Worth."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Ada Quill"]
+
+
+def test_adding_after_a_quotation_goes_on_with_the_speaker_of_that_quotation(
+    nlp: Language,
+) -> None:
+    text = (
+        "“This is a fight we can win,” said Mr. Tom Baker, adding that he did not think the "
+        "council “will vote against us this time.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Tom Baker", "Tom Baker"]
+
+
+def test_a_no_break_space_inside_a_name_keeps_it_one_name(nlp: Language) -> None:
+    text = (
+        "About the plane, Ethics Director Ana\u00a0Duarte stated the mayor was “extremely "
+        "careless with the public money.”"
+    )
+    (quote,) = quotations(text, nlp)
+    assert quote.speaker == "Ana Duarte"
+    assert text[quote.spans[0][0] : quote.spans[0][1]].startswith("extremely")
+
+
+def test_a_few_quoted_words_inside_a_sentence_that_nobody_says_are_a_term(nlp: Language) -> None:
+    text = (
+        "If you live in a safe district, feel free to “stay true to yourself” on the day.\n\n"
+        "“We are not leaving.”\n\n"
+        "Tom Baker called the plan “a disgrace to the city.”"
+    )
+    found = [(q.text, q.speaker) for q in quotations(text, nlp)]
+    assert found == [("We are not leaving.", None), ("a disgrace to the city.", "Tom Baker")]

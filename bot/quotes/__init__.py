@@ -23,7 +23,11 @@ linear in the text's size (or capped: see the limits in ``model``). spaCy only e
 sentences around quotation marks, never the whole article.
 """
 
-from bot.quotes.find import find_quotations, quotes_of
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from bot.quotes.key import (
     KEY_QUOTE_MAX_CHARS,
     KEY_QUOTE_MIN_WORDS,
@@ -31,7 +35,6 @@ from bot.quotes.key import (
     mark_key,
     trim_quote,
 )
-from bot.quotes.lexicon import FEMALE_NAMES, MALE_NAMES
 from bot.quotes.model import (
     MAX_QUOTE_CHARS,
     MAX_TEXT_CHARS,
@@ -40,8 +43,35 @@ from bot.quotes.model import (
     QuoteKind,
     SpeakerKind,
 )
-from bot.quotes.nlp import FALLBACK_MODELS, load_model
-from bot.quotes.text import is_english
+
+if TYPE_CHECKING:
+    from bot.quotes.find import find_quotations, quotes_of
+    from bot.quotes.lexicon import FEMALE_NAMES, MALE_NAMES
+    from bot.quotes.nlp import FALLBACK_MODELS, load_model
+    from bot.quotes.text import is_english
+
+_LAZY = {
+    "find_quotations": "bot.quotes.find",
+    "quotes_of": "bot.quotes.find",
+    "FEMALE_NAMES": "bot.quotes.lexicon",
+    "MALE_NAMES": "bot.quotes.lexicon",
+    "FALLBACK_MODELS": "bot.quotes.nlp",
+    "load_model": "bot.quotes.nlp",
+    "is_english": "bot.quotes.text",
+}
+"""The finder and its word lists are imported on first use: a process that only stores and
+shows quotations (a steady poll, the bot's answers) never compiles the patterns."""
+
+
+def __getattr__(name: str) -> object:
+    """The finder's names, imported when first asked for (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FALLBACK_MODELS",

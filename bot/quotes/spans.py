@@ -241,6 +241,29 @@ def _is_headline_line(text: str, start: int, end: int, *, first: bool = False) -
     )
 
 
+_DOUBLE_OPENERS = re.compile(r"[“„«]|''|(?:^|(?<=[\s(\[—–-]))\"(?=\w)")
+_SINGLE_OPENERS = re.compile(r"‘|(?:^|(?<=[\s(\[—–-]))'(?=\w)")
+
+
+def _quotes_double(text: str, start: int, body: int) -> bool:
+    """Whether the text quotes in double marks from ``start`` on more often than in single
+    ones from ``body`` on (as a body under a headline and a deck in single marks does)."""
+    double = len(_DOUBLE_OPENERS.findall(text, start))
+    return double > 0 and double > len(_SINGLE_OPENERS.findall(text, body))
+
+
+def _single_marked_line(text: str, start: int, end: int) -> bool:
+    """A short line at the top whose quotations are all in single marks, above a body that
+    quotes in double ones: a headline or its deck ("Voters fear ‘a long winter’")."""
+    line = text[start:end]
+    return (
+        len(line.split()) <= 30
+        and _SINGLE_OPENERS.search(line) is not None
+        and _DOUBLE_OPENERS.search(line) is None
+        and not re.search(r"[”\"]", line)
+    )
+
+
 _QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")
 _LABELLED = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}:\s*[‘'“\"«]")
 # Just before a quoted title: a broadcaster's or author's possessive, or words that name a
@@ -274,8 +297,13 @@ def classify(text: str, drafts: list[Draft]) -> None:
     """Set each draft's kind: a headline's quote, a term (scare quote, title, nickname, one or
     two words), a fragment inside a paraphrase, or a quotation."""
     paras = paragraphs(text)
+    body_double = len(paras) > 1 and _quotes_double(
+        text, paras[1][0], paras[min(3, len(paras) - 1)][0]
+    )
     headlines = [
-        _is_headline_line(text, *para, first=index == 0) for index, para in enumerate(paras[:3])
+        _is_headline_line(text, *para, first=index == 0)
+        or (body_double and _single_marked_line(text, *para))
+        for index, para in enumerate(paras[:3])
     ]
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
@@ -341,9 +369,12 @@ _MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b
 
 
 def _looks_like_title(inner: str) -> bool:
-    inner = inner.rstrip().removesuffix(",")  # “The Salt Road,” -- American comma placement
+    """Words in Title Case: a name of a work, a slogan or a headline, not someone's sentence
+    (“The Salt Road,” / “Fox News Sunday.” -- American comma and full stop placement)."""
+    inner = inner.rstrip()
+    inner = inner[:-1] if inner[-1:] in ",." else inner
     words = inner.split()
-    if not 1 <= len(words) <= 8 or inner[-1:] in ",.!?…":
+    if not 1 <= len(words) <= 12 or inner[-1:] in ",.!?…" or re.search(r"[.!?]\s", inner):
         return False
     small = {"of", "the", "a", "an", "and", "in", "on", "for", "to", "at", "with", "or"}
     capitalised = [w for w in words if w.lower() not in small]

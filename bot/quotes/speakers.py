@@ -57,6 +57,8 @@ ADVERB_TAIL = frozenset(
     """also later then has had again once earlier previously simply quickly would recently
     often repeatedly further finally flatly bluntly angrily quietly told""".split()
 )
+_AFFILIATIONS = frozenset("of from at".split())
+"""Words that start a person's affiliation after her name ("X of Ohio", "X at Acme")."""
 _ABBREVIATION = re.compile(r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Rev|Prof)\.$")
 _WORD = re.compile(r"\S+")
 _PAREN = re.compile(r"\s*\([^()]{0,40}\)")
@@ -153,8 +155,11 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
         return Mention("pron", words[0].text.strip(",."), words[0].start, words[0].end)
     first, last = words[0].start, words[-1].end
     head = _head_run(text, first, last)
-    if head is not None and _words(text, head[1], last):
-        head = None  # "an African-American actor": the capitalised words only describe
+    tail = _words(text, head[1], last) if head is not None else []
+    if tail and not (tail[0].bare in _AFFILIATIONS and head is not None and head[2]):
+        # "an African-American actor": the capitalised words only describe. But "Gov. Ann
+        # Voss of Ohio" and "Ann Voss at Acme" are a person with where she comes from.
+        head = None
     if head is not None:
         run_start, run_end, name = head
         if name is None:

@@ -25,6 +25,7 @@ from bot.records import (
 )
 from bot.schema import (
     articles,
+    channel_styles,
     channels,
     guild_sources,
     guilds,
@@ -185,6 +186,7 @@ class Guilds(Repository):
             )
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
+            await conn.execute(channel_styles.delete().where(channel_styles.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
             await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))

@@ -416,6 +416,7 @@ class Ingest(Repository):
                             user_id=p.user_id,
                             role_id=p.role_id,
                             explanation=p.explanation,
+                            style=p.style,
                         )
                         for p in routed
                     ],

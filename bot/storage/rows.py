@@ -68,6 +68,7 @@ def _pending(
     user_id: int | None = None,
     role_id: int | None = None,
     explanation: str | None = None,
+    style: str | None = None,
 ) -> dict[str, Any]:
     """An outbox row, due now."""
     return {
@@ -84,6 +85,7 @@ def _pending(
         "user_id": user_id,
         "role_id": role_id,
         "explanation": explanation,
+        "style": style,
     }
 
 
@@ -192,6 +194,7 @@ def _route(row: Row[Any]) -> Route:
         typed=m["typed"],
         role_id=m["role_id"],
         paused=bool(m["paused"]),
+        style=m["style"],
     )
 
 
@@ -212,6 +215,7 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         user_id=m["user_id"],
         role_id=m["role_id"],
         explanation=m["explanation"],
+        style=m["style"],
     )
 
 

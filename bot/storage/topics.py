@@ -27,6 +27,7 @@ from bot.records import (
 from bot.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
+    channel_styles,
     counters,
     guild_sources,
     outbox,
@@ -331,6 +332,42 @@ class Topics(Repository):
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_route(row) for row in rows]
+
+    async def set_channel_style(
+        self, guild_id: int, channel_id: int, style: str, *, user_id: int, now: datetime
+    ) -> None:
+        """How a channel's alerts look from now on (``AlertStyle.encode()``)."""
+        async with self._write() as conn:
+            await conn.execute(
+                channel_styles.delete().where(channel_styles.c.channel_id == channel_id)
+            )
+            await conn.execute(
+                channel_styles.insert().values(
+                    channel_id=channel_id,
+                    guild_id=guild_id,
+                    style=style,
+                    set_by=user_id,
+                    set_at=now,
+                )
+            )
+
+    async def channel_style(self, channel_id: int) -> str | None:
+        """A channel's alert style as stored, or None for the standard one."""
+        query = select(channel_styles.c.style).where(channel_styles.c.channel_id == channel_id)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).scalar()
+
+    async def set_route_style(self, guild_id: int, route_id: int, style: str) -> bool:
+        """How a route's alerts look from now on; False when the server has no such route."""
+        async with self._write() as conn:
+            changed = await conn.execute(
+                routes.update()
+                .where(routes.c.guild_id == guild_id, routes.c.id == route_id)
+                .values(style=style)
+            )
+            # The matchers keep routes (with their style) in memory: they reload this one.
+            await _topics_changed(conn, TopicChange.ROUTE, [route_id] if changed.rowcount else [])
+        return bool(changed.rowcount)
 
     async def remove_route(self, guild_id: int, route_id: int) -> bool:
         async with self._write() as conn:
