@@ -59,6 +59,7 @@ class Articles(Repository):
     async def recent_articles(
         self, *, limit: int = 20, since: datetime | None = None
     ) -> list[Article]:
+        """The newest articles (by publication), those fetched since ``since`` if given."""
         query = select(articles).order_by(articles.c.published_at.desc(), articles.c.id.desc())
         if since is not None:
             query = query.where(articles.c.fetched_at >= since)
@@ -100,12 +101,14 @@ class Articles(Repository):
         return await load_quotes(self._engine, article_ids)
 
     async def count_articles(self) -> int:
+        """How many articles are stored."""
         async with self._engine.connect() as conn:
             return int(
                 (await conn.execute(select(func.count()).select_from(articles))).scalar_one()
             )
 
     async def latest_articles_of(self, source_id: int, *, limit: int) -> list[Article]:
+        """A source's newest articles, with their quotes."""
         query = (
             select(articles)
             .where(articles.c.source_id == source_id)
@@ -119,6 +122,7 @@ class Articles(Repository):
         return [replace(a, quotes=quoted.get(a.id or 0, ())) for a in found]
 
     async def article(self, article_id: int) -> Article | None:
+        """The stored article with this id, with its quotes (None when there is none)."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
         if row is None:

@@ -155,6 +155,7 @@ class Database:
     shares one, so they count statements and take turns writing as one store did."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        """Wrap an engine; its statements are counted from now on."""
         self.engine = engine
         self.dialect = engine.dialect.name
         # One writing transaction at a time in this process, on both engines. SQLite has one
@@ -249,6 +250,7 @@ class Repository:
     """The part of the store one area of the bot uses, over the shared Database."""
 
     def __init__(self, db: Database) -> None:
+        """Work on the shared database."""
         self._db = db
 
     @property

@@ -47,7 +47,9 @@ class StoryPlacer(Protocol):
         """(story id, whether this article starts the story)."""
         ...
 
-    def forget(self, article_ids: Sequence[int]) -> None: ...
+    def forget(self, article_ids: Sequence[int]) -> None:
+        """Drop these articles from the index (their transaction was rolled back)."""
+        ...
 
 
 def speaker_key(name: str) -> str:
@@ -215,6 +217,7 @@ async def alerted_for_story(conn: AsyncConnection, story_id: int) -> set[tuple[s
 async def count_speakers(
     dialect: str, conn: AsyncConnection, source_id: int, article: Article
 ) -> None:
+    """Count the speakers of the article's key quotes in its source's ``speakers``."""
     counts: dict[str, int] = {}
     for quote in article.key_quotes:
         if quote.speaker:

@@ -73,6 +73,7 @@ class Guilds(Repository):
             await mark_joined(self._dialect, conn, guild_id, now)
 
     async def guild(self, guild_id: int) -> GuildConfig | None:
+        """The server's settings (None when the bot never joined it)."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(guilds).where(guilds.c.id == guild_id))).first()
         if row is None:
@@ -208,6 +209,7 @@ class Guilds(Repository):
                 await _delete_source(conn, source_id)
 
     async def guild_sources(self, guild_id: int) -> list[Source]:
+        """The sources this server watches."""
         query = (
             select(sources)
             .join(guild_sources, guild_sources.c.source_id == sources.c.id)

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SourceNotice:
+    """A notice to queue for a server's admins: its source failing for a day, or recovered."""
+
     guild_id: int
     channel_id: int
     source: Source
@@ -142,6 +144,7 @@ class Outbox(Repository):
             return len(result.all())
 
     async def due_outbox(self, now: datetime, *, limit: int = 500) -> list[OutboxEntry]:
+        """Pending entries whose next attempt is due, oldest first."""
         query = (
             select(outbox)
             .where(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= now)
@@ -195,6 +198,7 @@ class Outbox(Repository):
         return sorted(map(_outbox, rows), key=lambda entry: entry.id)
 
     async def outbox_entries(self, *, status: OutboxStatus | None = None) -> list[OutboxEntry]:
+        """Every outbox entry (with ``status``: those in that state), in id order."""
         query = select(outbox).order_by(outbox.c.id)
         if status is not None:
             query = query.where(outbox.c.status == status.value)
@@ -205,6 +209,7 @@ class Outbox(Repository):
     async def mark_sent(
         self, entry_ids: Sequence[int], message_id: int, *, now: datetime, summarized: bool = False
     ) -> None:
+        """These entries went out as this message (or inside a summary message)."""
         status = OutboxStatus.SUMMARIZED if summarized else OutboxStatus.SENT
         async with self._write() as conn:
             await conn.execute(
@@ -271,6 +276,7 @@ class Outbox(Repository):
         return list(names.values())
 
     async def mark_edited(self, entry_id: int, outlets: int, *, now: datetime) -> None:
+        """The entry's message was edited to show this many outlets."""
         async with self._write() as conn:
             await conn.execute(
                 update(outbox)
@@ -281,6 +287,7 @@ class Outbox(Repository):
     async def mark_retry(
         self, entry_id: int, error: str, *, next_attempt_at: datetime, give_up: bool
     ) -> None:
+        """An attempt failed: try again at ``next_attempt_at``, or give up."""
         status = OutboxStatus.FAILED if give_up else OutboxStatus.PENDING
         async with self._write() as conn:
             await conn.execute(
@@ -383,6 +390,7 @@ class Outbox(Repository):
         return notices
 
     async def record_source_notice(self, notice: SourceNotice, body: str, *, now: datetime) -> None:
+        """Queue a notice about a source's health for the server's alerts channel."""
         async with self._write() as conn:
             told = await conn.execute(
                 update(guild_sources)

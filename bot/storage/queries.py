@@ -71,6 +71,8 @@ class Listing:
 
 @dataclass(frozen=True, slots=True)
 class QuoteListing:
+    """A key quote and the article it is from."""
+
     quote: Quotation
     article: Listing
 

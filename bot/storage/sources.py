@@ -146,6 +146,7 @@ class Sources(Repository):
         return known
 
     async def source_by_url(self, url: str) -> Source | None:
+        """The source with this URL (None when there is none)."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(sources).where(sources.c.url == url))).first()
         return _source(row) if row else None
@@ -155,6 +156,7 @@ class Sources(Repository):
         return await load_source(self._engine, source_id)
 
     async def list_sources(self) -> list[Source]:
+        """Every source, in id order."""
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(sources).order_by(sources.c.id))).all()
         return [_source(row) for row in rows]
@@ -292,10 +294,12 @@ class Sources(Repository):
         return updated
 
     async def remove_source(self, source_id: int) -> bool:
+        """Delete the source and what is stored of it; False when there was none."""
         async with self._write() as conn:
             return await _delete_source(conn, source_id)
 
     async def count_seen(self, source_id: int) -> int:
+        """How many of the source's items have been seen."""
         async with self._engine.connect() as conn:
             query = select(func.count()).where(seen_items.c.source_id == source_id)
             return int((await conn.execute(query)).scalar_one())

@@ -99,6 +99,7 @@ class Topics(Repository):
         return Added.ADDED
 
     async def remove_subscription(self, user_id: int, guild_id: int, topic: str) -> bool:
+        """Stop a person's topic in a server; False when they had none such."""
         async with self._write() as conn:
             removed = (
                 (
@@ -171,6 +172,7 @@ class Topics(Repository):
     async def subscriptions_of(
         self, user_id: int, guild_id: int | None = None
     ) -> list[Subscription]:
+        """A person's topics (in one server, or in all), in the order added."""
         query = select(subscriptions).where(subscriptions.c.user_id == user_id)
         if guild_id is not None:
             query = query.where(subscriptions.c.guild_id == guild_id)
@@ -179,6 +181,7 @@ class Topics(Repository):
         return [_subscription(row) for row in rows]
 
     async def mark_dms_closed(self, user_id: int, *, now: datetime) -> None:
+        """The person's DMs refused an alert: their alerts go to the server instead."""
         async with self._write() as conn:
             await conn.execute(
                 update(subscriptions)
@@ -208,11 +211,13 @@ class Topics(Repository):
             return int((await conn.execute(query)).scalar() or 0)
 
     async def all_routes(self) -> list[Route]:
+        """Every server's topic routes."""
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(routes))).all()
         return [_route(row) for row in rows]
 
     async def guilds_watching(self, source_id: int) -> set[int]:
+        """The servers watching this source, unpaused."""
         query = select(guild_sources.c.guild_id).where(
             guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None)
         )
@@ -220,6 +225,7 @@ class Topics(Repository):
             return set((await conn.execute(query)).scalars())
 
     async def all_subscriptions(self) -> list[Subscription]:
+        """Every person's topics."""
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(*_SUBSCRIPTION_COLUMNS))).all()
         return [_subscription(row) for row in rows]
@@ -328,6 +334,7 @@ class Topics(Repository):
         raise LimitReached(routed)
 
     async def routes_of(self, guild_id: int) -> list[Route]:
+        """A server's topic routes."""
         query = select(routes).where(routes.c.guild_id == guild_id).order_by(routes.c.id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
@@ -370,6 +377,7 @@ class Topics(Repository):
         return bool(changed.rowcount)
 
     async def remove_route(self, guild_id: int, route_id: int) -> bool:
+        """Delete a server's route; False when it has none with that id."""
         async with self._write() as conn:
             result = await conn.execute(
                 routes.delete().where(routes.c.guild_id == guild_id, routes.c.id == route_id)
@@ -378,6 +386,7 @@ class Topics(Repository):
         return bool(result.rowcount)
 
     async def set_route_paused(self, guild_id: int, route_id: int, *, paused: bool) -> bool:
+        """Pause or resume a server's route; False when it has none with that id."""
         async with self._write() as conn:
             result = await conn.execute(
                 update(routes)
