@@ -57,6 +57,7 @@ from bot.quotes import Attribution, Quotation, QuoteKind, SpeakerKind
 from bot.records import (
     Added,
     Delivery,
+    DigestOwner,
     GuildConfig,
     OutboxEntry,
     OutboxKind,
@@ -77,6 +78,7 @@ from bot.schema import (
     channel_styles,
     channels,
     counters,
+    digest_runs,
     guild_sources,
     guilds,
     item_failures,
@@ -122,7 +124,7 @@ from bot.urls import domain_levels, host_of
 
 log = logging.getLogger(__name__)
 
-HEAD_REVISION = "0019"
+HEAD_REVISION = "0020"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 
@@ -1319,6 +1321,7 @@ class Store:
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(channel_styles.delete().where(channel_styles.c.guild_id == guild_id))
+            await conn.execute(digest_runs.delete().where(digest_runs.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
             await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))
@@ -1945,6 +1948,7 @@ class Store:
         *,
         now: datetime,
         cap: int | None = None,
+        digest: str | None = None,
     ) -> Added:
         """A person's topic in a server: ADDED, or ALREADY when they had it (same normal form),
         or FULL when they already follow ``cap`` topics in that server. The insert and the count
@@ -1965,6 +1969,7 @@ class Store:
                                 typed=typed[:400],
                                 delivery=delivery.value,
                                 created_at=now,
+                                digest=digest,
                             )
                             .returning(subscriptions.c.id)
                         )
@@ -2166,6 +2171,7 @@ class Store:
         user_id: int,
         now: datetime,
         cap: int | None = None,
+        digest: str | None = None,
     ) -> bool:
         """Send a server's articles (those matching ``topic``; all when None) to a channel.
         False when that channel already gets that topic. With ``cap``, raises LimitReached when
@@ -2193,6 +2199,7 @@ class Store:
             "paused": False,
             "created_by": user_id,
             "created_at": now,
+            "digest": digest,
         }
         wanted = _literal_row(routes, row).where(~same)
         if cap is not None:
@@ -2257,6 +2264,76 @@ class Store:
             # The matchers keep routes (with their style) in memory: they reload this one.
             await _topics_changed(conn, TopicChange.ROUTE, [route_id] if changed.rowcount else [])
         return bool(changed.rowcount)
+
+    async def digest_owners(self) -> list[DigestOwner]:
+        """Every route (not paused) and every person's topic delivered as a digest."""
+        route_rows = select(routes).where(routes.c.digest.is_not(None), routes.c.paused.is_(False))
+        sub_rows = select(subscriptions).where(subscriptions.c.digest.is_not(None))
+        async with self._engine.connect() as conn:
+            found = [
+                DigestOwner(
+                    "route",
+                    r.id,
+                    r.guild_id,
+                    r.channel_id,
+                    None,
+                    r.role_id,
+                    r.topic,
+                    r.typed,
+                    r.digest,
+                    r.created_at,
+                )
+                for r in await conn.execute(route_rows)
+            ]
+            found += [
+                DigestOwner(
+                    "sub",
+                    r.id,
+                    r.guild_id,
+                    r.user_id,
+                    r.user_id,
+                    None,
+                    r.topic,
+                    r.typed,
+                    r.digest,
+                    r.created_at,
+                )
+                for r in await conn.execute(sub_rows)
+            ]
+        return found
+
+    async def queue_digest(
+        self, owner: DigestOwner, due_at: datetime, body: str, *, now: datetime
+    ) -> bool:
+        """Queue one digest, once: its run is recorded in the transaction that queues its
+        outbox row, so a digest already queued (by this process before a restart, or by
+        another) is not queued again. True when this call queued it."""
+        async with self._write() as conn:
+            recorded = await conn.execute(
+                _insert_ignore(self._dialect, digest_runs).values(
+                    owner=owner.owner,
+                    owner_id=owner.id,
+                    due_at=due_at,
+                    guild_id=owner.guild_id,
+                    queued_at=now,
+                )
+            )
+            if not recorded.rowcount:
+                return False
+            await conn.execute(
+                outbox.insert().values(
+                    _pending(
+                        OutboxKind.DIGEST,
+                        owner.guild_id,
+                        owner.channel_id,
+                        now,
+                        body=body,
+                        user_id=owner.user_id,
+                        role_id=owner.role_id,
+                    )
+                )
+            )
+        return True
 
     async def remove_route(self, guild_id: int, route_id: int) -> bool:
         async with self._write() as conn:
@@ -3057,6 +3134,7 @@ _SUBSCRIPTION_COLUMNS = (
     subscriptions.c.topic,
     subscriptions.c.typed,
     subscriptions.c.delivery,
+    subscriptions.c.digest,
 )
 """What a Subscription is made of (not its times: reading 20,000 of them, converting times
 cost more than the rest)."""
@@ -3071,6 +3149,7 @@ def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
         topic=m["topic"],
         typed=m["typed"],
         delivery=Delivery(m["delivery"]),
+        digest=m["digest"],
     )
 
 
@@ -3085,6 +3164,7 @@ def _route(row: Row[Any]) -> Route:
         role_id=m["role_id"],
         paused=bool(m["paused"]),
         style=m["style"],
+        digest=m["digest"],
     )
 
 
