@@ -11,6 +11,8 @@ from enum import StrEnum
 
 
 class OutboxKind(StrEnum):
+    """What an outbox row is: a channel alert, a notice to admins, or a personal alert."""
+
     ALERT = "alert"
     NOTICE = "notice"
     DM = "dm"
@@ -24,6 +26,8 @@ class OutboxKind(StrEnum):
 
 
 class OutboxStatus(StrEnum):
+    """Where an outbox row is in its life."""
+
     PENDING = "pending"
     SENT = "sent"
     SUMMARIZED = "summarized"
@@ -36,6 +40,8 @@ class OutboxStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GuildConfig:
+    """A server the bot is or was in, and where its alerts go."""
+
     id: int
     alerts_channel_id: int | None
     configured_by: int | None
@@ -59,6 +65,8 @@ class Planned:
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
+    """One queued message: an alert or notice, to be sent exactly once."""
+
     id: int
     kind: OutboxKind
     guild_id: int
@@ -86,6 +94,8 @@ class OutboxEntry:
 
 
 class Delivery(StrEnum):
+    """How a person's alerts reach them."""
+
     DM = "dm"
     HERE = "here"
     """A mention in the server's alerts channel (for people whose DMs are closed)."""
@@ -93,6 +103,8 @@ class Delivery(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
+    """A person's topic in a server."""
+
     id: int
     user_id: int
     guild_id: int
@@ -107,6 +119,8 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """A server's topic route: the articles matching it go to a channel."""
+
     id: int
     guild_id: int
     channel_id: int

@@ -23,11 +23,11 @@ from bot.topics import Topic
 from bot.urls import host_of
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.topics import Topics
 
 
 class Router:
-    def __init__(self, store: Store, *, observe: Callable[[float], None] | None = None) -> None:
+    def __init__(self, store: Topics, *, observe: Callable[[float], None] | None = None) -> None:
         """``observe(seconds)``: told how long matching each article took."""
         self._store = store
         self._observe = observe

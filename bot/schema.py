@@ -202,8 +202,8 @@ article_hours = Table(
     Column("first_id", Integer, nullable=False),
 )
 """Per publication hour, an id no greater than that of any stored article published in that hour
-(the /news window's lower bound; see ``Store._first_id_since``). Made again from the articles by
-an import, never exported."""
+(the /news window's lower bound; see ``bot.storage.queries.first_id_since``). Made again from
+the articles by an import, never exported."""
 
 speakers = Table(
     "speakers",
@@ -233,7 +233,7 @@ speaker_words = Table(
 FULL_TEXT_TABLES = ("articles_fts", "article_keys")
 """Engine-managed tables: SQLite's FTS5 full-text table (with its shadow tables) and its
 ``article_keys`` (each article's id, publication time, source and story as integers, kept by
-triggers for the full-text queries; see ``bot.store.Keys``). Made by the migrations, never by
+triggers for the full-text queries; see ``bot.storage.rows.Keys``). Made by the migrations, never by
 this metadata, and skipped when the two are compared."""
 
 

@@ -327,7 +327,7 @@ class Topics:
         """How many of the last week's stored articles from the server's sources each of the
         person's topics matched, counted by the full-text index up to COUNT_AT_MOST (None: a
         topic the index can't run, so it isn't counted). No article is read."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         mine = await self._store.subscriptions_of(user_id, guild_id)
         scope = [s.id for s in await self._store.guild_source_names(guild_id)]
@@ -347,7 +347,7 @@ class Topics:
         how many (counted by the full-text index, up to COUNT_AT_MOST), and the newest
         PREVIEW_SHOWN with why each matched (worked out in a thread: an article's text may be
         long, and the event loop serves every server)."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         topic = as_topic(typed)
         names = {s.id: s for s in await self._store.guild_source_names(guild_id)}

@@ -10,6 +10,7 @@ from bot.quotes import (
     Attribution,
     Quotation,
     QuoteKind,
+    SpeakerKind,
     find_quotations,
     key_quotes,
     load_model,
@@ -436,3 +437,22 @@ def test_a_few_quoted_words_inside_a_sentence_that_nobody_says_are_a_term(nlp: L
     )
     found = [(q.text, q.speaker) for q in quotations(text, nlp)]
     assert found == [("We are not leaving.", None), ("a disgrace to the city.", "Tom Baker")]
+
+
+def test_an_attribution_that_ends_the_sentence_after_a_fragment(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker has attacked the plan for weeks.\n\n"
+        "Given Baker’s record, his support will carry “a great deal of weight” and bring the "
+        "candidates money, union spokesman Peter Voss said."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Peter Voss"]
+
+
+def test_the_last_word_of_a_newspaper_after_the_names_the_paper(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker used a private account. In one email, Baker wrote that a note went "
+        "into a “shred box by mistake,” the Herald reported.\n\n"
+        "The band played “Blue River (Live)” and “Fifty Ways Over 2 Hills.”"
+    )
+    found = [(q.speaker, q.speaker_kind) for q in quotations(text, nlp)]
+    assert found == [("the Herald", SpeakerKind.ORGANISATION)]
