@@ -9,6 +9,7 @@ Europe/London is 08:00 there in winter and in summer, and a day that skips or re
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +84,19 @@ class Schedule:
         while (following := self.next_after(due)) <= moment:
             due = following
         return due
+
+    def encode(self) -> str:
+        """The schedule as stored ("daily 08:00 Europe/London"); ``decode`` reads it back."""
+        return f"{self.period.value} {self.at.strftime('%H:%M')} {self.zone}"
+
+    @classmethod
+    def decode(cls, text: str) -> Schedule:
+        """A stored schedule (a ScheduleError if it can't be read)."""
+        try:
+            period, clock, zone = text.split()
+            return cls(Period(period), parse_clock(clock), zone)
+        except ValueError:
+            raise ScheduleError(f"not a digest schedule: {text!r}") from None
 
     def describe(self) -> str:
         """In words, as replies show it ("daily at 08:00 Europe/London")."""
@@ -209,3 +223,42 @@ def digest_text(title: str, entries: Sequence[DigestEntry]) -> str:
             lines.append(f"      {entry.quote.line()}")
         lines.append(f"      🔗 {entry.url}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """One digest queued: its title, topic and period (the outbox row's body, as JSON)."""
+
+    title: str
+    topic: str | None
+    """Normal form (None: every article of the server's sources)."""
+    since: datetime
+    until: datetime
+
+    def encode(self) -> str:
+        """As stored in the outbox row."""
+        return json.dumps(
+            {
+                "title": self.title,
+                "topic": self.topic,
+                "since": self.since.isoformat(),
+                "until": self.until.isoformat(),
+            }
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> DigestRun:
+        """Read back what ``encode`` wrote."""
+        data = json.loads(text)
+        return cls(
+            str(data["title"]),
+            data["topic"],
+            datetime.fromisoformat(data["since"]),
+            datetime.fromisoformat(data["until"]),
+        )
+
+
+def digest_title(schedule: Schedule, typed: str | None) -> str:
+    """ "Daily digest: nato" / "Weekly digest: every article"."""
+    period = "Daily" if schedule.period is Period.DAILY else "Weekly"
+    return f"{period} digest: {typed or 'every article'}"

@@ -20,6 +20,9 @@ class OutboxKind(StrEnum):
     HERE = "here"
     """A personal alert posted in the server's alerts channel with a mention; ``channel_id``
     holds the user's id, as for DMs."""
+    DIGEST = "digest"
+    """A route's or a person's digest: ``body`` says whose and which period (bot.digests);
+    ``channel_id`` is the route's channel, or the person's id (sent by DM)."""
 
 
 class OutboxStatus(StrEnum):
@@ -109,6 +112,9 @@ class Subscription:
     """Normal form."""
     typed: str
     delivery: Delivery
+    digest: str | None = None
+    """A daily or weekly digest's schedule (``bot.digests.Schedule.encode()``), sent by DM;
+    None: each matching article as it comes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,9 @@ class Route:
     paused: bool
     style: str | None = None
     """How its alerts look (``AlertStyle.encode()``); None: as the channel's."""
+    digest: str | None = None
+    """A daily or weekly digest's schedule (``bot.digests.Schedule.encode()``); None: each
+    matching article as it comes."""
 
 
 class Added(StrEnum):
@@ -154,3 +163,23 @@ class TopicChanges:
     routes: frozenset[int]
     subscriptions: frozenset[int]
     servers: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOwner:
+    """A route or a person's topic delivered as a digest, as the scheduler needs it."""
+
+    owner: str
+    """"route" or "sub" (a person's subscription)."""
+    id: int
+    guild_id: int
+    channel_id: int
+    """Where it goes: the route's channel, or the person's id (a DM)."""
+    user_id: int | None
+    role_id: int | None
+    topic: str | None
+    """Normal form (None: every article of the server's sources)."""
+    typed: str | None
+    schedule: str
+    """``bot.digests.Schedule.encode()``."""
+    created_at: datetime

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.digests import Schedule
 from bot.guilds import AddedSource, DefaultsAdded, SourceLine, describe_sources
 from bot.messages import (
     CHOICE_NAME_LIMIT,
@@ -59,6 +60,11 @@ def route_choices(routes: Sequence[Route], typed: str) -> Choices:
 def route_added(route: Route, channel_id: int) -> str:
     """/alerts add: where the topic's articles will go, and whom they mention."""
     ping = f", mentioning <@&{route.role_id}>" if route.role_id else ""
+    if route.digest:
+        when = Schedule.decode(route.digest).describe()
+        return (
+            f"A digest of articles about “{route.topic}” will go to <#{channel_id}>{ping}, {when}."
+        )
     return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}."
 
 
@@ -98,6 +104,11 @@ def with_notice(notice: str | None, text: str) -> str:
 
 def subscribed(sub: Subscription) -> str:
     """/subscribe: the topic followed, and how its alerts arrive."""
+    if sub.digest:
+        return (
+            f"Following “{sub.topic}”: a digest of the matching articles from this server's "
+            f"sources reaches you by DM, {Schedule.decode(sub.digest).describe()}."
+        )
     where = "by DM" if sub.delivery is Delivery.DM else "with a mention in the alerts channel"
     return (
         f"Following “{sub.topic}”: matching articles from this server's sources reach you {where}."

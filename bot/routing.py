@@ -139,7 +139,7 @@ class Router:
         everything = [
             r
             for r in self._routes.values()
-            if r.topic is None and r.guild_id in guilds and not r.paused
+            if r.topic is None and r.guild_id in guilds and not r.paused and r.digest is None
         ]
         planned: dict[str, list[Planned]] = {}
         for article in articles:
@@ -178,13 +178,13 @@ class Router:
             for topic_id in sorted(match.topic_ids):
                 if topic_id < 0:
                     route = self._routes[-topic_id]
-                    if route.guild_id not in guilds or route.paused:
-                        continue
+                    if route.guild_id not in guilds or route.paused or route.digest:
+                        continue  # (a digest route's articles go out in its digest)
                     key = (OutboxKind.ALERT, route.channel_id)
                     destinations.setdefault(key, (_planned(route), []))[1].append(why)
                 else:
                     sub = self._subscriptions[topic_id]
-                    if sub.guild_id not in guilds:
+                    if sub.guild_id not in guilds or sub.digest:
                         continue
                     kind = OutboxKind.DM if sub.delivery is Delivery.DM else OutboxKind.HERE
                     person = Planned(kind, sub.guild_id, sub.user_id, sub.user_id, None, None)

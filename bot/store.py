@@ -10,6 +10,7 @@ from bot.storage.articles import Articles
 from bot.storage.coverage import Coverage, CoverageCounts
 from bot.storage.database import HEAD_REVISION, Database
 from bot.storage.derived import speaker_key
+from bot.storage.digests import Digests
 from bot.storage.fulltext import (
     FEW_SOURCES,
     FTS5_SCHEMA,
@@ -58,6 +59,7 @@ class Store(
     Coverage,
     Transfer,
     Operations,
+    Digests,
 ):
     """Every repository over one Database."""
 

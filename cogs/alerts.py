@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot import replies
 from bot.alerts import MAX_QUOTES, AlertStyle, StyleName
 from bot.app import GENERIC_ERROR, TopicOption, manage_server_only, may_manage, reply
+from bot.digests import Period, zone_choices
 from bot.discord_sender import to_discord_embed
 from bot.errors import UserFacingError
 from bot.guilds import ChannelAccess, ServerSources
@@ -67,18 +68,32 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         topic=TOPIC_HINT,
         channel="Where the alerts go",
         role="A role to mention with each alert (optional)",
+        mode="instant: each article as it comes (default); digest: one message a day; "
+        "weekly: one a week",
+        time="For a digest: when it goes (default 08:00), e.g. 07:30 or 6pm",
+        timezone="For a digest: the time zone (default: the one last chosen, else UTC)",
     )
     @manage_server_only()
-    async def add(
+    async def add(  # noqa: PLR0917 - one per option of the command
         self,
         interaction: Interaction,
         topic: TopicOption,
         channel: discord.TextChannel,
         role: discord.Role | None = None,
+        mode: Literal["instant", "digest", "weekly"] = "instant",
+        time: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
-        """Send articles about a topic to a channel, optionally mentioning a role."""
+        """Send articles about a topic to a channel (as they come, or as a digest),
+        optionally mentioning a role."""
         assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
         me, admin = interaction.guild.me, interaction.user
+        digest = None
+        if mode != "instant":
+            period = Period.DAILY if mode == "digest" else Period.WEEKLY
+            digest = await self.topics.digest_schedule(
+                admin.id, interaction.guild.id, period, time, timezone
+            )
         self.sources.check_channel(channel.id, access_of(channel, me))
         self.sources.check_member_channel(channel.id, access_of(channel, admin))
         route = await self.topics.add_route(
@@ -90,8 +105,15 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             role_mentionable=role is None or role.mentionable,
             bot_may_mention=channel.permissions_for(me).mention_everyone,
             member_may_mention=channel.permissions_for(admin).mention_everyone,
+            digest=digest,
         )
         await reply(interaction, replies.route_added(route, channel.id))
+
+    @add.autocomplete("timezone")
+    async def _add_zone(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
     @app_commands.command(name="remove", description="Stop a topic route")
     @app_commands.describe(route="The route to stop")

@@ -456,3 +456,20 @@ def test_the_last_word_of_a_newspaper_after_the_names_the_paper(nlp: Language) -
     )
     found = [(q.speaker, q.speaker_kind) for q in quotations(text, nlp)]
     assert found == [("the Herald", SpeakerKind.ORGANISATION)]
+
+
+def test_a_party_word_after_a_given_name_is_a_surname(nlp: Language) -> None:
+    text = (
+        "Mark Green, professor of history at the state university, said towns such as Xenia "
+        "“have more of a voting tradition than the suburbs.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Mark Green"]
+
+
+def test_said_and_a_name_ending_the_sentence_after_a_fragment(nlp: Language) -> None:
+    text = (
+        "Critics said the plan had come too late. Mayor Tom Baker signed it on Monday.\n\n"
+        "The promise to “take the city back” appeals to older voters who wish for a return to "
+        "the past, said Alan Abel, a historian at Dayton University."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Alan Abel"]

@@ -126,6 +126,11 @@ def _final_clause(text: str, start: int, end: int) -> Iterator[Cue]:
         return
     verb = verbs[-1]
     tail = text[verb.end() : start + stop.start()]
+    if text[start : verb.start()].rstrip().endswith(",") and _norm(verb.group()) in _INVERTING:
+        # "…, said Alan Abel, a historian at the university."
+        if len(tail.split()) <= 14:
+            yield Cue(*forward_phrase(text, verb.end(), start + stop.start()), _norm(verb.group()))
+        return
     if len(tail.split()) > 6 or _CLAUSE_AFTER.search(tail):
         return
     clause = _FINAL_CLAUSE.search(text, start, verb.start())

@@ -37,6 +37,7 @@ from bot.storage.schema import (
     articles,
     channel_styles,
     channels,
+    digest_runs,
     guild_sources,
     guilds,
     outbox,
@@ -188,6 +189,7 @@ class Guilds(Repository):
             await conn.execute(guild_sources.delete().where(guild_sources.c.guild_id == guild_id))
             await conn.execute(routes.delete().where(routes.c.guild_id == guild_id))
             await conn.execute(channel_styles.delete().where(channel_styles.c.guild_id == guild_id))
+            await conn.execute(digest_runs.delete().where(digest_runs.c.guild_id == guild_id))
             await conn.execute(subscriptions.delete().where(subscriptions.c.guild_id == guild_id))
             await _topics_changed(conn, TopicChange.SERVER, [guild_id])
             await conn.execute(channels.delete().where(channels.c.guild_id == guild_id))

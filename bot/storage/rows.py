@@ -167,6 +167,7 @@ _SUBSCRIPTION_COLUMNS = (
     subscriptions.c.topic,
     subscriptions.c.typed,
     subscriptions.c.delivery,
+    subscriptions.c.digest,
 )
 """What a Subscription is made of (not its times: reading 20,000 of them, converting times
 cost more than the rest)."""
@@ -181,6 +182,7 @@ def _subscription(row: Row[*tuple[Any, ...]]) -> Subscription:
         topic=m["topic"],
         typed=m["typed"],
         delivery=Delivery(m["delivery"]),
+        digest=m["digest"],
     )
 
 
@@ -195,6 +197,7 @@ def _route(row: Row[Any]) -> Route:
         role_id=m["role_id"],
         paused=bool(m["paused"]),
         style=m["style"],
+        digest=m["digest"],
     )
 
 

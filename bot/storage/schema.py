@@ -334,6 +334,8 @@ subscriptions = Table(
     Column("delivery", String(8), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("dm_closed_at", UTCDateTime()),
+    # A digest's schedule (bot.digests.Schedule as text); None: each article as it comes.
+    Column("digest", String(80)),
     UniqueConstraint("user_id", "guild_id", "topic"),
     Index(None, "guild_id"),
 )
@@ -351,8 +353,23 @@ routes = Table(
     Column("created_by", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("style", String(60)),
+    # A digest's schedule (bot.digests.Schedule as text); None: each article as it comes.
+    Column("digest", String(80)),
     UniqueConstraint("guild_id", "channel_id", "topic"),
 )
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("owner", String(8), primary_key=True),
+    Column("owner_id", Integer, primary_key=True, autoincrement=False),
+    Column("due_at", UTCDateTime(), primary_key=True),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("queued_at", UTCDateTime(), nullable=False),
+)
+"""One row per digest queued (a route's or a subscription's, for one due time), written in the
+transaction that queues its outbox row: a digest is queued once, whatever restarts or however
+many processes look."""
 
 channel_styles = Table(
     "channel_styles",

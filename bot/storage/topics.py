@@ -55,6 +55,7 @@ class Topics(Repository):
         *,
         now: datetime,
         cap: int | None = None,
+        digest: str | None = None,
     ) -> Added:
         """A person's topic in a server: ADDED, or ALREADY when they had it (same normal form),
         or FULL when they already follow ``cap`` topics in that server. The insert and the count
@@ -75,6 +76,7 @@ class Topics(Repository):
                                 typed=typed[:400],
                                 delivery=delivery.value,
                                 created_at=now,
+                                digest=digest,
                             )
                             .returning(subscriptions.c.id)
                         )
@@ -282,6 +284,7 @@ class Topics(Repository):
         user_id: int,
         now: datetime,
         cap: int | None = None,
+        digest: str | None = None,
     ) -> bool:
         """Send a server's articles (those matching ``topic``; all when None) to a channel.
         False when that channel already gets that topic. With ``cap``, raises LimitReached when
@@ -310,6 +313,7 @@ class Topics(Repository):
             "paused": False,
             "created_by": user_id,
             "created_at": now,
+            "digest": digest,
         }
         wanted = _literal_row(routes, row).where(~same)
         if cap is not None:
