@@ -1,12 +1,14 @@
 """Delivery throughput: alerts per second from the outbox to a (fake) Discord that enforces
 per-channel rate limits, and how many 429s our own pacing provoked.
 
-    python bench/deliver.py [--channels 10] [--alerts 300] [--bucket 5/5]
+    python bench/deliver.py [--channels 10] [--alerts 300] [--bucket 5/5] [--digests 3]
 
 The real Deliverer and DiscordSender (discord.py's HTTP client, which follows Discord's
 rate-limit headers) against tests/fakediscord on loopback, with Discord's per-channel message
-limit (5 per 5 s by default). A steady stream: every alert is queued, then delivered. The last
-line is JSON.
+limit (5 per 5 s by default). A steady stream: every alert is queued, then delivered. Then, in
+the same run, ``--digests`` digest routes per channel come due at once: each digest is queued
+(its stories read from the store, ranked) and delivered, and its rate is printed beside the
+alerts'. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         wall = time.perf_counter() - started
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         sent = len(await store.outbox_entries(status=OutboxStatus.SENT))
+        digest_figures = await run_digests(store, deliverer, guild_ids, channel_ids, args)
         await client.close()
         await store.close()
     posts = fake.requests_matching("POST", r"/channels/\d+/messages")
@@ -113,6 +116,62 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         "http_429s": len(too_many),
         "violations": len(fake.violations),
         "cpu_ms_per_alert": round(1000 * cpu / max(sent, 1), 2),
+        **digest_figures,
+    }
+
+
+DIGEST_TOPICS = ("story", "outlet", "sentence", "realistic", "happened", "lead")
+
+
+async def run_digests(
+    store: object,
+    deliverer: object,
+    guild_ids: list[int],
+    channel_ids: list[int],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """Digest routes that all come due now: queued, then delivered; timed like the alerts."""
+    from bot.delivery import Deliverer, OutboxStatus
+    from bot.digests import Period, Schedule
+    from bot.store import Store
+
+    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    now = datetime.now(UTC)
+    due = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
+    schedule = Schedule(Period.DAILY, due, "UTC").encode()
+    for guild_id, channel_id in zip(guild_ids, channel_ids, strict=True):
+        for topic in DIGEST_TOPICS[: args.digests]:
+            await store.add_route(
+                guild_id,
+                channel_id,
+                topic,
+                topic,
+                role_id=None,
+                user_id=1,
+                now=now - timedelta(hours=1),
+                digest=schedule,
+            )
+    before = len(await store.outbox_entries(status=OutboxStatus.SENT))
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    queued = await deliverer.queue_due_digests()
+    queue_s = time.perf_counter() - started
+    deadline = started + args.max_seconds
+    while time.perf_counter() < deadline:
+        await deliverer.deliver_due()
+        if not await store.outbox_entries(status=OutboxStatus.PENDING):
+            break
+    wall = time.perf_counter() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    sent = len(await store.outbox_entries(status=OutboxStatus.SENT)) - before
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return {
+        "digests_queued": queued,
+        "digests_sent": sent,
+        "digests_queue_ms": round(1000 * queue_s, 1),
+        "digests_wall_s": round(wall, 2),
+        "digests_per_s": round(sent / wall, 1) if wall else 0.0,
+        "cpu_ms_per_digest": round(1000 * cpu / max(sent, 1), 2),
     }
 
 
@@ -122,6 +181,13 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--bucket", default="5/5", help="per-channel limit: messages/seconds")
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument(
+        "--digests",
+        type=int,
+        default=3,
+        choices=range(len(DIGEST_TOPICS) + 1),
+        help="digest routes per channel, all due at once after the alerts (0: none)",
+    )
     args = parser.parse_args()
     figures = asyncio.run(run(args))
     print(
@@ -133,6 +199,11 @@ def main() -> None:
     print(f"429 responses provoked: {figures['http_429s']}   (goal: 0)")
     print(f"payloads against the spec: {figures['violations']} violations")
     print(f"CPU per alert: {figures['cpu_ms_per_alert']} ms")
+    print(
+        f"digests: {figures['digests_sent']} of {figures['digests_queued']} sent in "
+        f"{figures['digests_wall_s']} s ({figures['digests_per_s']}/s; queued in "
+        f"{figures['digests_queue_ms']} ms), CPU per digest {figures['cpu_ms_per_digest']} ms"
+    )
     print(json.dumps(figures))
 
 

@@ -19,7 +19,7 @@ from bot.messages import (
 )
 from bot.news import ArticlePage, Coverage, QuotePage, Scope, StoryCopies
 from bot.quotes import trim_quote
-from bot.store import Listing, QuoteListing
+from bot.storage.queries import Listing, QuoteListing
 
 COVERAGE_FILE = "coverage.png"
 LEAD_CHARS = 240

@@ -26,6 +26,7 @@ from bot.routing import Router
 from bot.settings import Settings
 from bot.source_controls import SourceControls
 from bot.store import Store
+from bot.styles import AlertStyles
 from bot.subscriptions import Topics
 from bot.topics import MAX_QUERY_CHARS, Topic, parse_topic
 from bot.watcher import Watcher
@@ -56,6 +57,7 @@ class BotServices:
     news: News
     controls: SourceControls
     metrics: Metrics
+    styles: AlertStyles
     backups: DailyBackups | None = None
 
 

@@ -20,9 +20,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.alerts import Alert, alert_for, alert_message, notice_message, summary_message, terms_of
+from bot.alerts import (
+    STANDARD_STYLE,
+    Alert,
+    AlertStyle,
+    KeyQuote,
+    alert_for,
+    alert_message,
+    notice_message,
+    summary_message,
+    terms_of,
+)
+from bot.digests import (
+    DigestEntry,
+    DigestRun,
+    Schedule,
+    ScheduleError,
+    digest_message,
+    digest_title,
+)
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage, clean_text
+from bot.quotes import trim_quote
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     GuildConfig,
     OutboxEntry,
@@ -30,6 +49,7 @@ from bot.records import (  # noqa: F401 - the rest were here before bot.records
     OutboxStatus,
     Planned,
 )
+from bot.topics import parse_topic
 
 if TYPE_CHECKING:
     from bot.articles import Article
@@ -66,6 +86,10 @@ POISON_RETRY = timedelta(seconds=2)
 
 STORY_EDITS_FOR = timedelta(hours=48)
 STORY_EDIT_EVERY = timedelta(minutes=1)
+DIGEST_GRACE = timedelta(hours=6)
+"""A digest not queued within this long of its time (the bot was off) is skipped, not sent late."""
+DIGEST_READ = 200
+"""Most stories one digest reads (ranked by outlets, then the newest)."""
 
 
 class Sender(Protocol):
@@ -226,30 +250,30 @@ class Deliverer:
         return True
 
     async def _attempt(self, entry: OutboxEntry, target: int, report: DeliveryReport) -> bool:
-        if entry.kind in (OutboxKind.DM, OutboxKind.HERE) and not await self._still_member(
-            entry, report
-        ):
+        personal = entry.kind in (OutboxKind.DM, OutboxKind.HERE) or _by_dm(entry)
+        if personal and not await self._still_member(entry, report):
             return True
-        message = await self._render(entry)
+        message = await self._render(entry, channel_id=target)
         if message is None:
             await self._store.mark_retry(
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
         try:
-            if entry.kind is OutboxKind.DM and entry.user_id is not None:
+            if (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
         except ChannelRefused as exc:
-            if entry.kind in (OutboxKind.DM, OutboxKind.HERE):
+            if personal:
                 # Closed DMs (or an alerts channel gone): this alert is not sent; the person is
                 # told the next time they use a command.
-                why = "DMs closed" if entry.kind is OutboxKind.DM else "alerts channel refused"
+                dm = entry.kind is OutboxKind.DM or _by_dm(entry)
+                why = "DMs closed" if dm else "alerts channel refused"
                 await self._store.mark_retry(
                     entry.id, f"{why}: {exc}", next_attempt_at=self._clock(), give_up=True
                 )
-                if entry.user_id is not None and entry.kind is OutboxKind.DM:
+                if entry.user_id is not None and dm:
                     await self._store.mark_dms_closed(entry.user_id, now=self._clock())
                 report.dropped += 1
                 return True
@@ -379,10 +403,13 @@ class Deliverer:
         report.summarized += len(rolled)
 
     async def _render(
-        self, entry: OutboxEntry, *, also: Sequence[str] = ()
+        self, entry: OutboxEntry, *, channel_id: int, also: Sequence[str] = ()
     ) -> OutgoingMessage | None:
+        """The message for a row posted in ``channel_id`` (for a DM, the person's id)."""
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
+        if entry.kind is OutboxKind.DIGEST:
+            return await self._digest(entry)
         found = await self._article_of(entry)
         if found is None:
             return None
@@ -390,6 +417,7 @@ class Deliverer:
         terms = terms_of(entry.explanation) if entry.explanation else ()
         return alert_message(
             alert_for(article, source, topic_terms=terms),
+            style=await self._style_of(entry, channel_id),
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
@@ -427,7 +455,7 @@ class Deliverer:
     async def _edit_story_alert(self, entry: OutboxEntry) -> bool:
         assert entry.article_id is not None and entry.message_id is not None
         others = await self._store.story_outlets(entry.article_id, entry.guild_id)
-        message = await self._render(entry, also=others)
+        message = await self._render(entry, channel_id=entry.channel_id, also=others)
         if message is None or not others:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
@@ -435,6 +463,69 @@ class Deliverer:
         else:
             await self._sender.edit(entry.channel_id, entry.message_id, message)
         return True
+
+    async def queue_due_digests(self) -> int:
+        """Queue every digest whose time has come (within DIGEST_GRACE of it): each once, for
+        the period since its previous one. Returns how many this call queued."""
+        now = self._clock()
+        queued = 0
+        for owner in await self._store.digest_owners():
+            try:
+                schedule = Schedule.decode(owner.schedule)
+            except ScheduleError:
+                log.warning("%s %s has an unreadable digest schedule", owner.owner, owner.id)
+                continue
+            due = schedule.previous_before(now)
+            if due < owner.created_at or now - due > DIGEST_GRACE:
+                continue  # set up after that time, or long missed (the bot was off)
+            run = DigestRun(
+                digest_title(schedule, owner.typed),
+                owner.topic,
+                since=schedule.previous_before(due - timedelta(microseconds=1)),
+                until=due,
+            )
+            queued += await self._store.queue_digest(owner, due, run.encode(), now=now)
+        return queued
+
+    async def _digest(self, entry: OutboxEntry) -> OutgoingMessage:
+        """A digest's message: the period's stories from the server's own sources."""
+        from bot.store import UnsearchableQuery
+
+        run = DigestRun.decode(entry.body or "")
+        scope = [s.id for s in await self._store.guild_source_names(entry.guild_id)]
+        try:
+            found = await self._store.latest(
+                scope,
+                run.since,
+                topic=parse_topic(run.topic) if run.topic else None,
+                limit=DIGEST_READ,
+            )
+        except UnsearchableQuery:
+            found = []
+        entries = [
+            DigestEntry(
+                item.title,
+                item.url,
+                outlets=item.outlets,
+                published=item.published,
+                quote=(
+                    KeyQuote(trim_quote(item.quote.text), item.quote.speaker, item.quote.role)
+                    if item.quote is not None and item.quote.speaker
+                    else None
+                ),
+            )
+            for item in found
+            if item.published < run.until
+        ]
+        return digest_message(run.title, entries, role_id=entry.role_id)
+
+    async def _style_of(self, entry: OutboxEntry, channel_id: int) -> AlertStyle:
+        """How an alert looks: its route's style, else its channel's; a DM, the standard."""
+        if entry.kind is OutboxKind.DM:
+            return STANDARD_STYLE
+        if entry.style is not None:
+            return AlertStyle.decode(entry.style)
+        return AlertStyle.decode(await self._store.channel_style(channel_id))
 
     async def _article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""
@@ -503,3 +594,8 @@ class Deliverer:
                 )
             await self._store.record_source_notice(notice, body, now=now)
         return len(notices)
+
+
+def _by_dm(entry: OutboxEntry) -> bool:
+    """A person's digest (sent by DM, like their alerts)."""
+    return entry.kind is OutboxKind.DIGEST and entry.user_id is not None

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.alerts import AlertStyle, StyleName, alert_for, render_text
 from bot.articles import Article
+from bot.digests import DigestEntry, digest_text
 from bot.services import open_services
 from bot.settings import Settings
 from bot.sources import Source
@@ -138,7 +139,15 @@ def print_text(text: str) -> None:
     lines = []
     for line in text.split("\n"):
         if len(line) > 80:
-            lines.append(textwrap.fill(line, 80, subsequent_indent="   "))
+            lines.append(
+                textwrap.fill(
+                    line,
+                    80,
+                    subsequent_indent="   ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
         else:
             lines.append(line)
     print("\n".join(lines))
@@ -153,6 +162,15 @@ def print_styles(article: Article, source: Source) -> None:
         print(f"\n{name.value}:")
         # A compact alert is one line however long: printed as it is.
         print(text) if name is StyleName.COMPACT else print_text(text)
+    entry = DigestEntry(
+        alert.headline,
+        alert.url,
+        outlets=1,
+        published=alert.published,
+        quote=alert.quotes[0] if alert.quotes else None,
+    )
+    print("\nas an entry of a daily digest:")
+    print_text(digest_text("Daily digest: nato", [entry]))
 
 
 async def run_demo(settings: Settings, *, keep_db: bool) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.errors import StoreUnavailable
 from bot.metrics import Metrics
 from bot.status import ProcessState
-from bot.store import Store
+from bot.storage.operations import Operations
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Heartbeat:
     def __init__(
         self,
         *,
-        store: Store,
+        store: Operations,
         metrics: Metrics,
         process: ProcessState,
         clock: Callable[[], datetime],

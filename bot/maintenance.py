@@ -55,7 +55,8 @@ async def poll(settings: Settings, urls: list[str], *, once: bool) -> int:
 
 async def migrate(settings: Settings) -> int:
     """Bring the database's schema up to date."""
-    from bot.store import HEAD_REVISION, Store
+    from bot.storage.database import HEAD_REVISION
+    from bot.store import Store
 
     store = Store.open(settings.database_url)
     try:
@@ -90,7 +91,8 @@ async def export_database(settings: Settings, path: str) -> int:
 
 async def import_database(settings: Settings, path: str) -> int:
     """Read an export into a new, empty database."""
-    from bot.store import NotEmpty, Store
+    from bot.storage.transfer import NotEmpty
+    from bot.store import Store
 
     store = Store.open(settings.database_url)
     try:

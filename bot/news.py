@@ -16,7 +16,9 @@ from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
-from bot.store import Listing, QuoteListing, Store, UnsearchableQuery
+from bot.storage.fulltext import UnsearchableQuery
+from bot.storage.queries import Listing, QuoteListing
+from bot.store import Store
 from bot.topics import Topic, as_topic
 from bot.urls import host_of
 

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 
 class OutboxKind(StrEnum):
+    """What an outbox row is: a channel alert, a notice to admins, or a personal alert."""
+
     ALERT = "alert"
     NOTICE = "notice"
     DM = "dm"
@@ -18,9 +20,14 @@ class OutboxKind(StrEnum):
     HERE = "here"
     """A personal alert posted in the server's alerts channel with a mention; ``channel_id``
     holds the user's id, as for DMs."""
+    DIGEST = "digest"
+    """A route's or a person's digest: ``body`` says whose and which period (bot.digests);
+    ``channel_id`` is the route's channel, or the person's id (sent by DM)."""
 
 
 class OutboxStatus(StrEnum):
+    """Where an outbox row is in its life."""
+
     PENDING = "pending"
     SENT = "sent"
     SUMMARIZED = "summarized"
@@ -33,6 +40,8 @@ class OutboxStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GuildConfig:
+    """A server the bot is or was in, and where its alerts go."""
+
     id: int
     alerts_channel_id: int | None
     configured_by: int | None
@@ -49,10 +58,15 @@ class Planned:
     user_id: int | None
     role_id: int | None
     explanation: str | None
+    style: str | None = None
+    """The route's alert style (``AlertStyle.encode()``), when it came through a route that has
+    one; else the channel's style applies when it is sent."""
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
+    """One queued message: an alert or notice, to be sent exactly once."""
+
     id: int
     kind: OutboxKind
     guild_id: int
@@ -67,6 +81,8 @@ class OutboxEntry:
     user_id: int | None = None
     role_id: int | None = None
     explanation: str | None = None
+    style: str | None = None
+    """The route's alert style it was queued with (None: the channel's, when sent)."""
 
     @property
     def nonce(self) -> str:
@@ -78,6 +94,8 @@ class OutboxEntry:
 
 
 class Delivery(StrEnum):
+    """How a person's alerts reach them."""
+
     DM = "dm"
     HERE = "here"
     """A mention in the server's alerts channel (for people whose DMs are closed)."""
@@ -85,6 +103,8 @@ class Delivery(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
+    """A person's topic in a server."""
+
     id: int
     user_id: int
     guild_id: int
@@ -92,10 +112,15 @@ class Subscription:
     """Normal form."""
     typed: str
     delivery: Delivery
+    digest: str | None = None
+    """A daily or weekly digest's schedule (``bot.digests.Schedule.encode()``), sent by DM;
+    None: each matching article as it comes."""
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """A server's topic route: the articles matching it go to a channel."""
+
     id: int
     guild_id: int
     channel_id: int
@@ -104,6 +129,11 @@ class Route:
     typed: str | None
     role_id: int | None
     paused: bool
+    style: str | None = None
+    """How its alerts look (``AlertStyle.encode()``); None: as the channel's."""
+    digest: str | None = None
+    """A daily or weekly digest's schedule (``bot.digests.Schedule.encode()``); None: each
+    matching article as it comes."""
 
 
 class Added(StrEnum):
@@ -133,3 +163,23 @@ class TopicChanges:
     routes: frozenset[int]
     subscriptions: frozenset[int]
     servers: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOwner:
+    """A route or a person's topic delivered as a digest, as the scheduler needs it."""
+
+    owner: str
+    """"route" or "sub" (a person's subscription)."""
+    id: int
+    guild_id: int
+    channel_id: int
+    """Where it goes: the route's channel, or the person's id (a DM)."""
+    user_id: int | None
+    role_id: int | None
+    topic: str | None
+    """Normal form (None: every article of the server's sources)."""
+    typed: str | None
+    schedule: str
+    """``bot.digests.Schedule.encode()``."""
+    created_at: datetime

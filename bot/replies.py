@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.digests import Schedule
 from bot.guilds import AddedSource, DefaultsAdded, SourceLine, describe_sources
 from bot.messages import (
     CHOICE_NAME_LIMIT,
@@ -25,6 +26,7 @@ from bot.messages import (
 from bot.records import Delivery, Route, Subscription
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
+from bot.styles import StylePreview
 from bot.subscriptions import COUNT_AT_MOST, PREVIEW_DAYS, choice_value
 
 Choices = list[tuple[str, int]]
@@ -58,6 +60,11 @@ def route_choices(routes: Sequence[Route], typed: str) -> Choices:
 def route_added(route: Route, channel_id: int) -> str:
     """/alerts add: where the topic's articles will go, and whom they mention."""
     ping = f", mentioning <@&{route.role_id}>" if route.role_id else ""
+    if route.digest:
+        when = Schedule.decode(route.digest).describe()
+        return (
+            f"A digest of articles about “{route.topic}” will go to <#{channel_id}>{ping}, {when}."
+        )
     return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}."
 
 
@@ -97,6 +104,11 @@ def with_notice(notice: str | None, text: str) -> str:
 
 def subscribed(sub: Subscription) -> str:
     """/subscribe: the topic followed, and how its alerts arrive."""
+    if sub.digest:
+        return (
+            f"Following “{sub.topic}”: a digest of the matching articles from this server's "
+            f"sources reaches you by DM, {Schedule.decode(sub.digest).describe()}."
+        )
     where = "by DM" if sub.delivery is Delivery.DM else "with a mention in the alerts channel"
     return (
         f"Following “{sub.topic}”: matching articles from this server's sources reach you {where}."
@@ -293,3 +305,36 @@ def export_title(server_name: str) -> str:
 def exported(count: int) -> str:
     """/sources export."""
     return f"This server's {count} sources, as OPML (other feed readers import it)."
+
+
+# ---- /alerts style --------------------------------------------------------------------------
+
+
+def style_preview(preview: StylePreview) -> str:
+    """/alerts style: whose alerts, in which style, shown on which article, before saving."""
+    route = preview.target.route
+    whose = (
+        f"the route “{clean_text(route.typed or route.topic or 'everything')}” "
+        f"in <#{route.channel_id}>"
+        if route is not None
+        else f"<#{preview.target.channel_id}>"
+    )
+    head = f"Alerts for {whose} would look like this ({preview.style.describe()})."
+    if preview.message is None:
+        head = (
+            f"Alerts for {whose}: {preview.style.describe()}. "
+            "No article of the last 30 days to show it on yet."
+        )
+    return head + " Save it?"
+
+
+def style_saved(preview: StylePreview) -> str:
+    """/alerts style, saved."""
+    route = preview.target.route
+    whose = "this route's" if route is not None else f"<#{preview.target.channel_id}>'s"
+    return f"Saved: {whose} alerts now look {preview.style.describe()}."
+
+
+STYLE_CANCELLED = "Nothing changed."
+STYLE_NOT_YOURS = "Only the admin who asked for this preview can save it."
+STYLE_EXPIRED = "This preview expired: run `/alerts style` again to save a style."

@@ -11,6 +11,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -22,11 +23,11 @@ from bot.topics import Topic
 from bot.urls import host_of
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.topics import Topics
 
 
 class Router:
-    def __init__(self, store: Store, *, observe: Callable[[float], None] | None = None) -> None:
+    def __init__(self, store: Topics, *, observe: Callable[[float], None] | None = None) -> None:
         """``observe(seconds)``: told how long matching each article took."""
         self._store = store
         self._observe = observe
@@ -138,7 +139,7 @@ class Router:
         everything = [
             r
             for r in self._routes.values()
-            if r.topic is None and r.guild_id in guilds and not r.paused
+            if r.topic is None and r.guild_id in guilds and not r.paused and r.digest is None
         ]
         planned: dict[str, list[Planned]] = {}
         for article in articles:
@@ -158,14 +159,7 @@ class Router:
                     (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
                 }
             planned[article.item_key] = [
-                Planned(
-                    p.kind,
-                    p.guild_id,
-                    p.channel_id,
-                    p.user_id,
-                    p.role_id,
-                    "; ".join(dict.fromkeys(whys)) or None,
-                )
+                replace(p, explanation="; ".join(dict.fromkeys(whys)) or None)
                 for p, whys in destinations.values()
             ]
         return planned
@@ -184,13 +178,13 @@ class Router:
             for topic_id in sorted(match.topic_ids):
                 if topic_id < 0:
                     route = self._routes[-topic_id]
-                    if route.guild_id not in guilds or route.paused:
-                        continue
+                    if route.guild_id not in guilds or route.paused or route.digest:
+                        continue  # (a digest route's articles go out in its digest)
                     key = (OutboxKind.ALERT, route.channel_id)
                     destinations.setdefault(key, (_planned(route), []))[1].append(why)
                 else:
                     sub = self._subscriptions[topic_id]
-                    if sub.guild_id not in guilds:
+                    if sub.guild_id not in guilds or sub.digest:
                         continue
                     kind = OutboxKind.DM if sub.delivery is Delivery.DM else OutboxKind.HERE
                     person = Planned(kind, sub.guild_id, sub.user_id, sub.user_id, None, None)
@@ -205,4 +199,12 @@ _TOPIC_FORM = attrgetter("topic")
 
 
 def _planned(route: Route) -> Planned:
-    return Planned(OutboxKind.ALERT, route.guild_id, route.channel_id, None, route.role_id, None)
+    return Planned(
+        OutboxKind.ALERT,
+        route.guild_id,
+        route.channel_id,
+        None,
+        route.role_id,
+        None,
+        style=route.style,
+    )

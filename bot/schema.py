@@ -202,8 +202,8 @@ article_hours = Table(
     Column("first_id", Integer, nullable=False),
 )
 """Per publication hour, an id no greater than that of any stored article published in that hour
-(the /news window's lower bound; see ``Store._first_id_since``). Made again from the articles by
-an import, never exported."""
+(the /news window's lower bound; see ``bot.storage.queries.first_id_since``). Made again from
+the articles by an import, never exported."""
 
 speakers = Table(
     "speakers",
@@ -233,7 +233,7 @@ speaker_words = Table(
 FULL_TEXT_TABLES = ("articles_fts", "article_keys")
 """Engine-managed tables: SQLite's FTS5 full-text table (with its shadow tables) and its
 ``article_keys`` (each article's id, publication time, source and story as integers, kept by
-triggers for the full-text queries; see ``bot.store.Keys``). Made by the migrations, never by
+triggers for the full-text queries; see ``bot.storage.rows.Keys``). Made by the migrations, never by
 this metadata, and skipped when the two are compared."""
 
 
@@ -305,6 +305,8 @@ outbox = Table(
     # Which delivery process sends the row now, and until when.
     Column("claimed_by", String(100)),
     Column("claimed_until", UTCDateTime()),
+    # A route's alert style, as it was when the alert was queued (bot.alerts.AlertStyle).
+    Column("style", String(60)),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
@@ -332,6 +334,8 @@ subscriptions = Table(
     Column("delivery", String(8), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("dm_closed_at", UTCDateTime()),
+    # A digest's schedule (bot.digests.Schedule as text); None: each article as it comes.
+    Column("digest", String(80)),
     UniqueConstraint("user_id", "guild_id", "topic"),
     Index(None, "guild_id"),
 )
@@ -348,8 +352,36 @@ routes = Table(
     Column("paused", Boolean, nullable=False),
     Column("created_by", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("style", String(60)),
+    # A digest's schedule (bot.digests.Schedule as text); None: each article as it comes.
+    Column("digest", String(80)),
     UniqueConstraint("guild_id", "channel_id", "topic"),
 )
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("owner", String(8), primary_key=True),
+    Column("owner_id", Integer, primary_key=True, autoincrement=False),
+    Column("due_at", UTCDateTime(), primary_key=True),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("queued_at", UTCDateTime(), nullable=False),
+)
+"""One row per digest queued (a route's or a subscription's, for one due time), written in the
+transaction that queues its outbox row: a digest is queued once, whatever restarts or however
+many processes look."""
+
+channel_styles = Table(
+    "channel_styles",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("style", String(60), nullable=False),
+    Column("set_by", BigInteger),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+"""How a channel's alerts look (``/alerts style``; bot.alerts.AlertStyle as text). A route's
+own style, on its row, comes first for the alerts it brings."""
 
 
 counters = Table(

@@ -293,6 +293,7 @@ def build_bot(
     """The Discord bot with its collaborators (the composition root's last step). Everything
     shares one ``clock`` (the wall clock unless a test sets its own)."""
     from bot.app import BotServices, NewsBot
+    from bot.styles import AlertStyles
 
     now = clock or wall_clock
     router = services.router()
@@ -313,6 +314,7 @@ def build_bot(
             services.news(clock=now),
             services.source_controls(watcher, clock=now),
             services.metrics,
+            AlertStyles(services.store, now, on_change=router.changed),
             services.backups(),
         ),
         make_deliverer=make_deliverer,

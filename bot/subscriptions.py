@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.digests import DEFAULT_TIME, DEFAULT_ZONE, Period, Schedule, parse_clock
 from bot.errors import LimitReached, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, clip, web_url
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
@@ -146,13 +147,27 @@ class Topics:
             await self._on_change()
 
     async def subscribe(
-        self, user_id: int, guild_id: int, typed: str | Topic, delivery: Delivery = Delivery.DM
+        self,
+        user_id: int,
+        guild_id: int,
+        typed: str | Topic,
+        delivery: Delivery = Delivery.DM,
+        *,
+        digest: Schedule | None = None,
     ) -> Subscription:
         """Follow a topic in a server: at most ``per_user_cap`` topics per person in each server
-        (counted in the same transaction as the insert, so concurrent commands can't pass it)."""
+        (counted in the same transaction as the insert, so concurrent commands can't pass it).
+        With ``digest``, its articles come as one DM a day or a week instead."""
         topic = as_topic(typed)
         added = await self._store.add_subscription(
-            user_id, guild_id, topic.text, topic.typed, delivery, now=self._clock(), cap=self._cap
+            user_id,
+            guild_id,
+            topic.text,
+            topic.typed,
+            delivery,
+            now=self._clock(),
+            cap=self._cap,
+            digest=digest.encode() if digest is not None else None,
         )
         if added is Added.ALREADY:
             raise SubscriptionLimit(f"You already follow “{topic.text}” here.")
@@ -168,6 +183,25 @@ class Topics:
             if s.topic == topic.text
         ]
         return found
+
+    async def digest_schedule(
+        self, user_id: int, guild_id: int, period: Period, at: str | None, zone: str | None
+    ) -> Schedule:
+        """A digest's schedule from what was typed: the time defaults to 08:00, the zone to the
+        one this person last chose for a digest (in any server), else the one this server's
+        newest digest route uses, else UTC."""
+        if not zone:
+            zone = DEFAULT_ZONE
+            mine = [s for s in await self._store.subscriptions_of(user_id) if s.digest]
+            theirs = [r for r in await self._store.routes_of(guild_id) if r.digest]
+            for last in (
+                max(mine, key=lambda s: s.id, default=None),
+                max(theirs, key=lambda r: r.id, default=None),
+            ):
+                if last is not None and last.digest:
+                    zone = last.digest.rsplit(" ", 1)[-1]
+                    break
+        return Schedule(period, parse_clock(at) if at else DEFAULT_TIME, zone)
 
     async def unsubscribe(self, user_id: int, guild_id: int, typed: str) -> str:
         topic = parse_topic(typed)
@@ -219,6 +253,7 @@ class Topics:
         role_mentionable: bool = True,
         bot_may_mention: bool = True,
         member_may_mention: bool = True,
+        digest: Schedule | None = None,
     ) -> Route:
         """``role_mentionable``: anyone may mention the role. Otherwise only someone with
         Mention All Roles in the channel may, and newsbot pings it only for an admin who could
@@ -248,6 +283,7 @@ class Topics:
                 user_id=user_id,
                 now=self._clock(),
                 cap=self._routes_cap,
+                digest=digest.encode() if digest is not None else None,
             )
         except LimitReached as full:
             raise SubscriptionLimit(
@@ -291,7 +327,7 @@ class Topics:
         """How many of the last week's stored articles from the server's sources each of the
         person's topics matched, counted by the full-text index up to COUNT_AT_MOST (None: a
         topic the index can't run, so it isn't counted). No article is read."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         mine = await self._store.subscriptions_of(user_id, guild_id)
         scope = [s.id for s in await self._store.guild_source_names(guild_id)]
@@ -311,7 +347,7 @@ class Topics:
         how many (counted by the full-text index, up to COUNT_AT_MOST), and the newest
         PREVIEW_SHOWN with why each matched (worked out in a thread: an article's text may be
         long, and the event loop serves every server)."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         topic = as_topic(typed)
         names = {s.id: s for s in await self._store.guild_source_names(guild_id)}

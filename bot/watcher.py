@@ -43,7 +43,8 @@ from bot.pool import JobFailed, RemoteTraceback, WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
-from bot.store import PollRecord, PollSuccess, Store
+from bot.storage.ingest import PollRecord, PollSuccess
+from bot.store import Store
 from bot.stories import Stories
 from bot.urls import check_url
 

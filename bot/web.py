@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.status import CONTENT_SECURITY_POLICY, render_locked, render_status
-from bot.store import Store
+from bot.storage.operations import Operations
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class OpsServer:
     def __init__(
         self,
         *,
-        store: Store,
+        store: Operations,
         metrics: Metrics,
         readiness: Readiness,
         version: str,

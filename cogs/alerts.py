@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
-from bot.app import TopicOption, manage_server_only, may_manage, reply
+from bot.alerts import MAX_QUOTES, AlertStyle, StyleName
+from bot.app import GENERIC_ERROR, TopicOption, manage_server_only, may_manage, reply
+from bot.digests import Period, zone_choices
+from bot.discord_sender import to_discord_embed
+from bot.errors import UserFacingError
 from bot.guilds import ChannelAccess, ServerSources
+from bot.styles import AlertStyles, StylePreview
 from bot.subscriptions import Topics, preview_text
 from bot.topics import TOPIC_HINT
 
@@ -18,6 +24,9 @@ if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Interaction = discord.Interaction["NewsBot"]
+log = logging.getLogger(__name__)
+STYLE_CONFIRM_SECONDS = 600.0
+"""How long a style preview's buttons wait for the admin."""
 
 
 def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAccess:
@@ -35,10 +44,11 @@ def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAc
 class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where alerts go"):
     """/alerts: where a server's alerts go, and topic routes to channels."""
 
-    def __init__(self, sources: ServerSources, topics: Topics) -> None:
+    def __init__(self, sources: ServerSources, topics: Topics, styles: AlertStyles) -> None:
         """Keep the services the commands call."""
         self.sources = sources
         self.topics = topics
+        self.styles = styles
         super().__init__()
 
     async def _route_choices(
@@ -58,18 +68,32 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         topic=TOPIC_HINT,
         channel="Where the alerts go",
         role="A role to mention with each alert (optional)",
+        mode="instant: each article as it comes (default); digest: one message a day; "
+        "weekly: one a week",
+        time="For a digest: when it goes (default 08:00), e.g. 07:30 or 6pm",
+        timezone="For a digest: the time zone (default: the one last chosen, else UTC)",
     )
     @manage_server_only()
-    async def add(
+    async def add(  # noqa: PLR0917 - one per option of the command
         self,
         interaction: Interaction,
         topic: TopicOption,
         channel: discord.TextChannel,
         role: discord.Role | None = None,
+        mode: Literal["instant", "digest", "weekly"] = "instant",
+        time: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
-        """Send articles about a topic to a channel, optionally mentioning a role."""
+        """Send articles about a topic to a channel (as they come, or as a digest),
+        optionally mentioning a role."""
         assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
         me, admin = interaction.guild.me, interaction.user
+        digest = None
+        if mode != "instant":
+            period = Period.DAILY if mode == "digest" else Period.WEEKLY
+            digest = await self.topics.digest_schedule(
+                admin.id, interaction.guild.id, period, time, timezone
+            )
         self.sources.check_channel(channel.id, access_of(channel, me))
         self.sources.check_member_channel(channel.id, access_of(channel, admin))
         route = await self.topics.add_route(
@@ -81,8 +105,15 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             role_mentionable=role is None or role.mentionable,
             bot_may_mention=channel.permissions_for(me).mention_everyone,
             member_may_mention=channel.permissions_for(admin).mention_everyone,
+            digest=digest,
         )
         await reply(interaction, replies.route_added(route, channel.id))
+
+    @add.autocomplete("timezone")
+    async def _add_zone(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
     @app_commands.command(name="remove", description="Stop a topic route")
     @app_commands.describe(route="The route to stop")
@@ -164,7 +195,114 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         )
         await reply(interaction, replies.alerts_channel_set(channel.id))
 
+    @app_commands.command(name="style", description="How alerts look in a channel or for a route")
+    @app_commands.describe(
+        style="compact: one line; standard: the usual card; full: a large picture and quotes",
+        route="A topic route (default: the channel's own alerts)",
+        channel="A channel (default: the server's alerts channel)",
+        lead="Show the article's first lines (standard and full)",
+        quotes=f"Key quotes shown, 0 to {MAX_QUOTES} (standard and full)",
+        image="Show the article's picture (standard and full)",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=name.value, value=name.value) for name in StyleName]
+    )
+    @manage_server_only()
+    async def style(  # noqa: PLR0917 - one per option of the command
+        self,
+        interaction: Interaction,
+        style: str,
+        route: int | None = None,
+        channel: discord.TextChannel | None = None,
+        lead: bool = True,
+        quotes: app_commands.Range[int, 0, MAX_QUOTES] = MAX_QUOTES,
+        image: bool = True,
+    ) -> None:
+        """Preview a style on the server's latest matching article, then save it."""
+        assert interaction.guild_id is not None
+        chosen = AlertStyle(StyleName(style), lead=lead, quotes=quotes, image=image)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = await self.styles.target(
+            interaction.guild_id, route_id=route, channel_id=channel.id if channel else None
+        )
+        preview = await self.styles.preview(interaction.guild_id, target, chosen)
+        shown = preview.message
+        content = replies.style_preview(preview)
+        if shown is not None and shown.content:
+            content += "\n\n" + shown.content
+        await interaction.edit_original_response(
+            content=content,
+            embeds=[to_discord_embed(e) for e in shown.embeds] if shown else [],
+            view=StyleConfirm(self.styles, preview, interaction),
+        )
+
+    @style.autocomplete("route")
+    async def _style_route(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._route_choices(interaction, current)
+
+
+class StyleConfirm(discord.ui.View):
+    """A style preview's buttons: save it, or leave things as they were (for the admin who
+    asked only)."""
+
+    def __init__(self, styles: AlertStyles, preview: StylePreview, asked: Interaction) -> None:
+        """Buttons for one preview."""
+        super().__init__(timeout=STYLE_CONFIRM_SECONDS)
+        self.styles = styles
+        self.preview = preview
+        self.asked = asked
+        self.user_id = asked.user.id
+
+    async def on_timeout(self) -> None:
+        """Take the buttons away once they expire."""
+        try:
+            await self.asked.edit_original_response(content=replies.STYLE_EXPIRED, view=None)
+        except discord.HTTPException as exc:
+            log.info("could not take the expired style buttons away: %r", str(exc))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the admin who asked press the buttons."""
+        if interaction.user.id != self.user_id or not may_manage(interaction):
+            await reply(interaction, replies.STYLE_NOT_YOURS)
+            return False
+        return True
+
+    @discord.ui.button(label="Save", style=discord.ButtonStyle.success, custom_id="style:save")
+    async def save(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        """Keep the previewed style."""
+        assert interaction.guild_id is not None
+        self.stop()
+        await self.styles.save(interaction.guild_id, self.preview, user_id=interaction.user.id)
+        await interaction.response.edit_message(
+            content=replies.style_saved(self.preview), embeds=[], view=None
+        )
+
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="style:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
+    ) -> None:
+        """Leave the style as it was."""
+        self.stop()
+        await interaction.response.edit_message(
+            content=replies.STYLE_CANCELLED, embeds=[], view=None
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: Any
+    ) -> None:
+        """Answer a button's failure through the same rules as the tree's on_error."""
+        if isinstance(error, UserFacingError):
+            await reply(interaction, error.message)
+            return
+        log.error("style button failed", exc_info=error)
+        await reply(interaction, GENERIC_ERROR)
+
 
 async def setup(bot: NewsBot) -> None:
     """Load the /alerts commands."""
-    await bot.add_cog(AlertsCog(bot.services.server_sources, bot.services.topics))
+    services = bot.services
+    await bot.add_cog(AlertsCog(services.server_sources, services.topics, services.styles))

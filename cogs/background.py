@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 NOTICE_EVERY = 120  # delivery rounds between checks for failing/recovered sources
 STORY_EDITS_EVERY = 15  # delivery rounds between updates of "also reported by" on sent alerts
+DIGESTS_EVERY = 15  # delivery rounds between looks for digests that are due
 STOP_GRACE_SECONDS = 10.0
 RESTART_AFTER = 5.0
 """Seconds before a loop whose round failed unexpectedly starts again."""
@@ -110,6 +111,8 @@ class BackgroundCog(commands.Cog):
         try:
             if self._rounds % NOTICE_EVERY == 1:
                 await self.deliverer.queue_source_notices()
+            if self._rounds % DIGESTS_EVERY == 1:
+                await self.deliverer.queue_due_digests()
             report = await self.deliverer.deliver_due()
         except StoreUnavailable as exc:
             # Nothing of the failed write was kept; the next round tries again.

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import replies
 from bot.app import TopicOption, reply
+from bot.digests import Period, zone_choices
 from bot.errors import UserFacingError
 from bot.records import Delivery
 from bot.subscriptions import Topics, listing_everywhere
@@ -44,21 +45,37 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         topic=TOPIC_HINT,
-        delivery="dm: a direct message (default); here: a mention in the server's alerts channel",
+        delivery="dm: a direct message (default); here: a mention in the server's alerts "
+        "channel; daily or weekly: one digest by DM",
+        time="For a digest: when it comes (default 08:00), e.g. 07:30 or 6pm",
+        timezone="For a digest: your time zone (default: the one you last chose, else UTC)",
     )
     async def subscribe(
         self,
         interaction: Interaction,
         topic: TopicOption,
-        delivery: Literal["dm", "here"] = "dm",
+        delivery: Literal["dm", "here", "daily", "weekly"] = "dm",
+        time: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
-        """Follow a topic in this server."""
+        """Follow a topic in this server: each article as it comes, or a daily or weekly digest."""
         if interaction.guild_id is None:  # an old client's cached command list
             raise UserFacingError(replies.SUBSCRIBE_IN_A_SERVER)
-        sub = await self.topics.subscribe(
-            interaction.user.id, interaction.guild_id, topic, Delivery(delivery)
-        )
+        user_id, guild_id = interaction.user.id, interaction.guild_id
+        digest = None
+        if delivery in ("daily", "weekly"):
+            digest = await self.topics.digest_schedule(
+                user_id, guild_id, Period(delivery), time, timezone
+            )
+        how = Delivery.HERE if delivery == "here" else Delivery.DM
+        sub = await self.topics.subscribe(user_id, guild_id, topic, how, digest=digest)
         await self._answer(interaction, replies.subscribed(sub))
+
+    @subscribe.autocomplete("timezone")
+    async def _subscribe_zone(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
     @app_commands.command(name="unsubscribe", description="Stop following one of your topics")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)

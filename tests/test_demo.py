@@ -70,3 +70,6 @@ def test_demo_ends_with_the_nato_alert_in_each_style(demo_output: str) -> None:
     assert "— Jens Stoltenberg" in standard and "NATO Secretary General" not in standard
     assert "— Jens Stoltenberg, NATO Secretary General" in full
     assert "🖼 http" in full and "🖼" not in standard
+    digest = " ".join(styles.split("\nas an entry of a daily digest:\n", 1)[1].split())
+    assert digest.startswith("🗞 Daily digest: nato 1. NATO chief warns")
+    assert "· 1 outlet “There is a real risk" in digest

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import bot.articles
-import bot.store
+import bot.storage.ingest
 from bot.articles import Stage
 from bot.extract import ExtractedPage
 from bot.logs import TRACE
@@ -229,12 +229,12 @@ async def test_an_article_the_store_refuses_is_stored_without_its_quotes(
     scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot.articles, "quotes_of", quoted)
-    real = bot.store._quote_rows
+    real = bot.storage.ingest._quote_rows
 
     def quote_rows(article_id: int, found: object) -> object:
         raise ValueError("the index refused it")
 
-    monkeypatch.setattr(bot.store, "_quote_rows", quote_rows)
+    monkeypatch.setattr(bot.storage.ingest, "_quote_rows", quote_rows)
     source = await scene.watched("feed")
     scene.server.serve("feed", rss(poison_and_normal(scene)))
 

@@ -270,7 +270,7 @@ async def test_naming_the_sources_in_the_match_changes_no_answer(
 ) -> None:
     """Few sources are named in the full-text match, many aren't (and the newest articles are
     found by walking the time index): both ways give the same answers."""
-    import bot.store
+    import bot.storage.fulltext
 
     scope = await news.scope(GUILD)
     topic = news.query(query)
@@ -289,7 +289,7 @@ async def test_naming_the_sources_in_the_match_changes_no_answer(
         )
 
     named = await answers()
-    monkeypatch.setattr(bot.store, "FEW_SOURCES", 0)
+    monkeypatch.setattr(bot.storage.fulltext, "FEW_SOURCES", 0)
     assert await answers() == named
     assert named[0] or named[1]
 
@@ -322,7 +322,7 @@ async def test_words_only_underscores_match_nothing(news: News) -> None:
 
 
 def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
-    from bot.store import _pg_tsquery, _pg_words_query
+    from bot.storage.fulltext import _pg_tsquery, _pg_words_query
 
     topic = parse_topic("\"São Paulo\" title:nato -russia o'brien's")
     # Words in any text column carry no weights (the index holds none: a weighted word has

@@ -34,7 +34,8 @@ from bot.news import MAX_PAGES, PAGE_SIZE, STORY_DAYS, Coverage, News, Scope
 from bot.quotes import Quotation
 from bot.schema import articles, guild_sources, metadata, quotes, sources
 from bot.sources import Source
-from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store, _relevance
+from bot.storage.fulltext import _relevance
+from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store
 from bot.topics import Topic, parse_topic
 from tests.factories import make_quotation
 
@@ -265,7 +266,7 @@ class Reference:
     async def matching(self, topic: Topic) -> dict[int, float]:
         """Every article the full-text index matches, with its relevance: no window, no
         source words, no hints."""
-        from bot.store import _ARTICLES_FTS, _fts5_match, _pg_match
+        from bot.storage.fulltext import _ARTICLES_FTS, _fts5_match, _pg_match
 
         dialect = self.store._dialect
         relevance = _relevance(dialect, topic)
@@ -511,7 +512,7 @@ async def test_every_news_answer_is_what_a_plain_query_gives(
     hours, days = window
     # Servers watching few sources have them named in the full-text match, and many sources
     # walk the time index for the newest articles: each example takes one way or the other.
-    with patch("bot.store.FEW_SOURCES", few):
+    with patch("bot.storage.fulltext.FEW_SOURCES", few):
         await ask_everything(store, world, typed, hours, days)
 
 

@@ -10,6 +10,7 @@ from bot.quotes import (
     Attribution,
     Quotation,
     QuoteKind,
+    SpeakerKind,
     find_quotations,
     key_quotes,
     load_model,
@@ -397,3 +398,78 @@ def test_titles_with_their_full_stop_inside_the_marks_are_not_quotations(nlp: La
         "Politics.” The band closed with “Home Again Over the Hills.”"
     )
     assert [q.text for q in quotations(text, nlp)] == ["We have to win the suburbs,"]
+
+
+def test_an_abbreviated_title_does_not_end_the_sentence_of_its_name(nlp: Language) -> None:
+    text = (
+        "Mark Tilly said the town was changing.\n\n"
+        "“We might have something here,” said Rev. Ada Quill, then pastor at Grace Church in "
+        "Ft. Worth."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Ada Quill"]
+
+
+def test_adding_after_a_quotation_goes_on_with_the_speaker_of_that_quotation(
+    nlp: Language,
+) -> None:
+    text = (
+        "“This is a fight we can win,” said Mr. Tom Baker, adding that he did not think the "
+        "council “will vote against us this time.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Tom Baker", "Tom Baker"]
+
+
+def test_a_no_break_space_inside_a_name_keeps_it_one_name(nlp: Language) -> None:
+    text = (
+        "About the plane, Ethics Director Ana\u00a0Duarte stated the mayor was “extremely "
+        "careless with the public money.”"
+    )
+    (quote,) = quotations(text, nlp)
+    assert quote.speaker == "Ana Duarte"
+    assert text[quote.spans[0][0] : quote.spans[0][1]].startswith("extremely")
+
+
+def test_a_few_quoted_words_inside_a_sentence_that_nobody_says_are_a_term(nlp: Language) -> None:
+    text = (
+        "If you live in a safe district, feel free to “stay true to yourself” on the day.\n\n"
+        "“We are not leaving.”\n\n"
+        "Tom Baker called the plan “a disgrace to the city.”"
+    )
+    found = [(q.text, q.speaker) for q in quotations(text, nlp)]
+    assert found == [("We are not leaving.", None), ("a disgrace to the city.", "Tom Baker")]
+
+
+def test_an_attribution_that_ends_the_sentence_after_a_fragment(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker has attacked the plan for weeks.\n\n"
+        "Given Baker’s record, his support will carry “a great deal of weight” and bring the "
+        "candidates money, union spokesman Peter Voss said."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Peter Voss"]
+
+
+def test_the_last_word_of_a_newspaper_after_the_names_the_paper(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker used a private account. In one email, Baker wrote that a note went "
+        "into a “shred box by mistake,” the Herald reported.\n\n"
+        "The band played “Blue River (Live)” and “Fifty Ways Over 2 Hills.”"
+    )
+    found = [(q.speaker, q.speaker_kind) for q in quotations(text, nlp)]
+    assert found == [("the Herald", SpeakerKind.ORGANISATION)]
+
+
+def test_a_party_word_after_a_given_name_is_a_surname(nlp: Language) -> None:
+    text = (
+        "Mark Green, professor of history at the state university, said towns such as Xenia "
+        "“have more of a voting tradition than the suburbs.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Mark Green"]
+
+
+def test_said_and_a_name_ending_the_sentence_after_a_fragment(nlp: Language) -> None:
+    text = (
+        "Critics said the plan had come too late. Mayor Tom Baker signed it on Monday.\n\n"
+        "The promise to “take the city back” appeals to older voters who wish for a return to "
+        "the past, said Alan Abel, a historian at Dayton University."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Alan Abel"]

@@ -220,3 +220,25 @@ async def test_a_servers_sources_list_untitled_ones_first(store: Store) -> None:
     for source in (titled, untitled):
         await store.add_guild_source(7, source.id, user_id=1, now=NOW)
     assert [s.id for s in await store.guild_sources(7)] == [untitled.id, titled.id]
+
+
+async def test_alert_styles_are_kept_per_channel_and_route_and_go_with_the_server(
+    store: Store,
+) -> None:
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    await store.set_channel_style(1, 10, "compact lead=1 quotes=3 image=1", user_id=5, now=now)
+    await store.set_channel_style(1, 10, "full lead=0 quotes=1 image=1", user_id=5, now=now)
+    await store.set_channel_style(2, 20, "compact lead=1 quotes=3 image=1", user_id=6, now=now)
+    assert await store.channel_style(10) == "full lead=0 quotes=1 image=1"
+    assert await store.channel_style(11) is None
+    assert await store.add_route(1, 10, "harbour", "harbour", role_id=None, user_id=5, now=now)
+    (route,) = await store.routes_of(1)
+    version = await store.topics_version()
+    assert not await store.set_route_style(2, route.id, "compact")  # another server's route
+    assert await store.set_route_style(1, route.id, "compact lead=1 quotes=3 image=1")
+    assert await store.topics_version() > version  # the routers take the new style in
+    (route,) = await store.routes_of(1)
+    assert route.style == "compact lead=1 quotes=3 image=1"
+    await store.remove_guild(1)
+    assert await store.channel_style(10) is None
+    assert await store.channel_style(20) == "compact lead=1 quotes=3 image=1"

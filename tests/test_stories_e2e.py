@@ -113,3 +113,29 @@ async def test_news_story_lists_every_copy_and_latest_counts_the_story_once(scen
     (top,) = [f for f in coverage["fields"] if f["name"] == "Top stories"]
     assert top["value"].endswith("— 2 copies")
     assert scene.fake.violations == []
+
+
+async def test_a_compact_alert_is_edited_in_its_one_line(scene: Scene) -> None:
+    from bot.alerts import AlertStyle, StyleName
+
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    await scene.store.set_channel_style(
+        int(scene.guild.id),
+        int(scene.channel.id),
+        AlertStyle(StyleName.COMPACT).encode(),
+        user_id=int(scene.admin.id),
+        now=datetime.now(UTC),
+    )
+    await publish_on_two_outlets(scene, "Home | World | Sport\n\n" + BODY + "\n\nSource link")
+
+    def lines() -> list[str]:
+        return [
+            m["content"]
+            for m in scene.fake.messages(scene.channel)
+            if "Pyrmont bridge" in (m.get("content") or "")
+        ]
+
+    await scene.wait_for(lambda: any(line.endswith(" · also 1 outlet") for line in lines()))
+    (line,) = lines()
+    assert line.startswith("📰 **[Pyrmont bridge to reopen (wire-1)](<")
+    assert scene.fake.violations == []

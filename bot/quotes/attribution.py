@@ -205,6 +205,16 @@ class Attributor:
 
     def _cue_subject(self, cue: Cue) -> Mention | None:
         if cue.participle:
+            previous = self.resolver.previous
+            if (
+                previous is not None
+                and previous.speaker is not None
+                and cue.start <= previous.end < cue.end
+            ):
+                # “A,” said X, adding that “B”: the sentence's speaker so far.
+                kind = "org" if previous.speaker_kind is SpeakerKind.ORGANISATION else "name"
+                at = previous.end
+                return Mention(kind, previous.speaker, at, at, name=previous.speaker)
             return self._clause_subject(cue.start, cue.end)
         mention = self._read(cue)
         if mention is not None and mention.kind == "desc":

@@ -92,7 +92,12 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
     limit = _sentence_stop(text, at, at + words[-1].end() if words else at)
     opener = text[at : at + 1]
     if not (opener.isupper() or opener.isdigit() or _SUBJECT_OPENER.match(text, at)):
-        return  # "…” than No Child Left Behind, since …": no subject opens the words after
+        # "…” than No Child Left Behind, since …": no subject opens the words after; but
+        # "…” by the end of the year, the union's leader, Ana Duarte, said.": the last clause
+        # of the sentence is the attribution.
+        if not new_sentence:
+            yield from _final_clause(text, at, end)
+        return
     for verb in SPEECH_RE.finditer(text, at, limit):
         if new_sentence and _goes_on(text, verb.end(), end):
             return
@@ -103,6 +108,35 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
             yield Cue(*forward_phrase(text, verb.end(), end), cue, after=True)
         yield Cue(*backward_phrase(text, at, verb.start()), cue, after=True)
         return
+
+
+_FINAL_CLAUSE = re.compile(r",\s+([^,;:“”\"«»()]{2,90}?)\s+$")
+
+
+def _final_clause(text: str, start: int, end: int) -> Iterator[Cue]:
+    """A sentence that goes on after a quoted fragment and ends with its attribution: "…,
+    DFA spokesman Neil Sroka said." / "…, Jane Roe wrote in a court filing." The words after
+    the verb must end the sentence and be few."""
+    window = text[start:end]
+    stop = re.search(r"[.!?](?:\s|$)", window)
+    if stop is None or window[stop.end() :].strip():
+        return  # the window doesn't end with the sentence
+    verbs = list(SPEECH_RE.finditer(text, start, start + stop.start()))
+    if not verbs:
+        return
+    verb = verbs[-1]
+    tail = text[verb.end() : start + stop.start()]
+    if text[start : verb.start()].rstrip().endswith(",") and _norm(verb.group()) in _INVERTING:
+        # "…, said Alan Abel, a historian at the university."
+        if len(tail.split()) <= 14:
+            yield Cue(*forward_phrase(text, verb.end(), start + stop.start()), _norm(verb.group()))
+        return
+    if len(tail.split()) > 6 or _CLAUSE_AFTER.search(tail):
+        return
+    clause = _FINAL_CLAUSE.search(text, start, verb.start())
+    if clause is None:
+        return
+    yield Cue(clause.start(1), clause.end(1), _norm(verb.group()))
 
 
 _STOP = re.compile(r"[.!?]\s+[A-Z“\"]|[“”\"«»]")

@@ -13,6 +13,7 @@ from bot.quotes.model import (
     Attribution,
     Draft,
     Quotation,
+    QuoteKind,
     SpeakerKind,
 )
 from bot.quotes.nlp import load_model
@@ -30,6 +31,9 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
         # Read up to the cap, ending at a paragraph break so no sentence is cut in two.
         cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
         text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+    # No-break and thin spaces read as spaces ("James\u00a0Comey" is one name); one
+    # character for one, so every offset stays the same.
+    text = text.translate(_SPACES)
     lines = Lines(text)
     drafts = group_spans(text, find_spans(text), lines)
     classify(text, drafts)
@@ -48,7 +52,31 @@ def find_quotations(text: str, nlp: Language | None) -> list[Quotation]:
             attributor = Attributor(text, drafts, nlp, people=attributor.first_people)
             attributor.parse_context(unresolved)
             attributor.attribute()
+        for draft in drafts:
+            if draft.is_quotation and draft.speaker is None and not draft.description:
+                words = sum(len(text[s.start : s.end].split()) for s in draft.spans)
+                if words <= MAX_UNSPOKEN_WORDS and _inside_sentence(text, draft):
+                    # A few quoted words inside a sentence that nobody is reported as
+                    # saying: a term or a scare quote ("feel free to “vote your
+                    # conscience”"), not a quotation.
+                    draft.kind = QuoteKind.TERM
     return [_finish(text, d) for d in drafts]
+
+
+MAX_UNSPOKEN_WORDS = 5
+"""Up to this many quoted words inside a sentence, with no speaker, are a term."""
+
+
+def _inside_sentence(text: str, draft: Draft) -> bool:
+    """Whether the quotation opens after words of its sentence on the same line (not at a
+    line's or sentence's start, nor after a colon that introduces it)."""
+    opened = draft.start - len(draft.spans[0].open_mark)
+    line_start = text.rfind("\n", 0, opened) + 1
+    before = text[line_start:opened].rstrip()
+    return bool(before) and before[-1] not in ".!?…:"
+
+
+_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2002\u2003\u2009\u200a\u202f", " "))
 
 
 def _finish(text: str, draft: Draft) -> Quotation:

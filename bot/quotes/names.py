@@ -79,12 +79,20 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
         occupation = remaining >= 2 and bare(token).lower() in ROLE_NOUNS  # "Singer Tomi X"
         if occupation or _is_title(token, last=remaining == 0):
             last_title = index
+    last_word = tokens[-1].lower() if tokens else ""
+    before_last = tokens[-2].lower().rstrip(".") if len(tokens) > 1 else ""
     surname_like = (
         last_title == len(tokens) - 1
         and last_title > 0
         and not raw[-1].endswith(".")
-        and tokens[-1].lower() in TITLE_WORDS
-        and tokens[-1].lower() not in PARTY_WORDS | _FORMS_OF_ADDRESS
+        and (
+            (last_word in TITLE_WORDS and last_word not in PARTY_WORDS | _FORMS_OF_ADDRESS)
+            # Mark Green, Mrs. Green: a party's name after a given name is a surname
+            or (
+                last_word in PARTY_WORDS
+                and before_last in FEMALE_NAMES | MALE_NAMES | HONORIFIC_TITLES
+            )
+        )
     )
     if surname_like:
         # A title word that ends a name is a surname: Peter T. King, Mr. King, Martin King.

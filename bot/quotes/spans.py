@@ -377,8 +377,10 @@ def _looks_like_title(inner: str) -> bool:
     if not 1 <= len(words) <= 12 or inner[-1:] in ",.!?…" or re.search(r"[.!?]\s", inner):
         return False
     small = {"of", "the", "a", "an", "and", "in", "on", "for", "to", "at", "with", "or"}
-    capitalised = [w for w in words if w.lower() not in small]
-    return bool(capitalised) and all(w[:1].isupper() for w in capitalised) and len(words) >= 2
+    # Each word by its first letter or digit: “Madre Tierra (Oye).”, “Yuge!: 30 Years of …”.
+    firsts = [m.group() for w in words if (m := re.search(r"[^\W_]", w)) and w.lower() not in small]
+    big = [f for f in firsts if not f.isdigit()]
+    return bool(big) and all(f.isupper() or f.isdigit() for f in firsts) and len(words) >= 2
 
 
 def _is_fragment(before: str, inner: str) -> bool:

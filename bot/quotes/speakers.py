@@ -57,6 +57,11 @@ ADVERB_TAIL = frozenset(
     """also later then has had again once earlier previously simply quickly would recently
     often repeatedly further finally flatly bluntly angrily quietly told""".split()
 )
+OUTLET_WORDS = frozenset(
+    """times post herald journal tribune guardian telegraph gazette globe examiner observer
+    independent register chronicle inquirer economist atlantic hill star sun""".split()
+)
+"""The last word of a newspaper's name, which stands for it after "the" ("the Times said")."""
 _AFFILIATIONS = frozenset("of from at".split())
 """Words that start a person's affiliation after her name ("X of Ohio", "X at Acme")."""
 _ABBREVIATION = re.compile(r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Rev|Prof)\.$")
@@ -195,7 +200,13 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
         follows = text[run_end : run_end + 2]
         if follows[:1] in "’'" or tokens[-1].endswith(("’s", "'s", "’")):
             continue  # "The Blaze’s Matt Walsh": the Blaze owns the next words
-        if is_org_name(tokens):
+        outlet = (
+            len(tokens) == 1
+            and bare(tokens[0]).lower() in OUTLET_WORDS
+            and text[max(0, run_start - 4) : run_start].lower() == "the "
+        )
+        if outlet or is_org_name(tokens):
+            # ("the Times", "the Herald": a newspaper by the last word of its name)
             found: tuple[int, int, str | None] = (run_start, run_end, None)
         else:
             _, name = split_role_name(text[run_start:run_end])

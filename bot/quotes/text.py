@@ -71,7 +71,8 @@ SENTENCE_BREAK = re.compile(r"[.!?…][”\"’'»]?\s+(?=[“\"‘'«A-Z0-9])")
 
 
 _ABBREV_END = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|St|Lt|Col|Capt|Sgt|No|U\.S|U\.K|[A-Z])\.$"
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov|St|Lt|Col|Capt|Sgt|Rev|Msgr|Fr|Maj|Adm|Cmdr|Ft|Mt"
+    r"|Jan|Feb|Aug|Sept|Oct|Nov|Dec|No|U\.S|U\.K|[A-Z])\.$"
 )
 
 

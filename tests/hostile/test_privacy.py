@@ -28,6 +28,7 @@ ADMIN: dict[str, tuple[str, str, dict[str, Any]]] = {
     "alerts pause": ("alerts", "pause", {"route": 1}),
     "alerts resume": ("alerts", "resume", {"route": 1}),
     "alerts preview": ("alerts", "preview", {"topic": "bridge"}),
+    "alerts style": ("alerts", "style", {"style": "compact"}),
     "sources add": ("sources", "add", {"url": "http://127.0.0.1:9/feed"}),
     "sources remove": ("sources", "remove", {"source": 1}),
     "sources list": ("sources", "list", {}),

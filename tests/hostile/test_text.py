@@ -163,6 +163,7 @@ REPLIES: dict[str, dict[str, Any]] = {
     "alerts pause": {"route": "ROUTE"},
     "alerts resume": {"route": "ROUTE"},
     "alerts preview": {"topic": "harbour"},
+    "alerts style": {"style": "full"},
     "alerts remove": {"route": "ROUTE"},
     "subscribe": {"topic": "harbour"},
     "subscriptions": {},
@@ -250,7 +251,7 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
         handle = await scene.fake.invoke(
             name, options, user=scene.admin, subcommand=sub or None, **where
         )
-        if key == "sources import":  # progress edits, then the preview with its button
+        if key in ("sources import", "alerts style"):  # edits, then the preview's buttons
             await handle.wait(lambda h: any(e.get("components") for e in h.edits), timeout=20)
         else:
             await handle.response(timeout=15, followups=1 if key in DEFERRED else 0)

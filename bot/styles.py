@@ -1,0 +1,111 @@
+"""``/alerts style``: how a channel's alerts, or a route's, look; shown first on the server's
+latest matching article, then saved (pure core: the cog only renders what this returns)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.alerts import AlertStyle, alert_for, alert_message
+from bot.errors import UserFacingError
+from bot.messages import OutgoingMessage
+from bot.records import Route
+from bot.topics import parse_topic
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+PREVIEW_WINDOW = timedelta(days=30)
+"""How far back the preview looks for the latest matching article."""
+NO_SUCH_ROUTE = "This server has no such route: pick one from the list."
+NO_ALERTS_CHANNEL = (
+    "This server has no alerts channel yet: choose one with `/alerts channel`, "
+    "or name a channel or a route."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StyleTarget:
+    """Whose look changes: a channel's own alerts, or one route's (in its channel)."""
+
+    channel_id: int
+    route: Route | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StylePreview:
+    """A style as it would look, before an admin saves it."""
+
+    target: StyleTarget
+    style: AlertStyle
+    message: OutgoingMessage | None
+    """The latest matching article of the last 30 days in this style (None: there is none)."""
+
+
+class AlertStyles:
+    """Preview and save alert styles (the delivery reads them when it sends)."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        *,
+        on_change: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Styles kept in ``store``; ``clock`` says when now is (for the preview's week);
+        ``on_change`` is told of a route's new style (the router keeps routes in memory)."""
+        self._store = store
+        self._clock = clock
+        self._on_change = on_change
+
+    async def target(
+        self, guild_id: int, *, route_id: int | None, channel_id: int | None
+    ) -> StyleTarget:
+        """The route named, else the channel named, else the server's alerts channel."""
+        if route_id is not None:
+            found = [r for r in await self._store.routes_of(guild_id) if r.id == route_id]
+            if not found:
+                raise UserFacingError(NO_SUCH_ROUTE)
+            return StyleTarget(found[0].channel_id, found[0])
+        if channel_id is None:
+            config = await self._store.guild(guild_id)
+            channel_id = config.alerts_channel_id if config is not None else None
+            if channel_id is None:
+                raise UserFacingError(NO_ALERTS_CHANNEL)
+        return StyleTarget(channel_id)
+
+    async def preview(self, guild_id: int, target: StyleTarget, style: AlertStyle) -> StylePreview:
+        """The server's latest article of the last 30 days that the target would alert (a
+        route: its topic; a channel: any), in ``style``, mentioning no one."""
+        from bot.store import UnsearchableQuery
+
+        scope = [source.id for source in await self._store.guild_source_names(guild_id)]
+        route = target.route
+        topic = parse_topic(route.topic) if route is not None and route.topic else None
+        try:
+            latest = await self._store.latest(
+                scope, self._clock() - PREVIEW_WINDOW, topic=topic, limit=1
+            )
+        except UnsearchableQuery:
+            latest = []
+        article = await self._store.article(latest[0].id) if latest else None
+        source = await self._store.get_source(article.source_id) if article else None
+        message = None
+        if article is not None and source is not None:
+            terms = [term.words for term in topic.terms()] if topic is not None else []
+            message = alert_message(alert_for(article, source, topic_terms=terms), style=style)
+        return StylePreview(target, style, message)
+
+    async def save(self, guild_id: int, preview: StylePreview, *, user_id: int) -> None:
+        """Keep the previewed style for its channel or route."""
+        style, route = preview.style.encode(), preview.target.route
+        if route is None:
+            await self._store.set_channel_style(
+                guild_id, preview.target.channel_id, style, user_id=user_id, now=self._clock()
+            )
+        elif not await self._store.set_route_style(guild_id, route.id, style):
+            raise UserFacingError(NO_SUCH_ROUTE)
+        elif self._on_change is not None:
+            await self._on_change()
