@@ -9,7 +9,8 @@ bounded number of sources and article pages in flight (see ``bot/watcher.py``).
 
 Workers start on first use, so a command that never parses (a steady poll where every feed
 answers 304) never pays for them. They are forked from one forkserver that has imported the
-parsers and, for a pool given a ``model``, loaded spaCy's model, so all workers share one copy.
+parsers and, for a pool given a ``model`` that expects to use it when its first worker starts,
+loaded spaCy's model, so all workers share one copy.
 ``workers=1`` runs jobs in one thread instead (tests, tiny hosts): there a job over its time
 limit is abandoned rather than stopped, and there is no memory limit.
 """
@@ -140,11 +141,12 @@ class WorkPool:
         model: str | None = None,
     ) -> None:
         """``observe(job, seconds)``: told how long each job ran (its function's name).
-        ``model``: the spaCy model the jobs' warm-up loads, loaded once in the forkserver
-        before the workers are made, so they share one copy of it (None: each worker that
-        needs a model loads its own)."""
+        ``model``: the spaCy model the jobs' warm-up loads: once ``expect_model`` was called
+        before the first worker is made, the forkserver loads it once and the workers share
+        that copy (otherwise each worker that needs the model loads its own)."""
         self._observe = observe
         self.model = model
+        self._model_wanted = False
         self.threaded = workers == 1
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.time_limit = time_limit
@@ -214,6 +216,12 @@ class WorkPool:
             if self._observe is not None:
                 name = getattr(fn, "__name__", type(fn).__name__)
                 self._observe(name, time.perf_counter() - started)
+
+    def expect_model(self) -> None:
+        """Jobs that use the model are coming (a poll of feeds read before may find new
+        items). If no worker has been made yet, the forkserver loads the model once for all
+        of them; a process whose jobs only parse (a first poll) never loads it."""
+        self._model_wanted = True
 
     def close(self) -> None:
         """Stop the workers."""
@@ -367,7 +375,7 @@ class WorkPool:
     def _start_worker(self) -> _Worker:
         if self._context is None:
             context = multiprocessing.get_context("forkserver")
-            if self.model:
+            if self.model and self._model_wanted:
                 # The forkserver (started with the first worker) inherits the environment.
                 os.environ[MODEL_ENV] = self.model
                 context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])

@@ -248,6 +248,9 @@ class Watcher:
         todo = [
             s for s in sources if s.status is not SourceStatus.GONE and s.id not in self._in_flight
         ]
+        if any(s.last_success_at is not None for s in todo):
+            # Sources read before may have new items, whose articles need the quotation model.
+            self._pool.expect_model()
         unchanged: list[tuple[int, datetime]] = []
         outcomes = await asyncio.gather(*(self._poll(s, 0, unchanged) for s in todo))
         await self._record_unchanged(unchanged)
@@ -259,6 +262,8 @@ class Watcher:
     async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:
         """Poll one source now (backfill: how many of its newest items to post)."""
         unchanged: list[tuple[int, datetime]] = []
+        if source.last_success_at is not None or backfill:
+            self._pool.expect_model()
         outcome = await self._poll(source, backfill, unchanged)
         await self._record_unchanged(unchanged)
         return outcome

@@ -176,19 +176,26 @@ import asyncio, json, sys
 from bot.pool import WorkPool
 from tests.test_pool import models_in_worker
 
-async def main(model):
+async def main(model, expect):
     pool = WorkPool(2, model=model or None, time_limit=30.0, memory_limit_mb=2048)
+    if expect:
+        pool.expect_model()
     try:
         print(json.dumps(await asyncio.gather(*(pool.run(models_in_worker, 1.0) for _ in "ab"))))
     finally:
         pool.close()
 
-asyncio.run(main(sys.argv[1]))
+asyncio.run(main(sys.argv[1], sys.argv[2] == "expect"))
 """
 
 
-@pytest.mark.parametrize("model", ["en_core_web_sm", ""])
-def test_a_pool_given_a_model_loads_it_once_before_its_workers_are_made(model: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "expect", "loaded"),
+    [("en_core_web_sm", "expect", True), ("en_core_web_sm", "", False), ("", "expect", False)],
+)
+def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
+    model: str, expect: str, loaded: bool
+) -> None:
     import json
     import subprocess
     import sys
@@ -196,7 +203,7 @@ def test_a_pool_given_a_model_loads_it_once_before_its_workers_are_made(model: s
 
     # A process of its own: the forkserver is one per process, started by its first pool.
     done = subprocess.run(
-        [sys.executable, "-c", POOL_SCRIPT, model],
+        [sys.executable, "-c", POOL_SCRIPT, model, expect],
         capture_output=True,
         timeout=300,
         check=True,
@@ -205,6 +212,7 @@ def test_a_pool_given_a_model_loads_it_once_before_its_workers_are_made(model: s
     answers = json.loads(done.stdout)
     assert len({pid for _, pid, _ in answers}) == 2  # two workers ...
     assert len({parent for _, _, parent in answers}) == 1  # ... forked by one server
-    # With a model, both have it before any job asked for it: it came from the forkserver.
-    expected = [[model], [model]] if model else [[], []]
+    # Expected, both have it before any job asked for it: it came from the forkserver. Not
+    # expected (a first poll only parses feeds), no process loads it.
+    expected = [[model], [model]] if loaded else [[], []]
     assert [models for models, _, _ in answers] == expected
