@@ -66,7 +66,7 @@ class DigestQueue:
 
     async def render(self, entry: OutboxEntry) -> OutgoingMessage:
         """A digest's message: the period's stories from the server's own sources."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         run = DigestRun.decode(entry.body or "")
         scope = [s.id for s in await self._store.guild_source_names(entry.guild_id)]
