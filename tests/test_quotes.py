@@ -494,3 +494,13 @@ def test_proposed_is_a_reporting_verb(nlp: Language) -> None:
         "the mayor should resign."
     )
     assert [q.speaker for q in quotations(text, nlp)] == ["Jim Hale"]
+
+
+def test_a_second_fragment_in_the_sentence_goes_with_the_first(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker will speak on Monday. Critics said he had never backed them.\n\n"
+        "Baker campaign spokeswoman Ana "
+        "Duarte said in a statement that Baker “has a long record of backing the community” "
+        "and has “given money to many local causes over the years.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Ana Duarte", "Ana Duarte"]
