@@ -173,18 +173,6 @@ def render_text(alert: Alert, *, width: int = 78, style: AlertStyle = STANDARD_S
 # ---- Discord messages (plain values; the Discord layer turns them into discord.Embed) --------
 
 
-def terms_of(explanation: str) -> list[str]:
-    """The matched words of an explanation ("nato, russia in title; crimea in text")."""
-    words: list[str] = []
-    for part in explanation.split(";"):
-        listed = part.rsplit(" in ", 1)[0]
-        for raw in listed.split(","):
-            term = raw.strip().removeprefix("title:").strip('"')
-            if term and not term.startswith("source:"):
-                words.append(term)
-    return words
-
-
 def alert_message(
     alert: Alert,
     *,

@@ -28,7 +28,6 @@ from bot.alerts import (
     alert_message,
     notice_message,
     summary_message,
-    terms_of,
 )
 from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
@@ -407,9 +406,8 @@ class Deliverer:
         if found is None:
             return None
         article, source = found
-        terms = terms_of(entry.explanation) if entry.explanation else ()
         return alert_message(
-            alert_for(article, source, topic_terms=terms),
+            alert_for(article, source, topic_terms=entry.terms),
             style=await self._style_of(entry, channel_id),
             explanation=entry.explanation,
             role_id=entry.role_id,

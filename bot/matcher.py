@@ -78,6 +78,11 @@ class Found:
         found = tuple(sorted((t.render(), self.found[self.numbers[t]]) for t in match.matched))
         return found + tuple((f"source:{d}", "source") for d in match.sources)
 
+    def words(self, match: Match) -> tuple[str, ...]:
+        """The matched terms' words in folded form ("european union"), source filters left
+        out: what an alert's key quotes are chosen by."""
+        return tuple(sorted({t.words for t in match.matched}))
+
     def explain(self, match: Match) -> str:
         """'nato, russia in title; crimea in text'."""
         groups: dict[str, list[str]] = {}

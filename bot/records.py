@@ -61,6 +61,8 @@ class Planned:
     style: str | None = None
     """The route's alert style (``AlertStyle.encode()``), when it came through a route that has
     one; else the channel's style applies when it is sent."""
+    terms: tuple[str, ...] = ()
+    """The matched terms' words: the alert prefers key quotes that mention them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class OutboxEntry:
     explanation: str | None = None
     style: str | None = None
     """The route's alert style it was queued with (None: the channel's, when sent)."""
+    terms: tuple[str, ...] = ()
+    """The words of the topic terms that matched (stored as data with the row)."""
 
     @property
     def nonce(self) -> str:

@@ -161,7 +161,11 @@ class Router:
                     (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
                 }
             planned[article.item_key] = [
-                replace(p, explanation="; ".join(dict.fromkeys(whys)) or None)
+                replace(
+                    p,
+                    explanation="; ".join(dict.fromkeys(why for why, _ in whys)) or None,
+                    terms=tuple(dict.fromkeys(t for _, words in whys for t in words)),
+                )
                 for p, whys in destinations.values()
             ]
         return planned
@@ -176,7 +180,7 @@ class Router:
         # In the topics' order (not the matcher's, which depends on how it was built and
         # patched): the same article plans the same alerts, with the same reasons.
         for match in sorted(found, key=_TOPIC_FORM):
-            why = found.explain(match)
+            why = (found.explain(match), found.words(match))
             for topic_id in sorted(match.topic_ids):
                 if topic_id < 0:
                     route = self._routes[-topic_id]
@@ -194,7 +198,8 @@ class Router:
         return destinations
 
 
-Destinations = dict[tuple[OutboxKind, int], tuple[Planned, list[str]]]
+Destinations = dict[tuple[OutboxKind, int], tuple[Planned, list[tuple[str, tuple[str, ...]]]]]
+"""Per destination: what is queued, and each match's (why, matched words)."""
 
 
 _TOPIC_FORM = attrgetter("topic")

@@ -84,18 +84,6 @@ def test_notice_is_one_embed() -> None:
     assert embed.description == "Source X is working again."
 
 
-def test_explanations_give_back_their_terms() -> None:
-    from bot.alerts import terms_of
-
-    assert terms_of(
-        'nato, "european union" in title; title:crimea in title; source:bbc.co.uk in source'
-    ) == [
-        "nato",
-        "european union",
-        "crimea",
-    ]
-
-
 def test_a_topic_prefers_key_quotes_that_mention_it() -> None:
     from bot.alerts import alert_for
     from bot.quotes import Attribution, Quotation, QuoteKind

@@ -46,6 +46,7 @@ async def test_a_topic_route_gets_matching_articles_with_its_role_and_the_reason
     (entry,) = await store.due_outbox(clock.now)
     assert (entry.kind, entry.channel_id, entry.role_id) == (OutboxKind.ALERT, WORLD, ROLE)
     assert entry.explanation == "crimea in title"
+    assert entry.terms == ("crimea",)  # kept as data, not parsed back from the text
     recorder = Recorder()
     await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
     ((_, message),) = recorder.messages[WORLD]
@@ -65,6 +66,7 @@ async def test_a_person_gets_one_dm_per_article_listing_all_their_topics(
     (entry,) = await store.due_outbox(clock.now)
     assert (entry.kind, entry.user_id) == (OutboxKind.DM, ALICE)
     assert entry.explanation == "nato in title; russia in title"
+    assert entry.terms == ("nato", "russia")
     recorder = Recorder()
     await Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock).deliver_due()
     assert len(recorder.messages[-ALICE]) == 1 and BOB not in recorder.messages

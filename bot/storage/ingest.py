@@ -417,6 +417,7 @@ class Ingest(Repository):
                             role_id=p.role_id,
                             explanation=p.explanation,
                             style=p.style,
+                            terms=p.terms,
                         )
                         for p in routed
                     ],

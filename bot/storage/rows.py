@@ -69,6 +69,7 @@ def _pending(
     role_id: int | None = None,
     explanation: str | None = None,
     style: str | None = None,
+    terms: Sequence[str] = (),
 ) -> dict[str, Any]:
     """An outbox row, due now."""
     return {
@@ -86,6 +87,7 @@ def _pending(
         "role_id": role_id,
         "explanation": explanation,
         "style": style,
+        "terms": json.dumps(list(terms)) if terms else None,
     }
 
 
@@ -219,6 +221,7 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         role_id=m["role_id"],
         explanation=m["explanation"],
         style=m["style"],
+        terms=tuple(json.loads(m["terms"])) if m["terms"] else (),
     )
 
 

@@ -310,6 +310,8 @@ outbox = Table(
     Column("claimed_until", UTCDateTime()),
     # A route's alert style, as it was when the alert was queued (bot.alerts.AlertStyle).
     Column("style", String(60)),
+    # The matched topic terms' words (a JSON list): the alert prefers quotes that mention them.
+    Column("terms", Text),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
