@@ -189,8 +189,8 @@ class Sources:
         self.engine = create_async_engine(url)
 
     async def insert(self, urls: list[str], not_before: datetime) -> None:
-        from bot.schema import sources
         from bot.sources import SourceStatus
+        from bot.storage.schema import sources
 
         now = datetime.now(UTC)
         rows = [
@@ -210,7 +210,7 @@ class Sources:
     async def due_at(self, when: datetime) -> None:
         from sqlalchemy import update
 
-        from bot.schema import sources
+        from bot.storage.schema import sources
 
         async with self.engine.begin() as conn:
             await conn.execute(update(sources).values(next_poll_at=when))
@@ -218,7 +218,7 @@ class Sources:
     async def polled_since(self, when: datetime) -> tuple[int, datetime | None]:
         from sqlalchemy import func, select
 
-        from bot.schema import sources
+        from bot.storage.schema import sources
 
         query = select(func.count(), func.max(sources.c.last_polled_at)).where(
             sources.c.last_polled_at >= when
@@ -230,7 +230,7 @@ class Sources:
     async def outcomes(self) -> dict[str, int]:
         from sqlalchemy import func, select
 
-        from bot.schema import sources
+        from bot.storage.schema import sources
 
         query = select(sources.c.status, func.count()).group_by(sources.c.status)
         async with self.engine.connect() as conn:
@@ -239,7 +239,7 @@ class Sources:
     async def errors(self, limit: int = 3) -> list[str]:
         from sqlalchemy import select
 
-        from bot.schema import sources
+        from bot.storage.schema import sources
 
         query = select(sources.c.url, sources.c.last_error).where(sources.c.last_error.is_not(None))
         async with self.engine.connect() as conn:

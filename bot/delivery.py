@@ -24,24 +24,15 @@ from bot.alerts import (
     STANDARD_STYLE,
     Alert,
     AlertStyle,
-    KeyQuote,
     alert_for,
     alert_message,
     notice_message,
     summary_message,
     terms_of,
 )
-from bot.digests import (
-    DigestEntry,
-    DigestRun,
-    Schedule,
-    ScheduleError,
-    digest_message,
-    digest_title,
-)
+from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage, clean_text
-from bot.quotes import trim_quote
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     GuildConfig,
     OutboxEntry,
@@ -49,7 +40,6 @@ from bot.records import (  # noqa: F401 - the rest were here before bot.records
     OutboxStatus,
     Planned,
 )
-from bot.topics import parse_topic
 
 if TYPE_CHECKING:
     from bot.articles import Article
@@ -86,10 +76,6 @@ POISON_RETRY = timedelta(seconds=2)
 
 STORY_EDITS_FOR = timedelta(hours=48)
 STORY_EDIT_EVERY = timedelta(minutes=1)
-DIGEST_GRACE = timedelta(hours=6)
-"""A digest not queued within this long of its time (the bot was off) is skipped, not sent late."""
-DIGEST_READ = 200
-"""Most stories one digest reads (ranked by outlets, then the newest)."""
 
 
 class Sender(Protocol):
@@ -149,6 +135,7 @@ class Deliverer:
         # recorded, so the alert is not posted again while the database is unavailable.
         self._unrecorded: dict[int, int] = {}
         self._members = members
+        self._digests = DigestQueue(store, clock)
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
 
@@ -409,7 +396,7 @@ class Deliverer:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
-            return await self._digest(entry)
+            return await self._digests.render(entry)
         found = await self._article_of(entry)
         if found is None:
             return None
@@ -465,59 +452,8 @@ class Deliverer:
         return True
 
     async def queue_due_digests(self) -> int:
-        """Queue every digest whose time has come (within DIGEST_GRACE of it): each once, for
-        the period since its previous one. Returns how many this call queued."""
-        now = self._clock()
-        queued = 0
-        for owner in await self._store.digest_owners():
-            try:
-                schedule = Schedule.decode(owner.schedule)
-            except ScheduleError:
-                log.warning("%s %s has an unreadable digest schedule", owner.owner, owner.id)
-                continue
-            due = schedule.previous_before(now)
-            if due < owner.created_at or now - due > DIGEST_GRACE:
-                continue  # set up after that time, or long missed (the bot was off)
-            run = DigestRun(
-                digest_title(schedule, owner.typed),
-                owner.topic,
-                since=schedule.previous_before(due - timedelta(microseconds=1)),
-                until=due,
-            )
-            queued += await self._store.queue_digest(owner, due, run.encode(), now=now)
-        return queued
-
-    async def _digest(self, entry: OutboxEntry) -> OutgoingMessage:
-        """A digest's message: the period's stories from the server's own sources."""
-        from bot.store import UnsearchableQuery
-
-        run = DigestRun.decode(entry.body or "")
-        scope = [s.id for s in await self._store.guild_source_names(entry.guild_id)]
-        try:
-            found = await self._store.latest(
-                scope,
-                run.since,
-                topic=parse_topic(run.topic) if run.topic else None,
-                limit=DIGEST_READ,
-            )
-        except UnsearchableQuery:
-            found = []
-        entries = [
-            DigestEntry(
-                item.title,
-                item.url,
-                outlets=item.outlets,
-                published=item.published,
-                quote=(
-                    KeyQuote(trim_quote(item.quote.text), item.quote.speaker, item.quote.role)
-                    if item.quote is not None and item.quote.speaker
-                    else None
-                ),
-            )
-            for item in found
-            if item.published < run.until
-        ]
-        return digest_message(run.title, entries, role_id=entry.role_id)
+        """Queue every digest whose time has come (see ``DigestQueue.queue_due``)."""
+        return await self._digests.queue_due()
 
     async def _style_of(self, entry: OutboxEntry, channel_id: int) -> AlertStyle:
         """How an alert looks: its route's style, else its channel's; a DM, the standard."""

@@ -17,7 +17,7 @@ from bot.errors import UserFacingError
 from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
 from bot.storage.fulltext import UnsearchableQuery
-from bot.storage.queries import Listing, QuoteListing
+from bot.storage.queries import Listing, Queries, QuoteListing
 from bot.store import Store
 from bot.topics import Topic, as_topic
 from bot.urls import host_of
@@ -135,7 +135,7 @@ class News:
         the full-text index can search."""
         topic = as_topic(typed)
         try:
-            Store.check_searchable(topic)
+            Queries.check_searchable(topic)
         except UnsearchableQuery as exc:
             raise NotSearchable(f"That query can't be searched: {exc}.") from None
         return topic

@@ -79,7 +79,7 @@ class AlertStyles:
     async def preview(self, guild_id: int, target: StyleTarget, style: AlertStyle) -> StylePreview:
         """The server's latest article of the last 30 days that the target would alert (a
         route: its topic; a channel: any), in ``style``, mentioning no one."""
-        from bot.store import UnsearchableQuery
+        from bot.storage.fulltext import UnsearchableQuery
 
         scope = [source.id for source in await self._store.guild_source_names(guild_id)]
         route = target.route

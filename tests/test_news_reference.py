@@ -32,9 +32,9 @@ from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.news import MAX_PAGES, PAGE_SIZE, STORY_DAYS, Coverage, News, Scope
 from bot.quotes import Quotation
-from bot.schema import articles, guild_sources, metadata, quotes, sources
 from bot.sources import Source
 from bot.storage.fulltext import _relevance
+from bot.storage.schema import articles, guild_sources, metadata, quotes, sources
 from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store
 from bot.topics import Topic, parse_topic
 from tests.factories import make_quotation

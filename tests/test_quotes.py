@@ -473,3 +473,34 @@ def test_said_and_a_name_ending_the_sentence_after_a_fragment(nlp: Language) -> 
         "the past, said Alan Abel, a historian at Dayton University."
     )
     assert [q.speaker for q in quotations(text, nlp)] == ["Alan Abel"]
+
+
+def test_a_gap_that_ends_with_and_leads_into_the_sentence_not_the_quotation(
+    nlp: Language,
+) -> None:
+    text = (
+        "“Our job is to ask questions of those who have power,” said Ana Duarte, whose new "
+        "book has interviews with mayors and “rebellious” council members."
+    )
+    assert [q.text for q in quotations(text, nlp)] == [
+        "Our job is to ask questions of those who have power,"
+    ]
+
+
+def test_proposed_is_a_reporting_verb(nlp: Language) -> None:
+    text = (
+        "Ohio Gov. Tom Baker on Monday signed an order trying to block the plan, while Jim "
+        "Hale, the former Ohio governor, proposed we “wake up and smell the coffee” and said "
+        "the mayor should resign."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Jim Hale"]
+
+
+def test_a_second_fragment_in_the_sentence_goes_with_the_first(nlp: Language) -> None:
+    text = (
+        "Mayor Tom Baker will speak on Monday. Critics said he had never backed them.\n\n"
+        "Baker campaign spokeswoman Ana "
+        "Duarte said in a statement that Baker “has a long record of backing the community” "
+        "and has “given money to many local causes over the years.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Ana Duarte", "Ana Duarte"]

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.guilds import shard_of
-from bot.schema import sources
+from bot.storage.schema import sources
 from bot.store import Store
 from tests.conftest import (
     POSTGRES_URL_VARIABLE,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.articles import Article
-from bot.schema import is_full_text_column, is_full_text_table
 from bot.sources import SourceStatus
+from bot.storage.schema import is_full_text_column, is_full_text_table
 from bot.store import HEAD_REVISION, PollSuccess, Store
 from tests.factories import make_article
 
@@ -55,7 +55,7 @@ async def test_migrations_build_exactly_the_schema_the_queries_use(store: Store)
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.schema import metadata
+    from bot.storage.schema import metadata
 
     async with store._engine.connect() as conn:
         diff = await conn.run_sync(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.schema import metadata
+from bot.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):

@@ -133,12 +133,27 @@ class Attributor:
             if found is not None:
                 self._resolve(draft, *found)
             if draft.speaker is None and draft.mention_kind is None and not self._thrifty:
-                if draft.kind is QuoteKind.FRAGMENT:
+                self._same_sentence(draft, previous)
+                if draft.speaker is None and draft.kind is QuoteKind.FRAGMENT:
                     self.resolver.fragment_subject(draft)
                 if draft.speaker is None:
                     self.resolver.continue_from(draft, previous)
             if draft.speaker is not None:
                 previous = self.resolver.previous = draft
+
+    def _same_sentence(self, draft: Draft, previous: Draft | None) -> None:
+        """A quotation with no cue of its own in the sentence of an attributed one goes with
+        it: "X said in a statement that Y “has a long record” and has “made gifts”"."""
+        if previous is None or previous.speaker is None or previous.mention_kind is None:
+            return
+        if self.sentences.start(previous.end) != self.sentences.start(draft.start):
+            return
+        between = self.text[previous.spans[-1].after : draft.start]
+        if len(between.split()) > 12 or re.search(r"[.;!?]", between):
+            return
+        draft.speaker, draft.role = previous.speaker, previous.role
+        draft.speaker_kind = previous.speaker_kind
+        draft.attribution = Attribution.CONTINUED
 
     def _windows(self, draft: Draft) -> list[tuple[str, int, int, int]]:
         """Where an attribution may be, most likely first: between the spans of a split

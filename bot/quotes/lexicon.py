@@ -17,7 +17,7 @@ _REPORTING_LEMMAS = """add state declare insist warn argue explain note ask repl
     confess elaborate clarify repeat underscore highlight threaten beg implore inquire enquire
     challenge interrupt reflect advise inform instruct marvel rebut protest object cheer
     concur retort rant rave coo huff gripe whine reassure stipulate specify acknowledge
-    announce emphasize caution""".split()
+    announce emphasize caution propose recommend crack""".split()
 _DOUBLED = frozenset("admit quip snap rebut beg".split())
 _IRREGULAR = {
     "say": ("said", "says"),

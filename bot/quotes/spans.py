@@ -337,7 +337,7 @@ def classify(text: str, drafts: list[Draft]) -> None:
 
 
 _ENDS_NOUN_PHRASE = re.compile(
-    r"\b(?:the|a|an|his|her|their|its|our|this|that|of|for|with|to|in|on|as|from)\s*$",
+    r"\b(?:the|a|an|his|her|their|its|our|this|that|of|for|with|to|in|on|as|from|and|or|by|about)\s*$",
     re.IGNORECASE,
 )
 """A gap ending like this leads into words of the sentence, not into the rest of a quotation."""

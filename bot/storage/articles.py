@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.articles import Article
 from bot.quotes import Quotation
-from bot.schema import (
+from bot.storage.database import KEY_BATCH, Repository
+from bot.storage.rows import _article, _quote
+from bot.storage.schema import (
     articles,
     item_failures,
     outbox,
@@ -25,8 +27,6 @@ from bot.schema import (
     speaker_words,
     speakers,
 )
-from bot.storage.database import KEY_BATCH, Repository
-from bot.storage.rows import _article, _quote
 
 log = logging.getLogger(__name__)
 

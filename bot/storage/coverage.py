@@ -22,15 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.schema import (
-    articles,
-    quoted_speakers,
-    quotes,
-    sources,
-    speaker_names,
-    speaker_words,
-    speakers,
-)
 from bot.storage.database import Repository
 from bot.storage.derived import speaker_key
 from bot.storage.queries import (
@@ -42,6 +33,15 @@ from bot.storage.queries import (
     matching,
 )
 from bot.storage.rows import MICROSECONDS_A_DAY, _quote
+from bot.storage.schema import (
+    articles,
+    quoted_speakers,
+    quotes,
+    sources,
+    speaker_names,
+    speaker_words,
+    speakers,
+)
 from bot.topics import (
     Topic,
 )

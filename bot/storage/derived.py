@@ -20,7 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.articles import Article, Problem, Stage, describe
-from bot.schema import (
+from bot.storage.database import _insert_ignore, _upsert
+from bot.storage.rows import _published_of, hour_of
+from bot.storage.schema import (
     article_hours,
     articles,
     outbox,
@@ -30,8 +32,6 @@ from bot.schema import (
     speakers,
     stories,
 )
-from bot.storage.database import _insert_ignore, _upsert
-from bot.storage.rows import _published_of, hour_of
 from bot.topics import (
     tokens,
 )

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.records import DigestOwner, OutboxKind
-from bot.schema import digest_runs, outbox, routes, subscriptions
 from bot.storage.database import Repository, _insert_ignore
 from bot.storage.rows import _pending
+from bot.storage.schema import digest_runs, outbox, routes, subscriptions
 
 
 class Digests(Repository):

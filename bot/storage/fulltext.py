@@ -20,10 +20,10 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.schema import (
+from bot.storage.rows import Keys
+from bot.storage.schema import (
     articles,
 )
-from bot.storage.rows import Keys
 from bot.topics import (
     And,
     Field,

@@ -23,7 +23,17 @@ from bot.records import (
     OutboxStatus,
     TopicChange,
 )
-from bot.schema import (
+from bot.sources import Source, SourceName, SourceStatus, WatchedSource
+from bot.storage.database import Repository, _insert_ignore, _literal_row, _seen_insert_sql
+from bot.storage.rows import (
+    _article,
+    _combine_choices,
+    _delete_source,
+    _guild_source,
+    _source,
+    _topics_changed,
+)
+from bot.storage.schema import (
     articles,
     channel_styles,
     channels,
@@ -35,16 +45,6 @@ from bot.schema import (
     seen_items,
     sources,
     subscriptions,
-)
-from bot.sources import Source, SourceName, SourceStatus, WatchedSource
-from bot.storage.database import Repository, _insert_ignore, _literal_row, _seen_insert_sql
-from bot.storage.rows import (
-    _article,
-    _combine_choices,
-    _delete_source,
-    _guild_source,
-    _source,
-    _topics_changed,
 )
 from bot.storage.sources import load_source
 

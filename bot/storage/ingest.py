@@ -23,13 +23,6 @@ from bot.quotes import Quotation
 from bot.records import (
     Planned,
 )
-from bot.schema import (
-    articles,
-    item_failures,
-    outbox,
-    quotes,
-    sources,
-)
 from bot.sources import Source
 from bot.storage.database import Repository, _insert_ignore, _seen_insert_sql, _unavailable
 from bot.storage.derived import (
@@ -44,6 +37,13 @@ from bot.storage.derived import (
 from bot.storage.fulltext import search_tags
 from bot.storage.outbox import enqueue_for_source
 from bot.storage.rows import _pending, _published_of, _with_id
+from bot.storage.schema import (
+    articles,
+    item_failures,
+    outbox,
+    quotes,
+    sources,
+)
 from bot.storage.sources import SUCCESS_UPDATE
 
 log = logging.getLogger(__name__)

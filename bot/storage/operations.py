@@ -21,14 +21,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.records import (
     OutboxStatus,
 )
-from bot.schema import (
-    activity_counts,
-    articles,
-    item_failures,
-    outbox,
-    processes,
-    sources,
-)
 from bot.sources import SourceStatus
 from bot.status import (
     ActivityCount,
@@ -40,6 +32,14 @@ from bot.status import (
 )
 from bot.storage.database import Repository, _upsert
 from bot.storage.rows import _fully_paused, _source
+from bot.storage.schema import (
+    activity_counts,
+    articles,
+    item_failures,
+    outbox,
+    processes,
+    sources,
+)
 
 log = logging.getLogger(__name__)
 

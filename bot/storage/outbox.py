@@ -26,7 +26,10 @@ from bot.records import (
     OutboxKind,
     OutboxStatus,
 )
-from bot.schema import (
+from bot.sources import Source, SourceStatus
+from bot.storage.database import Repository, _insert_ignore
+from bot.storage.rows import _outbox, _pending, _source
+from bot.storage.schema import (
     articles,
     channels,
     guild_sources,
@@ -35,9 +38,6 @@ from bot.schema import (
     sources,
     stories,
 )
-from bot.sources import Source, SourceStatus
-from bot.storage.database import Repository, _insert_ignore
-from bot.storage.rows import _outbox, _pending, _source
 from bot.urls import host_of
 
 log = logging.getLogger(__name__)

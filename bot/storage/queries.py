@@ -21,10 +21,6 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.quotes import Quotation
-from bot.schema import (
-    article_hours,
-    articles,
-)
 from bot.storage import fulltext
 from bot.storage.articles import load_quotes
 from bot.storage.database import Repository, _like_any_case
@@ -37,6 +33,10 @@ from bot.storage.fulltext import (
     _snippet_query,
 )
 from bot.storage.rows import ARTICLES_KEYS, SQLITE_KEYS, Keys, _best_quote, hour_of
+from bot.storage.schema import (
+    article_hours,
+    articles,
+)
 from bot.topics import (
     Topic,
 )

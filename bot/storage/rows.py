@@ -36,7 +36,9 @@ from bot.records import (
     Subscription,
     TopicChange,
 )
-from bot.schema import (
+from bot.sources import Source, SourceStatus
+from bot.storage.database import HOUR_SECONDS
+from bot.storage.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     articles,
@@ -50,8 +52,6 @@ from bot.schema import (
     subscriptions,
     topic_changes,
 )
-from bot.sources import Source, SourceStatus
-from bot.storage.database import HOUR_SECONDS
 
 log = logging.getLogger(__name__)
 

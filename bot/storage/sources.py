@@ -22,15 +22,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.records import (
     OutboxStatus,
 )
-from bot.schema import (
+from bot.sources import Source, SourceStatus
+from bot.storage.database import KEY_BATCH, Repository, _insert_ignore
+from bot.storage.rows import _delete_source, _source
+from bot.storage.schema import (
     item_failures,
     outbox,
     seen_items,
     sources,
 )
-from bot.sources import Source, SourceStatus
-from bot.storage.database import KEY_BATCH, Repository, _insert_ignore
-from bot.storage.rows import _delete_source, _source
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,10 @@ from bot.records import (
     TopicChange,
     TopicChanges,
 )
-from bot.schema import (
+from bot.storage.database import Repository, _insert_ignore, _literal_row, _serialize
+from bot.storage.guilds import lock_guild, mark_joined
+from bot.storage.rows import _SUBSCRIPTION_COLUMNS, _OverCap, _route, _subscription, _topics_changed
+from bot.storage.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     channel_styles,
@@ -35,9 +38,6 @@ from bot.schema import (
     subscriptions,
     topic_changes,
 )
-from bot.storage.database import Repository, _insert_ignore, _literal_row, _serialize
-from bot.storage.guilds import lock_guild, mark_joined
-from bot.storage.rows import _SUBSCRIPTION_COLUMNS, _OverCap, _route, _subscription, _topics_changed
 
 log = logging.getLogger(__name__)
 

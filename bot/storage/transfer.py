@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.schema import (
+from bot.storage.database import Repository, _hour_sql
+from bot.storage.schema import (
     UTCDateTime,
     article_hours,
     articles,
@@ -33,7 +34,6 @@ from bot.schema import (
     speaker_words,
     speakers,
 )
-from bot.storage.database import Repository, _hour_sql
 
 log = logging.getLogger(__name__)
 
