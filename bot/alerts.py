@@ -86,6 +86,7 @@ class AlertStyle:
     image: bool = True
 
     def __post_init__(self) -> None:
+        """Refuse a quote count an alert can't show."""
         if not 0 <= self.quotes <= MAX_QUOTES:
             raise ValueError(f"an alert shows 0 to {MAX_QUOTES} quotes, not {self.quotes}")
 

@@ -79,6 +79,8 @@ STORY_EDIT_EVERY = timedelta(minutes=1)
 
 
 class Sender(Protocol):
+    """What delivery sends through (the Discord layer implements it)."""
+
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
         """Post a message; returns its id. Raises ChannelRefused or TemporaryFailure."""
 
@@ -97,6 +99,8 @@ class Sender(Protocol):
 
 @dataclass(slots=True)
 class DeliveryReport:
+    """What one delivery round did, counted."""
+
     sent: int = 0
     summarized: int = 0
     retried: int = 0
@@ -107,6 +111,8 @@ class DeliveryReport:
 
 
 class Deliverer:
+    """Sends the outbox: each alert exactly once, paced per channel, failures retried or dropped."""
+
     def __init__(
         self,
         *,

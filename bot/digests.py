@@ -59,6 +59,7 @@ class Schedule:
     zone: str = DEFAULT_ZONE
 
     def __post_init__(self) -> None:
+        """Refuse an unknown time zone when the schedule is made."""
         zone_of(self.zone)  # refuse an unknown zone when the schedule is made
 
     def next_after(self, moment: datetime) -> datetime:

@@ -7,10 +7,12 @@ class UserFacingError(Exception):
     """An error with a message that can be shown to a user as it is."""
 
     def __init__(self, message: str) -> None:
+        """Keep the message to show."""
         super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:
+        """The message, as it is shown."""
         return self.message
 
 
@@ -25,6 +27,7 @@ class StoreUnavailable(UserFacingError):
     hosts): the store logs the driver's words, and a person is told only ``DATABASE_BUSY``."""
 
     def __init__(self, message: str = DATABASE_BUSY) -> None:
+        """Always the same words for people (see the class)."""
         super().__init__(message)
 
 
@@ -33,6 +36,7 @@ class LimitReached(Exception):
     added. ``count`` is how many it has."""
 
     def __init__(self, count: int) -> None:
+        """Keep how many there are."""
         super().__init__(f"the limit is reached ({count})")
         self.count = count
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 
 class Router:
+    """Plans who gets each new article: topic routes and people, with why each matched."""
+
     def __init__(self, store: Topics, *, observe: Callable[[float], None] | None = None) -> None:
         """``observe(seconds)``: told how long matching each article took."""
         self._store = store

@@ -38,6 +38,8 @@ COUNT_AT_MOST = 1000
 
 @dataclass(frozen=True, slots=True)
 class PreviewHit:
+    """One article a topic preview found, with why it matched."""
+
     headline: str
     url: str
     source: str
@@ -112,6 +114,8 @@ def listing_everywhere(subs: Sequence[Subscription], server_names: dict[int, str
 
 @dataclass(frozen=True, slots=True)
 class Preview:
+    """What a topic would have matched lately."""
+
     hits: list[PreviewHit]
     """The newest PREVIEW_SHOWN matches, newest first."""
     total: int
@@ -119,14 +123,20 @@ class Preview:
 
 
 class SubscriptionLimit(UserFacingError):
+    """A topic or route that can't be added: the message says why."""
+
     pass
 
 
 class TopicNotFound(UserFacingError):
+    """A topic or route that isn't there."""
+
     pass
 
 
 class Topics:
+    """People's topics and servers' topic routes, within their caps."""
+
     def __init__(
         self,
         *,
@@ -136,6 +146,7 @@ class Topics:
         on_change: Callable[[], Awaitable[None]] | None = None,
         routes_cap: int = 50,
     ) -> None:
+        """The store, the caps, the clock, and whom to tell of a change."""
         self._store = store
         self._cap = per_user_cap
         self._routes_cap = routes_cap
@@ -204,6 +215,7 @@ class Topics:
         return Schedule(period, parse_clock(at) if at else DEFAULT_TIME, zone)
 
     async def unsubscribe(self, user_id: int, guild_id: int, typed: str) -> str:
+        """Stop one of a person's topics in a server; returns its normal form."""
         topic = parse_topic(typed)
         if not await self._store.remove_subscription(user_id, guild_id, topic.text):
             raise TopicNotFound(f"You don't follow “{topic.text}” here.")
@@ -236,6 +248,7 @@ class Topics:
         return removed
 
     async def mine(self, user_id: int, guild_id: int) -> list[Subscription]:
+        """A person's topics in one server."""
         return await self._store.subscriptions_of(user_id, guild_id)
 
     async def everywhere(self, user_id: int) -> list[Subscription]:
@@ -301,14 +314,17 @@ class Topics:
         return route
 
     async def routes(self, guild_id: int) -> list[Route]:
+        """A server's topic routes."""
         return await self._store.routes_of(guild_id)
 
     async def remove_route(self, guild_id: int, route_id: int) -> None:
+        """Stop one of a server's routes."""
         if not await self._store.remove_route(guild_id, route_id):
             raise TopicNotFound("This server has no such route (pick one from the list).")
         await self._changed()
 
     async def pause_route(self, guild_id: int, route_id: int, *, paused: bool) -> None:
+        """Pause or resume one of a server's routes."""
         if not await self._store.set_route_paused(guild_id, route_id, paused=paused):
             raise TopicNotFound("This server has no such route (pick one from the list).")
         await self._changed()

@@ -40,6 +40,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """A time as stored: naive UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -47,6 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """A stored time as an aware UTC datetime."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -243,6 +245,7 @@ likewise made by the migrations only (no query selects the column)."""
 
 
 def is_full_text_table(name: str | None) -> bool:
+    """Whether a table belongs to the full-text index (made by the engine, not by metadata)."""
     return bool(name) and any(str(name).startswith(t) for t in FULL_TEXT_TABLES)
 
 

