@@ -29,10 +29,12 @@ import signal
 import threading
 import time
 import traceback
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -83,6 +85,9 @@ class StageTimedOut(BaseException):
     """A step of a job ran over its own share of the job's time (see ``time_box``). A
     BaseException, so that libraries catching Exception don't swallow it."""
 
+
+_POOLS: weakref.WeakSet[WorkPool] = weakref.WeakSet()
+"""Every pool of this process (they share multiprocessing's one forkserver)."""
 
 _IN_WORKER = False
 """True in a worker process, whose main thread runs the jobs (and may take SIGALRM)."""
@@ -147,6 +152,8 @@ class WorkPool:
         self._observe = observe
         self.model = model
         self._model_wanted = False
+        self._model_served = False
+        """Whether the forkserver was started with the model loaded (or never can be)."""
         self.threaded = workers == 1
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.time_limit = time_limit
@@ -164,6 +171,7 @@ class WorkPool:
         self._ring: deque[Hashable] = deque()
         self._running: Counter[Hashable] = Counter()
         self._busy = 0
+        _POOLS.add(self)
 
     @classmethod
     def of(
@@ -220,8 +228,36 @@ class WorkPool:
     def expect_model(self) -> None:
         """Jobs that use the model are coming (a poll of feeds read before may find new
         items). If no worker has been made yet, the forkserver loads the model once for all
-        of them; a process whose jobs only parse (a first poll) never loads it."""
+        of them; a process whose jobs only parse (a first poll) never loads it. If workers
+        were made without it and none is busy (between polling cycles), they are retired and
+        the forkserver is started again, this time with the model."""
         self._model_wanted = True
+        if not self.model or self._context is None or self._model_served or self._busy:
+            return
+        if any(pool._all for pool in _POOLS if pool is not self):
+            return  # the forkserver is shared: another pool's workers still need it
+        stop = getattr(forkserver._forkserver, "_stop", None)
+        if stop is None:  # not this Python's multiprocessing: each worker loads its own
+            self._model_served = True
+            return
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            self._retire(worker, kill=True)
+        # The old forkserver exits once no worker of it is left; the next worker starts a new
+        # one, which loads the model.
+        self._preload(self._context, self.model)
+        stop()
+        self._model_served = True
+
+    @staticmethod
+    def _preload(context: Any, model: str | None) -> None:
+        if model:
+            # The forkserver (started with the next worker) inherits the environment.
+            os.environ[MODEL_ENV] = model
+            context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])
+        else:
+            context.set_forkserver_preload(PRELOAD)
 
     def close(self) -> None:
         """Stop the workers."""
@@ -375,12 +411,8 @@ class WorkPool:
     def _start_worker(self) -> _Worker:
         if self._context is None:
             context = multiprocessing.get_context("forkserver")
-            if self.model and self._model_wanted:
-                # The forkserver (started with the first worker) inherits the environment.
-                os.environ[MODEL_ENV] = self.model
-                context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])
-            else:
-                context.set_forkserver_preload(PRELOAD)
+            self._model_served = bool(self.model and self._model_wanted)
+            self._preload(context, self.model if self._model_served else None)
             self._context = context
         ours, theirs = self._context.Pipe()
         process = self._context.Process(

@@ -176,22 +176,32 @@ import asyncio, json, sys
 from bot.pool import WorkPool
 from tests.test_pool import models_in_worker
 
-async def main(model, expect):
+async def main(model, expect, later):
     pool = WorkPool(2, model=model or None, time_limit=30.0, memory_limit_mb=2048)
     if expect:
         pool.expect_model()
     try:
-        print(json.dumps(await asyncio.gather(*(pool.run(models_in_worker, 1.0) for _ in "ab"))))
+        runs = [await asyncio.gather(*(pool.run(models_in_worker, 1.0) for _ in "ab"))]
+        if later:
+            # Between cycles: the workers made without the model give way to ones with it.
+            pool.expect_model()
+            runs.append(await asyncio.gather(*(pool.run(models_in_worker, 1.0) for _ in "ab")))
+        print(json.dumps(runs))
     finally:
         pool.close()
 
-asyncio.run(main(sys.argv[1], sys.argv[2] == "expect"))
+asyncio.run(main(sys.argv[1], sys.argv[2] == "expect", sys.argv[2] == "later"))
 """
 
 
 @pytest.mark.parametrize(
     ("model", "expect", "loaded"),
-    [("en_core_web_sm", "expect", True), ("en_core_web_sm", "", False), ("", "expect", False)],
+    [
+        ("en_core_web_sm", "expect", True),
+        ("en_core_web_sm", "later", True),
+        ("en_core_web_sm", "", False),
+        ("", "expect", False),
+    ],
 )
 def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
     model: str, expect: str, loaded: bool
@@ -209,10 +219,15 @@ def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
         check=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    answers = json.loads(done.stdout)
+    runs = json.loads(done.stdout)
+    answers = runs[-1]
     assert len({pid for _, pid, _ in answers}) == 2  # two workers ...
     assert len({parent for _, _, parent in answers}) == 1  # ... forked by one server
     # Expected, both have it before any job asked for it: it came from the forkserver. Not
     # expected (a first poll only parses feeds), no process loads it.
     expected = [[model], [model]] if loaded else [[], []]
     assert [models for models, _, _ in answers] == expected
+    if expect == "later":
+        first = runs[0]
+        assert [models for models, _, _ in first] == [[], []]
+        assert {parent for _, _, parent in first} != {parent for _, _, parent in answers}
