@@ -284,7 +284,7 @@ class WorkPool:
         except asyncio.CancelledError:
             if granted.done() and not granted.cancelled():
                 self._release(key)
-            elif key in self._waiting:
+            elif granted in self._waiting.get(key, ()):
                 self._waiting[key].remove(granted)
                 if not self._waiting[key]:
                     del self._waiting[key]
@@ -304,6 +304,8 @@ class WorkPool:
             if not queue:
                 del self._waiting[key]
                 self._ring.pop()  # the key just rotated to the end
+            if granted.done():
+                continue  # its waiter was cancelled meanwhile: the turn goes to the next
             self._busy += 1
             self._running[key] += 1
             granted.set_result(None)

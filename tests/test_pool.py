@@ -231,3 +231,23 @@ def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
         first = runs[0]
         assert [models for models, _, _ in first] == [[], []]
         assert {parent for _, _, parent in first} != {parent for _, _, parent in answers}
+
+
+async def test_a_turn_whose_waiter_was_cancelled_goes_to_the_next_one() -> None:
+    """A waiter cancelled after another job released its turn, but before it ran again, is
+    skipped (its future is done): no InvalidStateError, and the next waiter gets the turn."""
+    pool = WorkPool(1)
+    try:
+        await pool._turn("a")  # the only turn, held
+        waiting = asyncio.ensure_future(pool._turn("b"))
+        after = asyncio.ensure_future(pool._turn("c"))
+        await asyncio.sleep(0)  # both queued
+        waiting.cancel()  # cancelled; its except clause hasn't run yet
+        pool._release("a")  # hands the turn on: "b" is skipped, "c" gets it
+        await asyncio.wait_for(after, timeout=5)
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert pool._busy == 1 and dict(pool._running) == {"c": 1}
+        assert not pool._waiting
+    finally:
+        pool.close()
