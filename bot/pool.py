@@ -257,7 +257,21 @@ class WorkPool:
             os.environ[MODEL_ENV] = model
             context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])
         else:
+            os.environ.pop(MODEL_ENV, None)
             context.set_forkserver_preload(PRELOAD)
+
+    def _leave_model_server(self) -> None:
+        """A forkserver an earlier pool of this process started with the model would give
+        this pool's workers the model too (and its address space, against their memory
+        limit): it is stopped, unless another pool's workers still use it, and this pool's
+        first worker starts one without."""
+        if not os.environ.get(MODEL_ENV):
+            return  # no pool here ever asked for the model
+        if any(pool._all for pool in _POOLS if pool is not self):
+            return
+        stop = getattr(forkserver._forkserver, "_stop", None)
+        if stop is not None:
+            stop()
 
     def close(self) -> None:
         """Stop the workers."""
@@ -414,6 +428,8 @@ class WorkPool:
         if self._context is None:
             context = multiprocessing.get_context("forkserver")
             self._model_served = bool(self.model and self._model_wanted)
+            if not self._model_served:
+                self._leave_model_server()
             self._preload(context, self.model if self._model_served else None)
             self._context = context
         ours, theirs = self._context.Pipe()

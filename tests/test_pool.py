@@ -251,3 +251,48 @@ async def test_a_turn_whose_waiter_was_cancelled_goes_to_the_next_one() -> None:
         assert not pool._waiting
     finally:
         pool.close()
+
+
+AFTER_MODEL_SCRIPT = """
+import asyncio, json
+from bot.pool import WorkPool
+from tests.test_pool import allocate, models_in_worker
+
+async def main():
+    first = WorkPool(2, model="en_core_web_sm", time_limit=60.0, memory_limit_mb=2048)
+    first.expect_model()
+    with_model = await first.run(models_in_worker, 0.0)
+    first.close()
+    second = WorkPool(2, time_limit=30.0, memory_limit_mb=300)
+    try:
+        print(json.dumps([with_model[0], (await second.run(models_in_worker, 0.0))[0],
+                          await second.run(allocate, 10)]))
+    finally:
+        second.close()
+
+asyncio.run(main())
+"""
+
+
+def test_a_pool_without_the_model_after_one_with_it_gets_workers_without_it() -> None:
+    """The forkserver is one per process: a pool made after one that loaded the model in it
+    starts a new one, so its workers neither carry the model nor count it against their
+    memory limit."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_MODEL_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with_model, without, allocated = json.loads(done.stdout.strip().splitlines()[-1])
+    assert with_model == ["en_core_web_sm"]
+    assert without == []
+    assert allocated == 10 * 1024 * 1024
