@@ -154,6 +154,38 @@ async def reply(interaction: discord.Interaction[Any], message: str) -> None:
         await interaction.response.send_message(message, ephemeral=True)
 
 
+class AdminButtons(discord.ui.View):
+    """Buttons under an admin's private preview (an import, a style): only the admin who asked,
+    still allowed to manage the server, may press them; a button's failure is answered by the
+    same rules as a command's."""
+
+    not_yours = "Only the admin who asked can press these buttons."
+    """What anyone else pressing them is told (each kind of preview says it its own way)."""
+
+    def __init__(self, asked: discord.Interaction[Any], *, timeout: float) -> None:
+        """Buttons for the answer to ``asked``, taken away after ``timeout`` seconds."""
+        super().__init__(timeout=timeout)
+        self.asked = asked
+        self.user_id = asked.user.id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the admin who asked press the buttons."""
+        if interaction.user.id != self.user_id or not may_manage(interaction):
+            await reply(interaction, self.not_yours)
+            return False
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: Any
+    ) -> None:
+        """Answer a button's failure through the same rules as the tree's on_error."""
+        if isinstance(error, UserFacingError):
+            await reply(interaction, error.message)
+            return
+        log.error("%s button failed", type(self).__name__, exc_info=error)
+        await reply(interaction, GENERIC_ERROR)
+
+
 class NewsBot(commands.AutoShardedBot):
     """One process of the bot: every shard by default (as many as Discord recommends), or the
     shards SHARD_IDS of SHARD_COUNT, so a large bot runs its shards as separate processes."""

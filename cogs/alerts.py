@@ -11,10 +11,9 @@ from discord.ext import commands
 
 from bot import replies
 from bot.alerts import MAX_QUOTES, AlertStyle, StyleName
-from bot.app import GENERIC_ERROR, TopicOption, manage_server_only, may_manage, reply
+from bot.app import AdminButtons, TopicOption, manage_server_only, may_manage, reply
 from bot.digests import Period, zone_choices
 from bot.discord_sender import to_discord_embed
-from bot.errors import UserFacingError
 from bot.guilds import ChannelAccess, ServerSources
 from bot.styles import AlertStyles, StylePreview
 from bot.subscriptions import Topics, preview_text
@@ -243,17 +242,17 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         return await self._route_choices(interaction, current)
 
 
-class StyleConfirm(discord.ui.View):
+class StyleConfirm(AdminButtons):
     """A style preview's buttons: save it, or leave things as they were (for the admin who
     asked only)."""
 
+    not_yours = replies.STYLE_NOT_YOURS
+
     def __init__(self, styles: AlertStyles, preview: StylePreview, asked: Interaction) -> None:
         """Buttons for one preview."""
-        super().__init__(timeout=STYLE_CONFIRM_SECONDS)
+        super().__init__(asked, timeout=STYLE_CONFIRM_SECONDS)
         self.styles = styles
         self.preview = preview
-        self.asked = asked
-        self.user_id = asked.user.id
 
     async def on_timeout(self) -> None:
         """Take the buttons away once they expire."""
@@ -261,13 +260,6 @@ class StyleConfirm(discord.ui.View):
             await self.asked.edit_original_response(content=replies.STYLE_EXPIRED, view=None)
         except discord.HTTPException as exc:
             log.info("could not take the expired style buttons away: %r", str(exc))
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Let only the admin who asked press the buttons."""
-        if interaction.user.id != self.user_id or not may_manage(interaction):
-            await reply(interaction, replies.STYLE_NOT_YOURS)
-            return False
-        return True
 
     @discord.ui.button(label="Save", style=discord.ButtonStyle.success, custom_id="style:save")
     async def save(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
@@ -290,16 +282,6 @@ class StyleConfirm(discord.ui.View):
         await interaction.response.edit_message(
             content=replies.STYLE_CANCELLED, embeds=[], view=None
         )
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: Any
-    ) -> None:
-        """Answer a button's failure through the same rules as the tree's on_error."""
-        if isinstance(error, UserFacingError):
-            await reply(interaction, error.message)
-            return
-        log.error("style button failed", exc_info=error)
-        await reply(interaction, GENERIC_ERROR)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -13,9 +13,8 @@ from discord.ext import commands
 
 from bot import replies
 from bot.alerts import alert_message
-from bot.app import GENERIC_ERROR, manage_server_only, may_manage, reply
+from bot.app import AdminButtons, manage_server_only, may_manage, reply
 from bot.discord_sender import to_discord_embed
-from bot.errors import UserFacingError
 from bot.guilds import ServerSources
 from bot.opml import MAX_LIST_BYTES
 from bot.source_controls import (
@@ -246,18 +245,18 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="New
         )
 
 
-class ImportConfirm(discord.ui.View):
+class ImportConfirm(AdminButtons):
     """The import's buttons: add the valid feeds, or cancel (only for the admin who asked)."""
+
+    not_yours = replies.IMPORT_NOT_YOURS
 
     def __init__(
         self, controls: SourceControls, preview: ImportPreview, asked: Interaction
     ) -> None:
         """Buttons for one preview, answering only the admin who asked."""
-        super().__init__(timeout=CONFIRM_SECONDS)
+        super().__init__(asked, timeout=CONFIRM_SECONDS)
         self.controls = controls
         self.preview = preview
-        self.asked = asked
-        self.user_id = asked.user.id
         self.add.label = replies.import_button(preview)
 
     async def on_timeout(self) -> None:
@@ -270,13 +269,6 @@ class ImportConfirm(discord.ui.View):
             )
         except discord.HTTPException as exc:
             log.info("could not take the expired import buttons away: %r", str(exc))
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Let only the admin who started the import press the buttons."""
-        if interaction.user.id != self.user_id or not may_manage(interaction):
-            await reply(interaction, replies.IMPORT_NOT_YOURS)
-            return False
-        return True
 
     @discord.ui.button(label="Add", style=discord.ButtonStyle.success, custom_id="import:add")
     async def add(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
@@ -295,16 +287,6 @@ class ImportConfirm(discord.ui.View):
         """Drop the import."""
         self.stop()
         await interaction.response.edit_message(content=replies.IMPORT_CANCELLED, view=None)
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: Any
-    ) -> None:
-        """Answer a button's failure through the same rules as the tree's on_error."""
-        if isinstance(error, UserFacingError):
-            await reply(interaction, error.message)
-            return
-        log.error("import button failed", exc_info=error)
-        await reply(interaction, GENERIC_ERROR)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -117,3 +117,14 @@ async def test_a_route_keeps_its_own_style_and_cancel_changes_nothing(scene: Sce
     assert in_route["content"].startswith(f"<@&{role.id}> 📰 **[Harbour bridge story 2]")
     (in_channel,) = posted(scene.channel)
     assert in_channel["embeds"][0]["title"] == "Harbour bridge story 2"  # the channel's: standard
+
+
+async def test_only_the_admin_who_asked_can_save_the_preview(scene: Scene) -> None:
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    shown = await preview(scene, {"style": "compact"})
+    someone = scene.fake.add_user("someone")
+    scene.guild.add_member(someone)
+    pressed = await (await scene.fake.click(shown, "style:save", someone)).response(timeout=20)
+    assert pressed.ephemeral
+    assert pressed.content == "Only the admin who asked for this preview can save it."
+    assert await scene.store.channel_style(int(scene.channel.id)) is None
