@@ -38,7 +38,9 @@ from bot.records import (  # noqa: F401 - the rest were here before bot.records
     OutboxKind,
     OutboxStatus,
     Planned,
+    ThreadMode,
 )
+from bot.thread_delivery import ThreadDelivery, ThreadGone, ThreadSender
 
 if TYPE_CHECKING:
     from bot.articles import Article
@@ -77,7 +79,7 @@ STORY_EDITS_FOR = timedelta(hours=48)
 STORY_EDIT_EVERY = timedelta(minutes=1)
 
 
-class Sender(Protocol):
+class Sender(ThreadSender, Protocol):
     """What delivery sends through (the Discord layer implements it)."""
 
     async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
@@ -141,6 +143,7 @@ class Deliverer:
         self._unrecorded: dict[int, int] = {}
         self._members = members
         self._digests = DigestQueue(store, clock)
+        self._threads = ThreadDelivery(store, sender, clock)
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
 
@@ -160,7 +163,11 @@ class Deliverer:
         )
         by_channel: dict[int, list[OutboxEntry]] = {}
         alerts_channels: dict[int, int | None] = {}
+        lines = [entry for entry in due if entry.kind is OutboxKind.LINE]
         for entry in due:
+            if entry.kind is OutboxKind.LINE:
+                continue  # a story's thread lines, batched per thread
+
             target = entry.channel_id
             if entry.kind is OutboxKind.HERE:
                 if entry.guild_id not in alerts_channels:
@@ -183,9 +190,26 @@ class Deliverer:
             *(
                 self._deliver_channel(channel_id, entries, report)
                 for channel_id, entries in by_channel.items()
-            )
+            ),
+            self._deliver_lines(lines, report),
         )
         return report
+
+    async def _deliver_lines(self, lines: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+        """Later copies of stories, as lines in their threads (see bot.thread_delivery)."""
+        if not lines or self._stopping:
+            return
+        try:
+            done = await self._threads.deliver_lines(lines)
+        except StoreUnavailable as exc:
+            log.warning("thread lines paused for this round: %s", exc)
+            return
+        except Exception:
+            log.exception("thread lines failed; they wait for the next round")
+            return
+        report.sent += done.sent
+        report.retried += done.retried
+        report.dropped += done.dropped
 
     async def _deliver_channel(
         self, channel_id: int, entries: list[OutboxEntry], report: DeliveryReport
@@ -194,7 +218,8 @@ class Deliverer:
         try:
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
-            if capped:
+            # A forum has no place for a summary: each story is its own post there.
+            if capped and await self._store.thread_mode(channel_id) is not ThreadMode.FORUM:
                 since = self._clock() - CAP_WINDOW
                 here_from = capped[0].guild_id
                 sent = await self._store.sent_since(channel_id, since, here_from=here_from)
@@ -251,11 +276,21 @@ class Deliverer:
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
+        mode = await self._store.thread_mode(target) if entry.kind is OutboxKind.ALERT else None
         try:
+            if mode is not None:
+                # Recorded with its thread, in one transaction (bot.thread_delivery).
+                await self._threads.post_alert(entry, message, mode)
+                report.sent += 1
+                return True
             if (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
+        except ThreadGone as exc:
+            await self._store.drop_entries([entry.id], f"the story's thread is gone: {exc}")
+            report.dropped += 1
+            return True
         except ChannelRefused as exc:
             if personal:
                 # Closed DMs (or an alerts channel gone): this alert is not sent; the person is
@@ -451,6 +486,9 @@ class Deliverer:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
             await self._sender.edit_dm(entry.user_id, entry.message_id, message)
+        elif await self._store.thread_mode(entry.channel_id) is ThreadMode.FORUM:
+            # A forum post's first message is in the post, which has the message's id.
+            await self._sender.edit(entry.message_id, entry.message_id, message)
         else:
             await self._sender.edit(entry.channel_id, entry.message_id, message)
         return True
