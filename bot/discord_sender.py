@@ -11,9 +11,8 @@ from typing import Literal
 import aiohttp
 import discord
 
-from bot.delivery import ChannelRefused, Rejected, TemporaryFailure
 from bot.messages import Embed, OutgoingMessage
-from bot.thread_delivery import ThreadGone
+from bot.sending import ChannelRefused, Rejected, TemporaryFailure, ThreadGone
 from bot.threads import ForumTag
 
 THREAD_ARCHIVED = 50083

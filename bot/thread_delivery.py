@@ -1,5 +1,5 @@
-"""Delivering into forums and a thread per story, exactly once (pure core: Discord is the
-``ThreadSender``).
+"""Delivering into forums and a thread per story, exactly once (pure core: Discord is delivery's
+``Sender``).
 
 A story's first alert in a forum opens a post; in a ``per-story`` text channel it is sent with
 its nonce, as any alert, and a thread is started from it. The thread's id is recorded in the
@@ -21,14 +21,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.alerts import alert_for
 from bot.messages import OutgoingMessage
 from bot.records import OutboxEntry, ThreadMode
+from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure, ThreadGone
 from bot.threads import (
     LINES_EVERY,
-    ForumTag,
     forum_tags,
     line_messages,
     new_quote,
@@ -45,40 +45,10 @@ PENDING_ALERT_WAIT = timedelta(minutes=1)
 """How long a story's lines wait before looking again for the thread its first alert makes."""
 
 
-class ThreadGone(Exception):
-    """Discord says the thread (or forum post) no longer exists: a moderator deleted it."""
-
-
-class ThreadSender(Protocol):
-    """What thread delivery sends through (the Discord layer implements it). Failures are
-    delivery's: ChannelRefused, TemporaryFailure, Rejected; ThreadGone for a deleted thread."""
-
-    async def send(self, channel_id: int, message: OutgoingMessage, *, nonce: str) -> int:
-        """Post a message; returns its id."""
-
-    async def forum_tags(self, forum_id: int) -> list[ForumTag]:
-        """The forum's own tags."""
-
-    async def create_forum_post(
-        self, forum_id: int, name: str, message: OutgoingMessage, tags: Sequence[int]
-    ) -> int:
-        """Open a post in a forum; its id (which is its first message's)."""
-
-    async def forum_posts_named(self, guild_id: int, forum_id: int, name: str) -> list[int]:
-        """The forum's open posts made by the bot with this title, newest first."""
-
-    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
-        """Start a thread from a message; its id (the message's, also when the message
-        already has one)."""
-
-    async def send_in_thread(self, thread_id: int, message: OutgoingMessage, *, nonce: str) -> int:
-        """Post in a thread, unarchiving it first if Discord archived it; the message id."""
-
-
 class ThreadDelivery:
     """Opens each story's thread with its first alert, and sends its later copies as lines."""
 
-    def __init__(self, store: Store, sender: ThreadSender, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, sender: Sender, clock: Callable[[], datetime]) -> None:
         """Work on this store and sender; ``clock`` says when now is."""
         self._store = store
         self._sender = sender
@@ -147,8 +117,6 @@ class ThreadDelivery:
         """Send due lines, one batch per story thread (if its last was over ten minutes ago);
         lines whose thread isn't made yet wait for it, those whose thread was deleted (or never
         made) are dropped."""
-        from bot.delivery import ChannelRefused, Rejected, TemporaryFailure
-
         report = LinesReport()
         groups: dict[tuple[int, int], list[OutboxEntry]] = {}
         for entry in entries:
