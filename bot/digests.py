@@ -72,7 +72,7 @@ class Schedule:
         day = moment.astimezone(zone).date() - timedelta(days=1)
         while True:
             if self.period is Period.DAILY or day.isoweekday() == 1:
-                due = _local_moment(datetime.combine(day, self.at), zone)
+                due = local_moment(datetime.combine(day, self.at), zone)
                 if due > moment:
                     return due
             day += timedelta(days=1)
@@ -105,7 +105,7 @@ class Schedule:
         return f"{when} at {self.at.strftime('%H:%M')} {self.zone}"
 
 
-def _local_moment(naive: datetime, zone: ZoneInfo) -> datetime:
+def local_moment(naive: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in ``zone`` as a UTC moment (see ``Schedule.next_after``): with
     ``fold=0`` (PEP 495) a skipped time is read with the offset before the change (so 02:30
     on a spring-forward night is 03:30 after it) and a repeated time is its first occurrence."""
