@@ -401,7 +401,8 @@ class Deliverer:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
-            return await self._digests.render(entry)
+            style = STANDARD_STYLE if _by_dm(entry) else await self._style_of(entry, channel_id)
+            return await self._digests.render(entry, style)
         found = await self._article_of(entry)
         if found is None:
             return None

@@ -189,3 +189,5 @@ class DigestOwner:
     schedule: str
     """``bot.digests.Schedule.encode()``."""
     created_at: datetime
+    style: str | None = None
+    """A route's alert style (``bot.alerts.AlertStyle.encode()``); its digests take it."""
