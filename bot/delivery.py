@@ -32,6 +32,7 @@ from bot.alerts import (
 from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage, clean_text
+from bot.quiet import QuietHours
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     GuildConfig,
     OutboxEntry,
@@ -106,6 +107,8 @@ class DeliveryReport:
     dropped: int = 0
     failed: int = 0
     """Given up: rejected by Discord, or failed to render, POISON_ATTEMPTS times."""
+    held: int = 0
+    """DM alerts held through their person's quiet hours."""
     channels: set[int] = field(default_factory=set)
 
 
@@ -158,6 +161,7 @@ class Deliverer:
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
         )
+        due = await self._hold_quiet(due, now, report)
         by_channel: dict[int, list[OutboxEntry]] = {}
         alerts_channels: dict[int, int | None] = {}
         for entry in due:
@@ -187,11 +191,39 @@ class Deliverer:
         )
         return report
 
+    async def _hold_quiet(
+        self, due: list[OutboxEntry], now: datetime, report: DeliveryReport
+    ) -> list[OutboxEntry]:
+        """The due rows to send now: a person's DM alerts that come in their quiet hours are
+        held until the hours end (no attempt counted), then go as one catch-up message."""
+        people = {e.user_id for e in due if e.kind is OutboxKind.DM and e.user_id is not None}
+        if not people:
+            return due
+        stored = await self._store.quiet_hours(sorted(people))
+        quiet = {user: QuietHours.decode(hours) for user, hours in stored.items()}
+        held: dict[datetime, list[int]] = {}
+        sending = []
+        for entry in due:
+            hours = quiet.get(entry.user_id or 0) if entry.kind is OutboxKind.DM else None
+            if hours is not None and hours.holds(now):
+                held.setdefault(hours.ends_after(now), []).append(entry.id)
+            else:
+                sending.append(entry)
+        for until, ids in held.items():
+            await self._store.hold(ids, until, now=now)
+            report.held += len(ids)
+        return sending
+
     async def _deliver_channel(
         self, channel_id: int, entries: list[OutboxEntry], report: DeliveryReport
     ) -> None:
         report.channels.add(channel_id)
         try:
+            held = [e for e in entries if e.held and e.kind is OutboxKind.DM and e.user_id]
+            if len(held) > 1:
+                # Held through quiet hours: one catch-up message, sent before the rest.
+                await self._send_summary(channel_id, held, report, to_person=held[0].user_id)
+                entries = [e for e in entries if e not in held]
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
             if capped:
@@ -336,10 +368,17 @@ class Deliverer:
             self._unrecorded.pop(entry_id, None)
 
     async def _send_summary(
-        self, channel_id: int, overflow: Sequence[OutboxEntry], report: DeliveryReport
+        self,
+        channel_id: int,
+        overflow: Sequence[OutboxEntry],
+        report: DeliveryReport,
+        *,
+        to_person: int | None = None,
     ) -> None:
         """The overflow as one message: each article once, and the people whose 'here' alerts
-        are among them mentioned once each."""
+        are among them mentioned once each. ``to_person``: a person's DM alerts held through
+        their quiet hours, as one catch-up message by DM (those of a server they left are
+        dropped)."""
         went_out: dict[int, list[int]] = {}
         for entry in overflow:
             if entry.id in self._unrecorded:
@@ -354,6 +393,8 @@ class Deliverer:
         lines: dict[int | None, tuple[Alert, list[int]]] = {}
         rolled: list[OutboxEntry] = []
         for entry in overflow:
+            if to_person is not None and not await self._still_member(entry, report):
+                continue
             try:
                 found = await self._article_of(entry)
                 alert = alert_for(*found) if found is not None else None
@@ -373,12 +414,27 @@ class Deliverer:
             return
         first = rolled[0]
         try:
-            message = summary_message(
-                [alert for alert, _ in lines.values()],
-                for_people=[tuple(people) for _, people in lines.values()],
-            )
-            message_id = await self._sender.send(channel_id, message, nonce=f"nb-s{first.id}")
+            alerts = [alert for alert, _ in lines.values()]
+            if to_person is not None:
+                title = f"{len(alerts)} {'alert' if len(alerts) == 1 else 'alerts'} while your "
+                message = summary_message(alerts, title=title + "quiet hours were on")
+                nonce = f"nb-q{first.id}"
+                message_id = await self._sender.send_dm(to_person, message, nonce=nonce)
+            else:
+                message = summary_message(
+                    alerts, for_people=[tuple(people) for _, people in lines.values()]
+                )
+                nonce = f"nb-s{first.id}"
+                message_id = await self._sender.send(channel_id, message, nonce=nonce)
         except ChannelRefused as exc:
+            if to_person is not None:  # closed DMs: as for their alerts one by one
+                for entry in rolled:
+                    await self._store.mark_retry(
+                        entry.id, f"DMs closed: {exc}", next_attempt_at=self._clock(), give_up=True
+                    )
+                await self._store.mark_dms_closed(to_person, now=self._clock())
+                report.dropped += len(rolled)
+                return
             await self._refused(first, str(exc), report, channel_id=channel_id)
             return
         except TemporaryFailure as exc:
