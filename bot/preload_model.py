@@ -1,6 +1,6 @@
-"""Imported by the worker pool's forkserver only (see ``bot.pool``): loads the spaCy model named
-in NEWSBOT_PRELOAD_MODEL once, before any worker is forked, so that every worker shares the
-model's pages instead of loading a copy of its own.
+"""Imported by the worker pool's forkserver only (see ``bot.pool_server``): loads the spaCy
+model named in NEWSBOT_PRELOAD_MODEL once, before any worker is forked, so that every worker
+shares the model's pages instead of loading a copy of its own.
 
 Nothing here may raise: the forkserver would die of it. A model that can't be loaded is left for
 each job to report, as before (``bot.articles.prepare_quotes``)."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 
-from bot.pool import MODEL_ENV
+from bot.pool_server import MODEL_ENV
 
 
 def preload() -> None:
