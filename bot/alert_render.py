@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.alerts import STANDARD_STYLE, AlertStyle, alert_for, alert_message, notice_message
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from bot.sources import Source
     from bot.store import Store
 
+ChannelStyles = MutableMapping[int, AlertStyle]
+"""Channels' styles by channel id, kept for one delivery round (or one pass of edits)."""
+
 
 class AlertRenderer:
     """Renders outbox rows, reading what they are about from the store."""
@@ -25,9 +28,15 @@ class AlertRenderer:
         self._digests = digests
 
     async def render(
-        self, entry: OutboxEntry, *, channel_id: int, also: Sequence[str] = ()
+        self,
+        entry: OutboxEntry,
+        *,
+        channel_id: int,
+        styles: ChannelStyles,
+        also: Sequence[str] = (),
     ) -> OutgoingMessage | None:
-        """The message for a row posted in ``channel_id`` (for a DM, the person's id)."""
+        """The message for a row posted in ``channel_id`` (for a DM, the person's id).
+        ``styles``: the channels' styles read so far (a channel's is read once, into it)."""
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
@@ -38,20 +47,24 @@ class AlertRenderer:
         article, source = found
         return alert_message(
             alert_for(article, source, topic_terms=entry.terms),
-            style=await self._style_of(entry, channel_id),
+            style=await self._style_of(entry, channel_id, styles),
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
             also_reported_by=also,
         )
 
-    async def _style_of(self, entry: OutboxEntry, channel_id: int) -> AlertStyle:
+    async def _style_of(
+        self, entry: OutboxEntry, channel_id: int, styles: ChannelStyles
+    ) -> AlertStyle:
         """How an alert looks: its route's style, else its channel's; a DM, the standard."""
         if entry.kind is OutboxKind.DM:
             return STANDARD_STYLE
         if entry.style is not None:
             return AlertStyle.decode(entry.style)
-        return AlertStyle.decode(await self._store.channel_style(channel_id))
+        if channel_id not in styles:
+            styles[channel_id] = AlertStyle.decode(await self._store.channel_style(channel_id))
+        return styles[channel_id]
 
     async def article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alert_render import AlertRenderer
+from bot.alert_render import AlertRenderer, ChannelStyles
 from bot.delivery_ledger import DeliveryLedger
 from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
@@ -99,6 +99,8 @@ class Deliverer:
         )
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
+        self._styles: ChannelStyles = {}
+        """The channels' styles, each read once a round."""
 
     def stop(self) -> None:
         """Take no new work; sends in flight finish and are recorded."""
@@ -110,6 +112,7 @@ class Deliverer:
         cap."""
         report = DeliveryReport()
         self._left.clear()
+        self._styles = {}
         now = self._clock()
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
@@ -202,7 +205,7 @@ class Deliverer:
         personal = entry.kind in (OutboxKind.DM, OutboxKind.HERE) or _by_dm(entry)
         if personal and not await self._still_member(entry, report):
             return True
-        message = await self._renderer.render(entry, channel_id=target)
+        message = await self._renderer.render(entry, channel_id=target, styles=self._styles)
         if message is None:
             await self._store.mark_retry(
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alert_render import AlertRenderer
+from bot.alert_render import AlertRenderer, ChannelStyles
 from bot.errors import StoreUnavailable
 from bot.records import OutboxEntry, OutboxKind
 from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure
@@ -50,11 +50,12 @@ class StoryAlertEdits:
             now, since=now - STORY_EDITS_FOR, edited_before=now - STORY_EDIT_EVERY
         )
         edited = 0
+        styles: ChannelStyles = {}
         for entry, outlets in behind:
             if self._stopping():
                 break
             try:
-                done = await self._edit(entry)
+                done = await self._edit(entry, styles)
             except StoreUnavailable:
                 raise
             except TemporaryFailure as exc:
@@ -69,10 +70,12 @@ class StoryAlertEdits:
             await self._store.mark_edited(entry.id, outlets, now=now)
         return edited
 
-    async def _edit(self, entry: OutboxEntry) -> bool:
+    async def _edit(self, entry: OutboxEntry, styles: ChannelStyles) -> bool:
         assert entry.article_id is not None and entry.message_id is not None
         others = await self._store.story_outlets(entry.article_id, entry.guild_id)
-        message = await self._renderer.render(entry, channel_id=entry.channel_id, also=others)
+        message = await self._renderer.render(
+            entry, channel_id=entry.channel_id, styles=styles, also=others
+        )
         if message is None or not others:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
