@@ -1,8 +1,8 @@
-"""Imported by the worker pool's forkserver only (see ``bot.pool``): loads the spaCy model named
-in NEWSBOT_PRELOAD_MODEL once, before any worker is forked, so that every worker shares the
-model's pages instead of loading a copy of its own. It then reads one small made-up article as
-an article job would, so what the extractor and the quote finder import and set up on first use
-is shared too, instead of being made again in each worker.
+"""Imported by the worker pool's forkserver only (see ``bot.pool_server``): loads the spaCy
+model named in NEWSBOT_PRELOAD_MODEL once, before any worker is forked, so that every worker
+shares the model's pages instead of loading a copy of its own. It then reads one small made-up
+article as an article job would, so what the extractor and the quote finder import and set up on
+first use is shared too, instead of being made again in each worker.
 
 Nothing here may raise: the forkserver would die of it. A model that can't be loaded is left for
 each job to report, as before (``bot.articles.prepare_quotes``)."""
@@ -13,7 +13,7 @@ import contextlib
 import gc
 import os
 
-from bot.pool import MODEL_ENV
+from bot.pool_server import MODEL_ENV
 
 _PAGE = (  # a made-up article, long enough for the extractor to keep
     "<html><head><title>Ministers agree on a plan</title></head><body><article>"

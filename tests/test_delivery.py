@@ -285,3 +285,23 @@ async def test_here_alerts_share_the_channels_cap_and_the_overflow_is_one_summar
     await publish(store, subscribed, range(42, 43), clock.now, here_for=member)
     report = await deliverer(store, recorder, clock, cap=5).deliver_due()
     assert (report.sent, report.summarized) == (2, 0)
+
+
+async def test_a_round_reads_each_channels_style_once_and_the_next_round_reads_it_again(
+    store: Store, subscribed: Source, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    channel_style = store.channel_style
+
+    async def counted(channel_id: int) -> str | None:
+        read.append(channel_id)
+        return await channel_style(channel_id)
+
+    monkeypatch.setattr(store, "channel_style", counted)
+    await publish(store, subscribed, range(3), clock.now)
+    sender = deliverer(store, Recorder(), clock)
+    assert (await sender.deliver_due()).sent == 3
+    assert read == [CHANNEL]
+    await publish(store, subscribed, range(3, 5), clock.now)
+    assert (await sender.deliver_due()).sent == 2
+    assert read == [CHANNEL, CHANNEL]
