@@ -71,6 +71,4 @@ class AlertRenderer:
 
     async def article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""
-        article = await self._store.article(entry.article_id) if entry.article_id else None
-        source = await self._store.get_source(article.source_id) if article else None
-        return (article, source) if article is not None and source is not None else None
+        return await self._store.article_with_source(entry.article_id) if entry.article_id else None
