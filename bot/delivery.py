@@ -28,6 +28,7 @@ from bot.delivery_ledger import DeliveryLedger
 from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
 from bot.messages import clean_text
+from bot.quiet import QuietHours
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     GuildConfig,
     OutboxEntry,
@@ -117,6 +118,7 @@ class Deliverer:
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
         )
+        due = await self._hold_quiet(due, now, report)
         by_channel: dict[int, list[OutboxEntry]] = {}
         alerts_channels: dict[int, int | None] = {}
         for entry in due:
@@ -146,11 +148,42 @@ class Deliverer:
         )
         return report
 
+    async def _hold_quiet(
+        self, due: list[OutboxEntry], now: datetime, report: DeliveryReport
+    ) -> list[OutboxEntry]:
+        """The due rows to send now: a person's DM alerts that come in their quiet hours are
+        held until the hours end (no attempt counted), then go as one catch-up message."""
+        people = {e.user_id for e in due if e.kind is OutboxKind.DM and e.user_id is not None}
+        if not people:
+            return due
+        stored = await self._store.quiet_hours(sorted(people))
+        quiet = {user: QuietHours.decode(hours) for user, hours in stored.items()}
+        held: dict[datetime, list[int]] = {}
+        sending = []
+        for entry in due:
+            hours = quiet.get(entry.user_id or 0) if entry.kind is OutboxKind.DM else None
+            if hours is not None and hours.holds(now):
+                held.setdefault(hours.ends_after(now), []).append(entry.id)
+            else:
+                sending.append(entry)
+        for until, ids in held.items():
+            await self._store.hold(ids, until, now=now)
+            report.held += len(ids)
+        return sending
+
     async def _deliver_channel(
         self, channel_id: int, entries: list[OutboxEntry], report: DeliveryReport
     ) -> None:
         report.channels.add(channel_id)
         try:
+            held = [e for e in entries if e.held and e.kind is OutboxKind.DM and e.user_id]
+            if len(held) > 1:
+                # Held through quiet hours: one catch-up message, sent before the rest (those
+                # from a server the person left are dropped).
+                entries = [e for e in entries if e not in held]
+                held = [e for e in held if await self._still_member(e, report)]
+                if held:
+                    await self._summaries.send(channel_id, held, report, to_person=held[0].user_id)
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
             if capped:
@@ -222,12 +255,8 @@ class Deliverer:
                 # told the next time they use a command.
                 dm = entry.kind is OutboxKind.DM or _by_dm(entry)
                 why = "DMs closed" if dm else "alerts channel refused"
-                await self._store.mark_retry(
-                    entry.id, f"{why}: {exc}", next_attempt_at=self._clock(), give_up=True
-                )
-                if entry.user_id is not None and dm:
-                    await self._store.mark_dms_closed(entry.user_id, now=self._clock())
-                report.dropped += 1
+                person = entry.user_id if dm else None
+                await self._ledger.dms_closed([entry], person, f"{why}: {exc}", report)
                 return True
             await self._ledger.refused(entry, str(exc), report)
             return False

@@ -59,4 +59,6 @@ class DeliveryReport:
     dropped: int = 0
     failed: int = 0
     """Given up: rejected by Discord, or failed to render, POISON_ATTEMPTS times."""
+    held: int = 0
+    """DM alerts held through their person's quiet hours."""
     channels: set[int] = field(default_factory=set)
