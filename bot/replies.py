@@ -17,6 +17,7 @@ from bot.messages import (
     CHOICE_NAME_LIMIT,
     CONTENT_LIMIT,
     MAX_CHOICES,
+    OutgoingMessage,
     choice_name,
     clean_text,
     clip,
@@ -344,8 +345,9 @@ def exported(count: int) -> str:
 # ---- /alerts style --------------------------------------------------------------------------
 
 
-def style_preview(preview: StylePreview) -> str:
-    """/alerts style: whose alerts, in which style, shown on which article, before saving."""
+def style_preview(preview: StylePreview) -> OutgoingMessage:
+    """/alerts style: whose alerts, in which style, shown on the latest article (the alert's
+    own text after the question, its embeds as they would be sent), before saving."""
     route = preview.target.route
     whose = (
         f"the route “{clean_text(route.typed or route.topic or 'everything')}” "
@@ -359,7 +361,13 @@ def style_preview(preview: StylePreview) -> str:
             f"Alerts for {whose}: {preview.style.describe()}. "
             "No article of the last 30 days to show it on yet."
         )
-    return head + " Save it?"
+    content = head + " Save it?"
+    shown = preview.message
+    if shown is None:
+        return OutgoingMessage(content=content)
+    if shown.content:
+        content += "\n\n" + shown.content
+    return OutgoingMessage(content=content, embeds=shown.embeds)
 
 
 def style_saved(preview: StylePreview) -> str:
