@@ -40,7 +40,9 @@ class AlertRenderer:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
-            return await self._digests.render(entry)
+            return await self._digests.render(
+                entry, await self._style_of(entry, channel_id, styles)
+            )
         found = await self.article_of(entry)
         if found is None:
             return None
@@ -57,8 +59,9 @@ class AlertRenderer:
     async def _style_of(
         self, entry: OutboxEntry, channel_id: int, styles: ChannelStyles
     ) -> AlertStyle:
-        """How an alert looks: its route's style, else its channel's; a DM, the standard."""
-        if entry.kind is OutboxKind.DM:
+        """How an alert (or digest) looks: its route's style, else its channel's; one sent by
+        DM, the standard."""
+        if entry.kind is OutboxKind.DM or (entry.kind is OutboxKind.DIGEST and entry.user_id):
             return STANDARD_STYLE
         if entry.style is not None:
             return AlertStyle.decode(entry.style)
@@ -68,6 +71,4 @@ class AlertRenderer:
 
     async def article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""
-        article = await self._store.article(entry.article_id) if entry.article_id else None
-        source = await self._store.get_source(article.source_id) if article else None
-        return (article, source) if article is not None and source is not None else None
+        return await self._store.article_with_source(entry.article_id) if entry.article_id else None

@@ -305,3 +305,18 @@ async def test_a_round_reads_each_channels_style_once_and_the_next_round_reads_i
     await publish(store, subscribed, range(3, 5), clock.now)
     assert (await sender.deliver_due()).sent == 2
     assert read == [CHANNEL, CHANNEL]
+
+
+async def test_an_alerts_article_is_read_with_its_quotes_and_its_source(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(1), clock.now)
+    (entry,) = await store.due_outbox(clock.now)
+    assert entry.article_id is not None
+    found = await store.article_with_source(entry.article_id)
+    assert found is not None
+    stored, source = found
+    assert stored.title == "Headline 0 @everyone"
+    assert stored == await store.article(entry.article_id)  # with its quotes
+    assert source == await store.get_source(subscribed.id)
+    assert await store.article_with_source(entry.article_id + 1000) is None
