@@ -31,6 +31,7 @@ bench/_pgstore.py writes the same world into PostgreSQL.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import random
@@ -289,8 +290,41 @@ def _zipf_cdf(count: int, skew: float) -> npt.NDArray[np.float64]:
     return _cdf(np.arange(1, count + 1, dtype=np.float64) ** -skew)
 
 
+_LISTS: dict[int, tuple[npt.NDArray[np.float64], list[float]]] = {}
+_TABLES: dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.bool_]]] = {}
+_TABLE_BITS = 20
+
+
+def _cdf_list(cdf: npt.NDArray[np.float64]) -> list[float]:
+    """The cdf as a Python list (cached per process), for bisect: a scalar draw without
+    numpy's per-call overhead, with searchsorted's answer."""
+    known = _LISTS.get(id(cdf))
+    if known is None or known[0] is not cdf:
+        known = _LISTS[id(cdf)] = (cdf, cdf.tolist())
+    return known[1]
+
+
 def _pick(cdf: npt.NDArray[np.float64], rng: random.Random) -> int:
-    return int(np.searchsorted(cdf, rng.random(), side="right"))
+    return bisect.bisect_right(_cdf_list(cdf), rng.random())
+
+
+def _inverse(cdf: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """``np.searchsorted(cdf, u, side="right")``, exactly, mostly by table: u's bucket of
+    2**-20 holds no cdf value in most buckets, and then every u in it has the same answer;
+    the few others are searched."""
+    known = _TABLES.get(id(cdf))
+    if known is None or known[0] is not cdf:
+        edges = np.arange(1 << _TABLE_BITS, dtype=np.float64) / (1 << _TABLE_BITS)
+        low = np.searchsorted(cdf, edges, side="right")
+        high = np.searchsorted(cdf, edges + 1.0 / (1 << _TABLE_BITS), side="left")
+        known = _TABLES[id(cdf)] = (cdf, low, low != high)
+    _, low, mixed = known
+    bucket = (u * (1 << _TABLE_BITS)).astype(np.intp)
+    found = low[bucket]
+    check = mixed[bucket]
+    if check.any():
+        found[check] = np.searchsorted(cdf, u[check], side="right")
+    return found
 
 
 def _head_words() -> list[str]:
@@ -438,9 +472,11 @@ class _Words:
 
     def __init__(self, world: World, rng: np.random.Generator, count: int) -> None:
         vocabulary = world.vocabulary
-        ids = np.searchsorted(world.word_cdf, rng.random(count), side="right")
+        ids = _inverse(world.word_cdf, rng.random(count))
         ends = rng.random(count) < 1 / SENTENCE_WORDS
-        starts = np.roll(ends, 1)
+        starts = np.empty_like(ends)  # np.roll(ends, 1), without its overhead
+        starts[0] = ends[-1]
+        starts[1:] = ends[:-1]
         self._ids: list[int] = (ids + vocabulary * ends + 2 * vocabulary * starts).tolist()
         self._plain = vocabulary
         self._at = 0
@@ -584,11 +620,16 @@ def make_batch(world: World, first_id: int, count: int) -> Batch:
     source_ix = _draw(world.source_cdf, nrng, count)
 
     batch = Batch([], [], [], [], [])
+    drawn: dict[int, Content] = {}
+    """Each story's content drawn in this batch: most copies follow their original within
+    the batch, and are the same content."""
     for n in range(count):
         article_id = first_id + n
         source = world.sources[source_ix[n]]
         story = story_of(world, article_id)
-        content = _content(world, story)
+        content = drawn.get(story)
+        if content is None:
+            content = drawn[story] = _content(world, story)
         published = _stamp(published_at[n])
         fetched_stamp = _stamp(fetched_at[n])
         site = source.title.split(":")[0]
@@ -693,28 +734,8 @@ def populate(path: Path, world: World, *, workers: int) -> None:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1000000")
         conn.execute("PRAGMA temp_store=MEMORY")
-        created = _stamp(world.start - 30 * _DAY)
         conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO sources (id, url, added_url, title, site_url, status, next_poll_at, "
-            "error_count, created_at, last_success_at, last_polled_at) "
-            "VALUES (?, ?, ?, ?, ?, 'ok', ?, 0, ?, ?, ?)",
-            [
-                (
-                    s.id,
-                    s.url,
-                    s.url,
-                    s.title,
-                    f"https://{s.host}/",
-                    _stamp(END.timestamp() + 300),
-                    created,
-                    _stamp(END.timestamp() - 60),
-                    _stamp(END.timestamp() - 60),
-                )
-                for s in world.sources
-            ],
-        )
-        _add_guilds(conn, world, created)
+        add_sources_and_guilds(conn, world)
         conn.execute("COMMIT")
 
         speakers: dict[tuple[int, str], list[Any]] = {}
@@ -791,6 +812,32 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         "INSERT INTO speaker_words (word, source_id, name, quotes) VALUES (?, ?, ?, ?)", words
     )
     conn.execute("COMMIT")
+
+
+def add_sources_and_guilds(conn: sqlite3.Connection, world: World) -> None:
+    """The sources and the three servers watching them (rows as the bot keeps them; no
+    article yet)."""
+    created = _stamp(world.start - 30 * _DAY)
+    conn.executemany(
+        "INSERT INTO sources (id, url, added_url, title, site_url, status, next_poll_at, "
+        "error_count, created_at, last_success_at, last_polled_at) "
+        "VALUES (?, ?, ?, ?, ?, 'ok', ?, 0, ?, ?, ?)",
+        [
+            (
+                s.id,
+                s.url,
+                s.url,
+                s.title,
+                f"https://{s.host}/",
+                _stamp(END.timestamp() + 300),
+                created,
+                _stamp(END.timestamp() - 60),
+                _stamp(END.timestamp() - 60),
+            )
+            for s in world.sources
+        ],
+    )
+    _add_guilds(conn, world, created)
 
 
 def _add_guilds(conn: sqlite3.Connection, world: World, joined: str) -> None:
