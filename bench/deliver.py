@@ -53,6 +53,19 @@ async def seed(store: object, guild_ids: list[int], channel_ids: list[int], aler
         await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
 
 
+async def drain(store: object, deliverer: object, *, deadline: float) -> None:
+    """Delivery rounds until nothing is pending in the outbox, or the deadline (a
+    ``time.perf_counter()`` reading) has passed."""
+    from bot.delivery import Deliverer, OutboxStatus
+    from bot.store import Store
+
+    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    while time.perf_counter() < deadline:
+        await deliverer.deliver_due()
+        if not await store.outbox_entries(status=OutboxStatus.PENDING):
+            break
+
+
 async def run(args: argparse.Namespace) -> dict[str, float]:
     import discord
 
@@ -87,11 +100,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         )
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        deadline = started + args.max_seconds
-        while time.perf_counter() < deadline:
-            await deliverer.deliver_due()
-            if not await store.outbox_entries(status=OutboxStatus.PENDING):
-                break
+        await drain(store, deliverer, deadline=started + args.max_seconds)
         wall = time.perf_counter() - started
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         sent = len(await store.outbox_entries(status=OutboxStatus.SENT))
@@ -156,11 +165,7 @@ async def run_digests(
     started = time.perf_counter()
     queued = await deliverer.queue_due_digests()
     queue_s = time.perf_counter() - started
-    deadline = started + args.max_seconds
-    while time.perf_counter() < deadline:
-        await deliverer.deliver_due()
-        if not await store.outbox_entries(status=OutboxStatus.PENDING):
-            break
+    await drain(store, deliverer, deadline=started + args.max_seconds)
     wall = time.perf_counter() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     sent = len(await store.outbox_entries(status=OutboxStatus.SENT)) - before

@@ -16,13 +16,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.backup import DailyBackups
-from bot.delivery import Deliverer, Sender
+from bot.delivery import Deliverer
 from bot.errors import UserFacingError
 from bot.guilds import ServerSources
 from bot.membership import MemberLookup
 from bot.metrics import Metrics
 from bot.news import News
 from bot.routing import Router
+from bot.sending import Sender
 from bot.settings import Settings
 from bot.source_controls import SourceControls
 from bot.store import Store

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import discord
 
-from bot.delivery import TemporaryFailure
+from bot.sending import TemporaryFailure
 
 
 class DiscordMembers:

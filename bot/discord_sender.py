@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import aiohttp
 import discord
 
-from bot.delivery import ChannelRefused, Rejected, TemporaryFailure
 from bot.messages import Embed, OutgoingMessage
+from bot.sending import ChannelRefused, Rejected, TemporaryFailure
 
 log = logging.getLogger(__name__)
 

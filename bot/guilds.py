@@ -12,10 +12,11 @@ from datetime import datetime
 from bot.alerts import Alert, alert_for
 from bot.errors import DATABASE_BUSY, LimitReached, StoreUnavailable, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, fit_lines
+from bot.poll_report import PollOutcome
 from bot.sources import Source, SourceStatus, source_matches
 from bot.store import Store
 from bot.urls import check_url
-from bot.watcher import PollOutcome, Watcher
+from bot.watcher import Watcher
 
 MAX_SOURCES_PER_GUILD = 50
 

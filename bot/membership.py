@@ -23,7 +23,7 @@ class MemberLookup(Protocol):
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         """Whether the user is a member of the server now. False when Discord says they (or
-        the bot) are not in it; raises ``bot.delivery.TemporaryFailure`` when it can't say."""
+        the bot) are not in it; raises ``bot.sending.TemporaryFailure`` when it can't say."""
 
 
 class Membership:

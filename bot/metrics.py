@@ -45,7 +45,7 @@ COMMAND_OUTCOMES = ("ok", "refused", "error")
 
 
 class CycleCounts(Protocol):
-    """What a polling cycle's report says (bot.watcher.CycleReport has these)."""
+    """What a polling cycle's report says (bot.poll_report.CycleReport has these)."""
 
     @property
     def sources_ok(self) -> int:

@@ -10,7 +10,7 @@ bounded number of sources and article pages in flight (see ``bot/watcher.py``).
 Workers start on first use, so a command that never parses (a steady poll where every feed
 answers 304) never pays for them. They are forked from one forkserver that has imported the
 parsers and, for a pool given a ``model`` that expects to use it when its first worker starts,
-loaded spaCy's model, so all workers share one copy.
+loaded spaCy's model, so all workers share one copy (see ``bot/pool_server.py``).
 ``workers=1`` runs jobs in one thread instead (tests, tiny hosts): there a job over its time
 limit is abandoned rather than stopped, and there is no memory limit.
 """
@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import multiprocessing
 import os
 import pickle
 import resource
@@ -29,15 +28,15 @@ import signal
 import threading
 import time
 import traceback
-import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from bot.pool_server import ModelServer
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -47,12 +46,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-PRELOAD = ["bot.feeds", "bot.articles", "bot.quotes.find", "feedparser"]
-"""What the forkserver imports before it forks any worker (their pages are then shared)."""
-MODEL_PRELOAD = "bot.preload_model"
-"""Loads the pool's spaCy model in the forkserver too (see ``WorkPool(model=...)``)."""
-MODEL_ENV = "NEWSBOT_PRELOAD_MODEL"
-"""How the forkserver learns which model to load (it inherits the environment)."""
 DEFAULT_TIME_LIMIT = 20.0
 DEFAULT_MEMORY_LIMIT_MB = 1024
 WARM_UP_SECONDS = 120.0
@@ -85,9 +78,6 @@ class StageTimedOut(BaseException):
     """A step of a job ran over its own share of the job's time (see ``time_box``). A
     BaseException, so that libraries catching Exception don't swallow it."""
 
-
-_POOLS: weakref.WeakSet[WorkPool] = weakref.WeakSet()
-"""Every pool of this process (they share multiprocessing's one forkserver)."""
 
 _IN_WORKER = False
 """True in a worker process, whose main thread runs the jobs (and may take SIGALRM)."""
@@ -151,9 +141,6 @@ class WorkPool:
         that copy (otherwise each worker that needs the model loads its own)."""
         self._observe = observe
         self.model = model
-        self._model_wanted = False
-        self._model_served = False
-        """Whether the forkserver was started with the model loaded (or never can be)."""
         self.threaded = workers == 1
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.time_limit = time_limit
@@ -166,12 +153,11 @@ class WorkPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
-        self._context: Any = None
+        self._server = ModelServer(model, self._all)
         self._waiting: dict[Hashable, deque[asyncio.Future[None]]] = {}
         self._ring: deque[Hashable] = deque()
         self._running: Counter[Hashable] = Counter()
         self._busy = 0
-        _POOLS.add(self)
 
     @classmethod
     def of(
@@ -231,47 +217,13 @@ class WorkPool:
         of them; a process whose jobs only parse (a first poll) never loads it. If workers
         were made without it and none is busy (between polling cycles), they are retired and
         the forkserver is started again, this time with the model."""
-        self._model_wanted = True
-        if not self.model or self._context is None or self._model_served or self._busy:
-            return
-        if any(pool._all for pool in _POOLS if pool is not self):
-            return  # the forkserver is shared: another pool's workers still need it
-        stop = getattr(forkserver._forkserver, "_stop", None)
-        if stop is None:  # not this Python's multiprocessing: each worker loads its own
-            self._model_served = True
-            return
+        self._server.expect_model(busy=bool(self._busy), retire_workers=self._retire_all)
+
+    def _retire_all(self) -> None:
         with self._lock:
             workers = list(self._all)
         for worker in workers:
             self._retire(worker, kill=True)
-        # The old forkserver exits once no worker of it is left; the next worker starts a new
-        # one, which loads the model.
-        self._preload(self._context, self.model)
-        stop()
-        self._model_served = True
-
-    @staticmethod
-    def _preload(context: Any, model: str | None) -> None:
-        if model:
-            # The forkserver (started with the next worker) inherits the environment.
-            os.environ[MODEL_ENV] = model
-            context.set_forkserver_preload([*PRELOAD, MODEL_PRELOAD])
-        else:
-            os.environ.pop(MODEL_ENV, None)
-            context.set_forkserver_preload(PRELOAD)
-
-    def _leave_model_server(self) -> None:
-        """A forkserver an earlier pool of this process started with the model would give
-        this pool's workers the model too (and its address space, against their memory
-        limit): it is stopped, unless another pool's workers still use it, and this pool's
-        first worker starts one without."""
-        if not os.environ.get(MODEL_ENV):
-            return  # no pool here ever asked for the model
-        if any(pool._all for pool in _POOLS if pool is not self):
-            return
-        stop = getattr(forkserver._forkserver, "_stop", None)
-        if stop is not None:
-            stop()
 
     def close(self) -> None:
         """Stop the workers."""
@@ -425,15 +377,9 @@ class WorkPool:
             return ("unsent", f"{type(exc).__name__}: {exc}")
 
     def _start_worker(self) -> _Worker:
-        if self._context is None:
-            context = multiprocessing.get_context("forkserver")
-            self._model_served = bool(self.model and self._model_wanted)
-            if not self._model_served:
-                self._leave_model_server()
-            self._preload(context, self.model if self._model_served else None)
-            self._context = context
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(
+        context = self._server.context()
+        ours, theirs = context.Pipe()
+        process = context.Process(
             target=_serve, args=(theirs, self.memory_limit_mb), name="newsbot-parse", daemon=True
         )
         process.start()

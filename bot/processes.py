@@ -56,7 +56,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool = False) ->
 
 async def run_worker(settings: Settings) -> int:
     """Poll until SIGTERM or SIGINT (the cycle in progress finishes first)."""
-    from bot.watcher import CycleReport
+    from bot.poll_report import CycleReport
 
     async with open_services(settings, role="worker") as services:
         metrics = services.metrics

@@ -87,6 +87,8 @@ class OutboxEntry:
     """The route's alert style it was queued with (None: the channel's, when sent)."""
     terms: tuple[str, ...] = ()
     """The words of the topic terms that matched (stored as data with the row)."""
+    held: bool = False
+    """A personal alert that was held through its person's quiet hours."""
 
     @property
     def nonce(self) -> str:
@@ -187,3 +189,5 @@ class DigestOwner:
     schedule: str
     """``bot.digests.Schedule.encode()``."""
     created_at: datetime
+    style: str | None = None
+    """A route's alert style (``bot.alerts.AlertStyle.encode()``); its digests take it."""

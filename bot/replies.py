@@ -17,12 +17,14 @@ from bot.messages import (
     CHOICE_NAME_LIMIT,
     CONTENT_LIMIT,
     MAX_CHOICES,
+    OutgoingMessage,
     choice_name,
     clean_text,
     clip,
     fit_lines,
     plain_text,
 )
+from bot.quiet import QuietHours
 from bot.records import Delivery, Route, Subscription
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
@@ -91,8 +93,27 @@ def alerts_channel_set(channel_id: int) -> str:
 
 SUBSCRIBE_IN_A_SERVER = (
     "Subscribe from inside a server: a topic follows that server's sources. Here in a DM, "
-    "`/subscriptions` lists your topics in every server and `/unsubscribe` stops one."
+    "`/subscriptions list` lists your topics in every server and `/unsubscribe` stops one."
 )
+
+
+def quiet_hours_set(hours: QuietHours | None) -> str:
+    """/subscriptions quiet: the hours now in force, or none."""
+    if hours is None:
+        return "Quiet hours off: DM alerts reach you as they come."
+    return (
+        f"Quiet hours {hours.describe()}: DM alerts that come in those hours are held and "
+        "reach you as one catch-up message when they end. `/subscriptions quiet from: off` ends "
+        "them."
+    )
+
+
+def with_quiet_hours(text: str, hours: QuietHours | None) -> str:
+    """A topic listing with the person's quiet hours under it, when they have some."""
+    if hours is None:
+        return text
+    line = f"\n\nQuiet hours: {hours.describe()} (DM alerts held, then one catch-up message)."
+    return clip(text, CONTENT_LIMIT - NOTICE_ROOM - len(line)) + line
 
 
 def with_notice(notice: str | None, text: str) -> str:
@@ -170,8 +191,8 @@ def topics_here(
     topics followed in other servers."""
     topics = "topic" if elsewhere == 1 else "topics"
     also = (
-        f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions` in a DM "
-        "with newsbot lists them."
+        f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions list` in a "
+        "DM with newsbot lists them."
         if elsewhere
         else ""
     )
@@ -310,8 +331,9 @@ def exported(count: int) -> str:
 # ---- /alerts style --------------------------------------------------------------------------
 
 
-def style_preview(preview: StylePreview) -> str:
-    """/alerts style: whose alerts, in which style, shown on which article, before saving."""
+def style_preview(preview: StylePreview) -> OutgoingMessage:
+    """/alerts style: whose alerts, in which style, shown on the latest article (the alert's
+    own text after the question, its embeds as they would be sent), before saving."""
     route = preview.target.route
     whose = (
         f"the route “{clean_text(route.typed or route.topic or 'everything')}” "
@@ -325,7 +347,13 @@ def style_preview(preview: StylePreview) -> str:
             f"Alerts for {whose}: {preview.style.describe()}. "
             "No article of the last 30 days to show it on yet."
         )
-    return head + " Save it?"
+    content = head + " Save it?"
+    shown = preview.message
+    if shown is None:
+        return OutgoingMessage(content=content)
+    if shown.content:
+        content += "\n\n" + shown.content
+    return OutgoingMessage(content=content, embeds=shown.embeds)
 
 
 def style_saved(preview: StylePreview) -> str:

@@ -28,13 +28,14 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.app import NewsBot
     from bot.backup import DailyBackups
-    from bot.delivery import Deliverer, Sender
+    from bot.delivery import Deliverer
     from bot.fetch import Fetcher
     from bot.guilds import ServerSources
     from bot.membership import MemberLookup
     from bot.news import News
     from bot.pool import WorkPool
     from bot.routing import Router
+    from bot.sending import Sender
     from bot.source_controls import SourceControls
     from bot.store import Store
     from bot.subscriptions import Topics

@@ -23,6 +23,7 @@ from bot.storage.ingest import Ingest, PollRecord, PollSuccess
 from bot.storage.operations import Operations
 from bot.storage.outbox import Outbox, SourceNotice
 from bot.storage.queries import SEARCH_CANDIDATES, Listing, Queries, QuoteListing
+from bot.storage.quiet import Quiet
 from bot.storage.sources import ItemFailure, Sources
 from bot.storage.topics import Topics
 from bot.storage.transfer import NotEmpty, Transfer
@@ -60,6 +61,7 @@ class Store(
     Transfer,
     Operations,
     Digests,
+    Quiet,
 ):
     """Every repository over one Database."""
 

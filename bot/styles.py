@@ -90,12 +90,11 @@ class AlertStyles:
             )
         except UnsearchableQuery:
             latest = []
-        article = await self._store.article(latest[0].id) if latest else None
-        source = await self._store.get_source(article.source_id) if article else None
+        found = await self._store.article_with_source(latest[0].id) if latest else None
         message = None
-        if article is not None and source is not None:
+        if found is not None:
             terms = [term.words for term in topic.terms()] if topic is not None else []
-            message = alert_message(alert_for(article, source, topic_terms=terms), style=style)
+            message = alert_message(alert_for(*found, topic_terms=terms), style=style)
         return StylePreview(target, style, message)
 
     async def save(self, guild_id: int, preview: StylePreview, *, user_id: int) -> None:

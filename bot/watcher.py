@@ -4,42 +4,31 @@ One source's failure is recorded against it and never stops the others. A poll w
 store refuses to write (locked, disk full) is not a failure of the source: it stays due, and
 polling pauses for a minute.
 
-One item's failure is its own: a page that can't be read (an error, a job over the pool's time
-or memory limit, a dying worker) leaves the feed's text, quotes that can't be found leave none,
-topics that can't be matched leave the server's all-articles alerts. An item that fails even
-so is tried again on the next polls and given up after MAX_ATTEMPTS; the source stays ok.
+One item's failure is its own: an article is kept without what could not be made of it (its
+page, its quotes: see ``bot/article_builder.py``), topics that can't be matched leave the
+server's all-articles alerts. An item that fails even so is tried again on the next polls and
+given up after MAX_ATTEMPTS; the source stays ok.
 
-Work in flight is bounded: at most ``http_concurrency`` sources are polled at once, each builds
-at most ITEMS_AT_ONCE articles at once, and at most PAGES_PER_WORKER pages per pool worker are
-held (fetched, or waiting for the pool, or in it) at any moment, so a source of huge pages
-neither fills memory nor the pool's queue.
+Work in flight is bounded: at most ``http_concurrency`` sources are polled at once, and the
+article builder bounds each source's articles and pages in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.articles import (
-    Article,
-    FailedItem,
-    Problem,
-    Stage,
-    build_article,
-    describe,
-    prepare_quotes,
-)
+from bot.article_builder import ArticleBuilder, logged_problem
+from bot.articles import Article, Problem, Stage
 from bot.backoff import next_failure_poll, next_success_poll
 from bot.errors import StoreUnavailable
-from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed, ParsedFeed, parse_feed
-from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
-from bot.logs import TRACE
-from bot.pool import JobFailed, RemoteTraceback, WorkPool
+from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed
+from bot.fetch import Fetcher, FetchError
+from bot.poll_report import CycleReport, PollOutcome
+from bot.pool import JobFailed, WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
@@ -57,74 +46,11 @@ STORE_RETRY_SECONDS = 60.0
 """After the store refused a write, due sources wait this long before they are fetched again
 (they stay due: nothing about them was recorded)."""
 TOPIC_CHECK_SECONDS = 2.0
-ITEMS_AT_ONCE = 2
-"""Articles of one source built at once (fetched, extracted, quoted)."""
-STAGE_SHARE = 0.4
-"""Of a job's time limit, what reading the page and finding the quotations may each take: a
-slow stage is dropped inside the job (the page's text or the quotes), before the limit stops
-the whole job."""
-PAGES_PER_WORKER = 3
-"""Article pages held at once per pool worker: one being read, two waiting (of at most
-MAX_BODY_BYTES each)."""
 CATCH_UP_MARGIN = timedelta(minutes=15)
 """How far back each cycle looks for articles other workers stored: an article is stamped
 when fetched and stored when its source's poll ends, so a slow poll's lands late."""
 
 ArticleSink = Callable[[Source, Sequence[Article]], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class PollOutcome:
-    """What one poll of a source did."""
-
-    source: Source
-    ok: bool
-    not_modified: bool = False
-    baseline: bool = False
-    feed_title: str | None = None
-    feed_kind: str | None = None
-    items_in_feed: int = 0
-    new_items: int = 0
-    articles: tuple[Article, ...] = ()
-    error: str | None = None
-    failed_items: int = 0
-    """Items no article could be made of this time (tried again next poll)."""
-    given_up: int = 0
-    """Items given up in this poll, after MAX_ATTEMPTS failed polls."""
-
-    @property
-    def degraded(self) -> int:
-        """Articles stored without some stage's work."""
-        return sum(1 for a in self.articles if a.problems)
-
-
-@dataclass(slots=True)
-class CycleReport:
-    """What a polling cycle did, source by source."""
-
-    sources_ok: int = 0
-    sources_failed: int = 0
-    not_modified: int = 0
-    new_items: int = 0
-    new_articles: int = 0
-    degraded: int = 0
-    failed_items: int = 0
-    given_up: int = 0
-    outcomes: list[PollOutcome] = field(default_factory=list)
-
-    def add(self, outcome: PollOutcome) -> None:
-        """Count one source's poll."""
-        self.outcomes.append(outcome)
-        if outcome.ok:
-            self.sources_ok += 1
-        else:
-            self.sources_failed += 1
-        self.not_modified += outcome.not_modified
-        self.new_items += outcome.new_items
-        self.new_articles += len(outcome.articles)
-        self.degraded += outcome.degraded
-        self.failed_items += outcome.failed_items
-        self.given_up += outcome.given_up
 
 
 class Watcher:
@@ -155,7 +81,7 @@ class Watcher:
         self._in_flight: set[int] = set()
         self._store_retry_at: datetime | None = None
         self._polling = asyncio.Semaphore(settings.http_concurrency)
-        self._pages = asyncio.Semaphore(PAGES_PER_WORKER * pool.workers)
+        self._builder = ArticleBuilder(fetcher=fetcher, pool=pool, settings=settings, clock=clock)
 
     # ---- adding -------------------------------------------------------------------------------
 
@@ -385,13 +311,13 @@ class Watcher:
             return PollOutcome(source=source, ok=True, not_modified=True)
         moved_to = result.moved_to
         try:
-            feed = await self._parse(result)
+            feed = await self._builder.parse(result)
         except NotAFeed as exc:
             if not (baseline and exc.alternates):
                 raise
             # Autodiscovery: the URL was a site page naming its feed.
             result = await self._fetcher.fetch(exc.alternates[0], user_agent=agent)
-            feed = await self._parse(result)
+            feed = await self._builder.parse(result)
             moved_to = result.final_url
         now = self._clock()
         if baseline:
@@ -405,7 +331,7 @@ class Watcher:
             seen_keys = list(unseen)
         fresh.sort(key=lambda item: item.published or now)
         title = feed.title or source.title
-        built, failed = await self._articles(source.id, title, fresh, source.user_agent)
+        built, failed = await self._builder.articles(source.id, title, fresh, source.user_agent)
         unsettled = {key for item in failed for key in item.keys}
         seen_keys = [key for key in seen_keys if key not in unsettled]
         change = PollSuccess(
@@ -423,7 +349,7 @@ class Watcher:
             unmatched: dict[str, Problem] = {}
 
             def lost(article: Article, exc: Exception) -> None:
-                unmatched[article.item_key] = self._problem(article, Stage.TOPICS, exc)
+                unmatched[article.item_key] = logged_problem(article, Stage.TOPICS, exc)
 
             planned = await self._router.plan(source, built, on_failure=lost)
             built = [
@@ -468,140 +394,6 @@ class Watcher:
         except Exception:
             log.exception("source %s: the article sink failed", source.id)
 
-    async def _parse(self, result: FetchResult) -> ParsedFeed:
-        return await self._pool.run(
-            parse_feed,
-            result.body,
-            url=result.final_url,
-            content_type=result.content_type,
-            max_items=self._settings.max_items_per_feed,
-        )
-
-    async def _articles(
-        self,
-        source_id: int,
-        source_title: str | None,
-        items: Sequence[FeedItem],
-        agent: str | None = None,
-    ) -> tuple[list[Article], list[FailedItem]]:
-        """The items' articles (ITEMS_AT_ONCE at a time), and the items none could be made of.
-        Their pages are fetched with ``agent`` (the source's User-Agent) when it has one."""
-        gate = asyncio.Semaphore(ITEMS_AT_ONCE)
-
-        async def one(item: FeedItem) -> Article | FailedItem:
-            async with gate:
-                return await self._article(source_id, source_title, item, agent)
-
-        results = await asyncio.gather(*(one(item) for item in items))
-        built = [r for r in results if isinstance(r, Article)]
-        return built, [r for r in results if isinstance(r, FailedItem)]
-
-    async def _article(
-        self, source_id: int, source_title: str | None, item: FeedItem, agent: str | None
-    ) -> Article | FailedItem:
-        """The item's article, from its page if that can be read, else from the feed's text;
-        with quotes if they can be found. Each step that fails is logged once."""
-        problems: list[Problem] = []
-        async with self._pages:
-            page, page_url = await self._page(item, agent)
-            if page is not None:
-                try:
-                    return self._noted(source_id, item, problems, await self._build(
-                        source_id, source_title, item, page, page_url, quotes=True
-                    ))  # fmt: skip
-                except Exception as exc:  # noqa: BLE001 - the page's failure costs the page
-                    problems.append(self._problem_of(source_id, item, Stage.PAGE, exc))
-        # Without the page (none, or it failed): the feed's own text, then without quotes.
-        for quotes in (True, False):
-            try:
-                return self._noted(source_id, item, problems, await self._build(
-                    source_id, source_title, item, None, page_url, quotes=quotes
-                ))  # fmt: skip
-            except Exception as exc:  # noqa: BLE001 - the item's failure is its own
-                stage = Stage.QUOTES if quotes else None
-                if stage is not None:
-                    problems.append(self._problem_of(source_id, item, stage, exc))
-                    continue
-                log.warning(
-                    "source %s item %r (%r): no article could be made (tried again next poll): %r",
-                    source_id,
-                    item.keys[0],
-                    item.link,
-                    describe(exc),
-                    extra={TRACE: _trace(exc)},
-                )
-                return FailedItem(source_id, item.keys, item.link, describe(exc))
-        raise AssertionError("not reached")
-
-    async def _page(self, item: FeedItem, agent: str | None) -> tuple[bytes | None, str | None]:
-        if not item.link:
-            return None, item.link
-        try:
-            fetched = await self._fetcher.fetch(item.link, accept=PAGE_ACCEPT, user_agent=agent)
-        except FetchError as exc:
-            log.info("article page %r unavailable (%r); using the feed's text", item.link, str(exc))
-            return None, item.link
-        return fetched.body, fetched.final_url
-
-    async def _build(
-        self,
-        source_id: int,
-        source_title: str | None,
-        item: FeedItem,
-        page: bytes | None,
-        page_url: str | None,
-        *,
-        quotes: bool,
-    ) -> Article:
-        model = self._settings.spacy_model if quotes else None
-        return await self._pool.submit_warm(
-            source_id,
-            functools.partial(prepare_quotes, model) if model else None,
-            build_article,
-            item,
-            page,
-            source_id=source_id,
-            source_title=source_title,
-            fetched_at=self._clock(),
-            page_url=page_url,
-            spacy_model=model,
-            stage_seconds=self._pool.time_limit * STAGE_SHARE,
-        )
-
-    def _noted(
-        self, source_id: int, item: FeedItem, earlier: list[Problem], article: Article
-    ) -> Article:
-        """The article with every problem met on the way; each logged once, here."""
-        for problem in article.problems:
-            self._log_problem(source_id, item.keys[0], item.link, problem)
-        if earlier:
-            article = replace(article, problems=(*earlier, *article.problems))
-        return article
-
-    def _problem_of(
-        self, source_id: int, item: FeedItem, stage: Stage, exc: BaseException
-    ) -> Problem:
-        problem = Problem(stage, describe(exc), _trace(exc))
-        self._log_problem(source_id, item.keys[0], item.link, problem)
-        return problem
-
-    def _problem(self, article: Article, stage: Stage, exc: BaseException) -> Problem:
-        problem = Problem(stage, describe(exc), _trace(exc))
-        self._log_problem(article.source_id, article.item_key, article.url, problem)
-        return problem
-
-    @staticmethod
-    def _log_problem(source_id: int, key: str, link: str | None, problem: Problem) -> None:
-        log.warning(
-            "source %s item %r (%r): kept without its %s: %r",
-            source_id,
-            key,
-            link,
-            WITHOUT[problem.stage],
-            problem.reason,
-            extra={TRACE: problem.trace},
-        )
-
     async def _failed(
         self, source: Source, message: str, status: int | None, retry_after: float | None
     ) -> PollOutcome:
@@ -622,25 +414,6 @@ class Watcher:
         except StoreUnavailable as exc:
             return self._unrecorded(source, exc)
         return PollOutcome(source=updated, ok=False, error=message)
-
-
-WITHOUT = {
-    Stage.PAGE: "page (the feed's text is used)",
-    Stage.QUOTES: "quotes",
-    Stage.STORY: "story (it starts its own)",
-    Stage.TOPICS: "topic matches (the servers' all-articles alerts still go)",
-    Stage.INDEX: "quotes and full text (the database refused it)",
-}
-
-
-def _trace(exc: BaseException) -> str:
-    """The traceback of an exception, the worker's when it came from one."""
-    cause = exc.__cause__
-    if isinstance(cause, RemoteTraceback):
-        return "\n" + cause.text.rstrip()
-    if isinstance(exc, JobFailed):
-        return ""  # over a limit, or the worker died: the reason says all there is
-    return "\n" + "".join(traceback.format_exception(exc)).rstrip()
 
 
 def _newest(items: Sequence[FeedItem], count: int) -> list[FeedItem]:

@@ -225,13 +225,10 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             interaction.guild_id, route_id=route, channel_id=channel.id if channel else None
         )
         preview = await self.styles.preview(interaction.guild_id, target, chosen)
-        shown = preview.message
-        content = replies.style_preview(preview)
-        if shown is not None and shown.content:
-            content += "\n\n" + shown.content
+        shown = replies.style_preview(preview)
         await interaction.edit_original_response(
-            content=content,
-            embeds=[to_discord_embed(e) for e in shown.embeds] if shown else [],
+            content=shown.content,
+            embeds=[to_discord_embed(e) for e in shown.embeds],
             view=StyleConfirm(self.styles, preview, interaction),
         )
 

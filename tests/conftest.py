@@ -20,13 +20,14 @@ from sqlalchemy.engine import make_url
 from bot.address_guard import AddressCheck
 from bot.feeds import item_keys
 from bot.fetch import Fetcher
+from bot.poll_report import CycleReport, PollOutcome
 from bot.pool import WorkPool
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import Store
 from bot.stories import Stories
 from bot.urls import is_public_address
-from bot.watcher import ArticleSink, CycleReport, PollOutcome, Watcher
+from bot.watcher import ArticleSink, Watcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

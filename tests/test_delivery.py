@@ -285,3 +285,38 @@ async def test_here_alerts_share_the_channels_cap_and_the_overflow_is_one_summar
     await publish(store, subscribed, range(42, 43), clock.now, here_for=member)
     report = await deliverer(store, recorder, clock, cap=5).deliver_due()
     assert (report.sent, report.summarized) == (2, 0)
+
+
+async def test_a_round_reads_each_channels_style_once_and_the_next_round_reads_it_again(
+    store: Store, subscribed: Source, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    channel_style = store.channel_style
+
+    async def counted(channel_id: int) -> str | None:
+        read.append(channel_id)
+        return await channel_style(channel_id)
+
+    monkeypatch.setattr(store, "channel_style", counted)
+    await publish(store, subscribed, range(3), clock.now)
+    sender = deliverer(store, Recorder(), clock)
+    assert (await sender.deliver_due()).sent == 3
+    assert read == [CHANNEL]
+    await publish(store, subscribed, range(3, 5), clock.now)
+    assert (await sender.deliver_due()).sent == 2
+    assert read == [CHANNEL, CHANNEL]
+
+
+async def test_an_alerts_article_is_read_with_its_quotes_and_its_source(
+    store: Store, subscribed: Source, clock: Clock
+) -> None:
+    await publish(store, subscribed, range(1), clock.now)
+    (entry,) = await store.due_outbox(clock.now)
+    assert entry.article_id is not None
+    found = await store.article_with_source(entry.article_id)
+    assert found is not None
+    stored, source = found
+    assert stored.title == "Headline 0 @everyone"
+    assert stored == await store.article(entry.article_id)  # with its quotes
+    assert source == await store.get_source(subscribed.id)
+    assert await store.article_with_source(entry.article_id + 1000) is None

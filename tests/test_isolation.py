@@ -279,7 +279,7 @@ async def test_pages_in_flight_are_bounded_per_source_and_in_all(parts: Parts) -
 
     from aiohttp import web
 
-    from bot.watcher import ITEMS_AT_ONCE, PAGES_PER_WORKER
+    from bot.article_builder import ITEMS_AT_ONCE, PAGES_PER_WORKER
 
     open_pages: dict[str, int] = {}
     most: dict[str, int] = {}

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from bot.articles import Problem, Stage
 from bot.fetch import PAGE_ACCEPT, Fetcher
 from bot.metrics import Metrics
+from bot.poll_report import CycleReport, PollOutcome
 from bot.pool import WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.store import Store
-from bot.watcher import CycleReport, PollOutcome
 from tests.conftest import FeedServer, rss
 from tests.factories import make_article
 

@@ -36,6 +36,7 @@ from bot.sources import Source
 from bot.storage.fulltext import _relevance
 from bot.storage.schema import articles, guild_sources, metadata, quotes, sources
 from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store
+from bot.stories import Placement, Reason
 from bot.topics import Topic, parse_topic
 from tests.factories import make_quotation
 
@@ -149,14 +150,17 @@ class Copies:
         self._groups = groups
         self._stories: dict[int, int] = {}
 
-    def place(self, article: Article, article_id: int) -> tuple[int, bool]:
+    def place(self, article: Article, article_id: int) -> Placement:
         group = self._groups[article.item_key]
         if group is None:
-            return article_id, True
+            return Placement(article_id, Reason.NEW)
         if group in self._stories:
-            return self._stories[group], False
+            return Placement(self._stories[group], Reason.SIMILAR)
         self._stories[group] = article_id
-        return article_id, True
+        return Placement(article_id, Reason.NEW)
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        return None
 
     def forget(self, article_ids: Sequence[int]) -> None:
         return None

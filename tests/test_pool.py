@@ -163,12 +163,15 @@ async def test_a_step_over_its_time_box_is_interrupted_inside_the_job(pool: Work
     assert await pool.run(double, 1) == 2
 
 
-def models_in_worker(hold: float) -> tuple[list[str], int, int]:
-    """The spaCy models this worker has loaded, its pid and its parent's (the forkserver)."""
+def models_in_worker(hold: float) -> tuple[list[str], int, int, bool]:
+    """The spaCy models this worker has loaded, its pid and its parent's (the forkserver), and
+    whether the article extractor (trafilatura) was imported before this job."""
+    import sys
+
     from bot.quotes import nlp
 
     time.sleep(hold)  # both jobs run at once, so two workers answer
-    return sorted(nlp._MODELS), os.getpid(), os.getppid()
+    return sorted(nlp._MODELS), os.getpid(), os.getppid(), "trafilatura" in sys.modules
 
 
 POOL_SCRIPT = """
@@ -221,16 +224,18 @@ def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
     )
     runs = json.loads(done.stdout)
     answers = runs[-1]
-    assert len({pid for _, pid, _ in answers}) == 2  # two workers ...
-    assert len({parent for _, _, parent in answers}) == 1  # ... forked by one server
-    # Expected, both have it before any job asked for it: it came from the forkserver. Not
-    # expected (a first poll only parses feeds), no process loads it.
+    assert len({pid for _, pid, _, _ in answers}) == 2  # two workers ...
+    assert len({parent for _, _, parent, _ in answers}) == 1  # ... forked by one server
+    # Expected, both have it before any job asked for it: it came from the forkserver, which
+    # also warmed up the article extractor for them. Not expected (a first poll only parses
+    # feeds), no process loads either.
     expected = [[model], [model]] if loaded else [[], []]
-    assert [models for models, _, _ in answers] == expected
+    assert [models for models, _, _, _ in answers] == expected
+    assert [extractor for _, _, _, extractor in answers] == [loaded, loaded]
     if expect == "later":
         first = runs[0]
-        assert [models for models, _, _ in first] == [[], []]
-        assert {parent for _, _, parent in first} != {parent for _, _, parent in answers}
+        assert [models for models, _, _, _ in first] == [[], []]
+        assert {parent for _, _, parent, _ in first} != {parent for _, _, parent, _ in answers}
 
 
 async def test_a_turn_whose_waiter_was_cancelled_goes_to_the_next_one() -> None:

@@ -504,3 +504,22 @@ def test_a_second_fragment_in_the_sentence_goes_with_the_first(nlp: Language) ->
         "and has “given money to many local causes over the years.”"
     )
     assert [q.speaker for q in quotations(text, nlp)] == ["Ana Duarte", "Ana Duarte"]
+
+
+def test_a_long_appositive_with_a_titled_name_inside_keeps_the_subject(nlp: Language) -> None:
+    text = (
+        "The vote is next week. Dana Whitfield, a history teacher at Yale who once worked for "
+        "Sen. Mark Olsen (R-Ohio), one of the plan’s authors, called it “a truly remarkable "
+        "shift in policy.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Dana Whitfield"]
+
+
+def test_a_name_with_a_role_in_apposition_is_a_person_a_pronoun_may_mean(nlp: Language) -> None:
+    text = (
+        "Mariam Emara was on the plane. She was a teacher in Cairo.\n\n"
+        "Dexter Wakefield, a minister with the Living Church in Ohio, told reporters that she "
+        "was a regular at their church. He said her family asked for privacy. “She is a very "
+        "kind woman who loved her work,” he added."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Dexter Wakefield"]

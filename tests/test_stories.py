@@ -136,7 +136,8 @@ def test_a_failed_store_forgets_and_a_restart_remembers() -> None:
     article = replace(make_article(1, "g:abc", NOW), text=BODY, id=7)
     rebuilt.load([(article, 7)])
     copy = replace(make_article(2, "u:def", NOW), text=BODY + "\n\nSource link.")
-    assert rebuilt.place(copy, 8) == (7, False)
+    placed = rebuilt.place(copy, 8)
+    assert (placed.story_id, placed.new) == (7, False)
 
 
 async def test_a_copy_alerts_only_where_the_story_was_not_alerted(store: Store) -> None:
@@ -184,3 +185,109 @@ async def poll(
         planned=planned,
         stories=stories,
     )
+
+
+async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_alert(
+    store: Store,
+) -> None:
+    """Two halves of one report were published as two stories, each alerted in one channel;
+    the whole report joins them: the second half's articles move to the first's story, the
+    alert still waiting for the second is dropped, the whole isn't alerted there, and the
+    store rebuilt after a restart places a copy of the second half in the merged story."""
+    from sqlalchemy import select
+
+    from bot.records import OutboxStatus
+    from bot.storage.schema import stories as stories_table
+    from tests.stories.test_index import article_text
+
+    made = []
+    for name in ("a", "b", "c", "d"):
+        source, _ = await store.add_source(
+            f"https://{name}.test/feed", added_url=f"https://{name}.test/feed", now=NOW
+        )
+        made.append(source)
+    a, b, c, d = made
+    await store.set_alerts_channel(1, 11, user_id=5, now=NOW)
+    for source in made:
+        await store.add_guild_source(1, source.id, user_id=5, now=NOW)
+    paragraphs = article_text(7, at_least=450)
+    half = len(paragraphs) // 2
+    first_half, second_half = "\n\n".join(paragraphs[:half]), "\n\n".join(paragraphs[half:])
+    stories = Stories()
+    person = Planned(OutboxKind.DM, 1, 99, 99, None, "matched: harbour in text")
+
+    def article(source: Source, key: str, hours: int, text: str) -> Article:
+        made = make_article(source.id, key, NOW + timedelta(hours=hours), site=source.url[8:9])
+        return replace(made, text=text)
+
+    await poll(store, a, article(a, "g:one", 0, first_half), stories, {"g:one": [person]})
+    await poll(store, b, article(b, "g:two", 1, second_half), stories, {"g:two": [person]})
+    entries = await store.outbox_entries()
+    assert sorted((e.channel_id, e.article_id) for e in entries) == [
+        (11, 1),
+        (11, 2),
+        (99, 1),
+        (99, 2),
+    ]
+    await store.mark_sent([e.id for e in entries if e.article_id == 1], 500, now=NOW)
+
+    whole = "\n\n".join(paragraphs)
+    await poll(store, c, article(c, "g:three", 2, whole), stories, {"g:three": [person]})
+    assert stories.index.story_of(2) == 1
+    async with store._engine.connect() as conn:
+        rows = (await conn.execute(select(stories_table))).all()
+    assert [(r.id, r.articles, r.outlets) for r in rows] == [(1, 3, 3)]
+    entries = await store.outbox_entries()
+    assert not [e for e in entries if e.article_id == 3]  # both destinations had the story
+    second = [e for e in entries if e.article_id == 2]
+    assert {e.status for e in second} == {OutboxStatus.DROPPED}
+    behind = await store.story_alerts_behind(
+        NOW + timedelta(hours=3), since=NOW - timedelta(days=2), edited_before=NOW
+    )
+    assert sorted((e.channel_id, e.article_id, outlets) for e, outlets in behind) == [
+        (11, 1, 3),
+        (99, 1, 3),
+    ]
+    assert await store.story_outlets(1, 1) == ["b", "c"]
+
+    restarted = Stories()
+    restarted.load(await store.articles_with_stories(NOW - timedelta(days=1)))
+    assert restarted.index.story_of(2) == 1
+    copy = article(d, "g:four", 3, "Harbour | " + second_half)
+    await poll(store, d, copy, restarted, {"g:four": [person]})
+    (stored,) = [a for a in await store.recent_articles(limit=10) if a.item_key == "g:four"]
+    assert stored.id is not None
+    assert not [e for e in await store.outbox_entries() if e.article_id == stored.id]
+
+
+async def test_a_stale_index_files_a_copy_in_the_story_its_story_was_merged_into(
+    store: Store,
+) -> None:
+    """Another process merged the stories: this one's index still has them apart, and the
+    store files a copy of the absorbed story in the merged one (and tells the index)."""
+    from tests.stories.test_index import article_text
+
+    made = []
+    for name in ("a", "b", "c", "d"):
+        source, _ = await store.add_source(
+            f"https://{name}.test/feed", added_url=f"https://{name}.test/feed", now=NOW
+        )
+        made.append(source)
+    a, b, c, d = made
+    paragraphs = article_text(7, at_least=450)
+    half = len(paragraphs) // 2
+    first_half, second_half = "\n\n".join(paragraphs[:half]), "\n\n".join(paragraphs[half:])
+
+    def article(source: Source, key: str, hours: int, text: str) -> Article:
+        return replace(make_article(source.id, key, NOW + timedelta(hours=hours)), text=text)
+
+    here, there = Stories(), Stories()
+    await poll(store, a, article(a, "g:one", 0, first_half), here, {})
+    await poll(store, b, article(b, "g:two", 1, second_half), here, {})
+    there.load(await store.articles_with_stories(NOW - timedelta(days=1)))
+    await poll(store, c, article(c, "g:three", 2, "\n\n".join(paragraphs)), there, {})
+    assert here.index.story_of(2) == 2  # this process hasn't heard
+    await poll(store, d, article(d, "g:four", 3, "Harbour | " + second_half), here, {})
+    stored = await store.articles_with_stories(NOW - timedelta(days=1))
+    assert sorted((a.id, story) for a, story in stored) == [(1, 1), (2, 1), (3, 1), (4, 1)]
+    assert here.index.story_of(2) == 1

@@ -139,3 +139,49 @@ async def test_a_compact_alert_is_edited_in_its_one_line(scene: Scene) -> None:
     (line,) = lines()
     assert line.startswith("📰 **[Pyrmont bridge to reopen (wire-1)](<")
     assert scene.fake.violations == []
+
+
+async def test_an_article_joining_two_alerted_stories_edits_both_alerts_and_sends_none(
+    scene: Scene,
+) -> None:
+    """The wire's and the paper's halves of one report were alerted as two stories; an outlet
+    then publishes the whole report, which joins them: no third alert, and each alert sent is
+    edited to name the other outlets of the merged story."""
+    from tests.stories.test_index import article_text
+
+    await scene.command("alerts", "channel", {"channel": scene.channel})
+    paragraphs = article_text(7, at_least=450)
+    half = len(paragraphs) // 2
+    texts = {
+        "wire": "\n\n".join(paragraphs[:half]),
+        "paper": "\n\n".join(paragraphs[half:]),
+        "daily": "\n\n".join(paragraphs),
+    }
+    for feed in texts:
+        url = scene.feeds.serve(
+            f"{feed}.xml", rss([item(scene, f"{feed}-old", "Old.")], title=feed.title())
+        )
+        await scene.command("sources", "add", {"url": url}, followups=1)
+    watcher = scene.bot.services.watcher
+    for sent, (feed, text) in enumerate(texts.items(), start=1):
+        scene.feeds.serve(f"{feed}.xml", rss([item(scene, f"{feed}-1", text)], title=feed.title()))
+        await watcher.poll_sources(await scene.store.list_sources())
+        if feed != "daily":
+            await scene.wait_for(lambda count=sent: len(scene.alerts()) == count)
+
+    def also() -> dict[str, str]:
+        found = {}
+        for alert in scene.alerts():
+            embed = alert["embeds"][0]
+            for f in embed.get("fields", []):
+                if f["name"] == "Also reported by":
+                    found[embed["title"]] = f["value"]
+        return found
+
+    await scene.wait_for(lambda: len(also()) == 2)
+    assert also() == {
+        "Pyrmont bridge to reopen (wire-1)": "2 outlets: Paper, Daily",
+        "Pyrmont bridge to reopen (paper-1)": "2 outlets: Wire, Daily",
+    }
+    assert len(scene.alerts()) == 2
+    assert scene.fake.violations == []

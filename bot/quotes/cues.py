@@ -223,16 +223,29 @@ def subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[in
     verb's clause; when the verb opens a clause after an appositive ("X, the mayor, said";
     "X, who ..., said") the clause before that; and one or two clauses further back ("X,
     president and CEO of Y stated")."""
-    earlier = [c for c in clause_starts if c <= verb_at]
+    earlier = [
+        c
+        for index, c in enumerate(clause_starts)
+        if c <= verb_at and (index == 0 or not _after_abbreviation(text, c))
+    ]
     if not earlier:
         return []
     if text[earlier[-1] : verb_at].strip():
         out = [earlier[-1], *reversed(earlier[-4:-1])]
     else:
         # The verb follows a comma, so the clauses before it are appositives of the subject
-        # ("X, a Republican who voted for Y, said"): the subject is the first of them.
+        # ("X, a Republican who voted for Y, said"; "X, a professor at Z who worked for Y,
+        # one of the bill's authors, called it"): the subject is the first of them.
         out = earlier[-4:-1]
     return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
+
+
+def _after_abbreviation(text: str, at: int) -> bool:
+    """Whether the clause start ``at`` follows an abbreviation's dot ("worked for Sen. Ann
+    Roe"): no clause starts there."""
+    lead = max(0, at - 12)
+    dot = lead + len(text[lead:at].rstrip())
+    return text[dot - 1 : dot] == "." and bool(_ABBREVIATED.search(text, max(0, dot - 6), dot - 1))
 
 
 _INVERTING = frozenset(

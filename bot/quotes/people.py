@@ -160,6 +160,10 @@ class People:
         for person in self.by_name.values():
             if person.role is None:
                 person.role = self._appositive_role(person.name)
+                # "Ana Roe, executive director of X," is a person.
+                person.confirmed = person.confirmed or (
+                    " " in person.name and _has_person_title(person.role)
+                )
             if not person.confirmed and " " in person.name:
                 surname = person.surname
                 if surname not in in_context:

@@ -16,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.articles import Article
 from bot.quotes import Quotation
+from bot.sources import Source
 from bot.storage.database import KEY_BATCH, Repository
-from bot.storage.rows import _article, _quote
+from bot.storage.rows import _article, _quote, _source
 from bot.storage.schema import (
     articles,
     item_failures,
     outbox,
     quoted_speakers,
     quotes,
+    sources,
     speaker_words,
     speakers,
 )
@@ -129,6 +131,21 @@ class Articles(Repository):
             return None
         quoted = await self.quotes_for([article_id])
         return replace(_article(row), quotes=quoted[article_id])
+
+    async def article_with_source(self, article_id: int) -> tuple[Article, Source] | None:
+        """The stored article with this id, with its quotes, and its source: what an alert
+        shows (None when either is gone)."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
+            if row is None:
+                return None
+            found = (
+                await conn.execute(select(sources).where(sources.c.id == row.source_id))
+            ).first()
+        if found is None:
+            return None
+        quoted = await self.quotes_for([article_id])
+        return replace(_article(row), quotes=quoted[article_id]), _source(found)
 
     async def prune_articles(self, before: datetime) -> int:
         """Forget articles fetched before then, with their quotes, index rows and alerts (in

@@ -32,6 +32,7 @@ from bot.storage.schema import (
     speakers,
     stories,
 )
+from bot.stories import Placement, Reason
 from bot.topics import (
     tokens,
 )
@@ -41,10 +42,15 @@ log = logging.getLogger(__name__)
 
 class StoryPlacer(Protocol):
     """Puts each newly stored article in a story (see bot.stories), inside the store's
-    transaction; told to forget them again if that transaction fails."""
+    transaction; told to forget them again if that transaction fails, and told of stories the
+    store merged once the merge is committed."""
 
-    def place(self, article: Article, article_id: int) -> tuple[int, bool]:
-        """(story id, whether this article starts the story)."""
+    def place(self, article: Article, article_id: int) -> Placement:
+        """The article's story, whether it starts it, and other stories it joins to it."""
+        ...
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        """These stories are one now, ``into``."""
         ...
 
     def forget(self, article_ids: Sequence[int]) -> None:
@@ -147,12 +153,12 @@ async def mark_hours(dialect: str, conn: AsyncConnection, stored: Sequence[Artic
 
 def place(
     placer: StoryPlacer | None, article: Article, article_id: int
-) -> tuple[int, bool, Article]:
+) -> tuple[Placement, Article]:
     """The article's story; one that can't be placed starts its own (and says so)."""
     if placer is None:
-        return article_id, True, article
+        return Placement(article_id, Reason.NEW), article
     try:
-        story_id, first = placer.place(article, article_id)
+        placement = placer.place(article, article_id)
     except Exception as exc:  # a story that can't be found costs only the grouping
         log.warning(
             "source %s item %r (%r): no story (grouping failed), it starts its own: %s",
@@ -163,17 +169,20 @@ def place(
             exc_info=exc,
         )
         problem = Problem(Stage.STORY, describe(exc))
-        return article_id, True, replace(article, problems=(*article.problems, problem))
-    return story_id, first, article
+        placement = Placement(article_id, Reason.NEW)
+        return placement, replace(article, problems=(*article.problems, problem))
+    return placement, article
 
 
 async def file_in_story(
     conn: AsyncConnection, article_id: int, story_id: int, first: bool, article: Article
-) -> bool:
-    """Record the article's story; returns whether it starts the story (a story the
-    database doesn't know, e.g. one whose first article was pruned, starts again here)."""
+) -> tuple[int, bool]:
+    """Record the article's story; returns the story and whether the article starts it. A
+    story merged into another (here or by another process) is filed as that one; a story
+    the database doesn't know, e.g. one whose first article was pruned, starts again here."""
     published = _published_of(article)
     if not first:
+        story_id = await current_story(conn, story_id)
         outlets = (
             select(func.count(articles.c.source_id.distinct()))
             .where(or_(articles.c.story_id == story_id, articles.c.id == article_id))
@@ -201,7 +210,17 @@ async def file_in_story(
     await conn.execute(
         update(articles).where(articles.c.id == article_id).values(story_id=story_id)
     )
-    return first
+    return story_id, first
+
+
+async def current_story(conn: AsyncConnection, story_id: int) -> int:
+    """The story as it stands: a story is named by its first article, whose row says which
+    story it is in now (another, once it was merged; every article of a merged story moves at
+    once, so one step is enough). Unchanged when that article is gone."""
+    now_in = (
+        await conn.execute(select(articles.c.story_id).where(articles.c.id == story_id))
+    ).scalar()
+    return story_id if now_in is None else int(now_in)
 
 
 async def alerted_for_story(conn: AsyncConnection, story_id: int) -> set[tuple[str, int]]:

@@ -35,6 +35,7 @@ from bot.storage.derived import (
     place,
 )
 from bot.storage.fulltext import search_tags
+from bot.storage.merges import PollPlacer, merge_stories
 from bot.storage.outbox import enqueue_for_source
 from bot.storage.rows import _pending, _published_of, _with_id
 from bot.storage.schema import (
@@ -163,9 +164,10 @@ class Ingest(Repository):
         marked seen, so the next poll tries it again, until MAX_ATTEMPTS: then it is given up,
         recorded as seen with the reason. Articles already stored are skipped."""
         stored: list[Article] = []
+        placer = None if stories is None else PollPlacer(stories)
         try:
             async with self._write() as conn:
-                return await self._record_success(
+                recorded = await self._record_success(
                     conn,
                     source,
                     change,
@@ -173,15 +175,18 @@ class Ingest(Repository):
                     new_articles,
                     now,
                     planned,
-                    stories,
+                    placer,
                     stored,
                     list(failed),
                     item_keys or {},
                 )
         except BaseException:
-            if stories is not None and stored:
-                stories.forget([a.id for a in stored if a.id is not None])
+            if placer is not None and stored:
+                placer.forget([a.id for a in stored if a.id is not None])
             raise
+        if placer is not None:
+            placer.commit()
+        return recorded
 
     async def _record_success(  # noqa: PLR0917 - one transaction's parts
         self,
@@ -379,17 +384,26 @@ class Ingest(Repository):
         if article.quotes:
             await conn.execute(quotes.insert(), _quote_rows(article_id, article.quotes))
             await count_speakers(self._dialect, conn, source.id, article)
-        placed = place(placer, article, article_id)
-        story_id, first = placed[0], placed[1]
+        placement, placed = place(placer, article, article_id)
         try:
-            if placed[2] is not article:
-                article = placed[2]
+            if placed is not article:
+                article = placed
                 await conn.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
                     .values(degraded=article.degraded)
                 )
-            first = await file_in_story(conn, article_id, story_id, first, article)
+            story_id, first = await file_in_story(
+                conn, article_id, placement.story_id, placement.new, article
+            )
+            if not first and placement.absorbed:
+                await merge_stories(conn, story_id, placement.absorbed, now)
+            if not first and isinstance(placer, PollPlacer):
+                # The index learns of merges done here, and of those another process did
+                # (the story it placed the article in is now part of another).
+                stale = {placement.story_id, *placement.absorbed} - {story_id}
+                if stale:
+                    placer.merged(article_id, story_id, sorted(stale))
             # The alerts are queued in the same transaction: an article is never stored
             # without its alerts, so a crash can't lose one. A copy of a story is alerted
             # only where the story wasn't.

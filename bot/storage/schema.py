@@ -312,6 +312,8 @@ outbox = Table(
     Column("style", String(60)),
     # The matched topic terms' words (a JSON list): the alert prefers quotes that mention them.
     Column("terms", Text),
+    # A personal alert held through its person's quiet hours: since when (None: never held).
+    Column("held_at", UTCDateTime()),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
@@ -375,6 +377,15 @@ digest_runs = Table(
 """One row per digest queued (a route's or a subscription's, for one due time), written in the
 transaction that queues its outbox row: a digest is queued once, whatever restarts or however
 many processes look."""
+
+quiet_hours = Table(
+    "quiet_hours",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hours", String(80), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+"""A person's quiet hours for DM alerts (bot.quiet.QuietHours as text), in every server."""
 
 channel_styles = Table(
     "channel_styles",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.articles import Article
-from bot.stories.index import StoryIndex, StoryInput
+from bot.stories.index import Placement, StoryIndex, StoryInput
 
 
 class Stories:
@@ -20,10 +20,14 @@ class Stories:
         self.caught_up: datetime | None = None
         """When the index last took in what other processes stored (``unknown``)."""
 
-    def place(self, article: Article, article_id: int) -> tuple[int, bool]:
-        """The article's story, and whether it started it."""
-        placement = self.index.place(story_input(article, article_id))
-        return placement.story_id, placement.new
+    def place(self, article: Article, article_id: int) -> Placement:
+        """The article's story, whether it started it, and the stories it joins to it."""
+        return self.index.place(story_input(article, article_id))
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        """These stories are one now (the store merged them): the index places their copies
+        in ``into``."""
+        self.index.merge(into, absorbed)
 
     def forget(self, article_ids: Sequence[int]) -> None:
         """Drop articles from the index (pruned or deleted)."""

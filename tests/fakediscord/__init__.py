@@ -7,7 +7,10 @@ World: `fake.add_guild(name, owner_id=None, bot_permissions=0) -> Guild` (with @
 managed role, the bot and an owner as members); `guild.add_channel(name, view=, send=,
 embed_links=)` (False denies that permission to the bot through an overwrite);
 `guild.add_role(name, permissions=)`, `guild.add_member(user, roles=)`, `guild.remove_member(user)`,
-`channel.set_overwrite(target, allow=, deny=)`; `fake.add_user(name)`, `fake.dm_channel(user)`;
+`channel.set_overwrite(target, allow=, deny=)`;
+`guild.add_channel(..., create_threads=, send_in_threads=)`, `guild.add_forum(name, tags=(...),
+create_posts=, send_in_threads=)` (a forum, type 15, with available tags; `forum.tag(name)`);
+`guild.add_thread(parent, name)`; `fake.add_user(name)`, `fake.dm_channel(user)`;
 `fake.bot_user`, `fake.application_id`, `fake.token`.
 
 Running a bot: `async with running(bot, fake): ...` sets Route.BASE, starts, waits for ready and
@@ -27,7 +30,11 @@ method, path relative to the API base, query, headers, json, time, operation, st
 `fake.requests_matching(method, path_regex, status=)`, `fake.commands(guild=None)`,
 `fake.violations` (spec and limit violations, as strings), `fake.unknown_routes`,
 `fake.gateway_log`, `fake.identifies`, `fake.resumes`, `fake.heartbeats`,
-`await fake.wait_until(predicate, timeout=)`.
+`await fake.wait_until(predicate, timeout=)`;
+threads: `fake.threads_in(parent)` (live threads or forum posts, each a Channel of type 11
+with `.parent`, `.archived`, `.applied_tags`), `await fake.archive_thread(thread)` (sending
+then fails with 400 "Thread is archived" until `PATCH /channels/{id}` `archived: false`),
+`await fake.delete_thread(thread)` (404 Unknown Channel from then on).
 
 Faults: `fake.inject(method, path_regex, status, times=1, retry_after=None, global_=False,
 body=None, processed=False, when=None)` (`processed`: the request's work is done, then the fault
@@ -39,13 +46,14 @@ announces in its headers and enforces; `fake.interaction_deadline` (3 s) as Disc
 Modules: `server` (FakeDiscord: start, stop, the route table) is built in layers around `world`
 (the shared state: users, servers, channels, messages, commands, what was recorded): `limits`
 (every request's way in: validation, rate limits, injected faults), `gateway` (sessions and
-events), `rest` (resources and messages) and `interaction_api` (callbacks, webhooks, invoking
-commands and clicking). `interactions` holds the interaction values, `models` the world's
-objects, `spec` the OpenAPI validation, `mentions` who a message pings.
+events), `rest` (resources and messages), `threads` (forum posts, threads from a message,
+archiving) and `interaction_api` (callbacks, webhooks, invoking commands and clicking).
+`interactions` holds the interaction values, `models` the world's objects, `spec` the OpenAPI
+validation, `mentions` who a message pings.
 """
 
 from .interactions import CommandUnavailable, InteractionHandle
-from .models import Channel, Guild, Member, Perm, Role, User
+from .models import Channel, ForumTag, Guild, Member, Perm, Role, User
 from .runner import running
 from .server import FakeDiscord, Injection, RecordedRequest
 
@@ -53,6 +61,7 @@ __all__ = [
     "Channel",
     "CommandUnavailable",
     "FakeDiscord",
+    "ForumTag",
     "Guild",
     "Injection",
     "InteractionHandle",

@@ -28,7 +28,7 @@ from .interactions import (
     new_token,
 )
 from .models import Channel, Guild, Member, Perm, User
-from .rest import Rest
+from .threads import Threads
 from .world import (
     INTERACTION_TOKEN_LIFETIME,
     ApiError,
@@ -48,7 +48,7 @@ def _dm_permissions() -> int:
     )
 
 
-class Interactions(Rest):
+class Interactions(Threads):
     """Slash commands, autocomplete and components, from the person's side and the bot's."""
 
     # ----------------------------------------------------------------- interactions

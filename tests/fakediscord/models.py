@@ -31,6 +31,9 @@ class Perm(IntFlag):
     USE_EXTERNAL_EMOJIS = 1 << 18
     CHANGE_NICKNAME = 1 << 26
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_THREADS = 1 << 34
+    CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
 
 
@@ -47,8 +50,11 @@ DEFAULT_EVERYONE = (
     | Perm.USE_EXTERNAL_EMOJIS
     | Perm.CHANGE_NICKNAME
     | Perm.USE_APPLICATION_COMMANDS
+    | Perm.CREATE_PUBLIC_THREADS
+    | Perm.CREATE_PRIVATE_THREADS
     | Perm.SEND_MESSAGES_IN_THREADS
 )
+TEXT, DM, PUBLIC_THREAD, FORUM = 0, 1, 11, 15
 
 
 class Snowflakes:
@@ -162,8 +168,27 @@ class Overwrite:
 
 
 @dataclass(eq=False)
+class ForumTag:
+    """One of a forum's available tags (only an admin creates them)."""
+
+    id: str
+    name: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        }
+
+
+@dataclass(eq=False)
 class Channel:
-    """A guild text channel (type 0) or a DM (type 1)."""
+    """A guild text channel (type 0), a DM (type 1), a forum (type 15) or a public thread
+    (type 11: its ``parent`` is the text channel or forum it is in; its permissions are the
+    parent's)."""
 
     id: str
     name: str | None
@@ -174,6 +199,25 @@ class Channel:
     overwrites: list[Overwrite] = field(default_factory=list)
     recipients: list[User] = field(default_factory=list)
     last_message_id: str | None = None
+    available_tags: list[ForumTag] = field(default_factory=list)
+    """A forum's tags."""
+    parent: Channel | None = None
+    """A thread's text channel or forum."""
+    owner_id: str | None = None
+    archived: bool = False
+    locked: bool = False
+    applied_tags: list[str] = field(default_factory=list)
+    message_count: int = 0
+    created_at: str = field(default_factory=iso_now)
+    archived_at: str | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type == PUBLIC_THREAD
+
+    def tag(self, name: str) -> ForumTag:
+        """A forum's tag by name."""
+        return next(t for t in self.available_tags if t.name == name)
 
     def set_overwrite(
         self, target: Role | Member | User, *, allow: int = 0, deny: int = 0
@@ -195,7 +239,9 @@ class Channel:
                 "recipients": [user.payload() for user in self.recipients],
             }
         assert self.guild is not None
-        return {
+        if self.is_thread:
+            return self._thread_payload()
+        data = {
             "id": self.id,
             "type": self.type,
             "guild_id": self.guild.id,
@@ -208,6 +254,45 @@ class Channel:
             "last_message_id": self.last_message_id,
             "rate_limit_per_user": 0,
             "permission_overwrites": [o.payload() for o in self.overwrites],
+        }
+        if self.type == FORUM:
+            data.update(
+                {
+                    "available_tags": [tag.payload() for tag in self.available_tags],
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                    "default_auto_archive_duration": 4320,
+                    "default_thread_rate_limit_per_user": 0,
+                    "default_tag_setting": None,
+                }
+            )
+        return data
+
+    def _thread_payload(self) -> dict[str, Any]:
+        assert self.guild is not None and self.parent is not None
+        return {
+            "id": self.id,
+            "type": self.type,
+            "guild_id": self.guild.id,
+            "name": self.name,
+            "parent_id": self.parent.id,
+            "owner_id": self.owner_id,
+            "flags": 0,
+            "last_message_id": self.last_message_id,
+            "rate_limit_per_user": 0,
+            "message_count": self.message_count,
+            "member_count": 1,
+            "total_message_sent": self.message_count,
+            "applied_tags": list(self.applied_tags),
+            "thread_metadata": {
+                "archived": self.archived,
+                "archive_timestamp": self.archived_at or self.created_at,
+                "auto_archive_duration": 4320,
+                "locked": self.locked,
+                "create_timestamp": self.created_at,
+                "invitable": True,
+            },
         }
 
 
@@ -223,6 +308,10 @@ class Guild:
     members: dict[str, Member] = field(default_factory=dict)
     channels: list[Channel] = field(default_factory=list)
     locale: str = "en-US"
+    threads: list[Channel] = field(default_factory=list)
+    """Threads and forum posts (not listed with the channels, as on Discord)."""
+    registry: dict[str, Channel] = field(default_factory=dict)
+    """Every channel by id (the world's), so REST finds what is added here."""
 
     @property
     def everyone(self) -> Role:
@@ -257,22 +346,66 @@ class Guild:
         send: bool = True,
         embed_links: bool = True,
         topic: str | None = None,
+        create_threads: bool = True,
+        send_in_threads: bool = True,
     ) -> Channel:
-        """A text channel; view/send/embed_links=False deny that permission to the bot member."""
+        """A text channel; view/send/embed_links/create_threads/send_in_threads=False deny
+        that permission (View Channel, Send Messages, Embed Links, Create Public Threads, Send
+        Messages in Threads) to the bot member."""
         channel = Channel(
             id=self.new_id(), name=name, guild=self, position=len(self.channels), topic=topic
         )
         denied = 0
-        if not view:
-            denied |= Perm.VIEW_CHANNEL
-        if not send:
-            denied |= Perm.SEND_MESSAGES
-        if not embed_links:
-            denied |= Perm.EMBED_LINKS
+        for allowed, bit in (
+            (view, Perm.VIEW_CHANNEL),
+            (send, Perm.SEND_MESSAGES),
+            (embed_links, Perm.EMBED_LINKS),
+            (create_threads, Perm.CREATE_PUBLIC_THREADS),
+            (send_in_threads, Perm.SEND_MESSAGES_IN_THREADS),
+        ):
+            if not allowed:
+                denied |= bit
         if denied:
             channel.set_overwrite(self.bot_member, deny=denied)
         self.channels.append(channel)
+        self.registry[channel.id] = channel
         return channel
+
+    def add_forum(
+        self,
+        name: str,
+        *,
+        tags: tuple[str, ...] = (),
+        view: bool = True,
+        create_posts: bool = True,
+        send_in_threads: bool = True,
+    ) -> Channel:
+        """A forum channel with these available tags; create_posts=False denies Send Messages
+        (the forum's "Create Posts"), send_in_threads=False Send Messages in Threads."""
+        forum = self.add_channel(
+            name, view=view, send=create_posts, send_in_threads=send_in_threads
+        )
+        forum.type = FORUM
+        forum.available_tags = [ForumTag(self.new_id(), tag) for tag in tags]
+        return forum
+
+    def add_thread(self, parent: Channel, name: str, *, thread_id: str | None = None) -> Channel:
+        """A public thread in a text channel or forum (REST and the tests make them)."""
+        thread = Channel(
+            id=thread_id or self.new_id(),
+            name=name,
+            type=PUBLIC_THREAD,
+            guild=self,
+            parent=parent,
+        )
+        self.threads.append(thread)
+        self.registry[thread.id] = thread
+        return thread
+
+    def remove_thread(self, thread: Channel) -> None:
+        """A moderator deletes a thread: it answers 404 Unknown Channel from then on."""
+        self.threads = [t for t in self.threads if t is not thread]
+        self.registry.pop(thread.id, None)
 
     def remove_member(self, user: User) -> None:
         """The user leaves (or is kicked): GET .../members/{user} answers 404 Unknown Member.
@@ -295,7 +428,10 @@ class Guild:
         return ALL_PERMISSIONS if perms & Perm.ADMINISTRATOR else perms
 
     def permissions_in(self, member: Member, channel: Channel) -> int:
-        """Discord's algorithm: base, then @everyone, role and member overwrites."""
+        """Discord's algorithm: base, then @everyone, role and member overwrites (a thread's
+        are its parent's)."""
+        if channel.parent is not None:
+            channel = channel.parent
         perms = self.base_permissions(member)
         if perms & Perm.ADMINISTRATOR:
             return ALL_PERMISSIONS
@@ -367,7 +503,7 @@ class Guild:
                 "joined_at": self.bot_member.joined_at,
                 "lazy": True,
                 "channels": [channel.payload() for channel in self.channels],
-                "threads": [],
+                "threads": [t.payload() for t in self.threads if not t.archived],
                 "members": [member.payload() for member in self.members.values()],
                 "presences": [],
                 "voice_states": [],

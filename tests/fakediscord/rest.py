@@ -12,7 +12,7 @@ from .interactions import (
     EPHEMERAL,
 )
 from .mentions import pings
-from .models import Channel, Perm, iso_now
+from .models import FORUM, Channel, Perm, iso_now
 from .world import (
     DIRECT_MESSAGES_INTENT,
     GUILD_MESSAGES_INTENT,
@@ -21,6 +21,9 @@ from .world import (
     ApiError,
     unknown,
 )
+
+THREAD_ARCHIVED = 50083
+INVALID_CHANNEL_TYPE = 50024
 
 
 def _rich(embed: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +171,7 @@ class Rest(Gateway):
     ) -> dict[str, Any]:
         pinged = pings(body.get("content") or "", body.get("allowed_mentions"))
         message: dict[str, Any] = {
-            "id": self.new_id(),
+            "id": extra.pop("id", None) or self.new_id(),
             "channel_id": channel.id,
             "author": self.bot_user.payload(),
             "content": body.get("content") or "",
@@ -206,6 +209,8 @@ class Rest(Gateway):
     def _store(self, channel: Channel, message: dict[str, Any]) -> None:
         self._messages.setdefault(channel.id, []).append(message)
         channel.last_message_id = message["id"]
+        if channel.is_thread:
+            channel.message_count += 1
 
     def _find_message(self, channel_id: str, message_id: str) -> dict[str, Any]:
         for message in self._messages.get(channel_id, []):
@@ -214,9 +219,14 @@ class Rest(Gateway):
         raise unknown("Message", 10008)
 
     async def _create_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(
-            request.match_info["channel_id"], need=Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES
-        )
+        channel = self._channel(request.match_info["channel_id"])
+        if channel.type == FORUM:
+            raise ApiError(400, "Cannot execute action on this channel type", INVALID_CHANNEL_TYPE)
+        # In a thread (or forum post), Send Messages in Threads on its parent.
+        send = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        self._channel(channel.id, need=Perm.VIEW_CHANNEL | send)
+        if channel.archived:
+            raise ApiError(400, "Thread is archived", THREAD_ARCHIVED)
         body = dict(await self._body(request) or {})
         files = self._files(request)
         if not (

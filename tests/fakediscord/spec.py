@@ -198,6 +198,16 @@ def schema_errors(operation: Operation, body: Any) -> list[str]:
     return problems
 
 
+def component_errors(schema_name: str, instance: Any) -> list[str]:
+    """Violations of one of the spec's component schemas (e.g. a response the fake builds:
+    ``ThreadResponse``), as ``path: message``."""
+    validator = _validator(f"/components/schemas/{schema_name}")
+    return [
+        f"{_where(_closest(error))}: {_describe(_closest(error))}"
+        for error in validator.iter_errors(instance)
+    ]
+
+
 def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 

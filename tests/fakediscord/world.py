@@ -251,20 +251,18 @@ class World:
     ) -> Guild:
         """A guild the bot is in: @everyone, the bot's managed role, the bot and owner members."""
         owner = self.users.get(owner_id or "") or self.add_user(f"{name}-owner")
-        guild = Guild(id=self.new_id(), name=name, owner_id=owner.id, new_id=self.new_id)
+        guild = Guild(
+            id=self.new_id(),
+            name=name,
+            owner_id=owner.id,
+            new_id=self.new_id,
+            registry=self.channels,
+        )
         guild.roles.append(Role(guild.id, "@everyone", int(DEFAULT_EVERYONE)))
         bot_role = guild.add_role(self.bot_user.username, permissions=bot_permissions, managed=True)
         guild.add_member(self.bot_user, roles=(bot_role,))
         guild.add_member(owner)
         self.guilds[guild.id] = guild
-        original_add = guild.add_channel
-
-        def add_channel(name: str, **kwargs: Any) -> Channel:
-            channel = original_add(name, **kwargs)
-            self.channels[channel.id] = channel
-            return channel
-
-        guild.add_channel = add_channel  # type: ignore[method-assign]
         return guild
 
     def dm_channel(self, user: User) -> Channel:
