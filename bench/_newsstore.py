@@ -683,9 +683,10 @@ def make_batch(world: World, first_id: int, count: int) -> Batch:
     return batch
 
 
-def _batches(world: World, workers: int) -> Iterator[Batch]:
-    """The batches in id order; with workers, drawn in other processes a few batches ahead."""
-    starts = list(range(1, world.articles + 1, BATCH))
+def _batches(world: World, workers: int, *, start: int = 1) -> Iterator[Batch]:
+    """The batches in id order from the one starting at ``start``; with workers, drawn in
+    other processes a few batches ahead."""
+    starts = list(range(start, world.articles + 1, BATCH))
     sizes = [min(BATCH, world.articles + 1 - s) for s in starts]
     if workers < 1:
         for first, size in zip(starts, sizes, strict=True):
@@ -726,7 +727,11 @@ def tally(
 
 
 def populate(path: Path, world: World, *, workers: int) -> None:
-    """Write the world into a migrated database at path (raw sqlite3; the FTS triggers fire)."""
+    """Write the world into a migrated database at path (raw sqlite3; the FTS triggers fire).
+
+    Resumable: each batch is committed with its quotes and seen items, and the derived tables
+    are made from the stored rows at the end, so a run that was stopped (killed, the machine
+    restarted) is taken up by the next one at the first batch it had not committed."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # Bulk-load settings, for this connection only: the store's own are back on reopening.
@@ -734,56 +739,93 @@ def populate(path: Path, world: World, *, workers: int) -> None:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1000000")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("BEGIN")
-        add_sources_and_guilds(conn, world)
-        conn.execute("COMMIT")
-
-        speakers: dict[tuple[int, str], list[Any]] = {}
-        stories: dict[int, list[Any]] = {}
+        if conn.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None:
+            conn.execute("BEGIN")
+            add_sources_and_guilds(conn, world)
+            conn.execute("COMMIT")
+        stored = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
+        assert stored % BATCH == 0 or stored == world.articles, "not a batch boundary"
+        if stored:
+            print(f"  {stored:>9,} articles stored before: going on", file=sys.stderr)
         started = time.perf_counter()
-        done = 0
-        for batch in _batches(world, workers):
+        done = stored
+        for batch in _batches(world, workers, start=stored + 1):
             conn.execute("BEGIN")
             conn.executemany(ARTICLE_INSERT, batch.articles)
             conn.executemany(QUOTE_INSERT, batch.quotes)
             conn.executemany(SEEN_INSERT, batch.seen)
             conn.execute("COMMIT")
-            tally(batch, speakers, stories)
             before, done = done, done + len(batch.articles)
             if done // PROGRESS_EVERY > before // PROGRESS_EVERY or done == world.articles:
                 elapsed = time.perf_counter() - started
                 print(
-                    f"  {done:>9,} articles stored, {elapsed:6.0f} s ({done / elapsed:,.0f}/s)",
+                    f"  {done:>9,} articles stored, {elapsed:6.0f} s "
+                    f"({(done - stored) / elapsed:,.0f}/s)",
                     file=sys.stderr,
                     flush=True,
                 )
-        _add_speakers(conn, speakers)
-        conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO stories (id, first_at, latest_at, articles, outlets) "
-            "VALUES (?, ?, ?, ?, ?)",
-            ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
-        )
-        # Who each article quotes, by number, as the store files it (0015's backfill).
-        conn.execute(
-            "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
-            "WHERE speaker IS NOT NULL"
-        )
-        conn.execute(
-            "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
-            "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
-            "ON n.name = q.speaker GROUP BY q.article_id, n.id"
-        )
-        # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
-        conn.execute(
-            "INSERT INTO article_hours (hour, first_id) SELECT "
-            "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) FROM articles "
-            "GROUP BY 1"
-        )
-        conn.execute("COMMIT")
+        print("  filling the derived tables ...", file=sys.stderr, flush=True)
+        _derive(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+
+
+_KEYS_INDEX = "ix_articles_id_published_at_source_id_story_id"
+"""(id, published_at, source_id, story_id): what the derived tables need of each article,
+without reading its row (its text)."""
+
+
+def _derive(conn: sqlite3.Connection) -> None:
+    """Stories, speakers (and their words), numbered speakers and publication hours, from the
+    stored articles and quotes, as the store files them (made again if there)."""
+    conn.execute("BEGIN")
+    for table in (
+        "stories",
+        "speakers",
+        "speaker_words",
+        "quoted_speakers",
+        "speaker_names",
+        "article_hours",
+    ):
+        conn.execute(f"DELETE FROM {table}")
+    # A story's first_at is its first article's time (the original's: copies come later),
+    # then the latest time, how many articles and on how many outlets.
+    conn.execute(
+        "INSERT INTO stories (id, first_at, latest_at, articles, outlets) "
+        "SELECT a.story_id, o.published_at, MAX(a.published_at), COUNT(*), "
+        f"COUNT(DISTINCT a.source_id) FROM articles a INDEXED BY {_KEYS_INDEX} "
+        f"JOIN articles o INDEXED BY {_KEYS_INDEX} ON o.id = a.story_id GROUP BY a.story_id"
+    )
+    # Each source's key quotes' speakers: how many, and when last quoted.
+    counted = {
+        (int(source_id), str(name)): [int(count), str(last)]
+        for source_id, name, count, last in conn.execute(
+            "SELECT a.source_id, q.speaker, COUNT(*), MAX(a.published_at) FROM quotes q "
+            f"JOIN articles a INDEXED BY {_KEYS_INDEX} ON a.id = q.article_id "
+            "WHERE q.is_key AND q.speaker IS NOT NULL GROUP BY a.source_id, q.speaker"
+        )
+    }
+    conn.execute("COMMIT")
+    _add_speakers(conn, counted)
+    conn.execute("BEGIN")
+    # Who each article quotes, by number, as the store files it (0015's backfill).
+    conn.execute(
+        "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+        "WHERE speaker IS NOT NULL"
+    )
+    conn.execute(
+        "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+        "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+        "ON n.name = q.speaker GROUP BY q.article_id, n.id"
+    )
+    # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
+    conn.execute(
+        "INSERT INTO article_hours (hour, first_id) SELECT "
+        "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) "
+        f"FROM articles INDEXED BY {_KEYS_INDEX} GROUP BY 1"
+    )
+    conn.execute("COMMIT")
 
 
 def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[Any]]) -> None:

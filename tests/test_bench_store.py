@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.articles import Article
 from bot.news import News
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.store import PollSuccess, Store
+from bot.stories import Placement, Reason
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import _newsstore as newsstore
@@ -54,11 +58,14 @@ class KnownStories:
     def __init__(self, world: newsstore.World) -> None:
         self._world = world
 
-    def place(self, article: Article, article_id: int) -> tuple[int, bool]:
+    def place(self, article: Article, article_id: int) -> Placement:
         story = newsstore.story_of(self._world, article_id)
-        return story, story == article_id
+        return Placement(story, Reason.NEW if story == article_id else Reason.SIMILAR)
 
-    def forget(self, article_ids: Any) -> None:
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        return None
+
+    def forget(self, article_ids: Sequence[int]) -> None:
         return None
 
 
@@ -181,3 +188,36 @@ async def test_generated_store_is_what_the_ingest_stores(tmp_path: Path) -> None
         await store.close()
     assert answers == expected
     assert any(getattr(a, "total", 0) for a in answers)  # coverage found something
+
+
+async def _migrated(path: Path) -> Path:
+    store = Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.migrate()
+    await store.close()
+    return path
+
+
+async def test_a_stopped_generation_goes_on_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(newsstore, "BATCH", 250)
+    world = newsstore.make_world(ARTICLES)
+    whole = await _migrated(tmp_path / "whole.sqlite3")
+    newsstore.populate(whole, world, workers=0)
+
+    stopped = await _migrated(tmp_path / "stopped.sqlite3")
+    draw = newsstore.make_batch
+
+    def stop_at_the_third(world: newsstore.World, first_id: int, count: int) -> Any:
+        if first_id > 500:
+            raise KeyboardInterrupt
+        return draw(world, first_id, count)
+
+    monkeypatch.setattr(newsstore, "make_batch", stop_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        newsstore.populate(stopped, world, workers=0)
+    assert newsstore.counts_of(stopped) == 500
+    monkeypatch.setattr(newsstore, "make_batch", draw)
+    newsstore.populate(stopped, world, workers=0)
+
+    assert _rows(stopped) == _rows(whole)
