@@ -35,6 +35,7 @@ from bot.records import (  # noqa: F401 - the rest were here before bot.records
     OutboxKind,
     OutboxStatus,
     Planned,
+    ThreadMode,
 )
 from bot.sending import (  # noqa: F401 - the rest were here before bot.sending
     MAX_ATTEMPTS,
@@ -45,9 +46,11 @@ from bot.sending import (  # noqa: F401 - the rest were here before bot.sending
     Rejected,
     Sender,
     TemporaryFailure,
+    ThreadGone,
 )
 from bot.story_edits import StoryAlertEdits
 from bot.summaries import Summaries
+from bot.thread_delivery import ThreadDelivery
 
 if TYPE_CHECKING:
     from bot.membership import Membership
@@ -98,6 +101,7 @@ class Deliverer:
             clock=clock,
             stopping=lambda: self._stopping,
         )
+        self._threads = ThreadDelivery(store, sender, clock)
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
         self._styles: ChannelStyles = {}
@@ -121,7 +125,11 @@ class Deliverer:
         due = await self._hold_quiet(due, now, report)
         by_channel: dict[int, list[OutboxEntry]] = {}
         alerts_channels: dict[int, int | None] = {}
+        lines = [entry for entry in due if entry.kind is OutboxKind.LINE]
         for entry in due:
+            if entry.kind is OutboxKind.LINE:
+                continue  # a story's thread lines, batched per thread
+
             target = entry.channel_id
             if entry.kind is OutboxKind.HERE:
                 if entry.guild_id not in alerts_channels:
@@ -144,9 +152,26 @@ class Deliverer:
             *(
                 self._deliver_channel(channel_id, entries, report)
                 for channel_id, entries in by_channel.items()
-            )
+            ),
+            self._deliver_lines(lines, report),
         )
         return report
+
+    async def _deliver_lines(self, lines: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+        """Later copies of stories, as lines in their threads (see bot.thread_delivery)."""
+        if not lines or self._stopping:
+            return
+        try:
+            done = await self._threads.deliver_lines(lines)
+        except StoreUnavailable as exc:
+            log.warning("thread lines paused for this round: %s", exc)
+            return
+        except Exception:
+            log.exception("thread lines failed; they wait for the next round")
+            return
+        report.sent += done.sent
+        report.retried += done.retried
+        report.dropped += done.dropped
 
     async def _hold_quiet(
         self, due: list[OutboxEntry], now: datetime, report: DeliveryReport
@@ -186,7 +211,8 @@ class Deliverer:
                     await self._summaries.send(channel_id, held, report, to_person=held[0].user_id)
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
-            if capped:
+            # A forum has no place for a summary: each story is its own post there.
+            if capped and await self._store.thread_mode(channel_id) is not ThreadMode.FORUM:
                 since = self._clock() - CAP_WINDOW
                 here_from = capped[0].guild_id
                 sent = await self._store.sent_since(channel_id, since, here_from=here_from)
@@ -244,11 +270,21 @@ class Deliverer:
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
+        mode = await self._store.thread_mode(target) if entry.kind is OutboxKind.ALERT else None
         try:
+            if mode is not None:
+                # Recorded with its thread, in one transaction (bot.thread_delivery).
+                await self._threads.post_alert(entry, message, mode)
+                report.sent += 1
+                return True
             if (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
+        except ThreadGone as exc:
+            await self._store.drop_entries([entry.id], f"the story's thread is gone: {exc}")
+            report.dropped += 1
+            return True
         except ChannelRefused as exc:
             if personal:
                 # Closed DMs (or an alerts channel gone): this alert is not sent; the person is

@@ -25,7 +25,7 @@ from bot.messages import (
     plain_text,
 )
 from bot.quiet import QuietHours
-from bot.records import Delivery, Route, Subscription
+from bot.records import Delivery, Route, Subscription, ThreadMode
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
 from bot.styles import StylePreview
@@ -59,7 +59,21 @@ def route_choices(routes: Sequence[Route], typed: str) -> Choices:
     return found[:MAX_CHOICES]
 
 
-def route_added(route: Route, channel_id: int) -> str:
+def _thread_note(mode: ThreadMode | None) -> str:
+    if mode is ThreadMode.FORUM:
+        return (
+            " Each story opens a post there, tagged with the forum's tags that name its topics; "
+            "later copies of the story go in the post as short lines."
+        )
+    if mode is ThreadMode.PER_STORY:
+        return (
+            " Each story's alert starts a thread there; later copies of the story go in the "
+            "thread as short lines."
+        )
+    return ""
+
+
+def route_added(route: Route, channel_id: int, mode: ThreadMode | None = None) -> str:
     """/alerts add: where the topic's articles will go, and whom they mention."""
     ping = f", mentioning <@&{route.role_id}>" if route.role_id else ""
     if route.digest:
@@ -67,7 +81,7 @@ def route_added(route: Route, channel_id: int) -> str:
         return (
             f"A digest of articles about “{route.topic}” will go to <#{channel_id}>{ping}, {when}."
         )
-    return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}."
+    return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}." + _thread_note(mode)
 
 
 def routes_listing(routes: Sequence[Route]) -> str:
@@ -84,9 +98,9 @@ def routes_listing(routes: Sequence[Route]) -> str:
     )
 
 
-def alerts_channel_set(channel_id: int) -> str:
+def alerts_channel_set(channel_id: int, mode: ThreadMode | None = None) -> str:
     """/alerts channel."""
-    return f"Alerts will go to <#{channel_id}>."
+    return f"Alerts will go to <#{channel_id}>." + _thread_note(mode)
 
 
 # ---- /subscribe, /unsubscribe, /subscriptions ----------------------------------------------------

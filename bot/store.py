@@ -25,6 +25,7 @@ from bot.storage.outbox import Outbox, SourceNotice
 from bot.storage.queries import SEARCH_CANDIDATES, Listing, Queries, QuoteListing
 from bot.storage.quiet import Quiet
 from bot.storage.sources import ItemFailure, Sources
+from bot.storage.threads import Threads
 from bot.storage.topics import Topics
 from bot.storage.transfer import NotEmpty, Transfer
 
@@ -62,6 +63,7 @@ class Store(
     Operations,
     Digests,
     Quiet,
+    Threads,
 ):
     """Every repository over one Database."""
 

@@ -400,6 +400,32 @@ channel_styles = Table(
 own style, on its row, comes first for the alerts it brings."""
 
 
+channel_threads = Table(
+    "channel_threads",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("mode", String(16), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+"""Channels whose alerts go in a post or thread per story (bot.records.ThreadMode)."""
+
+story_threads = Table(
+    "story_threads",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("story_id", Integer, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("thread_id", BigInteger),
+    Column("attempted_at", UTCDateTime()),
+    Column("lines_sent_at", UTCDateTime()),
+    Column("deleted_at", UTCDateTime()),
+)
+"""Each story's thread or forum post in a channel: its id is written in the transaction that
+marks the story's first alert there sent; ``attempted_at`` is set before a forum post is made
+(a crash between the two leaves it to be found, not made twice)."""
+
+
 counters = Table(
     "counters",
     metadata,
