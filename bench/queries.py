@@ -445,7 +445,7 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=max(1, min(2, (os.cpu_count() or 1) - 1)),
+        default=max(1, min(3, (os.cpu_count() or 1) + 1)),
         help="processes drawing articles while this one writes them (0: all in this one)",
     )
     parser.add_argument(

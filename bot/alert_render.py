@@ -40,7 +40,9 @@ class AlertRenderer:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
-            return await self._digests.render(entry)
+            return await self._digests.render(
+                entry, await self._style_of(entry, channel_id, styles)
+            )
         found = await self.article_of(entry)
         if found is None:
             return None
@@ -57,8 +59,9 @@ class AlertRenderer:
     async def _style_of(
         self, entry: OutboxEntry, channel_id: int, styles: ChannelStyles
     ) -> AlertStyle:
-        """How an alert looks: its route's style, else its channel's; a DM, the standard."""
-        if entry.kind is OutboxKind.DM:
+        """How an alert (or digest) looks: its route's style, else its channel's; one sent by
+        DM, the standard."""
+        if entry.kind is OutboxKind.DM or (entry.kind is OutboxKind.DIGEST and entry.user_id):
             return STANDARD_STYLE
         if entry.style is not None:
             return AlertStyle.decode(entry.style)

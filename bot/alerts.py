@@ -248,11 +248,12 @@ SUMMARY_MENTIONS = 50
 
 
 def summary_message(
-    alerts: Sequence[Alert], *, for_people: Sequence[Sequence[int]] = ()
+    alerts: Sequence[Alert], *, for_people: Sequence[Sequence[int]] = (), title: str | None = None
 ) -> OutgoingMessage:
-    """The overflow of a busy channel, rolled into one message of headlines. ``for_people``:
-    for each alert, the people whose topics it matched ('here' delivery); each of them is
-    mentioned once, in the message's text, and named on their alerts' lines."""
+    """The overflow of a busy channel, rolled into one message of headlines (or, with its own
+    ``title``, a person's alerts held through their quiet hours). ``for_people``: for each
+    alert, the people whose topics it matched ('here' delivery); each of them is mentioned
+    once, in the message's text, and named on their alerts' lines."""
     people = [tuple(p) for p in for_people] + [()] * (len(alerts) - len(for_people))
     lines = []
     for alert, whom in zip(alerts, people, strict=False):
@@ -273,8 +274,9 @@ def summary_message(
     if shown < len(lines):
         body += f"…and {len(lines) - shown} more."
     count = len(alerts)
+    alerts_word = "alert" if count == 1 else "alerts"
     embed = Embed(
-        title=f"{count} more {'alert' if count == 1 else 'alerts'} in the last few minutes",
+        title=title or f"{count} more {alerts_word} in the last few minutes",
         description=body.strip(),
     )
     mentioned = tuple(dict.fromkeys(user for whom in people for user in whom))

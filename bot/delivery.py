@@ -28,12 +28,14 @@ from bot.delivery_ledger import DeliveryLedger
 from bot.digest_queue import DigestQueue
 from bot.errors import StoreUnavailable
 from bot.messages import clean_text
+from bot.quiet import QuietHours
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     GuildConfig,
     OutboxEntry,
     OutboxKind,
     OutboxStatus,
     Planned,
+    ThreadMode,
 )
 from bot.sending import (  # noqa: F401 - the rest were here before bot.sending
     MAX_ATTEMPTS,
@@ -44,9 +46,11 @@ from bot.sending import (  # noqa: F401 - the rest were here before bot.sending
     Rejected,
     Sender,
     TemporaryFailure,
+    ThreadGone,
 )
 from bot.story_edits import StoryAlertEdits
 from bot.summaries import Summaries
+from bot.thread_delivery import ThreadDelivery
 
 if TYPE_CHECKING:
     from bot.membership import Membership
@@ -97,6 +101,7 @@ class Deliverer:
             clock=clock,
             stopping=lambda: self._stopping,
         )
+        self._threads = ThreadDelivery(store, sender, clock)
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
         self._styles: ChannelStyles = {}
@@ -117,9 +122,14 @@ class Deliverer:
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
         )
+        due = await self._hold_quiet(due, now, report)
         by_channel: dict[int, list[OutboxEntry]] = {}
         alerts_channels: dict[int, int | None] = {}
+        lines = [entry for entry in due if entry.kind is OutboxKind.LINE]
         for entry in due:
+            if entry.kind is OutboxKind.LINE:
+                continue  # a story's thread lines, batched per thread
+
             target = entry.channel_id
             if entry.kind is OutboxKind.HERE:
                 if entry.guild_id not in alerts_channels:
@@ -142,18 +152,67 @@ class Deliverer:
             *(
                 self._deliver_channel(channel_id, entries, report)
                 for channel_id, entries in by_channel.items()
-            )
+            ),
+            self._deliver_lines(lines, report),
         )
         return report
+
+    async def _deliver_lines(self, lines: Sequence[OutboxEntry], report: DeliveryReport) -> None:
+        """Later copies of stories, as lines in their threads (see bot.thread_delivery)."""
+        if not lines or self._stopping:
+            return
+        try:
+            done = await self._threads.deliver_lines(lines)
+        except StoreUnavailable as exc:
+            log.warning("thread lines paused for this round: %s", exc)
+            return
+        except Exception:
+            log.exception("thread lines failed; they wait for the next round")
+            return
+        report.sent += done.sent
+        report.retried += done.retried
+        report.dropped += done.dropped
+
+    async def _hold_quiet(
+        self, due: list[OutboxEntry], now: datetime, report: DeliveryReport
+    ) -> list[OutboxEntry]:
+        """The due rows to send now: a person's DM alerts that come in their quiet hours are
+        held until the hours end (no attempt counted), then go as one catch-up message."""
+        people = {e.user_id for e in due if e.kind is OutboxKind.DM and e.user_id is not None}
+        if not people:
+            return due
+        stored = await self._store.quiet_hours(sorted(people))
+        quiet = {user: QuietHours.decode(hours) for user, hours in stored.items()}
+        held: dict[datetime, list[int]] = {}
+        sending = []
+        for entry in due:
+            hours = quiet.get(entry.user_id or 0) if entry.kind is OutboxKind.DM else None
+            if hours is not None and hours.holds(now):
+                held.setdefault(hours.ends_after(now), []).append(entry.id)
+            else:
+                sending.append(entry)
+        for until, ids in held.items():
+            await self._store.hold(ids, until, now=now)
+            report.held += len(ids)
+        return sending
 
     async def _deliver_channel(
         self, channel_id: int, entries: list[OutboxEntry], report: DeliveryReport
     ) -> None:
         report.channels.add(channel_id)
         try:
+            held = [e for e in entries if e.held and e.kind is OutboxKind.DM and e.user_id]
+            if len(held) > 1:
+                # Held through quiet hours: one catch-up message, sent before the rest (those
+                # from a server the person left are dropped).
+                entries = [e for e in entries if e not in held]
+                held = [e for e in held if await self._still_member(e, report)]
+                if held:
+                    await self._summaries.send(channel_id, held, report, to_person=held[0].user_id)
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
-            if capped:
+            # A forum has no place for a summary: each story is its own post there.
+            if capped and await self._store.thread_mode(channel_id) is not ThreadMode.FORUM:
                 since = self._clock() - CAP_WINDOW
                 here_from = capped[0].guild_id
                 sent = await self._store.sent_since(channel_id, since, here_from=here_from)
@@ -211,23 +270,29 @@ class Deliverer:
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
+        mode = await self._store.thread_mode(target) if entry.kind is OutboxKind.ALERT else None
         try:
+            if mode is not None:
+                # Recorded with its thread, in one transaction (bot.thread_delivery).
+                await self._threads.post_alert(entry, message, mode)
+                report.sent += 1
+                return True
             if (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
+        except ThreadGone as exc:
+            await self._store.drop_entries([entry.id], f"the story's thread is gone: {exc}")
+            report.dropped += 1
+            return True
         except ChannelRefused as exc:
             if personal:
                 # Closed DMs (or an alerts channel gone): this alert is not sent; the person is
                 # told the next time they use a command.
                 dm = entry.kind is OutboxKind.DM or _by_dm(entry)
                 why = "DMs closed" if dm else "alerts channel refused"
-                await self._store.mark_retry(
-                    entry.id, f"{why}: {exc}", next_attempt_at=self._clock(), give_up=True
-                )
-                if entry.user_id is not None and dm:
-                    await self._store.mark_dms_closed(entry.user_id, now=self._clock())
-                report.dropped += 1
+                person = entry.user_id if dm else None
+                await self._ledger.dms_closed([entry], person, f"{why}: {exc}", report)
                 return True
             await self._ledger.refused(entry, str(exc), report)
             return False

@@ -114,6 +114,23 @@ class DeliveryLedger:
             except (ChannelRefused, TemporaryFailure, Rejected) as exc:
                 log.warning("could not tell admins of %s: %r", entry.guild_id, str(exc))
 
+    async def dms_closed(
+        self,
+        entries: Sequence[OutboxEntry],
+        user_id: int | None,
+        reason: str,
+        report: DeliveryReport,
+    ) -> None:
+        """A person's DMs are closed (or a 'here' alert's channel refused): these rows are
+        dropped, and the person is told the next time they use a command."""
+        for entry in entries:
+            await self._store.mark_retry(
+                entry.id, reason, next_attempt_at=self._clock(), give_up=True
+            )
+        if user_id is not None:
+            await self._store.mark_dms_closed(user_id, now=self._clock())
+        report.dropped += len(entries)
+
     async def retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
         """A temporary failure: tried again with backoff, given up after MAX_ATTEMPTS."""
         attempts = entry.attempts + 1

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alerts import KeyQuote
+from bot.alerts import STANDARD_STYLE, AlertStyle, KeyQuote
 from bot.digests import (
     DigestEntry,
     DigestRun,
@@ -64,8 +64,11 @@ class DigestQueue:
             queued += await self._store.queue_digest(owner, due, run.encode(), now=now)
         return queued
 
-    async def render(self, entry: OutboxEntry) -> OutgoingMessage:
-        """A digest's message: the period's stories from the server's own sources."""
+    async def render(
+        self, entry: OutboxEntry, style: AlertStyle = STANDARD_STYLE
+    ) -> OutgoingMessage:
+        """A digest's message in this style: the period's stories from the server's own
+        sources."""
         from bot.storage.fulltext import UnsearchableQuery
 
         run = DigestRun.decode(entry.body or "")
@@ -90,8 +93,9 @@ class DigestQueue:
                     if item.quote is not None and item.quote.speaker
                     else None
                 ),
+                image=item.image,
             )
             for item in found
             if item.published < run.until
         ]
-        return digest_message(run.title, entries, role_id=entry.role_id)
+        return digest_message(run.title, entries, style=style, role_id=entry.role_id)

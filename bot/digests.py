@@ -17,7 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.alerts import KeyQuote
+from bot.alerts import STANDARD_STYLE, AlertStyle, KeyQuote, StyleName
 from bot.errors import UserFacingError
 from bot.messages import (
     DESCRIPTION_LIMIT,
@@ -72,7 +72,7 @@ class Schedule:
         day = moment.astimezone(zone).date() - timedelta(days=1)
         while True:
             if self.period is Period.DAILY or day.isoweekday() == 1:
-                due = _local_moment(datetime.combine(day, self.at), zone)
+                due = local_moment(datetime.combine(day, self.at), zone)
                 if due > moment:
                     return due
             day += timedelta(days=1)
@@ -105,7 +105,7 @@ class Schedule:
         return f"{when} at {self.at.strftime('%H:%M')} {self.zone}"
 
 
-def _local_moment(naive: datetime, zone: ZoneInfo) -> datetime:
+def local_moment(naive: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in ``zone`` as a UTC moment (see ``Schedule.next_after``): with
     ``fold=0`` (PEP 495) a skipped time is read with the offset before the change (so 02:30
     on a spring-forward night is 03:30 after it) and a repeated time is its first occurrence."""
@@ -167,6 +167,8 @@ class DigestEntry:
     """Distinct outlets among the server's own sources that carried the story."""
     published: datetime
     quote: KeyQuote | None = None
+    image: str | None = None
+    """The article's picture (the full style shows the top story's)."""
 
 
 def ranked(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
@@ -178,11 +180,16 @@ def digest_message(
     title: str,
     entries: Sequence[DigestEntry],
     *,
+    style: AlertStyle = STANDARD_STYLE,
     role_id: int | None = None,
     user_id: int | None = None,
 ) -> OutgoingMessage:
-    """The digest as one embed: as many ranked stories as fit, then how many more there were."""
-    lines = [_entry_line(i, e) for i, e in enumerate(ranked(entries), 1)]
+    """The digest as one embed: as many ranked stories as fit, then how many more there were.
+    In the channel's or route's ``style``: compact lists headlines only; standard adds each
+    story's best key quote (unless the style shows no quotes); full also names the speaker's
+    role and shows the top story's picture."""
+    top = ranked(entries)
+    lines = [_entry_line(i, e, style) for i, e in enumerate(top, 1)]
     body, shown = "", 0
     for line in lines:
         tail = len(f"\n…and {len(lines) - shown} more stories.")
@@ -195,22 +202,28 @@ def digest_message(
         body += f"\n\n…and {more} more {'story' if more == 1 else 'stories'}."
     if not lines:
         body = "Nothing new about this topic in this period."
-    embed = Embed(title=clip(clean_text(title), TITLE_LIMIT), description=body)
+    full = style.name is StyleName.FULL and style.image and top
+    image = web_url(top[0].image or "") if full else None
+    embed = Embed(title=clip(clean_text(title), TITLE_LIMIT), description=body, image_url=image)
     mention = f"<@&{role_id}>" if role_id else f"<@{user_id}>" if user_id else None
     return OutgoingMessage(
         content=mention, embeds=(embed,), mention_role=role_id, mention_user=user_id
     )
 
 
-def _entry_line(number: int, entry: DigestEntry) -> str:
+def _entry_line(number: int, entry: DigestEntry, style: AlertStyle) -> str:
     headline = clip(clean_text(entry.headline), DIGEST_HEADLINE_LIMIT)
     url = web_url(entry.url)
     linked = f"[{headline}]({url})" if url and len(url) <= 500 else headline
     noun = "outlet" if entry.outlets == 1 else "outlets"
     line = f"**{number}.** {linked} · {entry.outlets} {noun}"
-    if entry.quote is not None:
-        said = clip(clean_text(entry.quote.text), DIGEST_QUOTE_LIMIT)
-        line += f"\n> “{said}” — {clean_text(entry.quote.speaker)}"
+    quote = entry.quote
+    if quote is not None and style.quotes and style.name is not StyleName.COMPACT:
+        said = clip(clean_text(quote.text), DIGEST_QUOTE_LIMIT)
+        who = clean_text(quote.speaker)
+        if style.name is StyleName.FULL and quote.role:
+            who += ", " + clip(clean_text(quote.role), 80)
+        line += f"\n> “{said}” — {who}"
     return line
 
 

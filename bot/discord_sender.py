@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Literal
 
 import aiohttp
 import discord
 
 from bot.messages import Embed, OutgoingMessage
-from bot.sending import ChannelRefused, Rejected, TemporaryFailure
+from bot.sending import ChannelRefused, Rejected, TemporaryFailure, ThreadGone
+from bot.threads import ForumTag
+
+THREAD_ARCHIVED = 50083
+THREAD_ALREADY_CREATED = 160004
+THREAD_ARCHIVE_MINUTES: Literal[4320] = 4320
+"""Threads newsbot starts are archived by Discord after three days without messages (a line
+to an archived thread unarchives it)."""
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +68,87 @@ class DiscordSender:
     async def _post(
         self, channel: discord.abc.Messageable, message: OutgoingMessage, nonce: str
     ) -> int:
-        mentions = discord.AllowedMentions.none()
-        if message.mention_role is not None:
-            mentions = discord.AllowedMentions(
-                everyone=False, users=False, roles=[discord.Object(id=message.mention_role)]
-            )
-        elif message.mentioned_users:
-            mentions = discord.AllowedMentions(
-                everyone=False,
-                roles=False,
-                users=[discord.Object(id=user) for user in message.mentioned_users],
-            )
         with _delivery_errors():
-            sent = await channel.send(
+            return await _send(channel, message, nonce)
+
+    # ---- forums and threads
+
+    async def _forum(self, forum_id: int) -> discord.ForumChannel:
+        channel = self._bot.get_channel(forum_id)
+        if not isinstance(channel, discord.ForumChannel):
+            with _delivery_errors():
+                channel = await self._bot.fetch_channel(forum_id)
+        if not isinstance(channel, discord.ForumChannel):
+            raise Rejected(f"channel {forum_id} is not a forum")
+        return channel
+
+    async def forum_tags(self, forum_id: int) -> list[ForumTag]:
+        """The forum's own tags."""
+        forum = await self._forum(forum_id)
+        return [ForumTag(tag.id, tag.name) for tag in forum.available_tags]
+
+    async def create_forum_post(
+        self, forum_id: int, name: str, message: OutgoingMessage, tags: Sequence[int]
+    ) -> int:
+        """Open a post in a forum: its id (its first message's too)."""
+        forum = await self._forum(forum_id)
+        applied = [tag for tag in forum.available_tags if tag.id in tags]
+        with _delivery_errors():
+            made = await forum.create_thread(
+                name=name,
                 content=message.content,
                 embeds=[to_discord_embed(e) for e in message.embeds],
-                nonce=nonce,
-                allowed_mentions=mentions,
+                applied_tags=applied,
+                allowed_mentions=_mentions(message),
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
-        return sent.id
+        return made.thread.id
+
+    async def forum_posts_named(self, guild_id: int, forum_id: int, name: str) -> list[int]:
+        """The forum's open posts made by the bot with this title, newest first."""
+        with _delivery_errors():
+            found = await self._bot.http.get_active_threads(guild_id)
+        me = self._bot.user.id if self._bot.user else None
+        return sorted(
+            (
+                int(thread["id"])
+                for thread in found.get("threads", [])
+                if str(thread.get("parent_id")) == str(forum_id)
+                and str(thread.get("owner_id")) == str(me)
+                and thread.get("name") == name
+            ),
+            reverse=True,
+        )
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """Start a thread from a message; its id, the message's (also when the message already
+        has one: started before a crash)."""
+        with _delivery_errors():
+            try:
+                made = await self._bot.http.start_thread_with_message(
+                    channel_id,
+                    message_id,
+                    name=name,
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_ALREADY_CREATED:
+                    return message_id
+                raise
+        return int(made["id"])
+
+    async def send_in_thread(self, thread_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """Post in a thread; an archived one is unarchived first. ThreadGone when a moderator
+        deleted it."""
+        channel = self._bot.get_partial_messageable(thread_id)
+        with _thread_errors():
+            try:
+                return await _send(channel, message, nonce)
+            except discord.HTTPException as exc:
+                if exc.code != THREAD_ARCHIVED:
+                    raise
+            await self._bot.http.edit_channel(thread_id, archived=False)
+            return await _send(channel, message, nonce)
 
     async def edit(self, channel_id: int, message_id: int, message: OutgoingMessage) -> None:
         """Replace an alert already posted in a channel."""
@@ -115,6 +185,43 @@ class DiscordSender:
             if user_id is not None:
                 user = await self._bot.fetch_user(user_id)
                 await user.send(text, allowed_mentions=discord.AllowedMentions.none())
+
+
+def _mentions(message: OutgoingMessage) -> discord.AllowedMentions:
+    """Only the route's role, or the message's people, may be pinged."""
+    if message.mention_role is not None:
+        return discord.AllowedMentions(
+            everyone=False, users=False, roles=[discord.Object(id=message.mention_role)]
+        )
+    if message.mentioned_users:
+        return discord.AllowedMentions(
+            everyone=False,
+            roles=False,
+            users=[discord.Object(id=user) for user in message.mentioned_users],
+        )
+    return discord.AllowedMentions.none()
+
+
+async def _send(channel: discord.abc.Messageable, message: OutgoingMessage, nonce: str) -> int:
+    sent = await channel.send(
+        content=message.content,
+        embeds=[to_discord_embed(e) for e in message.embeds],
+        nonce=nonce,
+        allowed_mentions=_mentions(message),
+    )
+    return sent.id
+
+
+@contextlib.contextmanager
+def _thread_errors() -> Iterator[None]:
+    """As ``_delivery_errors``, with a deleted thread (404) told apart."""
+    try:
+        yield
+    except discord.NotFound:
+        raise ThreadGone("the thread no longer exists") from None
+    except discord.HTTPException:
+        with _delivery_errors():
+            raise
 
 
 @contextlib.contextmanager

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.alerts import Alert, alert_for
 from bot.errors import DATABASE_BUSY, LimitReached, StoreUnavailable, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, fit_lines
 from bot.poll_report import PollOutcome
+from bot.records import ThreadMode
 from bot.sources import Source, SourceStatus, source_matches
 from bot.store import Store
 from bot.urls import check_url
@@ -39,7 +41,31 @@ class ChannelAccess:
 
     view: bool
     send: bool
+    """Send Messages (in a forum, "Create Posts")."""
     embed: bool
+    create_threads: bool = True
+    """Create Public Threads."""
+    send_in_threads: bool = True
+    """Send Messages in Threads."""
+
+
+class ThreadChoice(StrEnum):
+    """/alerts channel and /alerts add's ``threads`` option for a text channel."""
+
+    OFF = "off"
+    PER_STORY = "per-story"
+
+
+def thread_mode_for(
+    *, forum: bool, choice: ThreadChoice | None, current: ThreadMode | None
+) -> ThreadMode | None:
+    """How a channel will take alerts: a forum, a post per story; a text channel, as its
+    ``threads`` option says (left out: as it was)."""
+    if forum:
+        return ThreadMode.FORUM
+    if choice is None:
+        return current if current is not ThreadMode.FORUM else None
+    return ThreadMode.PER_STORY if choice is ThreadChoice.PER_STORY else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,29 +296,66 @@ class ServerSources:
         return DefaultsAdded(added, already)
 
     async def set_channel(
-        self, guild_id: int, channel_id: int, user_id: int, access: ChannelAccess
-    ) -> None:
-        """Choose the server's alerts channel, once the bot may post there."""
-        self.check_channel(channel_id, access)
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        access: ChannelAccess,
+        *,
+        forum: bool = False,
+        threads: ThreadChoice | None = None,
+    ) -> ThreadMode | None:
+        """Choose the server's alerts channel, once the bot may post there (in a forum, or with
+        a thread per story, also make and post in threads); how it takes alerts."""
+        mode = await self.channel_mode(channel_id, forum=forum, threads=threads)
+        self.check_channel(channel_id, access, mode)
         await self._store.set_alerts_channel(
             guild_id, channel_id, user_id=user_id, now=self._clock()
         )
+        await self._store.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
+        return mode
 
-    def check_channel(self, channel_id: int, access: ChannelAccess) -> None:
-        """Raise MissingChannelPermissions naming what the bot lacks in the channel."""
+    async def channel_mode(
+        self, channel_id: int, *, forum: bool, threads: ThreadChoice | None
+    ) -> ThreadMode | None:
+        """How a channel will take alerts once set with these options (see thread_mode_for)."""
+        current = await self._store.thread_mode(channel_id)
+        return thread_mode_for(forum=forum, choice=threads, current=current)
+
+    async def set_thread_mode(
+        self, guild_id: int, channel_id: int, mode: ThreadMode | None
+    ) -> None:
+        """A channel's alerts go in a post or thread per story (None: plainly)."""
+        await self._store.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
+
+    def check_channel(
+        self, channel_id: int, access: ChannelAccess, mode: ThreadMode | None = None
+    ) -> None:
+        """Raise MissingChannelPermissions naming what the bot lacks in the channel (in a
+        forum: Create Posts and Send Messages in Threads; with a thread per story, Create
+        Public Threads and Send Messages in Threads)."""
+        forum = mode is ThreadMode.FORUM
         missing = [
             name
             for name, ok in (
                 ("View Channel", access.view),
-                ("Send Messages", access.send),
+                ("Create Posts" if forum else "Send Messages", access.send),
                 ("Embed Links", access.embed),
+                (
+                    "Create Public Threads",
+                    access.create_threads or mode is not ThreadMode.PER_STORY,
+                ),
+                ("Send Messages in Threads", access.send_in_threads or mode is None),
             )
             if not ok
         ]
         if missing:
+            listed = (
+                ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+            )
             raise MissingChannelPermissions(
                 f"newsbot can't post alerts in <#{channel_id}>: it lacks "
-                f"{' and '.join(missing)} there. Grant {'it' if len(missing) == 1 else 'them'} "
+                f"{listed} there. Grant {'it' if len(missing) == 1 else 'them'} "
                 "to the bot's role, or pick another channel."
             )
 

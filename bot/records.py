@@ -23,6 +23,34 @@ class OutboxKind(StrEnum):
     DIGEST = "digest"
     """A route's or a person's digest: ``body`` says whose and which period (bot.digests);
     ``channel_id`` is the route's channel, or the person's id (sent by DM)."""
+    LINE = "line"
+    """A later copy of a story, as one line in the story's thread or forum post:
+    ``channel_id`` is the thread's parent (the forum or text channel)."""
+
+
+class ThreadMode(StrEnum):
+    """How a channel takes alerts: each story in its own forum post or thread."""
+
+    FORUM = "forum"
+    """A forum channel: each story opens a post."""
+    PER_STORY = "per-story"
+    """A text channel where each story's alert starts a thread."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryThread:
+    """A story's thread (or forum post) in one channel."""
+
+    channel_id: int
+    story_id: int
+    guild_id: int
+    thread_id: int | None
+    """None while its creation is under way (or was interrupted by a crash)."""
+    attempted_at: datetime | None
+    """When creating it was last begun: a crash after that may have left a post to find."""
+    lines_sent_at: datetime | None
+    deleted_at: datetime | None
+    """A moderator deleted it: it is never made again for that story."""
 
 
 class OutboxStatus(StrEnum):
@@ -87,6 +115,8 @@ class OutboxEntry:
     """The route's alert style it was queued with (None: the channel's, when sent)."""
     terms: tuple[str, ...] = ()
     """The words of the topic terms that matched (stored as data with the row)."""
+    held: bool = False
+    """A personal alert that was held through its person's quiet hours."""
 
     @property
     def nonce(self) -> str:
@@ -187,3 +217,5 @@ class DigestOwner:
     schedule: str
     """``bot.digests.Schedule.encode()``."""
     created_at: datetime
+    style: str | None = None
+    """A route's alert style (``bot.alerts.AlertStyle.encode()``); its digests take it."""

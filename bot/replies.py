@@ -17,13 +17,15 @@ from bot.messages import (
     CHOICE_NAME_LIMIT,
     CONTENT_LIMIT,
     MAX_CHOICES,
+    OutgoingMessage,
     choice_name,
     clean_text,
     clip,
     fit_lines,
     plain_text,
 )
-from bot.records import Delivery, Route, Subscription
+from bot.quiet import QuietHours
+from bot.records import Delivery, Route, Subscription, ThreadMode
 from bot.source_controls import Edited, ImportDone, ImportPreview, Verdict, preview_lines
 from bot.sources import Source, WatchedSource
 from bot.styles import StylePreview
@@ -57,7 +59,21 @@ def route_choices(routes: Sequence[Route], typed: str) -> Choices:
     return found[:MAX_CHOICES]
 
 
-def route_added(route: Route, channel_id: int) -> str:
+def _thread_note(mode: ThreadMode | None) -> str:
+    if mode is ThreadMode.FORUM:
+        return (
+            " Each story opens a post there, tagged with the forum's tags that name its topics; "
+            "later copies of the story go in the post as short lines."
+        )
+    if mode is ThreadMode.PER_STORY:
+        return (
+            " Each story's alert starts a thread there; later copies of the story go in the "
+            "thread as short lines."
+        )
+    return ""
+
+
+def route_added(route: Route, channel_id: int, mode: ThreadMode | None = None) -> str:
     """/alerts add: where the topic's articles will go, and whom they mention."""
     ping = f", mentioning <@&{route.role_id}>" if route.role_id else ""
     if route.digest:
@@ -65,7 +81,7 @@ def route_added(route: Route, channel_id: int) -> str:
         return (
             f"A digest of articles about “{route.topic}” will go to <#{channel_id}>{ping}, {when}."
         )
-    return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}."
+    return f"Articles about “{route.topic}” will go to <#{channel_id}>{ping}." + _thread_note(mode)
 
 
 def routes_listing(routes: Sequence[Route]) -> str:
@@ -82,17 +98,36 @@ def routes_listing(routes: Sequence[Route]) -> str:
     )
 
 
-def alerts_channel_set(channel_id: int) -> str:
+def alerts_channel_set(channel_id: int, mode: ThreadMode | None = None) -> str:
     """/alerts channel."""
-    return f"Alerts will go to <#{channel_id}>."
+    return f"Alerts will go to <#{channel_id}>." + _thread_note(mode)
 
 
 # ---- /subscribe, /unsubscribe, /subscriptions ----------------------------------------------------
 
 SUBSCRIBE_IN_A_SERVER = (
     "Subscribe from inside a server: a topic follows that server's sources. Here in a DM, "
-    "`/subscriptions` lists your topics in every server and `/unsubscribe` stops one."
+    "`/subscriptions list` lists your topics in every server and `/unsubscribe` stops one."
 )
+
+
+def quiet_hours_set(hours: QuietHours | None) -> str:
+    """/subscriptions quiet: the hours now in force, or none."""
+    if hours is None:
+        return "Quiet hours off: DM alerts reach you as they come."
+    return (
+        f"Quiet hours {hours.describe()}: DM alerts that come in those hours are held and "
+        "reach you as one catch-up message when they end. `/subscriptions quiet from: off` ends "
+        "them."
+    )
+
+
+def with_quiet_hours(text: str, hours: QuietHours | None) -> str:
+    """A topic listing with the person's quiet hours under it, when they have some."""
+    if hours is None:
+        return text
+    line = f"\n\nQuiet hours: {hours.describe()} (DM alerts held, then one catch-up message)."
+    return clip(text, CONTENT_LIMIT - NOTICE_ROOM - len(line)) + line
 
 
 def with_notice(notice: str | None, text: str) -> str:
@@ -170,8 +205,8 @@ def topics_here(
     topics followed in other servers."""
     topics = "topic" if elsewhere == 1 else "topics"
     also = (
-        f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions` in a DM "
-        "with newsbot lists them."
+        f"\n\nYou also follow {elsewhere} {topics} in other servers: `/subscriptions list` in a "
+        "DM with newsbot lists them."
         if elsewhere
         else ""
     )
@@ -310,8 +345,9 @@ def exported(count: int) -> str:
 # ---- /alerts style --------------------------------------------------------------------------
 
 
-def style_preview(preview: StylePreview) -> str:
-    """/alerts style: whose alerts, in which style, shown on which article, before saving."""
+def style_preview(preview: StylePreview) -> OutgoingMessage:
+    """/alerts style: whose alerts, in which style, shown on the latest article (the alert's
+    own text after the question, its embeds as they would be sent), before saving."""
     route = preview.target.route
     whose = (
         f"the route “{clean_text(route.typed or route.topic or 'everything')}” "
@@ -325,7 +361,13 @@ def style_preview(preview: StylePreview) -> str:
             f"Alerts for {whose}: {preview.style.describe()}. "
             "No article of the last 30 days to show it on yet."
         )
-    return head + " Save it?"
+    content = head + " Save it?"
+    shown = preview.message
+    if shown is None:
+        return OutgoingMessage(content=content)
+    if shown.content:
+        content += "\n\n" + shown.content
+    return OutgoingMessage(content=content, embeds=shown.embeds)
 
 
 def style_saved(preview: StylePreview) -> str:

@@ -3,11 +3,13 @@ fails, and what a delivery round reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 from bot.messages import OutgoingMessage
+from bot.threads import ForumTag
 
 MAX_ATTEMPTS = 8
 POISON_ATTEMPTS = 3
@@ -30,6 +32,10 @@ class Rejected(Exception):
     unchanged, it would be refused again."""
 
 
+class ThreadGone(Exception):
+    """Discord says the thread (or forum post) no longer exists: a moderator deleted it."""
+
+
 class Sender(Protocol):
     """What delivery sends through (the Discord layer implements it)."""
 
@@ -48,6 +54,27 @@ class Sender(Protocol):
     async def edit_dm(self, user_id: int, message_id: int, message: OutgoingMessage) -> None:
         """The same, for a message sent as a DM."""
 
+    # ---- forums and threads (bot.thread_delivery)
+
+    async def forum_tags(self, forum_id: int) -> list[ForumTag]:
+        """The forum's own tags."""
+
+    async def create_forum_post(
+        self, forum_id: int, name: str, message: OutgoingMessage, tags: Sequence[int]
+    ) -> int:
+        """Open a post in a forum; its id (which is its first message's)."""
+
+    async def forum_posts_named(self, guild_id: int, forum_id: int, name: str) -> list[int]:
+        """The forum's open posts made by the bot with this title, newest first."""
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """Start a thread from a message; its id (the message's, also when the message
+        already has one)."""
+
+    async def send_in_thread(self, thread_id: int, message: OutgoingMessage, *, nonce: str) -> int:
+        """Post in a thread, unarchiving it first if Discord archived it; the message id.
+        ThreadGone when a moderator deleted it."""
+
 
 @dataclass(slots=True)
 class DeliveryReport:
@@ -59,4 +86,6 @@ class DeliveryReport:
     dropped: int = 0
     failed: int = 0
     """Given up: rejected by Discord, or failed to render, POISON_ATTEMPTS times."""
+    held: int = 0
+    """DM alerts held through their person's quiet hours."""
     channels: set[int] = field(default_factory=set)

@@ -23,7 +23,9 @@ from bot.storage.ingest import Ingest, PollRecord, PollSuccess
 from bot.storage.operations import Operations
 from bot.storage.outbox import Outbox, SourceNotice
 from bot.storage.queries import SEARCH_CANDIDATES, Listing, Queries, QuoteListing
+from bot.storage.quiet import Quiet
 from bot.storage.sources import ItemFailure, Sources
+from bot.storage.threads import Threads
 from bot.storage.topics import Topics
 from bot.storage.transfer import NotEmpty, Transfer
 
@@ -60,6 +62,8 @@ class Store(
     Transfer,
     Operations,
     Digests,
+    Quiet,
+    Threads,
 ):
     """Every repository over one Database."""
 

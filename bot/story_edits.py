@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.alert_render import AlertRenderer, ChannelStyles
 from bot.errors import StoreUnavailable
-from bot.records import OutboxEntry, OutboxKind
+from bot.records import OutboxEntry, OutboxKind, ThreadMode
 from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure
 
 if TYPE_CHECKING:
@@ -80,6 +80,9 @@ class StoryAlertEdits:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
             await self._sender.edit_dm(entry.user_id, entry.message_id, message)
+        elif await self._store.thread_mode(entry.channel_id) is ThreadMode.FORUM:
+            # A forum post's first message is in the post, which has the message's id.
+            await self._sender.edit(entry.message_id, entry.message_id, message)
         else:
             await self._sender.edit(entry.channel_id, entry.message_id, message)
         return True

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.digests import DEFAULT_TIME, DEFAULT_ZONE, Period, Schedule, parse_clock
 from bot.errors import LimitReached, UserFacingError
 from bot.messages import CONTENT_LIMIT, clean_text, clip, web_url
+from bot.quiet import QuietHours, quiet_hours_from
 from bot.records import (  # noqa: F401 - the rest were here before bot.records
     Added,
     Delivery,
@@ -198,21 +199,39 @@ class Topics:
     async def digest_schedule(
         self, user_id: int, guild_id: int, period: Period, at: str | None, zone: str | None
     ) -> Schedule:
-        """A digest's schedule from what was typed: the time defaults to 08:00, the zone to the
-        one this person last chose for a digest (in any server), else the one this server's
-        newest digest route uses, else UTC."""
-        if not zone:
-            zone = DEFAULT_ZONE
-            mine = [s for s in await self._store.subscriptions_of(user_id) if s.digest]
-            theirs = [r for r in await self._store.routes_of(guild_id) if r.digest]
-            for last in (
-                max(mine, key=lambda s: s.id, default=None),
-                max(theirs, key=lambda r: r.id, default=None),
-            ):
-                if last is not None and last.digest:
-                    zone = last.digest.rsplit(" ", 1)[-1]
-                    break
+        """A digest's schedule from what was typed: the time defaults to 08:00, the zone to
+        ``usual_zone``."""
+        zone = zone or await self.usual_zone(user_id, guild_id)
         return Schedule(period, parse_clock(at) if at else DEFAULT_TIME, zone)
+
+    async def usual_zone(self, user_id: int, guild_id: int | None) -> str:
+        """The time zone this person last chose for a digest (in any server), else their quiet
+        hours', else the one this server's newest digest route uses, else UTC."""
+        mine = [s for s in await self._store.subscriptions_of(user_id) if s.digest]
+        if mine:
+            return Schedule.decode(max(mine, key=lambda s: s.id).digest or "").zone
+        quiet = await self.quiet_hours_of(user_id)
+        if quiet is not None:
+            return quiet.zone
+        theirs = [r for r in await self._store.routes_of(guild_id) if r.digest] if guild_id else []
+        if theirs:
+            return Schedule.decode(max(theirs, key=lambda r: r.id).digest or "").zone
+        return DEFAULT_ZONE
+
+    async def quiet_hours_of(self, user_id: int) -> QuietHours | None:
+        """A person's quiet hours for DM alerts, if they set some."""
+        stored = (await self._store.quiet_hours([user_id])).get(user_id)
+        return QuietHours.decode(stored) if stored else None
+
+    async def set_quiet_hours(
+        self, user_id: int, guild_id: int | None, start: str, end: str | None, zone: str | None
+    ) -> QuietHours | None:
+        """Set a person's quiet hours from what they typed (``off``: none); the zone defaults
+        to ``usual_zone``. Returns the hours now in force."""
+        hours = quiet_hours_from(start, end, zone or await self.usual_zone(user_id, guild_id))
+        stored = hours.encode() if hours is not None else None
+        await self._store.set_quiet_hours(user_id, stored, now=self._clock())
+        return hours
 
     async def unsubscribe(self, user_id: int, guild_id: int, typed: str) -> str:
         """Stop one of a person's topics in a server; returns its normal form."""

@@ -26,10 +26,16 @@ class Summaries:
         self._ledger = ledger
 
     async def send(
-        self, channel_id: int, overflow: Sequence[OutboxEntry], report: DeliveryReport
+        self,
+        channel_id: int,
+        overflow: Sequence[OutboxEntry],
+        report: DeliveryReport,
+        *,
+        to_person: int | None = None,
     ) -> None:
         """The overflow as one message: each article once, and the people whose 'here' alerts
-        are among them mentioned once each."""
+        are among them mentioned once each. ``to_person``: instead, a person's DM alerts held
+        through their quiet hours, as one catch-up message by DM."""
         went_out: dict[int, list[int]] = {}
         for entry in overflow:
             message_id = self._ledger.unrecorded(entry.id)
@@ -64,12 +70,22 @@ class Summaries:
             return
         first = rolled[0]
         try:
-            message = summary_message(
-                [alert for alert, _ in lines.values()],
-                for_people=[tuple(people) for _, people in lines.values()],
-            )
-            message_id = await self._sender.send(channel_id, message, nonce=f"nb-s{first.id}")
+            alerts = [alert for alert, _ in lines.values()]
+            if to_person is not None:
+                title = f"{len(alerts)} {'alert' if len(alerts) == 1 else 'alerts'} while your "
+                message = summary_message(alerts, title=title + "quiet hours were on")
+                nonce = f"nb-q{first.id}"
+                message_id = await self._sender.send_dm(to_person, message, nonce=nonce)
+            else:
+                message = summary_message(
+                    alerts, for_people=[tuple(people) for _, people in lines.values()]
+                )
+                nonce = f"nb-s{first.id}"
+                message_id = await self._sender.send(channel_id, message, nonce=nonce)
         except ChannelRefused as exc:
+            if to_person is not None:  # closed DMs: as for their alerts one by one
+                await self._ledger.dms_closed(rolled, to_person, str(exc), report)
+                return
             await self._ledger.refused(first, str(exc), report, channel_id=channel_id)
             return
         except TemporaryFailure as exc:

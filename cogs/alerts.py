@@ -14,7 +14,7 @@ from bot.alerts import MAX_QUOTES, AlertStyle, StyleName
 from bot.app import AdminButtons, TopicOption, manage_server_only, may_manage, reply
 from bot.digests import Period, zone_choices
 from bot.discord_sender import to_discord_embed
-from bot.guilds import ChannelAccess, ServerSources
+from bot.guilds import ChannelAccess, ServerSources, ThreadChoice
 from bot.styles import AlertStyles, StylePreview
 from bot.subscriptions import Topics, preview_text
 from bot.topics import TOPIC_HINT
@@ -28,13 +28,50 @@ STYLE_CONFIRM_SECONDS = 600.0
 """How long a style preview's buttons wait for the admin."""
 
 
-def access_of(channel: discord.TextChannel, member: discord.Member) -> ChannelAccess:
+class AlertChannelTransformer(app_commands.Transformer[Any]):
+    """A text or announcement channel, or a forum (not a media channel: Discord's published
+    API schema doesn't list that type)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """A channel option."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """The kinds Discord offers in the picker."""
+        return [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: Any, /
+    ) -> discord.TextChannel | discord.ForumChannel:
+        """The server's channel the option names."""
+        found = interaction.guild.get_channel(value.id) if interaction.guild else None
+        if not isinstance(found, discord.TextChannel | discord.ForumChannel):
+            found = await interaction.client.fetch_channel(value.id)
+        if not isinstance(found, discord.TextChannel | discord.ForumChannel):
+            raise app_commands.TransformerError(value, self.type, self)
+        return found
+
+
+AlertChannel = app_commands.Transform[
+    discord.TextChannel | discord.ForumChannel, AlertChannelTransformer
+]
+THREADS_HINT = (
+    "For a text channel: per-story starts a thread from each story's alert for its later "
+    "copies; off: plain alerts"
+)
+
+
+def access_of(channel: AlertChannel, member: discord.Member) -> ChannelAccess:
     """What the bot (or the admin asking) may do in a channel, as the core asks it."""
     permissions = channel.permissions_for(member)
     return ChannelAccess(
         view=permissions.view_channel,
         send=permissions.send_messages,
         embed=permissions.embed_links,
+        create_threads=permissions.create_public_threads,
+        send_in_threads=permissions.send_messages_in_threads,
     )
 
 
@@ -71,17 +108,19 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
         "weekly: one a week",
         time="For a digest: when it goes (default 08:00), e.g. 07:30 or 6pm",
         timezone="For a digest: the time zone (default: the one last chosen, else UTC)",
+        threads=THREADS_HINT,
     )
     @manage_server_only()
     async def add(  # noqa: PLR0917 - one per option of the command
         self,
         interaction: Interaction,
         topic: TopicOption,
-        channel: discord.TextChannel,
+        channel: AlertChannel,
         role: discord.Role | None = None,
         mode: Literal["instant", "digest", "weekly"] = "instant",
         time: app_commands.Range[str, 1, 20] | None = None,
         timezone: app_commands.Range[str, 1, 60] | None = None,
+        threads: ThreadChoice | None = None,
     ) -> None:
         """Send articles about a topic to a channel (as they come, or as a digest),
         optionally mentioning a role."""
@@ -93,7 +132,9 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             digest = await self.topics.digest_schedule(
                 admin.id, interaction.guild.id, period, time, timezone
             )
-        self.sources.check_channel(channel.id, access_of(channel, me))
+        forum = isinstance(channel, discord.ForumChannel)
+        how = await self.sources.channel_mode(channel.id, forum=forum, threads=threads)
+        self.sources.check_channel(channel.id, access_of(channel, me), how)
         self.sources.check_member_channel(channel.id, access_of(channel, admin))
         route = await self.topics.add_route(
             interaction.guild.id,
@@ -106,7 +147,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             member_may_mention=channel.permissions_for(admin).mention_everyone,
             digest=digest,
         )
-        await reply(interaction, replies.route_added(route, channel.id))
+        await self.sources.set_thread_mode(interaction.guild.id, channel.id, how)
+        await reply(interaction, replies.route_added(route, channel.id, how))
 
     @add.autocomplete("timezone")
     async def _add_zone(
@@ -180,19 +222,30 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
     @app_commands.command(
         name="channel", description="Choose the channel this server's alerts go to"
     )
-    @app_commands.describe(channel="A text channel the bot can view, post and embed links in")
+    @app_commands.describe(
+        channel="A text channel (or a forum: a post per story) the bot can view, post and "
+        "embed links in",
+        threads=THREADS_HINT,
+    )
     @manage_server_only()
-    async def channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
-        """Choose the channel the server's alerts go to."""
+    async def channel(
+        self,
+        interaction: Interaction,
+        channel: AlertChannel,
+        threads: ThreadChoice | None = None,
+    ) -> None:
+        """Choose the channel the server's alerts go to (a forum: a post per story)."""
         assert interaction.guild is not None and isinstance(interaction.user, discord.Member)
         self.sources.check_member_channel(channel.id, access_of(channel, interaction.user))
-        await self.sources.set_channel(
+        how = await self.sources.set_channel(
             interaction.guild.id,
             channel.id,
             interaction.user.id,
             access_of(channel, interaction.guild.me),
+            forum=isinstance(channel, discord.ForumChannel),
+            threads=threads,
         )
-        await reply(interaction, replies.alerts_channel_set(channel.id))
+        await reply(interaction, replies.alerts_channel_set(channel.id, how))
 
     @app_commands.command(name="style", description="How alerts look in a channel or for a route")
     @app_commands.describe(
@@ -225,13 +278,10 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Where
             interaction.guild_id, route_id=route, channel_id=channel.id if channel else None
         )
         preview = await self.styles.preview(interaction.guild_id, target, chosen)
-        shown = preview.message
-        content = replies.style_preview(preview)
-        if shown is not None and shown.content:
-            content += "\n\n" + shown.content
+        shown = replies.style_preview(preview)
         await interaction.edit_original_response(
-            content=content,
-            embeds=[to_discord_embed(e) for e in shown.embeds] if shown else [],
+            content=shown.content,
+            embeds=[to_discord_embed(e) for e in shown.embeds],
             view=StyleConfirm(self.styles, preview, interaction),
         )
 

@@ -1,8 +1,10 @@
-"""/subscribe, /unsubscribe, /subscriptions: a person's own topics (always private replies).
+"""/subscribe, /unsubscribe, /subscriptions list|quiet: a person's own topics and quiet hours
+(always private replies).
 
 /subscribe works in a server only (topics follow that server's sources). /unsubscribe and
 /subscriptions also work in a DM with the bot, where they cover the person's topics in every
-server, so topics in a server they left can still be seen and stopped.
+server, so topics in a server they left can still be seen and stopped. Quiet hours are a
+person's, in every server.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ MAX_NAMES_FETCHED = 25
 
 
 class TopicsCog(commands.Cog):
-    """/subscribe, /unsubscribe, /subscriptions: a person's own topics."""
+    """/subscribe, /unsubscribe, /subscriptions list|quiet: a person's own topics."""
 
     def __init__(self, topics: Topics, bot: NewsBot | None = None) -> None:
         """Keep the topics service, and the bot for server names."""
@@ -106,24 +108,55 @@ class TopicsCog(commands.Cog):
             found = replies.own_topic_choices(mine, current)
         return [app_commands.Choice(name=name, value=value) for name, value in found]
 
-    @app_commands.command(name="subscriptions", description="Your topics (in a DM: everywhere)")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def subscriptions(self, interaction: Interaction) -> None:
-        """List your topics (in a DM: in every server)."""
+    subscriptions = app_commands.Group(
+        name="subscriptions",
+        description="Your topics and quiet hours",
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+    )
+
+    @subscriptions.command(name="list", description="Your topics (in a DM: everywhere)")
+    async def list_topics(self, interaction: Interaction) -> None:
+        """List your topics (in a DM: in every server), and your quiet hours."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        user_id = interaction.user.id
+        quiet = await self.topics.quiet_hours_of(user_id)
         if interaction.guild_id is None:
-            everywhere = await self.topics.everywhere(interaction.user.id)
+            everywhere = await self.topics.everywhere(user_id)
             names = await self._server_names([s.guild_id for s in everywhere])
-            await self._answer(interaction, listing_everywhere(everywhere, names))
+            listing = listing_everywhere(everywhere, names)
+            await self._answer(interaction, replies.with_quiet_hours(listing, quiet))
             return
-        mine = await self.topics.mine(interaction.user.id, interaction.guild_id)
-        elsewhere = len(await self.topics.everywhere(interaction.user.id)) - len(mine)
-        counts = (
-            await self.topics.recent_counts(interaction.user.id, interaction.guild_id)
-            if mine
-            else {}
+        mine = await self.topics.mine(user_id, interaction.guild_id)
+        elsewhere = len(await self.topics.everywhere(user_id)) - len(mine)
+        counts = await self.topics.recent_counts(user_id, interaction.guild_id) if mine else {}
+        listing = replies.topics_here(mine, counts, elsewhere=elsewhere)
+        await self._answer(interaction, replies.with_quiet_hours(listing, quiet))
+
+    @subscriptions.command(name="quiet", description="Hours of the day with no DM alerts")
+    @app_commands.describe(
+        start="When quiet hours begin, e.g. 22:00 or 10pm; off to end them",
+        end="When they end, e.g. 07:00 (the next morning if earlier than the start)",
+        timezone="Your time zone (default: the one you last chose, else UTC)",
+    )
+    @app_commands.rename(start="from", end="to")
+    async def quiet(
+        self,
+        interaction: Interaction,
+        start: app_commands.Range[str, 1, 20],
+        end: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        """Hold DM alerts in these hours; they arrive as one catch-up message after."""
+        hours = await self.topics.set_quiet_hours(
+            interaction.user.id, interaction.guild_id, start, end, timezone
         )
-        await self._answer(interaction, replies.topics_here(mine, counts, elsewhere=elsewhere))
+        await self._answer(interaction, replies.quiet_hours_set(hours))
+
+    @quiet.autocomplete("timezone")
+    async def _quiet_zone(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
     async def _server_names(self, guild_ids: list[int]) -> dict[int, str]:
         """The names of servers a person's topics are in (they are or were a member of each),

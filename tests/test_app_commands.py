@@ -94,12 +94,12 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
     shapes = {}
     for command in bot.tree.get_commands():
         if isinstance(command, app_commands.Command):
-            shapes[command.name] = [p.name for p in command.parameters]
+            shapes[command.name] = [p.display_name for p in command.parameters]
             continue
         assert isinstance(command, app_commands.Group)
         for sub in command.commands:
             assert isinstance(sub, app_commands.Command)
-            shapes[f"{command.name} {sub.name}"] = [p.name for p in sub.parameters]
+            shapes[f"{command.name} {sub.name}"] = [p.display_name for p in sub.parameters]
     assert shapes == {
         "sources add": ["url", "backfill"],
         "sources remove": ["source"],
@@ -111,8 +111,8 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "sources import": ["file", "urls"],
         "sources export": [],
         "sources defaults": [],
-        "alerts channel": ["channel"],
-        "alerts add": ["topic", "channel", "role", "mode", "time", "timezone"],
+        "alerts channel": ["channel", "threads"],
+        "alerts add": ["topic", "channel", "role", "mode", "time", "timezone", "threads"],
         "alerts remove": ["route"],
         "alerts list": [],
         "alerts pause": ["route"],
@@ -121,7 +121,8 @@ async def test_command_and_option_names_are_exactly_as_specified(bot: NewsBot) -
         "alerts style": ["style", "route", "channel", "lead", "quotes", "image"],
         "subscribe": ["topic", "delivery", "time", "timezone"],
         "unsubscribe": ["topic"],
-        "subscriptions": [],
+        "subscriptions list": [],
+        "subscriptions quiet": ["from", "to", "timezone"],
         "help topics": [],
         "news latest": ["topic", "hours", "source", "public"],
         "news search": ["query", "days", "public"],

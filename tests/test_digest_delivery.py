@@ -3,13 +3,15 @@ saving changes and restarts, covering the period since the previous one; a perso
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bot.alerts import AlertStyle, StyleName
 from bot.delivery import Deliverer
 from bot.digests import Period, Schedule
-from bot.records import Delivery
+from bot.records import Delivery, OutboxStatus
 from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
@@ -90,6 +92,38 @@ async def test_a_daily_route_digest_goes_once_a_local_day_across_the_spring_chan
     assert "day one" not in second and "weather" not in second.lower()
     (_, message), _ = recorder.messages[DESK]
     assert message.embeds[0].title == "Daily digest: harbour"
+
+
+async def test_a_routes_digest_takes_the_routes_style(store: Store, clock: Clock) -> None:
+    at(clock, utc(2026, 12, 6, 12))
+    source = await watched(store, clock.now)
+    assert await store.add_route(
+        GUILD,
+        DESK,
+        "harbour",
+        "harbour",
+        role_id=None,
+        user_id=ADMIN,
+        now=clock.now,
+        digest=LONDON_DAILY.encode(),
+    )
+    (route,) = await store.routes_of(GUILD)
+    full = AlertStyle(StyleName.FULL)
+    assert await store.set_route_style(GUILD, route.id, full.encode())
+    when = utc(2026, 12, 6, 13)
+    new = make_article(source.id, "g:pic", when, title="Harbour reopens", lead="Harbour.")
+    new = dataclasses.replace(new, image="https://img.test/harbour.jpg")
+    change = PollSuccess(None, None, None, None, None, when)
+    await store.record_poll_success(source, change, seen_keys=[], new_articles=[new], now=when)
+    recorder = Recorder()
+    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    at(clock, utc(2026, 12, 7, 8, 0, 30))
+    assert await delivery.queue_due_digests() == 1
+    (queued,) = await store.outbox_entries(status=OutboxStatus.PENDING)
+    assert AlertStyle.decode(queued.style) == full
+    await delivery.deliver_due()
+    ((_, message),) = recorder.messages[DESK]
+    assert message.embeds[0].image_url == "https://img.test/harbour.jpg"
 
 
 async def test_a_weekly_digest_goes_on_monday_and_a_long_missed_one_is_skipped(

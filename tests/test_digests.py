@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alerts import KeyQuote
+from bot.alerts import AlertStyle, KeyQuote, StyleName
 from bot.digests import (
     DigestEntry,
     Period,
@@ -140,3 +140,32 @@ def test_an_empty_digest_says_so_and_prints_as_text() -> None:
     assert embed.description == "Nothing new about this topic in this period."
     text = digest_text("Daily digest: nato", [entry(1, 3, 1, quote=KeyQuote("Yes", "Ana", None))])
     assert "1. Story 1 · 3 outlets" in text and "“Yes” — Ana" in text
+
+
+def test_a_digest_takes_its_channels_style() -> None:
+    said = KeyQuote("We will reopen the harbour", "Ana Diaz", "harbour master")
+    stories = [
+        entry(1, 3, 1, quote=said, image="https://img.test/1.jpg"),
+        entry(2, 1, 2, image="https://img.test/2.jpg"),
+    ]
+    standard = digest_message("Daily digest: harbour", stories).embeds[0]
+    assert "> “We will reopen the harbour” — Ana Diaz\n" in standard.description + "\n"
+    assert standard.image_url is None
+
+    compact = digest_message("d", stories, style=AlertStyle(StyleName.COMPACT)).embeds[0]
+    assert compact.description.splitlines() == [
+        "**1.** [Story 1](https://news.test/1) · 3 outlets",
+        "",
+        "**2.** [Story 2](https://news.test/2) · 1 outlet",
+    ]
+    no_quotes = digest_message("d", stories, style=AlertStyle(quotes=0)).embeds[0]
+    assert "Ana Diaz" not in no_quotes.description
+
+    full = digest_message("d", stories, style=AlertStyle(StyleName.FULL))
+    assert "— Ana Diaz, harbour master" in full.embeds[0].description
+    assert full.embeds[0].image_url == "https://img.test/1.jpg"  # the top story's picture
+    plain = digest_message("d", stories, style=AlertStyle(StyleName.FULL, image=False))
+    assert plain.embeds[0].image_url is None
+    for message in (full, plain):
+        _, problems = spec.validate_body("POST", "/channels/1/messages", create_body(message))
+        assert problems == []

@@ -523,3 +523,31 @@ def test_a_name_with_a_role_in_apposition_is_a_person_a_pronoun_may_mean(nlp: La
         "kind woman who loved her work,” he added."
     )
     assert [q.speaker for q in quotations(text, nlp)] == ["Dexter Wakefield"]
+
+
+def test_a_pronoun_does_not_mean_the_person_the_quotation_names(nlp: Language) -> None:
+    text = (
+        "Senator Ben Lopez won the state on Tuesday. His campaign manager, Joe Weller, said "
+        "Lopez believes the ads will work. Lopez will also get a boost from the win.\n\n"
+        "“Voters wondered whether Senator Lopez could compete with the big names, and I think "
+        "in Iowa he proved that he could,” he said."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Joe Weller"]
+
+
+def test_a_name_after_a_preposition_is_no_subject_a_pronoun_goes_back_to(nlp: Language) -> None:
+    text = (
+        "Hillary Clinton leads the polls in the state.\n\n"
+        "Nora Patel, a supporter from Ohio, will not back her. Choosing between Clinton and "
+        "Sanders is a “false choice between two insiders of one party,” she said."
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Nora Patel"]
+
+
+def test_a_name_after_a_verb_is_its_object_not_the_subject_he_goes_on(nlp: Language) -> None:
+    text = (
+        "The radio host Glen Barker spoke at rallies for Ted Cruz on Monday. He has declared "
+        "Cruz to be “anointed” by God. He has also called the senator “the next great leader "
+        "of this country and the world.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Glen Barker"]

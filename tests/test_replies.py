@@ -142,3 +142,25 @@ def test_plain_name_choices_are_literal_and_capped() -> None:
     assert len(found) == MAX_CHOICES
     assert found[0] == ("Jens Stoltenberg", "Jens \u200bStoltenberg")
     assert found[1] == ("x" * CHOICE_NAME_LIMIT, "x" * CHOICE_NAME_LIMIT)
+
+
+def test_a_style_preview_puts_the_question_first_and_the_alert_as_it_would_be_sent() -> None:
+    from bot.alerts import AlertStyle, StyleName
+    from bot.messages import Embed, OutgoingMessage
+    from bot.styles import StylePreview, StyleTarget
+
+    compact = AlertStyle(StyleName.COMPACT)
+    line = OutgoingMessage(content="**Headline** · Outlet")
+    shown = replies.style_preview(StylePreview(StyleTarget(42), compact, line))
+    question, alert = (shown.content or "").split("\n\n")
+    assert question.startswith("Alerts for <#42> would look like this") and question.endswith(
+        "Save it?"
+    )
+    assert (alert, shown.embeds) == (line.content, ())
+
+    card = OutgoingMessage(embeds=(Embed(title="Headline"),))
+    shown = replies.style_preview(StylePreview(StyleTarget(42), AlertStyle(), card))
+    assert "\n\n" not in (shown.content or "") and shown.embeds == card.embeds
+
+    shown = replies.style_preview(StylePreview(StyleTarget(42), AlertStyle(), None))
+    assert "No article of the last 30 days" in (shown.content or "") and shown.embeds == ()

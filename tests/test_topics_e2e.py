@@ -46,7 +46,12 @@ async def test_subscribe_then_a_matching_article_arrives_by_dm_once(scene: Scene
     await new_story(scene, "Harbour bridge reopens to cyclists")
     assert len(scene.fake.messages(dm)) == 1
     listed = await scene.fake.invoke(
-        "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=reader
+        "subscriptions",
+        {},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=reader,
+        subcommand="list",
     )
     assert (
         "1 match in 7 days"

@@ -332,7 +332,12 @@ class People:
         # Six words and no comma never take more than a few dozen characters.
         if position - start <= 200:
             before = self.text[start:position]
-            if len(before.split()) <= 6 and "," not in before.rstrip(", "):
+            if (
+                len(before.split()) <= 6
+                and "," not in before.rstrip(", ")
+                and not _VERB_BEFORE.search(before)
+                and not _PREPOSITION_BEFORE.search(before)
+            ):
                 return True
         return bool(_SAID_SOON.match(self.text, position))
 
@@ -368,6 +373,21 @@ class People:
         )
 
 
+_VERB_BEFORE = re.compile(
+    r"\b(?:has|have|had|is|was|were|are|will|would|did|does|do|can|could|said|says|told"
+    r"|tells|met|took|gave|made|saw|thought|became|brought)\b"
+    r"|\b(?!(?:retired|elected|embattled|indicted|appointed|acclaimed|celebrated|esteemed"
+    r"|renowned|respected|unnamed|named|beleaguered|disgraced|jailed|detained|exiled)\b)"
+    r"[a-z]+ed\b"
+)
+"""A verb before a name in its sentence ("He has declared Cruz"): the name is its object."""
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:of|for|at|from|with|in|on|by|to|about|against|under|over|like|near|behind|via"
+    r"|between|among|than|toward|towards|into|onto|upon|without|within|beyond|across"
+    r"|around|despite|including|except|amid)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+"""A preposition right before a name ("Choosing between Clinton"): the name is no subject."""
 _SAID_SOON = re.compile(rf"[\w\s,]{{0,40}}?\b(?:{SPEECH_VERBS})\b")
 
 

@@ -33,6 +33,7 @@ class Digests(Repository):
                     r.typed,
                     r.digest,
                     r.created_at,
+                    r.style,
                 )
                 for r in await conn.execute(route_rows)
             ]
@@ -81,6 +82,7 @@ class Digests(Repository):
                         body=body,
                         user_id=owner.user_id,
                         role_id=owner.role_id,
+                        style=owner.style,
                     )
                 )
             )

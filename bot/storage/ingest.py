@@ -46,6 +46,7 @@ from bot.storage.schema import (
     sources,
 )
 from bot.storage.sources import SUCCESS_UPDATE
+from bot.storage.threads import enqueue_thread_lines
 
 log = logging.getLogger(__name__)
 
@@ -412,6 +413,11 @@ class Ingest(Repository):
                     self._dialect, article_id, source.id, now, story_id=None if first else story_id
                 )
             )
+            if not first and story_id is not None:
+                # Where the story has a thread (or forum post), this copy is a line in it.
+                await conn.execute(
+                    enqueue_thread_lines(self._dialect, article_id, source.id, story_id, now)
+                )
             routed = (planned or {}).get(article.item_key, ())
             if routed and not first:
                 alerted = await alerted_for_story(conn, story_id)

@@ -314,6 +314,7 @@ class Outbox(Repository):
             to_channel = or_(to_channel, here)
         query = select(func.count(func.distinct(outbox.c.message_id))).where(
             to_channel,
+            outbox.c.kind != OutboxKind.LINE.value,  # lines go in threads, not the channel
             outbox.c.sent_at >= since,
             outbox.c.status.in_([OutboxStatus.SENT.value, OutboxStatus.SUMMARIZED.value]),
         )

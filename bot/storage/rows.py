@@ -222,6 +222,7 @@ def _outbox(row: Row[Any]) -> OutboxEntry:
         explanation=m["explanation"],
         style=m["style"],
         terms=tuple(json.loads(m["terms"])) if m["terms"] else (),
+        held=m["held_at"] is not None,
     )
 
 

@@ -312,6 +312,8 @@ outbox = Table(
     Column("style", String(60)),
     # The matched topic terms' words (a JSON list): the alert prefers quotes that mention them.
     Column("terms", Text),
+    # A personal alert held through its person's quiet hours: since when (None: never held).
+    Column("held_at", UTCDateTime()),
     UniqueConstraint("kind", "channel_id", "article_id"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "channel_id", "sent_at"),
@@ -376,6 +378,15 @@ digest_runs = Table(
 transaction that queues its outbox row: a digest is queued once, whatever restarts or however
 many processes look."""
 
+quiet_hours = Table(
+    "quiet_hours",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hours", String(80), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+"""A person's quiet hours for DM alerts (bot.quiet.QuietHours as text), in every server."""
+
 channel_styles = Table(
     "channel_styles",
     metadata,
@@ -387,6 +398,32 @@ channel_styles = Table(
 )
 """How a channel's alerts look (``/alerts style``; bot.alerts.AlertStyle as text). A route's
 own style, on its row, comes first for the alerts it brings."""
+
+
+channel_threads = Table(
+    "channel_threads",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("mode", String(16), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+"""Channels whose alerts go in a post or thread per story (bot.records.ThreadMode)."""
+
+story_threads = Table(
+    "story_threads",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("story_id", Integer, primary_key=True, autoincrement=False),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("thread_id", BigInteger),
+    Column("attempted_at", UTCDateTime()),
+    Column("lines_sent_at", UTCDateTime()),
+    Column("deleted_at", UTCDateTime()),
+)
+"""Each story's thread or forum post in a channel: its id is written in the transaction that
+marks the story's first alert there sent; ``attempted_at`` is set before a forum post is made
+(a crash between the two leaves it to be found, not made twice)."""
 
 
 counters = Table(

@@ -157,15 +157,19 @@ async def test_a_dm_lists_topics_in_every_server_naming_only_the_persons_own(
     )
     await as_user(scene, bob, "subscribe", {"topic": "ferry"})
 
-    listed = (await as_user(scene, alice, "subscriptions", {}, dm=True, followups=1)).followups[0]
+    listed = (
+        await as_user(scene, alice, "subscriptions", {}, dm=True, followups=1, subcommand="list")
+    ).followups[0]
     text = listed["content"]
     assert listed["flags"] & 64  # ephemeral
     assert "**Newsroom**" in text and "“harbour”" in text
     assert "**Neighbours**" in text and "“bridge”" in text
     assert "ferry" not in text
-    bobs = (await as_user(scene, bob, "subscriptions", {}, dm=True, followups=1)).followups[0]
+    bobs = (
+        await as_user(scene, bob, "subscriptions", {}, dm=True, followups=1, subcommand="list")
+    ).followups[0]
     assert "Neighbours" not in bobs["content"] and "“ferry”" in bobs["content"]
-    in_server = await as_user(scene, alice, "subscriptions", {}, followups=1)
+    in_server = await as_user(scene, alice, "subscriptions", {}, followups=1, subcommand="list")
     shown = in_server.followups[0]["content"]
     assert "“harbour”" in shown and "bridge" not in shown and "Neighbours" not in shown
     assert "1 topic in other servers" in shown

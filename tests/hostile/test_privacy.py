@@ -122,7 +122,7 @@ async def test_people_only_see_and_change_their_own_topics(scene: Scene) -> None
 
     await as_user(alice, "subscribe", {"topic": "alice private interest"})
     listed = await scene.fake.invoke(
-        "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=bob
+        "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=bob, subcommand="list"
     )
     shown = (await listed.response(timeout=10, followups=1)).followups[0]["content"]
     assert "alice" not in shown and "follow no topics" in shown

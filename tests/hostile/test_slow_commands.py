@@ -107,7 +107,7 @@ async def meanwhile_elsewhere(scene: Scene, done: Callable[[], bool]) -> int:
         unanswered: deque[InteractionHandle] = deque()
         while not done() and loop.time() < give_up:
             handle = await scene.fake.invoke(
-                "subscriptions", {}, guild=guild, channel=channel, user=reader
+                "subscriptions", {}, guild=guild, channel=channel, user=reader, subcommand="list"
             )
             sent.append(handle)
             unanswered.append(handle)
@@ -155,7 +155,12 @@ async def test_subscriptions_over_long_articles_during_a_poll_stall_no_other_ser
     scene.fake.interaction_deadline = DEADLINE
 
     mine = await scene.fake.invoke(
-        "subscriptions", {}, guild=scene.guild, channel=scene.channel, user=member
+        "subscriptions",
+        {},
+        guild=scene.guild,
+        channel=scene.channel,
+        user=member,
+        subcommand="list",
     )
     assert await meanwhile_elsewhere(scene, lambda: len(mine.followups) >= 1) >= 1
     counted = (await mine.response(timeout=30, followups=1)).followups[0]["content"]

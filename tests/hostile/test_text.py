@@ -166,7 +166,8 @@ REPLIES: dict[str, dict[str, Any]] = {
     "alerts style": {"style": "full"},
     "alerts remove": {"route": "ROUTE"},
     "subscribe": {"topic": "harbour"},
-    "subscriptions": {},
+    "subscriptions list": {},
+    "subscriptions quiet": {"from": "22:00", "to": "07:00"},
     "unsubscribe": {"topic": "harbour"},
     "help topics": {},
     "news latest": {},
@@ -175,13 +176,13 @@ REPLIES: dict[str, dict[str, Any]] = {
     "news story": {"article": "ARTICLE"},
     "news coverage": {"topic": "harbour"},
 }
-IN_DMS = ("subscriptions", "unsubscribe", "help topics")
+IN_DMS = ("subscriptions list", "subscriptions quiet", "unsubscribe", "help topics")
 DEFERRED = {
     "sources add",
     "sources edit",
     "sources export",
     "alerts preview",
-    "subscriptions",
+    "subscriptions list",
     "news latest",
     "news search",
     "news quotes",
