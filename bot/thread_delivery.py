@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from bot.alerts import alert_for
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage
-from bot.records import OutboxEntry, ThreadMode
+from bot.records import OutboxEntry, OutboxKind, ThreadMode
 from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure, ThreadGone
 from bot.threads import (
     LINES_EVERY,
@@ -102,6 +102,27 @@ class ThreadDelivery:
             story_id=story_id,
             thread_id=thread_id,
             now=self._clock(),
+        )
+
+    async def post_in_forum(
+        self, entry: OutboxEntry, message: OutgoingMessage, forum_id: int
+    ) -> int:
+        """Something other than a story's first alert, for a forum (which takes posts only):
+        a person's 'here' alert goes in its story's post (with its nonce), when there is one;
+        a notice or digest, or a 'here' alert whose story has no post, opens a post titled by
+        its message."""
+        if entry.kind is OutboxKind.HERE and entry.article_id is not None:
+            story_id = await self._store.story_of(entry.article_id)
+            thread = (
+                await self._store.story_thread(forum_id, story_id) if story_id is not None else None
+            )
+            if thread is not None and thread.thread_id is not None and thread.deleted_at is None:
+                return await self._sender.send_in_thread(
+                    thread.thread_id, message, nonce=entry.nonce
+                )
+        title = message.embeds[0].title if message.embeds else (message.content or "")
+        return await self._sender.create_forum_post(
+            forum_id, thread_name(title or "newsbot"), message, ()
         )
 
     async def _find_post(self, entry: OutboxEntry, name: str) -> int | None:
