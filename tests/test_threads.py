@@ -34,6 +34,8 @@ from tests.factories import make_article, make_quotation
 from tests.fakediscord.spec import validate_body
 from tests.test_delivery import Recorder
 
+pytestmark = pytest.mark.both_engines
+
 GUILD, FORUM, ADMIN = 1001, 2002, 3003
 HOSTILE = "@everyone **bold** <@&1> [x](https://evil.test) `code` \u202e" + "ж" * 300
 
