@@ -297,3 +297,35 @@ async def test_lines_for_a_deleted_post_are_dropped_and_it_is_not_made_again(
     ]
     assert list(sender.posts) == [post_id]
     assert post_id not in sender.in_threads
+
+
+async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_opens_one(
+    store: Store, forum_source: Source, clock: Clock
+) -> None:
+    from bot.records import Planned
+    from bot.storage.outbox import SourceNotice
+
+    placer, sender = OneStory(), ThreadRecorder()
+    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    found = make_article(forum_source.id, "g:0", clock.now, title="Bridge story")
+    person = Planned(OutboxKind.HERE, GUILD, 4004, 4004, None, "matched: bridge")
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    await store.record_poll_success(
+        forum_source,
+        change,
+        seen_keys=[],
+        new_articles=[found],
+        now=clock.now,
+        stories=placer,
+        planned={found.item_key: [person]},
+    )
+    await store.record_source_notice(
+        SourceNotice(GUILD, FORUM, forum_source, True), "The feed fails.", now=clock.now
+    )
+    report = await delivery.deliver_due()
+    assert report.sent == 3
+    assert [name for name, _, _ in sender.posts.values()] == ["Bridge story", "newsbot"]
+    post_id = next(iter(sender.posts))
+    ((_, mention),) = sender.in_threads[post_id]
+    assert mention.mention_user == 4004 and mention.content == "<@4004>"
+    assert all(e.status is OutboxStatus.SENT for e in await store.outbox_entries())
