@@ -31,6 +31,7 @@ bench/_pgstore.py writes the same world into PostgreSQL.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import random
@@ -289,8 +290,41 @@ def _zipf_cdf(count: int, skew: float) -> npt.NDArray[np.float64]:
     return _cdf(np.arange(1, count + 1, dtype=np.float64) ** -skew)
 
 
+_LISTS: dict[int, tuple[npt.NDArray[np.float64], list[float]]] = {}
+_TABLES: dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.bool_]]] = {}
+_TABLE_BITS = 20
+
+
+def _cdf_list(cdf: npt.NDArray[np.float64]) -> list[float]:
+    """The cdf as a Python list (cached per process), for bisect: a scalar draw without
+    numpy's per-call overhead, with searchsorted's answer."""
+    known = _LISTS.get(id(cdf))
+    if known is None or known[0] is not cdf:
+        known = _LISTS[id(cdf)] = (cdf, cdf.tolist())
+    return known[1]
+
+
 def _pick(cdf: npt.NDArray[np.float64], rng: random.Random) -> int:
-    return int(np.searchsorted(cdf, rng.random(), side="right"))
+    return bisect.bisect_right(_cdf_list(cdf), rng.random())
+
+
+def _inverse(cdf: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """``np.searchsorted(cdf, u, side="right")``, exactly, mostly by table: u's bucket of
+    2**-20 holds no cdf value in most buckets, and then every u in it has the same answer;
+    the few others are searched."""
+    known = _TABLES.get(id(cdf))
+    if known is None or known[0] is not cdf:
+        edges = np.arange(1 << _TABLE_BITS, dtype=np.float64) / (1 << _TABLE_BITS)
+        low = np.searchsorted(cdf, edges, side="right")
+        high = np.searchsorted(cdf, edges + 1.0 / (1 << _TABLE_BITS), side="left")
+        known = _TABLES[id(cdf)] = (cdf, low, low != high)
+    _, low, mixed = known
+    bucket = (u * (1 << _TABLE_BITS)).astype(np.intp)
+    found = low[bucket]
+    check = mixed[bucket]
+    if check.any():
+        found[check] = np.searchsorted(cdf, u[check], side="right")
+    return found
 
 
 def _head_words() -> list[str]:
@@ -438,9 +472,11 @@ class _Words:
 
     def __init__(self, world: World, rng: np.random.Generator, count: int) -> None:
         vocabulary = world.vocabulary
-        ids = np.searchsorted(world.word_cdf, rng.random(count), side="right")
+        ids = _inverse(world.word_cdf, rng.random(count))
         ends = rng.random(count) < 1 / SENTENCE_WORDS
-        starts = np.roll(ends, 1)
+        starts = np.empty_like(ends)  # np.roll(ends, 1), without its overhead
+        starts[0] = ends[-1]
+        starts[1:] = ends[:-1]
         self._ids: list[int] = (ids + vocabulary * ends + 2 * vocabulary * starts).tolist()
         self._plain = vocabulary
         self._at = 0
@@ -584,11 +620,16 @@ def make_batch(world: World, first_id: int, count: int) -> Batch:
     source_ix = _draw(world.source_cdf, nrng, count)
 
     batch = Batch([], [], [], [], [])
+    drawn: dict[int, Content] = {}
+    """Each story's content drawn in this batch: most copies follow their original within
+    the batch, and are the same content."""
     for n in range(count):
         article_id = first_id + n
         source = world.sources[source_ix[n]]
         story = story_of(world, article_id)
-        content = _content(world, story)
+        content = drawn.get(story)
+        if content is None:
+            content = drawn[story] = _content(world, story)
         published = _stamp(published_at[n])
         fetched_stamp = _stamp(fetched_at[n])
         site = source.title.split(":")[0]
@@ -642,9 +683,10 @@ def make_batch(world: World, first_id: int, count: int) -> Batch:
     return batch
 
 
-def _batches(world: World, workers: int) -> Iterator[Batch]:
-    """The batches in id order; with workers, drawn in other processes a few batches ahead."""
-    starts = list(range(1, world.articles + 1, BATCH))
+def _batches(world: World, workers: int, *, start: int = 1) -> Iterator[Batch]:
+    """The batches in id order from the one starting at ``start``; with workers, drawn in
+    other processes a few batches ahead."""
+    starts = list(range(start, world.articles + 1, BATCH))
     sizes = [min(BATCH, world.articles + 1 - s) for s in starts]
     if workers < 1:
         for first, size in zip(starts, sizes, strict=True):
@@ -685,7 +727,11 @@ def tally(
 
 
 def populate(path: Path, world: World, *, workers: int) -> None:
-    """Write the world into a migrated database at path (raw sqlite3; the FTS triggers fire)."""
+    """Write the world into a migrated database at path (raw sqlite3; the FTS triggers fire).
+
+    Resumable: each batch is committed with its quotes and seen items, and the derived tables
+    are made from the stored rows at the end, so a run that was stopped (killed, the machine
+    restarted) is taken up by the next one at the first batch it had not committed."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # Bulk-load settings, for this connection only: the store's own are back on reopening.
@@ -693,76 +739,93 @@ def populate(path: Path, world: World, *, workers: int) -> None:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1000000")
         conn.execute("PRAGMA temp_store=MEMORY")
-        created = _stamp(world.start - 30 * _DAY)
-        conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO sources (id, url, added_url, title, site_url, status, next_poll_at, "
-            "error_count, created_at, last_success_at, last_polled_at) "
-            "VALUES (?, ?, ?, ?, ?, 'ok', ?, 0, ?, ?, ?)",
-            [
-                (
-                    s.id,
-                    s.url,
-                    s.url,
-                    s.title,
-                    f"https://{s.host}/",
-                    _stamp(END.timestamp() + 300),
-                    created,
-                    _stamp(END.timestamp() - 60),
-                    _stamp(END.timestamp() - 60),
-                )
-                for s in world.sources
-            ],
-        )
-        _add_guilds(conn, world, created)
-        conn.execute("COMMIT")
-
-        speakers: dict[tuple[int, str], list[Any]] = {}
-        stories: dict[int, list[Any]] = {}
+        if conn.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None:
+            conn.execute("BEGIN")
+            add_sources_and_guilds(conn, world)
+            conn.execute("COMMIT")
+        stored = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
+        assert stored % BATCH == 0 or stored == world.articles, "not a batch boundary"
+        if stored:
+            print(f"  {stored:>9,} articles stored before: going on", file=sys.stderr)
         started = time.perf_counter()
-        done = 0
-        for batch in _batches(world, workers):
+        done = stored
+        for batch in _batches(world, workers, start=stored + 1):
             conn.execute("BEGIN")
             conn.executemany(ARTICLE_INSERT, batch.articles)
             conn.executemany(QUOTE_INSERT, batch.quotes)
             conn.executemany(SEEN_INSERT, batch.seen)
             conn.execute("COMMIT")
-            tally(batch, speakers, stories)
             before, done = done, done + len(batch.articles)
             if done // PROGRESS_EVERY > before // PROGRESS_EVERY or done == world.articles:
                 elapsed = time.perf_counter() - started
                 print(
-                    f"  {done:>9,} articles stored, {elapsed:6.0f} s ({done / elapsed:,.0f}/s)",
+                    f"  {done:>9,} articles stored, {elapsed:6.0f} s "
+                    f"({(done - stored) / elapsed:,.0f}/s)",
                     file=sys.stderr,
                     flush=True,
                 )
-        _add_speakers(conn, speakers)
-        conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO stories (id, first_at, latest_at, articles, outlets) "
-            "VALUES (?, ?, ?, ?, ?)",
-            ((k, first, last, n, len(outlets)) for k, (first, last, n, outlets) in stories.items()),
-        )
-        # Who each article quotes, by number, as the store files it (0015's backfill).
-        conn.execute(
-            "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
-            "WHERE speaker IS NOT NULL"
-        )
-        conn.execute(
-            "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
-            "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
-            "ON n.name = q.speaker GROUP BY q.article_id, n.id"
-        )
-        # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
-        conn.execute(
-            "INSERT INTO article_hours (hour, first_id) SELECT "
-            "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) FROM articles "
-            "GROUP BY 1"
-        )
-        conn.execute("COMMIT")
+        print("  filling the derived tables ...", file=sys.stderr, flush=True)
+        _derive(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+
+
+_KEYS_INDEX = "ix_articles_id_published_at_source_id_story_id"
+"""(id, published_at, source_id, story_id): what the derived tables need of each article,
+without reading its row (its text)."""
+
+
+def _derive(conn: sqlite3.Connection) -> None:
+    """Stories, speakers (and their words), numbered speakers and publication hours, from the
+    stored articles and quotes, as the store files them (made again if there)."""
+    conn.execute("BEGIN")
+    for table in (
+        "stories",
+        "speakers",
+        "speaker_words",
+        "quoted_speakers",
+        "speaker_names",
+        "article_hours",
+    ):
+        conn.execute(f"DELETE FROM {table}")
+    # A story's first_at is its first article's time (the original's: copies come later),
+    # then the latest time, how many articles and on how many outlets.
+    conn.execute(
+        "INSERT INTO stories (id, first_at, latest_at, articles, outlets) "
+        "SELECT a.story_id, o.published_at, MAX(a.published_at), COUNT(*), "
+        f"COUNT(DISTINCT a.source_id) FROM articles a INDEXED BY {_KEYS_INDEX} "
+        f"JOIN articles o INDEXED BY {_KEYS_INDEX} ON o.id = a.story_id GROUP BY a.story_id"
+    )
+    # Each source's key quotes' speakers: how many, and when last quoted.
+    counted = {
+        (int(source_id), str(name)): [int(count), str(last)]
+        for source_id, name, count, last in conn.execute(
+            "SELECT a.source_id, q.speaker, COUNT(*), MAX(a.published_at) FROM quotes q "
+            f"JOIN articles a INDEXED BY {_KEYS_INDEX} ON a.id = q.article_id "
+            "WHERE q.is_key AND q.speaker IS NOT NULL GROUP BY a.source_id, q.speaker"
+        )
+    }
+    conn.execute("COMMIT")
+    _add_speakers(conn, counted)
+    conn.execute("BEGIN")
+    # Who each article quotes, by number, as the store files it (0015's backfill).
+    conn.execute(
+        "INSERT INTO speaker_names (name) SELECT DISTINCT speaker FROM quotes "
+        "WHERE speaker IS NOT NULL"
+    )
+    conn.execute(
+        "INSERT INTO quoted_speakers (article_id, speaker_id, quotes) "
+        "SELECT q.article_id, n.id, COUNT(*) FROM quotes q JOIN speaker_names n "
+        "ON n.name = q.speaker GROUP BY q.article_id, n.id"
+    )
+    # Each publication hour's first id, as the store keeps it (migration 0015's backfill).
+    conn.execute(
+        "INSERT INTO article_hours (hour, first_id) SELECT "
+        "CAST(strftime('%s', published_at) AS INTEGER) / 3600, MIN(id) "
+        f"FROM articles INDEXED BY {_KEYS_INDEX} GROUP BY 1"
+    )
+    conn.execute("COMMIT")
 
 
 def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[Any]]) -> None:
@@ -791,6 +854,32 @@ def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[
         "INSERT INTO speaker_words (word, source_id, name, quotes) VALUES (?, ?, ?, ?)", words
     )
     conn.execute("COMMIT")
+
+
+def add_sources_and_guilds(conn: sqlite3.Connection, world: World) -> None:
+    """The sources and the three servers watching them (rows as the bot keeps them; no
+    article yet)."""
+    created = _stamp(world.start - 30 * _DAY)
+    conn.executemany(
+        "INSERT INTO sources (id, url, added_url, title, site_url, status, next_poll_at, "
+        "error_count, created_at, last_success_at, last_polled_at) "
+        "VALUES (?, ?, ?, ?, ?, 'ok', ?, 0, ?, ?, ?)",
+        [
+            (
+                s.id,
+                s.url,
+                s.url,
+                s.title,
+                f"https://{s.host}/",
+                _stamp(END.timestamp() + 300),
+                created,
+                _stamp(END.timestamp() - 60),
+                _stamp(END.timestamp() - 60),
+            )
+            for s in world.sources
+        ],
+    )
+    _add_guilds(conn, world, created)
 
 
 def _add_guilds(conn: sqlite3.Connection, world: World, joined: str) -> None:

@@ -2,13 +2,16 @@
 per-channel rate limits, and how many 429s our own pacing provoked.
 
     python bench/deliver.py [--channels 10] [--alerts 300] [--bucket 5/5] [--digests 3]
+                            [--lines 50]
 
 The real Deliverer and DiscordSender (discord.py's HTTP client, which follows Discord's
 rate-limit headers) against tests/fakediscord on loopback, with Discord's per-channel message
 limit (5 per 5 s by default). A steady stream: every alert is queued, then delivered. Then, in
 the same run, ``--digests`` digest routes per channel come due at once: each digest is queued
 (its stories read from the store, ranked) and delivered, and its rate is printed beside the
-alerts'. The last line is JSON.
+alerts'. Then, still in the same run, one forum per server gets a story's post and ``--lines``
+later copies of it, which go into the post as lines (batched per thread): the posts and the
+lines are timed apart. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -105,11 +108,14 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         sent = len(await store.outbox_entries(status=OutboxStatus.SENT))
         digest_figures = await run_digests(store, deliverer, guild_ids, channel_ids, args)
+        thread_figures = await run_threads(fake, store, deliverer, args)
         await client.close()
         await store.close()
     posts = fake.requests_matching("POST", r"/channels/\d+/messages")
     too_many = [r for r in posts if r.status == 429]
-    delivered = sum(len(fake.messages(c)) for g in fake.guilds.values() for c in g.channels)
+    delivered = sum(
+        len(fake.messages(c)) for g in fake.guilds.values() for c in g.channels if c.type == 0
+    )
     await fake.stop()
     cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     # The ceiling Discord's own limit allows: limit per `per` seconds in each channel.
@@ -126,6 +132,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         "violations": len(fake.violations),
         "cpu_ms_per_alert": round(1000 * cpu / max(sent, 1), 2),
         **digest_figures,
+        **thread_figures,
     }
 
 
@@ -180,6 +187,103 @@ async def run_digests(
     }
 
 
+class OneStoryPerSource:
+    """Story placement for the bench: each source's articles are copies of its first."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, int] = {}
+
+    def place(self, article: object, article_id: int) -> object:
+        from bot.articles import Article
+        from bot.stories.index import Placement, Reason
+
+        assert isinstance(article, Article)
+        first = self.first.setdefault(article.source_id, article_id)
+        if first == article_id:
+            return Placement(article_id, Reason.NEW)
+        return Placement(first, Reason.TEXT, 0.9)
+
+    def merge(self, into: int, absorbed: object) -> None:
+        pass
+
+    def forget(self, article_ids: object) -> None:
+        pass
+
+
+async def run_threads(
+    fake: object, store: object, deliverer: object, args: argparse.Namespace
+) -> dict[str, float]:
+    """A forum per server: a story opens a post, then ``args.lines`` copies of it arrive and
+    go in the post as lines. Posts and lines are timed apart."""
+    from bot.delivery import Deliverer, OutboxStatus
+    from bot.records import OutboxKind, ThreadMode
+    from bot.store import PollSuccess, Store
+    from tests.factories import make_article
+    from tests.fakediscord import FakeDiscord
+
+    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    assert isinstance(fake, FakeDiscord)
+    if not args.lines:
+        return {}
+    now = datetime.now(UTC)
+    placer = OneStoryPerSource()
+    change = PollSuccess("Wire", None, None, None, None, now + timedelta(days=1))
+    sources = []
+    forums = []
+    for index in range(args.channels):
+        guild = fake.add_guild(f"Forum server {index}")
+        forum = guild.add_forum("stories", tags=("Story", "Outlet"))
+        forums.append(forum)
+        source, _ = await store.add_source(f"http://127.0.0.1:9/w{index}", added_url="x", now=now)
+        sources.append(source)
+        await store.set_alerts_channel(int(guild.id), int(forum.id), user_id=1, now=now)
+        await store.set_thread_mode(int(guild.id), int(forum.id), ThreadMode.FORUM, now=now)
+        await store.add_guild_source(int(guild.id), source.id, user_id=1, now=now)
+        first = make_article(source.id, "w:0", now, title=f"Story {index}", site="Wire")
+        await store.record_poll_success(
+            source, change, seen_keys=[], new_articles=[first], now=now, stories=placer
+        )
+    started = time.perf_counter()
+    await drain(store, deliverer, deadline=started + args.max_seconds)
+    posts_wall = time.perf_counter() - started
+    posts = sum(len(fake.threads_in(forum)) for forum in forums)
+    for source in sources:
+        copies = [
+            make_article(
+                source.id, f"w:{n}", now, title=f"Copy {n} of the story", site=f"Paper {n}"
+            )
+            for n in range(1, args.lines + 1)
+        ]
+        await store.record_poll_success(
+            source, change, seen_keys=[], new_articles=copies, now=now, stories=placer
+        )
+    queued = [
+        e
+        for e in await store.outbox_entries(status=OutboxStatus.PENDING)
+        if e.kind is OutboxKind.LINE
+    ]
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    await drain(store, deliverer, deadline=started + args.max_seconds)
+    wall = time.perf_counter() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    sent = [
+        e for e in await store.outbox_entries(status=OutboxStatus.SENT) if e.kind is OutboxKind.LINE
+    ]
+    messages = sum(len(fake.messages(t)) - 1 for forum in forums for t in fake.threads_in(forum))
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return {
+        "forum_posts": posts,
+        "forum_posts_per_s": round(posts / posts_wall, 1) if posts_wall else 0.0,
+        "lines_queued": len(queued),
+        "lines_sent": len(sent),
+        "line_messages": messages,
+        "lines_wall_s": round(wall, 2),
+        "lines_per_s": round(len(sent) / wall, 1) if wall else 0.0,
+        "cpu_ms_per_line": round(1000 * cpu / max(len(sent), 1), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--channels", type=int, default=10)
@@ -192,6 +296,12 @@ def main() -> None:
         default=3,
         choices=range(len(DIGEST_TOPICS) + 1),
         help="digest routes per channel, all due at once after the alerts (0: none)",
+    )
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=50,
+        help="later copies of one story per forum, sent as lines in its post (0: none)",
     )
     args = parser.parse_args()
     figures = asyncio.run(run(args))
@@ -209,6 +319,13 @@ def main() -> None:
         f"{figures['digests_wall_s']} s ({figures['digests_per_s']}/s; queued in "
         f"{figures['digests_queue_ms']} ms), CPU per digest {figures['cpu_ms_per_digest']} ms"
     )
+    if "lines_sent" in figures:
+        print(
+            f"forum posts: {figures['forum_posts']} ({figures['forum_posts_per_s']}/s); "
+            f"thread lines: {figures['lines_sent']} of {figures['lines_queued']} in "
+            f"{figures['line_messages']} messages, {figures['lines_wall_s']} s "
+            f"({figures['lines_per_s']} lines/s), CPU per line {figures['cpu_ms_per_line']} ms"
+        )
     print(json.dumps(figures))
 
 

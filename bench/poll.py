@@ -519,15 +519,60 @@ class ProcRun:
         }
 
 
+PR_SET_CHILD_SUBREAPER = 36
+ORPHAN_WAIT_SECONDS = 30.0
+
+
+def _adopt_orphans() -> bool:
+    """Make this process the subreaper of its descendants (Linux prctl): a process a command
+    leaves running when it exits (multiprocessing's forkserver and resource tracker) is then
+    reparented to this process, which reaps it, so its CPU (with that of the workers it
+    reaped) is counted in RUSAGE_CHILDREN like the rest of the command's."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _reap_orphans(known: set[int]) -> None:
+    """Reap the processes a finished command left behind (adopted by this process), waiting up
+    to ORPHAN_WAIT_SECONDS for them to exit on their own, then killing them."""
+    deadline = time.monotonic() + ORPHAN_WAIT_SECONDS
+    while orphans := _children(os.getpid()) - known:
+        for pid in orphans:
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.02)
+
+
+ADOPTS_ORPHANS = False
+"""Set by main(): whether this process reaps what the commands it runs leave behind."""
+
+
 def run_process(
     command: list[str], *, cwd: Path, env: dict[str, str], exclude: set[int]
 ) -> ProcRun:
     """Run a command to its end, sampling its process tree's memory. CPU: the process and
-    what it reaped (RUSAGE_CHILDREN), plus the last total seen of each child it left unreaped
-    (its forkserver, with the workers that one reaped)."""
+    every process of its tree, as reaped (RUSAGE_CHILDREN: by the command, or by this process
+    as their subreaper once the command has exited); where this process can't be a subreaper,
+    the last total seen of each child the command left unreaped is added instead."""
     # Bytecode caches are written and read, as by an installed newsbot (pip compiles them):
     # otherwise every run would compile the modules changed since the last cache from source.
     env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    known = _children(os.getpid())
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -541,11 +586,14 @@ def run_process(
             proc.communicate()
             raise
     wall = time.perf_counter() - started
+    if ADOPTS_ORPHANS:
+        _reap_orphans(known)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (children_after.ru_utime + children_after.ru_stime) - (
         children_before.ru_utime + children_before.ru_stime
     )
-    cpu += sum(tree.last_cpu.values())
+    if not ADOPTS_ORPHANS:
+        cpu += sum(tree.last_cpu.values())
     stderr = err.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{command[1:4]} exited {proc.returncode}:\n{stderr[-2000:]}")
@@ -960,6 +1008,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.feeds < 1 or args.items < 1:
         parser.error("--feeds and --items must be positive")
+    global ADOPTS_ORPHANS  # noqa: PLW0603 - set once, before anything runs
+    ADOPTS_ORPHANS = _adopt_orphans()
     figures = asyncio.run(run(args))
     print(json.dumps(figures))
 

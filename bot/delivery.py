@@ -102,6 +102,8 @@ class Deliverer:
             stopping=lambda: self._stopping,
         )
         self._threads = ThreadDelivery(store, sender, clock)
+        self._modes: dict[int, ThreadMode | None] = {}
+        """The channels' thread modes, each read once a round."""
         self._left: set[tuple[int, int]] = set()
         """(server, person) found gone this round: their other queued alerts are dropped."""
         self._styles: ChannelStyles = {}
@@ -118,6 +120,7 @@ class Deliverer:
         report = DeliveryReport()
         self._left.clear()
         self._styles = {}
+        self._modes = {}
         now = self._clock()
         due = await self._store.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
@@ -212,7 +215,7 @@ class Deliverer:
             capped = [e for e in entries if e.kind in (OutboxKind.ALERT, OutboxKind.HERE)]
             overflow: list[OutboxEntry] = []
             # A forum has no place for a summary: each story is its own post there.
-            if capped and await self._store.thread_mode(channel_id) is not ThreadMode.FORUM:
+            if capped and await self._thread_mode(channel_id) is not ThreadMode.FORUM:
                 since = self._clock() - CAP_WINDOW
                 here_from = capped[0].guild_id
                 sent = await self._store.sent_since(channel_id, since, here_from=here_from)
@@ -270,14 +273,19 @@ class Deliverer:
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
-        mode = await self._store.thread_mode(target) if entry.kind is OutboxKind.ALERT else None
+        by_dm = (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None
+        mode = None if by_dm else await self._thread_mode(target)
         try:
-            if mode is not None:
+            if mode is not None and entry.kind is OutboxKind.ALERT:
                 # Recorded with its thread, in one transaction (bot.thread_delivery).
                 await self._threads.post_alert(entry, message, mode)
                 report.sent += 1
                 return True
-            if (entry.kind is OutboxKind.DM or _by_dm(entry)) and entry.user_id is not None:
+            if mode is ThreadMode.FORUM:
+                # A forum takes posts only: a notice or digest opens its own, a 'here' alert
+                # goes in its story's post.
+                message_id = await self._threads.post_in_forum(entry, message, target)
+            elif by_dm and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
@@ -294,7 +302,7 @@ class Deliverer:
                 person = entry.user_id if dm else None
                 await self._ledger.dms_closed([entry], person, f"{why}: {exc}", report)
                 return True
-            await self._ledger.refused(entry, str(exc), report)
+            await self._ledger.refused(entry, str(exc), report, mode=mode)
             return False
         except TemporaryFailure as exc:
             await self._ledger.retry(entry, str(exc), report)
@@ -302,6 +310,13 @@ class Deliverer:
         await self._ledger.record_sent([entry.id], message_id)
         report.sent += 1
         return True
+
+    async def _thread_mode(self, channel_id: int) -> ThreadMode | None:
+        """How a channel takes alerts (a forum, a thread per story, or plainly), read once a
+        round."""
+        if channel_id not in self._modes:
+            self._modes[channel_id] = await self._store.thread_mode(channel_id)
+        return self._modes[channel_id]
 
     async def _still_member(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
         """Whether a personal alert may go: its person is still in the server it is from. One

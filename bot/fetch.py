@@ -125,6 +125,21 @@ def _private_address_refused() -> RefusedURL:
     )
 
 
+CHECKED_URLS_KEPT = 20_000
+"""Addresses whose checks (and parsed forms) a fetcher remembers: a steady poll fetches the same
+feeds every cycle. Past this many, it starts over."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A checked address: as given to aiohttp (already parsed), and its host as urllib reads
+    it (the key of its per-host slots)."""
+
+    url: str
+    parsed: URL
+    host: str
+
+
 class Fetcher:
     """Fetches documents with the limits from Settings. Owns no session; it is given one."""
 
@@ -143,6 +158,9 @@ class Fetcher:
         # Per host with requests in flight or waiting: its slots, and how many use them. A host
         # no request uses is forgotten (a bot polls thousands of hosts in a day).
         self._per_host: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        # Addresses that passed _checked (by the address given and the address checked); a
+        # refused one is checked again each time.
+        self._targets: dict[str, _Target] = {}
         self._timeout = aiohttp.ClientTimeout(
             total=settings.http_total_timeout,
             sock_connect=settings.http_connect_timeout,
@@ -186,7 +204,8 @@ class Fetcher:
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
-        host = host_of(url)
+        target = self._targets.get(url)
+        host = target.host if target is not None else host_of(url)
         sem, users = self._per_host.get(host) or (
             asyncio.Semaphore(self._settings.http_concurrency_per_host),
             0,
@@ -267,6 +286,9 @@ class Fetcher:
         )
 
     def _checked(self, url: str, *, base: str | None = None) -> str:
+        if base is None and (known := self._targets.get(url)) is not None:
+            return known.url
+        given = url
         if base is not None:
             url = urljoin(base, url)
         try:
@@ -301,6 +323,12 @@ class Fetcher:
                 "The URL writes an IP address in an unusual form; write it as four numbers "
                 "(like 203.0.113.7)."
             )
+        if len(self._targets) >= CHECKED_URLS_KEPT:
+            self._targets.clear()
+        target = _Target(url, parsed, host_of(url))
+        self._targets[url] = target
+        if base is None:
+            self._targets[given] = target
         return url
 
     async def _timed(self, url: str, headers: dict[str, str], accept: str) -> _Redirect | _Document:
@@ -316,8 +344,12 @@ class Fetcher:
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
         cap = self._settings.max_body_bytes
+        target = self._targets.get(url)
         async with self._session.get(
-            url, headers=headers, allow_redirects=False, timeout=self._timeout
+            target.parsed if target is not None else url,
+            headers=headers,
+            allow_redirects=False,
+            timeout=self._timeout,
         ) as resp:
             if resp.status in REDIRECT_STATUSES:
                 location = resp.headers.get("Location")

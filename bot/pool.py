@@ -8,9 +8,9 @@ never hold up the others. The pool queues only what its callers admit: the watch
 bounded number of sources and article pages in flight (see ``bot/watcher.py``).
 
 Workers start on first use, so a command that never parses (a steady poll where every feed
-answers 304) never pays for them. They are forked from one forkserver that has imported the
-parsers and, for a pool given a ``model`` that expects to use it when its first worker starts,
-loaded spaCy's model, so all workers share one copy (see ``bot/pool_server.py``).
+answers 304) never pays for them. They are forked from the pool's own fork server, which has
+imported the parsers and, for a pool given a ``model`` that expects to use it when its first
+worker starts, loaded spaCy's model, so all workers share one copy (see ``bot/pool_server.py``).
 ``workers=1`` runs jobs in one thread instead (tests, tiny hosts): there a job over its time
 limit is abandoned rather than stopped, and there is no memory limit.
 """
@@ -33,10 +33,9 @@ from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from bot.pool_server import ModelServer
+from bot.pool_server import ModelServer, WorkerProcess
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -119,7 +118,7 @@ class RemoteTraceback(Exception):
 
 @dataclass(slots=True, eq=False)
 class _Worker:
-    process: BaseProcess
+    process: WorkerProcess
     conn: Connection
 
 
@@ -137,7 +136,7 @@ class WorkPool:
     ) -> None:
         """``observe(job, seconds)``: told how long each job ran (its function's name).
         ``model``: the spaCy model the jobs' warm-up loads: once ``expect_model`` was called
-        before the first worker is made, the forkserver loads it once and the workers share
+        before the first worker is made, the fork server loads it once and the workers share
         that copy (otherwise each worker that needs the model loads its own)."""
         self._observe = observe
         self.model = model
@@ -153,7 +152,7 @@ class WorkPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
-        self._server = ModelServer(model, self._all)
+        self._server = ModelServer(model)
         self._waiting: dict[Hashable, deque[asyncio.Future[None]]] = {}
         self._ring: deque[Hashable] = deque()
         self._running: Counter[Hashable] = Counter()
@@ -213,10 +212,10 @@ class WorkPool:
 
     def expect_model(self) -> None:
         """Jobs that use the model are coming (a poll of feeds read before may find new
-        items). If no worker has been made yet, the forkserver loads the model once for all
+        items). If no worker has been made yet, the fork server loads the model once for all
         of them; a process whose jobs only parse (a first poll) never loads it. If workers
         were made without it and none is busy (between polling cycles), they are retired and
-        the forkserver is started again, this time with the model."""
+        a new fork server is started, this time with the model."""
         self._server.expect_model(busy=bool(self._busy), retire_workers=self._retire_all)
 
     def _retire_all(self) -> None:
@@ -231,6 +230,7 @@ class WorkPool:
             workers = list(self._all)
         for worker in workers:
             self._retire(worker, kill=False)
+        self._server.close()
         if self._threads is not None:
             self._threads.shutdown(wait=not self.threaded, cancel_futures=True)
             self._threads = None
@@ -377,14 +377,8 @@ class WorkPool:
             return ("unsent", f"{type(exc).__name__}: {exc}")
 
     def _start_worker(self) -> _Worker:
-        context = self._server.context()
-        ours, theirs = context.Pipe()
-        process = context.Process(
-            target=_serve, args=(theirs, self.memory_limit_mb), name="newsbot-parse", daemon=True
-        )
-        process.start()
-        theirs.close()
-        worker = _Worker(process, ours)
+        process, conn = self._server.start_worker(self.memory_limit_mb)
+        worker = _Worker(process, conn)
         with self._lock:
             self._all.add(worker)
         return worker

@@ -113,7 +113,7 @@ class Grouped:
 def group(records: list[Record]) -> list[Grouped]:
     """Place the records in stories (in publication order; a record without a date is taken to
     be published with the record before it), in input order."""
-    from bot.stories import StoryIndex, StoryInput
+    from bot.stories import Placement, StoryIndex, StoryInput
 
     first = next((r.published for r in records if r.published is not None), FALLBACK_TIME)
     moments: list[datetime] = []
@@ -122,7 +122,8 @@ def group(records: list[Record]) -> list[Grouped]:
     sources: dict[str, int] = {}
     order = sorted(range(len(records)), key=lambda i: moments[i])
     index = StoryIndex()
-    placed: dict[int, Grouped] = {}
+    placements: dict[int, Placement] = {}
+    merged_into: dict[int, int] = {}  # an absorbed story -> the story that absorbed it
     for i in order:
         record = records[i]
         if record.source is None:
@@ -132,10 +133,25 @@ def group(records: list[Record]) -> list[Grouped]:
         placement = index.place(
             StoryInput(i, source, record.url, None, None, record.text, moments[i])
         )
-        placed[i] = Grouped(
-            record, records[placement.story_id].id, placement.reason.value, placement.similarity
+        if placement.absorbed:  # as the watcher does: the stories it joins are one now
+            index.merge(placement.story_id, placement.absorbed)
+            merged_into.update(dict.fromkeys(placement.absorbed, placement.story_id))
+        placements[i] = placement
+
+    def story_of(story: int) -> int:
+        while story in merged_into:
+            story = merged_into[story]
+        return story
+
+    return [
+        Grouped(
+            records[i],
+            records[story_of(placements[i].story_id)].id,
+            placements[i].reason.value,
+            placements[i].similarity,
         )
-    return [placed[i] for i in range(len(records))]
+        for i in range(len(records))
+    ]
 
 
 def _lines(handle: IO[bytes]) -> Iterator[bytes]:

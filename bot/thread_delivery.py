@@ -17,6 +17,7 @@ same nonce (Discord answers with the message already posted), and newer rows wai
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.alerts import alert_for
+from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage
-from bot.records import OutboxEntry, ThreadMode
+from bot.records import OutboxEntry, OutboxKind, ThreadMode
 from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure, ThreadGone
 from bot.threads import (
     LINES_EVERY,
@@ -102,6 +104,27 @@ class ThreadDelivery:
             now=self._clock(),
         )
 
+    async def post_in_forum(
+        self, entry: OutboxEntry, message: OutgoingMessage, forum_id: int
+    ) -> int:
+        """Something other than a story's first alert, for a forum (which takes posts only):
+        a person's 'here' alert goes in its story's post (with its nonce), when there is one;
+        a notice or digest, or a 'here' alert whose story has no post, opens a post titled by
+        its message."""
+        if entry.kind is OutboxKind.HERE and entry.article_id is not None:
+            story_id = await self._store.story_of(entry.article_id)
+            thread = (
+                await self._store.story_thread(forum_id, story_id) if story_id is not None else None
+            )
+            if thread is not None and thread.thread_id is not None and thread.deleted_at is None:
+                return await self._sender.send_in_thread(
+                    thread.thread_id, message, nonce=entry.nonce
+                )
+        title = message.embeds[0].title if message.embeds else (message.content or "")
+        return await self._sender.create_forum_post(
+            forum_id, thread_name(title or "newsbot"), message, ()
+        )
+
     async def _find_post(self, entry: OutboxEntry, name: str) -> int | None:
         """A post made for this alert before a crash: the forum's post by the bot with its
         title that no other story has."""
@@ -126,26 +149,39 @@ class ThreadDelivery:
                 report.dropped += 1
                 continue
             groups.setdefault((entry.channel_id, story_id), []).append(entry)
-        for (channel_id, story_id), rows in groups.items():
-            try:
-                await self._deliver_story_lines(channel_id, story_id, rows, report)
-            except ThreadGone:
-                log.info("story %s's thread in %s was deleted", story_id, channel_id)
-                await self._store.mark_thread_deleted(channel_id, story_id, now=self._clock())
-                await self._store.drop_entries(
-                    [e.id for e in rows], "the story's thread was deleted"
-                )
-                report.dropped += len(rows)
-            except TemporaryFailure as exc:
-                retry_at = self._clock() + timedelta(seconds=30)
-                log.info("lines to %s failed (%r); tried again later", channel_id, str(exc))
-                await self._store.postpone([e.id for e in rows], until=retry_at)
-                report.retried += len(rows)
-            except (ChannelRefused, Rejected) as exc:
-                log.warning("lines to story %s in %s refused: %r", story_id, channel_id, str(exc))
-                await self._store.drop_entries([e.id for e in rows], str(exc))
-                report.dropped += len(rows)
+        # Each story's thread on its own (Discord limits each thread apart), all at once.
+        await asyncio.gather(
+            *(
+                self._deliver_group(channel, story, rows, report)
+                for (channel, story), rows in groups.items()
+            )
+        )
         return report
+
+    async def _deliver_group(
+        self, channel_id: int, story_id: int, rows: list[OutboxEntry], report: LinesReport
+    ) -> None:
+        try:
+            await self._deliver_story_lines(channel_id, story_id, rows, report)
+        except ThreadGone:
+            log.info("story %s's thread in %s was deleted", story_id, channel_id)
+            await self._store.mark_thread_deleted(channel_id, story_id, now=self._clock())
+            await self._store.drop_entries([e.id for e in rows], "the story's thread was deleted")
+            report.dropped += len(rows)
+        except TemporaryFailure as exc:
+            retry_at = self._clock() + timedelta(seconds=30)
+            log.info("lines to %s failed (%r); tried again later", channel_id, str(exc))
+            await self._store.postpone([e.id for e in rows], until=retry_at)
+            report.retried += len(rows)
+        except (ChannelRefused, Rejected) as exc:
+            log.warning("lines to story %s in %s refused: %r", story_id, channel_id, str(exc))
+            await self._store.drop_entries([e.id for e in rows], str(exc))
+            report.dropped += len(rows)
+        except StoreUnavailable as exc:
+            log.warning("lines to story %s in %s wait: %s", story_id, channel_id, exc)
+        except Exception:
+            # newsbot's own fault: this thread's lines wait for the next round, the others go.
+            log.exception("lines to story %s in %s failed", story_id, channel_id)
 
     async def _deliver_story_lines(
         self, channel_id: int, story_id: int, rows: list[OutboxEntry], report: LinesReport
@@ -182,12 +218,15 @@ class ThreadDelivery:
         heard = await self._store.quoted_before(story_id, min(e.article_id or 0 for e in batch))
         lines: list[str] = []
         for entry in batch:
-            found = await self._store.article(entry.article_id) if entry.article_id else None
-            source = await self._store.get_source(found.source_id) if found else None
-            if found is None or source is None:
+            found = (
+                await self._store.article_with_source(entry.article_id)
+                if entry.article_id
+                else None
+            )
+            if found is None:
                 lines.append("")
                 continue
-            alert = alert_for(found, source, topic_terms=entry.terms)
+            alert = alert_for(*found, topic_terms=entry.terms)
             quote = new_quote(alert, heard)
             if quote is not None:
                 heard = {*heard, quote.text.rstrip("…")}

@@ -92,6 +92,54 @@ async def test_a_worker_that_dies_is_replaced_for_the_next_job(pool: WorkPool) -
     assert await pool.run(double, 6) == 12
 
 
+async def test_a_dead_worker_s_exit_status_is_logged(
+    pool: WorkPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(WorkerCrashed):
+        await pool.run(die)
+    assert "exit code 3" in caplog.text
+
+
+def pids(hold: float) -> tuple[int, int]:
+    time.sleep(hold)  # both jobs run at once, so two workers answer
+    return os.getpid(), os.getppid()
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = open(f"/proc/{entry.name}/stat").read()  # noqa: SIM115 - one read
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_workers_come_from_the_pool_s_own_fork_server_which_close_stops(
+    pool: WorkPool,
+) -> None:
+    """One helper process (the fork server, no resource tracker beside it), the parent of
+    every worker; closing the pool stops it and its workers."""
+    before = children_of(os.getpid())
+    answers = await asyncio.gather(pool.run(pids, 0.5), pool.run(pids, 0.5))
+    assert len({pid for pid, _ in answers}) == 2
+    assert children_of(os.getpid()) - before == {parent for _, parent in answers}
+    pool.close()
+    assert children_of(os.getpid()) - before == set()
+    assert not any(running(pid) for pid, _ in answers)
+
+
 async def test_a_thread_pool_abandons_a_job_over_its_time_limit() -> None:
     threaded = WorkPool(1, time_limit=0.2)
     try:
@@ -164,7 +212,7 @@ async def test_a_step_over_its_time_box_is_interrupted_inside_the_job(pool: Work
 
 
 def models_in_worker(hold: float) -> tuple[list[str], int, int, bool]:
-    """The spaCy models this worker has loaded, its pid and its parent's (the forkserver), and
+    """The spaCy models this worker has loaded, its pid and its parent's (the fork server), and
     whether the article extractor (trafilatura) was imported before this job."""
     import sys
 
@@ -214,7 +262,7 @@ def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
     import sys
     from pathlib import Path
 
-    # A process of its own: the forkserver is one per process, started by its first pool.
+    # A process of its own, as the pool is in a poll: the model is loaded with the first worker.
     done = subprocess.run(
         [sys.executable, "-c", POOL_SCRIPT, model, expect],
         capture_output=True,
@@ -226,7 +274,7 @@ def test_a_pool_expecting_its_model_loads_it_once_before_its_workers_are_made(
     answers = runs[-1]
     assert len({pid for _, pid, _, _ in answers}) == 2  # two workers ...
     assert len({parent for _, _, parent, _ in answers}) == 1  # ... forked by one server
-    # Expected, both have it before any job asked for it: it came from the forkserver, which
+    # Expected, both have it before any job asked for it: it came from the fork server, which
     # also warmed up the article extractor for them. Not expected (a first poll only parses
     # feeds), no process loads either.
     expected = [[model], [model]] if loaded else [[], []]
@@ -280,9 +328,8 @@ asyncio.run(main())
 
 
 def test_a_pool_without_the_model_after_one_with_it_gets_workers_without_it() -> None:
-    """The forkserver is one per process: a pool made after one that loaded the model in it
-    starts a new one, so its workers neither carry the model nor count it against their
-    memory limit."""
+    """Each pool has its own fork server: a pool made after one that loaded the model in its
+    own gets workers that neither carry the model nor count it against their memory limit."""
     import json
     import subprocess
     import sys

@@ -105,3 +105,25 @@ def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
     broken.write_bytes(gzip.compress(b'{"id": 1, "text": "a"}\n' * 50)[:40])
     result = run(str(broken))
     assert result.returncode == 2 and "cannot read" in result.stderr.decode()
+
+
+def test_an_article_joining_two_stories_makes_them_one(tmp_path: Path) -> None:
+    """As the watcher merges them: every article of both ends in the older story, also those
+    printed before the article that joined them."""
+    paragraphs = article_text(7, at_least=450)
+    half = len(paragraphs) // 2
+    texts = {
+        "first-half": "\n\n".join(paragraphs[:half]),
+        "second-half": "\n\n".join(paragraphs[half:]),
+        "whole": "\n\n".join(paragraphs),
+    }
+    records = [
+        {"id": name, "source": f"{name}.test", "published": f"2026-12-07T{9 + n:02}:00:00Z",
+         "text": text}
+        for n, (name, text) in enumerate(texts.items())
+    ]  # fmt: skip
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(str(path))
+    assert result.returncode == 0, result.stderr
+    assert [line["story"] for line in lines(result.stdout)] == ["first-half"] * 3

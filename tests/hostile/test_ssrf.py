@@ -398,6 +398,31 @@ async def test_redirect_after_several_public_hops_is_still_checked(
     assert honeypot.requests == []
 
 
+async def test_checks_are_remembered_for_addresses_that_passed_never_for_refused_ones(
+    guarded_fetcher: Fetcher,
+    resolver: ScriptedResolver,
+    public_site: FeedServer,
+    honeypot: Honeypot,
+) -> None:
+    """A fetcher remembers the addresses that passed its checks (a steady poll fetches the
+    same feeds every cycle), not the ones it refused: asked again, a refused address is
+    refused again, and a redirect from a remembered address to this machine still is."""
+    resolver.answer("news.example", [PUBLIC_STAND_IN])
+    public_site.serve("feed", rss([]))
+    feed = f"http://news.example:{honeypot.port}/feed"
+    for _ in range(2):
+        assert (await guarded_fetcher.fetch(feed)).status == 200
+        with pytest.raises(RefusedURL):
+            await guarded_fetcher.fetch(f"http://127.0.0.1:{honeypot.port}/feed")
+    public_site.serve(
+        "feed", b"", status=302, headers={"Location": f"http://127.0.0.1:{honeypot.port}/"}
+    )
+    with pytest.raises(RefusedURL):
+        await guarded_fetcher.fetch(feed)
+    assert public_site.hits == {"/feed": 3}
+    assert honeypot.requests == []
+
+
 @pytest.mark.parametrize(
     ("location", "scheme"),
     [("file:///etc/passwd", "file:"), ("gopher://127.0.0.1:70/", "gopher:"), ("ftp://x/", "ftp:")],
