@@ -157,6 +157,7 @@ class ThreadRecorder(Recorder):
     posts: dict[int, tuple[str, OutgoingMessage, tuple[int, ...]]] = field(default_factory=dict)
     in_threads: dict[int, list[tuple[str, OutgoingMessage]]] = field(default_factory=dict)
     gone: set[int] = field(default_factory=set)
+    forum_of: dict[int, int] = field(default_factory=dict)
 
     async def forum_tags(self, forum_id: int) -> list[ForumTag]:
         return [ForumTag(7, "Bridges")]
@@ -166,6 +167,7 @@ class ThreadRecorder(Recorder):
     ) -> int:
         post_id = 9000 + len(self.posts)
         self.posts[post_id] = (name, message, tuple(tags))
+        self.forum_of[post_id] = forum_id
         return post_id
 
     async def forum_posts_named(self, guild_id: int, forum_id: int, name: str) -> list[int]:
@@ -331,3 +333,63 @@ async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_open
     ((_, mention),) = sender.in_threads[post_id]
     assert mention.mention_user == 4004 and mention.content == "<@4004>"
     assert all(e.status is OutboxStatus.SENT for e in await store.outbox_entries())
+
+
+class Merging:
+    """Articles 0 and 1 start stories of their own; article 2 joins 0's and absorbs 1's;
+    article 3 is a copy of the merged story."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def place(self, article: Article, article_id: int) -> Placement:
+        self.ids.append(article_id)
+        if len(self.ids) <= 2:
+            return Placement(article_id, Reason.NEW)
+        if len(self.ids) == 3:
+            return Placement(self.ids[0], Reason.SIMILAR, 0.9, absorbed=(self.ids[1],))
+        return Placement(self.ids[0], Reason.TEXT, 0.9)
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        pass
+
+    def forget(self, article_ids: Sequence[int]) -> None:
+        pass
+
+
+async def test_a_merged_storys_copies_go_in_the_absorbed_storys_thread_where_it_had_one(
+    store: Store, forum_source: Source, clock: Clock
+) -> None:
+    from bot.records import Planned
+
+    other_forum = 2003
+    await store.set_thread_mode(GUILD, other_forum, ThreadMode.FORUM, now=clock.now)
+    placer, sender = Merging(), ThreadRecorder()
+    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    route = Planned(OutboxKind.ALERT, GUILD, other_forum, None, None, "matched: bridge")
+    for n in range(4):
+        found = make_article(forum_source.id, f"g:{n}", clock.now, title=f"Bridge {n}")
+        # Only the second story goes to the other forum too (a route).
+        planned = {found.item_key: [route]} if n == 1 else None
+        await store.record_poll_success(
+            forum_source,
+            change,
+            seen_keys=[],
+            new_articles=[found],
+            now=clock.now,
+            stories=placer,
+            planned=planned,
+        )
+        await delivery.deliver_due()
+        clock.advance(LINES_EVERY.total_seconds())
+    made = [(sender.forum_of[i], name) for i, (name, _, _) in sender.posts.items()]
+    assert made == [(FORUM, "Bridge 0"), (FORUM, "Bridge 1"), (other_forum, "Bridge 1")]
+    (in_other,) = [i for i, forum in sender.forum_of.items() if forum == other_forum]
+    # The other forum had only the absorbed story's post: the merged story's copies go there.
+    lines = [m.content or "" for _, m in sender.in_threads.get(in_other, [])]
+    assert any("Bridge 3" in line for line in lines)
+    entries = await store.outbox_entries()
+    assert not [
+        e for e in entries if e.kind is OutboxKind.LINE and e.status is not OutboxStatus.SENT
+    ]

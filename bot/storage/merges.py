@@ -14,6 +14,7 @@ from bot.articles import Article
 from bot.records import OutboxKind, OutboxStatus
 from bot.storage.derived import StoryPlacer, current_story
 from bot.storage.schema import articles, outbox, stories
+from bot.storage.threads import move_story_threads
 from bot.stories import Placement
 
 PERSONAL_KINDS = (OutboxKind.ALERT.value, OutboxKind.DM.value, OutboxKind.HERE.value)
@@ -34,6 +35,7 @@ async def merge_stories(
     if not gone:
         return []
     await conn.execute(update(articles).where(articles.c.story_id.in_(gone)).values(story_id=into))
+    await move_story_threads(conn, into, gone)
     rows = (
         await conn.execute(
             select(stories.c.articles, stories.c.first_at, stories.c.latest_at).where(
