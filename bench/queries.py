@@ -7,17 +7,20 @@
 The store (see bench/_newsstore.py) is made by the real migrations and filled through the real
 schema, FTS5 triggers included: ~2,000 sources, articles over 90 days with 3-6 quotations each,
 the speakers table, and three servers watching 20, 200 and 1,000 sources. ``--reuse`` keeps an
-existing file that already holds ``--articles`` articles.
+existing file that already holds ``--articles`` articles, and goes on with one whose generation
+was stopped (made with the same ``--articles``).
 
 ``--postgres-url`` writes the same store into a PostgreSQL database (bench/_pgstore.py; its
 tables are replaced, or kept with ``--reuse``) and times every command there too; the report
 then ends with both engines side by side.
 
 Each command is timed through the real async API (``News`` over ``Store`` on aiosqlite or
-asyncpg), wall
-clock per call, after a few warm-up calls: /news latest (no topic; a topic over 24 h and 168 h),
-search (7 and 30 days, snippets of the first page included), quotes (the speaker autocomplete on
-3-5 typed letters, a chosen speaker's key quotes, all key quotes, key quotes about a topic),
+asyncpg), wall clock and CPU time per call (this process's, and on a PostgreSQL server running
+on this machine its processes' too, read from /proc: on a loaded machine the CPU time is what
+the wall clock would be on a quiet one), after a few warm-up calls: /news latest (no topic;
+a topic over 24 h and 168 h), search (7 and 30 days, snippets of the first page included),
+quotes (the speaker autocomplete on 3-5 typed letters, a chosen speaker's key quotes, all key
+quotes, key quotes about a topic),
 coverage (7 and 30 days, the store query and the counting) and the scope lookup every command
 starts with. Topics are drawn from a mix of common and rare subjects, phrases, title: and source:
 filters, exclusions, OR and plain words. Each command gets ``--queries`` calls, or fewer (at
@@ -72,8 +75,9 @@ class Timing:
     label: str
     ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
-    """This process's CPU time per call (on SQLite, the query's own work: what the wall clock
-    approaches on a quiet machine; on PostgreSQL only the client's part)."""
+    """CPU time per call: this process's (on SQLite, the query's own work), plus on a
+    PostgreSQL server running on this machine its processes' (read from /proc): what the wall
+    clock approaches on a quiet machine, which a loaded one's wall clock can't show."""
     results: list[int] = field(default_factory=list)
     slowest: tuple[float, str, Any] | None = None
     """(ms, SQL, parameters) of the slowest statement of the slowest call."""
@@ -92,6 +96,43 @@ class Timing:
     def median_results(self) -> int:
         ordered = sorted(self.results)
         return ordered[len(ordered) // 2]
+
+
+class ServerCpu:
+    """CPU time spent by a PostgreSQL server on this machine: its postmaster's child
+    processes' run time (``/proc/<pid>/schedstat``, nanoseconds)."""
+
+    def __init__(self, postmaster: int) -> None:
+        self._children = Path(f"/proc/{postmaster}/task/{postmaster}/children")
+
+    @classmethod
+    async def find(cls, store: Any) -> ServerCpu | None:
+        """The server's, when the store's server runs here and /proc shows it; else None."""
+        async with store._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                return None
+            backend = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+        return cls.of_backend(int(backend))
+
+    @classmethod
+    def of_backend(cls, backend: int) -> ServerCpu | None:
+        """The server of this backend process (its parent), if /proc shows it."""
+        try:
+            stat = Path(f"/proc/{backend}/stat").read_text()
+            found = cls(int(stat.rsplit(")", 1)[1].split()[1]))
+            found.seconds()
+        except (OSError, ValueError, IndexError):
+            return None
+        return found
+
+    def seconds(self) -> float:
+        total = 0
+        for pid in self._children.read_text().split():
+            try:
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue  # a process that ended meanwhile
+        return total / 1e9
 
 
 class Statements:
@@ -131,6 +172,7 @@ async def timed(
     *,
     budget_s: float,
     statements: Statements | None = None,
+    server: ServerCpu | None = None,
 ) -> Timing:
     """Warm up, then time each call; stop early once the budget is spent (never below
     MIN_CALLS). Setting a sample up is not timed."""
@@ -144,10 +186,14 @@ async def timed(
         call = await make(i)
         if statements is not None:
             statements.seen.clear()
+        served = server.seconds() if server is not None else 0.0
         started, cpu = time.perf_counter(), time.process_time()
         found = await call()
         elapsed = time.perf_counter() - started
-        timing.cpu_ms.append((time.process_time() - cpu) * 1000)
+        cpu = time.process_time() - cpu
+        if server is not None:
+            cpu += server.seconds() - served
+        timing.cpu_ms.append(cpu * 1000)
         spent += elapsed
         timing.ms.append(elapsed * 1000)
         timing.results.append(found)
@@ -164,6 +210,7 @@ async def bench_guild(
     *,
     budget_s: float,
     statements: Statements | None = None,
+    server: ServerCpu | None = None,
 ) -> list[Timing]:
     """Every command for one server; sample i of each command uses the same drawn topic."""
     from bot.errors import UserFacingError
@@ -257,7 +304,9 @@ async def bench_guild(
     ]
     timings = []
     for key, label, make in plan:
-        timing = await timed(key, label, make, count, budget_s=budget_s, statements=statements)
+        timing = await timed(
+            key, label, make, count, budget_s=budget_s, statements=statements, server=server
+        )
         print(
             f"  {label:<32} p95 {timing.pct(95):8.1f} ms  ({len(timing.ms)} calls, "
             f"{sum(timing.ms) / 1000:.0f} s)",
@@ -300,12 +349,15 @@ def print_compact(by_guild: dict[int, list[Timing]], *, cpu: bool = False) -> No
         print(f"  {label:<32}{cells}")
 
 
-def print_side_by_side(by_engine: dict[str, dict[int, list[Timing]]]) -> None:
-    """Per server: each command's p50 / p95 / p99 on each engine, a p95 over the target marked."""
+def print_side_by_side(by_engine: dict[str, dict[int, list[Timing]]], *, cpu: bool = False) -> None:
+    """Per server: each command's p50 / p95 / p99 on each engine (and, with ``cpu``, the p95
+    of CPU time in brackets), a p95 over the target marked."""
     engines = list(by_engine)
+    width = 44 if cpu else 34
+    unit = "p50 / p95 / p99 (cpu p95) ms" if cpu else "p50 / p95 / p99 ms"
     for guild_id in by_engine[engines[0]]:
         print(f"\nthe server watching {newsstore.GUILDS[guild_id]} sources:")
-        heads = "".join(f"{name + ' p50 / p95 / p99 ms':>34}" for name in engines)
+        heads = "".join(f"{name + ' ' + unit:>{width}}" for name in engines)
         print(f"  {'command':<32}{heads}")
         rows = by_engine[engines[0]][guild_id]
         for row in range(len(rows)):
@@ -314,9 +366,16 @@ def print_side_by_side(by_engine: dict[str, dict[int, list[Timing]]]) -> None:
                 t = by_engine[name][guild_id][row]
                 mark = "" if t.met else " !"
                 text = f"{t.pct(50):.1f} / {t.pct(95):.1f} / {t.pct(99):.1f}{mark}"
-                cells += f"{text:>34}"
+                if cpu:
+                    text += f" ({t.pct(95, cpu=True):.1f})"
+                cells += f"{text:>{width}}"
             print(f"  {rows[row].label:<32}{cells}")
     print(f"  (! = p95 over {TARGET_P95_MS:g} ms)")
+
+
+CPU_KNOWN: dict[str, bool] = {}
+"""Per database URL: whether the CPU figures hold the database's own work (SQLite, in this
+process; a PostgreSQL server on this machine)."""
 
 
 async def measure(
@@ -328,6 +387,9 @@ async def measure(
     store = Store.open(url)
     statements = Statements(store)
     try:
+        server = await ServerCpu.find(store)
+        if server is not None:
+            print("  (the server's CPU time is read from /proc)", file=sys.stderr)
         news = News(store=store, clock=lambda: newsstore.END)
         guilds = [PRIMARY_GUILD] if args.primary_only else list(newsstore.GUILDS)
         guilds.sort(key=lambda g: g != PRIMARY_GUILD)
@@ -338,8 +400,15 @@ async def measure(
                 file=sys.stderr,
             )
             by_guild[guild_id] = await bench_guild(
-                news, guild_id, world, args.queries, budget_s=args.budget, statements=statements
+                news,
+                guild_id,
+                world,
+                args.queries,
+                budget_s=args.budget,
+                statements=statements,
+                server=server,
             )
+            CPU_KNOWN[url] = server is not None or url.startswith("sqlite")
         if args.explain:
             await explain_slow(by_guild, statements)
     finally:
@@ -381,12 +450,17 @@ def prepare_sqlite(
     path: Path = args.db
     url = f"sqlite+aiosqlite:///{path}"
     generate_s: float | None = None
-    if args.reuse and path.exists() and newsstore.counts_of(path) == args.articles:
+    state = newsstore.generated(path, world) if args.reuse else None
+    if state == "complete":
         print(f"reusing {path} ({args.articles:,} articles)", file=sys.stderr)
         asyncio.run(_migrate(url))  # a store made before a new migration gets it
     else:
-        newsstore.remove_database(path)
-        print(f"generating {args.articles:,} articles into {path} ...", file=sys.stderr)
+        if state is None:
+            newsstore.remove_database(path)
+        print(
+            f"{'going on' if state else 'generating'} {args.articles:,} articles into {path} ...",
+            file=sys.stderr,
+        )
         started = time.perf_counter()
         asyncio.run(_migrate(url))
         newsstore.populate(path, world, workers=args.workers)
@@ -433,7 +507,10 @@ def main() -> None:
         "--skip-sqlite", action="store_true", help="time only PostgreSQL (needs --postgres-url)"
     )
     parser.add_argument(
-        "--reuse", action="store_true", help="keep a store that holds --articles articles"
+        "--reuse",
+        action="store_true",
+        help="keep a store that holds --articles articles (or go on with one whose generation "
+        "was stopped)",
     )
     parser.add_argument("--queries", type=int, default=200, help="timed calls per command")
     parser.add_argument(
@@ -485,7 +562,17 @@ def main() -> None:
     }
     for name, (_, (size, warm_s, generate_s)) in engines.items():
         prefix = "" if name == "SQLite" else "pg_"
-        report_engine(name, world, size, warm_s, generate_s, by_engine[name], args, chart_ms)
+        report_engine(
+            name,
+            world,
+            size,
+            warm_s,
+            generate_s,
+            by_engine[name],
+            args,
+            chart_ms,
+            CPU_KNOWN.get(engines[name][0], False),
+        )
         figures.update({prefix + k: v for k, v in engine_figures(size, generate_s).items()})
         for guild_id, timings in by_engine[name].items():
             tag = "" if guild_id == PRIMARY_GUILD else f"g{newsstore.GUILDS[guild_id]}_"
@@ -504,7 +591,9 @@ def main() -> None:
         figures[f"{prefix}p95_all"] = "met" if not missed else "missed: " + ", ".join(missed)
     if len(by_engine) > 1:
         print("\nboth engines, side by side:")
-        print_side_by_side(by_engine)
+        print_side_by_side(
+            by_engine, cpu=all(CPU_KNOWN.get(url, False) for url, _ in engines.values())
+        )
     for name, by_guild in by_engine.items():
         plans = [t.plan for timings in by_guild.values() for t in timings if t.plan]
         if plans:
@@ -539,6 +628,7 @@ def report_engine(  # noqa: PLR0917 - one engine's figures
     by_guild: dict[int, list[Timing]],
     args: argparse.Namespace,
     chart_ms: float,
+    cpu_known: bool,
 ) -> None:
     print(f"\n==== {name} ====")
     if "text" in size:
@@ -587,7 +677,7 @@ def report_engine(  # noqa: PLR0917 - one engine's figures
         )
     if len(by_guild) > 1:
         print(f"\nall three servers on {name}:")
-        print_compact(by_guild, cpu=name == "SQLite")
+        print_compact(by_guild, cpu=cpu_known)
 
 
 if __name__ == "__main__":

@@ -302,7 +302,7 @@ class Deliverer:
                 person = entry.user_id if dm else None
                 await self._ledger.dms_closed([entry], person, f"{why}: {exc}", report)
                 return True
-            await self._ledger.refused(entry, str(exc), report)
+            await self._ledger.refused(entry, str(exc), report, mode=mode)
             return False
         except TemporaryFailure as exc:
             await self._ledger.retry(entry, str(exc), report)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import StoreUnavailable
-from bot.records import OutboxEntry
+from bot.records import OutboxEntry, ThreadMode
 from bot.sending import (
     MAX_ATTEMPTS,
     POISON_ATTEMPTS,
@@ -25,6 +25,7 @@ from bot.sending import (
     Sender,
     TemporaryFailure,
 )
+from bot.threads import permissions_needed
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -93,8 +94,10 @@ class DeliveryLedger:
         report: DeliveryReport,
         *,
         channel_id: int | None = None,
+        mode: ThreadMode | None = None,
     ) -> None:
-        """The channel refused alerts: it is blocked, and its server's admins told once."""
+        """The channel refused alerts: it is blocked, and its server's admins told once what
+        the bot needs there (``mode``: a forum's or per-story channel's thread permissions)."""
         now = self._clock()
         channel_id = channel_id or entry.channel_id
         first = await self._store.block_channel(channel_id, entry.guild_id, reason, now=now)
@@ -104,8 +107,8 @@ class DeliveryLedger:
             guild = await self._store.guild(entry.guild_id)
             text = (
                 f"newsbot can no longer post alerts in <#{channel_id}> ({reason}). "
-                "Alerts for this server are paused: give the bot View Channel, Send Messages "
-                "and Embed Links there, or pick another channel with `/alerts channel`."
+                f"Alerts for this server are paused: give the bot {permissions_needed(mode)} "
+                "there, or pick another channel with `/alerts channel`."
             )
             try:
                 await self._sender.tell_admins(

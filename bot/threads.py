@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bot.alerts import Alert, KeyQuote
 from bot.messages import CONTENT_LIMIT, OutgoingMessage, clean_text, clip, plain_text, web_url
+from bot.records import ThreadMode
 
 THREAD_NAME_LIMIT = 100
 """Discord's longest thread (and forum post) title."""
@@ -28,6 +29,18 @@ LINE_HEADLINE_LIMIT = 200
 LINE_QUOTE_LIMIT = 240
 LINE_LIMIT = 700
 _SPACE = re.compile(r"\s+")
+
+
+def permissions_needed(mode: ThreadMode | None) -> str:
+    """What the bot needs in a channel that takes alerts this way, in Discord's words."""
+    if mode is ThreadMode.FORUM:
+        return "View Channel, Create Posts, Embed Links and Send Messages in Threads"
+    if mode is ThreadMode.PER_STORY:
+        return (
+            "View Channel, Send Messages, Embed Links, Create Public Threads and Send Messages "
+            "in Threads"
+        )
+    return "View Channel, Send Messages and Embed Links"
 
 
 @dataclass(frozen=True, slots=True)

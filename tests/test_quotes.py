@@ -551,3 +551,19 @@ def test_a_name_after_a_verb_is_its_object_not_the_subject_he_goes_on(nlp: Langu
         "of this country and the world.”"
     )
     assert [q.speaker for q in quotations(text, nlp)] == ["Glen Barker"]
+
+
+def test_titles_in_a_list_in_apposition_to_a_work_or_ending_their_sentence(
+    nlp: Language,
+) -> None:
+    text = (
+        "Ann Roe, who has starred in “Harbour Lights” and “Winter on the Coast,” posted the "
+        "clip on Thursday. Next month a press will publish “Roe Unmasked,” a biography by a "
+        "former aide. The old name is being taken off the signs, to be replaced by “Sea "
+        "Gate.” A spokesman for the owner said “the new name will stay for a long time.”"
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["Winter on the Coast"] is QuoteKind.TERM
+    assert kinds["Roe Unmasked"] is QuoteKind.TERM
+    assert kinds["Sea Gate"] is QuoteKind.TERM
+    assert kinds["the new name will stay for a long time"] is not QuoteKind.TERM

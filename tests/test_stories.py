@@ -12,6 +12,7 @@ import pytest
 
 from bot.articles import Article
 from bot.delivery import OutboxKind, Planned
+from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.stories import Reason, Stories, StoryIndex, StoryInput
@@ -176,13 +177,16 @@ async def poll(
     planned: dict[str, list[Planned]],
 ) -> None:
     change = PollSuccess(None, None, None, None, None, NOW)
+    routed = await Router(store).plan(source, [article])  # the servers' alerts channels
+    for key, people in planned.items():
+        routed[key] = [*routed.get(key, []), *people]
     await store.record_poll_success(
         source,
         change,
         seen_keys=[article.item_key],
         new_articles=[article],
         now=NOW,
-        planned=planned,
+        planned=routed,
         stories=stories,
     )
 

@@ -201,3 +201,21 @@ async def test_the_permission_check_names_the_missing_thread_permissions(scene: 
     answer = await scene.command("alerts", "channel", {"channel": quiet.id})
     assert answer.content == f"Alerts will go to <#{quiet.id}>."
     assert await scene.store.thread_mode(int(quiet.id)) is None
+
+
+async def test_a_forum_that_refuses_posts_later_tells_the_admins_what_it_needs(
+    scene: Scene,
+) -> None:
+    from tests.fakediscord import Perm
+
+    forum = await add_forum(scene, "news-forum")
+    await scene.command("alerts", "channel", {"channel": forum.id})
+    forum.set_overwrite(scene.guild.bot_member, deny=Perm.SEND_MESSAGES)  # Create Posts
+    await watch(scene, "wire")
+    await publish(scene, "wire", BODY)
+    dm = scene.fake.dm_channel(scene.admin)
+    await scene.wait_for(lambda: bool(scene.fake.messages(dm)))
+    (told,) = scene.fake.messages(dm)
+    assert f"can no longer post alerts in <#{forum.id}>" in told["content"]
+    assert "View Channel, Create Posts, Embed Links and Send Messages in Threads" in told["content"]
+    assert scene.fake.threads_in(forum) == []

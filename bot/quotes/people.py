@@ -375,12 +375,13 @@ class People:
 
 _VERB_BEFORE = re.compile(
     r"\b(?:has|have|had|is|was|were|are|will|would|did|does|do|can|could|said|says|told"
-    r"|tells|met|took|gave|made|saw|thought|became|brought)\b"
+    r"|tells|met|took|gave|made|saw|thought|became|brought|that|whether)\b"
     r"|\b(?!(?:retired|elected|embattled|indicted|appointed|acclaimed|celebrated|esteemed"
     r"|renowned|respected|unnamed|named|beleaguered|disgraced|jailed|detained|exiled)\b)"
     r"[a-z]+ed\b"
 )
-"""A verb before a name in its sentence ("He has declared Cruz"): the name is its object."""
+"""A verb before a name in its sentence ("He has declared Cruz"): the name is its object, or
+the subject of a clause inside ("He dismisses claims that Cruz …")."""
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:of|for|at|from|with|in|on|by|to|about|against|under|over|like|near|behind|via"
     r"|between|among|than|toward|towards|into|onto|upon|without|within|beyond|across"

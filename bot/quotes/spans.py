@@ -305,6 +305,7 @@ def classify(text: str, drafts: list[Draft]) -> None:
         or (body_double and _single_marked_line(text, *para))
         for index, para in enumerate(paras[:3])
     ]
+    previous: Draft | None = None
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
         inner = " ".join(text[s.start : s.end] for s in draft.spans)
@@ -326,6 +327,13 @@ def classify(text: str, drafts: list[Draft]) -> None:
                 and not inner.rstrip().endswith((".", "!", "?", "…"))
             )
             or (_looks_like_title(inner) and not attributed)
+            or (
+                _looks_like_title(inner)
+                and inner.rstrip().endswith(".")
+                and _NEW_SENTENCE.match(after)
+            )
+            or (_looks_like_title(inner) and _WORK_AFTER.match(after))
+            or (_looks_like_title(inner) and _next_in_list(text, previous, open_at))
             or _is_media_title(before, inner)
             or _YEAR_AFTER.match(after)
             or (len(words) <= 8 and _MODIFIES.match(after))
@@ -334,6 +342,24 @@ def classify(text: str, drafts: list[Draft]) -> None:
             draft.kind = QuoteKind.TERM
         elif _is_fragment(before, inner):
             draft.kind = QuoteKind.FRAGMENT
+        previous = draft
+
+
+_NEW_SENTENCE = re.compile(r"\s+[A-Z]")
+"""A new sentence after a title that ends with its full stop: “Coco Beach.” A spokesman …"""
+_WORK_AFTER = re.compile(
+    r",?\s*(?:a|an|the|his|her|their)\s+(?:new\s+|recent\s+|\d{4}\s+)?(?:book|biography|memoir"
+    r"|novel|film|movie|documentary|play|song|album|show|series|podcast)\b"
+)
+"""A work named in apposition after a title: “Trump Revealed,” a biography by …."""
+
+
+def _next_in_list(text: str, previous: Draft | None, open_at: int) -> bool:
+    """Whether the quotation follows a title in a list ("starred in “A” and “B,”")."""
+    if previous is None or previous.kind is not QuoteKind.TERM:
+        return False
+    gap = text[previous.spans[-1].after : open_at]
+    return bool(re.fullmatch(r",?\s*(?:and|or|,)\s*|,\s*", gap))
 
 
 _ENDS_NOUN_PHRASE = re.compile(

@@ -59,7 +59,32 @@ async def merge_stories(
         )
     await conn.execute(stories.delete().where(stories.c.id.in_(gone)))
     await _drop_second_alerts(conn, into, now)
+    await _move_story_keys(conn, into, gone)
     return gone
+
+
+async def _move_story_keys(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:
+    """The absorbed stories' alerts give up their story key (``outbox.story_id``, one alert
+    per destination per story: see bot.routing); one of them, for each destination the
+    survivor has no alert for yet, takes the survivor's, so a later copy isn't alerted
+    there again."""
+    rows = (
+        await conn.execute(
+            select(outbox.c.id, outbox.c.kind, outbox.c.channel_id, outbox.c.story_id)
+            .where(outbox.c.story_id.in_([into, *gone]))
+            .order_by(outbox.c.id)
+        )
+    ).all()
+    keyed = {(str(r.kind), int(r.channel_id)) for r in rows if r.story_id == into}
+    moved = []
+    for row in rows:
+        destination = (str(row.kind), int(row.channel_id))
+        if row.story_id != into and destination not in keyed:
+            keyed.add(destination)
+            moved.append(int(row.id))
+    await conn.execute(update(outbox).where(outbox.c.story_id.in_(gone)).values(story_id=None))
+    if moved:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(moved)).values(story_id=into))
 
 
 async def _drop_second_alerts(conn: AsyncConnection, story_id: int, now: datetime) -> None:
