@@ -373,8 +373,10 @@ async def test_a_merged_storys_copies_go_in_the_absorbed_storys_thread_where_it_
     route = Planned(OutboxKind.ALERT, GUILD, other_forum, None, None, "matched: bridge")
     for n in range(4):
         found = make_article(forum_source.id, f"g:{n}", clock.now, title=f"Bridge {n}")
-        # Only the second story goes to the other forum too (a route).
-        planned = {found.item_key: [route]} if n == 1 else None
+        # The alerts channel gets each; only the second story goes to the other forum too.
+        planned = await Router(store).plan(forum_source, [found])
+        if n == 1:
+            planned = {found.item_key: [*planned.get(found.item_key, []), route]}
         await store.record_poll_success(
             forum_source,
             change,
