@@ -234,10 +234,13 @@ async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_ale
         (99, 2),
     ]
     await store.mark_sent([e.id for e in entries if e.article_id == 1], 500, now=NOW)
+    await store.begin_story_thread(1, 33, 2, now=NOW)  # a thread-mode channel's post for it
 
     whole = "\n\n".join(paragraphs)
     await poll(store, c, article(c, "g:three", 2, whole), stories, {"g:three": [person]})
     assert stories.index.story_of(2) == 1
+    assert await store.story_thread(33, 2) is None
+    assert await store.story_thread(33, 1) is not None  # the merged story goes on in it
     async with store._engine.connect() as conn:
         rows = (await conn.execute(select(stories_table))).all()
     assert [(r.id, r.articles, r.outlets) for r in rows] == [(1, 3, 3)]

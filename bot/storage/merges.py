@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.articles import Article
 from bot.records import OutboxKind, OutboxStatus
 from bot.storage.derived import StoryPlacer, current_story
-from bot.storage.schema import articles, outbox, stories
-from bot.storage.threads import move_story_threads
+from bot.storage.schema import articles, outbox, stories, story_threads
 from bot.stories import Placement
 
 PERSONAL_KINDS = (OutboxKind.ALERT.value, OutboxKind.DM.value, OutboxKind.HERE.value)
@@ -35,7 +34,6 @@ async def merge_stories(
     if not gone:
         return []
     await conn.execute(update(articles).where(articles.c.story_id.in_(gone)).values(story_id=into))
-    await move_story_threads(conn, into, gone)
     rows = (
         await conn.execute(
             select(stories.c.articles, stories.c.first_at, stories.c.latest_at).where(
@@ -62,7 +60,32 @@ async def merge_stories(
     await conn.execute(stories.delete().where(stories.c.id.in_(gone)))
     await _drop_second_alerts(conn, into, now)
     await _move_story_keys(conn, into, gone)
+    await _move_threads(conn, into, gone)
     return gone
+
+
+async def _move_threads(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:
+    """An absorbed story's thread (or forum post) in a channel where the survivor has none
+    becomes the survivor's, so the merged story's later copies go on in it; where both have
+    one, the survivor's is kept and the other gets no more lines."""
+    rows = (
+        await conn.execute(
+            select(story_threads.c.channel_id, story_threads.c.story_id)
+            .where(story_threads.c.story_id.in_([into, *gone]))
+            .order_by(story_threads.c.story_id)
+        )
+    ).all()
+    have = {int(row.channel_id) for row in rows if row.story_id == into}
+    for row in rows:
+        channel = int(row.channel_id)
+        if channel in have:
+            continue
+        have.add(channel)
+        await conn.execute(
+            update(story_threads)
+            .where(story_threads.c.channel_id == channel, story_threads.c.story_id == row.story_id)
+            .values(story_id=into)
+        )
 
 
 async def _move_story_keys(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:

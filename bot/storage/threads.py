@@ -72,29 +72,6 @@ def enqueue_thread_lines(
     return _insert_ignore(dialect, outbox).from_select(columns, lines)
 
 
-async def move_story_threads(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:
-    """Stories merged into ``into``: in each channel where ``into`` has no thread, the thread
-    of one of the absorbed stories becomes its (later copies' lines go there)."""
-    rows = (
-        await conn.execute(
-            select(story_threads.c.channel_id, story_threads.c.story_id).where(
-                story_threads.c.story_id.in_([into, *gone])
-            )
-        )
-    ).all()
-    has = {int(row.channel_id) for row in rows if row.story_id == into}
-    for row in sorted(rows, key=lambda r: (r.channel_id, r.story_id)):
-        channel = int(row.channel_id)
-        if channel in has:
-            continue
-        has.add(channel)
-        await conn.execute(
-            update(story_threads)
-            .where(story_threads.c.channel_id == channel, story_threads.c.story_id == row.story_id)
-            .values(story_id=into)
-        )
-
-
 def _story_thread(row: Any) -> StoryThread:
     m = row._mapping
     return StoryThread(
