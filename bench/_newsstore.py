@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import math
 import random
 import re
@@ -732,6 +733,7 @@ def populate(path: Path, world: World, *, workers: int) -> None:
     Resumable: each batch is committed with its quotes and seen items, and the derived tables
     are made from the stored rows at the end, so a run that was stopped (killed, the machine
     restarted) is taken up by the next one at the first batch it had not committed."""
+    _world_file(path).write_text(json.dumps(_world_mark(world, complete=False)))
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # Bulk-load settings, for this connection only: the store's own are back on reopening.
@@ -769,6 +771,32 @@ def populate(path: Path, world: World, *, workers: int) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+    _world_file(path).write_text(json.dumps(_world_mark(world, complete=True)))
+
+
+def _world_file(path: Path) -> Path:
+    return Path(f"{path}.world")
+
+
+def _world_mark(world: World, *, complete: bool) -> dict[str, Any]:
+    return {"articles": world.articles, "seed": world.seed, "complete": complete}
+
+
+def generated(path: Path, world: World) -> str | None:
+    """How far the store at path holds this world: "complete", "partial" (a stopped run:
+    ``populate`` goes on with it) or None (none of it, or another world). A store made before
+    its generation was recorded beside it counts as complete if it has the world's articles."""
+    try:
+        mark = json.loads(_world_file(path).read_text())
+    except (OSError, ValueError):
+        mark = None
+    if not path.exists():
+        return None
+    if mark is None:
+        return "complete" if counts_of(path) == world.articles else None
+    if mark != _world_mark(world, complete=mark.get("complete") is True):
+        return None
+    return "complete" if mark["complete"] else "partial"
 
 
 _KEYS_INDEX = "ix_articles_id_published_at_source_id_story_id"
@@ -965,7 +993,7 @@ def counts_of(path: Path) -> int:
 
 
 def remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".world"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

@@ -7,7 +7,8 @@
 The store (see bench/_newsstore.py) is made by the real migrations and filled through the real
 schema, FTS5 triggers included: ~2,000 sources, articles over 90 days with 3-6 quotations each,
 the speakers table, and three servers watching 20, 200 and 1,000 sources. ``--reuse`` keeps an
-existing file that already holds ``--articles`` articles.
+existing file that already holds ``--articles`` articles, and goes on with one whose generation
+was stopped (made with the same ``--articles``).
 
 ``--postgres-url`` writes the same store into a PostgreSQL database (bench/_pgstore.py; its
 tables are replaced, or kept with ``--reuse``) and times every command there too; the report
@@ -449,12 +450,17 @@ def prepare_sqlite(
     path: Path = args.db
     url = f"sqlite+aiosqlite:///{path}"
     generate_s: float | None = None
-    if args.reuse and path.exists() and newsstore.counts_of(path) == args.articles:
+    state = newsstore.generated(path, world) if args.reuse else None
+    if state == "complete":
         print(f"reusing {path} ({args.articles:,} articles)", file=sys.stderr)
         asyncio.run(_migrate(url))  # a store made before a new migration gets it
     else:
-        newsstore.remove_database(path)
-        print(f"generating {args.articles:,} articles into {path} ...", file=sys.stderr)
+        if state is None:
+            newsstore.remove_database(path)
+        print(
+            f"{'going on' if state else 'generating'} {args.articles:,} articles into {path} ...",
+            file=sys.stderr,
+        )
         started = time.perf_counter()
         asyncio.run(_migrate(url))
         newsstore.populate(path, world, workers=args.workers)
@@ -501,7 +507,10 @@ def main() -> None:
         "--skip-sqlite", action="store_true", help="time only PostgreSQL (needs --postgres-url)"
     )
     parser.add_argument(
-        "--reuse", action="store_true", help="keep a store that holds --articles articles"
+        "--reuse",
+        action="store_true",
+        help="keep a store that holds --articles articles (or go on with one whose generation "
+        "was stopped)",
     )
     parser.add_argument("--queries", type=int, default=200, help="timed calls per command")
     parser.add_argument(

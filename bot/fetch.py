@@ -126,17 +126,16 @@ def _private_address_refused() -> RefusedURL:
 
 
 CHECKED_URLS_KEPT = 20_000
-"""Addresses whose checks (and parsed forms) a fetcher remembers: a steady poll fetches the same
-feeds every cycle. Past this many, it starts over."""
+"""Addresses whose checks a fetcher remembers: a steady poll fetches the same feeds every cycle.
+Past this many, it starts over."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    """A checked address: as given to aiohttp (already parsed), and its host as urllib reads
-    it (the key of its per-host slots)."""
+    """A checked address, and its host as urllib reads it (the key of its per-host slots).
+    The parsed URL is not kept: parsing again costs less than keeping it in memory."""
 
     url: str
-    parsed: URL
     host: str
 
 
@@ -325,7 +324,7 @@ class Fetcher:
             )
         if len(self._targets) >= CHECKED_URLS_KEPT:
             self._targets.clear()
-        target = _Target(url, parsed, host_of(url))
+        target = _Target(url, host_of(url))
         self._targets[url] = target
         if base is None:
             self._targets[given] = target
@@ -344,12 +343,8 @@ class Fetcher:
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
         cap = self._settings.max_body_bytes
-        target = self._targets.get(url)
         async with self._session.get(
-            target.parsed if target is not None else url,
-            headers=headers,
-            allow_redirects=False,
-            timeout=self._timeout,
+            url, headers=headers, allow_redirects=False, timeout=self._timeout
         ) as resp:
             if resp.status in REDIRECT_STATUSES:
                 location = resp.headers.get("Location")

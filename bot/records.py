@@ -94,6 +94,18 @@ class Planned:
 
 
 @dataclass(frozen=True, slots=True)
+class Watching:
+    """Who watches a source, as the router reads it before the source's new articles are
+    stored."""
+
+    guilds: frozenset[int]
+    """The servers watching it, unpaused."""
+    alert_channels: tuple[tuple[int, int], ...] = ()
+    """(server, channel) of each such server's alerts channel, where it has one that works
+    (the bot still in the server, the channel not blocked); in server order."""
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """One queued message: an alert or notice, to be sent exactly once."""
 

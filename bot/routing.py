@@ -1,8 +1,37 @@
-"""Which topic routes and which people get an article (core; no discord imports).
+"""Who gets each new article: every destination is planned here (core; no discord imports).
 
-One Matcher holds every server route's topic and every person's topic. An article from a source
-reaches a route or a person only in servers that watch that source; each destination (a channel,
-a person) gets at most one alert per article, listing every topic of theirs that matched.
+The plan of an article, made before it is stored, lists every alert it earns, in the order
+they are queued:
+
+- the alerts channel of each server watching the source (unpaused, the bot still in it, the
+  channel not blocked): every article goes there;
+- each topic route whose topic matches (or that takes every article) in a server watching the
+  source, and each person whose topic matches: one alert per destination (a channel, a person),
+  listing every topic of theirs that matched, with the matched words as data.
+
+A route to a server's alerts channel adds nothing: the channel already gets the article.
+
+**Story de-duplication** is planned the same way for every destination: each alert is queued
+*once per story*, so a copy of a story (another outlet's version, see ``bot.stories``) reaches
+only the destinations the story hasn't reached yet. The store writes the plan and does not
+decide anything: it files the article in its story, then inserts the planned rows with that
+story's id, skipping any row the outbox already holds under one of its two unique keys: one
+alert per destination per article ``(kind, channel_id, article_id)`` and one per destination
+per story ``(kind, channel_id, story_id)``.
+
+**Why this is exactly-once with several ``newsbot worker`` processes on PostgreSQL.** The plan
+is made from a snapshot (the servers watching the source, read once per poll, and this
+process's topics), so two workers storing copies of one story at the same moment both plan an
+alert to a channel that has had none. Neither reads the other's rows; the unique key decides:
+both insert with ``ON CONFLICT DO NOTHING``, PostgreSQL makes the second insert wait for the
+first transaction and then skips the row (or inserts it, if the first rolled back). So an
+article is alerted to a destination at most once, a story at most once, and a row is never
+lost to a rollback of another worker's poll. The keys are write rules, the same for every
+caller (a backfill is held to them too); which destinations an article earns is decided only
+here. A server that changes its alerts channel, pauses the source or leaves while a poll is
+being stored gets that poll's alerts as planned; delivery drops what it can no longer send.
+Caps (a channel's alerts in ten minutes, with its personal 'here' alerts) are applied when
+sending (``bot.delivery``), not when queuing.
 """
 
 from __future__ import annotations
@@ -27,7 +56,9 @@ if TYPE_CHECKING:
 
 
 class Router:
-    """Plans who gets each new article: topic routes and people, with why each matched."""
+    """Plans who gets each new article: alerts channels, topic routes and people, with why
+    each matched. One that never loads topics (``refresh``/``reload`` not called) plans the
+    alerts channels only."""
 
     def __init__(self, store: Topics, *, observe: Callable[[float], None] | None = None) -> None:
         """``observe(seconds)``: told how long matching each article took."""
@@ -131,12 +162,21 @@ class Router:
         *,
         on_failure: Callable[[Article, Exception], None] | None = None,
     ) -> dict[str, list[Planned]]:
-        """The alerts each article earns beyond the server's all-articles channel. An article
-        whose topics can't be matched gets only the all-articles routes (``on_failure`` is
-        told why); the others are matched as usual."""
-        if not articles or not (self._routes or self._subscriptions):
+        """Every alert each article earns (by item key), in the order they are queued: the
+        alerts channels of the servers watching the source first, then the matched topic
+        routes and people. An article whose topics can't be matched gets only the alerts
+        channels and the all-articles routes (``on_failure`` is told why)."""
+        if not articles:
             return {}
-        guilds = await self._store.guilds_watching(source.id)
+        watching = await self._store.watching(source.id)
+        channels = [
+            Planned(OutboxKind.ALERT, guild_id, channel_id, None, None, None)
+            for guild_id, channel_id in watching.alert_channels
+        ]
+        if not (self._routes or self._subscriptions):
+            return {a.item_key: list(channels) for a in articles} if channels else {}
+        guilds = watching.guilds
+        taken = {(OutboxKind.ALERT, c.channel_id) for c in channels}
         domain = host_of(source.url)
         everything = [
             r
@@ -160,13 +200,14 @@ class Router:
                 destinations = {
                     (OutboxKind.ALERT, r.channel_id): (_planned(r), []) for r in everything
                 }
-            planned[article.item_key] = [
+            planned[article.item_key] = channels + [
                 replace(
                     p,
                     explanation="; ".join(dict.fromkeys(why for why, _ in whys)) or None,
                     terms=tuple(dict.fromkeys(t for _, words in whys for t in words)),
                 )
-                for p, whys in destinations.values()
+                for key, (p, whys) in destinations.items()
+                if key not in taken
             ]
         return planned
 

@@ -75,6 +75,8 @@ class Watcher:
         self._settings = settings
         self._on_articles = on_articles
         self._router = router
+        self._planner = router or Router(store)
+        """Plans each article's alerts (without topics when this process matches none)."""
         self._stories = stories
         self._stories_loading = asyncio.Lock()
         self._clock = clock
@@ -342,22 +344,21 @@ class Watcher:
             moved_to=moved_to,
             next_poll_at=next_success_poll(now, interval),
         )
-        planned = None
         if self._router is not None:
             # A topic added anywhere during a long cycle applies within seconds.
             await self._router.refresh(at_most_every=TOPIC_CHECK_SECONDS)
-            unmatched: dict[str, Problem] = {}
+        unmatched: dict[str, Problem] = {}
 
-            def lost(article: Article, exc: Exception) -> None:
-                unmatched[article.item_key] = logged_problem(article, Stage.TOPICS, exc)
+        def lost(article: Article, exc: Exception) -> None:
+            unmatched[article.item_key] = logged_problem(article, Stage.TOPICS, exc)
 
-            planned = await self._router.plan(source, built, on_failure=lost)
-            built = [
-                replace(a, problems=(*a.problems, unmatched[a.item_key]))
-                if a.item_key in unmatched
-                else a
-                for a in built
-            ]
+        planned = await self._planner.plan(source, built, on_failure=lost)
+        built = [
+            replace(a, problems=(*a.problems, unmatched[a.item_key]))
+            if a.item_key in unmatched
+            else a
+            for a in built
+        ]
         if built and self._stories is not None and not self._stories.loaded:
             await self._load_stories(self._stories, now)
         recorded = await self._store.record_poll(

@@ -217,7 +217,10 @@ async def test_a_stopped_generation_goes_on_where_it_stopped(
     with pytest.raises(KeyboardInterrupt):
         newsstore.populate(stopped, world, workers=0)
     assert newsstore.counts_of(stopped) == 500
+    assert newsstore.generated(stopped, world) == "partial"
+    assert newsstore.generated(stopped, newsstore.make_world(ARTICLES + 1)) is None
     monkeypatch.setattr(newsstore, "make_batch", draw)
     newsstore.populate(stopped, world, workers=0)
 
+    assert newsstore.generated(stopped, world) == "complete"
     assert _rows(stopped) == _rows(whole)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.delivery import OutboxStatus
+from bot.routing import Router
 from bot.store import PollSuccess, Store
 from tests.conftest import cli_env
 from tests.factories import make_article
@@ -31,7 +32,10 @@ async def seed(db: Path, guild_id: int, channel_id: int) -> None:
     await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
     found = [make_article(source.id, f"g:{n}", now, title=f"Alert {n:02d}") for n in range(ALERTS)]
     change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
+    planned = await Router(store).plan(source, found)
+    await store.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=now, planned=planned
+    )
     await store.close()
 
 

@@ -19,6 +19,7 @@ from bot.delivery import (
     TemporaryFailure,
 )
 from bot.messages import OutgoingMessage
+from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from tests.conftest import Clock
@@ -74,10 +75,10 @@ async def publish(
     topic each of them matched."""
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
     new = [article(source.id, n, now) for n in numbers]
-    planned = None
+    planned = await Router(store).plan(source, new)  # the server's alerts channel
     if here_for is not None:
         person = Planned(OutboxKind.HERE, GUILD, here_for, here_for, None, "source:news.test")
-        planned = {a.item_key: [person] for a in new}
+        planned = {a.item_key: [*planned.get(a.item_key, []), person] for a in new}
     await store.record_poll_success(
         source, change, seen_keys=[], new_articles=new, now=now, planned=planned
     )

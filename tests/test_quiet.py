@@ -11,6 +11,7 @@ from bot.delivery import Deliverer
 from bot.digests import ScheduleError
 from bot.quiet import QuietHours, quiet_hours_from
 from bot.records import OutboxKind, OutboxStatus, Planned
+from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from tests.conftest import Clock
@@ -72,7 +73,8 @@ async def publish(store: Store, source: Source, titles: list[str], now: datetime
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
     new = [make_article(source.id, f"g:{t}", now, title=t, lead=f"{t}.") for t in titles]
     dm = Planned(OutboxKind.DM, GUILD, READER, READER, None, "harbour in title")
-    planned = {a.item_key: [dm] for a in new}
+    channel = await Router(store).plan(source, new)  # the server's alerts channel
+    planned = {a.item_key: [*channel.get(a.item_key, []), dm] for a in new}
     await store.record_poll_success(
         source, change, seen_keys=[], new_articles=new, now=now, planned=planned
     )

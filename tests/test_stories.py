@@ -12,6 +12,7 @@ import pytest
 
 from bot.articles import Article
 from bot.delivery import OutboxKind, Planned
+from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
 from bot.stories import Reason, Stories, StoryIndex, StoryInput
@@ -176,13 +177,16 @@ async def poll(
     planned: dict[str, list[Planned]],
 ) -> None:
     change = PollSuccess(None, None, None, None, None, NOW)
+    routed = await Router(store).plan(source, [article])  # the servers' alerts channels
+    for key, people in planned.items():
+        routed[key] = [*routed.get(key, []), *people]
     await store.record_poll_success(
         source,
         change,
         seen_keys=[article.item_key],
         new_articles=[article],
         now=NOW,
-        planned=planned,
+        planned=routed,
         stories=stories,
     )
 
@@ -230,10 +234,13 @@ async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_ale
         (99, 2),
     ]
     await store.mark_sent([e.id for e in entries if e.article_id == 1], 500, now=NOW)
+    await store.begin_story_thread(1, 33, 2, now=NOW)  # a thread-mode channel's post for it
 
     whole = "\n\n".join(paragraphs)
     await poll(store, c, article(c, "g:three", 2, whole), stories, {"g:three": [person]})
     assert stories.index.story_of(2) == 1
+    assert await store.story_thread(33, 2) is None
+    assert await store.story_thread(33, 1) is not None  # the merged story goes on in it
     async with store._engine.connect() as conn:
         rows = (await conn.execute(select(stories_table))).all()
     assert [(r.id, r.articles, r.outlets) for r in rows] == [(1, 3, 3)]

@@ -16,6 +16,7 @@ from bot.articles import Article
 from bot.delivery import Deliverer
 from bot.messages import OutgoingMessage
 from bot.records import OutboxKind, OutboxStatus, ThreadMode
+from bot.routing import Router
 from bot.sending import ThreadGone
 from bot.sources import Source
 from bot.store import PollSuccess, Store
@@ -33,6 +34,8 @@ from tests.conftest import Clock
 from tests.factories import make_article, make_quotation
 from tests.fakediscord.spec import validate_body
 from tests.test_delivery import Recorder
+
+pytestmark = pytest.mark.both_engines
 
 GUILD, FORUM, ADMIN = 1001, 2002, 3003
 HOSTILE = "@everyone **bold** <@&1> [x](https://evil.test) `code` \u202e" + "ж" * 300
@@ -198,8 +201,9 @@ async def publish_copy(
     if quote:
         found = replace(found, quotes=(make_quotation(quote, f"Speaker {n}"),))
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
+    planned = await Router(store).plan(source, [found])  # the server's alerts channel
     await store.record_poll_success(
-        source, change, seen_keys=[], new_articles=[found], now=now, stories=placer
+        source, change, seen_keys=[], new_articles=[found], now=now, stories=placer, planned=planned
     )
 
 
@@ -310,6 +314,7 @@ async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_open
     found = make_article(forum_source.id, "g:0", clock.now, title="Bridge story")
     person = Planned(OutboxKind.HERE, GUILD, 4004, 4004, None, "matched: bridge")
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    channel = await Router(store).plan(forum_source, [found])  # the server's alerts channel
     await store.record_poll_success(
         forum_source,
         change,
@@ -317,7 +322,7 @@ async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_open
         new_articles=[found],
         now=clock.now,
         stories=placer,
-        planned={found.item_key: [person]},
+        planned={found.item_key: [*channel.get(found.item_key, []), person]},
     )
     await store.record_source_notice(
         SourceNotice(GUILD, FORUM, forum_source, True), "The feed fails.", now=clock.now

@@ -14,6 +14,7 @@ import pytest
 
 from bot.delivery import OutboxStatus
 from bot.records import ThreadMode
+from bot.routing import Router
 from bot.store import PollSuccess, Store
 from tests.factories import make_article
 from tests.fakediscord import Channel, FakeDiscord
@@ -36,7 +37,10 @@ async def seed(db: Path, guild_id: int, channel_id: int, mode: ThreadMode) -> No
     await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
     found = [make_article(source.id, f"g:{n}", now, title=f"Story {n:02d}") for n in range(STORIES)]
     change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
+    planned = await Router(store).plan(source, found)
+    await store.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=now, planned=planned
+    )
     await store.close()
 
 

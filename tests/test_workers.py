@@ -11,24 +11,28 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from sqlalchemy import text
 
+from bot.articles import Article
 from bot.delivery import OutboxStatus
 from bot.guilds import ServerSources, shard_of
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source
+from bot.storage.schema import outbox
 from bot.store import PollSuccess, Store
-from bot.stories import Stories
+from bot.stories import Placement, Reason, Stories
 from bot.subscriptions import Delivery
 from tests.conftest import Clock, FeedServer, cli_env, make_settings, open_watcher, rss
 from tests.factories import make_article
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.both_engines
 
@@ -151,7 +155,10 @@ async def queue_alerts(store: Store, clock: Clock, channels: int, each: int) -> 
         await store.set_alerts_channel(GUILD + guild, 5000 + guild, user_id=ADMIN, now=clock.now)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(each)]
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
+    planned = await Router(store).plan(source, found)
+    await store.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=clock.now, planned=planned
+    )
 
 
 @pytest.mark.usefixtures("shared")
@@ -257,6 +264,89 @@ async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_starte
     assert {c.id for c in copies} == {original.id, copy.id}
 
 
+class IntoStory:
+    """A story index that places every article in one story (another worker's, already
+    stored)."""
+
+    def __init__(self, story_id: int) -> None:
+        self.story_id = story_id
+
+    def place(self, article: Article, article_id: int) -> Placement:
+        return Placement(self.story_id, Reason.SIMILAR)
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        pass
+
+    def forget(self, article_ids: Sequence[int]) -> None:
+        pass
+
+
+@pytest.mark.usefixtures("shared")
+async def test_two_workers_storing_copies_of_one_story_at_once_alert_the_channel_once(
+    store: Store, other: Store, clock: Clock
+) -> None:
+    """Worker one has queued its copy's alert and not committed yet; worker two, planning from
+    what it sees (no alert of the story there), stores its copy meanwhile: it waits for worker
+    one and queues no second alert of the story to the channel."""
+    one, two, three = await add_sources(store, 3, clock)
+    await store.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
+    for source in (one, two, three):
+        await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
+    story = make_article(one.id, "g:story", clock.now, title="Harbour bridge")
+    (first,) = await store.record_poll_success(
+        one, change, seen_keys=[], new_articles=[story], now=clock.now
+    )
+    assert first.id is not None
+    copy = make_article(three.id, "g:copy-3", clock.now, title="Harbour bridge reopens")
+    planned = await Router(other).plan(three, [copy])
+    assert [p.channel_id for p in planned["g:copy-3"]] == [5000]  # nothing of the story seen
+    async with store.database.engine.connect() as worker_one:
+        transaction = await worker_one.begin()
+        await worker_one.execute(
+            outbox.insert().values(
+                kind="alert",
+                guild_id=GUILD,
+                channel_id=5000,
+                source_id=two.id,
+                status="pending",
+                attempts=0,
+                next_attempt_at=clock.now,
+                created_at=clock.now,
+                story_id=first.id,
+            )
+        )
+        worker_two = asyncio.create_task(
+            other.record_poll_success(
+                three,
+                change,
+                seen_keys=[],
+                new_articles=[copy],
+                now=clock.now,
+                planned=planned,
+                stories=IntoStory(first.id),
+            )
+        )
+
+        async def waiting_for_worker_one() -> bool:
+            async with store.database.engine.connect() as conn:
+                waits = await conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    )
+                )
+                return bool(waits.scalar_one())
+
+        await eventually(waiting_for_worker_one)
+        assert not worker_two.done()
+        await transaction.commit()
+    (stored,) = await worker_two
+    to_channel = [e for e in await store.outbox_entries() if e.channel_id == 5000]
+    assert [e.source_id for e in to_channel] == [two.id]  # worker one's; worker two's skipped
+    assert stored.id is not None and stored.title == "Harbour bridge reopens"
+
+
 @pytest.mark.usefixtures("shared")
 async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
     store: Store, other: Store, clock: Clock
@@ -358,7 +448,10 @@ async def test_a_process_running_some_shards_delivers_only_their_servers_alerts(
         await store.set_alerts_channel(guild, 7000 + shard, user_id=ADMIN, now=clock.now)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(2)]
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
+    planned = await Router(store).plan(source, found)
+    await store.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=clock.now, planned=planned
+    )
     zero, one = await asyncio.gather(
         store.claim_due_outbox(clock.now, owner="s0", hold=LEASE, shards=(2, [0])),
         other.claim_due_outbox(clock.now, owner="s1", hold=LEASE, shards=(2, [1])),

@@ -25,7 +25,6 @@ from bot.storage.rows import _published_of, hour_of
 from bot.storage.schema import (
     article_hours,
     articles,
-    outbox,
     quoted_speakers,
     speaker_names,
     speaker_words,
@@ -221,16 +220,6 @@ async def current_story(conn: AsyncConnection, story_id: int) -> int:
         await conn.execute(select(articles.c.story_id).where(articles.c.id == story_id))
     ).scalar()
     return story_id if now_in is None else int(now_in)
-
-
-async def alerted_for_story(conn: AsyncConnection, story_id: int) -> set[tuple[str, int]]:
-    """(kind, channel) of every alert queued for an article of the story."""
-    rows = await conn.execute(
-        select(outbox.c.kind, outbox.c.channel_id)
-        .join(articles, articles.c.id == outbox.c.article_id)
-        .where(articles.c.story_id == story_id)
-    )
-    return {(str(kind), int(channel)) for kind, channel in rows}
 
 
 async def count_speakers(

@@ -27,7 +27,6 @@ from bot.sources import Source
 from bot.storage.database import Repository, _insert_ignore, _seen_insert_sql, _unavailable
 from bot.storage.derived import (
     StoryPlacer,
-    alerted_for_story,
     count_speakers,
     file_in_story,
     file_speakers,
@@ -36,7 +35,6 @@ from bot.storage.derived import (
 )
 from bot.storage.fulltext import search_tags
 from bot.storage.merges import PollPlacer, merge_stories
-from bot.storage.outbox import enqueue_for_source
 from bot.storage.rows import _pending, _published_of, _with_id
 from bot.storage.schema import (
     articles,
@@ -155,9 +153,10 @@ class Ingest(Repository):
         failed: Sequence[FailedItem] = (),
         item_keys: Mapping[str, Sequence[str]] | None = None,
     ) -> PollRecord:
-        """In one transaction: store the new articles in their stories, queue their alerts (a
-        copy of a story a destination was already alerted to is not alerted again), mark keys
-        seen, count the items that failed, update the source.
+        """In one transaction: store the new articles in their stories, queue their planned
+        alerts (``planned``, by item key, from ``bot.routing.Router.plan``; a copy of a story
+        a destination was already alerted to is not alerted again), mark keys seen, count the
+        items that failed, update the source.
 
         Each article is stored on its own (a savepoint): one the database refuses is stored
         again without its quotes and with its text cut; one refused even so joins ``failed``.
@@ -406,22 +405,15 @@ class Ingest(Repository):
                 if stale:
                     placer.merged(article_id, story_id, sorted(stale))
             # The alerts are queued in the same transaction: an article is never stored
-            # without its alerts, so a crash can't lose one. A copy of a story is alerted
-            # only where the story wasn't.
-            await conn.execute(
-                enqueue_for_source(
-                    self._dialect, article_id, source.id, now, story_id=None if first else story_id
-                )
-            )
+            # without its alerts, so a crash can't lose one. The plan is written as it is;
+            # a row the outbox's unique keys already hold (this story, or this article, at
+            # that destination: see bot.routing) is skipped.
             if not first and story_id is not None:
                 # Where the story has a thread (or forum post), this copy is a line in it.
                 await conn.execute(
                     enqueue_thread_lines(self._dialect, article_id, source.id, story_id, now)
                 )
             routed = (planned or {}).get(article.item_key, ())
-            if routed and not first:
-                alerted = await alerted_for_story(conn, story_id)
-                routed = [p for p in routed if (p.kind.value, p.channel_id) not in alerted]
             if routed:
                 await conn.execute(
                     _insert_ignore(self._dialect, outbox),
@@ -438,6 +430,7 @@ class Ingest(Repository):
                             explanation=p.explanation,
                             style=p.style,
                             terms=p.terms,
+                            story_id=story_id,
                         )
                         for p in routed
                     ],

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.articles import Article
 from bot.records import OutboxKind, OutboxStatus
 from bot.storage.derived import StoryPlacer, current_story
-from bot.storage.schema import articles, outbox, stories
+from bot.storage.schema import articles, outbox, stories, story_threads
 from bot.stories import Placement
 
 PERSONAL_KINDS = (OutboxKind.ALERT.value, OutboxKind.DM.value, OutboxKind.HERE.value)
@@ -59,7 +59,57 @@ async def merge_stories(
         )
     await conn.execute(stories.delete().where(stories.c.id.in_(gone)))
     await _drop_second_alerts(conn, into, now)
+    await _move_story_keys(conn, into, gone)
+    await _move_threads(conn, into, gone)
     return gone
+
+
+async def _move_threads(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:
+    """An absorbed story's thread (or forum post) in a channel where the survivor has none
+    becomes the survivor's, so the merged story's later copies go on in it; where both have
+    one, the survivor's is kept and the other gets no more lines."""
+    rows = (
+        await conn.execute(
+            select(story_threads.c.channel_id, story_threads.c.story_id)
+            .where(story_threads.c.story_id.in_([into, *gone]))
+            .order_by(story_threads.c.story_id)
+        )
+    ).all()
+    have = {int(row.channel_id) for row in rows if row.story_id == into}
+    for row in rows:
+        channel = int(row.channel_id)
+        if channel in have:
+            continue
+        have.add(channel)
+        await conn.execute(
+            update(story_threads)
+            .where(story_threads.c.channel_id == channel, story_threads.c.story_id == row.story_id)
+            .values(story_id=into)
+        )
+
+
+async def _move_story_keys(conn: AsyncConnection, into: int, gone: Sequence[int]) -> None:
+    """The absorbed stories' alerts give up their story key (``outbox.story_id``, one alert
+    per destination per story: see bot.routing); one of them, for each destination the
+    survivor has no alert for yet, takes the survivor's, so a later copy isn't alerted
+    there again."""
+    rows = (
+        await conn.execute(
+            select(outbox.c.id, outbox.c.kind, outbox.c.channel_id, outbox.c.story_id)
+            .where(outbox.c.story_id.in_([into, *gone]))
+            .order_by(outbox.c.id)
+        )
+    ).all()
+    keyed = {(str(r.kind), int(r.channel_id)) for r in rows if r.story_id == into}
+    moved = []
+    for row in rows:
+        destination = (str(row.kind), int(row.channel_id))
+        if row.story_id != into and destination not in keyed:
+            keyed.add(destination)
+            moved.append(int(row.id))
+    await conn.execute(update(outbox).where(outbox.c.story_id.in_(gone)).values(story_id=None))
+    if moved:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(moved)).values(story_id=into))
 
 
 async def _drop_second_alerts(conn: AsyncConnection, story_id: int, now: datetime) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     and_,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -61,83 +60,40 @@ def _in_shards(guild_id: ColumnElement[Any], count: int, ids: Sequence[int]) -> 
     return (shifted % literal_column(str(int(count)))).in_([int(i) for i in ids])
 
 
-def enqueue_for_source(
-    dialect: str, article_id: int, source_id: int, now: datetime, *, story_id: int | None = None
-) -> Any:
-    """An alert row for every server that watches the source and has a working channel
-    (with a story: and wasn't alerted to it already)."""
-    route = (
-        select(
-            literal(OutboxKind.ALERT.value),
-            guilds.c.id,
-            guilds.c.alerts_channel_id,
-            literal(article_id),
-            literal(source_id),
-            literal(OutboxStatus.PENDING.value),
-            literal(0),
-            literal(now, type_=outbox.c.next_attempt_at.type),
-            literal(now, type_=outbox.c.created_at.type),
-        )
-        .select_from(guild_sources.join(guilds, guilds.c.id == guild_sources.c.guild_id))
-        .outerjoin(channels, channels.c.id == guilds.c.alerts_channel_id)
-        .where(
-            guild_sources.c.source_id == source_id,
-            guild_sources.c.paused_at.is_(None),
-            guilds.c.alerts_channel_id.is_not(None),
-            guilds.c.left_at.is_(None),
-            channels.c.blocked_at.is_(None),
-        )
-    )
-    if story_id is not None:
-        earlier = outbox.alias("earlier")
-        route = route.where(
-            ~select(earlier.c.id)
-            .join(articles, articles.c.id == earlier.c.article_id)
-            .where(
-                articles.c.story_id == story_id,
-                earlier.c.kind == OutboxKind.ALERT.value,
-                earlier.c.channel_id == guilds.c.alerts_channel_id,
-            )
-            .exists()
-        )
-    columns = [
-        "kind",
-        "guild_id",
-        "channel_id",
-        "article_id",
-        "source_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-    ]
-    return _insert_ignore(dialect, outbox).from_select(columns, route)
-
-
 class Outbox(Repository):
     """Alerts and notices waiting to be sent, and what became of them."""
 
     async def enqueue_articles(
         self, guild_id: int, channel_id: int, found: Sequence[Article], *, now: datetime
     ) -> int:
-        """Queue alerts for these stored articles to one channel (a backfill)."""
-        rows = [
-            _pending(
-                OutboxKind.ALERT,
-                guild_id,
-                channel_id,
-                now,
-                article_id=article.id,
-                source_id=article.source_id,
-            )
-            for article in found
-            if article.id is not None
-        ]
-        if not rows:
+        """Queue alerts for these stored articles to one channel (a backfill), held to the
+        outbox's keys as every alert is: once per article and once per story there."""
+        ids = [article.id for article in found if article.id is not None]
+        if not ids:
             return 0
-        # One multi-row INSERT, its new rows counted by RETURNING (a driver's executemany may
-        # not report a row count: asyncpg's doesn't).
         async with self._write() as conn:
+            story_of = dict(
+                (
+                    await conn.execute(
+                        select(articles.c.id, articles.c.story_id).where(articles.c.id.in_(ids))
+                    )
+                ).all()
+            )
+            rows = [
+                _pending(
+                    OutboxKind.ALERT,
+                    guild_id,
+                    channel_id,
+                    now,
+                    article_id=article.id,
+                    source_id=article.source_id,
+                    story_id=story_of.get(article.id),
+                )
+                for article in found
+                if article.id is not None
+            ]
+            # One multi-row INSERT, its new rows counted by RETURNING (a driver's executemany
+            # may not report a row count: asyncpg's doesn't).
             result = await conn.execute(
                 _insert_ignore(self._dialect, outbox).values(rows).returning(outbox.c.id)
             )

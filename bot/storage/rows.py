@@ -70,6 +70,7 @@ def _pending(
     explanation: str | None = None,
     style: str | None = None,
     terms: Sequence[str] = (),
+    story_id: int | None = None,
 ) -> dict[str, Any]:
     """An outbox row, due now."""
     return {
@@ -88,6 +89,7 @@ def _pending(
         "explanation": explanation,
         "style": style,
         "terms": json.dumps(list(terms)) if terms else None,
+        "story_id": story_id,
     }
 
 

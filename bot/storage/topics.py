@@ -23,6 +23,7 @@ from bot.records import (
     Subscription,
     TopicChange,
     TopicChanges,
+    Watching,
 )
 from bot.storage.database import Repository, _insert_ignore, _literal_row, _serialize
 from bot.storage.guilds import lock_guild, mark_joined
@@ -31,8 +32,10 @@ from bot.storage.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     channel_styles,
+    channels,
     counters,
     guild_sources,
+    guilds,
     outbox,
     routes,
     subscriptions,
@@ -218,13 +221,33 @@ class Topics(Repository):
             rows = (await conn.execute(select(routes))).all()
         return [_route(row) for row in rows]
 
-    async def guilds_watching(self, source_id: int) -> set[int]:
-        """The servers watching this source, unpaused."""
-        query = select(guild_sources.c.guild_id).where(
-            guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None)
+    async def watching(self, source_id: int) -> Watching:
+        """The servers watching this source, unpaused, and their working alerts channels."""
+        query = (
+            select(
+                guild_sources.c.guild_id,
+                guilds.c.alerts_channel_id,
+                guilds.c.left_at,
+                channels.c.blocked_at,
+            )
+            .select_from(guild_sources)
+            .outerjoin(guilds, guilds.c.id == guild_sources.c.guild_id)
+            .outerjoin(channels, channels.c.id == guilds.c.alerts_channel_id)
+            .where(guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None))
+            .order_by(guild_sources.c.guild_id)
         )
         async with self._engine.connect() as conn:
-            return set((await conn.execute(query)).scalars())
+            rows = (await conn.execute(query)).all()
+        return Watching(
+            frozenset(row.guild_id for row in rows),
+            tuple(
+                (int(row.guild_id), int(row.alerts_channel_id))
+                for row in rows
+                if row.alerts_channel_id is not None
+                and row.left_at is None
+                and row.blocked_at is None
+            ),
+        )
 
     async def all_subscriptions(self) -> list[Subscription]:
         """Every person's topics."""

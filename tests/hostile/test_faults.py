@@ -34,6 +34,7 @@ from bot.app import NewsBot
 from bot.delivery import OutboxEntry, OutboxStatus
 from bot.fetch import Fetcher
 from bot.pool import WorkPool
+from bot.routing import Router
 from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
@@ -644,7 +645,10 @@ async def queue_batch(db: Path, guild_id: int, channel_id: int, titles: list[str
             await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
         found = [make_article(source.id, f"k:{title}", now, title=title) for title in titles]
         change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-        await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
+        planned = await Router(store).plan(source, found)
+        await store.record_poll_success(
+            source, change, seen_keys=[], new_articles=found, now=now, planned=planned
+        )
     finally:
         await store.close()
 
