@@ -567,3 +567,20 @@ def test_titles_in_a_list_in_apposition_to_a_work_or_ending_their_sentence(
     assert kinds["Roe Unmasked"] is QuoteKind.TERM
     assert kinds["Sea Gate"] is QuoteKind.TERM
     assert kinds["the new name will stay for a long time"] is not QuoteKind.TERM
+
+
+def test_a_label_with_the_verb_first_names_who_follows_it(nlp: Language) -> None:
+    text = (
+        "The mayor spoke on the radio on Monday. Stated Baker:\n\n"
+        "“I think that the stakes are very high this year. And every machine can be rigged.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Baker"]
+
+
+def test_a_subject_with_a_verb_of_its_own_before_and_said(nlp: Language) -> None:
+    text = (
+        "On the flight, Tom Baker said he did not know the man behind him. When told Lopez was "
+        "in the Cabinet and in the running for an even bigger job, Baker thought for a moment "
+        "and said that in the current climate, “I think it is good not to be famous at all.”"
+    )
+    assert [q.speaker for q in quotations(text, nlp)] == ["Tom Baker"]

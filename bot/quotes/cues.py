@@ -169,7 +169,11 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
     (after any quotation before it in the sentence, which begins at ``sentence``). The verb
     nearest the quotation is tried first: "When Trump suggested X, Rubio fired back: “"."""
     label = _LABEL.search(text, start, end)
-    if label is not None and not SPEECH_RE.search(label.group(1).lower()):
+    first = re.match(r"\S+\s+", label.group(1)) if label is not None else None
+    if label is not None and first is not None and first.group().strip().lower() in _INVERTING:
+        # "Stated Stone:" / "Continued Stone:": the verb first, then who.
+        yield Cue(label.start(1) + first.end(), label.end(1), _norm(first.group()))
+    elif label is not None and not SPEECH_RE.search(label.group(1).lower()):
         yield Cue(label.start(1), label.end(1), "")
     according = _ACCORDING.search(text, start, end)
     if according is not None:
@@ -250,6 +254,6 @@ def _after_abbreviation(text: str, at: int) -> bool:
 
 _INVERTING = frozenset(
     """said says added adds asked asks wrote writes explained continued noted recalled replied
-    responded tweeted posted declared stated insisted argued warned concluded""".split()
+    responded tweeted posted declared stated states insisted argued warned concluded""".split()
 )
 """Verbs that stand before their subject: "…, said Sen. X: “"."""

@@ -145,8 +145,11 @@ class People:
             if not phrase.strip():
                 continue
             first = phrase.split(maxsplit=1)[0]
-            if self._opens_sentence(match.start()) and self._common(first):
-                phrase = phrase[len(first) :]  # "Outside Carrier, ...": a word, not a name
+            if self._opens_sentence(match.start()) and (
+                self._common(first) or SPEECH_RE.fullmatch(first.lower())
+            ):
+                # "Outside Carrier, ...", "Stated Stone:": a word, not a name
+                phrase = phrase[len(first) :]
             role, name = split_role_name(phrase)
             if name is None or name.split()[0].lower() in _PLACE_OPENERS:
                 continue

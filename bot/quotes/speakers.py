@@ -150,7 +150,14 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
     opener = words[0].text
     if opener[:1].islower() and opener.endswith("ed") and opener.lower() not in PARTICIPLE_ROLES:
         return None  # "voted for JFK and Bill Clinton": a clause, not a subject
-    clause = next((i for i, w in enumerate(words) if w.text.lower() in CLAUSE_WORDS), None)
+    clause = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if w.text.lower() in CLAUSE_WORDS or _past_verb(w, i, words)
+        ),
+        None,
+    )
     if clause is not None:
         # "Mr. Trump was prompted to (say)": the subject is the name before the clause.
         if clause == 0 or not NAME_RUN.fullmatch(words[clause - 1].text.rstrip(",")):
@@ -179,6 +186,21 @@ def read_phrase(text: str, start: int, end: int) -> Mention | None:
         described = text[first:last].rstrip(".,")
         return Mention("desc", described, first, first + len(described))
     return None
+
+
+_PAST = frozenset("thought went took made gave told spoke stood sat came paused".split())
+
+
+def _past_verb(word: _Word, index: int, words: list[_Word]) -> bool:
+    """A verb in the past after the subject ("Baker thought for a moment and said"), not
+    after a preposition or a clause word ("Because of how Democrats crafted it")."""
+    lowered = word.text.lower()
+    return (
+        index > 0
+        and not any(w.bare in PREPOSITIONS or w.bare in BACK_STOPS for w in words[:index])
+        and word.text[:1].islower()
+        and (lowered in _PAST or (lowered.endswith("ed") and lowered not in PARTICIPLE_ROLES))
+    )
 
 
 def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | None:
