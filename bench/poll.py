@@ -438,6 +438,7 @@ async def watcher_cycles(
     name_prefix: str = "",
     profiles: dict[str, cProfile.Profile] | None = None,
 ) -> list[Cycle]:
+    from bot.routing import Router
     from bot.services import open_services
     from bot.watcher import Watcher
 
@@ -446,7 +447,13 @@ async def watcher_cycles(
     profiles = profiles or {}
     async with open_services(settings) as services:
         watcher = Watcher(
-            store=services.store, fetcher=services.fetcher, pool=services.pool, settings=settings
+            sources=services.store,
+            ingest=services.store,
+            articles=services.store,
+            router=Router(services.store, matching=False),
+            fetcher=services.fetcher,
+            pool=services.pool,
+            settings=settings,
         )
         await watcher.add_sources(urls)
 

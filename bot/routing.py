@@ -57,12 +57,20 @@ if TYPE_CHECKING:
 
 class Router:
     """Plans who gets each new article: alerts channels, topic routes and people, with why
-    each matched. One that never loads topics (``refresh``/``reload`` not called) plans the
-    alerts channels only."""
+    each matched. One not ``matching`` (or never refreshed) plans the alerts channels only."""
 
-    def __init__(self, store: Topics, *, observe: Callable[[float], None] | None = None) -> None:
-        """``observe(seconds)``: told how long matching each article took."""
+    def __init__(
+        self,
+        store: Topics,
+        *,
+        observe: Callable[[float], None] | None = None,
+        matching: bool = True,
+    ) -> None:
+        """``observe(seconds)``: told how long matching each article took. Not ``matching``:
+        a process that matches no topics (it plans the alerts channels only; ``refresh`` and
+        ``reload`` read nothing)."""
         self._store = store
+        self.matching = matching
         self._observe = observe
         self._matcher = Matcher({})
         self._routes: dict[int, Route] = {}
@@ -82,7 +90,7 @@ class Router:
         all of them at once however many there are; everything is read again only at start or
         when the log no longer reaches back far enough."""
         now = time.monotonic()
-        if now - self._checked < at_most_every:
+        if not self.matching or now - self._checked < at_most_every:
             return False
         self._checked = now
         async with self._lock:
@@ -106,6 +114,8 @@ class Router:
 
     async def reload(self) -> None:
         """Read every route and subscription again (at start)."""
+        if not self.matching:
+            return
         async with self._lock:
             await self._load_all(await self._store.topics_version())
 

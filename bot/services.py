@@ -105,15 +105,18 @@ class Services:
     def watcher(self, *, router: Router | None = None, clock: Clock | None = None) -> Watcher:
         """The watcher on these services, with a story index of its own (and the router that
         matches topics, where this process matches them)."""
+        from bot.routing import Router
         from bot.stories import Stories
         from bot.watcher import Watcher
 
         return Watcher(
-            store=self.store,
+            sources=self.store,
+            ingest=self.store,
+            articles=self.store,
+            router=router or Router(self.store, matching=False),
             fetcher=self.fetcher,
             pool=self.pool,
             settings=self.settings,
-            router=router,
             stories=Stories(),
             clock=clock or wall_clock,
         )

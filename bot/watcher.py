@@ -32,8 +32,9 @@ from bot.pool import JobFailed, WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
-from bot.storage.ingest import PollRecord, PollSuccess
-from bot.store import Store
+from bot.storage.articles import Articles
+from bot.storage.ingest import Ingest, PollRecord, PollSuccess
+from bot.storage.sources import Sources
 from bot.stories import Stories
 from bot.urls import check_url
 
@@ -59,24 +60,28 @@ class Watcher:
     def __init__(
         self,
         *,
-        store: Store,
+        sources: Sources,
+        ingest: Ingest,
+        articles: Articles,
+        router: Router,
         fetcher: Fetcher,
         pool: WorkPool,
         settings: Settings,
         on_articles: ArticleSink | None = None,
-        router: Router | None = None,
         stories: Stories | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """Keep the parts a poll uses (built once, in bot.services)."""
-        self._store = store
+        """Keep the parts a poll uses (built once, in bot.services): the repositories of
+        sources, of polls' writes and of articles (for the story index), and the ``router``
+        that plans each article's alerts (refreshed each cycle when it matches topics)."""
+        self._sources = sources
+        self._ingest = ingest
+        self._articles = articles
         self._fetcher = fetcher
         self._pool = pool
         self._settings = settings
         self._on_articles = on_articles
         self._router = router
-        self._planner = router or Router(store)
-        """Plans each article's alerts (without topics when this process matches none)."""
         self._stories = stories
         self._stories_loading = asyncio.Lock()
         self._clock = clock
@@ -110,7 +115,7 @@ class Watcher:
         backfill = max(0, min(backfill, MAX_BACKFILL))
         now = self._clock()
         adding = (f"{self._settings.worker_name} (adding)", now + self._settings.lease)
-        source, created = await self._store.add_source(
+        source, created = await self._sources.add_source(
             url, added_url=url, now=now, leased_to=adding
         )
         if join is not None:
@@ -125,12 +130,12 @@ class Watcher:
         """Record each URL as a source (if new) without polling; returns how many were new.
         A bad URL raises InvalidURL before any is stored."""
         checked = [check_url(url) for url in urls]
-        known = await self._store.known_urls(checked)
+        known = await self._sources.known_urls(checked)
         now = self._clock()
         added = 0
         for url in dict.fromkeys(checked):
             if url not in known:
-                _, created = await self._store.add_source(url, added_url=url, now=now)
+                _, created = await self._sources.add_source(url, added_url=url, now=now)
                 added += created
         return added
 
@@ -144,14 +149,13 @@ class Watcher:
         are loaded first; nothing is polled for a while after the store refused a write."""
         if self._store_retry_at is not None and self._clock() < self._store_retry_at:
             return CycleReport()
-        if self._router is not None:
-            await self._router.refresh()
+        await self._router.refresh()
         batch = self._settings.poll_batch
         report = CycleReport()
         polled: set[int] = set()
         while True:
             try:
-                due = await self._store.claim_due_sources(
+                due = await self._sources.claim_due_sources(
                     self._clock(),
                     owner=self._settings.worker_name,
                     lease=self._settings.lease,
@@ -198,7 +202,7 @@ class Watcher:
 
     async def _record_unchanged(self, unchanged: Sequence[tuple[int, datetime]]) -> None:
         try:
-            await self._store.record_not_modified(unchanged, now=self._clock())
+            await self._sources.record_not_modified(unchanged, now=self._clock())
         except StoreUnavailable as exc:
             self._store_refused(exc)
 
@@ -244,9 +248,9 @@ class Watcher:
             return
         now = self._clock()
         since = (stories.caught_up or now) - CATCH_UP_MARGIN
-        missing = stories.unknown(await self._store.article_ids_fetched_since(since))
+        missing = stories.unknown(await self._articles.article_ids_fetched_since(since))
         if missing:
-            stories.load(await self._store.articles_with_stories(since, only=missing))
+            stories.load(await self._articles.articles_with_stories(since, only=missing))
         stories.caught_up = now
 
     async def _load_stories(self, stories: Stories, now: datetime) -> None:
@@ -256,7 +260,7 @@ class Watcher:
         async with self._stories_loading:
             if stories.loaded:
                 return
-            recent = await self._store.articles_with_stories(now - stories.index.window)
+            recent = await self._articles.articles_with_stories(now - stories.index.window)
             stories.adopt(await asyncio.to_thread(stories.rebuilt, recent))
 
     async def _seconds_until_next_due(self) -> float:
@@ -266,7 +270,7 @@ class Watcher:
         now = self._clock()
         if self._store_retry_at is not None and now < self._store_retry_at:
             return min(IDLE_SLEEP_SECONDS, (self._store_retry_at - now).total_seconds())
-        due_at = await self._store.next_claimable_at(now, owner=self._settings.worker_name)
+        due_at = await self._sources.next_claimable_at(now, owner=self._settings.worker_name)
         if due_at is None:
             return IDLE_SLEEP_SECONDS
         return min(max((due_at - now).total_seconds(), 0.0), IDLE_SLEEP_SECONDS)
@@ -326,7 +330,7 @@ class Watcher:
             fresh = _newest(feed.items, backfill)
             seen_keys = [key for item in feed.items for key in item.keys]
         else:
-            unseen = await self._store.unseen_keys(
+            unseen = await self._sources.unseen_keys(
                 source.id, (key for item in feed.items for key in item.keys)
             )
             fresh = [item for item in feed.items if all(key in unseen for key in item.keys)]
@@ -344,15 +348,14 @@ class Watcher:
             moved_to=moved_to,
             next_poll_at=next_success_poll(now, interval),
         )
-        if self._router is not None:
-            # A topic added anywhere during a long cycle applies within seconds.
-            await self._router.refresh(at_most_every=TOPIC_CHECK_SECONDS)
+        # A topic added anywhere during a long cycle applies within seconds.
+        await self._router.refresh(at_most_every=TOPIC_CHECK_SECONDS)
         unmatched: dict[str, Problem] = {}
 
         def lost(article: Article, exc: Exception) -> None:
             unmatched[article.item_key] = logged_problem(article, Stage.TOPICS, exc)
 
-        planned = await self._planner.plan(source, built, on_failure=lost)
+        planned = await self._router.plan(source, built, on_failure=lost)
         built = [
             replace(a, problems=(*a.problems, unmatched[a.item_key]))
             if a.item_key in unmatched
@@ -361,7 +364,7 @@ class Watcher:
         ]
         if built and self._stories is not None and not self._stories.loaded:
             await self._load_stories(self._stories, now)
-        recorded = await self._store.record_poll(
+        recorded = await self._ingest.record_poll(
             source,
             change,
             seen_keys=seen_keys,
@@ -409,7 +412,7 @@ class Watcher:
         )
         log.info("source %s (%r) failed: %r", source.id, source.url, message)
         try:
-            updated = await self._store.record_failure(
+            updated = await self._sources.record_failure(
                 source, message, now=now, next_poll_at=next_poll, gone=gone
             )
         except StoreUnavailable as exc:

@@ -22,6 +22,7 @@ from bot.feeds import item_keys
 from bot.fetch import Fetcher
 from bot.poll_report import CycleReport, PollOutcome
 from bot.pool import WorkPool
+from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
 from bot.store import Store
@@ -237,7 +238,10 @@ async def open_watcher(
     try:
         async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:
             yield Watcher(
-                store=store,
+                sources=store,
+                ingest=store,
+                articles=store,
+                router=Router(store, matching=False),
                 fetcher=Fetcher(session, settings),
                 pool=pool,
                 settings=settings,
