@@ -390,7 +390,9 @@ async def measure(
         server = await ServerCpu.find(store)
         if server is not None:
             print("  (the server's CPU time is read from /proc)", file=sys.stderr)
-        news = News(store=store, clock=lambda: newsstore.END)
+        news = News(
+            queries=store, coverage=store, articles=store, guilds=store, clock=lambda: newsstore.END
+        )
         guilds = [PRIMARY_GUILD] if args.primary_only else list(newsstore.GUILDS)
         guilds.sort(key=lambda g: g != PRIMARY_GUILD)
         by_guild: dict[int, list[Timing]] = {}

@@ -16,9 +16,11 @@ from bot.charts import DayCount
 from bot.errors import UserFacingError
 from bot.messages import plain_text
 from bot.sources import SourceName, source_matches
+from bot.storage.articles import Articles
+from bot.storage.coverage import Coverage as CoverageCounting
 from bot.storage.fulltext import UnsearchableQuery
+from bot.storage.guilds import Guilds
 from bot.storage.queries import Listing, Queries, QuoteListing
-from bot.store import Store
 from bot.topics import Topic, as_topic
 from bot.urls import host_of
 
@@ -109,14 +111,26 @@ class Coverage:
 class News:
     """The answers to /news, read from the server's own sources only."""
 
-    def __init__(self, *, store: Store, clock: Callable[[], datetime]) -> None:
-        """Read from the store, with the clock that says what "recent" means."""
-        self._store = store
+    def __init__(
+        self,
+        *,
+        queries: Queries,
+        coverage: CoverageCounting,
+        articles: Articles,
+        guilds: Guilds,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """Read from the /news queries, the coverage counts, the articles (to prune them) and
+        the servers' sources, with the clock that says what "recent" means."""
+        self._queries = queries
+        self._coverage = coverage
+        self._articles = articles
+        self._guilds = guilds
         self._clock = clock
 
     async def sources_of(self, guild_id: int) -> Scope:
         """The server's sources, as the scope of its questions."""
-        return Scope({s.id: s for s in await self._store.guild_source_names(guild_id)})
+        return Scope({s.id: s for s in await self._guilds.guild_source_names(guild_id)})
 
     async def scope(self, guild_id: int) -> Scope:
         """The server's sources, or NoSources (which says how to add some)."""
@@ -127,7 +141,7 @@ class News:
 
     async def prune(self, *, retention_days: int) -> int:
         """Forget articles older than the retention period (daily, from the background)."""
-        return await self._store.prune_articles(self._clock() - timedelta(days=retention_days))
+        return await self._articles.prune_articles(self._clock() - timedelta(days=retention_days))
 
     @staticmethod
     def query(typed: str | Topic) -> Topic:
@@ -177,7 +191,7 @@ class News:
         page = _page(page)
         since = self._clock() - timedelta(hours=hours)
         ids = [source.id] if source is not None else list(scope.sources)
-        found = await self._store.latest(
+        found = await self._queries.latest(
             ids, since, topic=topic, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE
         )
         about = f" about “{topic.text}”" if topic else ""
@@ -189,17 +203,17 @@ class News:
         """Stored articles that match a query, newest first."""
         page = _page(page)
         now = self._clock()
-        ranked = await self._store.search(
+        ranked = await self._queries.search(
             list(scope.sources), now - timedelta(days=days), topic, now=now
         )
-        shown = await self._store.listings(ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
-        items = await self._store.snippets(topic, shown)
+        shown = await self._queries.listings(ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+        items = await self._queries.snippets(topic, shown)
         heading = f"Search: “{topic.text}”, last {_days(days)}"
         return ArticlePage(heading, items, page, len(ranked) > (page + 1) * PAGE_SIZE, scope)
 
     async def speakers(self, scope: Scope, typed: str) -> list[str]:
         """Autocomplete: speakers whose name has words starting with what was typed."""
-        return await self._store.speakers_named(list(scope.sources), typed[:MAX_SPEAKER_CHARS])
+        return await self._coverage.speakers_named(list(scope.sources), typed[:MAX_SPEAKER_CHARS])
 
     async def quotes(
         self,
@@ -216,10 +230,10 @@ class News:
         names: list[str] | None = None
         if speaker is not None:
             speaker = speaker.strip()[:MAX_SPEAKER_CHARS]
-            exact = await self._store.speakers_named(list(scope.sources), speaker, limit=200)
+            exact = await self._coverage.speakers_named(list(scope.sources), speaker, limit=200)
             # The autocomplete's own choice means that person; typed words, anyone they name.
             names = [n for n in exact if n == speaker] or exact
-        found = await self._store.key_quotes(
+        found = await self._coverage.key_quotes(
             list(scope.sources),
             since,
             speakers=names,
@@ -235,7 +249,7 @@ class News:
     async def headlines(self, scope: Scope, typed: str) -> list[tuple[int, str]]:
         """Autocomplete for /news story: recent stories whose headline contains the text."""
         since = self._clock() - timedelta(days=STORY_DAYS)
-        return await self._store.recent_headlines(list(scope.sources), since, typed)
+        return await self._queries.recent_headlines(list(scope.sources), since, typed)
 
     async def story(self, scope: Scope, article: str) -> StoryCopies:
         """Every copy of a story in the server's sources (an id from autocomplete, or words
@@ -244,7 +258,7 @@ class News:
         found = await self.headlines(scope, typed) if not typed.isdigit() else []
         article_id = int(typed) if typed.isdigit() else (found[0][0] if found else None)
         copies = (
-            await self._store.story_copies(list(scope.sources), article_id)
+            await self._queries.story_copies(list(scope.sources), article_id)
             if article_id is not None
             else []
         )
@@ -260,7 +274,7 @@ class News:
         now = self._clock()
         first = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-        counts = await self._store.coverage(list(scope.sources), since, topic)
+        counts = await self._coverage.coverage(list(scope.sources), since, topic)
         return Coverage(
             topic=topic.text,
             days=[

@@ -168,7 +168,14 @@ class Services:
         """The answers of /news."""
         from bot.news import News
 
-        return News(store=self.store, clock=clock or wall_clock)
+        store = self.store
+        return News(
+            queries=store,
+            coverage=store,
+            articles=store,
+            guilds=store,
+            clock=clock or wall_clock,
+        )
 
     def backups(self) -> DailyBackups | None:
         """The daily backup of a SQLite store into BACKUP_DIR (None: not set, or not SQLite)."""

@@ -129,7 +129,9 @@ def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 async def _answers(store: Store, world: newsstore.World) -> list[Any]:
     """Every /news command, for each server, on a few topics (the bench's own drawing)."""
-    news = News(store=store, clock=lambda: newsstore.END)
+    news = News(
+        queries=store, coverage=store, articles=store, guilds=store, clock=lambda: newsstore.END
+    )
     found: list[Any] = []
     for guild_id in newsstore.GUILDS:
         scope = await news.scope(guild_id)

@@ -106,7 +106,7 @@ async def news(store: Store) -> News:
         ],
         article(elsewhere, "o1", 1, "NATO secret from another server", "NATO NATO NATO."),
     )
-    return News(store=store, clock=lambda: NOW)
+    return News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
 
 
 async def test_latest_lists_the_servers_newest_articles_in_pages(news: News) -> None:
@@ -393,7 +393,7 @@ async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_i
     await store.record_poll_success(
         source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
     )
-    news = News(store=store, clock=lambda: NOW)
+    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
     scope = await news.scope(GUILD)
     for hours in (1, 24):
         listed = await news.latest(scope, topic=None, hours=hours)
@@ -451,7 +451,7 @@ async def test_speakers_are_suggested_most_quoted_first_each_counted_once(store:
         article(second, "b1", 1, "Three", quotes=said("Maria Martinez", "Martin Jones")),
         article(elsewhere, "c1", 1, "Four", quotes=said(*["Martin Jones"] * 5)),
     )
-    news = News(store=store, clock=lambda: NOW)
+    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
     scope = await news.scope(GUILD)
     assert await news.speakers(scope, "mar") == ["Mark Smith", "Maria Martinez", "Martin Jones"]
     assert await news.speakers(scope, "MARIA mar") == ["Maria Martinez"]

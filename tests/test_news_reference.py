@@ -526,7 +526,7 @@ async def ask_everything(
     await build(store, world)
     ref = Reference(store)
     await ref.load()
-    news = News(store=store, clock=lambda: NOW)
+    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
     topics = [parse_topic(t) for t in typed]
     asked_any = False
     for guild in GUILDS:

@@ -67,7 +67,7 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
 
     new = Store.open(database_url)
     try:
-        news = News(store=new, clock=lambda: NOW)
+        news = News(queries=new, coverage=new, articles=new, guilds=new, clock=lambda: NOW)
         scope = await news.scope(GUILD)
         found = await news.search(scope, news.query("vilnius"), days=7)
         assert [item.title for item in found.items] == ["NATO summit opens in Vilnius"]

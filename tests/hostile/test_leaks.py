@@ -280,7 +280,7 @@ async def test_no_answer_changes_when_a_neighbour_watches_more(store: Store) -> 
         article(shared, "a1", 5, "Bridge reopens to cyclists", BODY, quotes=said),
         article(neighbours[0], "b1", 4, "Cyclists get their bridge back", BODY, quotes=said),
     )
-    news = News(store=store, clock=lambda: NOW)
+    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
     before = await every_answer(news, SERVER)
     theirs = await every_answer(news, NEIGHBOUR)
 
