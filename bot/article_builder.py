@@ -31,7 +31,8 @@ from bot.articles import (
 from bot.feeds import FeedItem, ParsedFeed, parse_feed
 from bot.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
 from bot.logs import TRACE
-from bot.pool import JobFailed, RemoteTraceback, WorkPool
+from bot.pool import RemoteTraceback, WorkPool
+from bot.pool_worker import JobFailed
 from bot.settings import Settings
 
 # The building is the watcher's work: its lines keep the watcher's name (operators filter on it).

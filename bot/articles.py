@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from bot.extract import ExtractedPage, ExtractionError, extract_article, html_to_text, make_lead
 from bot.feeds import FeedItem
-from bot.pool import StageTimedOut, time_box
+from bot.pool_worker import StageTimedOut, time_box
 from bot.quotes import Quotation
 from bot.urls import normalize_url
 

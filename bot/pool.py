@@ -23,19 +23,17 @@ import functools
 import logging
 import os
 import pickle
-import resource
-import signal
 import threading
 import time
-import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from bot.pool_server import ModelServer, WorkerProcess
+from bot.pool_worker import _STARTED, JobFailed
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -50,11 +48,6 @@ DEFAULT_MEMORY_LIMIT_MB = 1024
 WARM_UP_SECONDS = 120.0
 """What a job's warm-up (loading spaCy's model, once per worker) may take: not counted in the
 job's own time limit, so a worker's first article isn't stopped for what every worker pays once."""
-_STARTED = b"started"
-
-
-class JobFailed(Exception):
-    """A job did not produce its result; the message says why in plain words."""
 
 
 class JobTimedOut(JobFailed):
@@ -71,36 +64,6 @@ class JobOutOfMemory(JobFailed):
 
 class WorkerCrashed(JobFailed):
     """A worker process died while handling one document (a new one takes the next job)."""
-
-
-class StageTimedOut(BaseException):
-    """A step of a job ran over its own share of the job's time (see ``time_box``). A
-    BaseException, so that libraries catching Exception don't swallow it."""
-
-
-_IN_WORKER = False
-"""True in a worker process, whose main thread runs the jobs (and may take SIGALRM)."""
-
-
-@contextlib.contextmanager
-def time_box(seconds: float | None, what: str) -> Iterator[None]:
-    """Raise StageTimedOut in the block if it runs longer than ``seconds`` (in a worker
-    process; elsewhere, and for ``None``, the block just runs). It interrupts Python code, not a
-    long call into C: the job's own time limit, enforced from outside, stays the backstop."""
-    if not seconds or not _IN_WORKER or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def alarm(_signum: int, _frame: object) -> None:
-        raise StageTimedOut(f"{what} took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class RemoteTraceback(Exception):
@@ -399,46 +362,3 @@ class WorkPool:
 
 def _over_time(limit: float) -> str:
     return f"Reading it took longer than {limit:g} s."
-
-
-# ---- inside a worker process ------------------------------------------------------------------
-
-
-def _serve(conn: Connection, memory_limit_mb: int) -> None:
-    """A worker's loop: one job in, its answer out, until the pool closes the pipe."""
-    global _IN_WORKER  # noqa: PLW0603 - this process is a worker from now on
-    _IN_WORKER = True
-    limit = memory_limit_mb * 1024 * 1024
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    while True:
-        try:
-            payload = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        answer = _answer(payload, conn)
-        try:
-            conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            conn.send_bytes(pickle.dumps(("unsent", f"{type(exc).__name__}: {exc}")))
-        if answer[0] == "memory":
-            # A process that ran out of memory may hold on to much of it: it is replaced.
-            return
-
-
-def _answer(payload: bytes, conn: Connection) -> tuple[Any, ...]:
-    try:
-        warm, fn, args, kwargs = pickle.loads(payload)
-        if warm is not None:
-            warm()
-        conn.send_bytes(_STARTED)
-        return ("ok", fn(*args, **kwargs))
-    except MemoryError:
-        return ("memory",)
-    except Exception as exc:  # noqa: BLE001 - the job's own exception goes back to the caller
-        text = traceback.format_exc()
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # noqa: BLE001 - an exception that can't travel is described instead
-            return ("raised", JobFailed(f"{type(exc).__name__}: {exc}"), text)
-        return ("raised", exc, text)

@@ -281,7 +281,7 @@ def _worker(fd: int, memory_limit_mb: int, control: socket.socket, *fds: int) ->
         control.close()
         for other in fds:
             os.close(other)
-        from bot.pool import _serve
+        from bot.pool_worker import _serve
 
         _serve(Connection(fd), memory_limit_mb)
     except BaseException:  # noqa: BLE001 - the worker ends here whatever happened

@@ -28,7 +28,8 @@ from bot.errors import StoreUnavailable
 from bot.feeds import EARLIEST, FeedError, FeedItem, NotAFeed
 from bot.fetch import Fetcher, FetchError
 from bot.poll_report import CycleReport, PollOutcome
-from bot.pool import JobFailed, WorkPool
+from bot.pool import WorkPool
+from bot.pool_worker import JobFailed
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus

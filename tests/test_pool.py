@@ -13,11 +13,10 @@ from bot.pool import (
     JobOutOfMemory,
     JobTimedOut,
     RemoteTraceback,
-    StageTimedOut,
     WorkerCrashed,
     WorkPool,
-    time_box,
 )
+from bot.pool_worker import StageTimedOut, time_box
 
 
 def double(value: int) -> int:
