@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from bot.delivery import OutboxKind, Planned
 from bot.routing import Router
 from bot.sources import Source
 from bot.store import PollSuccess, Store
-from bot.stories import Reason, Stories, StoryIndex, StoryInput
+from bot.stories import Placement, Reason, Stories, StoryIndex, StoryInput
 from tests.factories import make_article
 from tests.stories.corpus import CorpusArticle, build_corpus
 
@@ -298,3 +299,50 @@ async def test_a_stale_index_files_a_copy_in_the_story_its_story_was_merged_into
     stored = await store.articles_with_stories(NOW - timedelta(days=1))
     assert sorted((a.id, story) for a, story in stored) == [(1, 1), (2, 1), (3, 1), (4, 1)]
     assert here.index.story_of(2) == 1
+
+
+class Joins:
+    """A story index that places the next article in ``story``, joining ``absorbed`` to it."""
+
+    def __init__(self, story: int, absorbed: tuple[int, ...] = ()) -> None:
+        self.placement = Placement(story, Reason.SIMILAR, absorbed=absorbed)
+
+    def place(self, article: Article, article_id: int) -> Placement:
+        return self.placement
+
+    def merge(self, into: int, absorbed: Sequence[int]) -> None:
+        pass
+
+    def forget(self, article_ids: Sequence[int]) -> None:
+        pass
+
+
+async def test_after_a_merge_a_channel_alerted_to_the_absorbed_story_gets_no_second_alert(
+    store: Store,
+) -> None:
+    """Channel 22 had the alert of story B; an article joins B into story A: neither it nor a
+    later copy of A is alerted to 22 again (the merged story holds B's alert's key)."""
+    sources = []
+    for name in ("a", "b", "c", "d"):
+        url = f"https://{name}.test/feed"
+        source, _ = await store.add_source(url, added_url=url, now=NOW)
+        sources.append(source)
+    a, b, c, d = sources
+    await store.set_alerts_channel(2, 22, user_id=5, now=NOW)
+    for source in (b, c, d):
+        await store.add_guild_source(2, source.id, user_id=5, now=NOW)
+    first = replace(make_article(a.id, "g:a", NOW), text=BODY)
+    await poll(store, a, first, Stories(), {})
+    second = replace(make_article(b.id, "g:b", NOW), title="Another headline")
+    await poll(store, b, second, Stories(), {})
+    ids = {e.article_id for e in await store.outbox_entries()}
+    assert len(ids) == 1  # only b's article reached channel 22
+    (b_id,) = ids
+    articles = {x.item_key: x.id for x in await store.recent_articles()}
+    a_id = articles["g:a"]
+    assert a_id is not None and b_id is not None
+    joining = make_article(c.id, "g:c", NOW + timedelta(hours=1))
+    await poll(store, c, joining, Joins(a_id, absorbed=(b_id,)), {})  # type: ignore[arg-type]
+    copy = make_article(d.id, "g:d", NOW + timedelta(hours=2))
+    await poll(store, d, copy, Joins(a_id), {})  # type: ignore[arg-type]
+    assert [e.article_id for e in await store.outbox_entries()] == [b_id]
