@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alerts import alert_for
+from bot.alerts import STANDARD_STYLE, AlertStyle, alert_for
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage
 from bot.records import OutboxEntry, OutboxKind, ThreadMode
@@ -217,6 +217,7 @@ class ThreadDelivery:
         assert thread.thread_id is not None
         heard = await self._store.quoted_before(story_id, min(e.article_id or 0 for e in batch))
         lines: list[str] = []
+        channel_style: AlertStyle | None = None
         for entry in batch:
             found = (
                 await self._store.article_with_source(entry.article_id)
@@ -230,7 +231,10 @@ class ThreadDelivery:
             quote = new_quote(alert, heard)
             if quote is not None:
                 heard = {*heard, quote.text.rstrip("…")}
-            lines.append(thread_line(alert, quote))
+            if entry.style is None and channel_style is None:
+                channel_style = AlertStyle.decode(await self._store.channel_style(channel_id))
+            style = AlertStyle.decode(entry.style) if entry.style else channel_style
+            lines.append(thread_line(alert, quote, style or STANDARD_STYLE))
         kept = [(e, line) for e, line in zip(batch, lines, strict=True) if line]
         gone = [e.id for e, line in zip(batch, lines, strict=True) if not line]
         if gone:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.alerts import Alert, KeyQuote
+from bot.alerts import STANDARD_STYLE, Alert, AlertStyle, KeyQuote, StyleName
 from bot.messages import CONTENT_LIMIT, OutgoingMessage, clean_text, clip, plain_text, web_url
 from bot.records import ThreadMode
 
@@ -85,15 +85,22 @@ def new_quote(alert: Alert, heard: Collection[str]) -> KeyQuote | None:
     return None
 
 
-def thread_line(alert: Alert, quote: KeyQuote | None = None) -> str:
-    """One later copy as a line: '📰 **Outlet**: [Headline](<link>) · “quote” — Speaker'."""
+def thread_line(
+    alert: Alert, quote: KeyQuote | None = None, style: AlertStyle = STANDARD_STYLE
+) -> str:
+    """One later copy as a line: '📰 **Outlet**: [Headline](<link>) · “quote” — Speaker', in
+    the channel's or route's style: compact and styles showing no quotes leave the quote out;
+    full names the speaker's role."""
     outlet = clip(clean_text(alert.source), 80)
     headline = clip(clean_text(alert.headline), LINE_HEADLINE_LIMIT)
     url = web_url(alert.url)
     line = f"📰 **{outlet}**: " + (f"[{headline}](<{url}>)" if url else headline)
-    if quote is not None:
+    if quote is not None and style.quotes and style.name is not StyleName.COMPACT:
         text = clip(clean_text(quote.text), LINE_QUOTE_LIMIT)
-        line += f" · “{text}” — {clip(clean_text(quote.speaker), 80)}"
+        who = clip(clean_text(quote.speaker), 80)
+        if style.name is StyleName.FULL and quote.role:
+            who += ", " + clip(clean_text(quote.role), 80)
+        line += f" · “{text}” — {who}"
     if len(line) > LINE_LIMIT and url:
         line = f"📰 **{outlet}**: {headline} <{url}>"[:LINE_LIMIT]
     return line

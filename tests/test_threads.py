@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.alerts import Alert, KeyQuote, alert_message
+from bot.alerts import Alert, AlertStyle, KeyQuote, StyleName, alert_message
 from bot.articles import Article
 from bot.delivery import Deliverer
 from bot.messages import OutgoingMessage
@@ -86,6 +86,16 @@ def test_a_line_has_outlet_headline_link_and_quote_escaped_and_short() -> None:
     assert line == (
         "📰 **Wire**: [Bridge reopens](<https://news.test/a>) · “It is open.” — Jane Doe"
     )
+    with_role = KeyQuote("It is open.", "Jane Doe", "mayor")
+    story = alert(quotes=[with_role])
+    assert thread_line(story, with_role, AlertStyle(StyleName.COMPACT)) == (
+        "📰 **Wire**: [Bridge reopens](<https://news.test/a>)"
+    )
+    assert thread_line(story, with_role, AlertStyle(quotes=0)).endswith(
+        "reopens](<https://news.test/a>)"
+    )
+    assert thread_line(story, with_role).endswith("— Jane Doe")
+    assert thread_line(story, with_role, AlertStyle(StyleName.FULL)).endswith("— Jane Doe, mayor")
     hostile = thread_line(alert(HOSTILE, quotes=[KeyQuote(HOSTILE, HOSTILE, None)]), None)
     assert "@everyone" not in hostile and "\n" not in hostile and len(hostile) <= 700
 
@@ -398,3 +408,20 @@ async def test_a_merged_storys_copies_go_in_the_absorbed_storys_thread_where_it_
     assert not [
         e for e in entries if e.kind is OutboxKind.LINE and e.status is not OutboxStatus.SENT
     ]
+
+
+async def test_lines_take_the_channels_style(
+    store: Store, forum_source: Source, clock: Clock
+) -> None:
+    compact = AlertStyle(StyleName.COMPACT)
+    await store.set_channel_style(GUILD, FORUM, compact.encode(), user_id=ADMIN, now=clock.now)
+    placer, sender = OneStory(), ThreadRecorder()
+    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    await publish_copy(store, forum_source, placer, 0, clock.now)
+    await delivery.deliver_due()
+    ((post_id, _),) = sender.posts.items()
+    await publish_copy(store, forum_source, placer, 1, clock.now, quote="Traffic is light.")
+    await delivery.deliver_due()
+    ((_, line),) = sender.in_threads[post_id]
+    assert line.content is not None and line.content.startswith("📰 **Outlet 1**: ")
+    assert "Traffic" not in line.content  # compact: no quote
