@@ -16,7 +16,11 @@ from bot.messages import CONTENT_LIMIT, clean_text, fit_lines
 from bot.poll_report import PollOutcome
 from bot.records import ThreadMode
 from bot.sources import Source, SourceStatus, source_matches
-from bot.store import Store
+from bot.storage.articles import Articles
+from bot.storage.guilds import Guilds
+from bot.storage.outbox import Outbox
+from bot.storage.sources import Sources
+from bot.storage.threads import Threads
 from bot.urls import check_url
 from bot.watcher import Watcher
 
@@ -171,14 +175,23 @@ class ServerSources:
     def __init__(
         self,
         *,
-        store: Store,
+        guilds: Guilds,
+        sources: Sources,
+        outbox: Outbox,
+        articles: Articles,
+        threads: Threads,
         watcher: Watcher,
         default_sources: Sequence[str],
         clock: Callable[[], datetime],
         on_left: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Keep the store, the watcher and the clock the commands use."""
-        self._store = store
+        """Keep the repositories (servers, sources, the outbox for a new channel's backfill,
+        articles, channels' thread modes), the watcher and the clock the commands use."""
+        self._guilds = guilds
+        self._sources = sources
+        self._outbox = outbox
+        self._articles = articles
+        self._threads = threads
         self._watcher = watcher
         self._defaults = list(default_sources)
         self._clock = clock
@@ -191,7 +204,7 @@ class ServerSources:
         server already watches it, and the answer is the same either way: no server learns
         what another watches."""
         url = check_url(url)
-        existing = await self._store.guild_sources(guild_id)
+        existing = await self._guilds.guild_sources(guild_id)
         if len(existing) >= MAX_SOURCES_PER_GUILD:
             raise SourcesFull(len(existing))
         now = self._clock()
@@ -199,14 +212,14 @@ class ServerSources:
 
         async def join(source: Source) -> None:
             try:
-                subscribed = await self._store.add_guild_source(
+                subscribed = await self._guilds.add_guild_source(
                     guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
                 )
             except LimitReached as full:  # others were added since the check above
                 raise SourcesFull(full.count) from None
             if not subscribed:
                 raise SourceUnusable(f"This server already watches {clean_text(source.name)}.")
-            guild = await self._store.guild(guild_id)
+            guild = await self._guilds.guild(guild_id)
             joined.append((source, guild.alerts_channel_id if guild is not None else None))
 
         # No conditional GET (refetch): a 304 would tell this server that someone else polls it.
@@ -214,7 +227,7 @@ class ServerSources:
         ((source, channel_id),) = joined
         has_channel = channel_id is not None
         if not outcome.ok:
-            await self._store.remove_guild_source(guild_id, source.id)
+            await self._guilds.remove_guild_source(guild_id, source.id)
             if outcome.error == DATABASE_BUSY:
                 raise StoreUnavailable
             raise SourceUnusable(f"That URL can't be used: {outcome.error}")
@@ -222,12 +235,12 @@ class ServerSources:
             return await self._added(outcome, has_channel)
         queued = 0
         if backfill and channel_id is not None:
-            latest = await self._store.latest_articles_of(source.id, limit=backfill)
-            await self._store.enqueue_articles(
+            latest = await self._articles.latest_articles_of(source.id, limit=backfill)
+            await self._outbox.enqueue_articles(
                 guild_id, channel_id, list(reversed(latest)), now=now
             )
             queued = len(latest)
-        source = await self._store.get_source(source.id) or source
+        source = await self._sources.get_source(source.id) or source
         return AddedSource(
             source=source,
             title=outcome.feed_title or source.name,
@@ -237,7 +250,7 @@ class ServerSources:
         )
 
     async def _added(self, outcome: PollOutcome, has_channel: bool) -> AddedSource:
-        source = await self._store.get_source(outcome.source.id) or outcome.source
+        source = await self._sources.get_source(outcome.source.id) or outcome.source
         return AddedSource(
             source=source,
             title=outcome.feed_title or source.name,
@@ -249,23 +262,23 @@ class ServerSources:
     async def remove(self, guild_id: int, source_id: int) -> Source:
         """Stop watching a source in a server; the source."""
         source = await self._owned(guild_id, source_id)
-        await self._store.remove_guild_source(guild_id, source_id)
+        await self._guilds.remove_guild_source(guild_id, source_id)
         return source
 
     async def status(self, guild_id: int) -> list[SourceLine]:
         """Each of the server's sources and how it is doing."""
-        watched = await self._store.guild_source_controls(guild_id)
+        watched = await self._guilds.guild_source_controls(guild_id)
         return [SourceLine(w.source, w.paused_since, w.name) for w in watched]
 
     async def search(self, guild_id: int, typed: str) -> list[Source]:
         """Autocomplete: this server's sources whose title or host contains what was typed."""
-        found = await self._store.guild_sources(guild_id)
+        found = await self._guilds.guild_sources(guild_id)
         return [s for s in found if source_matches(typed, s.title, s.url)][:25]
 
     async def preview(self, guild_id: int, source_id: int) -> Alert:
         """How the source's latest item looks as an alert."""
         source = await self._owned(guild_id, source_id)
-        latest = await self._store.latest_articles_of(source_id, limit=1)
+        latest = await self._articles.latest_articles_of(source_id, limit=1)
         if not latest:
             raise NotFound(
                 f"{clean_text(source.name)} has no stored articles yet: alerts start with its "
@@ -281,9 +294,9 @@ class ServerSources:
         now = self._clock()
         added = already = 0
         for index, url in enumerate(self._defaults):
-            source, _ = await self._store.add_source(url, added_url=url, now=now)
+            source, _ = await self._sources.add_source(url, added_url=url, now=now)
             try:
-                subscribed = await self._store.add_guild_source(
+                subscribed = await self._guilds.add_guild_source(
                     guild_id, source.id, user_id=user_id, now=now, cap=MAX_SOURCES_PER_GUILD
                 )
             except LimitReached:
@@ -309,24 +322,24 @@ class ServerSources:
         a thread per story, also make and post in threads); how it takes alerts."""
         mode = await self.channel_mode(channel_id, forum=forum, threads=threads)
         self.check_channel(channel_id, access, mode)
-        await self._store.set_alerts_channel(
+        await self._guilds.set_alerts_channel(
             guild_id, channel_id, user_id=user_id, now=self._clock()
         )
-        await self._store.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
+        await self._threads.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
         return mode
 
     async def channel_mode(
         self, channel_id: int, *, forum: bool, threads: ThreadChoice | None
     ) -> ThreadMode | None:
         """How a channel will take alerts once set with these options (see thread_mode_for)."""
-        current = await self._store.thread_mode(channel_id)
+        current = await self._threads.thread_mode(channel_id)
         return thread_mode_for(forum=forum, choice=threads, current=current)
 
     async def set_thread_mode(
         self, guild_id: int, channel_id: int, mode: ThreadMode | None
     ) -> None:
         """A channel's alerts go in a post or thread per story (None: plainly)."""
-        await self._store.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
+        await self._threads.set_thread_mode(guild_id, channel_id, mode, now=self._clock())
 
     def check_channel(
         self, channel_id: int, access: ChannelAccess, mode: ThreadMode | None = None
@@ -370,11 +383,11 @@ class ServerSources:
 
     async def joined(self, guild_id: int) -> None:
         """Remember a server the bot is in."""
-        await self._store.join_guild(guild_id, now=self._clock())
+        await self._guilds.join_guild(guild_id, now=self._clock())
 
     async def left(self, guild_id: int) -> None:
-        """The bot was removed from the server: its data goes (see Store.remove_guild)."""
-        await self._store.remove_guild(guild_id)
+        """The bot was removed from the server: its data goes (see ``Guilds.remove_guild``)."""
+        await self._guilds.remove_guild(guild_id)
         if self._on_left is not None:
             await self._on_left()  # the router forgets its routes and topics
 
@@ -384,7 +397,7 @@ class ServerSources:
         """Forget servers the bot is no longer in (removed while it was offline). Returns how
         many were forgotten. ``shards``: (count, ids) this process runs; it knows only their
         servers, so only theirs are checked."""
-        known = await self._store.guild_ids()
+        known = await self._guilds.guild_ids()
         if shards is not None:
             count, ids = shards
             known = {g for g in known if shard_of(g, count) in ids}
@@ -394,7 +407,7 @@ class ServerSources:
         return len(gone)
 
     async def _owned(self, guild_id: int, source_id: int) -> Source:
-        for source in await self._store.guild_sources(guild_id):
+        for source in await self._guilds.guild_sources(guild_id):
             if source.id == source_id:
                 return source
         raise NotFound("This server doesn't watch that source (pick one from the list).")

@@ -129,8 +129,13 @@ class Services:
         from bot.guilds import ServerSources
         from bot.readers import read_starter_sources
 
+        store = self.store
         return ServerSources(
-            store=self.store,
+            guilds=store,
+            sources=store,
+            outbox=store,
+            articles=store,
+            threads=store,
             watcher=watcher,
             default_sources=read_starter_sources(self.settings.default_sources_file),
             clock=clock or wall_clock,

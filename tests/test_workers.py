@@ -485,7 +485,16 @@ async def test_reconciling_some_shards_forgets_only_their_servers(
 ) -> None:
     for guild in (2 << 22, 3 << 22):
         await store.join_guild(guild, now=clock.now)
-    sources = ServerSources(store=store, watcher=None, default_sources=[], clock=clock)  # type: ignore[arg-type]
+    sources = ServerSources(
+        guilds=store,
+        sources=store,
+        outbox=store,
+        articles=store,
+        threads=store,
+        watcher=None,  # type: ignore[arg-type]
+        default_sources=[],
+        clock=clock,
+    )
     # The process of shard 0 sees none of its servers: it forgets shard 0's only.
     assert await sources.reconcile([], shards=(2, [0])) == 1
     assert await store.guild_ids() == {3 << 22}

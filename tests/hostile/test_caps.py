@@ -70,7 +70,11 @@ async def test_starter_sources_stop_at_the_cap_and_say_how_many_were_left_out(
         assert "Now watching" in await command(scene, "sources", "add", {"url": url})
     defaults = [scene.feeds.serve(f"d{n}.xml", one_item(100 + n, scene.feeds)) for n in range(12)]
     starter = ServerSources(
-        store=scene.store,
+        guilds=scene.store,
+        sources=scene.store,
+        outbox=scene.store,
+        articles=scene.store,
+        threads=scene.store,
         watcher=scene.bot.services.watcher,
         default_sources=[urls[0], *defaults],
         clock=lambda: NOW,
