@@ -145,7 +145,8 @@ class Services:
         from bot.source_controls import Prober, SourceControls
 
         return SourceControls(
-            store=self.store,
+            guilds=self.store,
+            sources=self.store,
             prober=Prober(self.fetcher, self.pool, max_items=self.settings.max_items_per_feed),
             clock=clock or wall_clock,
             cap=MAX_SOURCES_PER_GUILD,
@@ -325,7 +326,14 @@ def build_bot(
             services.news(clock=now),
             services.source_controls(watcher, clock=now),
             services.metrics,
-            AlertStyles(services.store, now, on_change=router.changed),
+            AlertStyles(
+                now,
+                topics=services.store,
+                queries=services.store,
+                articles=services.store,
+                guilds=services.store,
+                on_change=router.changed,
+            ),
             services.backups(),
         ),
         make_deliverer=make_deliverer,

@@ -21,7 +21,8 @@ from bot.messages import clean_text, plain_text
 from bot.opml import ExportedFeed, ListedFeed, read_feed_list, write_opml
 from bot.pool import WorkerCrashed, WorkPool
 from bot.sources import Source, WatchedSource
-from bot.store import Store
+from bot.storage.guilds import Guilds
+from bot.storage.sources import Sources
 from bot.urls import InvalidURL, check_url, source_label
 
 MAX_INTERVAL = timedelta(hours=24)
@@ -213,14 +214,17 @@ class SourceControls:
     def __init__(
         self,
         *,
-        store: Store,
+        guilds: Guilds,
+        sources: Sources,
         prober: Prober,
         clock: Callable[[], datetime],
         cap: int,
         default_interval: int,
     ) -> None:
-        """Keep the store, the feed prober, the clock, and the server cap and default interval."""
-        self._store = store
+        """Keep the servers' sources and the sources repositories, the feed prober, the clock,
+        and the server cap and default interval."""
+        self._guilds = guilds
+        self._sources = sources
         self._prober = prober
         self._clock = clock
         self._cap = cap
@@ -231,7 +235,7 @@ class SourceControls:
     async def pause(self, guild_id: int, source_id: int) -> WatchedSource:
         """No alerts from the source here; polling stops if every server watching it paused."""
         watched = await self._owned(guild_id, source_id)
-        if not await self._store.set_guild_source_paused(
+        if not await self._guilds.set_guild_source_paused(
             guild_id, source_id, paused=True, now=self._clock()
         ):
             raise ControlError(f"{clean_text(watched.display_name)} is already paused here.")
@@ -240,7 +244,7 @@ class SourceControls:
     async def resume(self, guild_id: int, source_id: int) -> WatchedSource:
         """Alerts again, from items that appear from now on (nothing published meanwhile)."""
         watched = await self._owned(guild_id, source_id)
-        if not await self._store.set_guild_source_paused(
+        if not await self._guilds.set_guild_source_paused(
             guild_id, source_id, paused=False, now=self._clock()
         ):
             raise ControlError(f"{clean_text(watched.display_name)} is not paused here.")
@@ -272,7 +276,7 @@ class SourceControls:
             changes.append(f"URL is now {source_label(source.url)}")
         now = self._clock()
         if interval is not None:
-            await self._store.set_guild_source_interval(
+            await self._guilds.set_guild_source_interval(
                 guild_id, source.id, seconds, default=self._default_interval, now=now
             )
             shown = describe_interval(seconds or self._default_interval)
@@ -280,10 +284,10 @@ class SourceControls:
         if name is not None:
             label = None if name.strip().lower() == RESET else _CONTROL.sub("", plain_text(name))
             label = " ".join((label or "").split())[:300] or None
-            await self._store.set_guild_source_name(guild_id, source.id, label)
+            await self._guilds.set_guild_source_name(guild_id, source.id, label)
             changes.append(f"named {label}" if label else "named by its feed again")
         if user_agent is not None:
-            await self._store.set_guild_source_user_agent(guild_id, source.id, agent)
+            await self._guilds.set_guild_source_user_agent(guild_id, source.id, agent)
             changes.append("sent with its own User-Agent" if agent else "sent the usual User-Agent")
         updated = await self._owned(guild_id, source.id)
         return Edited(updated.source, tuple(changes), watched.display_name)
@@ -299,7 +303,7 @@ class SourceControls:
             raise ControlError(
                 f"{clean_text(source.name)} already reads {source_label(probe.url)}."
             )
-        moved = await self._store.move_guild_source(
+        moved = await self._guilds.move_guild_source(
             guild_id,
             source.id,
             url=probe.url,
@@ -313,7 +317,7 @@ class SourceControls:
         return moved
 
     async def _owned(self, guild_id: int, source_id: int) -> WatchedSource:
-        for watched in await self._store.guild_source_controls(guild_id):
+        for watched in await self._guilds.guild_source_controls(guild_id):
             if watched.source.id == source_id:
                 return watched
         raise ControlError("This server doesn't watch that source (pick one from the list).")
@@ -326,7 +330,7 @@ class SourceControls:
         """Each listed feed checked: valid (fetched and read), already watched here, or refused
         with the reason. ``progress(done, total)`` is awaited as feeds are checked."""
         listed = read_feed_list(data)
-        watched = {s.url for s in await self._store.guild_sources(guild_id)}
+        watched = {s.url for s in await self._guilds.guild_sources(guild_id)}
         room = max(0, self._cap - len(watched))
         slots = asyncio.Semaphore(PROBES_AT_ONCE)
         done = 0
@@ -375,19 +379,19 @@ class SourceControls:
         """Add the preview's valid feeds, as many as the server's cap allows now (their first
         poll, soon, is a baseline: nothing already in them is posted)."""
         guild_id = preview.guild_id
-        room = max(0, self._cap - len(await self._store.guild_sources(guild_id)))
+        room = max(0, self._cap - len(await self._guilds.guild_sources(guild_id)))
         valid = preview.valid
         added = already = 0
         now = self._clock()
         for index, feed in enumerate(valid[:room]):
-            source, created = await self._store.add_source(
+            source, created = await self._sources.add_source(
                 feed.url, added_url=feed.listed.url, now=now
             )
             if created and feed.title:
-                await self._store.name_untitled_source(source.id, feed.title)
+                await self._sources.name_untitled_source(source.id, feed.title)
             try:
                 # The cap is checked again with each insert: other adds may have come since.
-                subscribed = await self._store.add_guild_source(
+                subscribed = await self._guilds.add_guild_source(
                     guild_id, source.id, user_id=user_id, now=now, cap=self._cap
                 )
             except LimitReached:
@@ -400,7 +404,7 @@ class SourceControls:
 
     async def export(self, guild_id: int, *, title: str) -> bytes:
         """The server's sources as an OPML 2.0 document (each with its name here)."""
-        watched = await self._store.guild_source_controls(guild_id)
+        watched = await self._guilds.guild_source_controls(guild_id)
         feeds = [
             ExportedFeed(
                 url=w.source.url, title=w.name or w.source.name, site_url=w.source.site_url

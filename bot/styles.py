@@ -15,7 +15,10 @@ from bot.records import Route
 from bot.topics import parse_topic
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.articles import Articles
+    from bot.storage.guilds import Guilds
+    from bot.storage.queries import Queries
+    from bot.storage.topics import Topics
 
 PREVIEW_WINDOW = timedelta(days=30)
 """How far back the preview looks for the latest matching article."""
@@ -49,14 +52,21 @@ class AlertStyles:
 
     def __init__(
         self,
-        store: Store,
         clock: Callable[[], datetime],
         *,
+        topics: Topics,
+        queries: Queries,
+        articles: Articles,
+        guilds: Guilds,
         on_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Styles kept in ``store``; ``clock`` says when now is (for the preview's week);
+        """Styles kept with the channels and routes (``topics``); the preview reads the latest
+        article of the server's sources; ``clock`` says when now is (for the preview's week);
         ``on_change`` is told of a route's new style (the router keeps routes in memory)."""
-        self._store = store
+        self._topics = topics
+        self._queries = queries
+        self._articles = articles
+        self._guilds = guilds
         self._clock = clock
         self._on_change = on_change
 
@@ -65,12 +75,12 @@ class AlertStyles:
     ) -> StyleTarget:
         """The route named, else the channel named, else the server's alerts channel."""
         if route_id is not None:
-            found = [r for r in await self._store.routes_of(guild_id) if r.id == route_id]
+            found = [r for r in await self._topics.routes_of(guild_id) if r.id == route_id]
             if not found:
                 raise UserFacingError(NO_SUCH_ROUTE)
             return StyleTarget(found[0].channel_id, found[0])
         if channel_id is None:
-            config = await self._store.guild(guild_id)
+            config = await self._guilds.guild(guild_id)
             channel_id = config.alerts_channel_id if config is not None else None
             if channel_id is None:
                 raise UserFacingError(NO_ALERTS_CHANNEL)
@@ -81,16 +91,16 @@ class AlertStyles:
         route: its topic; a channel: any), in ``style``, mentioning no one."""
         from bot.storage.fulltext import UnsearchableQuery
 
-        scope = [source.id for source in await self._store.guild_source_names(guild_id)]
+        scope = [source.id for source in await self._guilds.guild_source_names(guild_id)]
         route = target.route
         topic = parse_topic(route.topic) if route is not None and route.topic else None
         try:
-            latest = await self._store.latest(
+            latest = await self._queries.latest(
                 scope, self._clock() - PREVIEW_WINDOW, topic=topic, limit=1
             )
         except UnsearchableQuery:
             latest = []
-        found = await self._store.article_with_source(latest[0].id) if latest else None
+        found = await self._articles.article_with_source(latest[0].id) if latest else None
         message = None
         if found is not None:
             terms = [term.words for term in topic.terms()] if topic is not None else []
@@ -101,10 +111,10 @@ class AlertStyles:
         """Keep the previewed style for its channel or route."""
         style, route = preview.style.encode(), preview.target.route
         if route is None:
-            await self._store.set_channel_style(
+            await self._topics.set_channel_style(
                 guild_id, preview.target.channel_id, style, user_id=user_id, now=self._clock()
             )
-        elif not await self._store.set_route_style(guild_id, route.id, style):
+        elif not await self._topics.set_route_style(guild_id, route.id, style):
             raise UserFacingError(NO_SUCH_ROUTE)
         elif self._on_change is not None:
             await self._on_change()

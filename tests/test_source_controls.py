@@ -97,7 +97,8 @@ async def desk(
     try:
         async with Fetcher.create_session(settings) as session:
             controls = SourceControls(
-                store=store,
+                guilds=store,
+                sources=store,
                 prober=Prober(Fetcher(session, settings), pool, max_items=100),
                 clock=clock,
                 cap=4,
