@@ -181,7 +181,13 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
             router = Router(store)
             await router.reload()
             topics = Topics(
-                store=store, per_user_cap=25, clock=lambda: now, on_change=router.changed
+                topics=store,
+                queries=store,
+                guilds=store,
+                quiet=store,
+                per_user_cap=25,
+                clock=lambda: now,
+                on_change=router.changed,
             )
 
             async def full_reload() -> None:
@@ -201,7 +207,14 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
 
             async def burst() -> None:
                 # 20 people's changes committed, then taken in with one look.
-                quiet = Topics(store=store, per_user_cap=25, clock=lambda: now)
+                quiet = Topics(
+                    topics=store,
+                    queries=store,
+                    guilds=store,
+                    quiet=store,
+                    per_user_cap=25,
+                    clock=lambda: now,
+                )
                 for n in range(20):
                     await quiet.subscribe(7 + n, 2, f"newword{n} ferry", Delivery.DM)
                 await router.refresh()

@@ -162,8 +162,12 @@ class Services:
         """People's topics and a server's topic routes (the router hears of each change)."""
         from bot.subscriptions import Topics
 
+        store = self.store
         return Topics(
-            store=self.store,
+            topics=store,
+            queries=store,
+            guilds=store,
+            quiet=store,
             per_user_cap=self.settings.topics_per_user,
             clock=clock or wall_clock,
             on_change=router.changed,

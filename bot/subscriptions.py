@@ -29,7 +29,10 @@ from bot.topics import Topic, as_topic, parse_topic
 from bot.urls import host_of
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.guilds import Guilds
+    from bot.storage.queries import Queries
+    from bot.storage.quiet import Quiet
+    from bot.storage.topics import Topics as TopicStore
 
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 10
@@ -141,14 +144,21 @@ class Topics:
     def __init__(
         self,
         *,
-        store: Store,
+        topics: TopicStore,
+        queries: Queries,
+        guilds: Guilds,
+        quiet: Quiet,
         per_user_cap: int,
         clock: Callable[[], datetime],
         on_change: Callable[[], Awaitable[None]] | None = None,
         routes_cap: int = 50,
     ) -> None:
-        """The store, the caps, the clock, and whom to tell of a change."""
-        self._store = store
+        """The repositories (topics and routes, the /news queries a topic's preview reads, the
+        servers' sources, quiet hours), the caps, the clock, and whom to tell of a change."""
+        self._topics = topics
+        self._queries = queries
+        self._guilds = guilds
+        self._quiet = quiet
         self._cap = per_user_cap
         self._routes_cap = routes_cap
         self._clock = clock
@@ -171,7 +181,7 @@ class Topics:
         (counted in the same transaction as the insert, so concurrent commands can't pass it).
         With ``digest``, its articles come as one DM a day or a week instead."""
         topic = as_topic(typed)
-        added = await self._store.add_subscription(
+        added = await self._topics.add_subscription(
             user_id,
             guild_id,
             topic.text,
@@ -191,7 +201,7 @@ class Topics:
         await self._changed()
         (found,) = [
             s
-            for s in await self._store.subscriptions_of(user_id, guild_id)
+            for s in await self._topics.subscriptions_of(user_id, guild_id)
             if s.topic == topic.text
         ]
         return found
@@ -207,20 +217,20 @@ class Topics:
     async def usual_zone(self, user_id: int, guild_id: int | None) -> str:
         """The time zone this person last chose for a digest (in any server), else their quiet
         hours', else the one this server's newest digest route uses, else UTC."""
-        mine = [s for s in await self._store.subscriptions_of(user_id) if s.digest]
+        mine = [s for s in await self._topics.subscriptions_of(user_id) if s.digest]
         if mine:
             return Schedule.decode(max(mine, key=lambda s: s.id).digest or "").zone
         quiet = await self.quiet_hours_of(user_id)
         if quiet is not None:
             return quiet.zone
-        theirs = [r for r in await self._store.routes_of(guild_id) if r.digest] if guild_id else []
+        theirs = [r for r in await self._topics.routes_of(guild_id) if r.digest] if guild_id else []
         if theirs:
             return Schedule.decode(max(theirs, key=lambda r: r.id).digest or "").zone
         return DEFAULT_ZONE
 
     async def quiet_hours_of(self, user_id: int) -> QuietHours | None:
         """A person's quiet hours for DM alerts, if they set some."""
-        stored = (await self._store.quiet_hours([user_id])).get(user_id)
+        stored = (await self._quiet.quiet_hours([user_id])).get(user_id)
         return QuietHours.decode(stored) if stored else None
 
     async def set_quiet_hours(
@@ -230,13 +240,13 @@ class Topics:
         to ``usual_zone``. Returns the hours now in force."""
         hours = quiet_hours_from(start, end, zone or await self.usual_zone(user_id, guild_id))
         stored = hours.encode() if hours is not None else None
-        await self._store.set_quiet_hours(user_id, stored, now=self._clock())
+        await self._quiet.set_quiet_hours(user_id, stored, now=self._clock())
         return hours
 
     async def unsubscribe(self, user_id: int, guild_id: int, typed: str) -> str:
         """Stop one of a person's topics in a server; returns its normal form."""
         topic = parse_topic(typed)
-        if not await self._store.remove_subscription(user_id, guild_id, topic.text):
+        if not await self._topics.remove_subscription(user_id, guild_id, topic.text):
             raise TopicNotFound(f"You don't follow “{topic.text}” here.")
         await self._changed()
         return topic.text
@@ -247,7 +257,7 @@ class Topics:
         name one topic of theirs in one server."""
         chosen = _chosen_id(typed)
         if chosen is not None:
-            removed = await self._store.remove_subscription_by_id(user_id, chosen)
+            removed = await self._topics.remove_subscription_by_id(user_id, chosen)
             if removed is None:
                 raise TopicNotFound("You don't follow that topic any more.")
         else:
@@ -261,18 +271,18 @@ class Topics:
                     "from the suggestions as you type."
                 )
             (removed,) = found
-            if not await self._store.remove_subscription(user_id, removed.guild_id, removed.topic):
+            if not await self._topics.remove_subscription(user_id, removed.guild_id, removed.topic):
                 raise TopicNotFound(f"You don't follow “{topic.text}” any more.")
         await self._changed()
         return removed
 
     async def mine(self, user_id: int, guild_id: int) -> list[Subscription]:
         """A person's topics in one server."""
-        return await self._store.subscriptions_of(user_id, guild_id)
+        return await self._topics.subscriptions_of(user_id, guild_id)
 
     async def everywhere(self, user_id: int) -> list[Subscription]:
         """A person's topics in every server (for them only: a DM lists them all)."""
-        return await self._store.subscriptions_of(user_id)
+        return await self._topics.subscriptions_of(user_id)
 
     async def add_route(
         self,
@@ -306,7 +316,7 @@ class Topics:
         topic = as_topic(typed) if typed else None
         text = topic.text if topic else None
         try:
-            added = await self._store.add_route(
+            added = await self._topics.add_route(
                 guild_id,
                 channel_id,
                 text,
@@ -326,7 +336,7 @@ class Topics:
             raise SubscriptionLimit("That channel already gets that topic.")
         (route,) = [
             r
-            for r in await self._store.routes_of(guild_id)
+            for r in await self._topics.routes_of(guild_id)
             if r.channel_id == channel_id and r.topic == text
         ]
         await self._changed()
@@ -334,23 +344,23 @@ class Topics:
 
     async def routes(self, guild_id: int) -> list[Route]:
         """A server's topic routes."""
-        return await self._store.routes_of(guild_id)
+        return await self._topics.routes_of(guild_id)
 
     async def remove_route(self, guild_id: int, route_id: int) -> None:
         """Stop one of a server's routes."""
-        if not await self._store.remove_route(guild_id, route_id):
+        if not await self._topics.remove_route(guild_id, route_id):
             raise TopicNotFound("This server has no such route (pick one from the list).")
         await self._changed()
 
     async def pause_route(self, guild_id: int, route_id: int, *, paused: bool) -> None:
         """Pause or resume one of a server's routes."""
-        if not await self._store.set_route_paused(guild_id, route_id, paused=paused):
+        if not await self._topics.set_route_paused(guild_id, route_id, paused=paused):
             raise TopicNotFound("This server has no such route (pick one from the list).")
         await self._changed()
 
     async def dms_closed_notice(self, user_id: int) -> str | None:
         """Said once, the next time someone uses a command after a DM to them failed."""
-        if await self._store.take_dms_closed(user_id):
+        if await self._topics.take_dms_closed(user_id):
             return (
                 "⚠️ newsbot couldn't DM you an alert: your DMs are closed to it. Allow direct "
                 "messages from this server's members, or `/subscribe` with `delivery: here` to "
@@ -364,13 +374,13 @@ class Topics:
         topic the index can't run, so it isn't counted). No article is read."""
         from bot.storage.fulltext import UnsearchableQuery
 
-        mine = await self._store.subscriptions_of(user_id, guild_id)
-        scope = [s.id for s in await self._store.guild_source_names(guild_id)]
+        mine = await self._topics.subscriptions_of(user_id, guild_id)
+        scope = [s.id for s in await self._guilds.guild_source_names(guild_id)]
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
         counts: dict[int, int | None] = {}
         for sub in mine:
             try:
-                counts[sub.id] = await self._store.count_matching(
+                counts[sub.id] = await self._queries.count_matching(
                     scope, since, parse_topic(sub.topic), at_most=COUNT_AT_MOST
                 )
             except UnsearchableQuery:
@@ -385,19 +395,21 @@ class Topics:
         from bot.storage.fulltext import UnsearchableQuery
 
         topic = as_topic(typed)
-        names = {s.id: s for s in await self._store.guild_source_names(guild_id)}
+        names = {s.id: s for s in await self._guilds.guild_source_names(guild_id)}
         since = self._clock() - timedelta(days=PREVIEW_DAYS)
         try:
-            total = await self._store.count_matching(
+            total = await self._queries.count_matching(
                 list(names), since, topic, at_most=COUNT_AT_MOST
             )
-            ids = await self._store.newest_matching(list(names), since, topic, limit=PREVIEW_SHOWN)
+            ids = await self._queries.newest_matching(
+                list(names), since, topic, limit=PREVIEW_SHOWN
+            )
         except UnsearchableQuery as exc:
             raise TopicNotFound(
                 f"That topic can't be previewed ({exc}); alerts for it work all the same."
             ) from None
-        listed = await self._store.listings(ids)
-        texts = await self._store.texts(ids)
+        listed = await self._queries.listings(ids)
+        texts = await self._queries.texts(ids)
         inputs = [
             (item.title, item.lead, texts.get(item.id, ""), host_of(names[item.source_id].url))
             for item in listed

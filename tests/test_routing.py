@@ -24,7 +24,13 @@ GUILD, OTHER_GUILD, CHANNEL, WORLD, ALICE, BOB, ROLE = 1, 2, 10, 11, 100, 101, 5
 async def setup(store: Store, clock: Clock) -> tuple[Source, Topics, Router]:
     source, _ = await store.add_source("https://news.bbc.co.uk/feed", added_url="x", now=clock.now)
     await store.add_guild_source(GUILD, source.id, user_id=ALICE, now=clock.now)
-    return source, Topics(store=store, per_user_cap=25, clock=clock), Router(store)
+    return (
+        source,
+        Topics(
+            topics=store, queries=store, guilds=store, quiet=store, per_user_cap=25, clock=clock
+        ),
+        Router(store),
+    )
 
 
 async def publish(store: Store, router: Router, source: Source, clock: Clock, *titles: str) -> None:
@@ -156,7 +162,15 @@ async def test_changes_are_patched_in_and_route_as_a_full_reload_would(
 
     source, _, router = setup
     await store.add_guild_source(OTHER_GUILD, source.id, user_id=BOB, now=clock.now)
-    topics = Topics(store=store, per_user_cap=25, clock=clock, on_change=router.changed)
+    topics = Topics(
+        topics=store,
+        queries=store,
+        guilds=store,
+        quiet=store,
+        per_user_cap=25,
+        clock=clock,
+        on_change=router.changed,
+    )
     rng = random.Random(3)
     words = ["nato", "russia", "crimea", "harbour", "bridge", "strike", "title:nato", "-sports"]
     articles = [

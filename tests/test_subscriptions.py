@@ -19,7 +19,9 @@ USER, OTHER, GUILD, CHANNEL = 11, 12, 21, 31
 
 @pytest.fixture
 def topics(store: Store, clock: Clock) -> Topics:
-    return Topics(store=store, per_user_cap=3, clock=clock)
+    return Topics(
+        topics=store, queries=store, guilds=store, quiet=store, per_user_cap=3, clock=clock
+    )
 
 
 async def test_the_same_topic_typed_twice_is_one_subscription(topics: Topics) -> None:
