@@ -6,6 +6,7 @@ database, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -119,9 +121,26 @@ async def test_the_next_claimable_source_leaves_out_those_other_workers_hold(
 async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
     store: Store, other: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    urls = [
-        feed_server.serve(f"f{n}.xml", rss([{"title": "T", "guid": f"g{n}"}])) for n in range(7)
-    ]
+    # Each feed answers once a first batch of both workers is in flight (4 requests: one
+    # worker's 3 and at least one of the other's), so a worker that started late on a busy
+    # machine still gets its share; after 10 s a feed answers anyway.
+    both_polling = asyncio.Event()
+    asked = 0
+
+    def feed(n: int) -> Any:
+        async def answer(request: web.Request) -> web.StreamResponse:
+            nonlocal asked
+            asked += 1
+            if asked >= 4:
+                both_polling.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(both_polling.wait(), 10)
+            body = rss([{"title": "T", "guid": f"g{n}"}])
+            return web.Response(body=body.encode(), content_type="application/rss+xml")
+
+        return answer
+
+    urls = [feed_server.route(f"f{n}.xml", feed(n)) for n in range(7)]
     for url in urls:
         await store.add_source(url, added_url=url, now=clock.now)
     async with (
