@@ -40,23 +40,21 @@ class AlertRenderer:
         if entry.kind is OutboxKind.NOTICE:
             return notice_message(entry.body or "")
         if entry.kind is OutboxKind.DIGEST:
-            return await self._digests.render(
-                entry, await self._style_of(entry, channel_id, styles)
-            )
+            return await self._digests.render(entry, await self.style_of(entry, channel_id, styles))
         found = await self.article_of(entry)
         if found is None:
             return None
         article, source = found
         return alert_message(
             alert_for(article, source, topic_terms=entry.terms),
-            style=await self._style_of(entry, channel_id, styles),
+            style=await self.style_of(entry, channel_id, styles),
             explanation=entry.explanation,
             role_id=entry.role_id,
             user_id=entry.user_id if entry.kind is OutboxKind.HERE else None,
             also_reported_by=also,
         )
 
-    async def _style_of(
+    async def style_of(
         self, entry: OutboxEntry, channel_id: int, styles: ChannelStyles
     ) -> AlertStyle:
         """How an alert (or digest) looks: its route's style, else its channel's; one sent by

@@ -72,6 +72,8 @@ MAX_QUOTES = 3
 """Most key quotes an alert shows."""
 COMPACT_HEADLINE_LIMIT = 200
 COMPACT_SOURCE_LIMIT = 80
+QUOTE_CREDIT_LIMIT = 80
+"""Longest speaker name (and role) a digest entry or a thread line shows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,16 @@ class AlertStyle:
         """Refuse a quote count an alert can't show."""
         if not 0 <= self.quotes <= MAX_QUOTES:
             raise ValueError(f"an alert shows 0 to {MAX_QUOTES} quotes, not {self.quotes}")
+
+    def credit(self, quote: KeyQuote, limit: int) -> str | None:
+        """A key quote as a digest entry or a thread line shows it in this style: “text” —
+        Speaker (full: with the speaker's role); None for a style that shows no quotes."""
+        if not self.quotes or self.name is StyleName.COMPACT:
+            return None
+        who = clip(clean_text(quote.speaker), QUOTE_CREDIT_LIMIT)
+        if self.name is StyleName.FULL and quote.role:
+            who += ", " + clip(clean_text(quote.role), QUOTE_CREDIT_LIMIT)
+        return f"“{clip(clean_text(quote.text), limit)}” — {who}"
 
     def describe(self) -> str:
         """The style in words, as replies show it ("full: lead, 2 quotes, image")."""

@@ -101,7 +101,7 @@ class Deliverer:
             clock=clock,
             stopping=lambda: self._stopping,
         )
-        self._threads = ThreadDelivery(store, sender, clock)
+        self._threads = ThreadDelivery(store, sender, clock, renderer=self._renderer)
         self._modes: dict[int, ThreadMode | None] = {}
         """The channels' thread modes, each read once a round."""
         self._left: set[tuple[int, int]] = set()

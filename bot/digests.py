@@ -217,14 +217,8 @@ def _entry_line(number: int, entry: DigestEntry, style: AlertStyle) -> str:
     linked = f"[{headline}]({url})" if url and len(url) <= 500 else headline
     noun = "outlet" if entry.outlets == 1 else "outlets"
     line = f"**{number}.** {linked} · {entry.outlets} {noun}"
-    quote = entry.quote
-    if quote is not None and style.quotes and style.name is not StyleName.COMPACT:
-        said = clip(clean_text(quote.text), DIGEST_QUOTE_LIMIT)
-        who = clean_text(quote.speaker)
-        if style.name is StyleName.FULL and quote.role:
-            who += ", " + clip(clean_text(quote.role), 80)
-        line += f"\n> “{said}” — {who}"
-    return line
+    credit = style.credit(entry.quote, DIGEST_QUOTE_LIMIT) if entry.quote else None
+    return line + f"\n> {credit}" if credit else line
 
 
 def digest_text(title: str, entries: Sequence[DigestEntry]) -> str:

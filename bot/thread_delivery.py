@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alerts import STANDARD_STYLE, AlertStyle, alert_for
+from bot.alert_render import AlertRenderer, ChannelStyles
+from bot.alerts import alert_for
 from bot.errors import StoreUnavailable
 from bot.messages import OutgoingMessage
 from bot.records import OutboxEntry, OutboxKind, ThreadMode
@@ -50,11 +51,20 @@ PENDING_ALERT_WAIT = timedelta(minutes=1)
 class ThreadDelivery:
     """Opens each story's thread with its first alert, and sends its later copies as lines."""
 
-    def __init__(self, store: Store, sender: Sender, clock: Callable[[], datetime]) -> None:
-        """Work on this store and sender; ``clock`` says when now is."""
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        clock: Callable[[], datetime],
+        *,
+        renderer: AlertRenderer,
+    ) -> None:
+        """Work on this store and sender; ``clock`` says when now is; ``renderer`` decides
+        each line's style as it does each alert's."""
         self._store = store
         self._sender = sender
         self._clock = clock
+        self._renderer = renderer
 
     async def post_alert(
         self, entry: OutboxEntry, message: OutgoingMessage, mode: ThreadMode
@@ -217,7 +227,7 @@ class ThreadDelivery:
         assert thread.thread_id is not None
         heard = await self._store.quoted_before(story_id, min(e.article_id or 0 for e in batch))
         lines: list[str] = []
-        channel_style: AlertStyle | None = None
+        styles: ChannelStyles = {}
         for entry in batch:
             found = (
                 await self._store.article_with_source(entry.article_id)
@@ -231,10 +241,8 @@ class ThreadDelivery:
             quote = new_quote(alert, heard)
             if quote is not None:
                 heard = {*heard, quote.text.rstrip("…")}
-            if entry.style is None and channel_style is None:
-                channel_style = AlertStyle.decode(await self._store.channel_style(channel_id))
-            style = AlertStyle.decode(entry.style) if entry.style else channel_style
-            lines.append(thread_line(alert, quote, style or STANDARD_STYLE))
+            style = await self._renderer.style_of(entry, channel_id, styles)
+            lines.append(thread_line(alert, quote, style))
         kept = [(e, line) for e, line in zip(batch, lines, strict=True) if line]
         gone = [e.id for e, line in zip(batch, lines, strict=True) if not line]
         if gone:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.alerts import STANDARD_STYLE, Alert, AlertStyle, KeyQuote, StyleName
+from bot.alerts import STANDARD_STYLE, Alert, AlertStyle, KeyQuote
 from bot.messages import CONTENT_LIMIT, OutgoingMessage, clean_text, clip, plain_text, web_url
 from bot.records import ThreadMode
 
@@ -95,12 +95,9 @@ def thread_line(
     headline = clip(clean_text(alert.headline), LINE_HEADLINE_LIMIT)
     url = web_url(alert.url)
     line = f"📰 **{outlet}**: " + (f"[{headline}](<{url}>)" if url else headline)
-    if quote is not None and style.quotes and style.name is not StyleName.COMPACT:
-        text = clip(clean_text(quote.text), LINE_QUOTE_LIMIT)
-        who = clip(clean_text(quote.speaker), 80)
-        if style.name is StyleName.FULL and quote.role:
-            who += ", " + clip(clean_text(quote.role), 80)
-        line += f" · “{text}” — {who}"
+    credit = style.credit(quote, LINE_QUOTE_LIMIT) if quote is not None else None
+    if credit:
+        line += f" · {credit}"
     if len(line) > LINE_LIMIT and url:
         line = f"📰 **{outlet}**: {headline} <{url}>"[:LINE_LIMIT]
     return line
