@@ -164,23 +164,14 @@ class Threads(Repository):
         """Note that a forum post for the story is being made, before it is asked for: after a
         crash, the post is looked for rather than made again."""
         async with self._write() as conn:
-            found = await conn.execute(
-                update(story_threads)
-                .where(
-                    story_threads.c.channel_id == channel_id,
-                    story_threads.c.story_id == story_id,
-                )
-                .values(attempted_at=now)
+            statement = _upsert(
+                self._dialect, story_threads, ["channel_id", "story_id"], replace=["attempted_at"]
             )
-            if not found.rowcount:
-                await conn.execute(
-                    _insert_ignore(self._dialect, story_threads).values(
-                        channel_id=channel_id,
-                        story_id=story_id,
-                        guild_id=guild_id,
-                        attempted_at=now,
-                    )
+            await conn.execute(
+                statement.values(
+                    channel_id=channel_id, story_id=story_id, guild_id=guild_id, attempted_at=now
                 )
+            )
 
     async def record_story_thread(
         self,
@@ -197,23 +188,14 @@ class Threads(Repository):
         sent and the thread recorded, in one transaction."""
         async with self._write() as conn:
             await _mark_sent(conn, [entry_id], message_id, now)
-            found = await conn.execute(
-                update(story_threads)
-                .where(
-                    story_threads.c.channel_id == channel_id,
-                    story_threads.c.story_id == story_id,
-                )
-                .values(thread_id=thread_id)
+            statement = _upsert(
+                self._dialect, story_threads, ["channel_id", "story_id"], replace=["thread_id"]
             )
-            if not found.rowcount:
-                await conn.execute(
-                    story_threads.insert().values(
-                        channel_id=channel_id,
-                        story_id=story_id,
-                        guild_id=guild_id,
-                        thread_id=thread_id,
-                    )
+            await conn.execute(
+                statement.values(
+                    channel_id=channel_id, story_id=story_id, guild_id=guild_id, thread_id=thread_id
                 )
+            )
 
     async def record_lines_sent(
         self,
