@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 
 async def seed(store: object, guild_ids: list[int], channel_ids: list[int], alerts: int) -> None:
+    from bot.routing import Router
     from bot.store import PollSuccess, Store
     from tests.factories import make_article
 
@@ -53,7 +54,10 @@ async def seed(store: object, guild_ids: list[int], channel_ids: list[int], aler
             for n in range(per_channel)
         ]
         change = PollSuccess(f"Outlet {index}", None, None, None, None, now + timedelta(days=1))
-        await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=now)
+        planned = await Router(store).plan(source, found)  # the server's alerts channel
+        await store.record_poll_success(
+            source, change, seen_keys=[], new_articles=found, now=now, planned=planned
+        )
 
 
 async def drain(store: object, deliverer: object, *, deadline: float) -> None:
@@ -217,6 +221,7 @@ async def run_threads(
     go in the post as lines. Posts and lines are timed apart."""
     from bot.delivery import Deliverer, OutboxStatus
     from bot.records import OutboxKind, ThreadMode
+    from bot.routing import Router
     from bot.store import PollSuccess, Store
     from tests.factories import make_article
     from tests.fakediscord import FakeDiscord
@@ -241,7 +246,13 @@ async def run_threads(
         await store.add_guild_source(int(guild.id), source.id, user_id=1, now=now)
         first = make_article(source.id, "w:0", now, title=f"Story {index}", site="Wire")
         await store.record_poll_success(
-            source, change, seen_keys=[], new_articles=[first], now=now, stories=placer
+            source,
+            change,
+            seen_keys=[],
+            new_articles=[first],
+            now=now,
+            stories=placer,
+            planned=await Router(store).plan(source, [first]),
         )
     started = time.perf_counter()
     await drain(store, deliverer, deadline=started + args.max_seconds)
@@ -255,7 +266,13 @@ async def run_threads(
             for n in range(1, args.lines + 1)
         ]
         await store.record_poll_success(
-            source, change, seen_keys=[], new_articles=copies, now=now, stories=placer
+            source,
+            change,
+            seen_keys=[],
+            new_articles=copies,
+            now=now,
+            stories=placer,
+            planned=await Router(store).plan(source, copies),
         )
     queued = [
         e
