@@ -36,7 +36,7 @@ from bot.settings import async_database_url
 log = logging.getLogger(__name__)
 
 
-HEAD_REVISION = "0024"
+HEAD_REVISION = "0025"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Row,
+    Text,
     and_,
     case,
     column,
@@ -356,6 +357,8 @@ _SQLITE_ARTICLE_KEYS = table_clause(
     column("published", Integer),
     column("source_id", Integer),
     column("story_id", Integer),
+    # Who the article quotes: "speaker,quotations,..." (NULL: no one; migration 0025).
+    column("said", Text),
 )
 
 
