@@ -37,3 +37,21 @@ async def test_a_tool_has_no_metrics_and_a_polling_process_has_its_own(tmp_path:
         assert tool.router() is not None
     async with open_services(settings, role="worker") as worker:
         assert worker.metrics is not None and worker.metrics.role == "worker"
+
+
+def test_loading_the_model_leaves_out_spacys_command_line_tools() -> None:
+    """The model reads text as before; spaCy's CLI (typer, weasel, httpx, ...) is not imported
+    with it, and is still there for whoever imports it afterwards."""
+    code = (
+        "import sys\n"
+        "from bot.quotes.nlp import load_model\n"
+        "doc = load_model('en_core_web_sm')('Anna Berg met ministers in Brussels on Tuesday.')\n"
+        "print(' '.join(e.label_ for e in doc.ents))\n"
+        "print(' '.join(n for n in ('spacy.cli', 'typer', 'weasel', 'httpx') if n in sys.modules))\n"
+        "import spacy.cli\n"
+        "print(callable(spacy.cli.download), 'typer' in sys.modules)\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == ["PERSON GPE DATE", "", "True True"]
