@@ -47,7 +47,8 @@ def test_loading_the_model_leaves_out_spacys_command_line_tools() -> None:
         "from bot.quotes.nlp import load_model\n"
         "doc = load_model('en_core_web_sm')('Anna Berg met ministers in Brussels on Tuesday.')\n"
         "print(' '.join(e.label_ for e in doc.ents))\n"
-        "print(' '.join(n for n in ('spacy.cli', 'typer', 'weasel', 'httpx') if n in sys.modules))\n"
+        "cli = ('spacy.cli', 'typer', 'weasel', 'httpx')\n"
+        "print(' '.join(n for n in cli if n in sys.modules))\n"
         "import spacy.cli\n"
         "print(callable(spacy.cli.download), 'typer' in sys.modules)\n"
     )
