@@ -56,3 +56,29 @@ def test_loading_the_model_leaves_out_spacys_command_line_tools() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert lines == ["PERSON GPE DATE", "", "True True"]
+
+
+def test_the_store_runs_without_the_orm_which_is_whole_when_asked_for(tmp_path: Path) -> None:
+    """The store opens, migrates and reads with SQLAlchemy's async engine but not its ORM;
+    code that asks for the ORM's async session afterwards gets the real one, on the same
+    engine classes."""
+    code = (
+        "import asyncio, sys\n"
+        "from bot.store import Store\n"
+        "async def main():\n"
+        f"    store = Store.open('sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}')\n"
+        "    await store.migrate()\n"
+        "    print(len(await store.list_sources()), 'sqlalchemy.orm' in sys.modules)\n"
+        "    from sqlalchemy import text\n"
+        "    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession\n"
+        "    engine = store.database.engine\n"
+        "    async with AsyncSession(engine) as session:\n"
+        "        one = (await session.execute(text('SELECT 1'))).scalar()\n"
+        "    print(one, isinstance(engine, AsyncEngine), 'sqlalchemy.orm' in sys.modules)\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == ["0 False", "1 True True"]
