@@ -1,0 +1,52 @@
+"""Rules drawn from the real-news dev corpus (issue 16), each shown on sentences written for it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.quotes import QuoteKind, find_quotations, load_model
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_model("en_core_web_sm")
+
+
+def test_a_deck_in_single_marks_under_a_short_first_line_is_a_headline(nlp: Language) -> None:
+    text = (
+        "Harbour town weighs a new pier.\n\n"
+        "Fishermen see it as ‘the end of the old quay.’\n\n"
+        "PORTWELL - The council met on Monday to discuss the plan.\n\n"
+        "“We have waited ten years for this pier,” said Mara Lind, the harbour master.\n\n"
+        "“It will bring the ferries back,” she said."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["the end of the old quay"] is QuoteKind.HEADLINE
+    assert kinds["We have waited ten years for this pier"] is QuoteKind.QUOTE
+
+
+def test_a_deck_under_a_long_first_sentence_stays_a_quotation(nlp: Language) -> None:
+    text = (
+        "The council met on Monday in the town hall to discuss the plan for a new pier. Many came.\n\n"
+        "Fishermen see it as ‘the end of the old quay.’\n\n"
+        "“We have waited ten years for this pier,” said Mara Lind, the harbour master.\n\n"
+        "“It will bring the ferries back,” she said."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["the end of the old quay"] is not QuoteKind.HEADLINE
+
+
+def test_a_headline_cited_with_its_paper_and_day_in_brackets_is_a_title(nlp: Language) -> None:
+    text = (
+        "I agree with the mayor (“Mayor says the pier will cost less than planned,” The Coast "
+        "Herald, Tuesday). The town needs it.\n\n"
+        "“The pier will cost less than planned,” the mayor said (in a letter)."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["Mayor says the pier will cost less than planned"] is QuoteKind.TERM
+    assert kinds["The pier will cost less than planned"] is QuoteKind.QUOTE
