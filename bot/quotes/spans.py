@@ -112,7 +112,10 @@ _CLOSE_RE = {
     # A straight mark closes unless it opens a word after a space ('said "yes" and "no"').
     '"': re.compile(r'”|"(?![\w])|(?<![\s])"'),
     "''": re.compile("''"),
-    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("“", "„", "«", "»")},
+    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("„", "«", "»")},
+    # An opening mark typed for the closing one after the last word's punctuation also
+    # closes (“We will,“ said Ann).
+    "“": re.compile(r'[”"]|(?<=[,.!?…])“(?![^\s])'),
 }
 
 

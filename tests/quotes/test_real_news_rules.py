@@ -50,3 +50,24 @@ def test_a_headline_cited_with_its_paper_and_day_in_brackets_is_a_title(nlp: Lan
     kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
     assert kinds["Mayor says the pier will cost less than planned"] is QuoteKind.TERM
     assert kinds["The pier will cost less than planned"] is QuoteKind.QUOTE
+
+
+def test_an_opening_mark_typed_after_the_last_words_punctuation_closes(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "“The pier will be finished by June,“ said Mara Lind, the harbour master.\n\n"
+        "“We are ready for the ferries,” Tom Berg said."
+    )
+    found = {q.text.rstrip(",."): q.speaker for q in find_quotations(text, nlp)}
+    assert found["The pier will be finished by June"] == "Mara Lind"
+    assert found["We are ready for the ferries"] == "Tom Berg"
+
+
+def test_a_generational_suffix_ends_a_name_and_the_surname_goes_on(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "“The pier will be finished by June,” Tomas Berg III, the harbour master, said.\n\n"
+        "Berg has run the harbour for ten years. “We are ready for the ferries,” Berg said."
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp)]
+    assert speakers == ["Tomas Berg", "Tomas Berg"]
