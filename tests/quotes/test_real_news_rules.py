@@ -71,3 +71,15 @@ def test_a_generational_suffix_ends_a_name_and_the_surname_goes_on(nlp: Language
     )
     speakers = [q.speaker for q in find_quotations(text, nlp)]
     assert speakers == ["Tomas Berg", "Tomas Berg"]
+
+
+def test_and_or_as_inside_a_long_appositive_keep_the_subject_before_it(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "Mara Lind, a harbour master who has worked with the mayor and been named as a "
+        "possible successor, said “the pier will be finished by June.”\n\n"
+        "Tom Berg on Monday signed the order, while Ana Duarte, the town clerk, said "
+        "“nobody has read it yet.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp)]
+    assert speakers == ["Mara Lind", "Ana Duarte"]
