@@ -272,7 +272,7 @@ def _short_plain_line(text: str, start: int, end: int) -> bool:
     line = text[start:end].strip()
     return (
         0 < len(line.split()) <= 12
-        and not re.search("[“”‘’\"«»]", line)
+        and not re.search('[“”‘’"«»]', line)
         and not re.search(r"[.!?]\s+\S", line)
     )
 

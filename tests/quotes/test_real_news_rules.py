@@ -32,7 +32,8 @@ def test_a_deck_in_single_marks_under_a_short_first_line_is_a_headline(nlp: Lang
 
 def test_a_deck_under_a_long_first_sentence_stays_a_quotation(nlp: Language) -> None:
     text = (
-        "The council met on Monday in the town hall to discuss the plan for a new pier. Many came.\n\n"
+        "The council met on Monday in the town hall to discuss the plan for a new pier. "
+        "Many came.\n\n"
         "Fishermen see it as ‘the end of the old quay.’\n\n"
         "“We have waited ten years for this pier,” said Mara Lind, the harbour master.\n\n"
         "“It will bring the ferries back,” she said."
