@@ -26,7 +26,8 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 unit: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 -m "not serial"
+	$(VENV)/bin/pytest -q -m serial
 
 test: lint typecheck unit
 

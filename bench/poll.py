@@ -445,7 +445,9 @@ async def watcher_cycles(
     settings = make_settings(db)
     cycles: list[Cycle] = []
     profiles = profiles or {}
-    async with open_services(settings) as services:
+    # As the running bot's polling process (newsbot worker) has them: its metrics observe
+    # every fetch and pool job.
+    async with open_services(settings, role="worker") as services:
         watcher = Watcher(
             sources=services.repos.sources,
             ingest=services.repos.ingest,

@@ -28,6 +28,8 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from bot.status import minute_of
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The Prometheus text exposition format /metrics answers in."""
 
@@ -76,11 +78,6 @@ class CycleCounts(Protocol):
     def given_up(self) -> int:
         """Items given up after failing three polls."""
         ...
-
-
-def minute_of(moment: datetime) -> datetime:
-    """The start of the minute ``moment`` falls in (the status page's chart buckets)."""
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 class _Statements(Collector):

@@ -12,7 +12,7 @@ import logging
 import signal
 
 from bot.errors import CommandError
-from bot.services import build_bot, open_services, operations
+from bot.services import build_bot, metrics_of, open_services, operations
 from bot.settings import Settings
 
 NO_TOKEN = (
@@ -59,7 +59,7 @@ async def run_worker(settings: Settings) -> int:
     from bot.poll_report import CycleReport
 
     async with open_services(settings, role="worker") as services:
-        metrics = services.metrics
+        metrics = metrics_of(services)
         watcher = services.watcher(router=services.router())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

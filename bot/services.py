@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,6 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.errors import CommandError
-from bot.metrics import Metrics
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from bot.fetch import Fetcher
     from bot.guilds import ServerSources
     from bot.membership import MemberLookup
+    from bot.metrics import Metrics
     from bot.news import News
     from bot.pool import WorkPool
     from bot.routing import Router
@@ -54,7 +54,24 @@ def wall_clock() -> datetime:
 
 def process_metrics(role: str) -> Metrics:
     """A process's metrics (its own registry)."""
+    from bot.metrics import Metrics
+
     return Metrics(role=role, version=__version__)
+
+
+def unexposed_metrics() -> Metrics:
+    """Metrics no one scrapes (a bot built by a test on services made without any): counted,
+    without the process's own collectors."""
+    from bot.metrics import Metrics
+
+    return Metrics(role="process", version=__version__, process_metrics=False)
+
+
+def metrics_of(services: Services) -> Metrics:
+    """The metrics of a long-running process's services (``open_services`` with a role)."""
+    if services.metrics is None:
+        raise RuntimeError("a tool's services have no metrics to expose")
+    return services.metrics
 
 
 def sqlite_url(path: str) -> str:
@@ -93,15 +110,18 @@ class Services:
     repos: Repositories
     fetcher: Fetcher
     pool: WorkPool
-    metrics: Metrics = field(
-        default_factory=lambda: Metrics(role="process", version=__version__, process_metrics=False)
-    )
+    metrics: Metrics | None = None
+    """This process's metrics; None in a tool's process (``newsbot poll``, the demo), which
+    exposes none, so its counts would never be read (and prometheus_client is not imported)."""
 
     def router(self) -> Router:
         """The router that matches articles to topics (counted in this process's metrics)."""
         from bot.routing import Router
 
-        return Router(self.repos.topics, observe=self.metrics.matched)
+        return Router(
+            self.repos.topics,
+            observe=self.metrics.matched if self.metrics is not None else None,
+        )
 
     def watcher(self, *, router: Router | None = None, clock: Clock | None = None) -> Watcher:
         """The watcher on these services, with a story index of its own (and the router that
@@ -236,16 +256,17 @@ class Services:
 @asynccontextmanager
 async def open_services(settings: Settings, *, role: str = "tool") -> AsyncIterator[Services]:
     """The store (migrated), a fetcher on the one shared session, the worker pool and this
-    process's metrics."""
+    process's metrics (a ``tool``, which exposes none, has none)."""
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
     from bot.storage.repositories import Repositories
 
     repos = Repositories.open(settings.database_url)
     database = repos.database
-    metrics = process_metrics(role)
-    metrics.count_statements(lambda: database.statements)
-    pool = WorkPool.of(settings, observe=metrics.pool_job)
+    metrics = None if role == "tool" else process_metrics(role)
+    if metrics is not None:
+        metrics.count_statements(lambda: database.statements)
+    pool = WorkPool.of(settings, observe=metrics.pool_job if metrics is not None else None)
     try:
         await database.migrate()
         if database.shares_work:
@@ -254,7 +275,9 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
             sources = repos.sources
             await sources.release_claims(settings.dead_local_workers(await sources.claim_owners()))
         async with Fetcher.create_session(settings) as session:
-            fetcher = Fetcher(session, settings, observe=metrics.fetched)
+            fetcher = Fetcher(
+                session, settings, observe=metrics.fetched if metrics is not None else None
+            )
             yield Services(settings, repos, fetcher, pool, metrics)
     finally:
         pool.close()
@@ -276,12 +299,13 @@ async def operations(
     from bot.web import OpsServer, Readiness
 
     settings = services.settings
+    metrics = metrics_of(services)
     server = None
     if settings.http_port is not None:
         token = settings.status_token.get_secret_value() if settings.status_token else None
         server = OpsServer(
             store=services.repos.operations,
-            metrics=services.metrics,
+            metrics=metrics,
             readiness=Readiness(loops=loops, within=settings.lease, gateway=gateway),
             version=__version__,
             status_token=token,
@@ -290,7 +314,7 @@ async def operations(
     now = wall_clock()
     process = ProcessState(
         name=settings.worker_name,
-        role=services.metrics.role,
+        role=metrics.role,
         shards=None,
         version=__version__,
         started_at=now,
@@ -298,7 +322,7 @@ async def operations(
     )
     heartbeat = Heartbeat(
         store=services.repos.operations,
-        metrics=services.metrics,
+        metrics=metrics,
         process=process,
         clock=wall_clock,
         shards=shards,
@@ -344,7 +368,7 @@ def build_bot(
             services.topics(router, clock=now),
             services.news(clock=now),
             services.source_controls(watcher, clock=now),
-            services.metrics,
+            services.metrics if services.metrics is not None else unexposed_metrics(),
             AlertStyles(
                 now,
                 topics=services.repos.topics,

@@ -11,15 +11,19 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import NamedTuple
-
-from bot.metrics import minute_of
 
 CHART_MINUTES = 60
 STALE_AFTER = timedelta(minutes=2)
 """A process that has not written its heartbeat for this long is shown as stale."""
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The start of the minute ``moment`` falls in (the status page's chart buckets; the
+    metrics' minute counts)."""
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.articles import FailedItem, Problem, Stage
-from bot.metrics import Metrics, minute_of
-from bot.status import ProcessState
+from bot.metrics import Metrics
+from bot.status import ProcessState, minute_of
 from bot.storage.repositories import Repositories
 from bot.web import OpsServer, Readiness
 from tests.browser import chromium_path, headless_chromium

@@ -12,9 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.articles import Article
-from bot.metrics import Metrics, minute_of
+from bot.metrics import Metrics
 from bot.sources import SourceStatus
-from bot.status import ProcessState
+from bot.status import ProcessState, minute_of
 from bot.storage.ingest import PollSuccess
 from bot.storage.repositories import Repositories
 from bot.web import CONTENT_SECURITY_POLICY, OpsServer, Readiness

@@ -143,6 +143,7 @@ def said_he_page() -> bytes:
     )
 
 
+@pytest.mark.serial  # times the other source's alert against a wall-clock wait
 @pytest.mark.settings(
     parse_workers=2,
     max_body_bytes=6 * 1024 * 1024,

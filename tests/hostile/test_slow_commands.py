@@ -23,7 +23,9 @@ from tests.fakediscord import Channel, Guild, InteractionHandle, User
 from tests.test_discord_e2e import Scene, scene
 from tests.test_stories import BODY
 
-pytestmark = pytest.mark.both_engines
+# Each test times other servers' answers against the fake Discord's 10 s wait: run alone (make test
+# runs the `serial` tests after the parallel run), where no other test competes for the CPU.
+pytestmark = [pytest.mark.both_engines, pytest.mark.serial]
 
 pytest_plugins = ["tests.fakediscord.plugin"]
 __all__ = ["scene"]
