@@ -11,7 +11,8 @@ from bot.services import open_services
 from tests.conftest import make_settings
 
 STEADY_POLL = (
-    "bot.__main__", "bot.maintenance", "bot.readers", "bot.services", "bot.store", "bot.fetch",
+    "bot.__main__", "bot.maintenance", "bot.readers", "bot.services", "bot.storage.repositories",
+    "bot.fetch",
     "bot.pool", "bot.watcher", "bot.routing", "bot.stories",
 )  # fmt: skip
 """The modules ``newsbot poll --once`` imports before it knows whether any feed changed."""
@@ -64,11 +65,11 @@ def test_the_store_runs_without_the_orm_which_is_whole_when_asked_for(tmp_path: 
     engine classes."""
     code = (
         "import asyncio, sys\n"
-        "from bot.store import Store\n"
+        "from bot.storage.repositories import Repositories\n"
         "async def main():\n"
-        f"    store = Store.open('sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}')\n"
-        "    await store.migrate()\n"
-        "    print(len(await store.list_sources()), 'sqlalchemy.orm' in sys.modules)\n"
+        f"    store = Repositories.open('sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}')\n"
+        "    await store.database.migrate()\n"
+        "    print(len(await store.sources.list_sources()), 'sqlalchemy.orm' in sys.modules)\n"
         "    from sqlalchemy import text\n"
         "    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession\n"
         "    engine = store.database.engine\n"
