@@ -205,7 +205,7 @@ async def test_new_articles_carry_their_quotations_into_the_store_and_alert(
 
 
 async def test_a_cycle_polls_at_most_http_concurrency_sources_at_once_and_reports_in_order(
-    store: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
+    store: Repositories, clock: Clock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
     in_flight = most = 0
 
@@ -220,8 +220,8 @@ async def test_a_cycle_polls_at_most_http_concurrency_sources_at_once_and_report
 
     for n in range(7):
         url = feed_server.route(f"f{n}.xml", slow_feed)
-        await store.add_source(url, added_url=url, now=clock.now)
-    sources = await store.list_sources()
+        await store.sources.add_source(url, added_url=url, now=clock.now)
+    sources = await store.sources.list_sources()
     settings = make_settings(tmp_path, http_concurrency=2)
     async with open_watcher(settings, store, clock) as watcher:
         report = await watcher.poll_sources(sources)
