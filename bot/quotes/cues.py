@@ -240,7 +240,16 @@ def subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[in
         # The verb follows a comma, so the clauses before it are appositives of the subject
         # ("X, a Republican who voted for Y, said"; "X, a professor at Z who worked for Y,
         # one of the bill's authors, called it"): the subject is the first of them.
-        out = earlier[-4:-1]
+        # Commas and dashes bound the appositives; "and" or "as" inside one ("who has met
+        # Y and been named as a choice") starts no clause unless a name follows it.
+        bounded = [
+            c
+            for index, c in enumerate(earlier[:-1])
+            if index == 0
+            or re.search(r"[,;—–-]\s*$", text[max(0, c - 3) : c])
+            or text[c : c + 1].isupper()
+        ]
+        out = bounded[-3:]
     return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
 
 

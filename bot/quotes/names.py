@@ -73,6 +73,11 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
         raw.pop(0)
     if tokens and len(tokens) > 1 and is_org_name(tokens):
         return None, None  # the Democratic National Committee, Republican Party
+    if len(tokens) > 2 and tokens[-1].rstrip(".") in _GENERATIONS:
+        # Brent Bozell III, Martin Luther King Jr.: the name is the words before the
+        # suffix (so that "Bozell" later is the same person).
+        tokens.pop()
+        raw.pop()
     last_title = -1
     for index, token in enumerate(tokens):
         remaining = len(tokens) - index - 1
@@ -116,6 +121,9 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     if name[-1].lower() in NOT_NAME_WORDS or len(name[-1]) < 2 or name[-1].endswith("."):
         return (" ".join(role) or None), None
     return (" ".join(role) or None), " ".join(name)
+
+
+_GENERATIONS = frozenset("Jr Sr II III IV".split())
 
 
 def is_org_name(tokens: Sequence[str]) -> bool:

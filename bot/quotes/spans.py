@@ -112,7 +112,10 @@ _CLOSE_RE = {
     # A straight mark closes unless it opens a word after a space ('said "yes" and "no"').
     '"': re.compile(r'”|"(?![\w])|(?<![\s])"'),
     "''": re.compile("''"),
-    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("“", "„", "«", "»")},
+    **{mark: re.compile(f"[{re.escape(CLOSERS[mark])}]") for mark in ("„", "«", "»")},
+    # An opening mark typed for the closing one after the last word's punctuation also
+    # closes (“We will,“ said Ann).
+    "“": re.compile(r'[”"]|(?<=[,.!?…])“(?![^\s])'),
 }
 
 
@@ -264,6 +267,16 @@ def _single_marked_line(text: str, start: int, end: int) -> bool:
     )
 
 
+def _short_plain_line(text: str, start: int, end: int) -> bool:
+    """A line of at most 12 words with no quotation marks and no second sentence."""
+    line = text[start:end].strip()
+    return (
+        0 < len(line.split()) <= 12
+        and not re.search('[“”‘’"«»]', line)
+        and not re.search(r"[.!?]\s+\S", line)
+    )
+
+
 _QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")
 _LABELLED = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}:\s*[‘'“\"«]")
 # Just before a quoted title: a broadcaster's or author's possessive, or words that name a
@@ -305,6 +318,10 @@ def classify(text: str, drafts: list[Draft]) -> None:
         or (body_double and _single_marked_line(text, *para))
         for index, para in enumerate(paras[:3])
     ]
+    if len(headlines) > 1 and headlines[1] and not headlines[0] and body_double:
+        # A deck in single marks under a short first line: that line is the headline
+        # ("Voters weigh a change." over "Seen as ‘part of the old guard’").
+        headlines[0] = _short_plain_line(text, *paras[0])
     previous: Draft | None = None
     for draft in drafts:
         p_start, p_end = paras[draft.paragraph]
@@ -336,6 +353,7 @@ def classify(text: str, drafts: list[Draft]) -> None:
             or (_looks_like_title(inner) and _next_in_list(text, previous, open_at))
             or _is_media_title(before, inner)
             or _YEAR_AFTER.match(after)
+            or (before.endswith("(") and _CITED_AFTER.match(after))
             or (len(words) <= 8 and _MODIFIES.match(after))
             or (_subhead(text, draft, p_start, p_end) and len(words) <= 8)
         ):
@@ -389,6 +407,10 @@ def _subhead(text: str, draft: Draft, start: int, end: int) -> bool:
 
 _YEAR_AFTER = re.compile(r"\s*\((?:1[89]|20)\d\d\)")
 """“Yes to minaret ban” (2009): a poster or slogan with its year."""
+
+
+_CITED_AFTER = re.compile(r"\s*[A-Z][\w.&’'\-]*(?:\s+[A-Z][\w.&’'\-]*){0,4},\s*[^()\n]{1,30}\)")
+"""(“Senator quits race,” The Daily Post, Monday): an article cited by its headline."""
 
 
 _MENTION_SAID = re.compile(rf"^[\s,—–-]*(?:{MENTION})\s+(?:{SPEECH_VERBS})\b")

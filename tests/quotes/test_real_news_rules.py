@@ -1,0 +1,86 @@
+"""Rules drawn from the real-news dev corpus (issue 16), each shown on sentences written for it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.quotes import QuoteKind, find_quotations, load_model
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_model("en_core_web_sm")
+
+
+def test_a_deck_in_single_marks_under_a_short_first_line_is_a_headline(nlp: Language) -> None:
+    text = (
+        "Harbour town weighs a new pier.\n\n"
+        "Fishermen see it as ‘the end of the old quay.’\n\n"
+        "PORTWELL - The council met on Monday to discuss the plan.\n\n"
+        "“We have waited ten years for this pier,” said Mara Lind, the harbour master.\n\n"
+        "“It will bring the ferries back,” she said."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["the end of the old quay"] is QuoteKind.HEADLINE
+    assert kinds["We have waited ten years for this pier"] is QuoteKind.QUOTE
+
+
+def test_a_deck_under_a_long_first_sentence_stays_a_quotation(nlp: Language) -> None:
+    text = (
+        "The council met on Monday in the town hall to discuss the plan for a new pier. "
+        "Many came.\n\n"
+        "Fishermen see it as ‘the end of the old quay.’\n\n"
+        "“We have waited ten years for this pier,” said Mara Lind, the harbour master.\n\n"
+        "“It will bring the ferries back,” she said."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["the end of the old quay"] is not QuoteKind.HEADLINE
+
+
+def test_a_headline_cited_with_its_paper_and_day_in_brackets_is_a_title(nlp: Language) -> None:
+    text = (
+        "I agree with the mayor (“Mayor says the pier will cost less than planned,” The Coast "
+        "Herald, Tuesday). The town needs it.\n\n"
+        "“The pier will cost less than planned,” the mayor said (in a letter)."
+    )
+    kinds = {q.text.rstrip(",."): q.kind for q in find_quotations(text, nlp)}
+    assert kinds["Mayor says the pier will cost less than planned"] is QuoteKind.TERM
+    assert kinds["The pier will cost less than planned"] is QuoteKind.QUOTE
+
+
+def test_an_opening_mark_typed_after_the_last_words_punctuation_closes(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "“The pier will be finished by June,“ said Mara Lind, the harbour master.\n\n"
+        "“We are ready for the ferries,” Tom Berg said."
+    )
+    found = {q.text.rstrip(",."): q.speaker for q in find_quotations(text, nlp)}
+    assert found["The pier will be finished by June"] == "Mara Lind"
+    assert found["We are ready for the ferries"] == "Tom Berg"
+
+
+def test_a_generational_suffix_ends_a_name_and_the_surname_goes_on(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "“The pier will be finished by June,” Tomas Berg III, the harbour master, said.\n\n"
+        "Berg has run the harbour for ten years. “We are ready for the ferries,” Berg said."
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp)]
+    assert speakers == ["Tomas Berg", "Tomas Berg"]
+
+
+def test_and_or_as_inside_a_long_appositive_keep_the_subject_before_it(nlp: Language) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "Mara Lind, a harbour master who has worked with the mayor and been named as a "
+        "possible successor, said “the pier will be finished by June.”\n\n"
+        "Tom Berg on Monday signed the order, while Ana Duarte, the town clerk, said "
+        "“nobody has read it yet.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp)]
+    assert speakers == ["Mara Lind", "Ana Duarte"]
