@@ -113,3 +113,17 @@ def test_a_statement_before_a_comma_introduces_it_and_a_verb_after_the_is_a_noun
         "Nobody was hurt.”"
     )
     assert [q.speaker for q in find_quotations(text, nlp)] == ["Tom Berg"]
+
+
+def test_a_translation_a_word_talked_about_and_a_dated_poster_are_terms(nlp: Language) -> None:
+    text = (
+        "The town chose a motto, “Portus semper apertus,” Latin for “the harbour is always "
+        "open.”\n\n"
+        "Mara Lind said the council would “look into it” soon. What “look into it” actually "
+        "means is not clear.\n\n"
+        "“Keep the pier for the boats” (harbour campaign poster 1998) was seen all over town."
+    )
+    found = [(q.text.rstrip(",."), q.kind) for q in find_quotations(text, nlp)]
+    assert ("the harbour is always open", QuoteKind.TERM) in found
+    assert ("Keep the pier for the boats", QuoteKind.TERM) in found
+    assert [k for t, k in found if t == "look into it"] == [QuoteKind.FRAGMENT, QuoteKind.TERM]
