@@ -1,6 +1,6 @@
 """A realistic /news store for bench/queries.py, generated fast but through the real schema.
 
-The database is made by the real migrations (``Store.migrate``); the rows are then written with
+The database is made by the real migrations (``Database.migrate``); the rows are then written with
 plain sqlite3 ``executemany`` on the same file, and the FTS5 triggers on ``articles`` fill the
 full-text index exactly as they do when the poller stores an article.
 
@@ -376,7 +376,7 @@ def _speaker_pool(rng: random.Random) -> tuple[list[str], list[str | None]]:
 
 
 def _source_rows(rng: random.Random, words: list[str]) -> list[SourceRow]:
-    from bot.store import search_tags
+    from bot.storage.fulltext import search_tags
 
     outlets: list[tuple[str, str]] = []
     hosts: set[str] = set()
@@ -857,7 +857,7 @@ def _derive(conn: sqlite3.Connection) -> None:
 
 
 def _add_speakers(conn: sqlite3.Connection, counted: dict[tuple[int, str], list[Any]]) -> None:
-    from bot.store import speaker_key
+    from bot.storage.derived import speaker_key
 
     keys: dict[str, str] = {}
     rows = []

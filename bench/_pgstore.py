@@ -94,7 +94,7 @@ async def populate(url: str, world: newsstore.World, *, workers: int) -> None:
     """Write the world into a migrated, empty PostgreSQL database."""
     import asyncpg
 
-    from bot.store import POSTGRES_FULL_TEXT_SCHEMA
+    from bot.storage.fulltext import POSTGRES_FULL_TEXT_SCHEMA
 
     gin = POSTGRES_FULL_TEXT_SCHEMA[-1]
     assert gin.startswith("CREATE INDEX ix_articles_search_vector")
@@ -215,7 +215,7 @@ async def _add_articles(
 
 
 async def _add_speakers(conn: Any, counted: dict[tuple[int, str], list[Any]]) -> None:
-    from bot.store import speaker_key
+    from bot.storage.derived import speaker_key
 
     keys: dict[str, str] = {}
     rows = []

@@ -32,16 +32,19 @@ sys.path.insert(0, str(ROOT))
 
 async def seed(store: object, guild_ids: list[int], channel_ids: list[int], alerts: int) -> None:
     from bot.routing import Router
-    from bot.store import PollSuccess, Store
+    from bot.storage.ingest import PollSuccess
+    from bot.storage.repositories import Repositories
     from tests.factories import make_article
 
-    assert isinstance(store, Store)
+    assert isinstance(store, Repositories)
     now = datetime.now(UTC)
     per_channel = alerts // len(channel_ids)
     for index, (guild_id, channel_id) in enumerate(zip(guild_ids, channel_ids, strict=True)):
-        source, _ = await store.add_source(f"http://127.0.0.1:9/{index}", added_url="x", now=now)
-        await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
-        await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+        source, _ = await store.sources.add_source(
+            f"http://127.0.0.1:9/{index}", added_url="x", now=now
+        )
+        await store.guilds.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
+        await store.guilds.add_guild_source(guild_id, source.id, user_id=1, now=now)
         found = [
             make_article(
                 source.id,
@@ -54,8 +57,8 @@ async def seed(store: object, guild_ids: list[int], channel_ids: list[int], aler
             for n in range(per_channel)
         ]
         change = PollSuccess(f"Outlet {index}", None, None, None, None, now + timedelta(days=1))
-        planned = await Router(store).plan(source, found)  # the server's alerts channel
-        await store.record_poll_success(
+        planned = await Router(store.topics).plan(source, found)  # the server's alerts channel
+        await store.ingest.record_poll_success(
             source, change, seen_keys=[], new_articles=found, now=now, planned=planned
         )
 
@@ -64,12 +67,12 @@ async def drain(store: object, deliverer: object, *, deadline: float) -> None:
     """Delivery rounds until nothing is pending in the outbox, or the deadline (a
     ``time.perf_counter()`` reading) has passed."""
     from bot.delivery import Deliverer, OutboxStatus
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
-    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    assert isinstance(store, Repositories) and isinstance(deliverer, Deliverer)
     while time.perf_counter() < deadline:
         await deliverer.deliver_due()
-        if not await store.outbox_entries(status=OutboxStatus.PENDING):
+        if not await store.outbox.outbox_entries(status=OutboxStatus.PENDING):
             break
 
 
@@ -78,7 +81,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
 
     from bot.delivery import Deliverer, OutboxStatus
     from bot.discord_sender import DiscordSender
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
     from tests.fakediscord import FakeDiscord
 
     limit, per = (float(x) for x in args.bucket.split("/"))
@@ -92,15 +95,22 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         guild_ids.append(int(guild.id))
         channel_ids.append(int(channel.id))
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(f"sqlite+aiosqlite:///{Path(tmp) / 'deliver.sqlite3'}")
-        await store.migrate()
+        store = Repositories.open(f"sqlite+aiosqlite:///{Path(tmp) / 'deliver.sqlite3'}")
+        await store.database.migrate()
         await seed(store, guild_ids, channel_ids, args.alerts)
-        queued = len(await store.outbox_entries(status=OutboxStatus.PENDING))
+        queued = len(await store.outbox.outbox_entries(status=OutboxStatus.PENDING))
         discord.http.Route.BASE = fake.rest_base
         client = discord.Client(intents=discord.Intents.none())
         await client.login(fake.token)
         deliverer = Deliverer(
-            store=store,
+            outbox=store.outbox,
+            guilds=store.guilds,
+            topics=store.topics,
+            quiet=store.quiet,
+            threads=store.threads,
+            articles=store.articles,
+            digests=store.digests,
+            queries=store.queries,
             sender=DiscordSender(client),
             route_alert_cap=10_000,
             clock=lambda: datetime.now(UTC),
@@ -110,7 +120,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         await drain(store, deliverer, deadline=started + args.max_seconds)
         wall = time.perf_counter() - started
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        sent = len(await store.outbox_entries(status=OutboxStatus.SENT))
+        sent = len(await store.outbox.outbox_entries(status=OutboxStatus.SENT))
         digest_figures = await run_digests(store, deliverer, guild_ids, channel_ids, args)
         thread_figures = await run_threads(fake, store, deliverer, args)
         await client.close()
@@ -153,15 +163,15 @@ async def run_digests(
     """Digest routes that all come due now: queued, then delivered; timed like the alerts."""
     from bot.delivery import Deliverer, OutboxStatus
     from bot.digests import Period, Schedule
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
-    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    assert isinstance(store, Repositories) and isinstance(deliverer, Deliverer)
     now = datetime.now(UTC)
     due = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
     schedule = Schedule(Period.DAILY, due, "UTC").encode()
     for guild_id, channel_id in zip(guild_ids, channel_ids, strict=True):
         for topic in DIGEST_TOPICS[: args.digests]:
-            await store.add_route(
+            await store.topics.add_route(
                 guild_id,
                 channel_id,
                 topic,
@@ -171,7 +181,7 @@ async def run_digests(
                 now=now - timedelta(hours=1),
                 digest=schedule,
             )
-    before = len(await store.outbox_entries(status=OutboxStatus.SENT))
+    before = len(await store.outbox.outbox_entries(status=OutboxStatus.SENT))
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     queued = await deliverer.queue_due_digests()
@@ -179,7 +189,7 @@ async def run_digests(
     await drain(store, deliverer, deadline=started + args.max_seconds)
     wall = time.perf_counter() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-    sent = len(await store.outbox_entries(status=OutboxStatus.SENT)) - before
+    sent = len(await store.outbox.outbox_entries(status=OutboxStatus.SENT)) - before
     cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     return {
         "digests_queued": queued,
@@ -222,11 +232,12 @@ async def run_threads(
     from bot.delivery import Deliverer, OutboxStatus
     from bot.records import OutboxKind, ThreadMode
     from bot.routing import Router
-    from bot.store import PollSuccess, Store
+    from bot.storage.ingest import PollSuccess
+    from bot.storage.repositories import Repositories
     from tests.factories import make_article
     from tests.fakediscord import FakeDiscord
 
-    assert isinstance(store, Store) and isinstance(deliverer, Deliverer)
+    assert isinstance(store, Repositories) and isinstance(deliverer, Deliverer)
     assert isinstance(fake, FakeDiscord)
     if not args.lines:
         return {}
@@ -239,20 +250,22 @@ async def run_threads(
         guild = fake.add_guild(f"Forum server {index}")
         forum = guild.add_forum("stories", tags=("Story", "Outlet"))
         forums.append(forum)
-        source, _ = await store.add_source(f"http://127.0.0.1:9/w{index}", added_url="x", now=now)
+        source, _ = await store.sources.add_source(
+            f"http://127.0.0.1:9/w{index}", added_url="x", now=now
+        )
         sources.append(source)
-        await store.set_alerts_channel(int(guild.id), int(forum.id), user_id=1, now=now)
-        await store.set_thread_mode(int(guild.id), int(forum.id), ThreadMode.FORUM, now=now)
-        await store.add_guild_source(int(guild.id), source.id, user_id=1, now=now)
+        await store.guilds.set_alerts_channel(int(guild.id), int(forum.id), user_id=1, now=now)
+        await store.threads.set_thread_mode(int(guild.id), int(forum.id), ThreadMode.FORUM, now=now)
+        await store.guilds.add_guild_source(int(guild.id), source.id, user_id=1, now=now)
         first = make_article(source.id, "w:0", now, title=f"Story {index}", site="Wire")
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source,
             change,
             seen_keys=[],
             new_articles=[first],
             now=now,
             stories=placer,
-            planned=await Router(store).plan(source, [first]),
+            planned=await Router(store.topics).plan(source, [first]),
         )
     started = time.perf_counter()
     await drain(store, deliverer, deadline=started + args.max_seconds)
@@ -265,18 +278,18 @@ async def run_threads(
             )
             for n in range(1, args.lines + 1)
         ]
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source,
             change,
             seen_keys=[],
             new_articles=copies,
             now=now,
             stories=placer,
-            planned=await Router(store).plan(source, copies),
+            planned=await Router(store.topics).plan(source, copies),
         )
     queued = [
         e
-        for e in await store.outbox_entries(status=OutboxStatus.PENDING)
+        for e in await store.outbox.outbox_entries(status=OutboxStatus.PENDING)
         if e.kind is OutboxKind.LINE
     ]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -285,7 +298,9 @@ async def run_threads(
     wall = time.perf_counter() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     sent = [
-        e for e in await store.outbox_entries(status=OutboxStatus.SENT) if e.kind is OutboxKind.LINE
+        e
+        for e in await store.outbox.outbox_entries(status=OutboxStatus.SENT)
+        if e.kind is OutboxKind.LINE
     ]
     messages = sum(len(fake.messages(t)) - 1 for forum in forums for t in fake.threads_in(forum))
     cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)

@@ -160,7 +160,7 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
 
     from bot.matcher import Matcher
     from bot.routing import Router
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
     from bot.subscriptions import Delivery, Topics
     from bot.topics import TopicError, parse_topic
 
@@ -174,17 +174,17 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
         row = {"id": n, "user_id": 10_000 + n, "guild_id": 1 + n % 200, "topic": form}
         rows.append(("subscriptions", row | {"typed": text, "delivery": "dm", "created_at": now}))
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(f"sqlite:///{folder}/topics.sqlite3")
+        store = Repositories.open(f"sqlite:///{folder}/topics.sqlite3")
         try:
-            await store.migrate()
-            await store.import_rows(rows)
-            router = Router(store)
+            await store.database.migrate()
+            await store.transfer.import_rows(rows)
+            router = Router(store.topics)
             await router.reload()
             topics = Topics(
-                topics=store,
-                queries=store,
-                guilds=store,
-                quiet=store,
+                topics=store.topics,
+                queries=store.queries,
+                guilds=store.guilds,
+                quiet=store.quiet,
                 per_user_cap=25,
                 clock=lambda: now,
                 on_change=router.changed,
@@ -192,8 +192,10 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
 
             async def full_reload() -> None:
                 # What each change did before: read everything, parse everything, match again.
-                found = {-r.id: parse_topic(r.topic) for r in await store.all_routes() if r.topic}
-                for sub in await store.all_subscriptions():
+                found = {
+                    -r.id: parse_topic(r.topic) for r in await store.topics.all_routes() if r.topic
+                }
+                for sub in await store.topics.all_subscriptions():
                     found[sub.id] = parse_topic(sub.topic)
                 Matcher({}).changed(found)
 
@@ -208,10 +210,10 @@ async def reload_costs(typed: list[str]) -> dict[str, float]:
             async def burst() -> None:
                 # 20 people's changes committed, then taken in with one look.
                 quiet = Topics(
-                    topics=store,
-                    queries=store,
-                    guilds=store,
-                    quiet=store,
+                    topics=store.topics,
+                    queries=store.queries,
+                    guilds=store.guilds,
+                    quiet=store.quiet,
                     per_user_cap=25,
                     clock=lambda: now,
                 )

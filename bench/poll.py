@@ -449,10 +449,10 @@ async def watcher_cycles(
     # every fetch and pool job.
     async with open_services(settings, role="worker") as services:
         watcher = Watcher(
-            sources=services.store,
-            ingest=services.store,
-            articles=services.store,
-            router=Router(services.store, matching=False),
+            sources=services.repos.sources,
+            ingest=services.repos.ingest,
+            articles=services.repos.articles,
+            router=Router(services.repos.topics, matching=False),
             fetcher=services.fetcher,
             pool=services.pool,
             settings=settings,
@@ -461,7 +461,7 @@ async def watcher_cycles(
 
         async def cycle() -> dict[str, int]:
             # A cycle includes reading the sources, as `newsbot poll --once` does.
-            sources = await services.store.list_sources()
+            sources = await services.repos.sources.list_sources()
             return summarize(await watcher.poll_sources(sources))
 
         names = ["first"] if first_only else ["first", "steady", "incremental"]

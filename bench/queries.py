@@ -14,7 +14,7 @@ was stopped (made with the same ``--articles``).
 tables are replaced, or kept with ``--reuse``) and times every command there too; the report
 then ends with both engines side by side.
 
-Each command is timed through the real async API (``News`` over ``Store`` on aiosqlite or
+Each command is timed through the real async API (``News`` over its repositories on aiosqlite or
 asyncpg), wall clock and CPU time per call (this process's, and on a PostgreSQL server running
 on this machine its processes' too, read from /proc: on a loaded machine the CPU time is what
 the wall clock would be on a quiet one), after a few warm-up calls: /news latest (no topic;
@@ -108,7 +108,7 @@ class ServerCpu:
     @classmethod
     async def find(cls, store: Any) -> ServerCpu | None:
         """The server's, when the store's server runs here and /proc shows it; else None."""
-        async with store._engine.connect() as conn:
+        async with store.database.engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 return None
             backend = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
@@ -143,7 +143,7 @@ class Statements:
         from sqlalchemy import event
 
         self.seen: list[tuple[float, str, Any]] = []
-        self._engine = store._engine
+        self._engine = store.database.engine
         event.listen(self._engine.sync_engine, "before_cursor_execute", self._before)
         event.listen(self._engine.sync_engine, "after_cursor_execute", self._after)
 
@@ -382,16 +382,20 @@ async def measure(
     url: str, world: newsstore.World, args: argparse.Namespace
 ) -> dict[int, list[Timing]]:
     from bot.news import News
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
-    store = Store.open(url)
+    store = Repositories.open(url)
     statements = Statements(store)
     try:
         server = await ServerCpu.find(store)
         if server is not None:
             print("  (the server's CPU time is read from /proc)", file=sys.stderr)
         news = News(
-            queries=store, coverage=store, articles=store, guilds=store, clock=lambda: newsstore.END
+            queries=store.queries,
+            coverage=store.coverage,
+            articles=store.articles,
+            guilds=store.guilds,
+            clock=lambda: newsstore.END,
         )
         guilds = [PRIMARY_GUILD] if args.primary_only else list(newsstore.GUILDS)
         guilds.sort(key=lambda g: g != PRIMARY_GUILD)
@@ -435,11 +439,11 @@ async def explain_slow(by_guild: dict[int, list[Timing]], statements: Statements
 
 
 async def _migrate(url: str) -> None:
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
-    store = Store.open(url)
+    store = Repositories.open(url)
     try:
-        await store.migrate()
+        await store.database.migrate()
     finally:
         await store.close()
 

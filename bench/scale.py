@@ -28,7 +28,7 @@ T (a worker sleeps until the next source it may claim is due). Measured from T:
 - CPU s per 1,000 feeds: the worker processes and all their descendants, from /proc (as
   bench/poll.py), between T and the end; the PostgreSQL server's CPU (postmaster and backends) is
   given apart when this script started the server;
-- statements per feed: each worker's ``Store.statements`` (every statement it sent; an
+- statements per feed: each worker's ``Database.statements`` (every statement it sent; an
   executemany counts once; BEGIN/COMMIT are not statements here), from its STATS_FILE line before
   T and the first line after its share of the cycle was done;
 - sharing: the feed server's hit counters (every feed requested exactly once: N answers 200 in the
@@ -473,13 +473,13 @@ async def run_cycle(
 async def run_config(
     config: str, server: FeedServer, pg: Postgres | None, args: argparse.Namespace, tmp: Path
 ) -> list[Cycle]:
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
     engine, count = CONFIGS[config]
     async with fresh_database(engine, pg if engine == "postgresql" else None, tmp, config) as url:
-        store = Store.open(url)
+        store = Repositories.open(url)
         try:
-            await store.migrate()
+            await store.database.migrate()
         finally:
             await store.close()
         db = Sources(url)

@@ -13,7 +13,8 @@ from bot.records import OutboxEntry, OutboxKind
 if TYPE_CHECKING:
     from bot.articles import Article
     from bot.sources import Source
-    from bot.store import Store
+    from bot.storage.articles import Articles
+    from bot.storage.topics import Topics
 
 ChannelStyles = MutableMapping[int, AlertStyle]
 """Channels' styles by channel id, kept for one delivery round (or one pass of edits)."""
@@ -22,9 +23,11 @@ ChannelStyles = MutableMapping[int, AlertStyle]
 class AlertRenderer:
     """Renders outbox rows, reading what they are about from the store."""
 
-    def __init__(self, store: Store, digests: DigestQueue) -> None:
-        """Keep the store alerts are read from, and the digests' renderer."""
-        self._store = store
+    def __init__(self, *, topics: Topics, articles: Articles, digests: DigestQueue) -> None:
+        """Keep where channels' styles (``topics``) and alerts' articles are read from, and the
+        digests' renderer."""
+        self._topics = topics
+        self._articles = articles
         self._digests = digests
 
     async def render(
@@ -64,9 +67,11 @@ class AlertRenderer:
         if entry.style is not None:
             return AlertStyle.decode(entry.style)
         if channel_id not in styles:
-            styles[channel_id] = AlertStyle.decode(await self._store.channel_style(channel_id))
+            styles[channel_id] = AlertStyle.decode(await self._topics.channel_style(channel_id))
         return styles[channel_id]
 
     async def article_of(self, entry: OutboxEntry) -> tuple[Article, Source] | None:
         """The stored article an alert is about, with its source (None if either is gone)."""
-        return await self._store.article_with_source(entry.article_id) if entry.article_id else None
+        return (
+            await self._articles.article_with_source(entry.article_id) if entry.article_id else None
+        )

@@ -26,7 +26,6 @@ from bot.routing import Router
 from bot.sending import Sender
 from bot.settings import Settings
 from bot.source_controls import SourceControls
-from bot.store import Store
 from bot.styles import AlertStyles
 from bot.subscriptions import Topics
 from bot.topics import MAX_QUERY_CHARS, Topic, parse_topic
@@ -50,7 +49,6 @@ class BotServices:
     """What the cogs are given (by ``setup()``, from the bot)."""
 
     settings: Settings
-    store: Store
     watcher: Watcher
     server_sources: ServerSources
     router: Router

@@ -54,7 +54,14 @@ from bot.thread_delivery import ThreadDelivery
 
 if TYPE_CHECKING:
     from bot.membership import Membership
-    from bot.store import Store
+    from bot.storage.articles import Articles
+    from bot.storage.digests import Digests
+    from bot.storage.guilds import Guilds
+    from bot.storage.outbox import Outbox
+    from bot.storage.queries import Queries
+    from bot.storage.quiet import Quiet
+    from bot.storage.threads import Threads
+    from bot.storage.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +75,14 @@ class Deliverer:
     def __init__(
         self,
         *,
-        store: Store,
+        outbox: Outbox,
+        guilds: Guilds,
+        topics: Topics,
+        quiet: Quiet,
+        threads: Threads,
+        articles: Articles,
+        digests: Digests,
+        queries: Queries,
         sender: Sender,
         route_alert_cap: int,
         clock: Callable[[], datetime],
@@ -77,11 +91,18 @@ class Deliverer:
         shards: tuple[int, Sequence[int]] | None = None,
         members: Membership | None = None,
     ) -> None:
-        """``owner`` and ``hold``: this process's name and how long it holds the alerts it
-        takes, so several delivery processes never send one twice. ``shards``: (count, ids)
+        """The repositories are the ones delivering and its parts call: the outbox, servers,
+        topics and routes (styles, people gone), quiet hours, story threads, articles, digests
+        and the /news queries a digest is read with. ``owner`` and ``hold``: this process's
+        name and how long it holds the alerts it takes, so several delivery processes never
+        send one twice. ``shards``: (count, ids)
         when this process runs only some gateway shards (it delivers their servers' alerts).
         ``members``: checks that a person is still in the server a personal alert is from."""
-        self._store = store
+        self._outbox = outbox
+        self._guilds = guilds
+        self._topics = topics
+        self._quiet = quiet
+        self._threads = threads
         self._sender = sender
         self._cap = route_alert_cap
         self._clock = clock
@@ -90,18 +111,28 @@ class Deliverer:
         self._shards = shards
         self._stopping = False
         self._members = members
-        self._digests = DigestQueue(store, clock)
-        self._ledger = DeliveryLedger(store, sender, clock)
-        self._renderer = AlertRenderer(store, self._digests)
+        self._digests = DigestQueue(digests=digests, guilds=guilds, queries=queries, clock=clock)
+        self._ledger = DeliveryLedger(
+            outbox=outbox, guilds=guilds, topics=topics, sender=sender, clock=clock
+        )
+        self._renderer = AlertRenderer(topics=topics, articles=articles, digests=self._digests)
         self._summaries = Summaries(sender=sender, renderer=self._renderer, ledger=self._ledger)
         self._story_edits = StoryAlertEdits(
-            store=store,
+            outbox=outbox,
+            threads=threads,
             sender=sender,
             renderer=self._renderer,
             clock=clock,
             stopping=lambda: self._stopping,
         )
-        self._threads = ThreadDelivery(store, sender, clock, renderer=self._renderer)
+        self._thread_delivery = ThreadDelivery(
+            outbox=outbox,
+            threads=threads,
+            articles=articles,
+            sender=sender,
+            clock=clock,
+            renderer=self._renderer,
+        )
         self._modes: dict[int, ThreadMode | None] = {}
         """The channels' thread modes, each read once a round."""
         self._left: set[tuple[int, int]] = set()
@@ -122,7 +153,7 @@ class Deliverer:
         self._styles = {}
         self._modes = {}
         now = self._clock()
-        due = await self._store.claim_due_outbox(
+        due = await self._outbox.claim_due_outbox(
             now, owner=self._owner, hold=self._hold, shards=self._shards
         )
         due = await self._hold_quiet(due, now, report)
@@ -136,13 +167,13 @@ class Deliverer:
             target = entry.channel_id
             if entry.kind is OutboxKind.HERE:
                 if entry.guild_id not in alerts_channels:
-                    guild = await self._store.guild(entry.guild_id)
+                    guild = await self._guilds.guild(entry.guild_id)
                     alerts_channels[entry.guild_id] = guild.alerts_channel_id if guild else None
                 posted_in = alerts_channels[entry.guild_id]
                 if posted_in is not None:
                     target = posted_in
                 else:
-                    await self._store.mark_retry(
+                    await self._outbox.mark_retry(
                         entry.id,
                         "the server has no alerts channel",
                         next_attempt_at=now,
@@ -165,7 +196,7 @@ class Deliverer:
         if not lines or self._stopping:
             return
         try:
-            done = await self._threads.deliver_lines(lines)
+            done = await self._thread_delivery.deliver_lines(lines)
         except StoreUnavailable as exc:
             log.warning("thread lines paused for this round: %s", exc)
             return
@@ -184,7 +215,7 @@ class Deliverer:
         people = {e.user_id for e in due if e.kind is OutboxKind.DM and e.user_id is not None}
         if not people:
             return due
-        stored = await self._store.quiet_hours(sorted(people))
+        stored = await self._quiet.quiet_hours(sorted(people))
         quiet = {user: QuietHours.decode(hours) for user, hours in stored.items()}
         held: dict[datetime, list[int]] = {}
         sending = []
@@ -195,7 +226,7 @@ class Deliverer:
             else:
                 sending.append(entry)
         for until, ids in held.items():
-            await self._store.hold(ids, until, now=now)
+            await self._quiet.hold(ids, until, now=now)
             report.held += len(ids)
         return sending
 
@@ -218,7 +249,7 @@ class Deliverer:
             if capped and await self._thread_mode(channel_id) is not ThreadMode.FORUM:
                 since = self._clock() - CAP_WINDOW
                 here_from = capped[0].guild_id
-                sent = await self._store.sent_since(channel_id, since, here_from=here_from)
+                sent = await self._outbox.sent_since(channel_id, since, here_from=here_from)
                 overflow = capped[max(0, self._cap - sent) :]
             rolled_up = {e.id for e in overflow}
             for entry in entries:
@@ -269,7 +300,7 @@ class Deliverer:
             return True
         message = await self._renderer.render(entry, channel_id=target, styles=self._styles)
         if message is None:
-            await self._store.mark_retry(
+            await self._outbox.mark_retry(
                 entry.id, "its article is gone", next_attempt_at=self._clock(), give_up=True
             )
             return True
@@ -278,19 +309,19 @@ class Deliverer:
         try:
             if mode is not None and entry.kind is OutboxKind.ALERT:
                 # Recorded with its thread, in one transaction (bot.thread_delivery).
-                await self._threads.post_alert(entry, message, mode)
+                await self._thread_delivery.post_alert(entry, message, mode)
                 report.sent += 1
                 return True
             if mode is ThreadMode.FORUM:
                 # A forum takes posts only: a notice or digest opens its own, a 'here' alert
                 # goes in its story's post.
-                message_id = await self._threads.post_in_forum(entry, message, target)
+                message_id = await self._thread_delivery.post_in_forum(entry, message, target)
             elif by_dm and entry.user_id is not None:
                 message_id = await self._sender.send_dm(entry.user_id, message, nonce=entry.nonce)
             else:
                 message_id = await self._sender.send(target, message, nonce=entry.nonce)
         except ThreadGone as exc:
-            await self._store.drop_entries([entry.id], f"the story's thread is gone: {exc}")
+            await self._threads.drop_entries([entry.id], f"the story's thread is gone: {exc}")
             report.dropped += 1
             return True
         except ChannelRefused as exc:
@@ -315,7 +346,7 @@ class Deliverer:
         """How a channel takes alerts (a forum, a thread per story, or plainly), read once a
         round."""
         if channel_id not in self._modes:
-            self._modes[channel_id] = await self._store.thread_mode(channel_id)
+            self._modes[channel_id] = await self._threads.thread_mode(channel_id)
         return self._modes[channel_id]
 
     async def _still_member(self, entry: OutboxEntry, report: DeliveryReport) -> bool:
@@ -334,7 +365,7 @@ class Deliverer:
                 return False
             self._left.add(key)
             # Drops this alert too, and the others queued for them from there.
-            removed = await self._store.forget_member(*key)
+            removed = await self._topics.forget_member(*key)
             log.info("user %s left server %s: %d topics removed", entry.user_id, key[0], removed)
         report.dropped += 1
         return False
@@ -351,7 +382,9 @@ class Deliverer:
     async def queue_source_notices(self) -> int:
         """Tell servers about sources failing for over a day, and again when they recover."""
         now = self._clock()
-        notices = await self._store.source_health_notices(failing_before=now - FAILING_NOTICE_AFTER)
+        notices = await self._outbox.source_health_notices(
+            failing_before=now - FAILING_NOTICE_AFTER
+        )
         for notice in notices:
             source = notice.source
             if notice.failing:
@@ -365,7 +398,7 @@ class Deliverer:
                 body = (
                     f"✅ **{clean_text(source.name)}** is working again; its alerts have resumed."
                 )
-            await self._store.record_source_notice(notice, body, now=now)
+            await self._outbox.record_source_notice(notice, body, now=now)
         return len(notices)
 
 

@@ -28,7 +28,9 @@ from bot.sending import (
 from bot.threads import permissions_needed
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.guilds import Guilds
+    from bot.storage.outbox import Outbox
+    from bot.storage.topics import Topics
 
 # Part of delivering: its lines keep delivery's name (operators filter on it).
 log = logging.getLogger("bot.delivery")
@@ -37,9 +39,20 @@ log = logging.getLogger("bot.delivery")
 class DeliveryLedger:
     """Records the outcome of each attempt at an outbox row."""
 
-    def __init__(self, store: Store, sender: Sender, clock: Callable[[], datetime]) -> None:
-        """Keep the store written to, the sender admins are told through, and the clock."""
-        self._store = store
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        guilds: Guilds,
+        topics: Topics,
+        sender: Sender,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """Keep the outbox written to, the servers' admins (``guilds``) and people whose DMs
+        are closed (``topics``), the sender admins are told through, and the clock."""
+        self._outbox = outbox
+        self._guilds = guilds
+        self._topics = topics
         self._sender = sender
         self._clock = clock
         # Sent, but the store refused to record it: (outbox id -> message id) until it is
@@ -55,7 +68,7 @@ class DeliveryLedger:
     ) -> None:
         """Mark rows sent as ``message_id`` (kept in memory if the store refuses)."""
         try:
-            await self._store.mark_sent(
+            await self._outbox.mark_sent(
                 entry_ids, message_id, now=self._clock(), summarized=summarized
             )
         except StoreUnavailable:
@@ -72,7 +85,7 @@ class DeliveryLedger:
         for entry in entries:
             attempts = entry.attempts + 1
             give_up = attempts >= POISON_ATTEMPTS
-            await self._store.mark_retry(
+            await self._outbox.mark_retry(
                 entry.id, reason, next_attempt_at=now + POISON_RETRY * attempts, give_up=give_up
             )
             if give_up:
@@ -100,11 +113,11 @@ class DeliveryLedger:
         the bot needs there (``mode``: a forum's or per-story channel's thread permissions)."""
         now = self._clock()
         channel_id = channel_id or entry.channel_id
-        first = await self._store.block_channel(channel_id, entry.guild_id, reason, now=now)
+        first = await self._outbox.block_channel(channel_id, entry.guild_id, reason, now=now)
         report.dropped += 1
         log.warning("channel %s refused alerts: %r", channel_id, reason)
         if first:
-            guild = await self._store.guild(entry.guild_id)
+            guild = await self._guilds.guild(entry.guild_id)
             text = (
                 f"newsbot can no longer post alerts in <#{channel_id}> ({reason}). "
                 f"Alerts for this server are paused: give the bot {permissions_needed(mode)} "
@@ -127,11 +140,11 @@ class DeliveryLedger:
         """A person's DMs are closed (or a 'here' alert's channel refused): these rows are
         dropped, and the person is told the next time they use a command."""
         for entry in entries:
-            await self._store.mark_retry(
+            await self._outbox.mark_retry(
                 entry.id, reason, next_attempt_at=self._clock(), give_up=True
             )
         if user_id is not None:
-            await self._store.mark_dms_closed(user_id, now=self._clock())
+            await self._topics.mark_dms_closed(user_id, now=self._clock())
         report.dropped += len(entries)
 
     async def retry(self, entry: OutboxEntry, reason: str, report: DeliveryReport) -> None:
@@ -139,7 +152,7 @@ class DeliveryLedger:
         attempts = entry.attempts + 1
         delay = min(600.0, 5.0 * 2**attempts)
         give_up = attempts >= MAX_ATTEMPTS
-        await self._store.mark_retry(
+        await self._outbox.mark_retry(
             entry.id,
             reason,
             next_attempt_at=self._clock() + timedelta(seconds=delay),

@@ -204,7 +204,7 @@ async def run_demo(settings: Settings, *, keep_db: bool) -> int:
                     if not outcome.ok:
                         print(f"  ✗ {site.url(path)}: {outcome.error}")
                         continue
-                    found = await services.store.get_source(source.id)
+                    found = await services.repos.sources.get_source(source.id)
                     where = found.url if found else source.url
                     via = "" if where == site.url(path) else f" (found from {site.url(path)})"
                     print(
@@ -235,7 +235,7 @@ async def run_demo(settings: Settings, *, keep_db: bool) -> int:
                     print_alert(article, source)
                 if second:
                     print_styles(*second[0])
-                total = await services.store.count_articles()
+                total = await services.repos.articles.count_articles()
         finally:
             await site.stop()
     print(

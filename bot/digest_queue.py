@@ -23,7 +23,9 @@ from bot.records import OutboxEntry
 from bot.topics import parse_topic
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.digests import Digests
+    from bot.storage.guilds import Guilds
+    from bot.storage.queries import Queries
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,19 @@ DIGEST_READ = 200
 class DigestQueue:
     """Queues the digests that are due and renders each when it is sent."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
-        """Digests of routes and people's topics in ``store``; ``clock`` says when now is."""
-        self._store = store
+    def __init__(
+        self,
+        *,
+        digests: Digests,
+        guilds: Guilds,
+        queries: Queries,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """Digests of routes and people's topics (``digests``), each read from its server's
+        sources (``guilds``) through ``queries``; ``clock`` says when now is."""
+        self._digests = digests
+        self._guilds = guilds
+        self._queries = queries
         self._clock = clock
 
     async def queue_due(self) -> int:
@@ -46,7 +58,7 @@ class DigestQueue:
         the period since its previous one. Returns how many this call queued."""
         now = self._clock()
         queued = 0
-        for owner in await self._store.digest_owners():
+        for owner in await self._digests.digest_owners():
             try:
                 schedule = Schedule.decode(owner.schedule)
             except ScheduleError:
@@ -61,7 +73,7 @@ class DigestQueue:
                 since=schedule.previous_before(due - timedelta(microseconds=1)),
                 until=due,
             )
-            queued += await self._store.queue_digest(owner, due, run.encode(), now=now)
+            queued += await self._digests.queue_digest(owner, due, run.encode(), now=now)
         return queued
 
     async def render(
@@ -72,9 +84,9 @@ class DigestQueue:
         from bot.storage.fulltext import UnsearchableQuery
 
         run = DigestRun.decode(entry.body or "")
-        scope = [s.id for s in await self._store.guild_source_names(entry.guild_id)]
+        scope = [s.id for s in await self._guilds.guild_source_names(entry.guild_id)]
         try:
-            found = await self._store.latest(
+            found = await self._queries.latest(
                 scope,
                 run.since,
                 topic=parse_topic(run.topic) if run.topic else None,

@@ -33,7 +33,7 @@ async def poll(settings: Settings, urls: list[str], *, once: bool) -> int:
         if not once:
             await watcher.run(asyncio.Event())
             return 0
-        sources = await services.store.list_sources()
+        sources = await services.repos.sources.list_sources()
         if not sources:
             raise CommandError("no sources to poll: give --feeds FILE")
         started = time.perf_counter()
@@ -55,14 +55,13 @@ async def poll(settings: Settings, urls: list[str], *, once: bool) -> int:
 
 async def migrate(settings: Settings) -> int:
     """Bring the database's schema up to date."""
-    from bot.storage.database import HEAD_REVISION
-    from bot.store import Store
+    from bot.storage.database import HEAD_REVISION, Database
 
-    store = Store.open(settings.database_url)
+    database = Database.open(settings.database_url)
     try:
-        applied = await store.migrate()
+        applied = await database.migrate()
     finally:
-        await store.close()
+        await database.close()
     state = "migrated to" if applied else "already at"
     print(f"database {state} revision {HEAD_REVISION}")
     return 0
@@ -70,42 +69,45 @@ async def migrate(settings: Settings) -> int:
 
 async def export_database(settings: Settings, path: str) -> int:
     """Write every row of the database as JSON lines (``.gz``: compressed)."""
-    from bot.store import Store
+    from bot.storage.database import Database
+    from bot.storage.transfer import Transfer
 
-    store = Store.open(settings.database_url)
+    database = Database.open(settings.database_url)
     rows = 0
     try:
-        if not await store.schema_revision():
+        if not await database.schema_revision():
             raise CommandError("the database is empty (nothing to export)")
         with open_dump(path, write=True) as out:
-            async for table, values in store.export_rows():
+            async for table, values in Transfer(database).export_rows():
                 out.write(json.dumps([table, values], ensure_ascii=False) + "\n")
                 rows += 1
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc}") from None
     finally:
-        await store.close()
+        await database.close()
     print(f"exported {rows} rows to {path}")
     return 0
 
 
 async def import_database(settings: Settings, path: str) -> int:
     """Read an export into a new, empty database."""
-    from bot.storage.transfer import NotEmpty
-    from bot.store import Store
+    from bot.storage.database import Database
+    from bot.storage.transfer import NotEmpty, Transfer
 
-    store = Store.open(settings.database_url)
+    database = Database.open(settings.database_url)
     try:
-        await store.migrate()
+        await database.migrate()
         with open_dump(path, write=False) as dump:
             lines = (json.loads(line) for line in dump if line.strip())
-            counts = await store.import_rows((table, values) for table, values in lines)
+            counts = await Transfer(database).import_rows(
+                (table, values) for table, values in lines
+            )
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from None
     except NotEmpty as exc:
         raise CommandError(str(exc)) from None
     finally:
-        await store.close()
+        await database.close()
     print(f"imported {sum(counts.values())} rows into {len(counts)} tables")
     return 0
 
@@ -153,7 +155,7 @@ async def import_sources(settings: Settings, path: str, *, guild_id: int, dry_ru
         if dry_run:
             print(f"{summary}; nothing added (--dry-run)")
             return 0
-        await services.store.join_guild(guild_id, now=wall_clock())
+        await services.repos.guilds.join_guild(guild_id, now=wall_clock())
         done = await controls.confirm_import(preview, user_id=0)
     over = ""
     if done.over_cap:
@@ -165,15 +167,16 @@ async def import_sources(settings: Settings, path: str, *, guild_id: int, dry_ru
 async def export_sources(settings: Settings, *, guild_id: int, output: str | None) -> int:
     """A server's sources as OPML 2.0, to ``output`` or stdout."""
     from bot.opml import ExportedFeed, write_opml
-    from bot.store import Store
+    from bot.storage.database import Database
+    from bot.storage.guilds import Guilds
 
-    store = Store.open(settings.database_url)
+    database = Database.open(settings.database_url)
     try:
-        if not await store.schema_revision():
+        if not await database.schema_revision():
             raise CommandError("the database is empty (nothing to export)")
-        watched = await store.guild_source_controls(guild_id)
+        watched = await Guilds(database).guild_source_controls(guild_id)
     finally:
-        await store.close()
+        await database.close()
     if not watched:
         raise CommandError(f"server {guild_id} watches no sources")
     document = write_opml(

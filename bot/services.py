@@ -1,10 +1,11 @@
 """The composition root: where every long-lived part of a process is built and wired.
 
-Settings (once, from the environment), logging, the store, the one HTTP session and the fetcher
-on it, the parser pool, this process's metrics, and from them the watcher, the router, the
-services the cogs use, the deliverer and the bot. Nothing else creates these; each part is
-handed what it uses. Imports of the heavier parts are made where they are built, so a command
-loads only what it uses (polling unchanged feeds never imports the article extractor).
+Settings (once, from the environment), logging, the repositories (on one shared database), the
+one HTTP session and the fetcher on it, the parser pool, this process's metrics, and from them
+the watcher, the router, the services the cogs use, the deliverer and the bot. Nothing else
+creates these; each part is handed the repositories it calls. Imports of the heavier parts are
+made where they are built, so a command loads only what it uses (polling unchanged feeds never
+imports the article extractor).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from bot.routing import Router
     from bot.sending import Sender
     from bot.source_controls import SourceControls
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
     from bot.subscriptions import Topics
     from bot.watcher import Watcher
 
@@ -106,7 +107,7 @@ class Services:
     """A process's shared parts, and the builders of everything made from them."""
 
     settings: Settings
-    store: Store
+    repos: Repositories
     fetcher: Fetcher
     pool: WorkPool
     metrics: Metrics | None = None
@@ -118,7 +119,8 @@ class Services:
         from bot.routing import Router
 
         return Router(
-            self.store, observe=self.metrics.matched if self.metrics is not None else None
+            self.repos.topics,
+            observe=self.metrics.matched if self.metrics is not None else None,
         )
 
     def watcher(self, *, router: Router | None = None, clock: Clock | None = None) -> Watcher:
@@ -129,10 +131,10 @@ class Services:
         from bot.watcher import Watcher
 
         return Watcher(
-            sources=self.store,
-            ingest=self.store,
-            articles=self.store,
-            router=router or Router(self.store, matching=False),
+            sources=self.repos.sources,
+            ingest=self.repos.ingest,
+            articles=self.repos.articles,
+            router=router or Router(self.repos.topics, matching=False),
             fetcher=self.fetcher,
             pool=self.pool,
             settings=self.settings,
@@ -148,13 +150,13 @@ class Services:
         from bot.guilds import ServerSources
         from bot.readers import read_starter_sources
 
-        store = self.store
+        repos = self.repos
         return ServerSources(
-            guilds=store,
-            sources=store,
-            outbox=store,
-            articles=store,
-            threads=store,
+            guilds=repos.guilds,
+            sources=repos.sources,
+            outbox=repos.outbox,
+            articles=repos.articles,
+            threads=repos.threads,
             watcher=watcher,
             default_sources=read_starter_sources(self.settings.default_sources_file),
             clock=clock or wall_clock,
@@ -169,8 +171,8 @@ class Services:
         from bot.source_controls import Prober, SourceControls
 
         return SourceControls(
-            guilds=self.store,
-            sources=self.store,
+            guilds=self.repos.guilds,
+            sources=self.repos.sources,
             prober=Prober(self.fetcher, self.pool, max_items=self.settings.max_items_per_feed),
             clock=clock or wall_clock,
             cap=MAX_SOURCES_PER_GUILD,
@@ -181,12 +183,12 @@ class Services:
         """People's topics and a server's topic routes (the router hears of each change)."""
         from bot.subscriptions import Topics
 
-        store = self.store
+        repos = self.repos
         return Topics(
-            topics=store,
-            queries=store,
-            guilds=store,
-            quiet=store,
+            topics=repos.topics,
+            queries=repos.queries,
+            guilds=repos.guilds,
+            quiet=repos.quiet,
             per_user_cap=self.settings.topics_per_user,
             clock=clock or wall_clock,
             on_change=router.changed,
@@ -197,12 +199,12 @@ class Services:
         """The answers of /news."""
         from bot.news import News
 
-        store = self.store
+        repos = self.repos
         return News(
-            queries=store,
-            coverage=store,
-            articles=store,
-            guilds=store,
+            queries=repos.queries,
+            coverage=repos.coverage,
+            articles=repos.articles,
+            guilds=repos.guilds,
             clock=clock or wall_clock,
         )
 
@@ -231,8 +233,16 @@ class Services:
 
         now = clock or wall_clock
         settings = self.settings
+        repos = self.repos
         return Deliverer(
-            store=self.store,
+            outbox=repos.outbox,
+            guilds=repos.guilds,
+            topics=repos.topics,
+            quiet=repos.quiet,
+            threads=repos.threads,
+            articles=repos.articles,
+            digests=repos.digests,
+            queries=repos.queries,
             sender=sender,
             route_alert_cap=settings.route_alert_cap,
             clock=now,
@@ -249,27 +259,29 @@ async def open_services(settings: Settings, *, role: str = "tool") -> AsyncItera
     process's metrics (a ``tool``, which exposes none, has none)."""
     from bot.fetch import Fetcher
     from bot.pool import WorkPool
-    from bot.store import Store
+    from bot.storage.repositories import Repositories
 
-    store = Store.open(settings.database_url)
+    repos = Repositories.open(settings.database_url)
+    database = repos.database
     metrics = None if role == "tool" else process_metrics(role)
     if metrics is not None:
-        metrics.count_statements(lambda: store.statements)
+        metrics.count_statements(lambda: database.statements)
     pool = WorkPool.of(settings, observe=metrics.pool_job if metrics is not None else None)
     try:
-        await store.migrate()
-        if store.shares_work:
+        await database.migrate()
+        if database.shares_work:
             # Work held by this host's crashed processes is taken over now, not when it
             # expires. (SQLite serves one process and holds no claims.)
-            await store.release_claims(settings.dead_local_workers(await store.claim_owners()))
+            sources = repos.sources
+            await sources.release_claims(settings.dead_local_workers(await sources.claim_owners()))
         async with Fetcher.create_session(settings) as session:
             fetcher = Fetcher(
                 session, settings, observe=metrics.fetched if metrics is not None else None
             )
-            yield Services(settings, store, fetcher, pool, metrics)
+            yield Services(settings, repos, fetcher, pool, metrics)
     finally:
         pool.close()
-        await store.close()
+        await repos.close()
 
 
 @asynccontextmanager
@@ -292,7 +304,7 @@ async def operations(
     if settings.http_port is not None:
         token = settings.status_token.get_secret_value() if settings.status_token else None
         server = OpsServer(
-            store=services.store,
+            store=services.repos.operations,
             metrics=metrics,
             readiness=Readiness(loops=loops, within=settings.lease, gateway=gateway),
             version=__version__,
@@ -309,7 +321,7 @@ async def operations(
         seen_at=now,
     )
     heartbeat = Heartbeat(
-        store=services.store,
+        store=services.repos.operations,
         metrics=metrics,
         process=process,
         clock=wall_clock,
@@ -350,7 +362,6 @@ def build_bot(
         settings=settings,
         services=BotServices(
             settings,
-            services.store,
             watcher,
             services.server_sources(watcher, router=router, clock=now),
             router,
@@ -360,10 +371,10 @@ def build_bot(
             services.metrics if services.metrics is not None else unexposed_metrics(),
             AlertStyles(
                 now,
-                topics=services.store,
-                queries=services.store,
-                articles=services.store,
-                guilds=services.store,
+                topics=services.repos.topics,
+                queries=services.repos.queries,
+                articles=services.repos.articles,
+                guilds=services.repos.guilds,
                 on_change=router.changed,
             ),
             services.backups(),

@@ -13,7 +13,8 @@ from bot.records import OutboxEntry, OutboxKind, ThreadMode
 from bot.sending import ChannelRefused, Rejected, Sender, TemporaryFailure
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.outbox import Outbox
+    from bot.storage.threads import Threads
 
 # Part of delivering: its lines keep delivery's name (operators filter on it).
 log = logging.getLogger("bot.delivery")
@@ -28,14 +29,16 @@ class StoryAlertEdits:
     def __init__(
         self,
         *,
-        store: Store,
+        outbox: Outbox,
+        threads: Threads,
         sender: Sender,
         renderer: AlertRenderer,
         clock: Callable[[], datetime],
         stopping: Callable[[], bool],
     ) -> None:
         """``stopping``: whether delivery was told to stop (no edit is begun then)."""
-        self._store = store
+        self._outbox = outbox
+        self._threads = threads
         self._sender = sender
         self._renderer = renderer
         self._clock = clock
@@ -46,7 +49,7 @@ class StoryAlertEdits:
         message, and not after 48 hours. Returns how many were edited. An edit Discord
         rejects, or that fails to render, is not tried again for that count."""
         now = self._clock()
-        behind = await self._store.story_alerts_behind(
+        behind = await self._outbox.story_alerts_behind(
             now, since=now - STORY_EDITS_FOR, edited_before=now - STORY_EDIT_EVERY
         )
         edited = 0
@@ -67,12 +70,12 @@ class StoryAlertEdits:
                 log.exception("editing alert %s failed; left as it is", entry.id)
             else:
                 edited += done
-            await self._store.mark_edited(entry.id, outlets, now=now)
+            await self._outbox.mark_edited(entry.id, outlets, now=now)
         return edited
 
     async def _edit(self, entry: OutboxEntry, styles: ChannelStyles) -> bool:
         assert entry.article_id is not None and entry.message_id is not None
-        others = await self._store.story_outlets(entry.article_id, entry.guild_id)
+        others = await self._outbox.story_outlets(entry.article_id, entry.guild_id)
         message = await self._renderer.render(
             entry, channel_id=entry.channel_id, styles=styles, also=others
         )
@@ -80,7 +83,7 @@ class StoryAlertEdits:
             return False
         if entry.kind is OutboxKind.DM and entry.user_id is not None:
             await self._sender.edit_dm(entry.user_id, entry.message_id, message)
-        elif await self._store.thread_mode(entry.channel_id) is ThreadMode.FORUM:
+        elif await self._threads.thread_mode(entry.channel_id) is ThreadMode.FORUM:
             # A forum post's first message is in the post, which has the message's id.
             await self._sender.edit(entry.message_id, entry.message_id, message)
         else:

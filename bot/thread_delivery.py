@@ -40,7 +40,9 @@ from bot.threads import (
 )
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.articles import Articles
+    from bot.storage.outbox import Outbox
+    from bot.storage.threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +55,19 @@ class ThreadDelivery:
 
     def __init__(
         self,
-        store: Store,
+        *,
+        outbox: Outbox,
+        threads: Threads,
+        articles: Articles,
         sender: Sender,
         clock: Callable[[], datetime],
-        *,
         renderer: AlertRenderer,
     ) -> None:
-        """Work on this store and sender; ``clock`` says when now is; ``renderer`` decides
+        """Work on these repositories and sender; ``clock`` says when now is; ``renderer`` decides
         each line's style as it does each alert's."""
-        self._store = store
+        self._outbox = outbox
+        self._threads = threads
+        self._articles = articles
         self._sender = sender
         self._clock = clock
         self._renderer = renderer
@@ -72,19 +78,19 @@ class ThreadDelivery:
         """Send a story's first alert in a thread-mode channel: a forum post, or an alert and
         the thread started from it; the alert is marked sent with the thread recorded."""
         assert entry.article_id is not None
-        article = await self._store.article(entry.article_id)
+        article = await self._articles.article(entry.article_id)
         name = thread_name(article.title if article is not None else "")
         channel_id = entry.channel_id
-        story_id = await self._store.story_of(entry.article_id)
+        story_id = await self._threads.story_of(entry.article_id)
         known = (
-            await self._store.story_thread(channel_id, story_id) if story_id is not None else None
+            await self._threads.story_thread(channel_id, story_id) if story_id is not None else None
         )
         if known is not None and known.thread_id is not None and known.deleted_at is None:
             # The story's thread exists (a second alert for it, e.g. a backfill): post in it.
             message_id = await self._sender.send_in_thread(
                 known.thread_id, message, nonce=entry.nonce
             )
-            await self._store.mark_sent([entry.id], message_id, now=self._clock())
+            await self._outbox.mark_sent([entry.id], message_id, now=self._clock())
             return
         if mode is ThreadMode.FORUM:
             thread_id = None
@@ -92,7 +98,7 @@ class ThreadDelivery:
                 thread_id = await self._find_post(entry, name)
             if thread_id is None:
                 if story_id is not None:
-                    await self._store.begin_story_thread(
+                    await self._threads.begin_story_thread(
                         entry.guild_id, channel_id, story_id, now=self._clock()
                     )
                 tags = forum_tags(await self._sender.forum_tags(channel_id), entry.terms)
@@ -102,9 +108,9 @@ class ThreadDelivery:
             message_id = await self._sender.send(channel_id, message, nonce=entry.nonce)
             thread_id = await self._sender.start_thread(channel_id, message_id, name)
         if story_id is None:
-            await self._store.mark_sent([entry.id], message_id, now=self._clock())
+            await self._outbox.mark_sent([entry.id], message_id, now=self._clock())
             return
-        await self._store.record_story_thread(
+        await self._threads.record_story_thread(
             entry.id,
             message_id,
             guild_id=entry.guild_id,
@@ -122,9 +128,11 @@ class ThreadDelivery:
         a notice or digest, or a 'here' alert whose story has no post, opens a post titled by
         its message."""
         if entry.kind is OutboxKind.HERE and entry.article_id is not None:
-            story_id = await self._store.story_of(entry.article_id)
+            story_id = await self._threads.story_of(entry.article_id)
             thread = (
-                await self._store.story_thread(forum_id, story_id) if story_id is not None else None
+                await self._threads.story_thread(forum_id, story_id)
+                if story_id is not None
+                else None
             )
             if thread is not None and thread.thread_id is not None and thread.deleted_at is None:
                 return await self._sender.send_in_thread(
@@ -139,7 +147,7 @@ class ThreadDelivery:
         """A post made for this alert before a crash: the forum's post by the bot with its
         title that no other story has."""
         found = await self._sender.forum_posts_named(entry.guild_id, entry.channel_id, name)
-        taken = await self._store.thread_ids(entry.channel_id)
+        taken = await self._threads.thread_ids(entry.channel_id)
         for thread_id in found:
             if thread_id not in taken:
                 log.info("alert %s: forum post %s made before a restart", entry.id, thread_id)
@@ -153,9 +161,9 @@ class ThreadDelivery:
         report = LinesReport()
         groups: dict[tuple[int, int], list[OutboxEntry]] = {}
         for entry in entries:
-            story_id = await self._store.story_of(entry.article_id) if entry.article_id else None
+            story_id = await self._threads.story_of(entry.article_id) if entry.article_id else None
             if story_id is None:
-                await self._store.drop_entries([entry.id], "its article has no story")
+                await self._threads.drop_entries([entry.id], "its article has no story")
                 report.dropped += 1
                 continue
             groups.setdefault((entry.channel_id, story_id), []).append(entry)
@@ -175,17 +183,17 @@ class ThreadDelivery:
             await self._deliver_story_lines(channel_id, story_id, rows, report)
         except ThreadGone:
             log.info("story %s's thread in %s was deleted", story_id, channel_id)
-            await self._store.mark_thread_deleted(channel_id, story_id, now=self._clock())
-            await self._store.drop_entries([e.id for e in rows], "the story's thread was deleted")
+            await self._threads.mark_thread_deleted(channel_id, story_id, now=self._clock())
+            await self._threads.drop_entries([e.id for e in rows], "the story's thread was deleted")
             report.dropped += len(rows)
         except TemporaryFailure as exc:
             retry_at = self._clock() + timedelta(seconds=30)
             log.info("lines to %s failed (%r); tried again later", channel_id, str(exc))
-            await self._store.postpone([e.id for e in rows], until=retry_at)
+            await self._threads.postpone([e.id for e in rows], until=retry_at)
             report.retried += len(rows)
         except (ChannelRefused, Rejected) as exc:
             log.warning("lines to story %s in %s refused: %r", story_id, channel_id, str(exc))
-            await self._store.drop_entries([e.id for e in rows], str(exc))
+            await self._threads.drop_entries([e.id for e in rows], str(exc))
             report.dropped += len(rows)
         except StoreUnavailable as exc:
             log.warning("lines to story %s in %s wait: %s", story_id, channel_id, exc)
@@ -198,17 +206,17 @@ class ThreadDelivery:
     ) -> None:
         now = self._clock()
         ids = [e.id for e in rows]
-        thread = await self._store.story_thread(channel_id, story_id)
+        thread = await self._threads.story_thread(channel_id, story_id)
         if thread is None or thread.thread_id is None:
-            if await self._store.story_alert_pending(channel_id, story_id):
-                await self._store.postpone(ids, until=now + PENDING_ALERT_WAIT)
+            if await self._threads.story_alert_pending(channel_id, story_id):
+                await self._threads.postpone(ids, until=now + PENDING_ALERT_WAIT)
                 report.waiting += len(rows)
             else:
-                await self._store.drop_entries(ids, "the story has no thread in that channel")
+                await self._threads.drop_entries(ids, "the story has no thread in that channel")
                 report.dropped += len(rows)
             return
         if thread.deleted_at is not None:
-            await self._store.drop_entries(ids, "the story's thread was deleted")
+            await self._threads.drop_entries(ids, "the story's thread was deleted")
             report.dropped += len(rows)
             return
         planned = {e.body for e in rows if e.body}
@@ -219,18 +227,18 @@ class ThreadDelivery:
         else:
             next_batch = (thread.lines_sent_at or now - LINES_EVERY) + LINES_EVERY
             if next_batch > now:
-                await self._store.postpone(ids, until=next_batch)
+                await self._threads.postpone(ids, until=next_batch)
                 report.waiting += len(rows)
                 return
             batch = rows
-            await self._store.plan_line_batch([e.id for e in batch], f"batch:{batch[0].id}")
+            await self._threads.plan_line_batch([e.id for e in batch], f"batch:{batch[0].id}")
         assert thread.thread_id is not None
-        heard = await self._store.quoted_before(story_id, min(e.article_id or 0 for e in batch))
+        heard = await self._threads.quoted_before(story_id, min(e.article_id or 0 for e in batch))
         lines: list[str] = []
         styles: ChannelStyles = {}
         for entry in batch:
             found = (
-                await self._store.article_with_source(entry.article_id)
+                await self._articles.article_with_source(entry.article_id)
                 if entry.article_id
                 else None
             )
@@ -246,7 +254,7 @@ class ThreadDelivery:
         kept = [(e, line) for e, line in zip(batch, lines, strict=True) if line]
         gone = [e.id for e, line in zip(batch, lines, strict=True) if not line]
         if gone:
-            await self._store.drop_entries(gone, "its article is gone")
+            await self._threads.drop_entries(gone, "its article is gone")
             report.dropped += len(gone)
         start = 0
         for count, message in line_messages([line for _, line in kept]):
@@ -255,13 +263,13 @@ class ThreadDelivery:
             message_id = await self._sender.send_in_thread(
                 thread.thread_id, message, nonce=f"nb-l{chunk[0]}"
             )
-            await self._store.record_lines_sent(
+            await self._threads.record_lines_sent(
                 chunk, message_id, channel_id=channel_id, story_id=story_id, now=self._clock()
             )
             report.sent += len(chunk)
         later = [e.id for e in rows if e not in batch]
         if later:
-            await self._store.postpone(later, until=now + LINES_EVERY)
+            await self._threads.postpone(later, until=now + LINES_EVERY)
             report.waiting += len(later)
 
 

@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractResolver
 from sqlalchemy.engine import make_url
 
 from bot.address_guard import AddressCheck
+from bot.delivery import Deliverer
 from bot.feeds import item_keys
 from bot.fetch import Fetcher
 from bot.poll_report import CycleReport, PollOutcome
@@ -25,7 +26,7 @@ from bot.pool import WorkPool
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.stories import Stories
 from bot.urls import is_public_address
 from bot.watcher import ArticleSink, Watcher
@@ -122,10 +123,25 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url=database_url)
 
 
+def deliverer_on(repos: Repositories, **given: Any) -> Deliverer:
+    """A deliverer on the repositories delivering calls (``given``: its other arguments)."""
+    return Deliverer(
+        outbox=repos.outbox,
+        guilds=repos.guilds,
+        topics=repos.topics,
+        quiet=repos.quiet,
+        threads=repos.threads,
+        articles=repos.articles,
+        digests=repos.digests,
+        queries=repos.queries,
+        **given,
+    )
+
+
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
-    store = Store.open(settings.database_url)
-    await store.migrate()
+async def store(settings: Settings) -> AsyncIterator[Repositories]:
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     yield store
     await store.close()
 
@@ -225,7 +241,7 @@ def clock() -> Clock:
 @asynccontextmanager
 async def open_watcher(
     settings: Settings,
-    store: Store,
+    store: Repositories,
     clock: Clock,
     on_articles: ArticleSink | None = None,
     *,
@@ -238,10 +254,10 @@ async def open_watcher(
     try:
         async with Fetcher.create_session(settings, resolver=resolver, public=public) as session:
             yield Watcher(
-                sources=store,
-                ingest=store,
-                articles=store,
-                router=Router(store, matching=False),
+                sources=store.sources,
+                ingest=store.ingest,
+                articles=store.articles,
+                router=Router(store.topics, matching=False),
                 fetcher=Fetcher(session, settings),
                 pool=pool,
                 settings=settings,
@@ -254,7 +270,7 @@ async def open_watcher(
 
 
 @pytest.fixture
-async def watcher(settings: Settings, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
+async def watcher(settings: Settings, store: Repositories, clock: Clock) -> AsyncIterator[Watcher]:
     async with open_watcher(settings, store, clock) as built:
         yield built
 
@@ -278,7 +294,7 @@ def rss(items: list[dict[str, str]], *, title: str = "Test Feed") -> str:
 @dataclass
 class Scene:
     watcher: Watcher
-    store: Store
+    store: Repositories
     server: FeedServer
     clock: Clock
     settings: Settings
@@ -307,7 +323,7 @@ class Scene:
         return await self.source(outcome.source.id)
 
     async def source(self, source_id: int) -> Source:
-        source = await self.store.get_source(source_id)
+        source = await self.store.sources.get_source(source_id)
         assert source is not None
         return source
 
@@ -322,7 +338,7 @@ class Scene:
 
 @pytest.fixture
 def scene(
-    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock, settings: Settings
+    watcher: Watcher, store: Repositories, feed_server: FeedServer, clock: Clock, settings: Settings
 ) -> Scene:
     return Scene(watcher, store, feed_server, clock, settings)
 
@@ -342,7 +358,7 @@ async def break_beside_healthy(
     Returns the broken source as recorded afterwards, and its poll outcome."""
     broken = await scene.watched("broken")
     healthy = await scene.watched("healthy")
-    seen_before = await scene.store.count_seen(broken.id)
+    seen_before = await scene.store.sources.count_seen(broken.id)
     new_keys = scene.story_keys("broken-3")
     scene.server.route("broken", broken_response)
     healthy_items = [scene.story(f"healthy-{n}") for n in (1, 2, 3)]
@@ -355,8 +371,8 @@ async def break_beside_healthy(
     assert healthy_outcome.ok and healthy_outcome.new_items == 1
     assert [a.title for a in healthy_outcome.articles] == ["Story healthy-3"]
     assert (await scene.source(healthy.id)).status is SourceStatus.OK
-    assert await scene.store.count_seen(broken.id) == seen_before
-    assert await scene.store.unseen_keys(broken.id, new_keys) == set(new_keys)
+    assert await scene.store.sources.count_seen(broken.id) == seen_before
+    assert await scene.store.sources.unseen_keys(broken.id, new_keys) == set(new_keys)
     outcome = outcome_for(report, broken.id)
     assert not outcome.ok
     return await scene.source(broken.id), outcome

@@ -21,7 +21,7 @@ from bot.messages import (
 from bot.news import ArticlePage, Coverage, QuotePage, Scope, StoryCopies
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.sources import Source, SourceStatus
-from bot.store import Listing, QuoteListing
+from bot.storage.queries import Listing, QuoteListing
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 HOSTILE = (

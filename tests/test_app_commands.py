@@ -15,13 +15,13 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.services import Services, build_bot
 from bot.settings import Settings
-from bot.store import Store
+from bot.storage.repositories import Repositories
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @pytest.fixture
-async def bot(settings: Settings, store: Store) -> AsyncIterator[NewsBot]:
+async def bot(settings: Settings, store: Repositories) -> AsyncIterator[NewsBot]:
     pool = WorkPool(1)
     async with Fetcher.create_session(settings) as session:
         built = build_bot(

@@ -21,7 +21,8 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.services import Services, build_bot
 from bot.settings import Settings
-from bot.store import HEAD_REVISION, Store
+from bot.storage.database import HEAD_REVISION
+from bot.storage.repositories import Repositories
 from tests.conftest import FeedServer, cli_env, make_settings, rss
 from tests.fakediscord import FakeDiscord, running
 from tests.waiting import eventually
@@ -31,8 +32,8 @@ pytest_plugins = ["tests.fakediscord.plugin"]
 
 async def test_a_backup_taken_while_the_store_is_written_is_consistent(tmp_path: Path) -> None:
     db = tmp_path / "live.sqlite3"
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    await store.migrate()
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    await store.database.migrate()
     stop = asyncio.Event()
     written = 0
     milestones = {50: asyncio.Event()}
@@ -40,7 +41,7 @@ async def test_a_backup_taken_while_the_store_is_written_is_consistent(tmp_path:
     async def write() -> None:
         nonlocal written
         while not stop.is_set():
-            await store.add_source(
+            await store.sources.add_source(
                 f"https://feed{written}.example/", added_url="x", now=datetime.now(UTC)
             )
             written += 1
@@ -109,9 +110,9 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str,
 
 async def test_cli_backup_copies_a_sqlite_store(tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    await store.migrate()
-    await store.add_source("https://a.example/feed", added_url="x", now=datetime.now(UTC))
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    await store.database.migrate()
+    await store.sources.add_source("https://a.example/feed", added_url="x", now=datetime.now(UTC))
     await store.close()
 
     status, out, err = await run_cli(
@@ -125,9 +126,9 @@ async def test_cli_backup_copies_a_sqlite_store(tmp_path: Path) -> None:
 
     assert status == 0, err
     assert out.startswith(f"backed up {db} to {tmp_path / 'out' / 'copy.sqlite3'} (")
-    copied = Store.open(f"sqlite+aiosqlite:///{tmp_path / 'out' / 'copy.sqlite3'}")
+    copied = Repositories.open(f"sqlite+aiosqlite:///{tmp_path / 'out' / 'copy.sqlite3'}")
     try:
-        assert [s.url for s in await copied.list_sources()] == ["https://a.example/feed"]
+        assert [s.url for s in await copied.sources.list_sources()] == ["https://a.example/feed"]
     finally:
         await copied.close()
 
@@ -156,9 +157,11 @@ async def test_cli_backup_on_postgresql_prints_the_pg_dump_command(tmp_path: Pat
 
 
 @asynccontextmanager
-async def bot_on(settings: Settings, fake: FakeDiscord) -> AsyncIterator[tuple[NewsBot, Store]]:
-    store = Store.open(settings.database_url)
-    await store.migrate()
+async def bot_on(
+    settings: Settings, fake: FakeDiscord
+) -> AsyncIterator[tuple[NewsBot, Repositories]]:
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     pool = WorkPool(1)
     try:
         async with Fetcher.create_session(settings) as session:
@@ -215,11 +218,13 @@ async def test_a_store_restored_from_a_backup_taken_mid_delivery_sends_nothing_t
             await fake.invoke("sources", {"url": url}, guild=guild, user=admin, subcommand="add")
         ).response(timeout=10, followups=1)
         feed_server.serve("feed.xml", rss([story(n, feed_server) for n in range(count + 1)]))
-        await bot.services.watcher.poll_sources(await store.list_sources())
+        await bot.services.watcher.poll_sources(await store.sources.list_sources())
         await fake.wait_until(lambda: len(alerts(fake, channel)) >= 6, timeout=20)
         await asyncio.to_thread(backup_sqlite, db, tmp_path / "backup.sqlite3")
         await wait_for_empty_outbox(store)
-        sent_before = {e.id for e in await store.outbox_entries() if e.message_id is not None}
+        sent_before = {
+            e.id for e in await store.outbox.outbox_entries() if e.message_id is not None
+        }
 
     backup = sqlite3.connect(tmp_path / "backup.sqlite3")
     in_backup = dict(backup.execute("SELECT id, status FROM outbox").fetchall())
@@ -235,7 +240,7 @@ async def test_a_store_restored_from_a_backup_taken_mid_delivery_sends_nothing_t
 
     async with bot_on(settings, fake) as (_, store):
         await wait_for_empty_outbox(store)
-        entries = await store.outbox_entries()
+        entries = await store.outbox.outbox_entries()
 
     titles = [m["embeds"][0]["title"] for m in alerts(fake, channel)]
     assert sorted(titles) == [f"Restore story {n:02d}" for n in range(1, count + 1)]
@@ -254,9 +259,9 @@ def alerts(fake: FakeDiscord, channel: object) -> list[dict[str, object]]:
     return [m for m in fake.messages(channel) if m.get("embeds")]  # type: ignore[arg-type]
 
 
-async def wait_for_empty_outbox(store: Store) -> None:
+async def wait_for_empty_outbox(store: Repositories) -> None:
     async def empty() -> bool:
-        return all(e.message_id is not None for e in await store.outbox_entries())
+        return all(e.message_id is not None for e in await store.outbox.outbox_entries())
 
     await eventually(empty)
 

@@ -72,8 +72,8 @@ async def test_html_page_naming_a_feed_is_followed_and_becomes_the_source_url(
     assert source.status is SourceStatus.OK
     assert source.url == feed_url
     assert source.added_url == page_url
-    assert await scene.store.count_seen(source.id) > 0
-    assert await scene.store.unseen_keys(source.id, scene.story_keys("1")) == set()
+    assert await scene.store.sources.count_seen(source.id) > 0
+    assert await scene.store.sources.unseen_keys(source.id, scene.story_keys("1")) == set()
 
 
 async def test_html_page_naming_no_feed_fails_with_a_clear_error(scene: Scene) -> None:
@@ -86,7 +86,7 @@ async def test_html_page_naming_no_feed_fails_with_a_clear_error(scene: Scene) -
     source = await scene.source(outcome.source.id)
     assert_failing_once(scene, source, "web page", "not a feed", "names no feed")
     assert source.url == url
-    assert await scene.store.count_seen(source.id) == 0
+    assert await scene.store.sources.count_seen(source.id) == 0
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ async def test_500_backoff_doubles_across_repeated_failures(scene: Scene) -> Non
 
     assert delays == [scene.backoff(n) for n in (1, 2, 3, 4)]
     assert scene.server.hits["/down.xml"] == 5
-    assert await scene.store.count_seen(source_id) == 0
+    assert await scene.store.sources.count_seen(source_id) == 0
 
 
 async def test_source_whose_first_poll_failed_takes_its_baseline_when_it_recovers(
@@ -382,7 +382,7 @@ async def test_source_whose_first_poll_failed_takes_its_baseline_when_it_recover
     (recovered,) = report.outcomes
     assert recovered.ok
     assert recovered.new_items == 0
-    assert await scene.store.count_articles() == 0
+    assert await scene.store.articles.count_articles() == 0
 
 
 # ---- identities and dates -----------------------------------------------------------------------
@@ -403,7 +403,7 @@ async def test_duplicate_guids_make_an_item_new_only_once(scene: Scene) -> None:
     assert first.new_items == 1
     assert [a.title for a in first.articles] == ["Story 2"]
     assert second.ok and second.new_items == 0
-    assert await scene.store.count_articles() == 1
+    assert await scene.store.articles.count_articles() == 1
 
 
 async def test_guids_that_change_on_every_poll_do_not_make_items_new_again(
@@ -440,7 +440,7 @@ async def test_items_without_dates_are_stored_with_the_fetch_time(scene: Scene) 
     assert outcome.ok, outcome.error
     assert sorted(a.title for a in outcome.articles) == ["Story 1", "Story 2"]
     assert all(a.published == scene.clock.now for a in outcome.articles)
-    assert await scene.store.count_articles() == 2
+    assert await scene.store.articles.count_articles() == 2
 
 
 async def test_future_dates_are_clamped_to_now(scene: Scene) -> None:
@@ -467,7 +467,7 @@ async def test_future_dates_are_clamped_to_now(scene: Scene) -> None:
     assert set(published) == {"Story 2", "Story 3"}
     assert before - timedelta(seconds=1) <= published["Story 2"] <= after
     assert published["Story 3"] == past
-    stored = {a.title: a.published for a in await scene.store.recent_articles()}
+    stored = {a.title: a.published for a in await scene.store.articles.recent_articles()}
     assert stored == published
 
 

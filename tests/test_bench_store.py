@@ -3,7 +3,7 @@
 bench/_newsstore.py writes its articles with plain sqlite3 (fast) and fills the derived tables
 (stories, speakers, speaker words, numbered speakers, publication hours) with bulk statements
 at the end, trusting the FTS5 and ``article_keys`` triggers for the rest. Here a small world
-is written both ways: by the generator, and article by article through ``Store.record_poll``
+is written both ways: by the generator, and article by article through ``Ingest.record_poll``
 (the poller's path, each article in its story). Every table /news reads must hold the same
 rows, and every /news command must answer the same on both stores.
 """
@@ -22,7 +22,8 @@ import pytest
 from bot.articles import Article
 from bot.news import News
 from bot.quotes import Attribution, Quotation, QuoteKind
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.stories import Placement, Reason
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -69,7 +70,7 @@ class KnownStories:
         return None
 
 
-async def _ingest(store: Store, world: newsstore.World, batch: newsstore.Batch) -> None:
+async def _ingest(store: Repositories, world: newsstore.World, batch: newsstore.Batch) -> None:
     """The batch's articles through the poller's path: one poll per article, in id order."""
     said: dict[int, list[Quotation]] = {}
     for article_id, _, text, speaker, role, cue, is_key, _ in batch.quotes:
@@ -89,7 +90,7 @@ async def _ingest(store: Store, world: newsstore.World, batch: newsstore.Batch) 
     for row in batch.articles:
         (article_id, source_id, item_key, url, canonical, title, published, author, site) = row[:9]
         lead, text, image, from_page, fetched = row[9:14]
-        source = await store.get_source(source_id)
+        source = await store.sources.get_source(source_id)
         assert source is not None
         article = Article(
             source_id=source_id,
@@ -108,7 +109,7 @@ async def _ingest(store: Store, world: newsstore.World, batch: newsstore.Batch) 
             quotes=tuple(said.get(article_id, ())),
         )
         change = PollSuccess(source.title, source.site_url, None, None, None, _time(fetched))
-        stored = await store.record_poll_success(
+        stored = await store.ingest.record_poll_success(
             source,
             change,
             seen_keys=[item_key],
@@ -127,10 +128,14 @@ def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-async def _answers(store: Store, world: newsstore.World) -> list[Any]:
+async def _answers(store: Repositories, world: newsstore.World) -> list[Any]:
     """Every /news command, for each server, on a few topics (the bench's own drawing)."""
     news = News(
-        queries=store, coverage=store, articles=store, guilds=store, clock=lambda: newsstore.END
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: newsstore.END,
     )
     found: list[Any] = []
     for guild_id in newsstore.GUILDS:
@@ -159,14 +164,14 @@ async def test_generated_store_is_what_the_ingest_stores(tmp_path: Path) -> None
     assert copies > ARTICLES // 10  # the world has stories on several outlets
 
     generated = tmp_path / "generated.sqlite3"
-    store = Store.open(f"sqlite+aiosqlite:///{generated}")
-    await store.migrate()
+    store = Repositories.open(f"sqlite+aiosqlite:///{generated}")
+    await store.database.migrate()
     await store.close()
     newsstore.populate(generated, world, workers=0)
 
     ingested = tmp_path / "ingested.sqlite3"
-    store = Store.open(f"sqlite+aiosqlite:///{ingested}")
-    await store.migrate()
+    store = Repositories.open(f"sqlite+aiosqlite:///{ingested}")
+    await store.database.migrate()
     conn = sqlite3.connect(ingested, isolation_level=None)
     conn.execute("BEGIN")
     newsstore.add_sources_and_guilds(conn, world)
@@ -183,7 +188,7 @@ async def test_generated_store_is_what_the_ingest_stores(tmp_path: Path) -> None
         assert got[name] == want[name], name
         assert want[name], f"{name} is empty: the comparison would prove nothing"
 
-    store = Store.open(f"sqlite+aiosqlite:///{generated}")
+    store = Repositories.open(f"sqlite+aiosqlite:///{generated}")
     try:
         answers = await _answers(store, world)
     finally:
@@ -193,8 +198,8 @@ async def test_generated_store_is_what_the_ingest_stores(tmp_path: Path) -> None
 
 
 async def _migrated(path: Path) -> Path:
-    store = Store.open(f"sqlite+aiosqlite:///{path}")
-    await store.migrate()
+    store = Repositories.open(f"sqlite+aiosqlite:///{path}")
+    await store.database.migrate()
     await store.close()
     return path
 

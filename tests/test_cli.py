@@ -77,7 +77,7 @@ async def test_poll_once_twice_the_second_run_is_a_steady_poll(
         for line in err.splitlines()
         if line.startswith("import time:")
     }
-    assert "bot.store" in imported and "aiohttp" in imported  # the trace is there
+    assert "bot.storage.repositories" in imported and "aiohttp" in imported  # the trace is there
     unused = [
         "spacy", "trafilatura", "feedparser", "lxml", "alembic", "matplotlib", "discord",
         "bot.quotes.find", "bot.quotes.lexicon", "bot.quotes.nlp",

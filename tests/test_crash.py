@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.delivery import OutboxStatus
 from bot.routing import Router
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from tests.conftest import cli_env
 from tests.factories import make_article
 from tests.fakediscord import Channel, FakeDiscord
@@ -25,15 +26,15 @@ ALERTS = 30
 async def seed(db: Path, guild_id: int, channel_id: int) -> None:
     """A server with an alerts channel and a batch of queued alerts, as the watcher leaves them."""
     now = datetime.now(UTC)
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    await store.migrate()
-    source, _ = await store.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
-    await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
-    await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    await store.database.migrate()
+    source, _ = await store.sources.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
+    await store.guilds.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
+    await store.guilds.add_guild_source(guild_id, source.id, user_id=1, now=now)
     found = [make_article(source.id, f"g:{n}", now, title=f"Alert {n:02d}") for n in range(ALERTS)]
     change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-    planned = await Router(store).plan(source, found)
-    await store.record_poll_success(
+    planned = await Router(store.topics).plan(source, found)
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=found, now=now, planned=planned
     )
     await store.close()
@@ -97,8 +98,8 @@ async def test_sigkill_mid_batch_then_restart_delivers_each_alert_exactly_once(
     interrupted = len(titles(fake, channel))
     assert 8 <= interrupted < ALERTS
 
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    pending = await store.outbox_entries(status=OutboxStatus.PENDING)
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    pending = await store.outbox.outbox_entries(status=OutboxStatus.PENDING)
     await store.close()
     assert len(pending) > ALERTS - interrupted  # the held one was sent but not recorded
 
@@ -111,8 +112,8 @@ async def test_sigkill_mid_batch_then_restart_delivers_each_alert_exactly_once(
         await asyncio.wait_for(second.wait(), 20)
     counts = Counter(titles(fake, channel))
     assert counts == Counter(f"Alert {n:02d}" for n in range(ALERTS))
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    statuses = Counter(e.status for e in await store.outbox_entries())
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    statuses = Counter(e.status for e in await store.outbox.outbox_entries())
     await store.close()
     assert statuses == {OutboxStatus.SENT: ALERTS}
     assert fake.violations == []
@@ -132,8 +133,8 @@ async def test_sigterm_shuts_down_cleanly(fake_discord: FakeDiscord, tmp_path: P
     errors = (await process.stderr.read()).decode()
     assert code == 0, errors
     assert "Traceback" not in errors
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    entries = await store.outbox_entries()
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    entries = await store.outbox.outbox_entries()
     await store.close()
     sent = [e for e in entries if e.status is OutboxStatus.SENT]
     assert len(sent) == len(titles(fake, channel))  # everything that went out was recorded

@@ -21,8 +21,9 @@ from bot.delivery import (
 from bot.messages import OutgoingMessage
 from bot.routing import Router
 from bot.sources import Source
-from bot.store import PollSuccess, Store
-from tests.conftest import Clock
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
+from tests.conftest import Clock, deliverer_on
 from tests.factories import make_article
 
 pytestmark = pytest.mark.both_engines
@@ -64,7 +65,7 @@ def article(source_id: int, n: int, when: datetime) -> Article:
 
 
 async def publish(
-    store: Store,
+    store: Repositories,
     source: Source,
     numbers: range,
     now: datetime,
@@ -75,32 +76,34 @@ async def publish(
     topic each of them matched."""
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
     new = [article(source.id, n, now) for n in numbers]
-    planned = await Router(store).plan(source, new)  # the server's alerts channel
+    planned = await Router(store.topics).plan(source, new)  # the server's alerts channel
     if here_for is not None:
         person = Planned(OutboxKind.HERE, GUILD, here_for, here_for, None, "source:news.test")
         planned = {a.item_key: [*planned.get(a.item_key, []), person] for a in new}
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=new, now=now, planned=planned
     )
 
 
 @pytest.fixture
-async def subscribed(store: Store, clock: Clock) -> Source:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
-    await store.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=clock.now)
+async def subscribed(store: Repositories, clock: Clock) -> Source:
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    await store.guilds.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=clock.now)
     return source
 
 
-def deliverer(store: Store, recorder: Recorder, clock: Clock, cap: int = 20) -> Deliverer:
-    return Deliverer(store=store, sender=recorder, route_alert_cap=cap, clock=clock)
+def deliverer(store: Repositories, recorder: Recorder, clock: Clock, cap: int = 20) -> Deliverer:
+    return deliverer_on(store, sender=recorder, route_alert_cap=cap, clock=clock)
 
 
 async def test_new_articles_are_queued_with_them_and_sent_once(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(3), clock.now)
-    pending = await store.outbox_entries(status=OutboxStatus.PENDING)
+    pending = await store.outbox.outbox_entries(status=OutboxStatus.PENDING)
     assert [(e.kind, e.channel_id) for e in pending] == [(OutboxKind.ALERT, CHANNEL)] * 3
     recorder = Recorder()
     report = await deliverer(store, recorder, clock).deliver_due()
@@ -111,21 +114,21 @@ async def test_new_articles_are_queued_with_them_and_sent_once(
 
 
 async def test_a_send_not_recorded_before_a_crash_is_not_posted_twice(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(1), clock.now)
     recorder = Recorder()
-    (entry,) = await store.due_outbox(clock.now)
+    (entry,) = await store.outbox.due_outbox(clock.now)
     # The message went out, then the process died before mark_sent.
     await recorder.send(CHANNEL, OutgoingMessage(content="x"), nonce=entry.nonce)
     await deliverer(store, recorder, clock).deliver_due()
     assert len(recorder.messages[CHANNEL]) == 1
-    (done,) = await store.outbox_entries()
+    (done,) = await store.outbox.outbox_entries()
     assert done.status is OutboxStatus.SENT and done.message_id == 1
 
 
 async def test_overflow_beyond_the_cap_becomes_one_summary(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(7), clock.now)
     recorder = Recorder()
@@ -141,32 +144,32 @@ async def test_overflow_beyond_the_cap_becomes_one_summary(
 
 
 async def test_a_refused_channel_is_blocked_its_queue_dropped_and_admins_told_once(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(3), clock.now)
     recorder = Recorder(fail_with=[ChannelRefused("the bot lacks permission to post there")])
     report = await deliverer(store, recorder, clock).deliver_due()
     assert report.dropped == 1 and report.sent == 0
-    statuses = {e.status for e in await store.outbox_entries()}
+    statuses = {e.status for e in await store.outbox.outbox_entries()}
     assert statuses == {OutboxStatus.DROPPED}
     assert len(recorder.told) == 1 and recorder.told[0][:2] == (GUILD, ADMIN)
     await publish(store, subscribed, range(3, 5), clock.now)
-    assert await store.due_outbox(clock.now) == []  # nothing more is queued there
-    await store.set_alerts_channel(GUILD, CHANNEL + 1, user_id=ADMIN, now=clock.now)
+    assert await store.outbox.due_outbox(clock.now) == []  # nothing more is queued there
+    await store.guilds.set_alerts_channel(GUILD, CHANNEL + 1, user_id=ADMIN, now=clock.now)
     await publish(store, subscribed, range(5, 6), clock.now)
-    assert [e.channel_id for e in await store.due_outbox(clock.now)] == [CHANNEL + 1]
+    assert [e.channel_id for e in await store.outbox.due_outbox(clock.now)] == [CHANNEL + 1]
 
 
 async def test_temporary_failures_back_off_and_then_succeed(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(1), clock.now)
     recorder = Recorder(fail_with=[TemporaryFailure("Discord answered 503")] * 2)
     report = await deliverer(store, recorder, clock).deliver_due()
     assert report.retried == 1
-    (entry,) = await store.outbox_entries()
+    (entry,) = await store.outbox.outbox_entries()
     assert entry.attempts == 1 and entry.last_error == "Discord answered 503"
-    assert await store.due_outbox(clock.now) == []
+    assert await store.outbox.due_outbox(clock.now) == []
     clock.advance(11)
     await deliverer(store, recorder, clock).deliver_due()
     clock.advance(21)
@@ -175,28 +178,28 @@ async def test_temporary_failures_back_off_and_then_succeed(
 
 
 async def test_removing_a_source_drops_its_queued_alerts(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(2), clock.now)
-    assert await store.remove_guild_source(GUILD, subscribed.id)
-    assert await store.due_outbox(clock.now) == []
-    assert await store.get_source(subscribed.id) is None  # no other server used it
+    assert await store.guilds.remove_guild_source(GUILD, subscribed.id)
+    assert await store.outbox.due_outbox(clock.now) == []
+    assert await store.sources.get_source(subscribed.id) is None  # no other server used it
 
 
 async def test_a_server_that_removed_the_bot_is_forgotten(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(2), clock.now)
-    await store.remove_guild(GUILD)
-    assert await store.guild(GUILD) is None
-    assert await store.due_outbox(clock.now) == []
-    assert await store.list_sources() == []
+    await store.guilds.remove_guild(GUILD)
+    assert await store.guilds.guild(GUILD) is None
+    assert await store.outbox.due_outbox(clock.now) == []
+    assert await store.sources.list_sources() == []
 
 
 async def test_a_source_failing_for_a_day_is_reported_once_and_again_on_recovery(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
-    await store.record_failure(
+    await store.sources.record_failure(
         subscribed, "The server answered 500.", now=clock.now, next_poll_at=clock.now
     )
     recorder = Recorder()
@@ -205,9 +208,9 @@ async def test_a_source_failing_for_a_day_is_reported_once_and_again_on_recovery
     clock.advance(timedelta(days=1, minutes=1).total_seconds())
     assert await queue.queue_source_notices() == 1
     assert await queue.queue_source_notices() == 0
-    source = await store.get_source(subscribed.id)
+    source = await store.sources.get_source(subscribed.id)
     assert source is not None
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source,
         PollSuccess(None, None, None, None, None, clock.now),
         seen_keys=[],
@@ -222,7 +225,7 @@ async def test_a_source_failing_for_a_day_is_reported_once_and_again_on_recovery
 
 
 async def test_a_message_discord_rejects_is_given_up_after_three_attempts_and_the_rest_go(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(3), clock.now)
     refusal = Rejected("Discord rejected the message: 400 (Invalid Form Body)")
@@ -237,23 +240,23 @@ async def test_a_message_discord_rejects_is_given_up_after_three_attempts_and_th
         clock.advance(60)
         report = await deliverer(store, recorder, clock).deliver_due()
     assert report.failed == 1
-    first = (await store.outbox_entries())[0]
+    first = (await store.outbox.outbox_entries())[0]
     assert first.status is OutboxStatus.FAILED and first.attempts == 3
     assert first.last_error == str(refusal)
     clock.advance(600)
-    assert await store.due_outbox(clock.now) == []
+    assert await store.outbox.due_outbox(clock.now) == []
     await publish(store, subscribed, range(3, 4), clock.now)
     assert (await deliverer(store, recorder, clock).deliver_due()).sent == 1
 
 
 async def test_an_alert_newsbot_fails_to_prepare_counts_an_attempt_and_blocks_nothing(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(2), clock.now)
     recorder = Recorder(fail_with=[ValueError("embed refused by the library")])
     report = await deliverer(store, recorder, clock).deliver_due()
     assert (report.sent, report.retried) == (1, 1)
-    first = (await store.outbox_entries())[0]
+    first = (await store.outbox.outbox_entries())[0]
     assert first.status is OutboxStatus.PENDING and first.attempts == 1
     assert "ValueError: embed refused by the library" in (first.last_error or "")
     clock.advance(5)
@@ -262,11 +265,11 @@ async def test_an_alert_newsbot_fails_to_prepare_counts_an_attempt_and_blocks_no
 
 
 async def test_here_alerts_share_the_channels_cap_and_the_overflow_is_one_summary(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     member = 4004
     await publish(store, subscribed, range(40), clock.now, here_for=member)
-    assert len(await store.due_outbox(clock.now)) == 80
+    assert len(await store.outbox.due_outbox(clock.now)) == 80
     recorder = Recorder()
     report = await deliverer(store, recorder, clock, cap=5).deliver_due()
     sent = recorder.messages[CHANNEL]
@@ -289,16 +292,16 @@ async def test_here_alerts_share_the_channels_cap_and_the_overflow_is_one_summar
 
 
 async def test_a_round_reads_each_channels_style_once_and_the_next_round_reads_it_again(
-    store: Store, subscribed: Source, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    store: Repositories, subscribed: Source, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[int] = []
-    channel_style = store.channel_style
+    channel_style = store.topics.channel_style
 
     async def counted(channel_id: int) -> str | None:
         read.append(channel_id)
         return await channel_style(channel_id)
 
-    monkeypatch.setattr(store, "channel_style", counted)
+    monkeypatch.setattr(store.topics, "channel_style", counted)
     await publish(store, subscribed, range(3), clock.now)
     sender = deliverer(store, Recorder(), clock)
     assert (await sender.deliver_due()).sent == 3
@@ -309,15 +312,15 @@ async def test_a_round_reads_each_channels_style_once_and_the_next_round_reads_i
 
 
 async def test_an_alerts_article_is_read_with_its_quotes_and_its_source(
-    store: Store, subscribed: Source, clock: Clock
+    store: Repositories, subscribed: Source, clock: Clock
 ) -> None:
     await publish(store, subscribed, range(1), clock.now)
-    (entry,) = await store.due_outbox(clock.now)
+    (entry,) = await store.outbox.due_outbox(clock.now)
     assert entry.article_id is not None
-    found = await store.article_with_source(entry.article_id)
+    found = await store.articles.article_with_source(entry.article_id)
     assert found is not None
     stored, source = found
     assert stored.title == "Headline 0 @everyone"
-    assert stored == await store.article(entry.article_id)  # with its quotes
-    assert source == await store.get_source(subscribed.id)
-    assert await store.article_with_source(entry.article_id + 1000) is None
+    assert stored == await store.articles.article(entry.article_id)  # with its quotes
+    assert source == await store.sources.get_source(subscribed.id)
+    assert await store.articles.article_with_source(entry.article_id + 1000) is None

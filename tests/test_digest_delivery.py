@@ -9,13 +9,13 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.alerts import AlertStyle, StyleName
-from bot.delivery import Deliverer
 from bot.digests import Period, Schedule
 from bot.records import Delivery, OutboxStatus
 from bot.routing import Router
 from bot.sources import Source
-from bot.store import PollSuccess, Store
-from tests.conftest import Clock
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
+from tests.conftest import Clock, deliverer_on
 from tests.factories import make_article
 from tests.test_delivery import ADMIN, GUILD, Recorder
 
@@ -29,16 +29,16 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
-async def watched(store: Store, now: datetime) -> Source:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=now)
+async def watched(store: Repositories, now: datetime) -> Source:
+    source, _ = await store.sources.add_source("https://news.test/feed", added_url="x", now=now)
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=now)
     return source
 
 
-async def publish(store: Store, source: Source, title: str, when: datetime) -> None:
+async def publish(store: Repositories, source: Source, title: str, when: datetime) -> None:
     change = PollSuccess(None, None, None, None, None, when + timedelta(minutes=5))
     new = [make_article(source.id, f"g:{title}", when, title=title, lead=f"{title}.")]
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=new, now=when)
+    await store.ingest.record_poll_success(source, change, seen_keys=[], new_articles=new, now=when)
 
 
 def at(clock: Clock, moment: datetime) -> None:
@@ -50,12 +50,12 @@ def digests(recorder: Recorder, where: int) -> list[str]:
 
 
 async def test_a_daily_route_digest_goes_once_a_local_day_across_the_spring_change(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     at(clock, utc(2026, 3, 27, 12))
     source = await watched(store, clock.now)
     schedule = LONDON_DAILY.encode()
-    assert await store.add_route(
+    assert await store.topics.add_route(
         GUILD,
         DESK,
         "harbour",
@@ -69,14 +69,14 @@ async def test_a_daily_route_digest_goes_once_a_local_day_across_the_spring_chan
     await publish(store, source, "Harbour strike day two", utc(2026, 3, 28, 18))
     await publish(store, source, "Unrelated weather", utc(2026, 3, 28, 19))
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
 
     at(clock, utc(2026, 3, 28, 7, 59))
     assert await delivery.queue_due_digests() == 0  # 07:59 in London (GMT)
     at(clock, utc(2026, 3, 28, 8, 0, 30))
     assert await delivery.queue_due_digests() == 1
     assert await delivery.queue_due_digests() == 0  # once, however often it looks
-    restarted = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    restarted = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     assert await restarted.queue_due_digests() == 0  # and after a restart
     await delivery.deliver_due()
     (first,) = digests(recorder, DESK)
@@ -94,10 +94,10 @@ async def test_a_daily_route_digest_goes_once_a_local_day_across_the_spring_chan
     assert message.embeds[0].title == "Daily digest: harbour"
 
 
-async def test_a_routes_digest_takes_the_routes_style(store: Store, clock: Clock) -> None:
+async def test_a_routes_digest_takes_the_routes_style(store: Repositories, clock: Clock) -> None:
     at(clock, utc(2026, 12, 6, 12))
     source = await watched(store, clock.now)
-    assert await store.add_route(
+    assert await store.topics.add_route(
         GUILD,
         DESK,
         "harbour",
@@ -107,19 +107,21 @@ async def test_a_routes_digest_takes_the_routes_style(store: Store, clock: Clock
         now=clock.now,
         digest=LONDON_DAILY.encode(),
     )
-    (route,) = await store.routes_of(GUILD)
+    (route,) = await store.topics.routes_of(GUILD)
     full = AlertStyle(StyleName.FULL)
-    assert await store.set_route_style(GUILD, route.id, full.encode())
+    assert await store.topics.set_route_style(GUILD, route.id, full.encode())
     when = utc(2026, 12, 6, 13)
     new = make_article(source.id, "g:pic", when, title="Harbour reopens", lead="Harbour.")
     new = dataclasses.replace(new, image="https://img.test/harbour.jpg")
     change = PollSuccess(None, None, None, None, None, when)
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=[new], now=when)
+    await store.ingest.record_poll_success(
+        source, change, seen_keys=[], new_articles=[new], now=when
+    )
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     at(clock, utc(2026, 12, 7, 8, 0, 30))
     assert await delivery.queue_due_digests() == 1
-    (queued,) = await store.outbox_entries(status=OutboxStatus.PENDING)
+    (queued,) = await store.outbox.outbox_entries(status=OutboxStatus.PENDING)
     assert AlertStyle.decode(queued.style) == full
     await delivery.deliver_due()
     ((_, message),) = recorder.messages[DESK]
@@ -127,12 +129,12 @@ async def test_a_routes_digest_takes_the_routes_style(store: Store, clock: Clock
 
 
 async def test_a_weekly_digest_goes_on_monday_and_a_long_missed_one_is_skipped(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     at(clock, utc(2026, 12, 2, 12))  # a Wednesday
     source = await watched(store, clock.now)
     weekly = Schedule(Period.WEEKLY, time(9, 0), "UTC").encode()
-    assert await store.add_route(
+    assert await store.topics.add_route(
         GUILD,
         DESK,
         "harbour",
@@ -144,7 +146,7 @@ async def test_a_weekly_digest_goes_on_monday_and_a_long_missed_one_is_skipped(
     )
     await publish(store, source, "Harbour week", utc(2026, 12, 3, 10))
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     at(clock, utc(2026, 12, 6, 9, 30))  # Sunday
     assert await delivery.queue_due_digests() == 0
     at(clock, utc(2026, 12, 7, 9, 1))  # Monday
@@ -156,11 +158,11 @@ async def test_a_weekly_digest_goes_on_monday_and_a_long_missed_one_is_skipped(
 
 
 async def test_a_persons_digest_comes_by_dm_and_their_topic_sends_nothing_else(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     at(clock, utc(2026, 12, 6, 12))
     source = await watched(store, clock.now)
-    await store.add_subscription(
+    await store.topics.add_subscription(
         READER,
         GUILD,
         "harbour",
@@ -169,9 +171,9 @@ async def test_a_persons_digest_comes_by_dm_and_their_topic_sends_nothing_else(
         now=clock.now,
         digest=Schedule(Period.DAILY, time(7, 0), "Asia/Tokyo").encode(),
     )
-    (sub,) = await store.subscriptions_of(READER, GUILD)
+    (sub,) = await store.topics.subscriptions_of(READER, GUILD)
     assert sub.digest == "daily 07:00 Asia/Tokyo"
-    assert await store.add_route(
+    assert await store.topics.add_route(
         GUILD,
         DESK,
         "harbour",
@@ -181,13 +183,13 @@ async def test_a_persons_digest_comes_by_dm_and_their_topic_sends_nothing_else(
         now=clock.now,
         digest=LONDON_DAILY.encode(),
     )
-    router = Router(store)
+    router = Router(store.topics)
     await router.reload()
     new = make_article(source.id, "g:x", clock.now, title="Harbour news", lead="Harbour.")
     assert await router.plan(source, [new]) == {new.item_key: []}  # nothing as it comes
     await publish(store, source, "Harbour reopens", utc(2026, 12, 6, 13))
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     at(clock, utc(2026, 12, 6, 22, 0, 5))  # 07:00 on the 7th in Tokyo
     assert await delivery.queue_due_digests() == 1
     await delivery.deliver_due()

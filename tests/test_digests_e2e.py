@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.delivery import Deliverer
 from bot.discord_sender import DiscordSender
+from tests.conftest import deliverer_on
 from tests.test_discord_e2e import Scene, feed_with, scene
 
 pytestmark = pytest.mark.both_engines
@@ -36,7 +36,7 @@ async def test_a_member_and_a_route_choose_digests_at_a_local_time(scene: Scene)
         f"A digest of articles about “bridge” will go to <#{scene.channel.id}>, "
         "weekly on Mondays at 08:00 Europe/London."
     )
-    (route,) = await scene.store.routes_of(int(scene.guild.id))
+    (route,) = await scene.store.topics.routes_of(int(scene.guild.id))
     assert route.digest == "weekly 08:00 Europe/London"
 
     handle = await scene.fake.invoke(
@@ -60,7 +60,7 @@ async def test_a_zone_or_time_that_cant_be_used_is_refused_plainly(scene: Scene)
         "subscribe", "", {"topic": "harbour", "delivery": "weekly", "time": "25:00"}
     )
     assert "is not a time of day" in reply.content
-    assert await scene.store.subscriptions_of(int(scene.admin.id)) == []
+    assert await scene.store.topics.subscriptions_of(int(scene.admin.id)) == []
 
 
 async def test_a_route_digest_goes_once_at_08_00_london_across_the_spring_change(
@@ -77,8 +77,8 @@ async def test_a_route_digest_goes_once_at_08_00_london_across_the_spring_change
 
     async def round_at(*when: int) -> list[str]:
         moment = datetime(*when, tzinfo=UTC)  # type: ignore[misc]
-        delivery = Deliverer(
-            store=scene.store,
+        delivery = deliverer_on(
+            scene.store,
             sender=DiscordSender(scene.bot),
             route_alert_cap=20,
             clock=lambda: moment,

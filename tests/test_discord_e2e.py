@@ -17,7 +17,7 @@ from bot.fetch import Fetcher
 from bot.pool import WorkPool
 from bot.services import Services, build_bot
 from bot.settings import Settings
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from tests.conftest import FeedServer, cli_env, make_settings, rss
 from tests.fakediscord import Channel, FakeDiscord, Guild, User, running
 
@@ -35,7 +35,7 @@ class Scene:
     channel: Channel
     admin: User
     bot: NewsBot
-    store: Store
+    store: Repositories
     feeds: FeedServer
     settings: Settings
 
@@ -98,8 +98,8 @@ async def scene(
         delivery_interval_seconds=0.1,
         **(marker.kwargs if marker else {}),
     )
-    store = Store.open(settings.database_url)
-    await store.migrate()
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings) as session:
@@ -143,9 +143,9 @@ async def test_a_server_goes_from_invite_to_alerts_with_slash_commands(scene: Sc
     assert titles == ["Harbour bridge story 2", "Harbour bridge story 3"]
 
     await feed_with(scene, [4, 3, 2, 1])
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
     await scene.wait_for(lambda: len(scene.alerts()) == 3)
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
     await asyncio.sleep(0.5)
     assert [m["embeds"][0]["title"] for m in scene.alerts()][-1] == "Harbour bridge story 4"
     assert len(scene.alerts()) == 3
@@ -160,7 +160,7 @@ async def test_bad_urls_get_a_clear_private_reason(scene: Scene) -> None:
     reply = await scene.command("sources", "add", {"url": page}, followups=1)
     assert "can't be used" in reply.followups[0]["content"]
     assert "names no feed" in reply.followups[0]["content"]
-    assert await scene.store.list_sources() == []
+    assert await scene.store.sources.list_sources() == []
 
 
 async def test_a_channel_the_bot_cannot_embed_in_is_refused_with_the_missing_permission(
@@ -169,8 +169,8 @@ async def test_a_channel_the_bot_cannot_embed_in_is_refused_with_the_missing_per
     (muted,) = [c for c in scene.guild.channels if c.name == "no-embeds"]
     reply = await scene.command("alerts", "channel", {"channel": muted})
     assert reply.ephemeral and "Embed Links" in reply.content
-    assert (await scene.store.guild(int(scene.guild.id))) is None or (
-        await scene.store.guild(int(scene.guild.id))
+    assert (await scene.store.guilds.guild(int(scene.guild.id))) is None or (
+        await scene.store.guilds.guild(int(scene.guild.id))
     ).alerts_channel_id is None
 
 
@@ -180,7 +180,7 @@ async def test_list_test_and_remove_with_autocomplete(scene: Scene) -> None:
     await scene.command("sources", "add", {"url": url, "backfill": 1}, followups=1)
     listed = await scene.command("sources", "list")
     assert "✅ Test Feed: ok" in listed.content
-    (source,) = await scene.store.list_sources()
+    (source,) = await scene.store.sources.list_sources()
     choices = await scene.fake.invoke(
         "sources",
         {"source": "test"},
@@ -196,7 +196,7 @@ async def test_list_test_and_remove_with_autocomplete(scene: Scene) -> None:
     assert preview.ephemeral and preview.embeds[0]["title"] == "Harbour bridge story 2"
     removed = await scene.command("sources", "remove", {"source": source.id})
     assert "Stopped watching **Test Feed**" in removed.content
-    assert await scene.store.list_sources() == []
+    assert await scene.store.sources.list_sources() == []
 
 
 async def test_a_channel_that_refuses_alerts_is_paused_and_the_admin_told_once(
@@ -246,8 +246,8 @@ async def test_starter_sources_are_added_with_one_command(
         dev_guild_id=int(guild.id),
         default_sources_file=defaults,
     )
-    store = Store.open(settings.database_url)
-    await store.migrate()
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     pool = WorkPool(1)
     try:
         async with Fetcher.create_session(settings) as session:
@@ -263,7 +263,7 @@ async def test_starter_sources_are_added_with_one_command(
                     "sources", {}, guild=guild, channel=channel, user=admin, subcommand="defaults"
                 )
                 assert "2 were already here" in (await again.response(timeout=10)).content
-        assert len(await store.guild_sources(int(guild.id))) == 2
+        assert len(await store.guilds.guild_sources(int(guild.id))) == 2
     finally:
         pool.close()
         await store.close()
@@ -314,4 +314,4 @@ async def test_a_url_two_servers_add_is_one_source_fetched_for_each(scene: Scene
     other = await scene.bot.services.server_sources.add(777, 888, url, backfill=0)
     assert other.title == "Test Feed" and other.items == 2
     assert scene.feeds.hits["/feed.xml"] == 2
-    assert len(await scene.store.list_sources()) == 1
+    assert len(await scene.store.sources.list_sources()) == 1

@@ -11,7 +11,8 @@ from bot.services import open_services
 from tests.conftest import make_settings
 
 STEADY_POLL = (
-    "bot.__main__", "bot.maintenance", "bot.readers", "bot.services", "bot.store", "bot.fetch",
+    "bot.__main__", "bot.maintenance", "bot.readers", "bot.services", "bot.storage.repositories",
+    "bot.fetch",
     "bot.pool", "bot.watcher", "bot.routing", "bot.stories",
 )  # fmt: skip
 """The modules ``newsbot poll --once`` imports before it knows whether any feed changed."""
@@ -56,3 +57,29 @@ def test_loading_the_model_leaves_out_spacys_command_line_tools() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert lines == ["PERSON GPE DATE", "", "True True"]
+
+
+def test_the_store_runs_without_the_orm_which_is_whole_when_asked_for(tmp_path: Path) -> None:
+    """The store opens, migrates and reads with SQLAlchemy's async engine but not its ORM;
+    code that asks for the ORM's async session afterwards gets the real one, on the same
+    engine classes."""
+    code = (
+        "import asyncio, sys\n"
+        "from bot.storage.repositories import Repositories\n"
+        "async def main():\n"
+        f"    store = Repositories.open('sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}')\n"
+        "    await store.database.migrate()\n"
+        "    print(len(await store.sources.list_sources()), 'sqlalchemy.orm' in sys.modules)\n"
+        "    from sqlalchemy import text\n"
+        "    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession\n"
+        "    engine = store.database.engine\n"
+        "    async with AsyncSession(engine) as session:\n"
+        "        one = (await session.execute(text('SELECT 1'))).scalar()\n"
+        "    print(one, isinstance(engine, AsyncEngine), 'sqlalchemy.orm' in sys.modules)\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == ["0 False", "1 True True"]

@@ -24,7 +24,7 @@ from bot.extract import ExtractedPage
 from bot.logs import TRACE
 from bot.quotes import Attribution, Quotation, QuoteKind
 from bot.sources import SourceStatus
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.stories import Stories, StoryIndex
 from tests.conftest import Clock, FeedServer, Scene, make_settings, open_watcher, outcome_for, rss
 
@@ -68,7 +68,7 @@ async def test_a_poison_article_does_not_silence_its_source(
     after = await scene.source(source.id)
     assert after.status is SourceStatus.OK and after.error_count == 0
     assert after.degraded_items == 1 and after.given_up_items == 0
-    stored = {a.title: a for a in await scene.store.recent_articles()}
+    stored = {a.title: a for a in await scene.store.articles.recent_articles()}
     assert stored["Story poison"].quotes == ()
     assert stored["Story poison"].text.startswith(POISON)
 
@@ -132,8 +132,8 @@ async def test_an_item_nothing_can_be_made_of_is_given_up_after_three_polls(
     after = await scene.source(source.id)
     assert after.status is SourceStatus.OK and after.error_count == 0
     assert after.given_up_items == 1
-    assert await scene.store.unseen_keys(source.id, scene.story_keys("poison")) == set()
-    (failure,) = await scene.store.item_failures_of(source.id)
+    assert await scene.store.sources.unseen_keys(source.id, scene.story_keys("poison")) == set()
+    (failure,) = await scene.store.sources.item_failures_of(source.id)
     assert failure.item_key == scene.story_keys("poison")[0]
     assert failure.attempts == 3 and failure.given_up_at == times[2]
     assert failure.reason == f"TypeError: {BROKEN}"
@@ -144,7 +144,7 @@ async def test_an_item_nothing_can_be_made_of_is_given_up_after_three_polls(
 class Parts:
     tmp_path: Path
     database_url: str
-    store: Store
+    store: Repositories
     server: FeedServer
     clock: Clock
 
@@ -158,7 +158,7 @@ class Parts:
 
 @pytest.fixture
 def parts(
-    tmp_path: Path, database_url: str, store: Store, feed_server: FeedServer, clock: Clock
+    tmp_path: Path, database_url: str, store: Repositories, feed_server: FeedServer, clock: Clock
 ) -> Parts:
     return Parts(tmp_path, database_url, store, feed_server, clock)
 
@@ -206,7 +206,7 @@ async def test_a_story_that_cannot_be_placed_starts_its_own(
     article = next(a for a in outcome.articles if a.title == "Story poison")
     assert [p.stage for p in article.problems] == [Stage.STORY]
     assert article.id is not None
-    (copies,) = [await parts.store.story_copies([source.id], article.id)]
+    (copies,) = [await parts.store.queries.story_copies([source.id], article.id)]
     assert [c.id for c in copies] == [article.id]
 
 

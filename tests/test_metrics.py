@@ -13,7 +13,7 @@ from bot.poll_report import CycleReport, PollOutcome
 from bot.pool import WorkPool
 from bot.routing import Router
 from bot.settings import Settings
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from tests.conftest import FeedServer, rss
 from tests.factories import make_article
 
@@ -22,9 +22,9 @@ def fresh() -> Metrics:
     return Metrics(role="worker", version="t", process_metrics=False)
 
 
-async def test_a_cycle_counts_its_polls_articles_and_given_up_items(store: Store) -> None:
+async def test_a_cycle_counts_its_polls_articles_and_given_up_items(store: Repositories) -> None:
     now = datetime.now(UTC)
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=now)
+    source, _ = await store.sources.add_source("https://news.test/feed", added_url="x", now=now)
     kept = make_article(source.id, "a", now)
     degraded = replace(make_article(source.id, "b", now), problems=(Problem(Stage.PAGE, "x"),))
     report = CycleReport()
@@ -59,13 +59,13 @@ async def test_the_pool_reports_each_jobs_time_by_its_function() -> None:
     assert metrics.value("newsbot_pool_job_seconds_sum", {"job": "double"}) > 0
 
 
-async def test_the_router_reports_the_matchers_time_per_article(store: Store) -> None:
+async def test_the_router_reports_the_matchers_time_per_article(store: Repositories) -> None:
     now = datetime.now(UTC)
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=now)
-    await store.add_guild_source(5, source.id, user_id=1, now=now)
-    await store.add_route(5, 50, "harbour", "harbour", role_id=None, user_id=1, now=now)
+    source, _ = await store.sources.add_source("https://news.test/feed", added_url="x", now=now)
+    await store.guilds.add_guild_source(5, source.id, user_id=1, now=now)
+    await store.topics.add_route(5, 50, "harbour", "harbour", role_id=None, user_id=1, now=now)
     metrics = fresh()
-    router = Router(store, observe=metrics.matched)
+    router = Router(store.topics, observe=metrics.matched)
     await router.reload()
 
     planned = await router.plan(

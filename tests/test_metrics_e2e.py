@@ -23,7 +23,7 @@ __all__ = ["scene"]
 async def scrape(scene: Scene) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of the bot's /metrics, by name and labels."""
     server = OpsServer(
-        store=scene.store,
+        store=scene.store.operations,
         metrics=scene.bot.metrics,
         readiness=Readiness(loops=("deliver",), within=timedelta(minutes=5)),
         version="t",
@@ -52,7 +52,7 @@ async def test_commands_interactions_and_rate_limits_are_counted(scene: Scene) -
     await scene.command("sources", "remove", {"source": 999})  # refused: not this server's
     scene.fake.inject("POST", r"/channels/\d+/messages", 429, retry_after=0.05, times=2)
     scene.feeds.serve("feed.xml", rss([story(1, scene.feeds), story(2, scene.feeds)]))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
     await scene.wait_for(lambda: len(scene.alerts()) == 1)
     await scene.wait_for(lambda: scene.bot.metrics.value("newsbot_alerts_total") >= 1)
 
@@ -74,7 +74,7 @@ async def test_commands_interactions_and_rate_limits_are_counted(scene: Scene) -
 
 async def test_readyz_of_a_running_bot_checks_its_gateway_and_delivery(scene: Scene) -> None:
     server = OpsServer(
-        store=scene.store,
+        store=scene.store.operations,
         metrics=scene.bot.metrics,
         readiness=Readiness(
             loops=("poll", "deliver"),

@@ -14,7 +14,8 @@ from bot.errors import UserFacingError
 from bot.news import PAGE_SIZE, News, NoSources, NotSearchable
 from bot.quotes import Quotation
 from bot.sources import Source
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.topics import TopicError, parse_topic
 from tests.factories import make_article, make_quotation
 
@@ -50,24 +51,24 @@ def move(connection: Any, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-async def add_source(store: Store, url: str, guild: int = GUILD) -> Source:
-    source, _ = await store.add_source(url, added_url=url, now=NOW)
-    await store.add_guild_source(guild, source.id, user_id=1, now=NOW)
+async def add_source(store: Repositories, url: str, guild: int = GUILD) -> Source:
+    source, _ = await store.sources.add_source(url, added_url=url, now=NOW)
+    await store.guilds.add_guild_source(guild, source.id, user_id=1, now=NOW)
     return source
 
 
-async def store_articles(store: Store, *found: tuple[Source, Article]) -> None:
+async def store_articles(store: Repositories, *found: tuple[Source, Article]) -> None:
     """Each article stored by its own poll at the time it was fetched, oldest first (as the
     watcher stores them: ids follow fetch order)."""
     change = PollSuccess(None, None, None, None, None, NOW)
     for source, article in sorted(found, key=lambda pair: pair[1].fetched_at):
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source, change, seen_keys=[article.item_key], new_articles=[article], now=NOW
         )
 
 
 @pytest.fixture
-async def news(store: Store) -> News:
+async def news(store: Repositories) -> News:
     bbc = await add_source(store, "https://feeds.bbc.co.uk/news/world/rss.xml")
     reuters = await add_source(store, "https://www.reuters.com/world/feed")
     elsewhere = await add_source(store, "https://other.test/feed", guild=OTHER_GUILD)
@@ -106,7 +107,13 @@ async def news(store: Store) -> News:
         ],
         article(elsewhere, "o1", 1, "NATO secret from another server", "NATO NATO NATO."),
     )
-    return News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
+    return News(
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: NOW,
+    )
 
 
 async def test_latest_lists_the_servers_newest_articles_in_pages(news: News) -> None:
@@ -233,22 +240,22 @@ async def test_a_server_without_sources_is_told_how_to_add_some(news: News) -> N
 
 
 async def test_pruning_removes_old_articles_with_their_quotes_and_index_rows(
-    news: News, store: Store
+    news: News, store: Repositories
 ) -> None:
     scope = await news.scope(GUILD)
     assert (await news.search(scope, news.query("old"), days=30)).items
-    removed = await store.prune_articles(NOW - timedelta(days=5))
+    removed = await store.articles.prune_articles(NOW - timedelta(days=5))
     assert removed == 1
     assert not (await news.search(scope, news.query("old"), days=30)).items
     assert (await news.search(scope, news.query("vilnius"), days=30)).items
-    removed = await store.prune_articles(NOW)
+    removed = await store.articles.prune_articles(NOW)
     assert removed > 10
     assert await news.speakers(scope, "stolt") == []
-    assert (await store.quotes_for([1, 2, 3, 4])) == {1: (), 2: (), 3: (), 4: ()}
+    assert (await store.articles.quotes_for([1, 2, 3, 4])) == {1: (), 2: (), 3: (), 4: ()}
 
 
 async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
-    news: News, store: Store
+    news: News, store: Repositories
 ) -> None:
     """Coverage counts speakers from one row per article; a database from before that table
     (revision 0010) gets those rows from its quotes when it is upgraded."""
@@ -256,9 +263,9 @@ async def test_upgrading_to_0011_fills_who_each_article_quotes_from_its_quotes(
     before = await news.coverage(scope, parse_topic("nato"), days=30)
     assert before.top_speakers
 
-    async with store._engine.begin() as conn:
+    async with store.database.engine.begin() as conn:
         await conn.run_sync(move, "0010")
-    async with store._engine.begin() as conn:
+    async with store.database.engine.begin() as conn:
         await conn.run_sync(move, "head")
     after = await news.coverage(scope, parse_topic("nato"), days=30)
     assert after.top_speakers == before.top_speakers
@@ -301,7 +308,7 @@ async def test_headlines_are_found_by_any_part_in_any_case(news: News) -> None:
     assert await news.headlines(scope, "%") == []
 
 
-async def test_a_title_match_outranks_a_text_match_of_the_same_age(store: Store) -> None:
+async def test_a_title_match_outranks_a_text_match_of_the_same_age(store: Repositories) -> None:
     source = await add_source(store, "https://ranked.test/feed")
     await store_articles(
         store,
@@ -310,8 +317,8 @@ async def test_a_title_match_outranks_a_text_match_of_the_same_age(store: Store)
     )
     scope = [source.id]
     since = NOW - timedelta(days=1)
-    ids = await store.search(scope, since, parse_topic("harbour"), now=NOW)
-    titles = [item.title for item in await store.listings(ids)]
+    ids = await store.queries.search(scope, since, parse_topic("harbour"), now=NOW)
+    titles = [item.title for item in await store.queries.listings(ids)]
     assert titles == ["Harbour reopens", "Markets"]
 
 
@@ -340,42 +347,44 @@ def test_a_postgresql_query_is_built_from_quoted_words_only() -> None:
     assert _pg_tsquery(parse_topic("nato _").root) is None
 
 
-async def test_words_split_at_punctuation_as_topics_split_them(store: Store) -> None:
+async def test_words_split_at_punctuation_as_topics_split_them(store: Repositories) -> None:
     source = await add_source(store, "https://punct.test/feed")
     filler = " ".join(f"word{i}" for i in range(60))
     text = f"{filler} A NATO-led force reached the port; see bbc.co.uk, page 3.5. {filler}"
     await store_articles(store, article(source, "p1", 2, "Port news", text))
     since = NOW - timedelta(days=1)
     for typed in ('"led force"', "bbc", '"co uk"', '"3 5"', "nato", "port"):
-        assert await store.search([source.id], since, parse_topic(typed), now=NOW), typed
-    assert not await store.search([source.id], since, parse_topic('"force led"'), now=NOW)
+        assert await store.queries.search([source.id], since, parse_topic(typed), now=NOW), typed
+    assert not await store.queries.search([source.id], since, parse_topic('"force led"'), now=NOW)
     topic = parse_topic("nato")
-    (shown,) = await store.snippets(topic, await store.listings([1]))
+    (shown,) = await store.queries.snippets(topic, await store.queries.listings([1]))
     assert shown.snippet is not None
     assert shown.snippet.startswith("…") and shown.snippet.endswith("…")
     assert "\x02NATO\x03" in shown.snippet
 
 
-async def test_a_whole_short_text_is_its_own_passage(store: Store) -> None:
+async def test_a_whole_short_text_is_its_own_passage(store: Repositories) -> None:
     source = await add_source(store, "https://short.test/feed")
     await store_articles(store, article(source, "s1", 1, "Brief", "“Only a short NATO text.”"))
-    (shown,) = await store.snippets(parse_topic("nato"), await store.listings([1]))
+    (shown,) = await store.queries.snippets(parse_topic("nato"), await store.queries.listings([1]))
     assert shown.snippet == "“Only a short \x02NATO\x03 text.”"
 
 
-async def test_a_phrase_never_runs_from_one_column_into_the_next(store: Store) -> None:
+async def test_a_phrase_never_runs_from_one_column_into_the_next(store: Repositories) -> None:
     source = await add_source(store, "https://columns.test/feed")
     await store_articles(
         store, article(source, "c1", 1, "Harbour reopens", "Boats returned.", lead="Boats came.")
     )
     since = NOW - timedelta(days=1)
-    assert await store.search([source.id], since, parse_topic('"harbour reopens"'), now=NOW)
-    assert not await store.search([source.id], since, parse_topic('"reopens boats"'), now=NOW)
-    assert not await store.search([source.id], since, parse_topic('"came boats"'), now=NOW)
+    assert await store.queries.search([source.id], since, parse_topic('"harbour reopens"'), now=NOW)
+    assert not await store.queries.search(
+        [source.id], since, parse_topic('"reopens boats"'), now=NOW
+    )
+    assert not await store.queries.search([source.id], since, parse_topic('"came boats"'), now=NOW)
 
 
 async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_in(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """A new install's first poll: its articles are not stored in the order they were fetched
     (the first fetched gets the last id). Every one is still in every window."""
@@ -390,10 +399,16 @@ async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_i
         for i, at in enumerate(fetched)
     ]
     change = PollSuccess(None, None, None, None, None, NOW)
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[a.item_key for a in found], new_articles=found, now=NOW
     )
-    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
+    news = News(
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: NOW,
+    )
     scope = await news.scope(GUILD)
     for hours in (1, 24):
         listed = await news.latest(scope, topic=None, hours=hours)
@@ -405,7 +420,7 @@ async def test_a_polls_articles_are_all_listed_whatever_order_they_were_stored_i
 
 
 async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
-    news: News, store: Store
+    news: News, store: Repositories
 ) -> None:
     """A database from before ``article_hours`` (the revision before 0015) gets each
     publication hour's first id from its articles when it is upgraded: every answer stays the
@@ -427,14 +442,16 @@ async def test_upgrading_to_0015_keeps_every_window_of_the_stored_articles(
     config.set_main_option("script_location", "bot:migrations")
     revision = ScriptDirectory.from_config(config).get_revision("0015")
     assert revision is not None and isinstance(revision.down_revision, str)
-    async with store._engine.begin() as conn:
+    async with store.database.engine.begin() as conn:
         await conn.run_sync(move, revision.down_revision)
-    async with store._engine.begin() as conn:
+    async with store.database.engine.begin() as conn:
         await conn.run_sync(move, "head")
     assert await answers() == before
 
 
-async def test_speakers_are_suggested_most_quoted_first_each_counted_once(store: Store) -> None:
+async def test_speakers_are_suggested_most_quoted_first_each_counted_once(
+    store: Repositories,
+) -> None:
     """The autocomplete ranks by key quotes in the server's sources, from the name-word index
     alone; a name with two words starting as typed ("Maria Martinez" for "mar") counts once."""
     first = await add_source(store, "https://one.test/feed")
@@ -451,7 +468,13 @@ async def test_speakers_are_suggested_most_quoted_first_each_counted_once(store:
         article(second, "b1", 1, "Three", quotes=said("Maria Martinez", "Martin Jones")),
         article(elsewhere, "c1", 1, "Four", quotes=said(*["Martin Jones"] * 5)),
     )
-    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
+    news = News(
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: NOW,
+    )
     scope = await news.scope(GUILD)
     assert await news.speakers(scope, "mar") == ["Mark Smith", "Maria Martinez", "Martin Jones"]
     assert await news.speakers(scope, "MARIA mar") == ["Maria Martinez"]

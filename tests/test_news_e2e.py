@@ -51,7 +51,7 @@ async def watch_stories(scene: Scene, count: int = 7) -> None:
     await scene.command("sources", "add", {"url": url, "backfill": 0}, followups=1)
     # The first poll is the baseline; what appears after it is news.
     scene.feeds.serve("fresh.xml", rss(items))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def ask(scene: Scene, sub: str, options: dict[str, Any], **kw: Any) -> Any:

@@ -33,9 +33,11 @@ from bot.errors import UserFacingError
 from bot.news import MAX_PAGES, PAGE_SIZE, STORY_DAYS, Coverage, News, Scope
 from bot.quotes import Quotation
 from bot.sources import Source
-from bot.storage.fulltext import _relevance
+from bot.storage.fulltext import FEW_SOURCES, _relevance
+from bot.storage.ingest import PollSuccess
+from bot.storage.queries import SEARCH_CANDIDATES
+from bot.storage.repositories import Repositories
 from bot.storage.schema import articles, guild_sources, metadata, quotes, sources
-from bot.store import FEW_SOURCES, SEARCH_CANDIDATES, PollSuccess, Store
 from bot.stories import Placement, Reason
 from bot.topics import Topic, parse_topic
 from tests.factories import make_quotation
@@ -170,19 +172,19 @@ def quotation(n: int, speaker: str | None, key: bool) -> Quotation:
     return make_quotation(f"We will hold the line number {n}", speaker, key=key)
 
 
-async def build(store: Store, world: World) -> None:
-    async with store._engine.begin() as conn:
+async def build(store: Repositories, world: World) -> None:
+    async with store.database.engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             if table.name != "counters":
                 await conn.execute(table.delete())
     made: list[Source] = []
     for i in range(SOURCES):
         url = f"https://news{i}.test/feed"
-        source, _ = await store.add_source(url, added_url=url, now=NOW - timedelta(days=50))
+        source, _ = await store.sources.add_source(url, added_url=url, now=NOW - timedelta(days=50))
         made.append(source)
     for guild, watched in world.watched.items():
         for i in sorted(watched):
-            await store.add_guild_source(guild, made[i].id, user_id=1, now=NOW)
+            await store.guilds.add_guild_source(guild, made[i].id, user_id=1, now=NOW)
     groups: dict[str, int | None] = {}
     placer = Copies(groups)
     count = 0
@@ -217,7 +219,7 @@ async def build(store: Store, world: World) -> None:
                 )
             )
         change = PollSuccess(f"News {poll.source}", None, None, None, None, NOW)
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source,
             change,
             seen_keys=[a.item_key for a in batch],
@@ -227,9 +229,9 @@ async def build(store: Store, world: World) -> None:
         )
     if world.removed is not None:
         guild, i = world.removed
-        await store.remove_guild_source(guild, made[i].id)
+        await store.guilds.remove_guild_source(guild, made[i].id)
     if world.prune_days is not None:
-        await store.prune_articles(NOW - timedelta(days=world.prune_days))
+        await store.articles.prune_articles(NOW - timedelta(days=world.prune_days))
 
 
 # ---- the reference: every row read plainly, the rules applied here ------------------------------
@@ -246,7 +248,7 @@ class Row:
 
 
 class Reference:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Repositories) -> None:
         self.store = store
         self.rows: dict[int, Row] = {}
         self.quotes: list[tuple[int, int, str | None, bool, str]] = []
@@ -254,7 +256,7 @@ class Reference:
         self.names: dict[int, str] = {}
 
     async def load(self) -> None:
-        async with self.store._engine.connect() as conn:
+        async with self.store.database.engine.connect() as conn:
             for r in await conn.execute(select(articles)):
                 story = r.story_id if r.story_id is not None else -r.id
                 self.rows[r.id] = Row(r.id, r.source_id, r.published_at, story, r.title)
@@ -272,7 +274,7 @@ class Reference:
         source words, no hints."""
         from bot.storage.fulltext import _ARTICLES_FTS, _fts5_match, _pg_match
 
-        dialect = self.store._dialect
+        dialect = self.store.database.dialect
         relevance = _relevance(dialect, topic)
         if dialect == "sqlite":
             query = select(_ARTICLES_FTS.c.rowid, relevance).where(
@@ -281,7 +283,7 @@ class Reference:
             )
         else:
             query = select(articles.c.id, relevance).where(_pg_match(topic, name_columns=True))
-        async with self.store._engine.connect() as conn:
+        async with self.store.database.engine.connect() as conn:
             return {int(i): float(score) for i, score in await conn.execute(query)}
 
     def in_scope(self, scope: set[int], since: datetime | None = None) -> list[Row]:
@@ -421,7 +423,7 @@ async def every_page(fetch: Any) -> list[Any]:
 @dataclass(frozen=True, slots=True)
 class Asked:
     news: News
-    store: Store
+    store: Repositories
     ref: Reference
     scope: Scope
     topics: list[Topic]
@@ -448,7 +450,7 @@ async def check_latest(a: Asked, topic: Topic | None, source_id: int | None) -> 
 async def check_quotes(a: Asked, topic: Topic | None) -> None:
     since = NOW - timedelta(days=a.days)
     for speaker in (None, *SPEAKERS):
-        listed = await a.store.key_quotes(
+        listed = await a.store.coverage.key_quotes(
             list(a.ids),
             since,
             speakers=None if speaker is None else [speaker],
@@ -469,7 +471,7 @@ async def check_quotes(a: Asked, topic: Topic | None) -> None:
 
 async def check_search(a: Asked, topic: Topic) -> None:
     since = NOW - timedelta(days=a.days)
-    ranked = await a.store.search(list(a.ids), since, topic, now=NOW)
+    ranked = await a.store.queries.search(list(a.ids), since, topic, now=NOW)
     assert ranked == await a.ref.search(a.ids, since, topic), ("search", topic)
     page = await a.news.search(a.scope, topic, days=a.days)
     assert [item.id for item in page.items] == ranked[:PAGE_SIZE]
@@ -510,7 +512,7 @@ async def check_stories(a: Asked) -> None:
     few=st.sampled_from([0, FEW_SOURCES]),
 )
 async def test_every_news_answer_is_what_a_plain_query_gives(
-    store: Store, world: World, typed: list[str], window: tuple[int, int], few: int
+    store: Repositories, world: World, typed: list[str], window: tuple[int, int], few: int
 ) -> None:
     """``window``: (hours of /news latest, days of the other commands)."""
     hours, days = window
@@ -521,12 +523,18 @@ async def test_every_news_answer_is_what_a_plain_query_gives(
 
 
 async def ask_everything(
-    store: Store, world: World, typed: list[str], hours: int, days: int
+    store: Repositories, world: World, typed: list[str], hours: int, days: int
 ) -> None:
     await build(store, world)
     ref = Reference(store)
     await ref.load()
-    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
+    news = News(
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: NOW,
+    )
     topics = [parse_topic(t) for t in typed]
     asked_any = False
     for guild in GUILDS:

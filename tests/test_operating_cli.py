@@ -17,7 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import __version__
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from tests.conftest import FeedServer, cli_env, rss
 from tests.test_opml import reader_export
 from tests.waiting import eventually
@@ -60,10 +60,10 @@ async def test_a_worker_serves_health_and_metrics_and_logs_json(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     db = tmp_path / "worker.sqlite3"
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    await store.migrate()
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    await store.database.migrate()
     url = feed_server.serve("feed.xml", rss([{"title": "One", "guid": "1"}]))
-    await store.add_source(url, added_url=url, now=datetime.now(UTC))
+    await store.sources.add_source(url, added_url=url, now=datetime.now(UTC))
     port = free_port()
     env = cli_env(
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
@@ -116,16 +116,18 @@ async def test_a_worker_serves_health_and_metrics_and_logs_json(
         assert (await get(f"{base}/status"))[0] == 404  # no STATUS_TOKEN
 
         async def reported() -> bool:
-            return bool((await store.status_report(datetime.now(UTC), version="x")).processes)
+            return bool(
+                (await store.operations.status_report(datetime.now(UTC), version="x")).processes
+            )
 
         await eventually(reported)
-        (row,) = (await store.status_report(datetime.now(UTC), version="x")).processes
+        (row,) = (await store.operations.status_report(datetime.now(UTC), version="x")).processes
         assert row.role == "worker" and row.name.startswith('worker "one"')
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert (await store.status_report(datetime.now(UTC), version="x")).processes == ()
+    assert (await store.operations.status_report(datetime.now(UTC), version="x")).processes == ()
     await store.close()
     lines = err.decode().splitlines()
     records = [json.loads(line) for line in lines]  # every line is one JSON object

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.delivery import Deliverer
 from bot.digests import ScheduleError
 from bot.quiet import QuietHours, quiet_hours_from
 from bot.records import OutboxKind, OutboxStatus, Planned
 from bot.routing import Router
 from bot.sources import Source
-from bot.store import PollSuccess, Store
-from tests.conftest import Clock
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
+from tests.conftest import Clock, deliverer_on
 from tests.factories import make_article
 from tests.test_delivery import ADMIN, CHANNEL, GUILD, Recorder
 
@@ -61,21 +61,21 @@ def test_typed_hours_are_read_or_refused_plainly() -> None:
         quiet_hours_from("22:00", "07:00", "Mars/Base")
 
 
-async def watched(store: Store, now: datetime) -> Source:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=now)
-    await store.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=now)
+async def watched(store: Repositories, now: datetime) -> Source:
+    source, _ = await store.sources.add_source("https://news.test/feed", added_url="x", now=now)
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=now)
+    await store.guilds.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=now)
     return source
 
 
-async def publish(store: Store, source: Source, titles: list[str], now: datetime) -> None:
+async def publish(store: Repositories, source: Source, titles: list[str], now: datetime) -> None:
     """Store these articles; each is the channel's alert and a DM for the reader."""
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
     new = [make_article(source.id, f"g:{t}", now, title=t, lead=f"{t}.") for t in titles]
     dm = Planned(OutboxKind.DM, GUILD, READER, READER, None, "harbour in title")
-    channel = await Router(store).plan(source, new)  # the server's alerts channel
+    channel = await Router(store.topics).plan(source, new)  # the server's alerts channel
     planned = {a.item_key: [*channel.get(a.item_key, []), dm] for a in new}
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=new, now=now, planned=planned
     )
 
@@ -86,13 +86,13 @@ def at(clock: Clock, moment: datetime) -> None:
 
 @pytest.mark.both_engines
 async def test_dm_alerts_in_quiet_hours_arrive_as_one_catch_up_once(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     at(clock, utc(2026, 12, 7, 21, 0))
     source = await watched(store, clock.now)
-    await store.set_quiet_hours(READER, NIGHT.encode(), now=clock.now)
+    await store.quiet.set_quiet_hours(READER, NIGHT.encode(), now=clock.now)
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
 
     await publish(store, source, ["Harbour before nine"], clock.now)
     assert (await delivery.deliver_due()).sent == 2  # 21:00 in London: not quiet yet
@@ -108,7 +108,7 @@ async def test_dm_alerts_in_quiet_hours_arrive_as_one_catch_up_once(
     (before,) = recorder.messages[-READER]
 
     at(clock, utc(2026, 12, 8, 7, 0, 30))
-    restarted = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    restarted = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     report = await restarted.deliver_due()
     assert report.summarized == 3 and report.sent == 0
     assert await restarted.deliver_due() == type(report)()
@@ -121,20 +121,20 @@ async def test_dm_alerts_in_quiet_hours_arrive_as_one_catch_up_once(
         "• [Harbour at midnight",
         "• [Harbour at three",
     ]
-    held = [e for e in await store.outbox_entries() if e.kind is OutboxKind.DM and e.held]
+    held = [e for e in await store.outbox.outbox_entries() if e.kind is OutboxKind.DM and e.held]
     assert {e.status for e in held} == {OutboxStatus.SUMMARIZED}
     assert len({e.message_id for e in held}) == 1
 
 
 @pytest.mark.both_engines
 async def test_one_held_alert_comes_as_itself_and_quiet_hours_can_end(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     at(clock, utc(2026, 12, 7, 23, 0))
     source = await watched(store, clock.now)
-    await store.set_quiet_hours(READER, NIGHT.encode(), now=clock.now)
+    await store.quiet.set_quiet_hours(READER, NIGHT.encode(), now=clock.now)
     recorder = Recorder()
-    delivery = Deliverer(store=store, sender=recorder, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=recorder, route_alert_cap=20, clock=clock)
     await publish(store, source, ["Harbour late"], clock.now)
     assert (await delivery.deliver_due()).held == 1
     at(clock, utc(2026, 12, 8, 7, 1))
@@ -142,8 +142,8 @@ async def test_one_held_alert_comes_as_itself_and_quiet_hours_can_end(
     ((_, alert),) = recorder.messages[-READER]
     assert alert.embeds[0].title == "Harbour late"
 
-    await store.set_quiet_hours(READER, None, now=clock.now)
-    assert await store.quiet_hours([READER]) == {}
+    await store.quiet.set_quiet_hours(READER, None, now=clock.now)
+    assert await store.quiet.quiet_hours([READER]) == {}
     at(clock, utc(2026, 12, 8, 23, 0))
     await publish(store, source, ["Harbour next night"], clock.now)
     report = await delivery.deliver_due()

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import Deliverer
 from bot.discord_members import DiscordMembers
 from bot.discord_sender import DiscordSender
 from bot.membership import Membership
 from bot.records import OutboxEntry, OutboxKind, OutboxStatus
-from tests.conftest import rss
+from tests.conftest import deliverer_on, rss
 from tests.test_discord_e2e import Scene, feed_with, scene, story
 
 pytestmark = pytest.mark.both_engines
@@ -50,7 +49,7 @@ async def test_a_member_sets_shows_and_ends_quiet_hours(scene: Scene) -> None:
     said = await quiet(scene, {"from": "10pm", "to": "7:00", "timezone": "Europe/London"})
     assert said.startswith("Quiet hours 22:00 to 07:00 Europe/London: DM alerts")
     assert "one catch-up message" in said
-    assert await scene.store.quiet_hours([int(scene.admin.id)]) == {
+    assert await scene.store.quiet.quiet_hours([int(scene.admin.id)]) == {
         int(scene.admin.id): "22:00 07:00 Europe/London"
     }
     assert "Quiet hours: 22:00 to 07:00 Europe/London" in await listing(scene)
@@ -60,7 +59,7 @@ async def test_a_member_sets_shows_and_ends_quiet_hours(scene: Scene) -> None:
     assert "Quiet hours: 23:30 to 06:00" in await listing(scene, dm=True)
 
     assert (await quiet(scene, {"from": "off"})).startswith("Quiet hours off")
-    assert await scene.store.quiet_hours([int(scene.admin.id)]) == {}
+    assert await scene.store.quiet.quiet_hours([int(scene.admin.id)]) == {}
     assert "Quiet hours" not in await listing(scene)
 
 
@@ -69,7 +68,7 @@ async def test_hours_that_cant_be_used_are_refused_plainly(scene: Scene) -> None
     assert "is not a time of day" in await quiet(scene, {"from": "22:00", "to": "31:00"})
     said = await quiet(scene, {"from": "22:00", "to": "07:00", "timezone": "Mars/Base"})
     assert "is not a time zone newsbot knows" in said
-    assert await scene.store.quiet_hours([int(scene.admin.id)]) == {}
+    assert await scene.store.quiet.quiet_hours([int(scene.admin.id)]) == {}
 
     handle = await scene.fake.invoke(
         "subscriptions",
@@ -100,13 +99,13 @@ async def test_dm_alerts_in_quiet_hours_are_held_then_arrive_as_one_catch_up(sce
     for n, title in ((9, "Harbour tunnel opens"), (8, "Harbour ferry returns")):
         item = story(n, scene.feeds) | {"title": title, "pubDate": format_datetime(now)}
         scene.feeds.serve("feed.xml", rss([item, story(2, scene.feeds), story(1, scene.feeds)]))
-        await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+        await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
     def held() -> list[OutboxEntry]:
         return [e for e in entries if e.kind is OutboxKind.DM and e.held]
 
     for _ in range(200):  # the bot's own delivery rounds hold them (every 2 s)
-        entries = await scene.store.outbox_entries()
+        entries = await scene.store.outbox.outbox_entries()
         if len(held()) == 2:
             break
         await asyncio.sleep(0.05)
@@ -118,8 +117,8 @@ async def test_dm_alerts_in_quiet_hours_are_held_then_arrive_as_one_catch_up(sce
     def an_hour_on() -> datetime:
         return end + timedelta(seconds=1)
 
-    later = Deliverer(
-        store=scene.store,
+    later = deliverer_on(
+        scene.store,
         sender=DiscordSender(scene.bot),
         route_alert_cap=20,
         clock=an_hour_on,

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.guilds import shard_of
+from bot.storage.repositories import Repositories
 from bot.storage.schema import sources
-from bot.store import Store
 from tests.conftest import (
     POSTGRES_URL_VARIABLE,
     FeedServer,
@@ -65,7 +65,7 @@ class Cluster:
 
     def __init__(self, fake: FakeDiscord, feeds: FeedServer, url: str, cwd: Path) -> None:
         self.fake, self.feeds, self.url, self.cwd = fake, feeds, url, cwd
-        self.store = Store.open(url)
+        self.store = Repositories.open(url)
         self.processes: dict[str, asyncio.subprocess.Process] = {}
         self.guilds: dict[int, tuple[Guild, Channel]] = {}
 
@@ -109,14 +109,14 @@ class Cluster:
 
     async def make_due(self) -> datetime:
         now = datetime.now(UTC)
-        async with self.store._engine.begin() as conn:
+        async with self.store.database.engine.begin() as conn:
             await conn.execute(update(sources).values(next_poll_at=now))
         return now
 
     async def polled_since(self, moment: datetime) -> int:
         return sum(
             1
-            for s in await self.store.list_sources()
+            for s in await self.store.sources.list_sources()
             if s.last_polled_at is not None and s.last_polled_at >= moment
         )
 
@@ -142,7 +142,7 @@ async def cluster(
 ) -> AsyncIterator[Cluster]:
     fake = fake_discord
     found = Cluster(fake, feed_server, database, tmp_path)
-    await found.store.migrate()
+    await found.store.database.migrate()
     now = datetime.now(UTC)
     while {0, 1} - {shard_of(int(g.id), 2) for g, _ in found.guilds.values()}:
         guild = fake.add_guild(f"Server {len(found.guilds)}")
@@ -152,13 +152,13 @@ async def cluster(
     sources = []
     for n in range(FEEDS):
         url = feed_server.serve(f"feed{n}.xml", rss(items(feed_server, n, 2), title=f"Feed {n}"))
-        source, _ = await found.store.add_source(url, added_url=url, now=now)
+        source, _ = await found.store.sources.add_source(url, added_url=url, now=now)
         sources.append(source)
     for guild_id, (_, channel) in found.guilds.items():
-        await found.store.join_guild(guild_id, now=now)
-        await found.store.set_alerts_channel(guild_id, int(channel.id), user_id=1, now=now)
+        await found.store.guilds.join_guild(guild_id, now=now)
+        await found.store.guilds.set_alerts_channel(guild_id, int(channel.id), user_id=1, now=now)
         for source in sources:
-            await found.store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+            await found.store.guilds.add_guild_source(guild_id, source.id, user_id=1, now=now)
     try:
         yield found
     finally:
@@ -201,7 +201,7 @@ async def test_two_workers_and_two_shards_poll_once_deliver_once_and_survive_a_k
     second = await cluster.make_due()
     killed = None
     for _ in range(1500):
-        async with cluster.store._engine.connect() as conn:
+        async with cluster.store.database.engine.connect() as conn:
             holding = (
                 (
                     await conn.execute(

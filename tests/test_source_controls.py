@@ -24,7 +24,7 @@ from bot.source_controls import (
     parse_interval,
 )
 from bot.sources import Source, SourceStatus
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.watcher import Watcher
 from tests.conftest import Clock, FeedServer, rss
 from tests.test_opml import reader_export
@@ -37,7 +37,7 @@ GUILD, OTHER, CHANNEL, OTHER_CHANNEL, ADMIN = 100, 200, 1000, 2000, 7
 @dataclass
 class Desk:
     controls: SourceControls
-    store: Store
+    store: Repositories
     watcher: Watcher
     server: FeedServer
     clock: Clock
@@ -67,14 +67,16 @@ class Desk:
 
     async def watch(self, guild: int, url: str) -> Source:
         """The guild watches ``url`` (as /sources add does: subscribed, then polled)."""
-        source, _ = await self.store.add_source(url, added_url=url, now=self.clock.now)
-        await self.store.add_guild_source(guild, source.id, user_id=ADMIN, now=self.clock.now)
+        source, _ = await self.store.sources.add_source(url, added_url=url, now=self.clock.now)
+        await self.store.guilds.add_guild_source(
+            guild, source.id, user_id=ADMIN, now=self.clock.now
+        )
         if source.last_success_at is None:
             assert (await self.watcher.poll_source(source)).ok
         return await self.source(source.id)
 
     async def source(self, source_id: int) -> Source:
-        found = await self.store.get_source(source_id)
+        found = await self.store.sources.get_source(source_id)
         assert found is not None
         return found
 
@@ -85,27 +87,31 @@ class Desk:
     async def alerted(self, channel: int) -> list[int]:
         """Article ids queued to ``channel``."""
         return [
-            e.article_id or 0 for e in await self.store.outbox_entries() if e.channel_id == channel
+            e.article_id or 0
+            for e in await self.store.outbox.outbox_entries()
+            if e.channel_id == channel
         ]
 
 
 @pytest.fixture
 async def desk(
-    settings: Settings, store: Store, watcher: Watcher, feed_server: FeedServer, clock: Clock
+    settings: Settings, store: Repositories, watcher: Watcher, feed_server: FeedServer, clock: Clock
 ) -> AsyncIterator[Desk]:
     pool = WorkPool(1)
     try:
         async with Fetcher.create_session(settings) as session:
             controls = SourceControls(
-                guilds=store,
-                sources=store,
+                guilds=store.guilds,
+                sources=store.sources,
                 prober=Prober(Fetcher(session, settings), pool, max_items=100),
                 clock=clock,
                 cap=4,
                 default_interval=settings.poll_interval_seconds,
             )
-            await store.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=clock.now)
-            await store.set_alerts_channel(OTHER, OTHER_CHANNEL, user_id=ADMIN, now=clock.now)
+            await store.guilds.set_alerts_channel(GUILD, CHANNEL, user_id=ADMIN, now=clock.now)
+            await store.guilds.set_alerts_channel(
+                OTHER, OTHER_CHANNEL, user_id=ADMIN, now=clock.now
+            )
             yield Desk(controls, store, watcher, feed_server, clock, settings)
     finally:
         pool.close()
@@ -124,11 +130,11 @@ async def test_a_source_paused_by_its_only_server_is_not_polled(desk: Desk) -> N
 
     assert desk.server.hits["/feed.xml"] == hits
     assert (await desk.source(source.id)).next_poll_at is None
-    (line,) = await desk.store.guild_source_controls(GUILD)
+    (line,) = await desk.store.guilds.guild_source_controls(GUILD)
     assert line.paused_since == desk.clock.now - timedelta(
         seconds=desk.settings.poll_interval_seconds * 3
     )
-    report = await desk.store.status_report(desk.clock.now, version="t")
+    report = await desk.store.operations.status_report(desk.clock.now, version="t")
     assert report.sources.paused == 1 and report.sources.ok == 0
 
 
@@ -145,7 +151,7 @@ async def test_resume_polls_at_once_and_skips_what_appeared_while_paused(desk: D
     desk.feed("feed.xml", "1", "2", "3")
     await desk.cycle()
 
-    articles = await desk.store.latest_articles_of(source.id, limit=10)
+    articles = await desk.store.articles.latest_articles_of(source.id, limit=10)
     assert [a.title for a in articles] == ["Story 3"]
     assert await desk.alerted(CHANNEL) == [articles[0].id]
 
@@ -159,7 +165,7 @@ async def test_a_source_paused_in_one_server_still_alerts_the_other(desk: Desk) 
 
     await desk.cycle()
 
-    (article,) = await desk.store.latest_articles_of(source.id, limit=10)
+    (article,) = await desk.store.articles.latest_articles_of(source.id, limit=10)
     assert await desk.alerted(OTHER_CHANNEL) == [article.id]
     assert await desk.alerted(CHANNEL) == []
 
@@ -179,7 +185,7 @@ async def test_a_server_adding_a_source_others_paused_gets_it_polled(desk: Desk)
     url = desk.feed("feed.xml", "1")
     source = await desk.watch(GUILD, url)
     await desk.controls.pause(GUILD, source.id)
-    await desk.store.add_guild_source(OTHER, source.id, user_id=ADMIN, now=desk.clock.now)
+    await desk.store.guilds.add_guild_source(OTHER, source.id, user_id=ADMIN, now=desk.clock.now)
     assert (await desk.source(source.id)).next_poll_at == desk.clock.now
 
 
@@ -221,7 +227,7 @@ async def test_a_source_is_polled_as_often_as_its_most_eager_server_asks(desk: D
     wait = (polled.next_poll_at - desk.clock.now).total_seconds()
     assert 7200 <= wait <= 7200 * 1.1
 
-    await desk.store.remove_guild_source(OTHER, source.id)
+    await desk.store.guilds.remove_guild_source(OTHER, source.id)
     assert (await desk.source(source.id)).interval_seconds == 6 * 3600
 
 
@@ -256,9 +262,9 @@ async def test_a_new_url_keeps_what_the_source_has_seen(desk: Desk) -> None:
     assert edited.source.id == source.id and edited.source.url == new_url
     desk.feed("new.xml", "1", "2", "3", "4", title="Moved Feed")
     await desk.cycle()
-    titles = [a.title for a in await desk.store.latest_articles_of(source.id, limit=10)]
+    titles = [a.title for a in await desk.store.articles.latest_articles_of(source.id, limit=10)]
     assert titles == ["Story 4"]
-    (line,) = await desk.store.guild_source_controls(GUILD)
+    (line,) = await desk.store.guilds.guild_source_controls(GUILD)
     assert line.display_name == "Harbour Desk"
 
 
@@ -271,12 +277,12 @@ async def test_a_shared_sources_new_url_moves_only_this_server(desk: Desk) -> No
     edited = await desk.controls.edit(GUILD, source.id, url=new_url)
 
     assert edited.source.id != source.id
-    assert [s.url for s in await desk.store.guild_sources(OTHER)] == [url]
-    assert [s.url for s in await desk.store.guild_sources(GUILD)] == [new_url]
-    assert await desk.store.unseen_keys(edited.source.id, desk.keys("1", "2")) == set()
+    assert [s.url for s in await desk.store.guilds.guild_sources(OTHER)] == [url]
+    assert [s.url for s in await desk.store.guilds.guild_sources(GUILD)] == [new_url]
+    assert await desk.store.sources.unseen_keys(edited.source.id, desk.keys("1", "2")) == set()
     desk.feed("new.xml", "1", "2", "3")
     await desk.cycle()
-    (article,) = await desk.store.latest_articles_of(edited.source.id, limit=10)
+    (article,) = await desk.store.articles.latest_articles_of(edited.source.id, limit=10)
     assert await desk.alerted(CHANNEL) == [article.id]
 
 
@@ -349,7 +355,7 @@ async def test_a_readers_opml_export_is_previewed_then_added_within_the_cap(desk
     done = await desk.controls.confirm_import(preview, user_id=ADMIN)
 
     assert (done.added, done.over_cap) == (2, 1)
-    watched = {s.url.rsplit("/", 1)[-1] for s in await desk.store.guild_sources(GUILD)}
+    watched = {s.url.rsplit("/", 1)[-1] for s in await desk.store.guilds.guild_sources(GUILD)}
     assert watched == {"watched.xml", "another.xml", "harbour.xml", "valley.atom"}
 
 
@@ -395,5 +401,5 @@ async def test_when_the_last_active_server_leaves_a_paused_source_stops_polling(
     await desk.watch(OTHER, url)
     await desk.controls.pause(GUILD, source.id)
     assert (await desk.source(source.id)).next_poll_at is not None
-    await desk.store.remove_guild_source(OTHER, source.id)
+    await desk.store.guilds.remove_guild_source(OTHER, source.id)
     assert (await desk.source(source.id)).next_poll_at is None

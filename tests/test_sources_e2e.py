@@ -33,7 +33,9 @@ def serve_feeds(scene: Scene) -> None:
 
 async def add_source(scene: Scene, path: str) -> int:
     await scene.command("sources", "add", {"url": scene.feeds.url(path)}, followups=1)
-    (source,) = [s for s in await scene.store.guild_sources(int(scene.guild.id)) if path in s.url]
+    (source,) = [
+        s for s in await scene.store.guilds.guild_sources(int(scene.guild.id)) if path in s.url
+    ]
     return source.id
 
 
@@ -73,7 +75,7 @@ async def test_an_attached_opml_is_previewed_then_added_with_the_button(scene: S
     assert clicked.callback_type == 6
     assert clicked.edits[-1]["content"].startswith("Added 3 feeds")
     assert clicked.edits[-1]["components"] == []
-    watched = await scene.store.guild_sources(int(scene.guild.id))
+    watched = await scene.store.guilds.guild_sources(int(scene.guild.id))
     assert sorted(s.url.rsplit("/", 1)[-1] for s in watched) == [
         "continental.json",
         "harbour.xml",
@@ -101,7 +103,7 @@ async def test_a_list_of_urls_typed_into_the_command_is_checked_too(scene: Scene
         await scene.fake.click(handle.original, "import:cancel", scene.admin)
     ).response(timeout=10)
     assert cancelled.callback_type == 7
-    assert await scene.store.guild_sources(int(scene.guild.id)) == []
+    assert await scene.store.guilds.guild_sources(int(scene.guild.id)) == []
 
 
 async def test_export_attaches_the_servers_sources_as_opml(scene: Scene) -> None:
@@ -150,7 +152,7 @@ async def test_edit_changes_the_interval_and_says_what_changed(scene: Scene) -> 
         "sources", "edit", {"source": source, "interval": "2h"}, followups=1
     )
     assert reply.followups[0]["content"] == "**Harbour Times**: polled every 2h."
-    stored = await scene.store.get_source(source)
+    stored = await scene.store.sources.get_source(source)
     assert stored is not None and stored.interval_seconds == 7200
     wrong = await scene.command(
         "sources", "edit", {"source": source, "interval": "1m"}, followups=1
@@ -180,4 +182,4 @@ async def test_the_import_buttons_expire_cleanly(
     assert handle.original is not None
     assert handle.original["components"] == []
     assert handle.original["content"].endswith("(Nothing added: the buttons expired.)")
-    assert await scene.store.guild_sources(int(scene.guild.id)) == []
+    assert await scene.store.guilds.guild_sources(int(scene.guild.id)) == []

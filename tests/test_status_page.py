@@ -16,7 +16,7 @@ import pytest
 from bot.articles import FailedItem, Problem, Stage
 from bot.metrics import Metrics
 from bot.status import ProcessState, minute_of
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.web import OpsServer, Readiness
 from tests.browser import chromium_path, headless_chromium
 from tests.factories import make_article
@@ -32,17 +32,17 @@ if chromium_path() is None and not os.environ.get(REQUIRED):
     )
 
 
-async def fill(store: Store, now: datetime) -> None:
+async def fill(store: Repositories, now: datetime) -> None:
     """Sources in every state, a queued alert, two processes with leases, an hour of activity."""
-    from bot.store import PollSuccess
+    from bot.storage.ingest import PollSuccess
 
     ok = []
     for n in range(3):
-        source, _ = await store.add_source(
+        source, _ = await store.sources.add_source(
             f"http://news{n}.test/feed", added_url="x", now=now - timedelta(days=1)
         )
         ok.append(source)
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source,
             PollSuccess(f"Daily News {n}", None, None, None, None, now + timedelta(minutes=5)),
             seen_keys=[],
@@ -53,7 +53,7 @@ async def fill(store: Store, now: datetime) -> None:
         make_article(ok[1].id, "d1", now - timedelta(minutes=30), title="Budget <i>vote</i>"),
         problems=(Problem(Stage.QUOTES, "TimeoutError: quotations took over 12 s"),),
     )
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         ok[1],
         PollSuccess("Daily News 1", None, None, None, None, now + timedelta(minutes=5)),
         seen_keys=[],
@@ -61,7 +61,7 @@ async def fill(store: Store, now: datetime) -> None:
         now=now - timedelta(minutes=30),
     )
     for attempt in range(3):
-        await store.record_poll(
+        await store.ingest.record_poll(
             ok[1],
             PollSuccess("Daily News 1", None, None, None, None, now + timedelta(minutes=5)),
             seen_keys=[],
@@ -69,21 +69,21 @@ async def fill(store: Store, now: datetime) -> None:
             now=now - timedelta(minutes=20 - attempt),
             failed=[FailedItem(ok[1].id, ("k-huge",), "http://news1.test/huge", "page too big")],
         )
-    bad, _ = await store.add_source("http://broken.test/rss", added_url="x", now=now)
-    await store.record_failure(
+    bad, _ = await store.sources.add_source("http://broken.test/rss", added_url="x", now=now)
+    await store.sources.record_failure(
         bad,
         'The server said 503 <img src=x onerror="alert(1)">.',
         now=now - timedelta(hours=3),
         next_poll_at=now + timedelta(hours=1),
     )
-    await store.add_source("http://new.test/feed", added_url="x", now=now)
-    await store.set_alerts_channel(7, 70, user_id=1, now=now)
+    await store.sources.add_source("http://new.test/feed", added_url="x", now=now)
+    await store.guilds.set_alerts_channel(7, 70, user_id=1, now=now)
     for source in ok:
-        await store.add_guild_source(7, source.id, user_id=1, now=now)
-    await store.set_guild_source_paused(7, ok[2].id, paused=True, now=now)
+        await store.guilds.add_guild_source(7, source.id, user_id=1, now=now)
+    await store.guilds.set_guild_source_paused(7, ok[2].id, paused=True, now=now)
     # One alert waiting (article 1 from source 0), queued 4 minutes ago.
-    latest = await store.latest_articles_of(ok[0].id, limit=1)
-    await store.enqueue_articles(7, 70, latest, now=now - timedelta(minutes=4))
+    latest = await store.articles.latest_articles_of(ok[0].id, limit=1)
+    await store.outbox.enqueue_articles(7, 70, latest, now=now - timedelta(minutes=4))
     activity: dict[tuple[datetime, str], int] = {}
     for back in range(60):
         minute = minute_of(now) - timedelta(minutes=back)
@@ -93,28 +93,28 @@ async def fill(store: Store, now: datetime) -> None:
             activity[(minute, "poll_failed")] = 2
         if back % 4 == 0:
             activity[(minute, "alert_sent")] = 3
-    await store.record_heartbeat(
+    await store.operations.record_heartbeat(
         ProcessState("worker-1", "worker", None, "0.1.0", now - timedelta(hours=5), now),
         activity,
         now=now,
     )
-    await store.record_heartbeat(
+    await store.operations.record_heartbeat(
         ProcessState("gateway-<0>", "gateway", "0 of 1", "0.1.0", now - timedelta(hours=5), now),
         {},
         now=now - timedelta(minutes=10),
     )
-    await store.claim_due_sources(
+    await store.sources.claim_due_sources(
         now + timedelta(hours=2), owner="worker-1", lease=timedelta(minutes=5)
     )
 
 
 @pytest.fixture
-async def served(store: Store) -> AsyncIterator[str]:
+async def served(store: Repositories) -> AsyncIterator[str]:
     now = datetime.now(UTC)
     await fill(store, now)
     metrics = Metrics(role="gateway", version="0.1.0", process_metrics=False)
     server = OpsServer(
-        store=store,
+        store=store.operations,
         metrics=metrics,
         readiness=Readiness(loops=(), within=timedelta(minutes=5)),
         version="0.1.0",

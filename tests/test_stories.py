@@ -15,7 +15,8 @@ from bot.articles import Article
 from bot.delivery import OutboxKind, Planned
 from bot.routing import Router
 from bot.sources import Source
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.stories import Placement, Reason, Stories, StoryIndex, StoryInput
 from tests.factories import make_article
 from tests.stories.corpus import CorpusArticle, build_corpus
@@ -142,46 +143,54 @@ def test_a_failed_store_forgets_and_a_restart_remembers() -> None:
     assert (placed.story_id, placed.new) == (7, False)
 
 
-async def test_a_copy_alerts_only_where_the_story_was_not_alerted(store: Store) -> None:
+async def test_a_copy_alerts_only_where_the_story_was_not_alerted(store: Repositories) -> None:
     """A server watching both outlets gets one alert; a server watching only the copy's outlet
     gets the copy's."""
-    a, _ = await store.add_source("https://a.test/feed", added_url="https://a.test/feed", now=NOW)
-    b, _ = await store.add_source("https://b.test/feed", added_url="https://b.test/feed", now=NOW)
+    a, _ = await store.sources.add_source(
+        "https://a.test/feed", added_url="https://a.test/feed", now=NOW
+    )
+    b, _ = await store.sources.add_source(
+        "https://b.test/feed", added_url="https://b.test/feed", now=NOW
+    )
     for guild, channel in ((1, 11), (2, 22)):
-        await store.set_alerts_channel(guild, channel, user_id=5, now=NOW)
-    await store.add_guild_source(1, a.id, user_id=5, now=NOW)
-    await store.add_guild_source(1, b.id, user_id=5, now=NOW)
-    await store.add_guild_source(2, b.id, user_id=5, now=NOW)
+        await store.guilds.set_alerts_channel(guild, channel, user_id=5, now=NOW)
+    await store.guilds.add_guild_source(1, a.id, user_id=5, now=NOW)
+    await store.guilds.add_guild_source(1, b.id, user_id=5, now=NOW)
+    await store.guilds.add_guild_source(2, b.id, user_id=5, now=NOW)
     stories = Stories()
     person = Planned(OutboxKind.DM, 1, 99, 99, None, "matched: bridge in text")
     original = replace(make_article(a.id, "g:one", NOW), text=BODY)
     await poll(store, a, original, stories, {"g:one": [person]})
     copy = replace(make_article(b.id, "u:two", NOW + timedelta(hours=1)), text="Sydney | " + BODY)
     await poll(store, b, copy, stories, {"u:two": [person]})
-    queued = sorted((e.channel_id, e.article_id) for e in await store.outbox_entries())
+    queued = sorted((e.channel_id, e.article_id) for e in await store.outbox.outbox_entries())
     assert queued == [(11, 1), (22, 2), (99, 1)]
-    behind = await store.story_alerts_behind(NOW, since=NOW - timedelta(days=2), edited_before=NOW)
+    behind = await store.outbox.story_alerts_behind(
+        NOW, since=NOW - timedelta(days=2), edited_before=NOW
+    )
     assert behind == []  # nothing sent yet
-    for entry in await store.outbox_entries():
-        await store.mark_sent([entry.id], 1000 + entry.id, now=NOW)
-    behind = await store.story_alerts_behind(NOW, since=NOW - timedelta(days=2), edited_before=NOW)
+    for entry in await store.outbox.outbox_entries():
+        await store.outbox.mark_sent([entry.id], 1000 + entry.id, now=NOW)
+    behind = await store.outbox.story_alerts_behind(
+        NOW, since=NOW - timedelta(days=2), edited_before=NOW
+    )
     assert sorted(e.channel_id for e, outlets in behind if outlets == 2) == [11, 22, 99]
-    assert await store.story_outlets(1, 1) == ["News Test"]  # guild 1 watches both outlets
-    assert await store.story_outlets(2, 2) == []  # guild 2 doesn't watch the first one
+    assert await store.outbox.story_outlets(1, 1) == ["News Test"]  # guild 1 watches both outlets
+    assert await store.outbox.story_outlets(2, 2) == []  # guild 2 doesn't watch the first one
 
 
 async def poll(
-    store: Store,
+    store: Repositories,
     source: Source,
     article: Article,
     stories: Stories,
     planned: dict[str, list[Planned]],
 ) -> None:
     change = PollSuccess(None, None, None, None, None, NOW)
-    routed = await Router(store).plan(source, [article])  # the servers' alerts channels
+    routed = await Router(store.topics).plan(source, [article])  # the servers' alerts channels
     for key, people in planned.items():
         routed[key] = [*routed.get(key, []), *people]
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source,
         change,
         seen_keys=[article.item_key],
@@ -193,7 +202,7 @@ async def poll(
 
 
 async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_alert(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """Two halves of one report were published as two stories, each alerted in one channel;
     the whole report joins them: the second half's articles move to the first's story, the
@@ -207,14 +216,14 @@ async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_ale
 
     made = []
     for name in ("a", "b", "c", "d"):
-        source, _ = await store.add_source(
+        source, _ = await store.sources.add_source(
             f"https://{name}.test/feed", added_url=f"https://{name}.test/feed", now=NOW
         )
         made.append(source)
     a, b, c, d = made
-    await store.set_alerts_channel(1, 11, user_id=5, now=NOW)
+    await store.guilds.set_alerts_channel(1, 11, user_id=5, now=NOW)
     for source in made:
-        await store.add_guild_source(1, source.id, user_id=5, now=NOW)
+        await store.guilds.add_guild_source(1, source.id, user_id=5, now=NOW)
     paragraphs = article_text(7, at_least=450)
     half = len(paragraphs) // 2
     first_half, second_half = "\n\n".join(paragraphs[:half]), "\n\n".join(paragraphs[half:])
@@ -227,49 +236,51 @@ async def test_an_article_joining_two_stories_merges_them_and_drops_a_second_ale
 
     await poll(store, a, article(a, "g:one", 0, first_half), stories, {"g:one": [person]})
     await poll(store, b, article(b, "g:two", 1, second_half), stories, {"g:two": [person]})
-    entries = await store.outbox_entries()
+    entries = await store.outbox.outbox_entries()
     assert sorted((e.channel_id, e.article_id) for e in entries) == [
         (11, 1),
         (11, 2),
         (99, 1),
         (99, 2),
     ]
-    await store.mark_sent([e.id for e in entries if e.article_id == 1], 500, now=NOW)
-    await store.begin_story_thread(1, 33, 2, now=NOW)  # a thread-mode channel's post for it
+    await store.outbox.mark_sent([e.id for e in entries if e.article_id == 1], 500, now=NOW)
+    await store.threads.begin_story_thread(1, 33, 2, now=NOW)  # a thread-mode channel's post for it
 
     whole = "\n\n".join(paragraphs)
     await poll(store, c, article(c, "g:three", 2, whole), stories, {"g:three": [person]})
     assert stories.index.story_of(2) == 1
-    assert await store.story_thread(33, 2) is None
-    assert await store.story_thread(33, 1) is not None  # the merged story goes on in it
-    async with store._engine.connect() as conn:
+    assert await store.threads.story_thread(33, 2) is None
+    assert await store.threads.story_thread(33, 1) is not None  # the merged story goes on in it
+    async with store.database.engine.connect() as conn:
         rows = (await conn.execute(select(stories_table))).all()
     assert [(r.id, r.articles, r.outlets) for r in rows] == [(1, 3, 3)]
-    entries = await store.outbox_entries()
+    entries = await store.outbox.outbox_entries()
     assert not [e for e in entries if e.article_id == 3]  # both destinations had the story
     second = [e for e in entries if e.article_id == 2]
     assert {e.status for e in second} == {OutboxStatus.DROPPED}
-    behind = await store.story_alerts_behind(
+    behind = await store.outbox.story_alerts_behind(
         NOW + timedelta(hours=3), since=NOW - timedelta(days=2), edited_before=NOW
     )
     assert sorted((e.channel_id, e.article_id, outlets) for e, outlets in behind) == [
         (11, 1, 3),
         (99, 1, 3),
     ]
-    assert await store.story_outlets(1, 1) == ["b", "c"]
+    assert await store.outbox.story_outlets(1, 1) == ["b", "c"]
 
     restarted = Stories()
-    restarted.load(await store.articles_with_stories(NOW - timedelta(days=1)))
+    restarted.load(await store.articles.articles_with_stories(NOW - timedelta(days=1)))
     assert restarted.index.story_of(2) == 1
     copy = article(d, "g:four", 3, "Harbour | " + second_half)
     await poll(store, d, copy, restarted, {"g:four": [person]})
-    (stored,) = [a for a in await store.recent_articles(limit=10) if a.item_key == "g:four"]
+    (stored,) = [
+        a for a in await store.articles.recent_articles(limit=10) if a.item_key == "g:four"
+    ]
     assert stored.id is not None
-    assert not [e for e in await store.outbox_entries() if e.article_id == stored.id]
+    assert not [e for e in await store.outbox.outbox_entries() if e.article_id == stored.id]
 
 
 async def test_a_stale_index_files_a_copy_in_the_story_its_story_was_merged_into(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """Another process merged the stories: this one's index still has them apart, and the
     store files a copy of the absorbed story in the merged one (and tells the index)."""
@@ -277,7 +288,7 @@ async def test_a_stale_index_files_a_copy_in_the_story_its_story_was_merged_into
 
     made = []
     for name in ("a", "b", "c", "d"):
-        source, _ = await store.add_source(
+        source, _ = await store.sources.add_source(
             f"https://{name}.test/feed", added_url=f"https://{name}.test/feed", now=NOW
         )
         made.append(source)
@@ -292,11 +303,11 @@ async def test_a_stale_index_files_a_copy_in_the_story_its_story_was_merged_into
     here, there = Stories(), Stories()
     await poll(store, a, article(a, "g:one", 0, first_half), here, {})
     await poll(store, b, article(b, "g:two", 1, second_half), here, {})
-    there.load(await store.articles_with_stories(NOW - timedelta(days=1)))
+    there.load(await store.articles.articles_with_stories(NOW - timedelta(days=1)))
     await poll(store, c, article(c, "g:three", 2, "\n\n".join(paragraphs)), there, {})
     assert here.index.story_of(2) == 2  # this process hasn't heard
     await poll(store, d, article(d, "g:four", 3, "Harbour | " + second_half), here, {})
-    stored = await store.articles_with_stories(NOW - timedelta(days=1))
+    stored = await store.articles.articles_with_stories(NOW - timedelta(days=1))
     assert sorted((a.id, story) for a, story in stored) == [(1, 1), (2, 1), (3, 1), (4, 1)]
     assert here.index.story_of(2) == 1
 
@@ -318,31 +329,31 @@ class Joins:
 
 
 async def test_after_a_merge_a_channel_alerted_to_the_absorbed_story_gets_no_second_alert(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """Channel 22 had the alert of story B; an article joins B into story A: neither it nor a
     later copy of A is alerted to 22 again (the merged story holds B's alert's key)."""
     sources = []
     for name in ("a", "b", "c", "d"):
         url = f"https://{name}.test/feed"
-        source, _ = await store.add_source(url, added_url=url, now=NOW)
+        source, _ = await store.sources.add_source(url, added_url=url, now=NOW)
         sources.append(source)
     a, b, c, d = sources
-    await store.set_alerts_channel(2, 22, user_id=5, now=NOW)
+    await store.guilds.set_alerts_channel(2, 22, user_id=5, now=NOW)
     for source in (b, c, d):
-        await store.add_guild_source(2, source.id, user_id=5, now=NOW)
+        await store.guilds.add_guild_source(2, source.id, user_id=5, now=NOW)
     first = replace(make_article(a.id, "g:a", NOW), text=BODY)
     await poll(store, a, first, Stories(), {})
     second = replace(make_article(b.id, "g:b", NOW), title="Another headline")
     await poll(store, b, second, Stories(), {})
-    ids = {e.article_id for e in await store.outbox_entries()}
+    ids = {e.article_id for e in await store.outbox.outbox_entries()}
     assert len(ids) == 1  # only b's article reached channel 22
     (b_id,) = ids
-    articles = {x.item_key: x.id for x in await store.recent_articles()}
+    articles = {x.item_key: x.id for x in await store.articles.recent_articles()}
     a_id = articles["g:a"]
     assert a_id is not None and b_id is not None
     joining = make_article(c.id, "g:c", NOW + timedelta(hours=1))
     await poll(store, c, joining, Joins(a_id, absorbed=(b_id,)), {})  # type: ignore[arg-type]
     copy = make_article(d.id, "g:d", NOW + timedelta(hours=2))
     await poll(store, d, copy, Joins(a_id), {})  # type: ignore[arg-type]
-    assert [e.article_id for e in await store.outbox_entries()] == [b_id]
+    assert [e.article_id for e in await store.outbox.outbox_entries()] == [b_id]

@@ -37,9 +37,9 @@ async def publish_on_two_outlets(scene: Scene, copy: str) -> None:
         await scene.command("sources", "add", {"url": url}, followups=1)
     watcher = scene.bot.services.watcher
     scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY)], title="Wire"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await watcher.poll_sources(await scene.store.sources.list_sources())
     scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", copy)], title="Paper"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def test_a_story_on_two_outlets_is_alerted_once_and_then_says_who_else(scene: Scene) -> None:
@@ -119,7 +119,7 @@ async def test_a_compact_alert_is_edited_in_its_one_line(scene: Scene) -> None:
     from bot.alerts import AlertStyle, StyleName
 
     await scene.command("alerts", "channel", {"channel": scene.channel})
-    await scene.store.set_channel_style(
+    await scene.store.topics.set_channel_style(
         int(scene.guild.id),
         int(scene.channel.id),
         AlertStyle(StyleName.COMPACT).encode(),
@@ -165,7 +165,7 @@ async def test_an_article_joining_two_alerted_stories_edits_both_alerts_and_send
     watcher = scene.bot.services.watcher
     for sent, (feed, text) in enumerate(texts.items(), start=1):
         scene.feeds.serve(f"{feed}.xml", rss([item(scene, f"{feed}-1", text)], title=feed.title()))
-        await watcher.poll_sources(await scene.store.list_sources())
+        await watcher.poll_sources(await scene.store.sources.list_sources())
         if feed != "daily":
             await scene.wait_for(lambda count=sent: len(scene.alerts()) == count)
 

@@ -45,7 +45,7 @@ async def feed_with(scene: Scene, numbers: list[int]) -> str:
 
 
 async def poll(scene: Scene) -> None:
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def test_a_channel_style_is_previewed_saved_and_used_for_the_next_alert(
@@ -60,7 +60,7 @@ async def test_a_channel_style_is_previewed_saved_and_used_for_the_next_alert(
     text = shown["content"]
     assert text.startswith(f"Alerts for <#{scene.channel.id}> would look like this (compact")
     assert "\n\n📰 **[Harbour bridge story 1](<http" in text and shown["embeds"] == []
-    assert await scene.store.channel_style(int(scene.channel.id)) is None  # not saved yet
+    assert await scene.store.topics.channel_style(int(scene.channel.id)) is None  # not saved yet
 
     saved = await (await scene.fake.click(shown, "style:save", scene.admin)).response(timeout=20)
     assert saved.callback_type == 7
@@ -90,19 +90,19 @@ async def test_a_route_keeps_its_own_style_and_cancel_changes_nothing(scene: Sce
     url = await feed_with(scene, [1])
     await scene.command("sources", "add", {"url": url, "backfill": 1}, followups=1)
     await scene.command("alerts", "add", {"topic": "harbour", "channel": other, "role": role})
-    (route,) = await scene.store.routes_of(int(scene.guild.id))
+    (route,) = await scene.store.topics.routes_of(int(scene.guild.id))
 
     cancelled = await preview(scene, {"style": "full", "channel": scene.channel})
     clicked = await (await scene.fake.click(cancelled, "style:cancel", scene.admin)).response(
         timeout=20
     )
     assert clicked.original["content"] == "Nothing changed."
-    assert await scene.store.channel_style(int(scene.channel.id)) is None
+    assert await scene.store.topics.channel_style(int(scene.channel.id)) is None
 
     shown = await preview(scene, {"style": "compact", "route": route.id})
     assert "the route “harbour”" in shown["content"]
     await (await scene.fake.click(shown, "style:save", scene.admin)).response(timeout=20)
-    (route,) = await scene.store.routes_of(int(scene.guild.id))
+    (route,) = await scene.store.topics.routes_of(int(scene.guild.id))
     assert route.style is not None and route.style.startswith("compact")
 
     await feed_with(scene, [2, 1])
@@ -127,4 +127,4 @@ async def test_only_the_admin_who_asked_can_save_the_preview(scene: Scene) -> No
     pressed = await (await scene.fake.click(shown, "style:save", someone)).response(timeout=20)
     assert pressed.ephemeral
     assert pressed.content == "Only the admin who asked for this preview can save it."
-    assert await scene.store.channel_style(int(scene.channel.id)) is None
+    assert await scene.store.topics.channel_style(int(scene.channel.id)) is None

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.subscriptions import Delivery, SubscriptionLimit, TopicNotFound, Topics
 from bot.topics import TopicError
 from tests.conftest import Clock
@@ -18,9 +19,14 @@ USER, OTHER, GUILD, CHANNEL = 11, 12, 21, 31
 
 
 @pytest.fixture
-def topics(store: Store, clock: Clock) -> Topics:
+def topics(store: Repositories, clock: Clock) -> Topics:
     return Topics(
-        topics=store, queries=store, guilds=store, quiet=store, per_user_cap=3, clock=clock
+        topics=store.topics,
+        queries=store.queries,
+        guilds=store.guilds,
+        quiet=store.quiet,
+        per_user_cap=3,
+        clock=clock,
     )
 
 
@@ -56,24 +62,26 @@ async def test_bad_topics_are_refused_before_anything_is_stored(topics: Topics) 
 
 
 async def test_routes_with_and_without_topics_pause_and_remove(
-    topics: Topics, store: Store
+    topics: Topics, store: Repositories
 ) -> None:
     everything = await topics.add_route(GUILD, CHANNEL, None, role_id=None, user_id=USER)
     world = await topics.add_route(GUILD, CHANNEL, "ukraine OR crimea", role_id=77, user_id=USER)
     assert (everything.topic, world.topic, world.role_id) == (None, "crimea OR ukraine", 77)
     with pytest.raises(SubscriptionLimit):
         await topics.add_route(GUILD, CHANNEL, "Crimea | Ukraine", role_id=None, user_id=USER)
-    assert await store.set_route_paused(GUILD, world.id, paused=True)
-    assert [r.paused for r in await store.routes_of(GUILD)] == [False, True]
-    assert not await store.remove_route(GUILD + 1, world.id)  # another server's route
-    assert await store.remove_route(GUILD, world.id)
+    assert await store.topics.set_route_paused(GUILD, world.id, paused=True)
+    assert [r.paused for r in await store.topics.routes_of(GUILD)] == [False, True]
+    assert not await store.topics.remove_route(GUILD + 1, world.id)  # another server's route
+    assert await store.topics.remove_route(GUILD, world.id)
 
 
 async def test_preview_lists_last_weeks_matches_with_why(
-    topics: Topics, store: Store, clock: Clock
+    topics: Topics, store: Repositories, clock: Clock
 ) -> None:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
-    await store.add_guild_source(GUILD, source.id, user_id=USER, now=clock.now)
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=USER, now=clock.now)
     old = clock.now - timedelta(days=9)
     found = [
         make_article(source.id, "g:1", clock.now, title="NATO warns Russia"),
@@ -81,7 +89,9 @@ async def test_preview_lists_last_weeks_matches_with_why(
         make_article(source.id, "g:3", old, title="NATO and Russia, long ago"),
     ]
     change = PollSuccess(None, None, None, None, None, clock.now)
-    await store.record_poll_success(source, change, seen_keys=[], new_articles=found, now=clock.now)
+    await store.ingest.record_poll_success(
+        source, change, seen_keys=[], new_articles=found, now=clock.now
+    )
     preview = await topics.preview(GUILD, "russia NATO")
     assert [(h.headline, h.explanation) for h in preview.hits] == [
         ("NATO warns Russia", "nato, russia in title")

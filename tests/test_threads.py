@@ -13,13 +13,13 @@ import pytest
 
 from bot.alerts import Alert, AlertStyle, KeyQuote, StyleName, alert_message
 from bot.articles import Article
-from bot.delivery import Deliverer
 from bot.messages import OutgoingMessage
 from bot.records import OutboxKind, OutboxStatus, ThreadMode
 from bot.routing import Router
 from bot.sending import ThreadGone
 from bot.sources import Source
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.stories.index import Placement, Reason
 from bot.threads import (
     LINES_EVERY,
@@ -30,7 +30,7 @@ from bot.threads import (
     thread_line,
     thread_name,
 )
-from tests.conftest import Clock
+from tests.conftest import Clock, deliverer_on
 from tests.factories import make_article, make_quotation
 from tests.fakediscord.spec import validate_body
 from tests.test_delivery import Recorder
@@ -198,32 +198,34 @@ class ThreadRecorder(Recorder):
 
 
 @pytest.fixture
-async def forum_source(store: Store, clock: Clock) -> Source:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
-    await store.set_alerts_channel(GUILD, FORUM, user_id=ADMIN, now=clock.now)
-    await store.set_thread_mode(GUILD, FORUM, ThreadMode.FORUM, now=clock.now)
+async def forum_source(store: Repositories, clock: Clock) -> Source:
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    await store.guilds.set_alerts_channel(GUILD, FORUM, user_id=ADMIN, now=clock.now)
+    await store.threads.set_thread_mode(GUILD, FORUM, ThreadMode.FORUM, now=clock.now)
     return source
 
 
 async def publish_copy(
-    store: Store, source: Source, placer: OneStory, n: int, now: datetime, *, quote: str = ""
+    store: Repositories, source: Source, placer: OneStory, n: int, now: datetime, *, quote: str = ""
 ) -> None:
     found = make_article(source.id, f"g:{n}", now, title=f"Bridge copy {n}", site=f"Outlet {n}")
     if quote:
         found = replace(found, quotes=(make_quotation(quote, f"Speaker {n}"),))
     change = PollSuccess(None, None, None, None, None, now + timedelta(minutes=5))
-    planned = await Router(store).plan(source, [found])  # the server's alerts channel
-    await store.record_poll_success(
+    planned = await Router(store.topics).plan(source, [found])  # the server's alerts channel
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=[found], now=now, stories=placer, planned=planned
     )
 
 
 async def test_copies_go_in_the_post_as_lines_at_most_once_every_ten_minutes(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     placer, sender = OneStory(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     await publish_copy(store, forum_source, placer, 0, clock.now, quote="We will reopen it.")
     await delivery.deliver_due()
     ((post_id, (name, _, _)),) = sender.posts.items()
@@ -250,7 +252,7 @@ async def test_copies_go_in_the_post_as_lines_at_most_once_every_ten_minutes(
     assert second.content.splitlines()[0].endswith("· “Traffic is light.” — Speaker 2")
     assert second.content.splitlines()[1].startswith("📰 **Outlet 3**: ")
     assert len(sender.posts) == 1
-    kinds = [(e.kind, e.status) for e in await store.outbox_entries()]
+    kinds = [(e.kind, e.status) for e in await store.outbox.outbox_entries()]
     assert (
         kinds
         == [(OutboxKind.ALERT, OutboxStatus.SENT)] + [(OutboxKind.LINE, OutboxStatus.SENT)] * 3
@@ -258,10 +260,10 @@ async def test_copies_go_in_the_post_as_lines_at_most_once_every_ten_minutes(
 
 
 async def test_a_batch_planned_before_a_crash_is_sent_again_as_it_was(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     placer, sender = OneStory(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     await publish_copy(store, forum_source, placer, 0, clock.now)
     await delivery.deliver_due()
     (post_id,) = sender.posts
@@ -270,19 +272,21 @@ async def test_a_batch_planned_before_a_crash_is_sent_again_as_it_was(
     async def lost_record(*args: object, **kwargs: object) -> None:
         raise RuntimeError("killed before the record")
 
-    recorded = store.record_lines_sent
-    store.record_lines_sent = lost_record  # type: ignore[method-assign]
+    recorded = store.threads.record_lines_sent
+    store.threads.record_lines_sent = lost_record  # type: ignore[method-assign]
     await delivery.deliver_due()
-    store.record_lines_sent = recorded  # type: ignore[method-assign]
+    store.threads.record_lines_sent = recorded  # type: ignore[method-assign]
     assert len(sender.in_threads[post_id]) == 1
     await publish_copy(store, forum_source, placer, 2, clock.now)  # after the crash
 
-    restarted = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    restarted = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     await restarted.deliver_due()
     # The same batch, same nonce: Discord answers with the message already posted.
     assert len(sender.in_threads[post_id]) == 1
     lines = {
-        e.article_id: e.status for e in await store.outbox_entries() if e.kind is OutboxKind.LINE
+        e.article_id: e.status
+        for e in await store.outbox.outbox_entries()
+        if e.kind is OutboxKind.LINE
     }
     assert sorted(lines.values()) == [OutboxStatus.PENDING, OutboxStatus.SENT]
     clock.advance(LINES_EVERY.total_seconds())
@@ -292,10 +296,10 @@ async def test_a_batch_planned_before_a_crash_is_sent_again_as_it_was(
 
 
 async def test_lines_for_a_deleted_post_are_dropped_and_it_is_not_made_again(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     placer, sender = OneStory(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     await publish_copy(store, forum_source, placer, 0, clock.now)
     await delivery.deliver_due()
     (post_id,) = sender.posts
@@ -305,7 +309,7 @@ async def test_lines_for_a_deleted_post_are_dropped_and_it_is_not_made_again(
     clock.advance(LINES_EVERY.total_seconds())
     await publish_copy(store, forum_source, placer, 2, clock.now)
     await delivery.deliver_due()
-    statuses = [(e.kind, e.status) for e in await store.outbox_entries()]
+    statuses = [(e.kind, e.status) for e in await store.outbox.outbox_entries()]
     assert statuses == [
         (OutboxKind.ALERT, OutboxStatus.SENT),
         (OutboxKind.LINE, OutboxStatus.DROPPED),
@@ -316,18 +320,18 @@ async def test_lines_for_a_deleted_post_are_dropped_and_it_is_not_made_again(
 
 
 async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_opens_one(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     from bot.records import Planned
     from bot.storage.outbox import SourceNotice
 
     placer, sender = OneStory(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     found = make_article(forum_source.id, "g:0", clock.now, title="Bridge story")
     person = Planned(OutboxKind.HERE, GUILD, 4004, 4004, None, "matched: bridge")
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
-    channel = await Router(store).plan(forum_source, [found])  # the server's alerts channel
-    await store.record_poll_success(
+    channel = await Router(store.topics).plan(forum_source, [found])  # the server's alerts channel
+    await store.ingest.record_poll_success(
         forum_source,
         change,
         seen_keys=[],
@@ -336,7 +340,7 @@ async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_open
         stories=placer,
         planned={found.item_key: [*channel.get(found.item_key, []), person]},
     )
-    await store.record_source_notice(
+    await store.outbox.record_source_notice(
         SourceNotice(GUILD, FORUM, forum_source, True), "The feed fails.", now=clock.now
     )
     report = await delivery.deliver_due()
@@ -345,7 +349,7 @@ async def test_in_a_forum_a_here_alert_goes_in_its_storys_post_and_a_notice_open
     post_id = next(iter(sender.posts))
     ((_, mention),) = sender.in_threads[post_id]
     assert mention.mention_user == 4004 and mention.content == "<@4004>"
-    assert all(e.status is OutboxStatus.SENT for e in await store.outbox_entries())
+    assert all(e.status is OutboxStatus.SENT for e in await store.outbox.outbox_entries())
 
 
 class Merging:
@@ -371,23 +375,23 @@ class Merging:
 
 
 async def test_a_merged_storys_copies_go_in_the_absorbed_storys_thread_where_it_had_one(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     from bot.records import Planned
 
     other_forum = 2003
-    await store.set_thread_mode(GUILD, other_forum, ThreadMode.FORUM, now=clock.now)
+    await store.threads.set_thread_mode(GUILD, other_forum, ThreadMode.FORUM, now=clock.now)
     placer, sender = Merging(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     route = Planned(OutboxKind.ALERT, GUILD, other_forum, None, None, "matched: bridge")
     for n in range(4):
         found = make_article(forum_source.id, f"g:{n}", clock.now, title=f"Bridge {n}")
         # The alerts channel gets each; only the second story goes to the other forum too.
-        planned = await Router(store).plan(forum_source, [found])
+        planned = await Router(store.topics).plan(forum_source, [found])
         if n == 1:
             planned = {found.item_key: [*planned.get(found.item_key, []), route]}
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             forum_source,
             change,
             seen_keys=[],
@@ -404,19 +408,21 @@ async def test_a_merged_storys_copies_go_in_the_absorbed_storys_thread_where_it_
     # The other forum had only the absorbed story's post: the merged story's copies go there.
     lines = [m.content or "" for _, m in sender.in_threads.get(in_other, [])]
     assert any("Bridge 3" in line for line in lines)
-    entries = await store.outbox_entries()
+    entries = await store.outbox.outbox_entries()
     assert not [
         e for e in entries if e.kind is OutboxKind.LINE and e.status is not OutboxStatus.SENT
     ]
 
 
 async def test_lines_take_the_channels_style(
-    store: Store, forum_source: Source, clock: Clock
+    store: Repositories, forum_source: Source, clock: Clock
 ) -> None:
     compact = AlertStyle(StyleName.COMPACT)
-    await store.set_channel_style(GUILD, FORUM, compact.encode(), user_id=ADMIN, now=clock.now)
+    await store.topics.set_channel_style(
+        GUILD, FORUM, compact.encode(), user_id=ADMIN, now=clock.now
+    )
     placer, sender = OneStory(), ThreadRecorder()
-    delivery = Deliverer(store=store, sender=sender, route_alert_cap=20, clock=clock)
+    delivery = deliverer_on(store, sender=sender, route_alert_cap=20, clock=clock)
     await publish_copy(store, forum_source, placer, 0, clock.now)
     await delivery.deliver_due()
     ((post_id, _),) = sender.posts.items()

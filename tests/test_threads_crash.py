@@ -15,7 +15,8 @@ import pytest
 from bot.delivery import OutboxStatus
 from bot.records import ThreadMode
 from bot.routing import Router
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from tests.factories import make_article
 from tests.fakediscord import Channel, FakeDiscord
 from tests.test_crash import start_bot
@@ -29,16 +30,16 @@ async def seed(db: Path, guild_id: int, channel_id: int, mode: ThreadMode) -> No
     """A server whose alerts channel takes a post (or thread) per story, and a batch of queued
     alerts, each its own story."""
     now = datetime.now(UTC)
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    await store.migrate()
-    source, _ = await store.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
-    await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
-    await store.set_thread_mode(guild_id, channel_id, mode, now=now)
-    await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    await store.database.migrate()
+    source, _ = await store.sources.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
+    await store.guilds.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
+    await store.threads.set_thread_mode(guild_id, channel_id, mode, now=now)
+    await store.guilds.add_guild_source(guild_id, source.id, user_id=1, now=now)
     found = [make_article(source.id, f"g:{n}", now, title=f"Story {n:02d}") for n in range(STORIES)]
     change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-    planned = await Router(store).plan(source, found)
-    await store.record_poll_success(
+    planned = await Router(store.topics).plan(source, found)
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=found, now=now, planned=planned
     )
     await store.close()
@@ -85,17 +86,17 @@ async def test_sigkill_between_a_thread_and_its_record_makes_one_thread_per_stor
     interrupted = len(fake.threads_in(channel))
     assert 3 < interrupted < STORIES
 
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    pending = await store.outbox_entries(status=OutboxStatus.PENDING)
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    pending = await store.outbox.outbox_entries(status=OutboxStatus.PENDING)
     await store.close()
     assert len(pending) == STORIES - interrupted + 1  # the held one was made, not recorded
 
     second = await start_bot(fake, db, tmp_path)
     try:
         await fake.wait_until(lambda: len(fake.threads_in(channel)) >= STORIES, timeout=60)
-        store = Store.open(f"sqlite+aiosqlite:///{db}")
+        store = Repositories.open(f"sqlite+aiosqlite:///{db}")
         for _ in range(200):
-            if not await store.outbox_entries(status=OutboxStatus.PENDING):
+            if not await store.outbox.outbox_entries(status=OutboxStatus.PENDING):
                 break
             await asyncio.sleep(0.05)
         await store.close()
@@ -112,9 +113,9 @@ async def test_sigkill_between_a_thread_and_its_record_makes_one_thread_per_stor
         alerts = [m for m in fake.messages(channel) if m.get("embeds")]
         assert sorted(m["embeds"][0]["title"] for m in alerts) == sorted(t.name for t in threads)
         assert {m["id"] for m in alerts} == {t.id for t in threads}
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    entries = await store.outbox_entries()
-    recorded = await store.thread_ids(int(channel.id))
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    entries = await store.outbox.outbox_entries()
+    recorded = await store.threads.thread_ids(int(channel.id))
     await store.close()
     assert Counter(e.status for e in entries) == {OutboxStatus.SENT: STORIES}
     assert recorded == {int(t.id) for t in threads}

@@ -47,7 +47,7 @@ async def watch(scene: Scene, *outlets: str) -> None:
 async def publish(scene: Scene, feed: str, text: str) -> None:
     """One outlet publishes (its copy of) the story, and the watcher polls."""
     scene.feeds.serve(f"{feed}.xml", rss([item(scene, f"{feed}-1", text)], title=feed.title()))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def add_forum(scene: Scene, name: str, **kwargs: Any) -> Channel:
@@ -68,11 +68,11 @@ async def add_channel(scene: Scene, name: str, **kwargs: Any) -> Channel:
 async def settled(scene: Scene, rows: int) -> None:
     """Wait until the outbox has this many rows, none of them pending."""
     for _ in range(200):
-        entries = await scene.store.outbox_entries()
+        entries = await scene.store.outbox.outbox_entries()
         if len(entries) == rows and all(e.status is not OutboxStatus.PENDING for e in entries):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"outbox not settled: {await scene.store.outbox_entries()}")
+    raise AssertionError(f"outbox not settled: {await scene.store.outbox.outbox_entries()}")
 
 
 def first_messages(scene: Scene, parent: Channel) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ async def test_a_forum_post_per_story_with_the_forum_tags_and_later_copies_as_li
     forum = await add_forum(scene, "news-forum", tags=("Sports", "PYRMONT", "Bridges"))
     answer = await scene.command("alerts", "add", {"topic": "pyrmont", "channel": forum.id})
     assert "Each story opens a post there" in answer.content
-    assert await scene.store.thread_mode(int(forum.id)) is ThreadMode.FORUM
+    assert await scene.store.threads.thread_mode(int(forum.id)) is ThreadMode.FORUM
     await watch(scene, "wire", "paper")
     await publish(scene, "wire", BODY)
     await scene.wait_for(lambda: len(scene.fake.threads_in(forum)) == 1)
@@ -118,7 +118,7 @@ async def test_a_forum_post_per_story_with_the_forum_tags_and_later_copies_as_li
     )
     assert len(scene.fake.threads_in(forum)) == 1
     assert scene.fake.messages(forum) == []
-    sent = await scene.store.outbox_entries(status=OutboxStatus.SENT)
+    sent = await scene.store.outbox.outbox_entries(status=OutboxStatus.SENT)
     assert sorted(e.kind for e in sent) == [OutboxKind.ALERT, OutboxKind.LINE]
     assert scene.fake.violations == []
 
@@ -171,7 +171,7 @@ async def test_a_deleted_thread_is_not_made_again_for_its_story(scene: Scene) ->
     await settled(scene, 2)
     await publish(scene, "daily", "Sydney | " + BODY)
     await settled(scene, 3)
-    entries = await scene.store.outbox_entries()
+    entries = await scene.store.outbox.outbox_entries()
     assert [(e.kind, e.status) for e in entries] == [
         (OutboxKind.ALERT, OutboxStatus.SENT),
         (OutboxKind.LINE, OutboxStatus.DROPPED),
@@ -187,9 +187,9 @@ async def test_the_permission_check_names_the_missing_thread_permissions(scene: 
     answer = await scene.command("alerts", "channel", {"channel": closed.id})
     # (Without Send Messages, Discord doesn't let a bot embed links there either.)
     assert "lacks Create Posts, Embed Links and Send Messages in Threads there" in answer.content
-    guild = await scene.store.guild(int(scene.guild.id))
+    guild = await scene.store.guilds.guild(int(scene.guild.id))
     assert guild is None or guild.alerts_channel_id is None
-    assert await scene.store.thread_mode(int(closed.id)) is None
+    assert await scene.store.threads.thread_mode(int(closed.id)) is None
     quiet = await add_channel(scene, "quiet", create_threads=False, send_in_threads=False)
     answer = await scene.command("alerts", "channel", {"channel": quiet.id, "threads": "per-story"})
     assert "lacks Create Public Threads and Send Messages in Threads there" in answer.content
@@ -200,7 +200,7 @@ async def test_the_permission_check_names_the_missing_thread_permissions(scene: 
     # Without threads, the same channel is fine for plain alerts.
     answer = await scene.command("alerts", "channel", {"channel": quiet.id})
     assert answer.content == f"Alerts will go to <#{quiet.id}>."
-    assert await scene.store.thread_mode(int(quiet.id)) is None
+    assert await scene.store.threads.thread_mode(int(quiet.id)) is None
 
 
 async def test_a_forum_that_refuses_posts_later_tells_the_admins_what_it_needs(

@@ -21,7 +21,7 @@ async def new_story(scene: Scene, title: str) -> None:
     now = format_datetime(datetime.now(UTC), usegmt=True)
     item = story(9, scene.feeds) | {"title": title, "pubDate": now}
     scene.feeds.serve("feed.xml", rss([item, story(2, scene.feeds), story(1, scene.feeds)]))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def test_subscribe_then_a_matching_article_arrives_by_dm_once(scene: Scene) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.news import News
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.subscriptions import Delivery
 from bot.topics import parse_topic
 from tests.conftest import cli_env
@@ -40,8 +40,8 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
     database_url: str, tmp_path: Path, compressed: bool
 ) -> None:
     source_url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
-    old = Store.open(source_url)
-    await old.migrate()
+    old = Repositories.open(source_url)
+    await old.database.migrate()
     bbc = await add_source(old, "https://feeds.bbc.co.uk/news/world/rss.xml")
     await store_articles(
         old,
@@ -55,8 +55,8 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         ),
         article(bbc, "b2", 2, "Markets calm", "Stocks moved little."),
     )
-    await old.add_subscription(7, GUILD, "nato", "NATO", Delivery.DM, now=NOW)
-    version = await old.topics_version()
+    await old.topics.add_subscription(7, GUILD, "nato", "NATO", Delivery.DM, now=NOW)
+    version = await old.topics.topics_version()
     await old.close()
 
     dump = tmp_path / ("dump.jsonl.gz" if compressed else "dump.jsonl")
@@ -65,9 +65,15 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
     code, out = await newsbot("import", str(dump), database_url=database_url, cwd=tmp_path)
     assert code == 0 and "imported" in out, out
 
-    new = Store.open(database_url)
+    new = Repositories.open(database_url)
     try:
-        news = News(queries=new, coverage=new, articles=new, guilds=new, clock=lambda: NOW)
+        news = News(
+            queries=new.queries,
+            coverage=new.coverage,
+            articles=new.articles,
+            guilds=new.guilds,
+            clock=lambda: NOW,
+        )
         scope = await news.scope(GUILD)
         found = await news.search(scope, news.query("vilnius"), days=7)
         assert [item.title for item in found.items] == ["NATO summit opens in Vilnius"]
@@ -77,7 +83,7 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
         # the file (which never holds it): every window still finds both articles.
         assert not any(line.startswith('["article_hours"') for line in _lines(dump))
         # So is each speaker word's quote count (what the autocomplete ranks by).
-        async with new._engine.connect() as conn:
+        async with new.database.engine.connect() as conn:
             counted = await conn.exec_driver_sql(
                 "SELECT w.quotes, s.quotes FROM speaker_words w JOIN speakers s "
                 "ON s.source_id = w.source_id AND s.name = w.name"
@@ -89,10 +95,12 @@ async def test_an_exported_sqlite_database_answers_the_same_after_import(
             "NATO summit opens in Vilnius",
             "Markets calm",
         ]
-        assert [s.topic for s in await new.all_subscriptions()] == ["nato"]
-        assert await new.topics_version() == version
+        assert [s.topic for s in await new.topics.all_subscriptions()] == ["nato"]
+        assert await new.topics.topics_version() == version
         # New rows take the next ids (PostgreSQL's sequences go on after the imported ones).
-        added, created = await new.add_source("https://new.test/feed", added_url="x", now=NOW)
+        added, created = await new.sources.add_source(
+            "https://new.test/feed", added_url="x", now=NOW
+        )
         assert created and added.id == bbc.id + 1
         # A second import into the same database is refused, saying why.
         code, out = await newsbot("import", str(dump), database_url=database_url, cwd=tmp_path)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.articles import Article
 from bot.sources import Source, SourceStatus
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.watcher import Watcher
 from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
 
@@ -46,13 +46,13 @@ def serve_story_pages(server: FeedServer, count: int) -> None:
 
 
 async def test_first_poll_is_a_baseline_without_articles(
-    watcher: Watcher, store: Store, feed_server: FeedServer
+    watcher: Watcher, store: Repositories, feed_server: FeedServer
 ) -> None:
     url = feed_server.serve("feed", rss([item(n, feed_server) for n in (3, 2, 1)]))
     outcome = await watcher.add_source(url)
     assert outcome.ok and outcome.baseline and outcome.articles == ()
     assert outcome.items_in_feed == 3
-    assert await store.count_seen(outcome.source.id) == 6  # a GUID key and a link key each
+    assert await store.sources.count_seen(outcome.source.id) == 6  # a GUID key and a link key each
     assert feed_server.hits.get("/story/1.html") is None
 
 
@@ -66,7 +66,7 @@ async def test_backfill_turns_the_newest_items_into_articles(
 
 
 async def test_a_new_item_becomes_an_article_extracted_from_its_page(
-    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock
+    watcher: Watcher, store: Repositories, feed_server: FeedServer, clock: Clock
 ) -> None:
     serve_story_pages(feed_server, 3)
     url = feed_server.serve("feed", rss([item(n, feed_server) for n in (2, 1)]))
@@ -82,7 +82,7 @@ async def test_a_new_item_becomes_an_article_extracted_from_its_page(
     assert stored.lead.startswith("The city council voted on Tuesday")
     assert "Subscribe" not in stored.text and "Leave a Reply" not in stored.text
     assert stored.canonical_url == feed_server.url("story/3.html")
-    assert await store.count_articles() == 1
+    assert await store.articles.count_articles() == 1
 
 
 async def test_an_unreachable_page_falls_back_to_the_feed_text(
@@ -110,7 +110,7 @@ async def test_the_same_document_again_yields_nothing_new(
 
 
 async def test_conditional_get_304_parses_nothing(
-    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock
+    watcher: Watcher, store: Repositories, feed_server: FeedServer, clock: Clock
 ) -> None:
     url = feed_server.serve("feed", rss([item(1, feed_server)]), headers={"ETag": '"v1"'})
     added = await watcher.add_source(url)
@@ -118,7 +118,7 @@ async def test_conditional_get_304_parses_nothing(
     report = await watcher.poll_due()
     assert report.not_modified == 1
     assert feed_server.requests[-1].headers.get("If-None-Match") == '"v1"'
-    source = await store.get_source(added.source.id)
+    source = await store.sources.get_source(added.source.id)
     assert source is not None and source.status is SourceStatus.OK
     assert source.next_poll_at is not None and source.next_poll_at > clock.now
 
@@ -133,11 +133,11 @@ async def test_sources_not_yet_due_are_not_polled(
 
 
 async def test_one_poll_takes_every_due_source_however_many_batches_that_is(
-    store: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
+    store: Repositories, clock: Clock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
     for n in range(5):
         url = feed_server.serve(f"f{n}.xml", rss([{"title": "T", "guid": f"g{n}"}]))
-        await store.add_source(url, added_url=url, now=clock.now)
+        await store.sources.add_source(url, added_url=url, now=clock.now)
     async with open_watcher(make_settings(tmp_path, poll_batch=2), store, clock) as watcher:
         report = await watcher.poll_due()
     assert report.sources_ok == 5
@@ -157,8 +157,8 @@ async def test_articles_reach_the_sink_once(
 
     serve_story_pages(feed_server, 2)
     url = feed_server.serve("feed", rss([item(1, feed_server)]))
-    store = Store.open(settings.database_url)
-    await store.migrate()
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     try:
         async with open_watcher(settings, store, clock, on_articles=sink) as watcher:
             added = await watcher.add_source(url)
@@ -182,7 +182,7 @@ async def test_a_url_already_watched_is_not_fetched_again(
 
 
 async def test_new_articles_carry_their_quotations_into_the_store_and_alert(
-    watcher: Watcher, store: Store, feed_server: FeedServer, clock: Clock
+    watcher: Watcher, store: Repositories, feed_server: FeedServer, clock: Clock
 ) -> None:
     from bot.alerts import alert_for
 
@@ -194,7 +194,7 @@ async def test_new_articles_carry_their_quotations_into_the_store_and_alert(
     (article,) = (await watcher.poll_due()).outcomes[0].articles
     (quote,) = article.quotes
     assert (quote.speaker, quote.role, quote.key) == ("Mara Olsen", "council leader", True)
-    (stored,) = await store.recent_articles()
+    (stored,) = await store.articles.recent_articles()
     assert stored.quotes == article.quotes
     alert = alert_for(stored, added.source)
     assert [q.line() for q in alert.quotes] == [

@@ -15,7 +15,8 @@ from bot.articles import Article
 from bot.metrics import Metrics
 from bot.sources import SourceStatus
 from bot.status import ProcessState, minute_of
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.web import CONTENT_SECURITY_POLICY, OpsServer, Readiness
 from tests.factories import make_article
 
@@ -48,14 +49,14 @@ Start = Callable[..., Awaitable[Served]]
 
 
 @pytest.fixture
-async def make_served(store: Store, gateway: list[str]) -> AsyncIterator[Start]:
+async def make_served(store: Repositories, gateway: list[str]) -> AsyncIterator[Start]:
     servers: list[OpsServer] = []
 
     async def start(*, token: str | None = TOKEN, loops: tuple[str, ...] = ("poll",)) -> Served:
         metrics = Metrics(role="gateway", version="9.9.9")
-        metrics.count_statements(lambda: store.statements)
+        metrics.count_statements(lambda: store.database.statements)
         server = OpsServer(
-            store=store,
+            store=store.operations,
             metrics=metrics,
             readiness=Readiness(
                 loops=loops, within=timedelta(minutes=5), gateway=lambda: list(gateway)
@@ -104,11 +105,11 @@ async def test_readyz_reports_a_disconnected_gateway(
 
 async def test_readyz_reports_a_database_that_does_not_answer() -> None:
     # Nothing listens on port 1: the connection is refused at once.
-    store = Store.open("postgresql+asyncpg://newsbot:x@127.0.0.1:1/newsbot")
+    store = Repositories.open("postgresql+asyncpg://newsbot:x@127.0.0.1:1/newsbot")
     metrics = Metrics(role="worker", version="1", process_metrics=False)
     metrics.round_done("poll")
     server = OpsServer(
-        store=store,
+        store=store.operations,
         metrics=metrics,
         readiness=Readiness(loops=("poll",), within=timedelta(minutes=5)),
         version="1",
@@ -124,7 +125,7 @@ async def test_readyz_reports_a_database_that_does_not_answer() -> None:
 
 
 async def test_metrics_parse_with_prometheus_clients_own_parser(
-    make_served: Start, store: Store
+    make_served: Start, store: Repositories
 ) -> None:
     served = await make_served()
     served.metrics.polled(ok=5, not_modified=2, failed=1)
@@ -144,15 +145,17 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(
 
 
 async def test_metrics_show_the_outbox_depth_and_its_oldest_rows_age(
-    make_served: Start, store: Store
+    make_served: Start, store: Repositories
 ) -> None:
     served = await make_served()
     queued_at = datetime.now(UTC) - timedelta(minutes=10)
-    source, _ = await store.add_source("http://example.com/feed", added_url="x", now=queued_at)
-    await store.set_alerts_channel(1, 10, user_id=5, now=queued_at)
+    source, _ = await store.sources.add_source(
+        "http://example.com/feed", added_url="x", now=queued_at
+    )
+    await store.guilds.set_alerts_channel(1, 10, user_id=5, now=queued_at)
     article = make_article(source.id, "one", queued_at)
     stored = await store_article(store, source.id, article, queued_at)
-    assert await store.enqueue_articles(1, 10, stored, now=queued_at) == 1
+    assert await store.outbox.enqueue_articles(1, 10, stored, now=queued_at) == 1
     _, body, _ = await served.get("/metrics")
     families = {f.name: f for f in text_string_to_metric_families(body)}
     assert families["newsbot_outbox_pending"].samples[0].value == 1.0
@@ -161,11 +164,11 @@ async def test_metrics_show_the_outbox_depth_and_its_oldest_rows_age(
 
 
 async def store_article(
-    store: Store, source_id: int, article: Article, now: datetime
+    store: Repositories, source_id: int, article: Article, now: datetime
 ) -> list[Article]:
-    source = await store.get_source(source_id)
+    source = await store.sources.get_source(source_id)
     assert source is not None
-    return await store.record_poll_success(
+    return await store.ingest.record_poll_success(
         source,
         PollSuccess(
             title="Feed",
@@ -210,14 +213,14 @@ async def test_status_refuses_a_missing_or_wrong_token(
 
 @pytest.mark.parametrize("how", ["bearer", "query"])
 async def test_status_opens_with_the_token_and_a_strict_policy(
-    make_served: Start, store: Store, how: str
+    make_served: Start, store: Repositories, how: str
 ) -> None:
     served = await make_served()
     now = datetime.now(UTC)
-    source, _ = await store.add_source(
+    source, _ = await store.sources.add_source(
         "http://example.com/<b>feed", added_url="x", now=now - timedelta(hours=2)
     )
-    await store.record_failure(
+    await store.sources.record_failure(
         source, "The server said <script>alert(1)</script>.", now=now, next_poll_at=now
     )
     if how == "bearer":
@@ -230,20 +233,24 @@ async def test_status_opens_with_the_token_and_a_strict_policy(
     assert "<script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "http://example.com/&lt;b&gt;feed" in body
-    assert (await store.get_source(source.id)).status is SourceStatus.FAILING  # type: ignore[union-attr]
+    assert (await store.sources.get_source(source.id)).status is SourceStatus.FAILING  # type: ignore[union-attr]
 
 
-async def test_heartbeat_rows_and_activity_reach_the_status_report(store: Store) -> None:
+async def test_heartbeat_rows_and_activity_reach_the_status_report(store: Repositories) -> None:
     from bot.heartbeat import Heartbeat
 
     now = datetime.now(UTC)
     metrics = Metrics(role="worker", version="1", clock=lambda: now, process_metrics=False)
     metrics.polled(ok=3, not_modified=1, failed=1)
     process = ProcessState("worker-a", "worker", None, "1", now, now)
-    await Heartbeat(store=store, metrics=metrics, process=process, clock=lambda: now).beat()
+    await Heartbeat(
+        store=store.operations, metrics=metrics, process=process, clock=lambda: now
+    ).beat()
     metrics.polled(ok=2, not_modified=0, failed=0)
-    await Heartbeat(store=store, metrics=metrics, process=process, clock=lambda: now).beat()
-    report = await store.status_report(now, version="1")
+    await Heartbeat(
+        store=store.operations, metrics=metrics, process=process, clock=lambda: now
+    ).beat()
+    report = await store.operations.status_report(now, version="1")
     assert [p.name for p in report.processes] == ["worker-a"]
     counts = {(a.minute, a.kind): a.total for a in report.activity}
     assert counts == {
@@ -251,8 +258,8 @@ async def test_heartbeat_rows_and_activity_reach_the_status_report(store: Store)
         (minute_of(now), "poll_not_modified"): 1,
         (minute_of(now), "poll_failed"): 1,
     }
-    await store.forget_process("worker-a")
-    assert (await store.status_report(now, version="1")).processes == ()
+    await store.operations.forget_process("worker-a")
+    assert (await store.operations.status_report(now, version="1")).processes == ()
 
 
 def test_each_metrics_object_has_its_own_registry() -> None:

@@ -1,7 +1,7 @@
 """Several processes on one database (the store's half of many workers): poll leases on
 sources, delivery claims on outbox rows, topic changes seen by other processes, and stories
-shared between workers. Each "process" here is its own Store (its own connections) on the same
-database, on SQLite and on PostgreSQL."""
+shared between workers. Each "process" here is its own Repositories (its own connections) on the
+same database, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ from bot.guilds import ServerSources, shard_of
 from bot.routing import Router
 from bot.settings import Settings
 from bot.sources import Source
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.storage.schema import outbox
-from bot.store import PollSuccess, Store
 from bot.stories import Placement, Reason, Stories
 from bot.subscriptions import Delivery
 from tests.conftest import Clock, FeedServer, cli_env, make_settings, open_watcher, rss
@@ -52,74 +53,78 @@ GUILD, ADMIN = 1001, 3003
 
 
 @pytest.fixture
-def shared(store: Store) -> None:
+def shared(store: Repositories) -> None:
     """Cases of several processes claiming work: PostgreSQL's (SQLite serves one process and
     takes no claims)."""
-    if not store.shares_work:
+    if not store.database.shares_work:
         pytest.skip("SQLite serves one process: work is not claimed in it")
 
 
 @pytest.fixture
-async def other(database_url: str, store: Store) -> AsyncIterator[Store]:
+async def other(database_url: str, store: Repositories) -> AsyncIterator[Repositories]:
     """A second process's store on the same (already migrated) database."""
-    second = Store.open(database_url)
+    second = Repositories.open(database_url)
     yield second
     await second.close()
 
 
-async def add_sources(store: Store, count: int, clock: Clock) -> list[Source]:
+async def add_sources(store: Repositories, count: int, clock: Clock) -> list[Source]:
     added = []
     for n in range(count):
-        source, _ = await store.add_source(f"https://s{n}.test/feed", added_url="x", now=clock.now)
+        source, _ = await store.sources.add_source(
+            f"https://s{n}.test/feed", added_url="x", now=clock.now
+        )
         added.append(source)
     return added
 
 
 @pytest.mark.usefixtures("shared")
 async def test_two_workers_claiming_at_once_never_take_the_same_source(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     await add_sources(store, 40, clock)
     first, second = await asyncio.gather(
-        store.claim_due_sources(clock.now, owner="a", lease=LEASE, limit=25),
-        other.claim_due_sources(clock.now, owner="b", lease=LEASE, limit=25),
+        store.sources.claim_due_sources(clock.now, owner="a", lease=LEASE, limit=25),
+        other.sources.claim_due_sources(clock.now, owner="b", lease=LEASE, limit=25),
     )
     ids_a, ids_b = {s.id for s in first}, {s.id for s in second}
     assert not ids_a & ids_b
     assert len(ids_a | ids_b) == 40
-    assert await store.claim_due_sources(clock.now, owner="c", lease=LEASE) == []
+    assert await store.sources.claim_due_sources(clock.now, owner="c", lease=LEASE) == []
 
 
 @pytest.mark.usefixtures("shared")
 async def test_a_dead_workers_sources_are_taken_over_when_its_lease_runs_out(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     await add_sources(store, 3, clock)
-    held = await store.claim_due_sources(clock.now, owner="dies", lease=LEASE)
+    held = await store.sources.claim_due_sources(clock.now, owner="dies", lease=LEASE)
     assert len(held) == 3
     clock.advance(LEASE.total_seconds() - 1)
-    assert await other.claim_due_sources(clock.now, owner="lives", lease=LEASE) == []
+    assert await other.sources.claim_due_sources(clock.now, owner="lives", lease=LEASE) == []
     clock.advance(2)
-    taken = await other.claim_due_sources(clock.now, owner="lives", lease=LEASE)
+    taken = await other.sources.claim_due_sources(clock.now, owner="lives", lease=LEASE)
     assert {s.id for s in taken} == {s.id for s in held}
 
 
 @pytest.mark.usefixtures("shared")
 async def test_the_next_claimable_source_leaves_out_those_other_workers_hold(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     early, late = await add_sources(store, 2, clock)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(seconds=30))
-    await store.record_poll_success(late, change, seen_keys=[], new_articles=[], now=clock.now)
-    assert await other.next_claimable_at(clock.now, owner="b") == early.next_poll_at
-    await store.claim_due_sources(clock.now, owner="a", lease=LEASE)
-    assert await other.next_claimable_at(clock.now, owner="b") == change.next_poll_at
-    assert await store.next_claimable_at(clock.now, owner="a") == early.next_poll_at
+    await store.ingest.record_poll_success(
+        late, change, seen_keys=[], new_articles=[], now=clock.now
+    )
+    assert await other.sources.next_claimable_at(clock.now, owner="b") == early.next_poll_at
+    await store.sources.claim_due_sources(clock.now, owner="a", lease=LEASE)
+    assert await other.sources.next_claimable_at(clock.now, owner="b") == change.next_poll_at
+    assert await store.sources.next_claimable_at(clock.now, owner="a") == early.next_poll_at
 
 
 @pytest.mark.usefixtures("shared")
 async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
-    store: Store, other: Store, clock: Clock, feed_server: FeedServer, tmp_path: Path
+    store: Repositories, other: Repositories, clock: Clock, feed_server: FeedServer, tmp_path: Path
 ) -> None:
     # Each feed answers once a first batch of both workers is in flight (4 requests: one
     # worker's 3 and at least one of the other's), so a worker that started late on a busy
@@ -142,7 +147,7 @@ async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
 
     urls = [feed_server.route(f"f{n}.xml", feed(n)) for n in range(7)]
     for url in urls:
-        await store.add_source(url, added_url=url, now=clock.now)
+        await store.sources.add_source(url, added_url=url, now=clock.now)
     async with (
         open_watcher(make_settings(tmp_path, worker_id="a", poll_batch=3), store, clock) as one,
         open_watcher(make_settings(tmp_path, worker_id="b", poll_batch=3), other, clock) as two,
@@ -153,43 +158,51 @@ async def test_workers_polling_at_once_share_the_due_sources_batch_by_batch(
     assert all(feed_server.hits[f"/f{n}.xml"] == 1 for n in range(7))
 
 
-async def test_recording_a_poll_ends_its_lease(store: Store, other: Store, clock: Clock) -> None:
+async def test_recording_a_poll_ends_its_lease(
+    store: Repositories, other: Repositories, clock: Clock
+) -> None:
     (source,) = await add_sources(store, 1, clock)
-    (held,) = await store.claim_due_sources(clock.now, owner="a", lease=LEASE)
-    await store.record_failure(held, "timed out", now=clock.now, next_poll_at=clock.now)
-    (again,) = await other.claim_due_sources(clock.now, owner="b", lease=LEASE)
+    (held,) = await store.sources.claim_due_sources(clock.now, owner="a", lease=LEASE)
+    await store.sources.record_failure(held, "timed out", now=clock.now, next_poll_at=clock.now)
+    (again,) = await other.sources.claim_due_sources(clock.now, owner="b", lease=LEASE)
     assert again.id == source.id
     change = PollSuccess(None, None, None, None, None, clock.now)
-    await other.record_poll_success(again, change, seen_keys=[], new_articles=[], now=clock.now)
-    assert [s.id for s in await store.claim_due_sources(clock.now, owner="a", lease=LEASE)] == [
-        source.id
-    ]
+    await other.ingest.record_poll_success(
+        again, change, seen_keys=[], new_articles=[], now=clock.now
+    )
+    assert [
+        s.id for s in await store.sources.claim_due_sources(clock.now, owner="a", lease=LEASE)
+    ] == [source.id]
 
 
-async def queue_alerts(store: Store, clock: Clock, channels: int, each: int) -> None:
+async def queue_alerts(store: Repositories, clock: Clock, channels: int, each: int) -> None:
     """``each`` alerts for each of ``channels`` servers' alerts channels."""
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
     for guild in range(channels):
-        await store.add_guild_source(GUILD + guild, source.id, user_id=ADMIN, now=clock.now)
-        await store.set_alerts_channel(GUILD + guild, 5000 + guild, user_id=ADMIN, now=clock.now)
+        await store.guilds.add_guild_source(GUILD + guild, source.id, user_id=ADMIN, now=clock.now)
+        await store.guilds.set_alerts_channel(
+            GUILD + guild, 5000 + guild, user_id=ADMIN, now=clock.now
+        )
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(each)]
-    planned = await Router(store).plan(source, found)
-    await store.record_poll_success(
+    planned = await Router(store.topics).plan(source, found)
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=found, now=clock.now, planned=planned
     )
 
 
 @pytest.mark.usefixtures("shared")
 async def test_two_delivery_processes_never_claim_one_alert_or_share_a_channel(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     await queue_alerts(store, clock, channels=4, each=3)
-    first = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE, limit=2)
+    first = await store.outbox.claim_due_outbox(clock.now, owner="a", hold=LEASE, limit=2)
     held = {e.channel_id for e in first}
     assert len(first) == 2
-    second = await other.claim_due_outbox(clock.now, owner="b", hold=LEASE)
-    again = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE)
+    second = await other.outbox.claim_due_outbox(clock.now, owner="b", hold=LEASE)
+    again = await store.outbox.claim_due_outbox(clock.now, owner="a", hold=LEASE)
     # "b" takes every alert of the channels "a" isn't sending to, and none of the others;
     # "a" then takes the rest of its channels' (a claim it holds is its own to take again).
     assert {e.channel_id for e in second} == {5000, 5001, 5002, 5003} - held
@@ -199,43 +212,47 @@ async def test_two_delivery_processes_never_claim_one_alert_or_share_a_channel(
     # Claiming at the same moment: never the same row.
     clock.advance(LEASE.total_seconds() + 1)
     racing = await asyncio.gather(
-        store.claim_due_outbox(clock.now, owner="c", hold=LEASE),
-        other.claim_due_outbox(clock.now, owner="d", hold=LEASE),
+        store.outbox.claim_due_outbox(clock.now, owner="c", hold=LEASE),
+        other.outbox.claim_due_outbox(clock.now, owner="d", hold=LEASE),
     )
     assert sorted(e.id for batch in racing for e in batch) == list(range(1, 13))
 
 
 @pytest.mark.usefixtures("shared")
 async def test_a_sent_alert_is_never_claimed_again_and_a_dead_processes_alerts_are(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     await queue_alerts(store, clock, channels=1, each=2)
-    sent, lost = await store.claim_due_outbox(clock.now, owner="a", hold=LEASE)
-    await store.mark_sent([sent.id], 99, now=clock.now)
-    assert await other.claim_due_outbox(clock.now, owner="b", hold=LEASE) == []
+    sent, lost = await store.outbox.claim_due_outbox(clock.now, owner="a", hold=LEASE)
+    await store.outbox.mark_sent([sent.id], 99, now=clock.now)
+    assert await other.outbox.claim_due_outbox(clock.now, owner="b", hold=LEASE) == []
     clock.advance(LEASE.total_seconds() + 1)
-    (taken,) = await other.claim_due_outbox(clock.now, owner="b", hold=LEASE)
+    (taken,) = await other.outbox.claim_due_outbox(clock.now, owner="b", hold=LEASE)
     assert taken.id == lost.id
-    statuses = {e.id: e.status for e in await store.outbox_entries()}
+    statuses = {e.id: e.status for e in await store.outbox.outbox_entries()}
     assert statuses == {sent.id: OutboxStatus.SENT, lost.id: OutboxStatus.PENDING}
 
 
 async def test_a_topic_added_in_one_process_reaches_the_matcher_in_another(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
-    elsewhere = Router(other)
+    elsewhere = Router(other.topics)
     assert await elsewhere.refresh()  # the first look loads
     assert not await elsewhere.refresh()  # nothing changed
-    await store.add_subscription(7, GUILD, "bridge", "bridge", Delivery.DM, now=clock.now)
+    await store.topics.add_subscription(7, GUILD, "bridge", "bridge", Delivery.DM, now=clock.now)
     assert await elsewhere.refresh()
     assert [s.topic for s in elsewhere._subscriptions.values()] == ["bridge"]
-    await store.remove_subscription(7, GUILD, "bridge")
+    await store.topics.remove_subscription(7, GUILD, "bridge")
     assert await elsewhere.refresh()
     assert elsewhere._subscriptions == {}
 
 
 async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_started(
-    store: Store, other: Store, settings: Settings, feed_server: FeedServer, clock: Clock
+    store: Repositories,
+    other: Repositories,
+    settings: Settings,
+    feed_server: FeedServer,
+    clock: Clock,
 ) -> None:
     """Each worker has its own story index; each cycle first takes in what others stored."""
     for outlet in ("one", "two"):
@@ -273,13 +290,15 @@ async def test_a_copy_polled_by_one_worker_joins_the_story_another_worker_starte
         feed("one", [("Harbour bridge reopens", feed_server.url("one/harbour.html"))])
         feed("two", [("Harbour bridge reopens to cyclists", feed_server.url("two/harbour.html"))])
         clock.advance(settings.poll_interval_seconds + 1)
-        sources = {s.url: s for s in await store.list_sources()}
+        sources = {s.url: s for s in await store.sources.list_sources()}
         await first.poll_sources([sources[one]])
         await second.poll_sources([sources[two]])
-    (original,) = [a for a in await store.recent_articles() if a.title == "Harbour bridge reopens"]
-    (copy,) = [a for a in await store.recent_articles() if a.title.endswith("to cyclists")]
+    (original,) = [
+        a for a in await store.articles.recent_articles() if a.title == "Harbour bridge reopens"
+    ]
+    (copy,) = [a for a in await store.articles.recent_articles() if a.title.endswith("to cyclists")]
     assert original.id is not None and copy.id is not None
-    copies = await store.story_copies([sources[one].id, sources[two].id], copy.id)
+    copies = await store.queries.story_copies([sources[one].id, sources[two].id], copy.id)
     assert {c.id for c in copies} == {original.id, copy.id}
 
 
@@ -302,23 +321,23 @@ class IntoStory:
 
 @pytest.mark.usefixtures("shared")
 async def test_two_workers_storing_copies_of_one_story_at_once_alert_the_channel_once(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     """Worker one has queued its copy's alert and not committed yet; worker two, planning from
     what it sees (no alert of the story there), stores its copy meanwhile: it waits for worker
     one and queues no second alert of the story to the channel."""
     one, two, three = await add_sources(store, 3, clock)
-    await store.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
+    await store.guilds.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
     for source in (one, two, three):
-        await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+        await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     story = make_article(one.id, "g:story", clock.now, title="Harbour bridge")
-    (first,) = await store.record_poll_success(
+    (first,) = await store.ingest.record_poll_success(
         one, change, seen_keys=[], new_articles=[story], now=clock.now
     )
     assert first.id is not None
     copy = make_article(three.id, "g:copy-3", clock.now, title="Harbour bridge reopens")
-    planned = await Router(other).plan(three, [copy])
+    planned = await Router(other.topics).plan(three, [copy])
     assert [p.channel_id for p in planned["g:copy-3"]] == [5000]  # nothing of the story seen
     async with store.database.engine.connect() as worker_one:
         transaction = await worker_one.begin()
@@ -336,7 +355,7 @@ async def test_two_workers_storing_copies_of_one_story_at_once_alert_the_channel
             )
         )
         worker_two = asyncio.create_task(
-            other.record_poll_success(
+            other.ingest.record_poll_success(
                 three,
                 change,
                 seen_keys=[],
@@ -361,14 +380,14 @@ async def test_two_workers_storing_copies_of_one_story_at_once_alert_the_channel
         assert not worker_two.done()
         await transaction.commit()
     (stored,) = await worker_two
-    to_channel = [e for e in await store.outbox_entries() if e.channel_id == 5000]
+    to_channel = [e for e in await store.outbox.outbox_entries() if e.channel_id == 5000]
     assert [e.source_id for e in to_channel] == [two.id]  # worker one's; worker two's skipped
     assert stored.id is not None and stored.title == "Harbour bridge reopens"
 
 
 @pytest.mark.usefixtures("shared")
 async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     gone = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "import os; print(os.getpid())", stdout=asyncio.subprocess.PIPE
@@ -377,36 +396,36 @@ async def test_work_of_a_crashed_process_on_this_host_is_taken_over_at_start(
     dead = f"{socket.gethostname()}-{int(printed)}"
     alive = f"{socket.gethostname()}-{os.getpid()}"
     await add_sources(store, 2, clock)
-    await store.claim_due_sources(clock.now, owner=dead, lease=LEASE, limit=1)
-    await store.claim_due_sources(clock.now, owner=alive, lease=LEASE, limit=1)
+    await store.sources.claim_due_sources(clock.now, owner=dead, lease=LEASE, limit=1)
+    await store.sources.claim_due_sources(clock.now, owner=alive, lease=LEASE, limit=1)
     await queue_alerts(store, clock, channels=1, each=1)
-    await store.claim_due_outbox(clock.now, owner=dead, hold=LEASE)
-    owners = await other.claim_owners()
+    await store.outbox.claim_due_outbox(clock.now, owner=dead, hold=LEASE)
+    owners = await other.sources.claim_owners()
     assert owners == {dead, alive}
     assert Settings.dead_local_workers([*owners, "elsewhere-1", "worker-7"]) == [dead]
-    await other.release_claims([dead])
-    assert await other.claim_owners() == {alive}
-    assert len(await other.claim_due_sources(clock.now, owner="next", lease=LEASE)) == 1
-    assert len(await other.claim_due_outbox(clock.now, owner="next", hold=LEASE)) == 1
+    await other.sources.release_claims([dead])
+    assert await other.sources.claim_owners() == {alive}
+    assert len(await other.sources.claim_due_sources(clock.now, owner="next", lease=LEASE)) == 1
+    assert len(await other.outbox.claim_due_outbox(clock.now, owner="next", hold=LEASE)) == 1
 
 
 @pytest.mark.usefixtures("shared")
 async def test_a_worker_restarted_under_its_own_name_takes_its_leases_at_once(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     await add_sources(store, 2, clock)
-    assert len(await store.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
-    assert await other.claim_due_sources(clock.now, owner="worker-2", lease=LEASE) == []
-    assert len(await other.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
+    assert len(await store.sources.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
+    assert await other.sources.claim_due_sources(clock.now, owner="worker-2", lease=LEASE) == []
+    assert len(await other.sources.claim_due_sources(clock.now, owner="worker-1", lease=LEASE)) == 2
 
 
 async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
-    store: Store, database_url: str, feed_server: FeedServer, clock: Clock, tmp_path: Path
+    store: Repositories, database_url: str, feed_server: FeedServer, clock: Clock, tmp_path: Path
 ) -> None:
     """The `newsbot worker` process: a topic added here (as through the bot) matches there."""
     url = feed_server.serve("feed.xml", rss([{"title": "Old", "guid": "old"}]))
-    source, _ = await store.add_source(url, added_url=url, now=clock.now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    source, _ = await store.sources.add_source(url, added_url=url, now=clock.now)
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
     env = cli_env(
         DATABASE_URL=database_url,
         ALLOW_PRIVATE_ADDRESSES="true",
@@ -427,11 +446,13 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
     )
     try:
         for _ in range(200):
-            polled = await store.get_source(source.id)
+            polled = await store.sources.get_source(source.id)
             if polled is not None and polled.last_success_at is not None:
                 break
             await asyncio.sleep(0.05)
-        await store.add_subscription(7, GUILD, "harbour", "harbour", Delivery.DM, now=clock.now)
+        await store.topics.add_subscription(
+            7, GUILD, "harbour", "harbour", Delivery.DM, now=clock.now
+        )
         feed_server.serve(
             "feed.xml",
             rss(
@@ -442,7 +463,7 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
             ),
         )
         for _ in range(400):
-            queued = await store.outbox_entries()
+            queued = await store.outbox.outbox_entries()
             if any(e.user_id == 7 for e in queued):
                 break
             await asyncio.sleep(0.05)
@@ -457,83 +478,87 @@ async def test_newsbot_worker_polls_matches_and_queues_then_stops_on_sigterm(
 
 
 async def test_a_process_running_some_shards_delivers_only_their_servers_alerts(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
     on_shard = {0: 2 << 22, 1: 3 << 22}  # Discord puts a server on (id >> 22) % shard count
     for shard, guild in on_shard.items():
         assert shard_of(guild, 2) == shard
-        await store.add_guild_source(guild, source.id, user_id=ADMIN, now=clock.now)
-        await store.set_alerts_channel(guild, 7000 + shard, user_id=ADMIN, now=clock.now)
+        await store.guilds.add_guild_source(guild, source.id, user_id=ADMIN, now=clock.now)
+        await store.guilds.set_alerts_channel(guild, 7000 + shard, user_id=ADMIN, now=clock.now)
     change = PollSuccess(None, None, None, None, None, clock.now + timedelta(minutes=5))
     found = [make_article(source.id, f"a{n}", clock.now, title=f"A{n}") for n in range(2)]
-    planned = await Router(store).plan(source, found)
-    await store.record_poll_success(
+    planned = await Router(store.topics).plan(source, found)
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[], new_articles=found, now=clock.now, planned=planned
     )
     zero, one = await asyncio.gather(
-        store.claim_due_outbox(clock.now, owner="s0", hold=LEASE, shards=(2, [0])),
-        other.claim_due_outbox(clock.now, owner="s1", hold=LEASE, shards=(2, [1])),
+        store.outbox.claim_due_outbox(clock.now, owner="s0", hold=LEASE, shards=(2, [0])),
+        other.outbox.claim_due_outbox(clock.now, owner="s1", hold=LEASE, shards=(2, [1])),
     )
     assert {e.guild_id for e in zero} == {on_shard[0]} and len(zero) == 2
     assert {e.guild_id for e in one} == {on_shard[1]} and len(one) == 2
 
 
 async def test_a_failing_source_is_told_once_when_two_processes_notice_it(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
-    source, _ = await store.add_source("https://news.test/feed", added_url="x", now=clock.now)
-    await store.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
-    await store.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
-    await store.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
+    source, _ = await store.sources.add_source(
+        "https://news.test/feed", added_url="x", now=clock.now
+    )
+    await store.guilds.add_guild_source(GUILD, source.id, user_id=ADMIN, now=clock.now)
+    await store.guilds.set_alerts_channel(GUILD, 5000, user_id=ADMIN, now=clock.now)
+    await store.sources.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
     clock.advance(2 * 86400)
     seen = await asyncio.gather(
-        store.source_health_notices(failing_before=clock.now - timedelta(days=1)),
-        other.source_health_notices(failing_before=clock.now - timedelta(days=1)),
+        store.outbox.source_health_notices(failing_before=clock.now - timedelta(days=1)),
+        other.outbox.source_health_notices(failing_before=clock.now - timedelta(days=1)),
     )
     assert all(len(notices) == 1 for notices in seen)
     await asyncio.gather(
-        store.record_source_notice(seen[0][0], "failing", now=clock.now),
-        other.record_source_notice(seen[1][0], "failing", now=clock.now),
+        store.outbox.record_source_notice(seen[0][0], "failing", now=clock.now),
+        other.outbox.record_source_notice(seen[1][0], "failing", now=clock.now),
     )
-    assert len(await store.outbox_entries()) == 1
+    assert len(await store.outbox.outbox_entries()) == 1
 
 
 async def test_reconciling_some_shards_forgets_only_their_servers(
-    store: Store, clock: Clock
+    store: Repositories, clock: Clock
 ) -> None:
     for guild in (2 << 22, 3 << 22):
-        await store.join_guild(guild, now=clock.now)
+        await store.guilds.join_guild(guild, now=clock.now)
     sources = ServerSources(
-        guilds=store,
-        sources=store,
-        outbox=store,
-        articles=store,
-        threads=store,
+        guilds=store.guilds,
+        sources=store.sources,
+        outbox=store.outbox,
+        articles=store.articles,
+        threads=store.threads,
         watcher=None,  # type: ignore[arg-type]
         default_sources=[],
         clock=clock,
     )
     # The process of shard 0 sees none of its servers: it forgets shard 0's only.
     assert await sources.reconcile([], shards=(2, [0])) == 1
-    assert await store.guild_ids() == {3 << 22}
+    assert await store.guilds.guild_ids() == {3 << 22}
 
 
 async def test_a_source_being_added_is_left_to_the_poll_that_adds_it(
-    store: Store, other: Store, clock: Clock
+    store: Repositories, other: Repositories, clock: Clock
 ) -> None:
     """The add polls it at once (its backfill); no cycle, here or elsewhere, takes it too."""
-    source, created = await store.add_source(
+    source, created = await store.sources.add_source(
         "https://new.test/feed",
         added_url="x",
         now=clock.now,
         leased_to=("w1 (adding)", clock.now + LEASE),
     )
     assert created
-    assert await store.claim_due_sources(clock.now, owner="w1", lease=LEASE) == []
-    assert await other.claim_due_sources(clock.now, owner="w2", lease=LEASE) == []
-    await store.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
-    (again,) = await other.claim_due_sources(clock.now, owner="w2", lease=LEASE)
+    assert await store.sources.claim_due_sources(clock.now, owner="w1", lease=LEASE) == []
+    assert await other.sources.claim_due_sources(clock.now, owner="w2", lease=LEASE) == []
+    await store.sources.record_failure(source, "timed out", now=clock.now, next_poll_at=clock.now)
+    (again,) = await other.sources.claim_due_sources(clock.now, owner="w2", lease=LEASE)
     assert again.id == source.id
 
 
@@ -598,7 +623,7 @@ class Workers:
 
 @pytest.mark.usefixtures("shared")
 async def test_a_source_added_by_command_is_polled_once_while_two_workers_poll(
-    store: Store, database_url: str, feed_server: FeedServer, tmp_path: Path
+    store: Repositories, database_url: str, feed_server: FeedServer, tmp_path: Path
 ) -> None:
     """`/sources add`, `/sources import` and `/sources edit` beside two `newsbot worker`s:
     each new source is polled once in its first cycle, by the command (add) or by one worker
@@ -635,7 +660,7 @@ async def test_a_source_added_by_command_is_polled_once_while_two_workers_poll(
             watcher = services.watcher(router=router)
             sources = services.server_sources(watcher, router=router)
             controls = services.source_controls()
-            await store.join_guild(GUILD, now=datetime.now(UTC))
+            await store.guilds.join_guild(GUILD, now=datetime.now(UTC))
 
             added = await sources.add(GUILD, ADMIN, added_url, backfill=0)
             assert feed_server.hits["/added.xml"] == 1
@@ -651,7 +676,7 @@ async def test_a_source_added_by_command_is_polled_once_while_two_workers_poll(
         await workers.wait_cycles(2)
     finally:
         await workers.stop()
-    polled = {s.url: s for s in await store.list_sources()}
+    polled = {s.url: s for s in await store.sources.list_sources()}
     assert feed_server.hits["/added.xml"] == 1, "a worker polled the source being added"
     assert polled[added_url].last_success_at is not None
     assert feed_server.hits["/imported.xml"] == 2 and feed_server.hits["/moved.xml"] == 2

@@ -1,1 +1,1 @@
-"""Alembic migrations; applied by ``Store.migrate()`` (on start and by ``newsbot migrate``)."""
+"""Alembic migrations; applied by ``Database.migrate()`` (on start and by ``newsbot migrate``)."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection the store hands over (see Store.migrate)."""
+"""Alembic environment: runs on the connection the store hands over (see Database.migrate)."""
 
 from __future__ import annotations
 

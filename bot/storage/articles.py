@@ -7,12 +7,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.articles import Article
 from bot.quotes import Quotation
@@ -29,6 +29,9 @@ from bot.storage.schema import (
     speaker_words,
     speakers,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 

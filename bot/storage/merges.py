@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.articles import Article
 from bot.records import OutboxKind, OutboxStatus
 from bot.storage.derived import StoryPlacer, current_story
 from bot.storage.schema import articles, outbox, stories, story_threads
 from bot.stories import Placement
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 PERSONAL_KINDS = (OutboxKind.ALERT.value, OutboxKind.DM.value, OutboxKind.HERE.value)
 """The alerts a story gets at most once per destination (a channel, or a person)."""

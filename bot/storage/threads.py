@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.records import OutboxKind, OutboxStatus, StoryThread, ThreadMode
 from bot.storage.database import Repository, _insert_ignore, _upsert
@@ -20,6 +19,9 @@ from bot.storage.schema import (
     quotes,
     story_threads,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def enqueue_thread_lines(

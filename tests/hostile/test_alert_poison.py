@@ -55,7 +55,7 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 20) -> No
 
 async def settled(scene: Scene) -> bool:
     """Nothing left to send."""
-    return not await scene.store.outbox_entries(status=OutboxStatus.PENDING)
+    return not await scene.store.outbox.outbox_entries(status=OutboxStatus.PENDING)
 
 
 async def test_feed_links_discord_would_refuse_are_made_safe_or_left_out(scene: Scene) -> None:
@@ -85,7 +85,7 @@ async def test_feed_links_discord_would_refuse_are_made_safe_or_left_out(scene: 
         ),
         content_type="application/feed+json",
     )
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
     await scene.wait_for(lambda: len(scene.alerts()) == len(hostile))
     links = {m["embeds"][0]["title"]: m["embeds"][0].get("url") for m in scene.alerts()}
     assert links == {
@@ -95,7 +95,7 @@ async def test_feed_links_discord_would_refuse_are_made_safe_or_left_out(scene: 
         "Link test userinfo": None,
     }
     await until(lambda: settled(scene))
-    assert {e.status for e in await scene.store.outbox_entries()} == {OutboxStatus.SENT}
+    assert {e.status for e in await scene.store.outbox.outbox_entries()} == {OutboxStatus.SENT}
     assert scene.fake.violations == []
 
 
@@ -120,13 +120,13 @@ async def test_an_alert_discord_rejects_fails_after_three_tries_and_the_channel_
     watcher = scene.bot.services.watcher
     poison = item(scene, "poison", "The mayor said the pill was poison.", title="Poison pill")
     scene.feeds.serve("wire.xml", rss([poison], title="Wire"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await watcher.poll_sources(await scene.store.sources.list_sources())
     await scene.wait_for(lambda: rejected.hits >= 1)
 
     scene.feeds.serve("wire.xml", rss([item(scene, "wire-1", BODY), poison], title="Wire"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await watcher.poll_sources(await scene.store.sources.list_sources())
     scene.feeds.serve("paper.xml", rss([item(scene, "paper-1", "Sydney | " + BODY)], title="P"))
-    await watcher.poll_sources(await scene.store.list_sources())
+    await watcher.poll_sources(await scene.store.sources.list_sources())
 
     def also_reported() -> bool:
         return any(
@@ -139,10 +139,10 @@ async def test_an_alert_discord_rejects_fails_after_three_tries_and_the_channel_
     assert titles(scene) == ["Pyrmont bridge to reopen (wire-1)"]
 
     async def given_up() -> bool:
-        return bool(await scene.store.outbox_entries(status=OutboxStatus.FAILED))
+        return bool(await scene.store.outbox.outbox_entries(status=OutboxStatus.FAILED))
 
     await until(given_up)
-    failed = await scene.store.outbox_entries(status=OutboxStatus.FAILED)
+    failed = await scene.store.outbox.outbox_entries(status=OutboxStatus.FAILED)
     (entry,) = failed
     assert entry.attempts == 3 and rejected.hits == 3
     assert entry.last_error is not None and "400" in entry.last_error
@@ -168,9 +168,9 @@ async def test_one_members_here_topic_stays_within_the_channels_cap(scene: Scene
     cap = scene.settings.route_alert_cap
     many = [item(scene, f"n{n}", f"The council said item {n} was filed.") for n in range(40)]
     scene.feeds.serve("flood.xml", rss(many, title="Flood"))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
-    entries = await scene.store.outbox_entries()
+    entries = await scene.store.outbox.outbox_entries()
     assert sum(e.kind is OutboxKind.HERE for e in entries) == 40
     await until(lambda: settled(scene))
     posted = scene.fake.messages(scene.channel)
@@ -181,7 +181,7 @@ async def test_one_members_here_topic_stays_within_the_channels_cap(scene: Scene
     assert [u["id"] for u in summary["mentions"]] == [member.id]
     here_sent = [
         e
-        for e in await scene.store.outbox_entries(status=OutboxStatus.SENT)
+        for e in await scene.store.outbox.outbox_entries(status=OutboxStatus.SENT)
         if e.kind is OutboxKind.HERE
     ]
     pinged = [m for m in posted if m["mentions"]]

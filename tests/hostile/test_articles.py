@@ -74,7 +74,7 @@ async def test_an_article_a_stage_fails_on_is_alerted_with_the_next_and_the_sour
         ),
     )
 
-    report = await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    report = await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
     assert (report.sources_ok, report.sources_failed, report.degraded) == (1, 0, 1)
     await scene.wait_for(lambda: len(scene.alerts()) == 2)
@@ -82,7 +82,7 @@ async def test_an_article_a_stage_fails_on_is_alerted_with_the_next_and_the_sour
         "Harbour bridge story (normal)",
         "Harbour bridge story (poison)",
     ]
-    (source,) = await scene.store.list_sources()
+    (source,) = await scene.store.sources.list_sources()
     assert source.status is SourceStatus.OK and source.error_count == 0
     assert source.degraded_items == 1
     reply = await scene.command("sources", "list")
@@ -118,7 +118,7 @@ async def test_topics_that_cannot_be_matched_still_alert_the_servers_channel(
         ),
     )
 
-    report = await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    report = await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
     assert report.sources_ok == 1
     (outcome,) = report.outcomes
@@ -176,7 +176,7 @@ async def test_a_5_mb_page_of_short_paragraphs_holds_up_no_other_source(scene: S
         scene.feeds.serve(f"{name}.xml", rss([new], title=name))
 
     watcher = scene.bot.services.watcher
-    poll = asyncio.ensure_future(watcher.poll_sources(await scene.store.list_sources()))
+    poll = asyncio.ensure_future(watcher.poll_sources(await scene.store.sources.list_sources()))
     await asyncio.wait_for(arrived.wait(), timeout=20)
     await scene.wait_for(lambda: len(scene.alerts()) == 3, timeout=30)
     assert not poll.done()

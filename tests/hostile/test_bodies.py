@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.watcher import Watcher
 from tests.conftest import (
     Clock,
@@ -271,7 +271,9 @@ PARAGRAPH = (
 
 
 @pytest.fixture
-async def plain_watcher(tmp_path: Path, store: Store, clock: Clock) -> AsyncIterator[Watcher]:
+async def plain_watcher(
+    tmp_path: Path, store: Repositories, clock: Clock
+) -> AsyncIterator[Watcher]:
     """A watcher that finds no quotations, so the measurement is of the page alone, not of
     loading spaCy."""
     settings = make_settings(tmp_path, spacy_model="")

@@ -14,7 +14,7 @@ import pytest
 from bot.errors import LimitReached
 from bot.fetch import Fetcher
 from bot.guilds import MAX_SOURCES_PER_GUILD, ServerSources
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from tests.conftest import FeedServer, make_settings, rss
 from tests.test_discord_e2e import Scene, scene
 
@@ -52,13 +52,13 @@ async def test_many_concurrent_source_adds_stop_at_the_servers_cap(scene: Scene)
     answers = await asyncio.gather(
         *(command(scene, "sources", "add", {"url": url}) for url in urls)
     )
-    watched = await scene.store.guild_sources(int(scene.guild.id))
+    watched = await scene.store.guilds.guild_sources(int(scene.guild.id))
     assert len(watched) == MAX_SOURCES_PER_GUILD
     refused = [a for a in answers if "the most it can" in a]
     assert len(refused) == 60 - MAX_SOURCES_PER_GUILD
     assert all("`/sources remove` one first" in a for a in refused)
     # No source is left behind that no server watches (it would be polled for nobody).
-    assert len(await scene.store.list_sources()) == MAX_SOURCES_PER_GUILD
+    assert len(await scene.store.sources.list_sources()) == MAX_SOURCES_PER_GUILD
     assert scene.fake.violations == []
 
 
@@ -70,22 +70,22 @@ async def test_starter_sources_stop_at_the_cap_and_say_how_many_were_left_out(
         assert "Now watching" in await command(scene, "sources", "add", {"url": url})
     defaults = [scene.feeds.serve(f"d{n}.xml", one_item(100 + n, scene.feeds)) for n in range(12)]
     starter = ServerSources(
-        guilds=scene.store,
-        sources=scene.store,
-        outbox=scene.store,
-        articles=scene.store,
-        threads=scene.store,
+        guilds=scene.store.guilds,
+        sources=scene.store.sources,
+        outbox=scene.store.outbox,
+        articles=scene.store.articles,
+        threads=scene.store.threads,
         watcher=scene.bot.services.watcher,
         default_sources=[urls[0], *defaults],
         clock=lambda: NOW,
     )
     added = await starter.add_defaults(int(scene.guild.id), int(scene.admin.id))
     assert (added.added, added.already, added.left_out) == (10, 1, 2)
-    assert len(await scene.store.guild_sources(int(scene.guild.id))) == MAX_SOURCES_PER_GUILD
-    assert len(await scene.store.list_sources()) == MAX_SOURCES_PER_GUILD
+    assert len(await scene.store.guilds.guild_sources(int(scene.guild.id))) == MAX_SOURCES_PER_GUILD
+    assert len(await scene.store.sources.list_sources()) == MAX_SOURCES_PER_GUILD
     answer = await command(scene, "sources", "defaults", {})  # the bot's own list: all left out
     assert "were left out: this server now watches 50 sources, the most it can." in answer
-    assert len(await scene.store.guild_sources(int(scene.guild.id))) == MAX_SOURCES_PER_GUILD
+    assert len(await scene.store.guilds.guild_sources(int(scene.guild.id))) == MAX_SOURCES_PER_GUILD
 
 
 @pytest.mark.settings(routes_per_server=6)
@@ -97,7 +97,7 @@ async def test_many_concurrent_route_adds_stop_at_the_servers_cap(scene: Scene) 
             for n in range(16)
         )
     )
-    assert len(await scene.store.routes_of(int(scene.guild.id))) == 6
+    assert len(await scene.store.topics.routes_of(int(scene.guild.id))) == 6
     refused = [a for a in answers if "the most it can" in a]
     assert len(refused) == 10
     assert all(a.startswith("This server has 6 topic routes") for a in refused)
@@ -106,25 +106,27 @@ async def test_many_concurrent_route_adds_stop_at_the_servers_cap(scene: Scene) 
 
 async def test_two_connections_racing_never_pass_the_caps(database_url: str) -> None:
     """Two stores (two connection pools, as two processes would have) add at once."""
-    first, second = Store.open(database_url), Store.open(database_url)
+    first, second = Repositories.open(database_url), Repositories.open(database_url)
     try:
-        await first.migrate()
+        await first.database.migrate()
         ids = []
         for n in range(80):
-            source, _ = await first.add_source(f"https://n{n}.test/f", added_url="x", now=NOW)
+            source, _ = await first.sources.add_source(
+                f"https://n{n}.test/f", added_url="x", now=NOW
+            )
             ids.append(source.id)
 
-        async def add_source(store: Store, source_id: int) -> bool:
+        async def add_source(store: Repositories, source_id: int) -> bool:
             try:
-                return await store.add_guild_source(
+                return await store.guilds.add_guild_source(
                     GUILD, source_id, user_id=1, now=NOW, cap=MAX_SOURCES_PER_GUILD
                 )
             except LimitReached:
                 return False
 
-        async def add_route(store: Store, n: int) -> bool:
+        async def add_route(store: Repositories, n: int) -> bool:
             try:
-                return await store.add_route(
+                return await store.topics.add_route(
                     GUILD, 7, f"topic {n}", None, role_id=None, user_id=1, now=NOW, cap=10
                 )
             except LimitReached:
@@ -135,12 +137,12 @@ async def test_two_connections_racing_never_pass_the_caps(database_url: str) -> 
         )
         routed = await asyncio.gather(*(add_route((first, second)[n % 2], n) for n in range(40)))
         assert sum(added) == MAX_SOURCES_PER_GUILD
-        assert len(await first.guild_sources(GUILD)) == MAX_SOURCES_PER_GUILD
-        assert sum(routed) == 10 and len(await first.routes_of(GUILD)) == 10
+        assert len(await first.guilds.guild_sources(GUILD)) == MAX_SOURCES_PER_GUILD
+        assert sum(routed) == 10 and len(await first.topics.routes_of(GUILD)) == 10
         # Everything routes (topic None) once per channel, even when added at the same moment.
         twice = await asyncio.gather(
             *(
-                store.add_route(GUILD + 1, 8, None, None, role_id=None, user_id=1, now=NOW)
+                store.topics.add_route(GUILD + 1, 8, None, None, role_id=None, user_id=1, now=NOW)
                 for store in (first, second)
             )
         )

@@ -38,7 +38,8 @@ from bot.routing import Router
 from bot.services import Services, build_bot
 from bot.settings import Settings
 from bot.sources import Source, SourceStatus
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.watcher import STORE_RETRY_SECONDS
 from tests.conftest import Clock, FeedServer, make_settings, rss
 from tests.factories import make_article
@@ -164,9 +165,9 @@ class StorePressure:
 
     BUSY_TIMEOUT_MS = 200
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Repositories) -> None:
         self.full = False
-        event.listen(store._engine.sync_engine, "checkout", self._checkout)
+        event.listen(store.database.engine.sync_engine, "checkout", self._checkout)
 
     def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -220,7 +221,7 @@ class Scene:
     guild: Guild
     channel: Channel
     bot: NewsBot
-    store: Store
+    store: Repositories
     feeds: FeedServer
     settings: Settings
     clock: Clock
@@ -260,7 +261,7 @@ class Scene:
         return await self.source(source_id)
 
     async def source(self, source_id: int) -> Source:
-        found = await self.store.get_source(source_id)
+        found = await self.store.sources.get_source(source_id)
         assert found is not None
         return found
 
@@ -269,7 +270,7 @@ class Scene:
 
     async def make_due(self) -> None:
         """Move the clock past every source's next poll; the poll loop does the rest."""
-        polls = [s.next_poll_at for s in await self.store.list_sources() if s.next_poll_at]
+        polls = [s.next_poll_at for s in await self.store.sources.list_sources() if s.next_poll_at]
         self.clock.now = max([self.clock.now, *polls]) + timedelta(seconds=1)
 
     def titles(self) -> Counter[str]:
@@ -290,8 +291,10 @@ class Scene:
         await self.arrived(*slugs)
 
     async def find_entry(self, title: str) -> OutboxEntry | None:
-        for entry in await self.store.outbox_entries():
-            article = await self.store.article(entry.article_id) if entry.article_id else None
+        for entry in await self.store.outbox.outbox_entries():
+            article = (
+                await self.store.articles.article(entry.article_id) if entry.article_id else None
+            )
             if article is not None and article.title == title:
                 return entry
         return None
@@ -362,10 +365,12 @@ async def scene(
         route_alert_cap=1000,
     )
     clock = Clock()
-    store = Store.open(settings.database_url)
-    await store.migrate()
+    store = Repositories.open(settings.database_url)
+    await store.database.migrate()
     pressure = StorePressure(store)
-    await store.set_alerts_channel(int(guild.id), int(channel.id), user_id=ADMIN, now=clock.now)
+    await store.guilds.set_alerts_channel(
+        int(guild.id), int(channel.id), user_id=ADMIN, now=clock.now
+    )
     pool = WorkPool.of(settings)
     try:
         async with Fetcher.create_session(settings) as session:
@@ -542,7 +547,7 @@ async def test_gateway_disconnect_resumes_or_reidentifies_and_alerts_around_it_a
 
     await scene.assert_each_once(["before", "during", "after"])
     assert (scene.fake.identifies, scene.fake.resumes) == ((2, 0) if refused else (1, 1))
-    config = await scene.store.guild(int(scene.guild.id))
+    config = await scene.store.guilds.guild(int(scene.guild.id))
     assert config is not None and config.alerts_channel_id == int(scene.channel.id)
 
 
@@ -636,17 +641,19 @@ KILL_SEED = 8
 async def queue_batch(db: Path, guild_id: int, channel_id: int, titles: list[str]) -> None:
     """A batch of alerts queued as the watcher queues them (the bot is down meanwhile)."""
     now = datetime.now(UTC)
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
     try:
-        await store.migrate()
-        source, created = await store.add_source("http://127.0.0.1:9/feed", added_url="x", now=now)
+        await store.database.migrate()
+        source, created = await store.sources.add_source(
+            "http://127.0.0.1:9/feed", added_url="x", now=now
+        )
         if created:
-            await store.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
-            await store.add_guild_source(guild_id, source.id, user_id=1, now=now)
+            await store.guilds.set_alerts_channel(guild_id, channel_id, user_id=1, now=now)
+            await store.guilds.add_guild_source(guild_id, source.id, user_id=1, now=now)
         found = [make_article(source.id, f"k:{title}", now, title=title) for title in titles]
         change = PollSuccess("News Test", None, None, None, None, now + timedelta(days=1))
-        planned = await Router(store).plan(source, found)
-        await store.record_poll_success(
+        planned = await Router(store.topics).plan(source, found)
+        await store.ingest.record_poll_success(
             source, change, seen_keys=[], new_articles=found, now=now, planned=planned
         )
     finally:
@@ -656,7 +663,7 @@ async def queue_batch(db: Path, guild_id: int, channel_id: int, titles: list[str
 FORK_SERVER = """
 import os, signal, sys
 import aiosqlite, discord, sqlalchemy.ext.asyncio
-import bot.app, bot.discord_sender, bot.fetch, bot.store, bot.watcher
+import bot.app, bot.discord_sender, bot.fetch, bot.storage.repositories, bot.watcher
 from bot.__main__ import main
 
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the killed bots
@@ -781,8 +788,8 @@ async def test_sigkill_at_random_points_of_delivery_batches_50_times_loses_and_d
 
     titles = Counter(m["embeds"][0]["title"] for m in fake.messages(channel) if m.get("embeds"))
     assert titles == Counter(expected)
-    store = Store.open(f"sqlite+aiosqlite:///{db}")
-    statuses = Counter(e.status for e in await store.outbox_entries())
+    store = Repositories.open(f"sqlite+aiosqlite:///{db}")
+    statuses = Counter(e.status for e in await store.outbox.outbox_entries())
     await store.close()
     assert statuses == {OutboxStatus.SENT: len(expected)}
     assert fake.violations == []

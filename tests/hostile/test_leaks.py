@@ -20,7 +20,8 @@ from bot.articles import Article
 from bot.errors import DATABASE_BUSY
 from bot.news import News
 from bot.sources import Source
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from bot.stories import Stories
 from bot.topics import parse_topic
 from bot.urls import source_label
@@ -99,7 +100,7 @@ async def untitled_secret_source(scene: Scene) -> tuple[str, int]:
     added = await scene.command("sources", "add", {"url": url, "backfill": 1}, followups=1)
     assert SECRET not in added.followups[0]["content"]
     assert "127.0.0.1/private/feed.xml" in added.followups[0]["content"]
-    (source,) = await scene.store.list_sources()
+    (source,) = await scene.store.sources.list_sources()
     return url, source.id
 
 
@@ -165,7 +166,7 @@ async def test_a_url_with_a_login_is_refused_saying_why(scene: Scene) -> None:
     reply = await scene.command("sources", "add", {"url": with_login}, followups=1)
     text = reply.followups[0]["content"]
     assert "user name or password" in text and "hunter2" not in text
-    assert await scene.store.list_sources() == []
+    assert await scene.store.sources.list_sources() == []
     assert scene.feeds.hits == {}
 
 
@@ -218,10 +219,12 @@ async def test_a_refused_write_tells_the_admin_only_that_the_database_is_busy(
 SERVER, NEIGHBOUR = 100, 200
 
 
-async def store_copies(store: Store, stories: Stories, *found: tuple[Source, Article]) -> None:
+async def store_copies(
+    store: Repositories, stories: Stories, *found: tuple[Source, Article]
+) -> None:
     change = PollSuccess(None, None, None, None, None, NOW)
     for source, made in sorted(found, key=lambda pair: pair[1].fetched_at):
-        await store.record_poll_success(
+        await store.ingest.record_poll_success(
             source, change, seen_keys=[made.item_key], new_articles=[made], now=NOW, stories=stories
         )
 
@@ -257,7 +260,7 @@ COVERED |= {"source_choices", "pick_source"}
 
 
 @pytest.mark.both_engines
-async def test_no_answer_changes_when_a_neighbour_watches_more(store: Store) -> None:
+async def test_no_answer_changes_when_a_neighbour_watches_more(store: Repositories) -> None:
     """A server's every /news answer, before and after a neighbouring server adds sources that
     carry the same stories, quote the same people and more: identical. Any number drawn from
     beyond the asking server's sources (the outlet count was one) makes them differ."""
@@ -268,7 +271,7 @@ async def test_no_answer_changes_when_a_neighbour_watches_more(store: Store) -> 
     }
     assert asked == COVERED, "a /news query this test doesn't ask: add it to every_answer"
     shared = await add_source(store, "https://a.test/feed", guild=SERVER)
-    await store.add_guild_source(NEIGHBOUR, shared.id, user_id=1, now=NOW)
+    await store.guilds.add_guild_source(NEIGHBOUR, shared.id, user_id=1, now=NOW)
     neighbours = [
         await add_source(store, f"https://{name}.test/feed", guild=NEIGHBOUR) for name in "bcd"
     ]
@@ -280,7 +283,13 @@ async def test_no_answer_changes_when_a_neighbour_watches_more(store: Store) -> 
         article(shared, "a1", 5, "Bridge reopens to cyclists", BODY, quotes=said),
         article(neighbours[0], "b1", 4, "Cyclists get their bridge back", BODY, quotes=said),
     )
-    news = News(queries=store, coverage=store, articles=store, guilds=store, clock=lambda: NOW)
+    news = News(
+        queries=store.queries,
+        coverage=store.coverage,
+        articles=store.articles,
+        guilds=store.guilds,
+        clock=lambda: NOW,
+    )
     before = await every_answer(news, SERVER)
     theirs = await every_answer(news, NEIGHBOUR)
 

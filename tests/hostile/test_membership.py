@@ -17,7 +17,7 @@ import pytest
 
 from bot.delivery import OutboxStatus
 from bot.settings import Settings
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.subscriptions import Added, Delivery
 from tests.conftest import make_settings, rss
 from tests.fakediscord import CommandUnavailable
@@ -42,13 +42,13 @@ async def publish(scene: Scene, n: int, title: str) -> None:
     now = format_datetime(datetime.now(UTC), usegmt=True)
     item = story(n, scene.feeds) | {"title": title, "guid": f"member-{n}", "pubDate": now}
     scene.feeds.serve("feed.xml", rss([item, story(1, scene.feeds)]))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
 
 
 async def settled(scene: Scene, user_id: int) -> None:
     """Every personal alert queued for this person has been dealt with."""
     for _ in range(200):
-        entries = [e for e in await scene.store.outbox_entries() if e.user_id == user_id]
+        entries = [e for e in await scene.store.outbox.outbox_entries() if e.user_id == user_id]
         if entries and all(e.status is not OutboxStatus.PENDING for e in entries):
             return
         await asyncio.sleep(0.05)
@@ -76,7 +76,7 @@ async def test_someone_who_left_gets_nothing_and_loses_their_topics_there(scene:
 
     assert scene.fake.messages(scene.fake.dm_channel(leaver)) == []
     assert not any(f"<@{leaver.id}>" in (m.get("content") or "") for m in scene.alerts())
-    kept = await scene.store.subscriptions_of(int(leaver.id))
+    kept = await scene.store.topics.subscriptions_of(int(leaver.id))
     assert [(s.guild_id, s.topic) for s in kept] == [(int(other.id), "bridge")]
     (lookup,) = scene.fake.requests_matching(
         "GET", rf"/guilds/{scene.guild.id}/members/{leaver.id}"
@@ -106,7 +106,7 @@ async def test_topics_are_counted_per_server(scene: Scene) -> None:
     cap = scene.settings.topics_per_user
     for n in range(cap):
         typed = f"topic{n}"
-        await scene.store.add_subscription(
+        await scene.store.topics.add_subscription(
             int(reader.id), int(other.id), typed, typed, Delivery.DM, now=datetime.now(UTC)
         )
     here = await as_user(scene, reader, "subscribe", {"topic": "harbour"})
@@ -115,7 +115,7 @@ async def test_topics_are_counted_per_server(scene: Scene) -> None:
         scene, reader, "subscribe", {"topic": "one more"}, guild=other, channel=other_channel
     )
     assert there.ephemeral and f"You follow {cap} topics in this server" in (there.content or "")
-    assert len(await scene.store.subscriptions_of(int(reader.id), int(other.id))) == cap
+    assert len(await scene.store.topics.subscriptions_of(int(reader.id), int(other.id))) == cap
 
 
 @pytest.mark.both_engines
@@ -123,21 +123,23 @@ async def test_the_cap_holds_when_many_subscribe_at_once(database_url: str, tmp_
     """Eight stores (eight processes' worth of connections) adding 80 topics for one person in
     one server at the same moment: the cap of 5 holds."""
     settings: Settings = make_settings(tmp_path, database_url=database_url)
-    stores = [Store.open(settings.database_url) for _ in range(8)]
-    await stores[0].migrate()
+    stores = [Repositories.open(settings.database_url) for _ in range(8)]
+    await stores[0].database.migrate()
     try:
         now = datetime.now(UTC)
         results = await asyncio.gather(
             *(
-                stores[n % len(stores)].add_subscription(
+                stores[n % len(stores)].topics.add_subscription(
                     7, 100, f"topic{n}", f"topic{n}", Delivery.DM, now=now, cap=5
                 )
                 for n in range(80)
             )
         )
         assert results.count(Added.ADDED) == 5 and results.count(Added.FULL) == 75
-        assert len(await stores[0].subscriptions_of(7, 100)) == 5
-        again = await stores[1].add_subscription(7, 100, "topic0", "x", Delivery.DM, now=now, cap=5)
+        assert len(await stores[0].topics.subscriptions_of(7, 100)) == 5
+        again = await stores[1].topics.add_subscription(
+            7, 100, "topic0", "x", Delivery.DM, now=now, cap=5
+        )
         assert again in (Added.ALREADY, Added.FULL)
     finally:
         for store in stores:
@@ -199,7 +201,7 @@ async def test_a_dm_stops_a_topic_in_a_server_the_person_left(scene: Scene) -> N
     assert choice["name"] == "tunnel — Neighbours"
     stopped = await as_user(scene, reader, "unsubscribe", {"topic": choice["value"]}, dm=True)
     assert "No longer following “tunnel”" in (stopped.content or "")
-    left = await scene.store.subscriptions_of(int(reader.id))
+    left = await scene.store.topics.subscriptions_of(int(reader.id))
     assert sorted((s.guild_id, s.topic) for s in left) == sorted(
         [(int(scene.guild.id), "harbour"), (int(other.id), "harbour")]
     )
@@ -209,7 +211,7 @@ async def test_a_dm_stops_a_topic_in_a_server_the_person_left(scene: Scene) -> N
         scene, someone_else, "unsubscribe", {"topic": f"topic#{harbour.id}"}, dm=True
     )
     assert "don't follow" in (refused.content or "")
-    assert len(await scene.store.subscriptions_of(int(reader.id))) == 2
+    assert len(await scene.store.topics.subscriptions_of(int(reader.id))) == 2
 
 
 IN_A_DM: dict[str, tuple[str, str | None, dict[str, Any], str]] = {
@@ -235,4 +237,4 @@ async def test_server_commands_in_a_dm_are_not_offered_and_answer_cleanly_anyway
     reply = await handle.response(timeout=10)
     assert reply.ephemeral and says in (reply.content or "")
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
-    assert await scene.store.subscriptions_of(int(reader.id)) == []
+    assert await scene.store.topics.subscriptions_of(int(reader.id)) == []

@@ -61,7 +61,10 @@ async def test_admin_commands_refuse_members_without_manage_server_even_if_allow
     url = await feed_with(scene, [1])
     await scene.command("sources", "add", {"url": url}, followups=1)
     await scene.command("alerts", "add", {"topic": "bridge", "channel": scene.channel})
-    before = (await scene.store.list_sources(), await scene.store.routes_of(int(scene.guild.id)))
+    before = (
+        await scene.store.sources.list_sources(),
+        await scene.store.topics.routes_of(int(scene.guild.id)),
+    )
     group, sub, options = ADMIN[case]
     options = {k: scene.channel if v == "CHANNEL" else v for k, v in options.items()}
     reader = await member(scene)
@@ -69,7 +72,10 @@ async def test_admin_commands_refuse_members_without_manage_server_even_if_allow
         group, sub, options, user=reader, member_permissions=0, enforce_permissions=False
     )
     assert reply.ephemeral and "Manage Server" in (reply.content or "")
-    after = (await scene.store.list_sources(), await scene.store.routes_of(int(scene.guild.id)))
+    after = (
+        await scene.store.sources.list_sources(),
+        await scene.store.topics.routes_of(int(scene.guild.id)),
+    )
     assert after == before
 
 
@@ -138,7 +144,7 @@ async def test_people_only_see_and_change_their_own_topics(scene: Scene) -> None
     assert typed.choices == []
     refused = await as_user(bob, "unsubscribe", {"topic": "alice private interest"})
     assert refused.ephemeral and "You don't follow" in (refused.content or "")
-    (kept,) = await scene.store.all_subscriptions()
+    (kept,) = await scene.store.topics.all_subscriptions()
     assert kept.user_id == int(alice.id)
 
 
@@ -160,7 +166,7 @@ async def test_a_dm_alert_names_no_server(scene: Scene) -> None:
     now = format_datetime(datetime.now(UTC), usegmt=True)
     item = story(9, scene.feeds) | {"title": "Harbour tunnel opens", "pubDate": now}
     scene.feeds.serve("feed.xml", rss([item, story(1, scene.feeds)]))
-    await scene.bot.services.watcher.poll_sources(await scene.store.list_sources())
+    await scene.bot.services.watcher.poll_sources(await scene.store.sources.list_sources())
     dm = scene.fake.dm_channel(reader)
     await scene.wait_for(lambda: len(scene.fake.messages(dm)) >= 1)
     await asyncio.sleep(0.5)
@@ -194,25 +200,25 @@ async def test_removing_the_bot_forgets_the_server_and_the_sources_only_it_used(
     guild_id = int(scene.guild.id)
     await scene.fake.dispatch("GUILD_DELETE", {"id": scene.guild.id})
     for _ in range(100):
-        if await scene.store.guild(guild_id) is None:
+        if await scene.store.guilds.guild(guild_id) is None:
             break
         await asyncio.sleep(0.05)
-    assert await scene.store.guild(guild_id) is None
-    assert [s.url for s in await scene.store.list_sources()] == [shared]
-    assert await scene.store.routes_of(guild_id) == []
-    assert await scene.store.all_subscriptions() == []
+    assert await scene.store.guilds.guild(guild_id) is None
+    assert [s.url for s in await scene.store.sources.list_sources()] == [shared]
+    assert await scene.store.topics.routes_of(guild_id) == []
+    assert await scene.store.topics.all_subscriptions() == []
     assert scene.bot.services.router._routes == {}
 
 
 async def test_servers_removed_while_offline_are_forgotten_at_start(scene: Scene) -> None:
     now = datetime.now(UTC)
-    await scene.store.join_guild(424242, now=now)
-    await scene.store.add_subscription(7, 424242, "nato", "NATO", Delivery.DM, now=now)
+    await scene.store.guilds.join_guild(424242, now=now)
+    await scene.store.topics.add_subscription(7, 424242, "nato", "NATO", Delivery.DM, now=now)
     cog: Any = scene.bot.get_cog("BackgroundCog")
     await cog.on_ready()
-    assert 424242 not in await scene.store.guild_ids()
-    assert int(scene.guild.id) in await scene.store.guild_ids()
-    assert await scene.store.all_subscriptions() == []
+    assert 424242 not in await scene.store.guilds.guild_ids()
+    assert int(scene.guild.id) in await scene.store.guilds.guild_ids()
+    assert await scene.store.topics.all_subscriptions() == []
 
 
 # ---- what the admin may do themselves -----------------------------------------------------------
@@ -246,10 +252,10 @@ async def test_a_role_is_pinged_only_for_an_admin_who_could_ping_it(scene: Scene
     options = {"topic": "nato", "channel": scene.channel, "role": quiet}
     refused = await scene.command("alerts", "add", options, user=mod)
     assert refused.ephemeral and "you lack **Mention @everyone" in (refused.content or "")
-    assert await scene.store.routes_of(int(scene.guild.id)) == []
+    assert await scene.store.topics.routes_of(int(scene.guild.id)) == []
     allowed = await scene.command("alerts", "add", options)  # the owner may ping it
     assert "will go to" in (allowed.content or "")
-    (route,) = await scene.store.routes_of(int(scene.guild.id))
+    (route,) = await scene.store.topics.routes_of(int(scene.guild.id))
     assert route.role_id == int(quiet.id)
 
 
@@ -265,8 +271,8 @@ async def test_alerts_go_only_where_the_admin_may_post(scene: Scene) -> None:
     ):
         refused = await scene.command("alerts", sub, options, user=mod)
         assert refused.ephemeral and "You can't post in" in (refused.content or ""), sub
-    assert await scene.store.routes_of(int(scene.guild.id)) == []
-    config = await scene.store.guild(int(scene.guild.id))
+    assert await scene.store.topics.routes_of(int(scene.guild.id)) == []
+    config = await scene.store.guilds.guild(int(scene.guild.id))
     assert config is None or config.alerts_channel_id is None
     allowed = await scene.command("alerts", "channel", {"channel": scene.channel}, user=mod)
     assert "Alerts will go to" in (allowed.content or "")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.articles import Article
-from bot.store import PollSuccess
+from bot.storage.ingest import PollSuccess
 from tests.conftest import DEMO_WWW, rss
 from tests.fakediscord import Channel, Guild, InteractionHandle, User
 from tests.test_discord_e2e import Scene, scene
@@ -54,8 +54,10 @@ async def store_a_week_of_long_articles(scene: Scene, *, days_ago: int = 4) -> N
     week /subscriptions and /alerts preview look at; before the three days the story index
     keeps, so the poll under way doesn't load them into it), or ``days_ago``."""
     now = datetime.now(UTC) - timedelta(days=days_ago)
-    source, _ = await scene.store.add_source("https://wire.test/feed", added_url="x", now=now)
-    await scene.store.add_guild_source(int(scene.guild.id), source.id, user_id=1, now=now)
+    source, _ = await scene.store.sources.add_source(
+        "https://wire.test/feed", added_url="x", now=now
+    )
+    await scene.store.guilds.add_guild_source(int(scene.guild.id), source.id, user_id=1, now=now)
     rng = random.Random(7)
     found = [
         Article(
@@ -77,7 +79,7 @@ async def store_a_week_of_long_articles(scene: Scene, *, days_ago: int = 4) -> N
     ]
     change = PollSuccess(None, None, None, None, None, now + timedelta(hours=1))
     for start in range(0, LONG_ARTICLES, 20):
-        await scene.store.record_poll_success(
+        await scene.store.ingest.record_poll_success(
             source, change, seen_keys=[], new_articles=found[start : start + 20], now=now
         )
 
@@ -134,7 +136,7 @@ async def a_poll_under_way(scene: Scene) -> asyncio.Task[object]:
     await scene.command("sources", "add", {"url": url}, followups=1)
     scene.feeds.serve("busy.xml", rss(items, title="Busy"))
     watcher = scene.bot.services.watcher
-    sources = [s for s in await scene.store.list_sources() if s.url == url]
+    sources = [s for s in await scene.store.sources.list_sources() if s.url == url]
     return asyncio.create_task(watcher.poll_sources(sources))
 
 

@@ -18,7 +18,7 @@ from bot.address_guard import public_socket_factory
 from bot.fetch import ConnectionFailed, Fetcher, RefusedURL
 from bot.settings import Settings
 from bot.sources import SourceStatus
-from bot.store import Store
+from bot.storage.repositories import Repositories
 from bot.urls import InvalidURL, check_url, is_public_address, literal_ip
 from bot.watcher import Watcher
 from tests.conftest import Clock, FeedServer, make_settings, open_watcher, rss
@@ -163,7 +163,7 @@ async def test_a_url_urllib_and_aiohttp_read_differently_never_reaches_the_machi
     ],
 )
 async def test_non_http_url_is_rejected_when_added(
-    watcher: Watcher, store: Store, url: str, scheme: str
+    watcher: Watcher, store: Repositories, url: str, scheme: str
 ) -> None:
     with pytest.raises(InvalidURL) as caught:
         await watcher.add_source(url)
@@ -172,7 +172,7 @@ async def test_non_http_url_is_rejected_when_added(
     )
     with pytest.raises(InvalidURL):
         await watcher.add_sources([url])
-    assert await store.list_sources() == []
+    assert await store.sources.list_sources() == []
 
 
 def test_check_url_accepts_upper_case_http_schemes() -> None:
@@ -428,13 +428,13 @@ async def test_checks_are_remembered_for_addresses_that_passed_never_for_refused
     [("file:///etc/passwd", "file:"), ("gopher://127.0.0.1:70/", "gopher:"), ("ftp://x/", "ftp:")],
 )
 async def test_redirect_to_a_non_http_url_is_refused(
-    watcher: Watcher, store: Store, feed_server: FeedServer, location: str, scheme: str
+    watcher: Watcher, store: Repositories, feed_server: FeedServer, location: str, scheme: str
 ) -> None:
     url = feed_server.serve("sneaky.xml", b"", status=302, headers={"Location": location})
 
     outcome = await watcher.add_source(url)
 
-    source = await store.get_source(outcome.source.id)
+    source = await store.sources.get_source(outcome.source.id)
     assert source is not None
     assert source.status is SourceStatus.FAILING
     assert source.last_error == (
@@ -446,7 +446,7 @@ async def test_redirect_to_a_non_http_url_is_refused(
 
 @pytest.fixture
 async def guarded_watcher(
-    guarded_settings: Settings, store: Store, clock: Clock, resolver: ScriptedResolver
+    guarded_settings: Settings, store: Repositories, clock: Clock, resolver: ScriptedResolver
 ) -> AsyncIterator[Watcher]:
     async with open_watcher(
         guarded_settings, store, clock, resolver=resolver, public=stand_in_public
@@ -456,7 +456,7 @@ async def guarded_watcher(
 
 async def test_autodiscovery_never_follows_a_feed_link_to_this_machine(
     guarded_watcher: Watcher,
-    store: Store,
+    store: Repositories,
     resolver: ScriptedResolver,
     public_site: FeedServer,
     honeypot: Honeypot,
@@ -472,7 +472,7 @@ async def test_autodiscovery_never_follows_a_feed_link_to_this_machine(
     outcome = await guarded_watcher.add_source(f"http://blog.example:{honeypot.port}/blog/")
 
     assert not outcome.ok
-    source = await store.get_source(outcome.source.id)
+    source = await store.sources.get_source(outcome.source.id)
     assert source is not None
     assert source.status is SourceStatus.FAILING
     assert source.last_error == REFUSED
@@ -520,14 +520,14 @@ async def test_article_links_to_this_machine_are_not_fetched(
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 async def test_private_address_is_refused_with_a_readable_message(
-    guarded_watcher: Watcher, store: Store, feed_server: FeedServer, host: str
+    guarded_watcher: Watcher, store: Repositories, feed_server: FeedServer, host: str
 ) -> None:
     url = feed_server.serve("feed.xml", rss([])).replace("127.0.0.1", host)
 
     outcome = await guarded_watcher.add_source(url)
 
     assert not outcome.ok
-    source = await store.get_source(outcome.source.id)
+    source = await store.sources.get_source(outcome.source.id)
     assert source is not None
     assert source.status is SourceStatus.FAILING
     assert source.last_error == REFUSED

@@ -234,8 +234,8 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
     async def run(key: str, *, dm: bool = False) -> None:
         (name, _, sub) = key.partition(" ")
         options = dict(REPLIES[key])
-        sources = {s.url: s.id for s in await scene.store.list_sources()}
-        routes = await scene.store.routes_of(int(scene.guild.id))
+        sources = {s.url: s.id for s in await scene.store.sources.list_sources()}
+        routes = await scene.store.topics.routes_of(int(scene.guild.id))
         ids = {
             "FEED": feed,
             "THIRD_FEED": third,
@@ -244,7 +244,7 @@ async def test_every_reply_that_holds_feed_text_is_escaped(scene: Scene) -> None
             "CHANNEL": scene.channel,
             "ROUTE": routes[0].id if routes else 0,
             "ARTICLE": str(
-                min((a.id or 0 for a in await scene.store.recent_articles()), default=0)
+                min((a.id or 0 for a in await scene.store.articles.recent_articles()), default=0)
             ),
         }
         options = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in options.items()}

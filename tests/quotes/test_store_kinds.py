@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.quotes import Quotation, SpeakerKind
-from bot.store import PollSuccess, Store
+from bot.storage.ingest import PollSuccess
+from bot.storage.repositories import Repositories
 from tests.factories import make_article, make_quotation
 
 pytestmark = pytest.mark.both_engines
@@ -20,9 +21,9 @@ def quote(text: str, speaker: str | None, kind: SpeakerKind | None) -> Quotation
     return make_quotation(text, speaker, key=False, kind=kind)
 
 
-async def test_speaker_kinds_are_stored_and_read_back(store: Store) -> None:
+async def test_speaker_kinds_are_stored_and_read_back(store: Repositories) -> None:
     url = "https://news.example/feed"
-    source, _ = await store.add_source(url, added_url=url, now=NOW)
+    source, _ = await store.sources.add_source(url, added_url=url, now=NOW)
     quotes = (
         quote(
             "We never expressed interest in the firearm",
@@ -37,10 +38,10 @@ async def test_speaker_kinds_are_stored_and_read_back(store: Store) -> None:
     )
     article = replace(make_article(source.id, "k1", NOW), quotes=quotes)
     change = PollSuccess(None, None, None, None, None, NOW)
-    await store.record_poll_success(
+    await store.ingest.record_poll_success(
         source, change, seen_keys=[article.item_key], new_articles=[article], now=NOW
     )
-    (stored,) = await store.latest_articles_of(source.id, limit=1)
+    (stored,) = await store.articles.latest_articles_of(source.id, limit=1)
     assert [(q.speaker, q.speaker_kind) for q in stored.quotes] == [
         (q.speaker, q.speaker_kind) for q in quotes
     ]
