@@ -103,6 +103,9 @@ class Watching:
     alert_channels: tuple[tuple[int, int], ...] = ()
     """(server, channel) of each such server's alerts channel, where it has one that works
     (the bot still in the server, the channel not blocked); in server order."""
+    thread_channels: tuple[tuple[int, int], ...] = ()
+    """(server, channel) of each such server's channels that post a story's later copies as
+    lines in its thread (``bot.records.ThreadMode``); in server, then channel order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,10 @@
 The plan of an article, made before it is stored, lists every alert it earns, in the order
 they are queued:
 
+- a line in each thread-mode channel (``bot.threads``) of a server watching the source: a later
+  copy of a story is posted as a line in the story's thread or forum post there. The store
+  writes a planned line only where the story was already alerted (its thread's first message),
+  which only the write transaction knows: the article is put in its story there;
 - the alerts channel of each server watching the source (unpaused, the bot still in it, the
   channel not blocked): every article goes there;
 - each topic route whose topic matches (or that takes every article) in a server watching the
@@ -173,20 +177,23 @@ class Router:
         on_failure: Callable[[Article, Exception], None] | None = None,
     ) -> dict[str, list[Planned]]:
         """Every alert each article earns (by item key), in the order they are queued: the
-        alerts channels of the servers watching the source first, then the matched topic
-        routes and people. An article whose topics can't be matched gets only the alerts
-        channels and the all-articles routes (``on_failure`` is told why)."""
+        lines of the servers' thread-mode channels and their alerts channels first, then the
+        matched topic routes and people. An article whose topics can't be matched gets only
+        the lines, the alerts channels and the all-articles routes (``on_failure`` is told why)."""
         if not articles:
             return {}
         watching = await self._store.watching(source.id)
         channels = [
+            Planned(OutboxKind.LINE, guild_id, channel_id, None, None, None)
+            for guild_id, channel_id in watching.thread_channels
+        ] + [
             Planned(OutboxKind.ALERT, guild_id, channel_id, None, None, None)
             for guild_id, channel_id in watching.alert_channels
         ]
         if not (self._routes or self._subscriptions):
             return {a.item_key: list(channels) for a in articles} if channels else {}
         guilds = watching.guilds
-        taken = {(OutboxKind.ALERT, c.channel_id) for c in channels}
+        taken = {(c.kind, c.channel_id) for c in channels}
         domain = host_of(source.url)
         everything = [
             r

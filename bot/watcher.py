@@ -185,11 +185,23 @@ class Watcher:
             # Sources read before may have new items, whose articles need the quotation model.
             self._pool.expect_model()
         unchanged: list[tuple[int, datetime]] = []
-        outcomes = await asyncio.gather(*(self._poll(s, 0, unchanged) for s in todo))
+        outcomes: list[PollOutcome | None] = [None] * len(todo)
+        queue = iter(enumerate(todo))
+
+        async def poller() -> None:
+            # Each takes the next source when it is done with one: at most HTTP_CONCURRENCY
+            # polls at once, as the semaphore allows, without a waiting task per source.
+            for index, source in queue:
+                outcomes[index] = await self._poll(source, 0, unchanged)
+
+        await asyncio.gather(
+            *(poller() for _ in range(min(len(todo), self._settings.http_concurrency)))
+        )
         await self._record_unchanged(unchanged)
         report = CycleReport()
         for outcome in outcomes:
-            report.add(outcome)
+            if outcome is not None:
+                report.add(outcome)
         return report
 
     async def poll_source(self, source: Source, *, backfill: int = 0) -> PollOutcome:

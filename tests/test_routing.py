@@ -7,6 +7,7 @@ import pytest
 
 from bot.delivery import ChannelRefused, OutboxKind, OutboxStatus, Planned
 from bot.errors import UserFacingError
+from bot.records import ThreadMode
 from bot.routing import Router
 from bot.sources import Source
 from bot.storage.ingest import PollSuccess
@@ -97,6 +98,28 @@ async def test_only_servers_that_watch_the_source_are_routed(
     await router.reload()
     await publish(store, router, source, clock, "NATO summit")
     assert await store.outbox.due_outbox(clock.now) == []
+
+
+async def test_the_plan_holds_a_line_for_each_thread_channel_of_a_watching_server(
+    store: Repositories, clock: Clock, setup: tuple[Source, Topics, Router]
+) -> None:
+    """Lines of a story's later copies are planned by the router like every other destination:
+    one in each thread-mode channel of each server watching the source, unpaused (the store
+    writes one only where the story was alerted)."""
+    source, _topics, router = setup
+    await store.guilds.add_guild_source(OTHER_GUILD, source.id, user_id=BOB, now=clock.now)
+    await store.threads.set_thread_mode(GUILD, WORLD, ThreadMode.FORUM, now=clock.now)
+    await store.threads.set_thread_mode(OTHER_GUILD, CHANNEL, ThreadMode.PER_STORY, now=clock.now)
+    await store.threads.set_thread_mode(3, 12, ThreadMode.FORUM, now=clock.now)  # not watching
+    found = make_article(source.id, "g:1", clock.now, title="A story")
+    lines = (await router.plan(source, [found]))[found.item_key]
+    assert [(p.kind, p.guild_id, p.channel_id) for p in lines] == [
+        (OutboxKind.LINE, GUILD, WORLD),
+        (OutboxKind.LINE, OTHER_GUILD, CHANNEL),
+    ]
+    await store.guilds.set_guild_source_paused(OTHER_GUILD, source.id, paused=True, now=clock.now)
+    planned = (await router.plan(source, [found]))[found.item_key]
+    assert [(p.kind, p.channel_id) for p in planned] == [(OutboxKind.LINE, WORLD)]
 
 
 async def test_paused_routes_get_nothing_and_a_channel_gets_an_article_once(

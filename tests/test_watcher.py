@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.articles import Article
 from bot.sources import Source, SourceStatus
@@ -200,3 +202,28 @@ async def test_new_articles_carry_their_quotations_into_the_store_and_alert(
     assert [q.line() for q in alert.quotes] == [
         "“We listened to everyone, and this is the fairest outcome” — Mara Olsen"
     ]
+
+
+async def test_a_cycle_polls_at_most_http_concurrency_sources_at_once_and_reports_in_order(
+    store: Repositories, clock: Clock, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    in_flight = most = 0
+
+    async def slow_feed(request: web.Request) -> web.StreamResponse:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)  # time for the other polls to arrive, if they may
+        in_flight -= 1
+        body = rss([{"title": "T", "guid": request.path}])
+        return web.Response(body=body.encode(), content_type="application/rss+xml")
+
+    for n in range(7):
+        url = feed_server.route(f"f{n}.xml", slow_feed)
+        await store.sources.add_source(url, added_url=url, now=clock.now)
+    sources = await store.sources.list_sources()
+    settings = make_settings(tmp_path, http_concurrency=2)
+    async with open_watcher(settings, store, clock) as watcher:
+        report = await watcher.poll_sources(sources)
+    assert report.sources_ok == 7 and most <= 2
+    assert [o.source.id for o in report.outcomes] == [s.id for s in sources]

@@ -44,7 +44,16 @@ log = logging.getLogger(__name__)
 class StoryPlacer(Protocol):
     """Puts each newly stored article in a story (see bot.stories), inside the store's
     transaction; told to forget them again if that transaction fails, and told of stories the
-    store merged once the merge is committed."""
+    store merged once the merge is committed.
+
+    Placing stays inside the write transaction, not in the router before it, for three
+    reasons: the index keeps each article by its id, which the article's INSERT gives; the
+    story it joins is settled against the stories table as committed by other workers
+    (``file_in_story``, ``merge_stories``), which only the transaction sees in step; and an
+    article, its story and its alerts commit together or not at all, so a crash between two
+    transactions can't leave an article stored with no story or no alerts. What the router
+    plans is therefore per destination; which story a copy belongs to, and so whether its
+    planned line or alert is new there, is settled here."""
 
     def place(self, article: Article, article_id: int) -> Placement:
         """The article's story, whether it starts it, and other stories it joins to it."""

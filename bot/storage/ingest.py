@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.articles import MAX_ATTEMPTS, Article, FailedItem, Problem, Stage, describe
 from bot.quotes import Quotation
 from bot.records import (
+    OutboxKind,
     Planned,
 )
 from bot.sources import Source
@@ -43,7 +44,7 @@ from bot.storage.schema import (
     sources,
 )
 from bot.storage.sources import SUCCESS_UPDATE
-from bot.storage.threads import enqueue_thread_lines
+from bot.storage.threads import queue_thread_lines
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -410,12 +411,14 @@ class Ingest(Repository):
             # without its alerts, so a crash can't lose one. The plan is written as it is;
             # a row the outbox's unique keys already hold (this story, or this article, at
             # that destination: see bot.routing) is skipped.
-            if not first and story_id is not None:
+            plan = (planned or {}).get(article.item_key, ())
+            lines = [p for p in plan if p.kind is OutboxKind.LINE]
+            routed = [p for p in plan if p.kind is not OutboxKind.LINE]
+            if lines and not first and story_id is not None:
                 # Where the story has a thread (or forum post), this copy is a line in it.
-                await conn.execute(
-                    enqueue_thread_lines(self._dialect, article_id, source.id, story_id, now)
+                await queue_thread_lines(
+                    self._dialect, conn, lines, article_id, source.id, story_id, now
                 )
-            routed = (planned or {}).get(article.item_key, ())
             if routed:
                 await conn.execute(
                     _insert_ignore(self._dialect, outbox),

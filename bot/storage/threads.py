@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, literal, select, update
+from sqlalchemy import delete, select, update
 
-from bot.records import OutboxKind, OutboxStatus, StoryThread, ThreadMode
+from bot.records import OutboxKind, OutboxStatus, Planned, StoryThread, ThreadMode
 from bot.storage.database import Repository, _insert_ignore, _upsert
+from bot.storage.rows import _pending
 from bot.storage.schema import (
     articles,
     channel_threads,
-    guild_sources,
     outbox,
     quotes,
     story_threads,
@@ -24,54 +24,46 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def enqueue_thread_lines(
-    dialect: str, article_id: int, source_id: int, story_id: int, now: datetime
-) -> Any:
-    """A line row for a later copy of a story, in each thread-mode channel the story was
-    alerted to, of every server that watches this source (and hasn't paused it)."""
-    earlier = outbox.alias("earlier")
-    story_articles = articles.alias("story_articles")
-    lines = (
-        select(
-            literal(OutboxKind.LINE.value),
-            earlier.c.guild_id,
-            earlier.c.channel_id,
-            literal(article_id),
-            literal(source_id),
-            literal(OutboxStatus.PENDING.value),
-            literal(0),
-            literal(now, type_=outbox.c.next_attempt_at.type),
-            literal(now, type_=outbox.c.created_at.type),
-        )
-        .select_from(
-            earlier.join(story_articles, story_articles.c.id == earlier.c.article_id)
-            .join(channel_threads, channel_threads.c.channel_id == earlier.c.channel_id)
-            .join(
-                guild_sources,
-                (guild_sources.c.guild_id == earlier.c.guild_id)
-                & (guild_sources.c.source_id == source_id),
-            )
-        )
+async def queue_thread_lines(  # noqa: PLR0917 - one article's part of a transaction
+    dialect: str,
+    conn: AsyncConnection,
+    lines: Sequence[Planned],
+    article_id: int,
+    source_id: int,
+    story_id: int,
+    now: datetime,
+) -> None:
+    """Write the planned lines (``bot.routing``) of a later copy of a story: each in a channel
+    the story was already alerted to (by another of its articles). Whether it was is known
+    only here, in the transaction that put the article in its story."""
+    wanted = {line.channel_id: line for line in lines}
+    alerted = (
+        select(outbox.c.channel_id)
+        .join(articles, articles.c.id == outbox.c.article_id)
         .where(
-            story_articles.c.story_id == story_id,
-            earlier.c.kind == OutboxKind.ALERT.value,
-            earlier.c.article_id != article_id,
-            guild_sources.c.paused_at.is_(None),
+            articles.c.story_id == story_id,
+            outbox.c.kind == OutboxKind.ALERT.value,
+            outbox.c.article_id != article_id,
+            outbox.c.channel_id.in_(list(wanted)),
         )
         .distinct()
     )
-    columns = [
-        "kind",
-        "guild_id",
-        "channel_id",
-        "article_id",
-        "source_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-    ]
-    return _insert_ignore(dialect, outbox).from_select(columns, lines)
+    found = sorted(int(channel_id) for (channel_id,) in await conn.execute(alerted))
+    if found:
+        await conn.execute(
+            _insert_ignore(dialect, outbox),
+            [
+                _pending(
+                    OutboxKind.LINE,
+                    wanted[channel_id].guild_id,
+                    channel_id,
+                    now,
+                    article_id=article_id,
+                    source_id=source_id,
+                )
+                for channel_id in found
+            ],
+        )
 
 
 def _story_thread(row: Any) -> StoryThread:

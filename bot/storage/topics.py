@@ -32,6 +32,7 @@ from bot.storage.schema import (
     TOPIC_CHANGES_KEPT,
     TOPICS_COUNTER,
     channel_styles,
+    channel_threads,
     channels,
     counters,
     guild_sources,
@@ -222,7 +223,8 @@ class Topics(Repository):
         return [_route(row) for row in rows]
 
     async def watching(self, source_id: int) -> Watching:
-        """The servers watching this source, unpaused, and their working alerts channels."""
+        """The servers watching this source, unpaused, their working alerts channels and their
+        thread-mode channels."""
         query = (
             select(
                 guild_sources.c.guild_id,
@@ -236,8 +238,15 @@ class Topics(Repository):
             .where(guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None))
             .order_by(guild_sources.c.guild_id)
         )
+        threaded = (
+            select(channel_threads.c.guild_id, channel_threads.c.channel_id)
+            .join(guild_sources, guild_sources.c.guild_id == channel_threads.c.guild_id)
+            .where(guild_sources.c.source_id == source_id, guild_sources.c.paused_at.is_(None))
+            .order_by(channel_threads.c.guild_id, channel_threads.c.channel_id)
+        )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
+            threads = (await conn.execute(threaded)).all()
         return Watching(
             frozenset(row.guild_id for row in rows),
             tuple(
@@ -247,6 +256,7 @@ class Topics(Repository):
                 and row.left_at is None
                 and row.blocked_at is None
             ),
+            tuple((int(row.guild_id), int(row.channel_id)) for row in threads),
         )
 
     async def all_subscriptions(self) -> list[Subscription]:
