@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.quotes.lexicon import CUE_RE, PROGRESSIVE_RE, SPEECH_RE
+from bot.quotes.lexicon import CUE_RE, DOCUMENT_WORDS, PROGRESSIVE_RE, ROLE_NOUNS, SPEECH_RE
 from bot.quotes.speakers import backward_phrase, forward_phrase
 
 _LEAD = re.compile(r"[\s,—–―-]*")
@@ -21,7 +21,7 @@ _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
 CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
 _PARTICIPLE = re.compile(
-    r"(?:,\s+|\b(?:upon|after|before|by|while|when)\s+)(?:saying|adding|telling|writing|noting"
+    r"(?:,\s+|\b(?:upon|after|before|by|while|when|and)\s+)(?:saying|adding|telling|writing|noting"
     r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
     r"|describing|concluding|replying|responding|answering|quipping|joking)"
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
@@ -91,7 +91,14 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
     words = list(re.finditer(r"\S+", text[at:end]))[:_FIRST_WORDS]
     limit = _sentence_stop(text, at, at + words[-1].end() if words else at)
     opener = text[at : at + 1]
-    if not (opener.isupper() or opener.isdigit() or _SUBJECT_OPENER.match(text, at)):
+    first_word = words[0].group().lower() if words else ""
+    # "…,” screenwriter Ann Roe wrote: a role word in lower case before a name.
+    role_led = (
+        (first_word in ROLE_NOUNS or bool(_AGENT_NOUN.fullmatch(first_word)))
+        and len(words) > 1
+        and words[1].group()[:1].isupper()
+    )
+    if not (opener.isupper() or opener.isdigit() or _SUBJECT_OPENER.match(text, at) or role_led):
         # "…” than No Child Left Behind, since …": no subject opens the words after; but
         # "…” by the end of the year, the union's leader, Ana Duarte, said.": the last clause
         # of the sentence is the attribution.
@@ -108,6 +115,9 @@ def after_cues(text: str, start: int, end: int, *, new_sentence: bool = False) -
             yield Cue(*forward_phrase(text, verb.end(), end), cue, after=True)
         yield Cue(*backward_phrase(text, at, verb.start()), cue, after=True)
         return
+
+
+_AGENT_NOUN = re.compile(r"[a-z]{3,}(?:writer|maker|er|or|ist|ian|man|woman)")
 
 
 _FINAL_CLAUSE = re.compile(r",\s+([^,;:“”\"«»()]{2,90}?)\s+$")
@@ -184,9 +194,15 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         [*CUE_RE.finditer(text, start, end), *PROGRESSIVE_RE.finditer(text, start, end)],
         key=lambda m: -m.start(),
     )
+    with_ing = max(_WITH_ING.finditer(text, start, end), key=lambda m: m.start(), default=None)
+    if with_ing is not None and re.fullmatch(r"[^.!?]*[,:]\s*", text[with_ing.end() : end]):
+        # "…, with Ann Roe tweeting that … and asking, “": the name the participle has.
+        yield Cue(with_ing.start(1), with_ing.end(1), "")
     for verb in verbs:
-        if not _tail_ok(text, verb.end(), end):
-            continue
+        if not _tail_ok(text, verb.end(), end) or _DETERMINED.search(
+            text, max(start, verb.start() - 6), verb.start()
+        ):
+            continue  # "after the attacks, X said": a noun
         cue = _norm(verb.group())
         for subject_start in subject_starts(text, clause_starts, verb.start()):
             yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
@@ -202,10 +218,23 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         # X went on the attack, saying, “...: the subject of the sentence.
         yield Cue(origin, participle.start(), "", participle=True)
     colon = text.rfind(":", start, end)
+    document = _DOCUMENT_COMMA.search(text, start, end)
+    if colon == -1 and document is not None:
+        colon = document.start(1)  # "X issued a statement, “…": as with a colon
     if colon != -1 and not text[colon + 1 : end].strip() and _tail_ok(text, start, colon):
         # President Clinton released the following statement: “... (no reporting verb): the
         # subject of the sentence, as for a participle.
         yield Cue(origin, colon, "", participle=True)
+
+
+_DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
+_WITH_ING = re.compile(
+    r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"
+)
+_DOCUMENT_COMMA = re.compile(
+    rf"\b(?:a|an|the|this|his|her|their|its)\s+(?:[\w’'\-]+\s+)?(?:{'|'.join(sorted(DOCUMENT_WORDS))})"
+    r"(?:\s+(?:on|in|to)\s+[\w’'\-]+)?(,)\s*$"
+)
 
 
 def _tail_ok(text: str, start: int, end: int) -> bool:

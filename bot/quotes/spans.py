@@ -353,6 +353,8 @@ def classify(text: str, drafts: list[Draft]) -> None:
             or (_looks_like_title(inner) and _next_in_list(text, previous, open_at))
             or _is_media_title(before, inner)
             or _YEAR_AFTER.match(after)
+            or _TRANSLATED.search(before[-30:])
+            or (len(words) <= 6 and _MENTIONED_AFTER.match(after))
             or (before.endswith("(") and _CITED_AFTER.match(after))
             or (len(words) <= 8 and _MODIFIES.match(after))
             or (_subhead(text, draft, p_start, p_end) and len(words) <= 8)
@@ -405,10 +407,17 @@ def _subhead(text: str, draft: Draft, start: int, end: int) -> bool:
     )
 
 
-_YEAR_AFTER = re.compile(r"\s*\((?:1[89]|20)\d\d\)")
+_YEAR_AFTER = re.compile(r"\s*\((?:[^()\n]{0,60}\s)?(?:1[89]|20)\d\d\)")
 """“Yes to minaret ban” (2009): a poster or slogan with its year."""
 
 
+_TRANSLATED = re.compile(
+    r"\b(?:Latin|Greek|French|Spanish|German|Italian|Arabic|Hebrew|Russian|Chinese|Japanese"
+    r"|Portuguese|Yiddish|Persian|Farsi|Turkish|slang|shorthand|code)\s+for\s*$"
+)
+"""“Si vis pacem,” Latin for “…”: a translation or gloss, nobody's words."""
+_MENTIONED_AFTER = re.compile(r"[,\s]*(?:actually\s+|really\s+)?(?:means|meant|refers)\b")
+"""What “go home” means: the words are talked about, not said."""
 _CITED_AFTER = re.compile(r"\s*[A-Z][\w.&’'\-]*(?:\s+[A-Z][\w.&’'\-]*){0,4},\s*[^()\n]{1,30}\)")
 """(“Senator quits race,” The Daily Post, Monday): an article cited by its headline."""
 

@@ -84,3 +84,46 @@ def test_and_or_as_inside_a_long_appositive_keep_the_subject_before_it(nlp: Lang
     )
     speakers = [q.speaker for q in find_quotations(text, nlp)]
     assert speakers == ["Mara Lind", "Ana Duarte"]
+
+
+def test_with_a_name_and_a_participle_that_name_says_the_quotation(nlp: Language) -> None:
+    text = (
+        "The board met on Friday.\n\n"
+        "Members were quick to answer, with Ana Duarte posting that it was a shame and "
+        "asking, “Who will pay for the new pier now?”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Ana Duarte"]
+
+
+def test_a_role_word_in_lower_case_before_the_name_after_a_quotation(nlp: Language) -> None:
+    text = (
+        "Critics said the plan was late.\n\n"
+        "“I have read the plan twice and I still cannot find the pier in it,” novelist "
+        "Tom Berg wrote on his blog."
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Tom Berg"]
+
+
+def test_a_statement_before_a_comma_introduces_it_and_a_verb_after_the_is_a_noun(
+    nlp: Language,
+) -> None:
+    text = (
+        "Mara Lind spoke first.\n\n"
+        "After the attacks, Tom Berg issued a statement, “The pier will be rebuilt by June. "
+        "Nobody was hurt.”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Tom Berg"]
+
+
+def test_a_translation_a_word_talked_about_and_a_dated_poster_are_terms(nlp: Language) -> None:
+    text = (
+        "The town chose a motto, “Portus semper apertus,” Latin for “the harbour is always "
+        "open.”\n\n"
+        "Mara Lind said the council would “look into it” soon. What “look into it” actually "
+        "means is not clear.\n\n"
+        "“Keep the pier for the boats” (harbour campaign poster 1998) was seen all over town."
+    )
+    found = [(q.text.rstrip(",."), q.kind) for q in find_quotations(text, nlp)]
+    assert ("the harbour is always open", QuoteKind.TERM) in found
+    assert ("Keep the pier for the boats", QuoteKind.TERM) in found
+    assert [k for t, k in found if t == "look into it"] == [QuoteKind.FRAGMENT, QuoteKind.TERM]
