@@ -243,7 +243,9 @@ class Coverage(Repository):
         page = (
             select(quotes.c.id)
             .select_from(source.join(quotes, quotes.c.article_id == keys.id))
-            .where(*where, quotes.c.is_key.is_(True), quotes.c.speaker.is_not(None))
+            # (is_key, not IS TRUE: the partial index's own term, which PostgreSQL's planner
+            # must see to use it)
+            .where(*where, quotes.c.is_key, quotes.c.speaker.is_not(None))
             .order_by(keys.published.desc(), keys.id.desc(), quotes.c.position)
             .limit(limit)
             .offset(offset)

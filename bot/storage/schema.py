@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from bot.storage.schema_base import UTCDateTime, metadata
@@ -193,7 +194,15 @@ quotes = Table(
     Column("spans", Text, nullable=False),
     Column("speaker_kind", String(16)),
     Index(None, "article_id", "speaker"),
-    Index(None, "speaker", "article_id"),
+    # Key quotations only (migration 0026): as SQLAlchemy writes ``WHERE quotes.is_key`` on
+    # each engine, so that the query's term is the index's.
+    Index(
+        "ix_quotes_key_speaker_article_id",
+        "speaker",
+        "article_id",
+        sqlite_where=text("is_key = 1"),
+        postgresql_where=text("is_key"),
+    ),
 )
 
 speaker_names = Table(
