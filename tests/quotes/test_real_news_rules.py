@@ -127,3 +127,12 @@ def test_a_translation_a_word_talked_about_and_a_dated_poster_are_terms(nlp: Lan
     assert ("the harbour is always open", QuoteKind.TERM) in found
     assert ("Keep the pier for the boats", QuoteKind.TERM) in found
     assert [k for t, k in found if t == "look into it"] == [QuoteKind.FRAGMENT, QuoteKind.TERM]
+
+
+def test_here_is_a_name_before_a_colon_presents_the_speaker(nlp: Language) -> None:
+    text = (
+        "The harbour has changed.\n\n"
+        "Here’s Mara Lind in June 1990: “The pier is the heart of this town and it will stay "
+        "that way.”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
