@@ -136,3 +136,14 @@ def test_here_is_a_name_before_a_colon_presents_the_speaker(nlp: Language) -> No
         "that way.”"
     )
     assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
+
+
+def test_a_cue_in_the_quotations_own_sentence_goes_before_the_next_sentences(
+    nlp: Language,
+) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "Early in the race, Mara Lind attacked Tom Berg, calling him “a man with no plan for "
+        "the pier.” Berg fired back in May, saying the plan was hers."
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
