@@ -21,7 +21,8 @@ _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
 CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
 _PARTICIPLE = re.compile(
-    r"(?:,\s+|\b(?:upon|after|before|by|while|when|and)\s+)(?:saying|adding|telling|writing|noting"
+    r"(?:,\s+|(?<=,[”’\"'])\s+|\b(?:upon|after|before|by|while|when|and)\s+)"
+    r"(?:saying|adding|telling|writing|noting"
     r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
     r"|describing|concluding|replying|responding|answering|quipping|joking)"
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"

@@ -147,3 +147,12 @@ def test_a_cue_in_the_quotations_own_sentence_goes_before_the_next_sentences(
         "the pier.” Berg fired back in May, saying the plan was hers."
     )
     assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
+
+
+def test_a_participle_after_a_quoted_word_whose_comma_is_inside_the_marks(nlp: Language) -> None:
+    text = (
+        "Ask Mara Lind about the pier.\n\n"
+        "Lind needled the council “experts,” saying, “Nobody on the council has ever seen "
+        "the sea!”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp) if q.is_quotation] == ["Mara Lind"]
