@@ -211,8 +211,10 @@ async def bench_guild(
     budget_s: float,
     statements: Statements | None = None,
     server: ServerCpu | None = None,
+    commands: set[str] | None = None,
 ) -> list[Timing]:
-    """Every command for one server; sample i of each command uses the same drawn topic."""
+    """Every command for one server (or those of ``commands``, by key); sample i of each
+    command uses the same drawn topic."""
     from bot.errors import UserFacingError
     from bot.news import ArticlePage, News, QuotePage, Scope
     from bot.topics import Topic
@@ -302,6 +304,8 @@ async def bench_guild(
         ("coverage_7d", "coverage, 7 days", plain(lambda i: coverage(i, 7))),
         ("coverage_30d", "coverage, 30 days", plain(lambda i: coverage(i, 30))),
     ]
+    if commands is not None:
+        plan = [entry for entry in plan if entry[0] in commands]
     timings = []
     for key, label, make in plan:
         timing = await timed(
@@ -398,6 +402,8 @@ async def measure(
             clock=lambda: newsstore.END,
         )
         guilds = [PRIMARY_GUILD] if args.primary_only else list(newsstore.GUILDS)
+        if args.servers:
+            guilds = [g for g, watched in newsstore.GUILDS.items() if watched in args.servers]
         guilds.sort(key=lambda g: g != PRIMARY_GUILD)
         by_guild: dict[int, list[Timing]] = {}
         for guild_id in guilds:
@@ -413,6 +419,7 @@ async def measure(
                 budget_s=args.budget,
                 statements=statements,
                 server=server,
+                commands=set(args.commands) if args.commands else None,
             )
             CPU_KNOWN[url] = server is not None or url.startswith("sqlite")
         if args.explain:
@@ -533,6 +540,18 @@ def main() -> None:
     )
     parser.add_argument(
         "--primary-only", action="store_true", help="time only the server watching 200 sources"
+    )
+    parser.add_argument(
+        "--commands",
+        type=lambda text: text.split(","),
+        help="time only these commands, by key (comma-separated: scope, latest_24h, "
+        "latest_topic_24h, latest_topic_168h, search_7d, search_30d, speakers, "
+        "quotes_speaker_7d, quotes_7d, quotes_topic_7d, coverage_7d, coverage_30d)",
+    )
+    parser.add_argument(
+        "--servers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="time only the servers watching these many sources (comma-separated: 20,200,1000)",
     )
     parser.add_argument(
         "--explain",

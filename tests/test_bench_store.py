@@ -44,7 +44,7 @@ TABLES = {
     "quoted_speakers": "SELECT q.article_id, n.name, q.quotes FROM quoted_speakers q "
     "JOIN speaker_names n ON n.id = q.speaker_id ORDER BY 1, 2",
     "article_hours": "SELECT * FROM article_hours ORDER BY hour",
-    "article_keys": "SELECT * FROM article_keys ORDER BY id",
+    "article_keys": "SELECT id, published, source_id, story_id FROM article_keys ORDER BY id",
     "articles_fts_docsize": "SELECT * FROM articles_fts_docsize ORDER BY id",
 }
 
@@ -123,9 +123,24 @@ async def _ingest(store: Repositories, world: newsstore.World, batch: newsstore.
 def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        return {name: conn.execute(sql).fetchall() for name, sql in TABLES.items()}
+        found = {name: conn.execute(sql).fetchall() for name, sql in TABLES.items()}
+        found["article_keys.said"] = _said(conn)
+        return found
     finally:
         conn.close()
+
+
+def _said(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """Each article's ``article_keys.said`` (speaker, quotations pairs) by name, as
+    ``quoted_speakers`` holds them (which it must say, whatever order they were added in)."""
+    names = dict(conn.execute("SELECT id, name FROM speaker_names").fetchall())
+    found = []
+    for article_id, said in conn.execute("SELECT id, said FROM article_keys ORDER BY id"):
+        numbers = [int(n) for n in said.split(",")] if said is not None else []
+        pairs = sorted((names[s], q) for s, q in zip(numbers[::2], numbers[1::2], strict=True))
+        found.extend((article_id, name, quotes) for name, quotes in pairs)
+    assert found == conn.execute(TABLES["quoted_speakers"]).fetchall()
+    return found
 
 
 async def _answers(store: Repositories, world: newsstore.World) -> list[Any]:
@@ -184,7 +199,7 @@ async def test_generated_store_is_what_the_ingest_stores(tmp_path: Path) -> None
         await store.close()
 
     want, got = _rows(ingested), _rows(generated)
-    for name in TABLES:
+    for name in [*TABLES, "article_keys.said"]:
         assert got[name] == want[name], name
         assert want[name], f"{name} is empty: the comparison would prove nothing"
 

@@ -18,7 +18,7 @@ STEADY_POLL = (
 """The modules ``newsbot poll --once`` imports before it knows whether any feed changed."""
 UNUSED_WHEN_STEADY = (
     "prometheus_client", "trafilatura", "spacy", "feedparser", "lxml", "alembic", "discord",
-    "matplotlib", "jsonschema", "listparser",
+    "matplotlib", "jsonschema", "listparser", "numpy",
 )  # fmt: skip
 
 

@@ -3,6 +3,7 @@ counts (articles, stories, outlets, speakers by day) behind /news's charts."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from sqlalchemy import (
     Integer,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -32,7 +35,7 @@ from bot.storage.queries import (
     _listing,
     matching,
 )
-from bot.storage.rows import MICROSECONDS_A_DAY, _quote
+from bot.storage.rows import MICROSECONDS_A_DAY, Keys, _quote
 from bot.storage.schema import (
     articles,
     quoted_speakers,
@@ -181,6 +184,41 @@ def _coverage_query(dialect: str, found: Any) -> Any:
     return union_all(by_day, totals, by_source, by_story, by_speaker)
 
 
+def _named(kind: str, key: ColumnElement[Any], name: ColumnElement[Any]) -> Any:
+    """(kind, id, name) of the ids in the JSON list of parameter ``kind``."""
+    listed: Any = select(literal_column("value")).select_from(
+        func.json_each(bindparam(kind, type_=Text))
+    )
+    return select(literal(kind), key, name).where(key.in_(listed.scalar_subquery()))
+
+
+_NAMES = union_all(
+    _named("sources", sources.c.id, func.coalesce(func.nullif(sources.c.title, ""), sources.c.url)),
+    _named("speakers", speaker_names.c.id, speaker_names.c.name),
+    _named("articles", articles.c.id, articles.c.title),
+)
+"""SQLite: the names coverage shows (sources', speakers', and headlines), of ids given as JSON
+lists: one statement, however many ids tie."""
+
+
+def _found_columns(keys: Keys, source: Any, where: Sequence[Any]) -> Any:
+    """SQLite: the matching articles' ids, publication times, sources and stories as four
+    comma-separated lists in one row (each one aggregate over the same rows, so the four are
+    aligned), and a fifth list of (speaker, quotations) pairs, those of every matching article
+    (``article_keys.said``, kept by triggers; migration 0025)."""
+    return (
+        select(
+            func.group_concat(keys.id),
+            func.group_concat(keys.published),
+            func.group_concat(keys.source_id),
+            func.group_concat(keys.story),
+            func.group_concat(keys.table.c.said),
+        )
+        .select_from(source)
+        .where(*where)
+    )
+
+
 class Coverage(Repository):
     """Quotes, speakers and coverage counts of the news in scope."""
 
@@ -263,11 +301,15 @@ class Coverage(Repository):
             return [str(row[0]) for row in await conn.execute(query, {"scope": list(scope)})]
 
     async def coverage(self, scope: Sequence[int], since: datetime, topic: Topic) -> CoverageCounts:
-        """The matching articles counted by day, source and story, and their speakers: in one
-        statement, so only the counts leave the database (not a row per article)."""
+        """The matching articles counted by day, source and story, and their speakers. On
+        PostgreSQL in one statement, so only the counts leave the database (not a row per
+        article); on SQLite, whose GROUP BYs sort, the articles' numbers leave it as a few lists
+        in one row and are counted here (``_coverage_counted_here``)."""
         if not scope:
             return CoverageCounts({}, 0, 0, [], [], [])
         keys, source, where = matching(self._dialect, scope, since, topic)
+        if self._dialect == "sqlite":
+            return await self._coverage_counted_here(keys, source, where, scope)
         found = (
             select(
                 keys.id.label("id"),
@@ -308,4 +350,48 @@ class Coverage(Repository):
             top_sources=[(source_id, n) for source_id, _, n in top_sources],
             widest=[(title, copies) for copies, _, _, title in widest],
             speakers=sorted(said, key=lambda pair: (-pair[1], pair[0]))[:5],
+        )
+
+    async def _coverage_counted_here(
+        self, keys: Keys, source: Any, where: Sequence[Any], scope: Sequence[int]
+    ) -> CoverageCounts:
+        """SQLite: the matching articles' numbers leave the database as five lists in one
+        row (``_found_columns``), are counted here (``bot.storage.tally``), and only the names
+        and headlines that can be shown are read after (in the same connection, just after)."""
+        async with self._engine.connect() as conn:
+            columns = (
+                await conn.execute(_found_columns(keys, source, where), {"scope": list(scope)})
+            ).one()
+            # numpy, only here: a process that never counts coverage doesn't load it.
+            from bot.storage.tally import tally_found
+
+            tally = tally_found(tuple(columns))
+            named: Sequence[Any] = []
+            if tally.articles:
+                named = (
+                    await conn.execute(
+                        _NAMES,
+                        {
+                            "sources": json.dumps(list(tally.source_counts)),
+                            "speakers": json.dumps(list(tally.speaker_counts)),
+                            "articles": json.dumps([w[3] for w in tally.widest]),
+                        },
+                    )
+                ).all()
+        names: dict[str, dict[int, str]] = {"sources": {}, "speakers": {}, "articles": {}}
+        for kind, key, text in named:
+            names[kind][int(key)] = str(text)
+        source_names, speaker, titles = names["sources"], names["speakers"], names["articles"]
+        top_sources = sorted(
+            (n, source_names[i], i) for i, n in tally.source_counts.items() if i in source_names
+        )
+        top_sources.sort(key=lambda s: -s[0])
+        said = sorted((-n, speaker[i]) for i, n in tally.speaker_counts.items() if i in speaker)
+        return CoverageCounts(
+            days={keys.day(day): n for day, n in tally.days.items()},
+            articles=tally.articles,
+            sources=tally.sources,
+            top_sources=[(i, n) for n, _, i in top_sources[:5]],
+            widest=[(titles[w[3]], w[0]) for w in tally.widest if w[3] in titles],
+            speakers=[(name, -n) for n, name in said[:5]],
         )

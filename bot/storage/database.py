@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-HEAD_REVISION = "0024"
+HEAD_REVISION = "0025"
 """The newest migration; checked against Alembic's scripts by a test, so a start-up on an
 up-to-date database needs no Alembic import at all."""
 

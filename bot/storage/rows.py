@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Integer,
     Row,
+    Text,
     and_,
     case,
     column,
@@ -358,6 +359,8 @@ _SQLITE_ARTICLE_KEYS = table_clause(
     column("published", Integer),
     column("source_id", Integer),
     column("story_id", Integer),
+    # Who the article quotes: "speaker,quotations,..." (NULL: no one; migration 0025).
+    column("said", Text),
 )
 
 
