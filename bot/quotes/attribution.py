@@ -206,7 +206,15 @@ class Attributor:
         return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
-        for side, start, end, sentence in self._windows(draft):
+        windows = self._windows(draft)
+        for index, (side, start, end, _) in enumerate(windows):
+            if side == "after" and start == draft.spans[-1].after:
+                if self._ends_sentence(start, self.text[start:end]) and index + 1 < len(windows):
+                    # The quotation ends its sentence: a cue before it in that sentence
+                    # ("X attacked Y, calling him “…”") goes before the next sentence's.
+                    windows[index], windows[index + 1] = windows[index + 1], windows[index]
+                break
+        for side, start, end, sentence in windows:
             if side == "after":
                 new_sentence = self._ends_sentence(start, self.text[start:end])
                 cues = after_cues(self.text, start, end, new_sentence=new_sentence)

@@ -21,7 +21,8 @@ _QUOTING = re.compile(r"\bquoting\s+")
 # A clause start inside a window: after punctuation, a dash, or a conjunction.
 CLAUSE_START = re.compile(r"[,;.!?]\s+|\s[—–-]\s|\b(?:while|whereas|but|and|as|when)\s+")
 _PARTICIPLE = re.compile(
-    r"(?:,\s+|\b(?:upon|after|before|by|while|when|and)\s+)(?:saying|adding|telling|writing|noting"
+    r"(?:,\s+|(?<=,[”’\"'])\s+|\b(?:upon|after|before|by|while|when|and)\s+)"
+    r"(?:saying|adding|telling|writing|noting"
     r"|arguing|declaring|insisting|asking|explaining|warning|stating|tweeting|calling"
     r"|describing|concluding|replying|responding|answering|quipping|joking)"
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
@@ -189,6 +190,10 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
     if according is not None:
         subject = forward_phrase(text, according.end(), end)
         yield Cue(*subject, "according to")
+    here = _HERE.search(text, start, end)
+    if here is not None:
+        # "Here’s Ann Roe in 1992: “…": the name presented.
+        yield Cue(here.start(1), here.end(1), "")
     clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(text, start, end))]
     verbs = sorted(
         [*CUE_RE.finditer(text, start, end), *PROGRESSIVE_RE.finditer(text, start, end)],
@@ -227,6 +232,8 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         yield Cue(origin, colon, "", participle=True)
 
 
+_NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
+_HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
     r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"

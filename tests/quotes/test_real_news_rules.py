@@ -127,3 +127,32 @@ def test_a_translation_a_word_talked_about_and_a_dated_poster_are_terms(nlp: Lan
     assert ("the harbour is always open", QuoteKind.TERM) in found
     assert ("Keep the pier for the boats", QuoteKind.TERM) in found
     assert [k for t, k in found if t == "look into it"] == [QuoteKind.FRAGMENT, QuoteKind.TERM]
+
+
+def test_here_is_a_name_before_a_colon_presents_the_speaker(nlp: Language) -> None:
+    text = (
+        "The harbour has changed.\n\n"
+        "Here’s Mara Lind in June 1990: “The pier is the heart of this town and it will stay "
+        "that way.”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
+
+
+def test_a_cue_in_the_quotations_own_sentence_goes_before_the_next_sentences(
+    nlp: Language,
+) -> None:
+    text = (
+        "The vote is next week.\n\n"
+        "Early in the race, Mara Lind attacked Tom Berg, calling him “a man with no plan for "
+        "the pier.” Berg fired back in May, saying the plan was hers."
+    )
+    assert [q.speaker for q in find_quotations(text, nlp)] == ["Mara Lind"]
+
+
+def test_a_participle_after_a_quoted_word_whose_comma_is_inside_the_marks(nlp: Language) -> None:
+    text = (
+        "Ask Mara Lind about the pier.\n\n"
+        "Lind needled the council “experts,” saying, “Nobody on the council has ever seen "
+        "the sea!”"
+    )
+    assert [q.speaker for q in find_quotations(text, nlp) if q.is_quotation] == ["Mara Lind"]
