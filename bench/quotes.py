@@ -1,7 +1,7 @@
 """Quotation finding on real news: the dev corpus's two halves scored by its own scorer, speed
 and memory per process, and the worst cases (time per character as inputs grow).
 
-    python bench/quotes.py [--halves tune,report] [--errors N] [--worst-sizes 1000,...]
+    python bench/quotes.py [--halves tune,report] [--worst-sizes 1000,...]
 
 Accuracy: every article of `../shared/data/polnear-train/quotes.jsonl` (840 political news
 articles with gold quotations, read in place; see tests/quotes/corpus.py) goes through
