@@ -27,9 +27,11 @@ _PARTICIPLE = re.compile(
     r"|describing|concluding|replying|responding|answering|quipping|joking)"
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
 )
-# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
+# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon, at a
+# line's or a sentence's start (also right after another's quotation: "“…” Bush: “…").
 _LABEL = re.compile(
-    r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$", re.MULTILINE
+    r"(?:^|(?<=[.;!?(]\s)|(?<=[.!?][”\"]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$",
+    re.MULTILINE,
 )
 # "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
 DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")

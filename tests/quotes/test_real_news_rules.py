@@ -156,3 +156,13 @@ def test_a_participle_after_a_quoted_word_whose_comma_is_inside_the_marks(nlp: L
         "the sea!”"
     )
     assert [q.speaker for q in find_quotations(text, nlp) if q.is_quotation] == ["Mara Lind"]
+
+
+def test_a_name_and_colon_right_after_anothers_quotation_labels_the_next(nlp: Language) -> None:
+    text = (
+        "Mara Lind and Tom Berg spoke about the pier on Monday.\n\n"
+        "Lind: “Our goal is to build the pier by June.” Berg: “The pier can wait until the "
+        "ferries come back.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Mara Lind", "Tom Berg"]
