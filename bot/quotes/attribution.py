@@ -95,21 +95,23 @@ class Attributor:
         self.text = text
         self.drafts = drafts
         self.nlp = nlp
+        # Nicknames and other quoted terms are blanked for name-finding (Derrick “the Hammer”
+        # Owens is Derrick Owens) and in the words after a quotation ("…,” X, wearing “Vote
+        # Yes” pins, said).
+        masked = list(text)
+        for draft in drafts:
+            if draft.kind is QuoteKind.TERM:
+                first, last = draft.spans[0], draft.spans[-1]
+                begin = first.start - len(first.open_mark)
+                finish = min(len(text), last.after)
+                masked[begin:finish] = " " * (finish - begin)
+        self.masked = "".join(masked)
         if people is not None:
             self.sentences, self.people = people.sentences, people.copy()
         else:
             quoted = [(s.start, s.end) for d in drafts for s in d.spans]
             self.sentences = Sentences(text, quoted, lines)
-            # Nicknames and other quoted terms are blanked for name-finding: Derrick “the
-            # Hammer” Owens is Derrick Owens.
-            masked = list(text)
-            for draft in drafts:
-                if draft.kind is QuoteKind.TERM:
-                    first, last = draft.spans[0], draft.spans[-1]
-                    begin = first.start - len(first.open_mark)
-                    finish = min(len(text), last.after)
-                    masked[begin:finish] = " " * (finish - begin)
-            self.people = People("".join(masked), quoted, self.sentences)
+            self.people = People(self.masked, quoted, self.sentences)
             self.first_people = self.people.copy()
         self.lines = self.sentences.lines
         self.parse = ContextParse(text, self.sentences)
@@ -166,7 +168,7 @@ class Attributor:
         after = draft.spans[-1].after
         after_end = min(self.lines.end(draft.end), self.sentences.end(after))
         after_end = min(after_end, after + CONTEXT_WINDOW)
-        next_mark = _first_mark(self.text[after:after_end])
+        next_mark = _first_mark(self.masked[after:after_end])
         if next_mark >= 0:
             after_end = after + next_mark
         windows.append(("after", after, after_end, after))
@@ -217,7 +219,7 @@ class Attributor:
         for side, start, end, sentence in windows:
             if side == "after":
                 new_sentence = self._ends_sentence(start, self.text[start:end])
-                cues = after_cues(self.text, start, end, new_sentence=new_sentence)
+                cues = after_cues(self.masked, start, end, new_sentence=new_sentence)
             else:
                 cues = before_cues(self.text, start, end, sentence=sentence)
             for cue in cues:

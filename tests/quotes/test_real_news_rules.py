@@ -166,3 +166,13 @@ def test_a_name_and_colon_right_after_anothers_quotation_labels_the_next(nlp: La
     )
     speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
     assert speakers == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_quoted_term_inside_the_appositive_after_a_quotation_is_skipped(nlp: Language) -> None:
+    text = (
+        "The council met on Monday.\n\n"
+        "“We have had better meetings than this one,” Portwell delegate Tom Berg, wearing a "
+        "straw hat and “Vote Yes” campaign pins, said matter-of-factly as the hall emptied."
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg"]
