@@ -189,7 +189,13 @@ class Attributor:
                 prev_end -= 1
             if last_ink(self.text, prev_end) == ":":
                 prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
-                windows.append(("before", prev_start, prev_end, prev_start))
+                colon = ("before", prev_start, prev_end, prev_start)
+                if self._closed_block(draft, line_start):
+                    # A block of paragraphs under "As the Herald reported:" is the Herald's,
+                    # whatever "X said" its last paragraph quotes inside it.
+                    windows.insert(0, colon)
+                else:
+                    windows.append(colon)
         line_end = self.lines.end(draft.end)
         if blank(self.text, after, line_end) and line_end < len(self.text):
             # "- Bernie Sanders." alone on the line after a quoted paragraph.
@@ -198,6 +204,16 @@ class Attributor:
             if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
                 windows.append(("after", nxt, nxt_end, nxt))
         return windows
+
+    def _closed_block(self, draft: Draft, line_start: int) -> bool:
+        """Whether a quotation runs over paragraphs and the block's own closing mark ends
+        its last one after an attribution inside it ("“…,” Berg said.\"")."""
+        last = draft.spans[-1]
+        if self.lines.start(last.start) == line_start:
+            return False
+        line_end = self.lines.end(last.start)
+        tail = self.text[last.after : line_end].rstrip()
+        return len(tail) > 1 and tail[-1] in '"”' and bool(tail[:-1].strip(" ”\"'’"))
 
     def _clause_window(self, start: int, end: int) -> int:
         """``start``, or where a clause starts in the last CONTEXT_WINDOW characters before

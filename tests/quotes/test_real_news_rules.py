@@ -176,3 +176,21 @@ def test_a_quoted_term_inside_the_appositive_after_a_quotation_is_skipped(nlp: L
     )
     speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
     assert speakers == ["Tom Berg"]
+
+
+def test_a_closed_block_of_paragraphs_under_a_colon_is_the_colons_speakers(
+    nlp: Language,
+) -> None:
+    block = (
+        "The pier vote was delayed again.\n\n"
+        "As the Coast Herald reported, even on Friday the council was refusing to set a date:\n\n"
+        '"The council is still reluctant to set a date for the pier vote, citing the ongoing '
+        "review by the harbour board.\n\n"
+        '"At the town hall today, reporters questioned spokesman Tom Berg about the delay and '
+        "the rising costs.\n\n"
+        "“I don’t want to talk about the date because there’s still a review going on,” Berg "
+        'said."\n\n'
+        "We have seen this before."
+    )
+    speakers = [q.speaker for q in find_quotations(block, nlp) if q.is_quotation]
+    assert speakers == ["the Coast Herald"]
