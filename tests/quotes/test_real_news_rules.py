@@ -194,3 +194,14 @@ def test_a_closed_block_of_paragraphs_under_a_colon_is_the_colons_speakers(
     )
     speakers = [q.speaker for q in find_quotations(block, nlp) if q.is_quotation]
     assert speakers == ["the Coast Herald"]
+
+
+def test_was_asked_by_a_named_host_makes_the_host_the_speaker(nlp: Language) -> None:
+    text = (
+        "Mara Lind went on the radio on Friday.\n\n"
+        "Lind was asked by host Tom Berg, who backs Lind, “Now, you said you were tired of "
+        "hearing about the pier. Has that changed?”\n\n"
+        "Lind was asked by reporters about the pier and said, “It will be built by June.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg", "Mara Lind"]
