@@ -181,6 +181,8 @@ class Attributor:
         last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
+            if re.match(r"[.!?…][”\"']?\s+[A-Z]", before[last_close - 1 :]):
+                sentence = start  # “… on terrorism.” And then Trump went on, saying, “
         windows.append(("before", start, open_at, sentence))
         if line_start > 1 and blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.

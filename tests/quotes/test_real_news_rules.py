@@ -205,3 +205,17 @@ def test_was_asked_by_a_named_host_makes_the_host_the_speaker(nlp: Language) -> 
     )
     speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
     assert speakers == ["Tom Berg", "Mara Lind"]
+
+
+def test_a_participles_subject_is_read_after_a_quotation_that_ended_a_sentence(
+    nlp: Language,
+) -> None:
+    text = (
+        "The storm hit the coast on Sunday.\n\n"
+        "Then came another, angrier post about the storm, followed by one in which he took "
+        'credit for "being right about the storm." And then Mayor Dana Whitlock went fully on '
+        'the attack, saying, "Is the governor going to finally act? If he does not, he should '
+        'resign!"'
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers[-1] == "Dana Whitlock"
