@@ -219,3 +219,14 @@ def test_a_participles_subject_is_read_after_a_quotation_that_ended_a_sentence(
     )
     speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
     assert speakers[-1] == "Dana Whitlock"
+
+
+def test_unknown_capitalised_role_words_before_a_given_name_are_the_role(nlp: Language) -> None:
+    text = (
+        "Mayor Ana Duarte asked for an inquiry, as did others including Harbour Board Vice "
+        "Warden Richard J. Oyelaran of Portwell. In an interview, Oyelaran said on Thursday "
+        'he "sent a letter to the board today asking for the inquiry," and he said he hoped '
+        "for an answer soon."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Richard J Oyelaran"]
