@@ -134,9 +134,14 @@ def backward_phrase(text: str, start: int, end: int) -> tuple[int, int]:
         if lowered in BACK_STOPS or (lowered.endswith("ing") and lowered not in ING_ROLES):
             words = words[index + 1 :]
             break
+    if len(words) > 1 and words[-1].text.lower() in _SUBJECT_PRONOUNS:
+        words = words[-1:]  # "an investment he concludes": the pronoun is the subject
     if not words:
         return start, start
     return words[0].start, words[-1].end
+
+
+_SUBJECT_PRONOUNS = frozenset("he she they we i".split())
 
 
 def read_phrase(text: str, start: int, end: int) -> Mention | None:

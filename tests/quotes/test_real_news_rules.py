@@ -230,3 +230,15 @@ def test_unknown_capitalised_role_words_before_a_given_name_are_the_role(nlp: La
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Richard J Oyelaran"]
+
+
+def test_a_pronoun_right_before_the_verb_is_its_subject_not_the_noun_before(
+    nlp: Language,
+) -> None:
+    text = (
+        "Staff are being sent to ten harbours. The move, Tom Carr explained, was the result "
+        "of three years of work — an investment he concludes has given them a “head-start on "
+        "the council and the harbour board.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Carr"]
