@@ -242,3 +242,14 @@ def test_a_pronoun_right_before_the_verb_is_its_subject_not_the_noun_before(
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Tom Carr"]
+
+
+def test_a_document_sent_out_by_someone_speaks_for_them(nlp: Language) -> None:
+    text = (
+        "The race for the harbour seat tightened as Mara Lind won the vote in Portwell.\n\n"
+        "In addition, a fundraising email sent out by Lind on Tuesday night warned of "
+        "the fight ahead: “There are four votes over the next three weeks, and you can be "
+        "sure the board will fight back.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
