@@ -156,3 +156,52 @@ def test_a_participle_after_a_quoted_word_whose_comma_is_inside_the_marks(nlp: L
         "the sea!”"
     )
     assert [q.speaker for q in find_quotations(text, nlp) if q.is_quotation] == ["Mara Lind"]
+
+
+def test_a_name_and_colon_right_after_anothers_quotation_labels_the_next(nlp: Language) -> None:
+    text = (
+        "Mara Lind and Tom Berg spoke about the pier on Monday.\n\n"
+        "Lind: “Our goal is to build the pier by June.” Berg: “The pier can wait until the "
+        "ferries come back.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_quoted_term_inside_the_appositive_after_a_quotation_is_skipped(nlp: Language) -> None:
+    text = (
+        "The council met on Monday.\n\n"
+        "“We have had better meetings than this one,” Portwell delegate Tom Berg, wearing a "
+        "straw hat and “Vote Yes” campaign pins, said matter-of-factly as the hall emptied."
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg"]
+
+
+def test_a_closed_block_of_paragraphs_under_a_colon_is_the_colons_speakers(
+    nlp: Language,
+) -> None:
+    block = (
+        "The pier vote was delayed again.\n\n"
+        "As the Coast Herald reported, even on Friday the council was refusing to set a date:\n\n"
+        '"The council is still reluctant to set a date for the pier vote, citing the ongoing '
+        "review by the harbour board.\n\n"
+        '"At the town hall today, reporters questioned spokesman Tom Berg about the delay and '
+        "the rising costs.\n\n"
+        "“I don’t want to talk about the date because there’s still a review going on,” Berg "
+        'said."\n\n'
+        "We have seen this before."
+    )
+    speakers = [q.speaker for q in find_quotations(block, nlp) if q.is_quotation]
+    assert speakers == ["the Coast Herald"]
+
+
+def test_was_asked_by_a_named_host_makes_the_host_the_speaker(nlp: Language) -> None:
+    text = (
+        "Mara Lind went on the radio on Friday.\n\n"
+        "Lind was asked by host Tom Berg, who backs Lind, “Now, you said you were tired of "
+        "hearing about the pier. Has that changed?”\n\n"
+        "Lind was asked by reporters about the pier and said, “It will be built by June.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg", "Mara Lind"]
