@@ -253,3 +253,15 @@ def test_a_document_sent_out_by_someone_speaks_for_them(nlp: Language) -> None:
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_dash_introduces_a_quotation_as_a_colon_does(nlp: Language) -> None:
+    text = (
+        "The council met on Monday.\n\n"
+        'Mayor Dana Whitlock also embraced tougher fines for the ferry firms -- "I think a '
+        'fine is peanuts compared to what they cost the town."\n\n'
+        "When Whitlock finally wrapped up — “I will fight for you, and I will win for you!” — "
+        "the balloons came down on the crowd."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Dana Whitlock", "Dana Whitlock"]
