@@ -265,3 +265,13 @@ def test_a_dash_introduces_a_quotation_as_a_colon_does(nlp: Language) -> None:
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Dana Whitlock", "Dana Whitlock"]
+
+
+def test_a_quotation_after_that_goes_with_the_verb_before_it(nlp: Language) -> None:
+    text = (
+        "Mara Lind and Tom Berg both spoke about the pier.\n\n"
+        "But even as Lind claimed on Tuesday that “the old pier cost far more than this one,” "
+        "one of the former engineers for Tom Berg said the two piers were quite different."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
