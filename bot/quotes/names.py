@@ -114,9 +114,9 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
     given_names = FEMALE_NAMES | MALE_NAMES
-    if name and name[0].lower() not in given_names:
+    if len(name) > 3 and name[0].lower() not in given_names:
         # "Senate Minority Whip Richard J. Durbin": capitalised words no title list knows
-        # before a given name are the role's.
+        # before a given name are the role's (not in three words: Billie Jean King).
         at = next((k for k in range(1, len(name) - 1) if name[k].lower() in given_names), None)
         if at is not None:
             role, name = role + name[:at], name[at:]
