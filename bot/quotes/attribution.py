@@ -295,7 +295,13 @@ class Attributor:
             person = self.people.get(words.title())
             name = person.name if person else words.title()
             return Mention("name", name, cue.start, cue.end)
-        return read_phrase(self.text, cue.start, cue.end)
+        mention = read_phrase(self.text, cue.start, cue.end)
+        if mention is None and cue.verb and re.fullmatch(r"[A-Z][a-z]+", words.strip()):
+            # "King says …": a surname that is also a title word, of someone already named.
+            person = self.people.get(words.strip(), before=cue.start)
+            if person is not None and " " in person.name:
+                return Mention("name", words.strip(), cue.start, cue.end, name=person.name)
+        return mention
 
     def _clause_subject(self, start: int, end: int) -> Mention | None:
         """Who a sentence is about, for a participle or a colon that introduces a quotation

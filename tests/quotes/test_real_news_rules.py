@@ -275,3 +275,13 @@ def test_a_quotation_after_that_goes_with_the_verb_before_it(nlp: Language) -> N
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_surname_that_is_a_title_word_and_ends_in_ing_still_names(nlp: Language) -> None:
+    text = (
+        "Sailing great Mara King remembered the old pier as fun to be around.\n\n"
+        "King won 12 races during her career, while the pier was being rebuilt. King says the "
+        "pier “talked the talk and walked the walk.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara King"]
