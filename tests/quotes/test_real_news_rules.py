@@ -285,3 +285,15 @@ def test_a_surname_that_is_a_title_word_and_ends_in_ing_still_names(nlp: Languag
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara King"]
+
+
+def test_an_arabic_surname_with_its_article_is_part_of_the_name(nlp: Language) -> None:
+    text = (
+        "The video opens with the harbour at night.\n\n"
+        "Before the mayor appears, the cleric Yusuf al-Rashidi, who left the town in 2011, is "
+        "shown lecturing: “People of the coast, take heed and learn from the lessons of the "
+        "old pier.”\n\n"
+        "“The pier will fall,” said Yusuf al-Rashidi."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Yusuf al-Rashidi", "Yusuf al-Rashidi"]
