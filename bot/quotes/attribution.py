@@ -51,6 +51,8 @@ _IRREGULAR_PAST = frozenset(
     hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
     struck swore swept taught tore threw understood woke won wore wrote told said""".split()
 )
+_DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
+"""Words before a verb-like word that make it an adjective: "a fundraising email"."""
 _AUXILIARIES = frozenset(
     "was were is are has have had will would could should can may might must did does".split()
 )
@@ -181,6 +183,8 @@ class Attributor:
         last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
+            if re.match(r"[.!?…][”\"']?\s+[A-Z]", before[last_close - 1 :]):
+                sentence = start  # “… on terrorism.” And then Trump went on, saying, “
         windows.append(("before", start, open_at, sentence))
         if line_start > 1 and blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.
@@ -297,7 +301,12 @@ class Attributor:
         at = start
         for _ in range(3):
             verb = next(
-                (m for m in re.finditer(r"\S+", self.text[at:end]) if _verb_like(m.group())),
+                (
+                    m
+                    for m in re.finditer(r"\S+", self.text[at:end])
+                    if _verb_like(m.group())
+                    and not _DETERMINED.search(self.text, at, at + m.start())
+                ),
                 None,
             )
             if verb is None:
