@@ -94,6 +94,18 @@ async def test_a_fresh_database_is_migrated(database_url: str) -> None:
         await store.close()
 
 
+async def test_the_key_quotations_index_is_partial_on_the_engine_opened(
+    store: Repositories,
+) -> None:
+    from sqlalchemy.schema import CreateIndex
+
+    from bot.storage.schema import QUOTES_KEY_INDEX
+
+    ddl = str(CreateIndex(QUOTES_KEY_INDEX).compile(dialect=store.database.engine.dialect))
+    expected = "WHERE is_key = 1" if store.database.dialect == "sqlite" else "WHERE is_key"
+    assert ddl.rstrip().endswith(expected), ddl
+
+
 async def test_the_store_counts_the_statements_it_sends(store: Repositories) -> None:
     one, _ = await store.sources.add_source("http://news.test/a", added_url="x", now=NOW)
     two, _ = await store.sources.add_source("http://news.test/b", added_url="x", now=NOW)
