@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -130,6 +129,16 @@ CHECKED_URLS_KEPT = 20_000
 Past this many, it starts over."""
 
 
+class _HostSlots:
+    """One host's request slots, and how many requests use them (in flight or waiting)."""
+
+    __slots__ = ("semaphore", "users")
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self.semaphore = semaphore
+        self.users = 0
+
+
 @dataclass(frozen=True, slots=True)
 class _Target:
     """A checked address, and its host as urllib reads it (the key of its per-host slots).
@@ -156,7 +165,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(settings.http_concurrency)
         # Per host with requests in flight or waiting: its slots, and how many use them. A host
         # no request uses is forgotten (a bot polls thousands of hosts in a day).
-        self._per_host: dict[str, tuple[asyncio.Semaphore, int]] = {}
+        self._per_host: dict[str, _HostSlots] = {}
         # Addresses that passed _checked (by the address given and the address checked); a
         # refused one is checked again each time.
         self._targets: dict[str, _Target] = {}
@@ -201,25 +210,22 @@ class Fetcher:
         """Hosts with requests in flight or waiting for a slot."""
         return len(self._per_host)
 
-    @asynccontextmanager
-    async def _slot(self, url: str) -> AsyncIterator[None]:
+    def _host_slots(self, url: str) -> tuple[str, _HostSlots]:
+        """The slots of ``url``'s host, counted as used once more (``_leave`` undoes it)."""
         target = self._targets.get(url)
         host = target.host if target is not None else host_of(url)
-        sem, users = self._per_host.get(host) or (
-            asyncio.Semaphore(self._settings.http_concurrency_per_host),
-            0,
-        )
-        self._per_host[host] = (sem, users + 1)
-        try:
-            # Host first: a request queued behind its host's limit must not hold a global slot.
-            async with sem, self._global:
-                yield
-        finally:
-            sem, users = self._per_host[host]
-            if users > 1:
-                self._per_host[host] = (sem, users - 1)
-            else:
-                del self._per_host[host]
+        slots = self._per_host.get(host)
+        if slots is None:
+            slots = self._per_host[host] = _HostSlots(
+                asyncio.Semaphore(self._settings.http_concurrency_per_host)
+            )
+        slots.users += 1
+        return host, slots
+
+    def _leave(self, host: str, slots: _HostSlots) -> None:
+        slots.users -= 1
+        if not slots.users:
+            del self._per_host[host]
 
     async def fetch(
         self,
@@ -243,23 +249,34 @@ class Fetcher:
         current = self._checked(url)
         visited = {current}
         all_permanent = True
+        kind = "page" if accept == PAGE_ACCEPT else "feed"
         for _hop in range(self._settings.max_redirects + 1):
-            async with self._slot(current):
-                try:
-                    result = await self._timed(current, headers, accept)
-                except TimeoutError:
-                    raise FetchTimeout("The server took too long to answer.") from None
-                except aiohttp.ClientResponseError as exc:
-                    raise ConnectionFailed(
-                        _encoding_problem(exc)
-                        or f"The server sent a broken response ({exc.message})."
-                    ) from None
-                except aiohttp.ClientConnectorError as exc:
-                    if isinstance(exc.os_error, PrivateAddressError):
-                        raise _private_address_refused() from None
-                    raise ConnectionFailed(f"Could not connect to {host_of(current)}.") from None
-                except (aiohttp.ClientError, OSError) as exc:
-                    raise ConnectionFailed(_describe_connection_error(exc)) from None
+            host, slots = self._host_slots(current)
+            try:
+                # Host first: a request queued behind its host's limit must not hold a global
+                # slot.
+                async with slots.semaphore, self._global:
+                    started = time.perf_counter()
+                    try:
+                        result = await self._request(current, headers)
+                    finally:
+                        # Each request's time, failures included.
+                        if self._observe is not None:
+                            self._observe(kind, time.perf_counter() - started)
+            except TimeoutError:
+                raise FetchTimeout("The server took too long to answer.") from None
+            except aiohttp.ClientResponseError as exc:
+                raise ConnectionFailed(
+                    _encoding_problem(exc) or f"The server sent a broken response ({exc.message})."
+                ) from None
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc.os_error, PrivateAddressError):
+                    raise _private_address_refused() from None
+                raise ConnectionFailed(f"Could not connect to {host_of(current)}.") from None
+            except (aiohttp.ClientError, OSError) as exc:
+                raise ConnectionFailed(_describe_connection_error(exc)) from None
+            finally:
+                self._leave(host, slots)
             if isinstance(result, _Redirect):
                 all_permanent = all_permanent and result.status in PERMANENT_REDIRECTS
                 target = self._checked(result.location, base=current)
@@ -329,17 +346,6 @@ class Fetcher:
         if base is None:
             self._targets[given] = target
         return url
-
-    async def _timed(self, url: str, headers: dict[str, str], accept: str) -> _Redirect | _Document:
-        """One request, its time told to ``observe`` (failures included)."""
-        if self._observe is None:
-            return await self._request(url, headers)
-        started = time.perf_counter()
-        try:
-            return await self._request(url, headers)
-        finally:
-            kind = "page" if accept == PAGE_ACCEPT else "feed"
-            self._observe(kind, time.perf_counter() - started)
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Redirect | _Document:
         cap = self._settings.max_body_bytes

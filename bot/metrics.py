@@ -160,6 +160,10 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=reg,
         )
+        # Each kind's and job's labelled child, made on first use (labels() costs more than an
+        # observation, and a steady cycle observes one fetch per source).
+        self._fetch_kinds: dict[str, Histogram] = {}
+        self._pool_jobs: dict[str, Histogram] = {}
         self.articles = Counter(
             "newsbot_articles",
             "Articles stored, by state: complete, or degraded (kept without a stage's work, "
@@ -272,11 +276,17 @@ class Metrics:
 
     def fetched(self, kind: str, seconds: float) -> None:
         """One fetch (``feed`` or ``page``) took ``seconds``."""
-        self.fetch_seconds.labels(kind=kind).observe(seconds)
+        child = self._fetch_kinds.get(kind)
+        if child is None:
+            child = self._fetch_kinds[kind] = self.fetch_seconds.labels(kind=kind)
+        child.observe(seconds)
 
     def pool_job(self, job: str, seconds: float) -> None:
         """A parsing-pool job ran for ``seconds``."""
-        self.pool_job_seconds.labels(job=job).observe(seconds)
+        child = self._pool_jobs.get(job)
+        if child is None:
+            child = self._pool_jobs[job] = self.pool_job_seconds.labels(job=job)
+        child.observe(seconds)
 
     def matched(self, seconds: float) -> None:
         """One article was matched against every topic in ``seconds``."""

@@ -29,6 +29,8 @@ def test_the_steady_poll_imports_none_of_what_only_changed_feeds_or_the_bot_use(
     ).stdout.split()
     packages = {name.split(".")[0] for name in loaded}
     assert packages.isdisjoint(UNUSED_WHEN_STEADY), packages & set(UNUSED_WHEN_STEADY)
+    # SQLAlchemy's PostgreSQL dialect is loaded only when a PostgreSQL database is opened.
+    assert "sqlalchemy.dialects.postgresql" not in loaded
 
 
 async def test_a_tool_has_no_metrics_and_a_polling_process_has_its_own(tmp_path: Path) -> None:

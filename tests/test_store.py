@@ -94,14 +94,64 @@ async def test_a_fresh_database_is_migrated(database_url: str) -> None:
         await store.close()
 
 
+async def test_the_key_quotations_index_is_partial_on_the_engine_opened(
+    store: Repositories,
+) -> None:
+    from sqlalchemy.schema import CreateIndex
+
+    from bot.storage.schema import QUOTES_KEY_INDEX
+
+    ddl = str(CreateIndex(QUOTES_KEY_INDEX).compile(dialect=store.database.engine.dialect))
+    expected = "WHERE is_key = 1" if store.database.dialect == "sqlite" else "WHERE is_key"
+    assert ddl.rstrip().endswith(expected), ddl
+
+
 async def test_the_store_counts_the_statements_it_sends(store: Repositories) -> None:
     one, _ = await store.sources.add_source("http://news.test/a", added_url="x", now=NOW)
     two, _ = await store.sources.add_source("http://news.test/b", added_url="x", now=NOW)
     before = store.database.statements
     await store.sources.list_sources()
-    # Two rows in one executemany: one call to the database.
+    # Two rows in two calls to the database, however many rows: one update of what they share,
+    # one executemany of their next polls.
     await store.sources.record_not_modified([(one.id, NOW), (two.id, NOW)], now=NOW)
-    assert store.database.statements - before == 2
+    assert store.database.statements - before == 3
+
+
+async def test_sources_that_answered_304_are_healthy_again_each_at_its_own_next_poll(
+    store: Repositories,
+) -> None:
+    from bot.storage.database import KEY_BATCH
+
+    count = KEY_BATCH + 2  # more than one update of what they share
+    added = [
+        (await store.sources.add_source(f"http://news.test/{n}", added_url="x", now=NOW))[0]
+        for n in range(count + 1)
+    ]
+    failing = await store.sources.record_failure(
+        added[0], "down", now=NOW, next_poll_at=NOW + timedelta(minutes=5)
+    )
+    assert failing.status is SourceStatus.FAILING
+    leased = await store.sources.claim_due_sources(
+        NOW + timedelta(days=1), owner="w1", lease=timedelta(minutes=5)
+    )
+    assert leased
+    later = NOW + timedelta(minutes=1)
+    updates = [(s.id, later + timedelta(seconds=n)) for n, s in enumerate(added[:count])]
+    await store.sources.record_not_modified(updates, now=later)
+    by_id = {s.id: s for s in await store.sources.list_sources()}
+    for sid, when in updates:
+        got = by_id[sid]
+        assert (got.status, got.error_count, got.last_error, got.failing_since) == (
+            SourceStatus.OK, 0, None, None,
+        )  # fmt: skip
+        assert got.next_poll_at == when
+        assert got.last_success_at == later and got.last_polled_at == later
+    untouched = by_id[added[count].id]
+    assert untouched.last_polled_at is None and untouched.next_poll_at != later
+    # Their leases ended: another worker may claim them at once.
+    assert {s.id for s in await store.sources.claim_due_sources(
+        NOW + timedelta(days=1), owner="w2", lease=timedelta(minutes=5)
+    )} >= {sid for sid, _ in updates}  # fmt: skip
 
 
 async def test_adding_a_source_twice_returns_the_same_source(store: Repositories) -> None:

@@ -2,9 +2,10 @@
 
 The work is done in sieves, most certain first, one module each:
 
-1. ``spans``: quotation marks as pages use them (curly, straight, ``''``, guillemets, „low-9“,
-   single marks), paragraph-bounded so an unclosed mark never swallows the article; a quotation
-   over several paragraphs (opening mark repeated, closing only at the end) is one quotation.
+1. ``spans`` (``marks`` for the marks themselves): quotation marks as pages use them (curly,
+   straight, ``''``, guillemets, „low-9“, single marks), paragraph-bounded so an unclosed mark
+   never swallows the article; a quotation over several paragraphs (opening mark repeated,
+   closing only at the end) is one quotation.
 2. ``spans``: split quotations ("A," he said, "B.") are joined into one quotation with two spans.
 3. ``spans``: non-quotations are flagged: scare quotes, titles, nicknames, one- or two-word
    terms, quotes in headline lines. They are returned, never as key quotes.

@@ -51,6 +51,8 @@ _IRREGULAR_PAST = frozenset(
     hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
     struck swore swept taught tore threw understood woke won wore wrote told said""".split()
 )
+_DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
+"""Words before a verb-like word that make it an adjective: "a fundraising email"."""
 _AUXILIARIES = frozenset(
     "was were is are has have had will would could should can may might must did does".split()
 )
@@ -95,21 +97,23 @@ class Attributor:
         self.text = text
         self.drafts = drafts
         self.nlp = nlp
+        # Nicknames and other quoted terms are blanked for name-finding (Derrick “the Hammer”
+        # Owens is Derrick Owens) and in the words after a quotation ("…,” X, wearing “Vote
+        # Yes” pins, said).
+        masked = list(text)
+        for draft in drafts:
+            if draft.kind is QuoteKind.TERM:
+                first, last = draft.spans[0], draft.spans[-1]
+                begin = first.start - len(first.open_mark)
+                finish = min(len(text), last.after)
+                masked[begin:finish] = " " * (finish - begin)
+        self.masked = "".join(masked)
         if people is not None:
             self.sentences, self.people = people.sentences, people.copy()
         else:
             quoted = [(s.start, s.end) for d in drafts for s in d.spans]
             self.sentences = Sentences(text, quoted, lines)
-            # Nicknames and other quoted terms are blanked for name-finding: Derrick “the
-            # Hammer” Owens is Derrick Owens.
-            masked = list(text)
-            for draft in drafts:
-                if draft.kind is QuoteKind.TERM:
-                    first, last = draft.spans[0], draft.spans[-1]
-                    begin = first.start - len(first.open_mark)
-                    finish = min(len(text), last.after)
-                    masked[begin:finish] = " " * (finish - begin)
-            self.people = People("".join(masked), quoted, self.sentences)
+            self.people = People(self.masked, quoted, self.sentences)
             self.first_people = self.people.copy()
         self.lines = self.sentences.lines
         self.parse = ContextParse(text, self.sentences)
@@ -166,7 +170,7 @@ class Attributor:
         after = draft.spans[-1].after
         after_end = min(self.lines.end(draft.end), self.sentences.end(after))
         after_end = min(after_end, after + CONTEXT_WINDOW)
-        next_mark = _first_mark(self.text[after:after_end])
+        next_mark = _first_mark(self.masked[after:after_end])
         if next_mark >= 0:
             after_end = after + next_mark
         windows.append(("after", after, after_end, after))
@@ -179,6 +183,8 @@ class Attributor:
         last_close = max(*(before.rfind(c) for c in '”»"'), doubled + 1 if doubled >= 0 else -1)
         if last_close >= 0:
             start += last_close + 1
+            if re.match(r"[.!?…][”\"']?\s+[A-Z]", before[last_close - 1 :]):
+                sentence = start  # “… on terrorism.” And then Trump went on, saying, “
         windows.append(("before", start, open_at, sentence))
         if line_start > 1 and blank(self.text, line_start, open_at):
             # A quotation opening its paragraph right after "X said:" ending the one before.
@@ -187,7 +193,13 @@ class Attributor:
                 prev_end -= 1
             if last_ink(self.text, prev_end) == ":":
                 prev_start = self._clause_window(self.sentences.start(prev_end - 1), prev_end)
-                windows.append(("before", prev_start, prev_end, prev_start))
+                colon = ("before", prev_start, prev_end, prev_start)
+                if self._closed_block(draft, line_start):
+                    # A block of paragraphs under "As the Herald reported:" is the Herald's,
+                    # whatever "X said" its last paragraph quotes inside it.
+                    windows.insert(0, colon)
+                else:
+                    windows.append(colon)
         line_end = self.lines.end(draft.end)
         if blank(self.text, after, line_end) and line_end < len(self.text):
             # "- Bernie Sanders." alone on the line after a quoted paragraph.
@@ -196,6 +208,16 @@ class Attributor:
             if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
                 windows.append(("after", nxt, nxt_end, nxt))
         return windows
+
+    def _closed_block(self, draft: Draft, line_start: int) -> bool:
+        """Whether a quotation runs over paragraphs and the block's own closing mark ends
+        its last one after an attribution inside it ("“…,” Berg said.\"")."""
+        last = draft.spans[-1]
+        if self.lines.start(last.start) == line_start:
+            return False
+        line_end = self.lines.end(last.start)
+        tail = self.text[last.after : line_end].rstrip()
+        return len(tail) > 1 and tail[-1] in '"”' and bool(tail[:-1].strip(" ”\"'’"))
 
     def _clause_window(self, start: int, end: int) -> int:
         """``start``, or where a clause starts in the last CONTEXT_WINDOW characters before
@@ -217,7 +239,7 @@ class Attributor:
         for side, start, end, sentence in windows:
             if side == "after":
                 new_sentence = self._ends_sentence(start, self.text[start:end])
-                cues = after_cues(self.text, start, end, new_sentence=new_sentence)
+                cues = after_cues(self.masked, start, end, new_sentence=new_sentence)
             else:
                 cues = before_cues(self.text, start, end, sentence=sentence)
             for cue in cues:
@@ -279,7 +301,12 @@ class Attributor:
         at = start
         for _ in range(3):
             verb = next(
-                (m for m in re.finditer(r"\S+", self.text[at:end]) if _verb_like(m.group())),
+                (
+                    m
+                    for m in re.finditer(r"\S+", self.text[at:end])
+                    if _verb_like(m.group())
+                    and not _DETERMINED.search(self.text, at, at + m.start())
+                ),
                 None,
             )
             if verb is None:

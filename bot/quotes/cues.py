@@ -27,9 +27,11 @@ _PARTICIPLE = re.compile(
     r"|describing|concluding|replying|responding|answering|quipping|joking)"
     r"\b[^“”\"«».!?]{0,80}?[,:]?\s*$"
 )
-# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon.
+# "Clinton: “…" / "PENCE: “…": a name (or a transcript's speaker label) and a colon, at a
+# line's or a sentence's start (also right after another's quotation: "“…” Bush: “…").
 _LABEL = re.compile(
-    r"(?:^|(?<=[.;!?(]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$", re.MULTILINE
+    r"(?:^|(?<=[.;!?(]\s)|(?<=[.!?][”\"]\s))([A-Z][^\s:“”\"«»]*(?:\s+[A-Z][^\s:“”\"«»]*){0,3}):\s*$",
+    re.MULTILINE,
 )
 # "…” — Bernie Sanders" / "― Name, role": a dash and a name, alone to the end of the line.
 DASH_LINE = re.compile(r"[ \t]*[—–―-]+[ \t]*([A-Z][^\n“”\"«»]{0,90}?)[.\s]*$")
@@ -190,6 +192,12 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
     if according is not None:
         subject = forward_phrase(text, according.end(), end)
         yield Cue(*subject, "according to")
+    asked_by = _ASKED_BY.search(text, start, end)
+    if asked_by is not None and _tail_ok(text, asked_by.end(), end):
+        # "Y was asked by host Ann Roe, who …, “…?": the one who asks, when named.
+        agent = forward_phrase(text, asked_by.end(), end)
+        if re.search(r"\b[A-Z]", text[agent[0] : agent[1]]):
+            yield Cue(*agent, "asked")
     here = _HERE.search(text, start, end)
     if here is not None:
         # "Here’s Ann Roe in 1992: “…": the name presented.
@@ -234,6 +242,7 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
 
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
+_ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
     r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"

@@ -113,6 +113,13 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
                 last_title -= 1
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
+    given_names = FEMALE_NAMES | MALE_NAMES
+    if name and name[0].lower() not in given_names:
+        # "Senate Minority Whip Richard J. Durbin": capitalised words no title list knows
+        # before a given name are the role's.
+        at = next((k for k in range(1, len(name) - 1) if name[k].lower() in given_names), None)
+        if at is not None:
+            role, name = role + name[:at], name[at:]
     if not 1 <= len(name) <= 4:
         return (" ".join(role) or None), None
     particles = {"de", "da", "di", "du", "van", "von", "der", "den", "del", "la", "le", "bin", "al"}

@@ -134,13 +134,27 @@ def backward_phrase(text: str, start: int, end: int) -> tuple[int, int]:
         if lowered in BACK_STOPS or (lowered.endswith("ing") and lowered not in ING_ROLES):
             words = words[index + 1 :]
             break
+    if len(words) > 1 and words[-1].text.lower() in _SUBJECT_PRONOUNS:
+        words = words[-1:]  # "an investment he concludes": the pronoun is the subject
     if not words:
         return start, start
     return words[0].start, words[-1].end
 
 
+_AGENT = re.compile(
+    r"\b(?:sent|written|released|issued|signed|posted|published|put)\s+(?:out\s+)?by\s+"
+)
+_SUBJECT_PRONOUNS = frozenset("he she they we i".split())
+
+
 def read_phrase(text: str, start: int, end: int) -> Mention | None:
     """The speaker the words text[start:end] name, or None if they are no subject."""
+    agent = _AGENT.search(text, start, end)
+    if agent is not None:
+        # "a fundraising email sent out by Ann Roe": the one who sent it speaks.
+        sender = read_phrase(text, agent.end(), end)
+        if sender is not None and sender.kind in ("name", "org"):
+            return sender
     words = _words(text, start, end)
     # Strip a leading conjunction or adverb ("But Sen. X", "And the mayor").
     while words and words[0].text.lower() in ("but", "and", "so", "yet", "then", "now"):

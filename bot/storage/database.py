@@ -215,6 +215,9 @@ class Database:
         if url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
         else:
+            from bot.storage.schema import postgresql_options
+
+            postgresql_options()
             # A pooled connection the server closed (a restart, an idle timeout) is replaced.
             kwargs["pool_pre_ping"] = True
         engine: AsyncEngine = _async_engines().create_async_engine(url, **kwargs)

@@ -40,23 +40,18 @@ log = logging.getLogger(__name__)
 
 # Built once: constructing a statement costs more than executing it on a hot path.
 _NOW = bindparam("now", type_=sources.c.last_success_at.type)
-UNCHANGED_UPDATE = (
-    update(sources)
-    .where(sources.c.id == bindparam("sid"))
-    .values(
-        {
-            "next_poll_at": bindparam("next_poll", type_=sources.c.next_poll_at.type),
-            "status": SourceStatus.OK.value,
-            "error_count": 0,
-            "last_error": None,
-            "failing_since": None,
-            "last_success_at": _NOW,
-            "last_polled_at": _NOW,
-            "lease_owner": None,
-            "lease_until": None,
-        }
-    )
-)
+UNCHANGED_VALUES = {
+    "next_poll_at": bindparam("next_poll", type_=sources.c.next_poll_at.type),
+    "status": SourceStatus.OK.value,
+    "error_count": 0,
+    "last_error": None,
+    "failing_since": None,
+    "last_success_at": _NOW,
+    "last_polled_at": _NOW,
+    "lease_owner": None,
+    "lease_until": None,
+}
+UNCHANGED_UPDATE = update(sources).where(sources.c.id == bindparam("sid")).values(UNCHANGED_VALUES)
 """A poll that worked (and one answered 304): the source is healthy, its lease ends."""
 SUCCESS_UPDATE = UNCHANGED_UPDATE.values(
     url=bindparam("url"),
@@ -66,6 +61,18 @@ SUCCESS_UPDATE = UNCHANGED_UPDATE.values(
     last_modified=bindparam("last_modified"),
 )
 """A poll that worked with a feed: also what the feed says of itself now."""
+UNCHANGED_MANY = (
+    update(sources)
+    .where(sources.c.id.in_(bindparam("sids", expanding=True)))
+    .values({key: value for key, value in UNCHANGED_VALUES.items() if key != "next_poll_at"})
+)
+NEXT_POLLS = (
+    update(sources)
+    .where(sources.c.id == bindparam("sid"))
+    .values(next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type))
+)
+"""Sources that answered 304, in two statements: what they all share, then each one's next poll
+(binding five values a row cost more than the update itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +267,14 @@ class Sources(Repository):
         """Sources that answered 304 (or sent the same document): only their times change."""
         if not updates:
             return
+        sids = [sid for sid, _ in updates]
         async with self._write() as conn:
+            for start in range(0, len(sids), KEY_BATCH):
+                await conn.execute(
+                    UNCHANGED_MANY, {"sids": sids[start : start + KEY_BATCH], "now": now}
+                )
             await conn.execute(
-                UNCHANGED_UPDATE,
-                [{"sid": sid, "next_poll": when, "now": now} for sid, when in updates],
+                NEXT_POLLS, [{"sid": sid, "next_poll": when} for sid, when in updates]
             )
 
     async def record_failure(

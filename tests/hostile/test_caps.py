@@ -88,6 +88,7 @@ async def test_starter_sources_stop_at_the_cap_and_say_how_many_were_left_out(
     assert len(await scene.store.guilds.guild_sources(int(scene.guild.id))) == MAX_SOURCES_PER_GUILD
 
 
+@pytest.mark.serial  # its answers are timed against the fake Discord's 3 s interaction window
 @pytest.mark.settings(routes_per_server=6)
 async def test_many_concurrent_route_adds_stop_at_the_servers_cap(scene: Scene) -> None:
     # /alerts add answers at once (within Discord's 3 s): 16 at a time, not hundreds.

@@ -156,3 +156,100 @@ def test_a_participle_after_a_quoted_word_whose_comma_is_inside_the_marks(nlp: L
         "the sea!”"
     )
     assert [q.speaker for q in find_quotations(text, nlp) if q.is_quotation] == ["Mara Lind"]
+
+
+def test_a_name_and_colon_right_after_anothers_quotation_labels_the_next(nlp: Language) -> None:
+    text = (
+        "Mara Lind and Tom Berg spoke about the pier on Monday.\n\n"
+        "Lind: “Our goal is to build the pier by June.” Berg: “The pier can wait until the "
+        "ferries come back.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_quoted_term_inside_the_appositive_after_a_quotation_is_skipped(nlp: Language) -> None:
+    text = (
+        "The council met on Monday.\n\n"
+        "“We have had better meetings than this one,” Portwell delegate Tom Berg, wearing a "
+        "straw hat and “Vote Yes” campaign pins, said matter-of-factly as the hall emptied."
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg"]
+
+
+def test_a_closed_block_of_paragraphs_under_a_colon_is_the_colons_speakers(
+    nlp: Language,
+) -> None:
+    block = (
+        "The pier vote was delayed again.\n\n"
+        "As the Coast Herald reported, even on Friday the council was refusing to set a date:\n\n"
+        '"The council is still reluctant to set a date for the pier vote, citing the ongoing '
+        "review by the harbour board.\n\n"
+        '"At the town hall today, reporters questioned spokesman Tom Berg about the delay and '
+        "the rising costs.\n\n"
+        "“I don’t want to talk about the date because there’s still a review going on,” Berg "
+        'said."\n\n'
+        "We have seen this before."
+    )
+    speakers = [q.speaker for q in find_quotations(block, nlp) if q.is_quotation]
+    assert speakers == ["the Coast Herald"]
+
+
+def test_was_asked_by_a_named_host_makes_the_host_the_speaker(nlp: Language) -> None:
+    text = (
+        "Mara Lind went on the radio on Friday.\n\n"
+        "Lind was asked by host Tom Berg, who backs Lind, “Now, you said you were tired of "
+        "hearing about the pier. Has that changed?”\n\n"
+        "Lind was asked by reporters about the pier and said, “It will be built by June.”"
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers == ["Tom Berg", "Mara Lind"]
+
+
+def test_a_participles_subject_is_read_after_a_quotation_that_ended_a_sentence(
+    nlp: Language,
+) -> None:
+    text = (
+        "The storm hit the coast on Sunday.\n\n"
+        "Then came another, angrier post about the storm, followed by one in which he took "
+        'credit for "being right about the storm." And then Mayor Dana Whitlock went fully on '
+        'the attack, saying, "Is the governor going to finally act? If he does not, he should '
+        'resign!"'
+    )
+    speakers = [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+    assert speakers[-1] == "Dana Whitlock"
+
+
+def test_unknown_capitalised_role_words_before_a_given_name_are_the_role(nlp: Language) -> None:
+    text = (
+        "Mayor Ana Duarte asked for an inquiry, as did others including Harbour Board Vice "
+        "Warden Richard J. Oyelaran of Portwell. In an interview, Oyelaran said on Thursday "
+        'he "sent a letter to the board today asking for the inquiry," and he said he hoped '
+        "for an answer soon."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Richard J Oyelaran"]
+
+
+def test_a_pronoun_right_before_the_verb_is_its_subject_not_the_noun_before(
+    nlp: Language,
+) -> None:
+    text = (
+        "Staff are being sent to ten harbours. The move, Tom Carr explained, was the result "
+        "of three years of work — an investment he concludes has given them a “head-start on "
+        "the council and the harbour board.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Carr"]
+
+
+def test_a_document_sent_out_by_someone_speaks_for_them(nlp: Language) -> None:
+    text = (
+        "The race for the harbour seat tightened as Mara Lind won the vote in Portwell.\n\n"
+        "In addition, a fundraising email sent out by Lind on Tuesday night warned of "
+        "the fight ahead: “There are four votes over the next three weeks, and you can be "
+        "sure the board will fight back.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
