@@ -53,6 +53,10 @@ _IRREGULAR_PAST = frozenset(
 )
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
+_SUBORDINATE = re.compile(
+    r"\s*(?:when|after|before|as|while|because|if|since|although|though|once|until|whereas)\s",
+    re.IGNORECASE,
+)
 _THAT_BEFORE = re.compile(r"\bthat\s+$")
 _AUXILIARIES = frozenset(
     "was were is are has have had will would could should can may might must did does".split()
@@ -310,6 +314,7 @@ class Attributor:
         subject of one of its first verbs."""
         clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(self.text, start, end))]
         fallback: Mention | None = None
+        subordinate: Mention | None = None
         at = start
         for _ in range(3):
             verb = next(
@@ -329,13 +334,18 @@ class Attributor:
                 mention = self._cue_subject(Cue(*phrase, ""))
                 if mention is None or not self._plausible(mention):
                     continue
-                if mention.kind != "desc":
+                if _SUBORDINATE.match(self.text, subject_start, verb_at):
+                    # "When Wallace died, Clinton released a statement:": the main clause's
+                    # subject goes first.
+                    subordinate = subordinate or mention
+                elif mention.kind != "desc":
                     return mention
-                fallback = fallback or mention
+                else:
+                    fallback = fallback or mention
             at = next((c for c in clause_starts if c > verb_at), end)
             if at >= end:
                 break
-        return fallback
+        return fallback or subordinate
 
     def _ends_sentence(self, after: int, window: str) -> bool:
         """Whether the quoted words that close just before ``after`` end their own sentence

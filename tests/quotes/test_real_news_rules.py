@@ -297,3 +297,16 @@ def test_an_arabic_surname_with_its_article_is_part_of_the_name(nlp: Language) -
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Yusuf al-Rashidi", "Yusuf al-Rashidi"]
+
+
+def test_a_colons_speaker_is_the_main_clauses_subject_not_the_when_clauses(
+    nlp: Language,
+) -> None:
+    text = (
+        "The old harbour master was loved in Portwell.\n\n"
+        "When Tom Berg died in 1998, Mayor Mara Lind released the following statement:\n\n"
+        "“We offer our condolences to the family and friends of Tom Berg. I remember working "
+        "with him at the harbour in 1983.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
