@@ -18,7 +18,6 @@ from bot.quotes.cues import (
     subject_starts,
 )
 from bot.quotes.lexicon import (
-    CUE_RE,
     DOCUMENT_WORDS,
     NAME_SEQ,
     PLACE_WORDS,
@@ -36,7 +35,7 @@ from bot.quotes.model import (
 from bot.quotes.names import split_role_name
 from bot.quotes.nlp import ContextParse
 from bot.quotes.people import People, Person
-from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
+from bot.quotes.speakers import backward_phrase, read_phrase, verb_like
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
@@ -45,12 +44,6 @@ if TYPE_CHECKING:
 
 APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?=\s*[,.;:]|\s*$)")
 """A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
-_IRREGULAR_PAST = frozenset(
-    """went took gave made came got stood sat ran found kept left met put sent saw heard felt
-    led held brought thought became began broke chose drew drove fell fought flew forgot grew
-    hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
-    struck swore swept taught tore threw understood woke won wore wrote told said""".split()
-)
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
 _SUBORDINATE = re.compile(
@@ -58,23 +51,6 @@ _SUBORDINATE = re.compile(
     re.IGNORECASE,
 )
 _THAT_BEFORE = re.compile(r"\bthat\s+$")
-_AUXILIARIES = frozenset(
-    "was were is are has have had will would could should can may might must did does".split()
-)
-
-
-def _verb_like(word: str) -> bool:
-    """Whether a word looks like the verb that ends a clause's subject ("Trump went on")."""
-    lowered = word.lower().strip(",.;:")
-    if not word[:1].islower():
-        return False
-    return (
-        lowered in _IRREGULAR_PAST
-        or lowered in _AUXILIARIES
-        or lowered.endswith(("n’t", "n't"))
-        or bool(CUE_RE.fullmatch(lowered))
-        or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
-    )
 
 
 def _norm_cue(verb: str) -> str:
@@ -321,7 +297,7 @@ class Attributor:
                 (
                     m
                     for m in re.finditer(r"\S+", self.text[at:end])
-                    if _verb_like(m.group())
+                    if verb_like(m.group())
                     and not _DETERMINED.search(self.text, at, at + m.start())
                 ),
                 None,
