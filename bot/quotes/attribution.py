@@ -240,12 +240,21 @@ class Attributor:
             if (
                 previous is not None
                 and previous.speaker is not None
-                and cue.start <= previous.end < cue.end
+                and (
+                    cue.start <= previous.end < cue.end
+                    or (
+                        cue.start == cue.end
+                        and self.lines.start(previous.end) == self.lines.start(cue.start)
+                    )
+                )
             ):
                 # “A,” said X, adding that “B”: the sentence's speaker so far.
                 kind = "org" if previous.speaker_kind is SpeakerKind.ORGANISATION else "name"
                 at = previous.end
                 return Mention(kind, previous.speaker, at, at, name=previous.speaker)
+            if cue.start == cue.end and cue.start > 1:
+                # “A.” Adding, “B.”: the subject of the sentence before.
+                return self._clause_subject(self.sentences.start(cue.start - 2), cue.start)
             return self._clause_subject(cue.start, cue.end)
         mention = self._read(cue)
         if mention is not None and mention.kind == "desc":

@@ -310,3 +310,17 @@ def test_a_colons_speaker_is_the_main_clauses_subject_not_the_when_clauses(
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_sentence_opening_with_adding_goes_on_from_the_sentence_before(
+    nlp: Language,
+) -> None:
+    text = (
+        "Mara Lind was asked about the pier. “I am tired of hearing about the pier,” Lind "
+        "said.\n\n"
+        "Later in the show, after the Lind interview concluded, Tom Berg stated of the pier that "
+        "the board’s report “wasn’t good.” Adding, “Now, like with all board reports, what "
+        "they actually do is never that bad.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
