@@ -46,6 +46,8 @@ APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?
 """A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
+_INNER_LABEL = re.compile(r"([A-Z][\w’'\-]+(?:\s+[A-Z][\w’'.\-]*){1,2}):\s")
+"""A speaker's label opening a quotation: “Chris Matthews: …"."""
 _SUBORDINATE = re.compile(
     r"\s*(?:when|after|before|as|while|because|if|since|although|though|once|until|whereas)\s",
     re.IGNORECASE,
@@ -209,6 +211,13 @@ class Attributor:
         return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
+        label = _INNER_LABEL.match(self.text, draft.start)
+        if label is not None:
+            # “Chris Matthews: Seriously, …”: a transcript quoted with its speaker's label.
+            mention = read_phrase(self.text, label.start(1), label.end(1))
+            known = mention is not None and self.people.get(mention.name or "", before=draft.start)
+            if mention is not None and mention.kind == "name" and known and known.confirmed:
+                return mention, ""
         windows = self._windows(draft)
         for index, (side, start, end, _) in enumerate(windows):
             if side == "after" and start == draft.spans[-1].after:

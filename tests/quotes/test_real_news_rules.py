@@ -324,3 +324,15 @@ def test_a_sentence_opening_with_adding_goes_on_from_the_sentence_before(
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_known_persons_label_opening_a_quotation_names_the_speaker(nlp: Language) -> None:
+    text = (
+        "Tom Berg agreed on Saturday that the pier plan was pandering. Instead, Berg and "
+        "the reporter Ana Duarte argued that it was naive.\n\n"
+        '"Tom Berg: Seriously, seriously about this. The mayor says she will pay for the pier '
+        'with a tax on ferry tickets. That sounds great."\n\n'
+        'Readers liked "Harbour Lights: The Many Lives of a Pier," the mayor\'s book.'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Berg"]
