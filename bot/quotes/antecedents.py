@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
+from collections.abc import Iterable
 
 from bot.quotes.cues import CLAUSE_START, subject_starts
 from bot.quotes.lexicon import (
@@ -15,6 +17,8 @@ from bot.quotes.lexicon import (
     NAME_RUN,
     ORG_WORDS,
     ROLE_NOUNS,
+    SPEECH_VERBS,
+    TITLE_WORDS,
 )
 from bot.quotes.model import LOOKBACK_CHARS, Attribution, Draft, Mention, SpeakerKind
 from bot.quotes.names import bare
@@ -32,6 +36,7 @@ WEIGHTS = {
     "unknown_gender": -1.0,
     "frequency": 0.0,
     "named_inside": -3.0,
+    "minor_subject": -0.5,
 }
 """How much each feature of a candidate counts when a pronoun is resolved: chosen on the tune
 half of the dev corpus among settings that keep the journalistic conventions (the subject of
@@ -44,6 +49,14 @@ _OBJECT_WORDS = PREPOSITIONS | frozenset(
     despite including except amid alongside""".split()
 )
 """Words after which a name is an object ("a choice between Clinton and Sanders")."""
+
+_NOT_PERSON_HEADS = ORG_WORDS | frozenset(
+    "convention district caucus committee corporation institute news times".split()
+)
+"""Last words of names that are no one's: the Democratic National Convention."""
+
+_REPORTS = re.compile(rf"(?:\s+[a-z]+ly)?\s+(?:{SPEECH_VERBS})\b")
+"""A reporting verb right after a name ("Stovall said", "Ryan quickly added")."""
 
 
 def _names(quoted: str, surname: str) -> bool:
@@ -94,6 +107,8 @@ class Resolver:
         quoted = " ".join(self.text[s.start : s.end] for s in draft.spans) if draft else ""
         found: dict[int, tuple[Person, int, bool]] = {}
         for at, subject, person in self.people.mentions_between(floor, position):
+            if person.surname.lower() in _NOT_PERSON_HEADS:
+                continue  # "the Democratic National Convention" is no one
             found[id(person)] = (person, at, subject)  # the latest mention wins
         last = self._last_speaker()
         if last is not None and id(last) not in found:
@@ -103,6 +118,7 @@ class Resolver:
         here = self.sentences.start(position)
         paragraph = self.lines.start(position)
         most = max((len(p.mentions) for p, _, _ in found.values()), default=1)
+        main = self._main_subjects(found.values())
         out = []
         for person, at, subject in found.values():
             if gender and person.gender and person.gender != gender:
@@ -112,14 +128,39 @@ class Resolver:
                 "paragraphs": float(min(self._paragraphs_between(at, paragraph), 3)),
                 "subject": float(subject),
                 "owner": float(self._owns(at)),
-                "object": float(self._after_preposition(at)),
+                "object": float(not subject and self._after_preposition(at)),
                 "last_speaker": float(person is last),
                 "unknown_gender": float(bool(gender) and person.gender is None),
                 "frequency": len(person.mentions) / most,
                 "named_inside": float(_names(quoted, person.surname)),
+                "minor_subject": float(subject and self._minor(at, main)),
             }
             out.append((person, features))
         return out
+
+    def _main_subjects(self, found: Iterable[tuple[Person, int, bool]]) -> dict[int, int]:
+        """Where each sentence's main subject is mentioned, by the sentence's start: the
+        first subject named right before a reporting verb ("…, Stovall said"), else the
+        first subject ("Paul Ryan, who would not endorse Mr. Trump, was …")."""
+        main: dict[int, tuple[bool, int]] = {}
+        for _, at, subject in found:
+            if not subject:
+                continue
+            run = NAME_RUN.match(self.text, at)
+            reports = bool(_REPORTS.match(self.text, run.end() if run else at))
+            start = self.sentences.start(at)
+            rank = (not reports, at)
+            if rank < main.get(start, (True, len(self.text))):
+                main[start] = rank
+        return {start: at for start, (_, at) in main.items()}
+
+    def _minor(self, at: int, main: dict[int, int]) -> bool:
+        """Whether a subject at ``at`` is not its sentence's main one but set off from it by a
+        comma (in an appositive, a relative clause or a reported clause); "Clinton
+        spokeswoman Jennifer Palmieri" has one subject, whichever mention is first."""
+        other = main.get(self.sentences.start(at), at)
+        low, high = min(at, other), max(at, other)
+        return other != at and "," in self.text[low:high]
 
     def _sentences_between(self, start: int, end: int) -> int:
         starts = self.sentences.starts
@@ -130,14 +171,23 @@ class Resolver:
         return max(0, bisect.bisect_right(breaks, end) - bisect.bisect_right(breaks, start))
 
     def _owns(self, at: int) -> bool:
-        """Whether the name at ``at`` is a possessive ("Trump’s concerns")."""
+        """Whether the name at ``at`` is a possessive ("Trump’s concerns", "Sanders's aide";
+        the name's run may have taken the "'s" in)."""
         run = NAME_RUN.match(self.text, at)
         end = run.end() if run else at
-        return self.text[end : end + 2] in ("’s", "'s") or self.text[end - 1 : end] in "’'"
+        return (
+            self.text[end : end + 2] in ("’s", "'s")
+            or self.text[end - 2 : end] in ("’s", "'s")
+            or self.text[end - 1 : end] in "’'"
+        )
 
     def _after_preposition(self, at: int) -> bool:
-        words = self.text[max(0, at - 16) : at].split()
-        while words and words[-1].lower() in ("the", "a", "an"):
+        """Whether a preposition stands before the name, past an article or a title ("a
+        choice between Clinton and Sanders", "his friendship with Mr. Sanders")."""
+        words = self.text[max(0, at - 24) : at].split()
+        while words and (
+            words[-1].lower() in ("the", "a", "an") or words[-1].lower().rstrip(".") in TITLE_WORDS
+        ):
             words.pop()
         return bool(words) and words[-1].lower() in _OBJECT_WORDS
 

@@ -53,6 +53,7 @@ _IRREGULAR_PAST = frozenset(
 )
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
+_THAT_BEFORE = re.compile(r"\bthat\s+$")
 _AUXILIARIES = frozenset(
     "was were is are has have had will would could should can may might must did does".split()
 )
@@ -231,9 +232,14 @@ class Attributor:
         windows = self._windows(draft)
         for index, (side, start, end, _) in enumerate(windows):
             if side == "after" and start == draft.spans[-1].after:
-                if self._ends_sentence(start, self.text[start:end]) and index + 1 < len(windows):
-                    # The quotation ends its sentence: a cue before it in that sentence
-                    # ("X attacked Y, calling him “…”") goes before the next sentence's.
+                opened = draft.start - len(draft.spans[0].open_mark)
+                complement = _THAT_BEFORE.search(self.text, max(0, opened - 8), opened)
+                if (
+                    self._ends_sentence(start, self.text[start:end]) or complement is not None
+                ) and index + 1 < len(windows):
+                    # The quotation ends its sentence, or is what a verb before it says
+                    # ("X claimed that “…,” Y said the cases differ"): a cue before it in that
+                    # sentence goes before the words after it.
                     windows[index], windows[index + 1] = windows[index + 1], windows[index]
                 break
         for side, start, end, sentence in windows:
@@ -289,7 +295,13 @@ class Attributor:
             person = self.people.get(words.title())
             name = person.name if person else words.title()
             return Mention("name", name, cue.start, cue.end)
-        return read_phrase(self.text, cue.start, cue.end)
+        mention = read_phrase(self.text, cue.start, cue.end)
+        if mention is None and cue.verb and re.fullmatch(r"[A-Z][a-z]+", words.strip()):
+            # "King says …": a surname that is also a title word, of someone already named.
+            person = self.people.get(words.strip(), before=cue.start)
+            if person is not None and " " in person.name:
+                return Mention("name", words.strip(), cue.start, cue.end, name=person.name)
+        return mention
 
     def _clause_subject(self, start: int, end: int) -> Mention | None:
         """Who a sentence is about, for a participle or a colon that introduces a quotation

@@ -238,11 +238,18 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         # President Clinton released the following statement: “... (no reporting verb): the
         # subject of the sentence, as for a participle.
         yield Cue(origin, colon, "", participle=True)
+        return
+    dash = _DASH_BEFORE.search(text, start, end)
+    if dash is not None and _tail_ok(text, start, dash.start()):
+        # "Trump also embraced harsh methods -- “…" / "When Trump wrapped up — “…” —": a dash
+        # introduces the quotation as a colon does.
+        yield Cue(origin, dash.start(), "", participle=True)
 
 
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
+_DASH_BEFORE = re.compile(r"\s(?:--|—|–)\s*$")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
     r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"

@@ -178,8 +178,10 @@ PRONOUNS = {"he": "m", "she": "f", "they": "p", "i": "s", "we": "p"}
 
 NAME_TOKEN = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Jr|Sr)\.|"
-    r"[A-Z][\w’'\-]*\w|[A-Z]\.?)"
+    r"(?:(?<![\w\-])(?:al|el)-)?[A-Z][\w’'\-]*\w|[A-Z]\.?)"
 )
+"""A word of a name: capitalised, an initial, an abbreviated title, or an Arabic surname with
+its article ("al-Awlaki")."""
 
 
 NAME_PARTICLE = r"(?:de|da|di|du|van|von|der|den|del|la|le|bin|al|el|ter|ten|St\.)"

@@ -3,6 +3,7 @@ capitalised words name an organisation instead; and what a name or role says of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.quotes.lexicon import (
@@ -114,21 +115,24 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
     given_names = FEMALE_NAMES | MALE_NAMES
-    if name and name[0].lower() not in given_names:
+    if len(name) > 3 and name[0].lower() not in given_names:
         # "Senate Minority Whip Richard J. Durbin": capitalised words no title list knows
-        # before a given name are the role's.
+        # before a given name are the role's (not in three words: Billie Jean King).
         at = next((k for k in range(1, len(name) - 1) if name[k].lower() in given_names), None)
         if at is not None:
             role, name = role + name[:at], name[at:]
     if not 1 <= len(name) <= 4:
         return (" ".join(role) or None), None
     particles = {"de", "da", "di", "du", "van", "von", "der", "den", "del", "la", "le", "bin", "al"}
-    if any(not (t[:1].isupper() or t in particles) for t in name):
+    if any(not (t[:1].isupper() or t in particles or _ARTICLED.match(t)) for t in name):
         return (" ".join(role) or None), None
     if name[-1].lower() in NOT_NAME_WORDS or len(name[-1]) < 2 or name[-1].endswith("."):
         return (" ".join(role) or None), None
     return (" ".join(role) or None), " ".join(name)
 
+
+_ARTICLED = re.compile(r"(?:al|el)-[A-Z]")
+"""An Arabic surname with its article: al-Awlaki, el-Sisi."""
 
 _GENERATIONS = frozenset("Jr Sr II III IV".split())
 

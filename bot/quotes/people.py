@@ -332,6 +332,10 @@ class People:
     def _subject_position(self, position: int) -> bool:
         """Roughly: the mention opens its sentence (after a role or a short adverbial)."""
         start = self.sentences.start(position)
+        if _TOPIC.match(self.text, start, position) and _TOPIC_PRONOUN.match(self.text, position):
+            return True  # "As for Lee, she said …": the topic is who the pronoun means
+        if _PREPOSITION_BEFORE.search(self.text, max(start, position - 40), position):
+            return False  # "an adviser to Mr. Sanders, said …": an object, whatever follows
         # Six words and no comma never take more than a few dozen characters.
         if position - start <= 200:
             before = self.text[start:position]
@@ -339,7 +343,6 @@ class People:
                 len(before.split()) <= 6
                 and "," not in before.rstrip(", ")
                 and not _VERB_BEFORE.search(before)
-                and not _PREPOSITION_BEFORE.search(before)
             ):
                 return True
         return bool(_SAID_SOON.match(self.text, position))
@@ -388,10 +391,16 @@ the subject of a clause inside ("He dismisses claims that Cruz …")."""
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:of|for|at|from|with|in|on|by|to|about|against|under|over|like|near|behind|via"
     r"|between|among|than|toward|towards|into|onto|upon|without|within|beyond|across"
-    r"|around|despite|including|except|amid)\s+(?:the\s+)?$",
+    r"|around|despite|including|except|amid)\s+(?:the\s+)?"
+    r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|President|Senator|Governor)\.?\s+)?$",
     re.IGNORECASE,
 )
-"""A preposition right before a name ("Choosing between Clinton"): the name is no subject."""
+"""A preposition right before a name, or before its title ("Choosing between Clinton", "an
+adviser to Mr. Sanders"): the name is no subject."""
+_TOPIC = re.compile(r"(?:And\s+|But\s+)?As\s+(?:for|to)\s+(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?$")
+"""A sentence opening on its topic: "As for Mr. Lee, …"."""
+_TOPIC_PRONOUN = re.compile(r"[\w’'.\- ]{0,40}?,\s+(?:he|she)\b")
+"""The topic's name followed by a pronoun that takes it up ("Lee, she said …")."""
 _SAID_SOON = re.compile(rf"[\w\s,]{{0,40}}?\b(?:{SPEECH_VERBS})\b")
 
 

@@ -131,7 +131,8 @@ def backward_phrase(text: str, start: int, end: int) -> tuple[int, int]:
             break
     for index in range(len(words) - 1, -1, -1):
         lowered = words[index].text.lower()
-        if lowered in BACK_STOPS or (lowered.endswith("ing") and lowered not in ING_ROLES):
+        participle = lowered.endswith("ing") and words[index].text[:1].islower()
+        if lowered in BACK_STOPS or (participle and lowered not in ING_ROLES):
             words = words[index + 1 :]
             break
     if len(words) > 1 and words[-1].text.lower() in _SUBJECT_PRONOUNS:

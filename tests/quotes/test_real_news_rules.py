@@ -253,3 +253,47 @@ def test_a_document_sent_out_by_someone_speaks_for_them(nlp: Language) -> None:
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_dash_introduces_a_quotation_as_a_colon_does(nlp: Language) -> None:
+    text = (
+        "The council met on Monday.\n\n"
+        'Mayor Dana Whitlock also embraced tougher fines for the ferry firms -- "I think a '
+        'fine is peanuts compared to what they cost the town."\n\n'
+        "When Whitlock finally wrapped up — “I will fight for you, and I will win for you!” — "
+        "the balloons came down on the crowd."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Dana Whitlock", "Dana Whitlock"]
+
+
+def test_a_quotation_after_that_goes_with_the_verb_before_it(nlp: Language) -> None:
+    text = (
+        "Mara Lind and Tom Berg both spoke about the pier.\n\n"
+        "But even as Lind claimed on Tuesday that “the old pier cost far more than this one,” "
+        "one of the former engineers for Tom Berg said the two piers were quite different."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_surname_that_is_a_title_word_and_ends_in_ing_still_names(nlp: Language) -> None:
+    text = (
+        "Sailing great Mara King remembered the old pier as fun to be around.\n\n"
+        "King won 12 races during her career, while the pier was being rebuilt. King says the "
+        "pier “talked the talk and walked the walk.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara King"]
+
+
+def test_an_arabic_surname_with_its_article_is_part_of_the_name(nlp: Language) -> None:
+    text = (
+        "The video opens with the harbour at night.\n\n"
+        "Before the mayor appears, the cleric Yusuf al-Rashidi, who left the town in 2011, is "
+        "shown lecturing: “People of the coast, take heed and learn from the lessons of the "
+        "old pier.”\n\n"
+        "“The pier will fall,” said Yusuf al-Rashidi."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Yusuf al-Rashidi", "Yusuf al-Rashidi"]

@@ -1,0 +1,91 @@
+"""Whom a pronoun means (issue 16): each rule of the antecedent model shown on sentences
+written for it (none taken from the dev corpus)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.quotes import find_quotations, load_model
+from bot.quotes.people import People
+from bot.quotes.text import Lines, Sentences
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_model("en_core_web_sm")
+
+
+def speakers(text: str, nlp: Language) -> list[str | None]:
+    return [q.speaker for q in find_quotations(text, nlp) if q.is_quotation]
+
+
+def test_a_subject_inside_a_relative_clause_is_not_the_one_a_pronoun_takes_up(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Senator Peter Dorn, who was slow to back Mr. Karl Vos, was more direct in his "
+        "remarks. “We will hold together,” he said."
+    )
+    assert speakers(text, nlp)[-1] == "Peter Dorn"
+
+
+def test_who_reports_a_sentence_is_its_main_subject(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Karl Vos won the crowd over with his speech on the pier, Peter Dorn said. "
+        "“He was very good,” he said."
+    )
+    assert speakers(text, nlp)[-1] == "Peter Dorn"
+
+
+def test_a_possessive_typed_with_a_straight_apostrophe_counts_for_less(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "The ferry was late again on Monday for Tom Hale, Karl Vos's driver. "
+        "“We were ready,” he said."
+    )
+    assert speakers(text, nlp) == ["Tom Hale"]
+
+
+def test_a_convention_named_after_a_party_is_no_one(nlp: Language) -> None:
+    text = (
+        "Harbour pier plan draws a crowd.\n\n"
+        "One of the main claims of Mayor Karl Vos’s speech to the Democratic National "
+        "Convention on Monday does not stand up.\n\n"
+        "He told the crowd: “There has never been a better pier than ours.”"
+    )
+    assert speakers(text, nlp) == ["Karl Vos"]
+
+
+def test_the_topic_of_as_for_is_whom_the_next_pronoun_means(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“We must respect the voters,” Peter Dorn said.\n\n"
+        "As for Mr. Karl Vos, he said he was not worried. “I will have the votes,” he said."
+    )
+    assert speakers(text, nlp) == ["Peter Dorn", "Karl Vos"]
+
+
+def test_a_name_after_a_preposition_and_a_title_is_no_subject() -> None:
+    text = (
+        "The ferry was late.\n\n"
+        "Tom Hale, an adviser to Mr. Karl Vos, said on Monday that it was the wind."
+    )
+    people = People(text, [], Sentences(text, [], Lines(text)))
+    subjects = {person.name: subject for _, subject, person in people.mentions_between(0, 999)}
+    assert subjects == {"Tom Hale": True, "Karl Vos": False}
+
+
+def test_a_name_after_a_preposition_and_a_title_is_an_object(nlp: Language) -> None:
+    text = (
+        "“The pier is ready,” Karl Vos said on Monday.\n\n"
+        "The crowd cheered Mr. Peter Dorn as he looked back on his long friendship with "
+        "Mr. Karl Vos. It is time, he said, “for a caring and decent leader.”"
+    )
+    assert speakers(text, nlp)[-1] == "Peter Dorn"
