@@ -37,6 +37,7 @@ WEIGHTS = {
     "frequency": 0.0,
     "named_inside": -3.0,
     "minor_subject": -0.5,
+    "unconfirmed": -2.0,
 }
 """How much each feature of a candidate counts when a pronoun is resolved: chosen on the tune
 half of the dev corpus among settings that keep the journalistic conventions (the subject of
@@ -106,9 +107,11 @@ class Resolver:
         its speaker."""
         quoted = " ".join(self.text[s.start : s.end] for s in draft.spans) if draft else ""
         found: dict[int, tuple[Person, int, bool]] = {}
-        for at, subject, person in self.people.mentions_between(floor, position):
+        for at, subject, person in self.people.mentions_between(floor, position, unconfirmed=True):
             if person.surname.lower() in _NOT_PERSON_HEADS:
                 continue  # "the Democratic National Convention" is no one
+            if not person.confirmed and person.gender is None:
+                continue  # a name nothing marks as a person's, nor as a he or a she
             found[id(person)] = (person, at, subject)  # the latest mention wins
         last = self._last_speaker()
         if last is not None and id(last) not in found:
@@ -134,6 +137,7 @@ class Resolver:
                 "frequency": len(person.mentions) / most,
                 "named_inside": float(_names(quoted, person.surname)),
                 "minor_subject": float(subject and self._minor(at, main)),
+                "unconfirmed": float(not person.confirmed),
             }
             out.append((person, features))
         return out

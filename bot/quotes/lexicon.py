@@ -162,7 +162,9 @@ ROLE_NOUNS = frozenset(
     rapporteur ombudsman prosecutor defendant plaintiff juror judge magistrate glaciologist
     climatologist epidemiologist virologist biologist chemist physicist engineer architect
     designer artist actor actress singer musician director producer novelist poet journalist
-    reporter columnist blogger teenager chancellor mayor-elect""".split()
+    reporter columnist blogger teenager chancellor mayor-elect consultant pollster host
+    delegate commentator correspondent anchor contributor operative donor entrepreneur
+    businessman businesswoman retiree veteran lobbyist""".split()
 )
 
 
