@@ -336,3 +336,13 @@ def test_a_known_persons_label_opening_a_quotation_names_the_speaker(nlp: Langua
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Tom Berg"]
+
+
+def test_a_news_article_or_video_is_no_person(nlp: Language) -> None:
+    text = (
+        "Mara Lind, the harbour master, spoke on Monday about the pier. “We will build it,” "
+        "she said.\n\n"
+        "The article said the pier “will be finished by the end of the summer.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "The article"]
