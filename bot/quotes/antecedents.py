@@ -16,7 +16,9 @@ from bot.quotes.lexicon import (
     GROUP_WORDS,
     NAME_RUN,
     ORG_WORDS,
+    PRONOUNS,
     ROLE_NOUNS,
+    SPEECH_RE,
     SPEECH_VERBS,
     TITLE_WORDS,
 )
@@ -38,6 +40,7 @@ WEIGHTS = {
     "named_inside": -3.0,
     "minor_subject": -0.5,
     "unconfirmed": -2.0,
+    "reported": -3.0,
 }
 """How much each feature of a candidate counts when a pronoun is resolved: chosen on the tune
 half of the dev corpus among settings that keep the journalistic conventions (the subject of
@@ -122,6 +125,7 @@ class Resolver:
         paragraph = self.lines.start(position)
         most = max((len(p.mentions) for p, _, _ in found.values()), default=1)
         main = self._main_subjects(found.values())
+        reported = self._reported_clause(position)
         out = []
         for person, at, subject in found.values():
             if gender and person.gender and person.gender != gender:
@@ -138,6 +142,7 @@ class Resolver:
                 "named_inside": float(_names(quoted, person.surname)),
                 "minor_subject": float(subject and self._minor(at, main)),
                 "unconfirmed": float(not person.confirmed),
+                "reported": float(at >= reported),
             }
             out.append((person, features))
         return out
@@ -165,6 +170,21 @@ class Resolver:
         other = main.get(self.sentences.start(at), at)
         low, high = min(at, other), max(at, other)
         return other != at and "," in self.text[low:high]
+
+    def _reported_clause(self, position: int) -> int:
+        """Where the words a pronoun reports start, when it comes after them ("Also, Lee is no
+        conservative, he said."): whoever they name is seldom the one reporting them.
+        Past the end of the text when the pronoun reports nothing before it."""
+        nothing = len(self.text)
+        start = self.sentences.start(position)
+        pronoun = re.match(r"\w+", self.text[position : position + 4])
+        after = position + (pronoun.end() if pronoun else 0)
+        if self.text[max(start, position - 2) : position] != ", " or not _REPORTS.match(
+            self.text, after
+        ):
+            return nothing
+        verbs = [m.end() for m in SPEECH_RE.finditer(self.text, start, position)]
+        return max(verbs, default=start)
 
     def _sentences_between(self, start: int, end: int) -> int:
         starts = self.sentences.starts
@@ -298,8 +318,9 @@ class Resolver:
         draft.attribution = Attribution.CONTINUED
 
     def _reported_before(self, draft: Draft) -> tuple[int, Person] | None:
-        """Who reported something, by name, in the sentence just before a quotation that opens
-        its own sentence (in the same paragraph or the one before): (where, who)."""
+        """Who reported something, by name or as he or she, in the sentence just before a
+        quotation that opens its own sentence (in the same paragraph or the one before):
+        (where, who)."""
         open_at = draft.start - len(draft.spans[0].open_mark)
         start = self.sentences.start(open_at)
         if not blank(self.text, start, open_at) or start < 2:
@@ -319,8 +340,14 @@ class Resolver:
             for clause in subject_starts(self.text, clause_starts, verb.start()):
                 phrase = backward_phrase(self.text, clause, verb.start())
                 mention = read_phrase(self.text, *phrase)
+                person = None
                 if mention is not None and mention.kind == "name" and mention.name:
                     person = self.people.get(mention.name, before=verb.start())
-                    if person is not None:
-                        return verb.start(), person
+                elif mention is not None and mention.kind == "pron":
+                    # "Trump is no conservative, he said. ¶ “He’s a liberal!”"
+                    gender = PRONOUNS.get(mention.text.lower(), "")
+                    if gender in ("m", "f"):
+                        person = self.antecedent(mention.start, gender, draft)
+                if person is not None:
+                    return verb.start(), person
         return None

@@ -120,3 +120,14 @@ def test_mr_before_a_surname_is_not_the_woman_of_that_surname(nlp: Language) -> 
         "the mayor had been rude, and he accused the mayor of “running a campaign of spite.”"
     )
     assert speakers(text, nlp) == ["Vos"]
+
+
+def test_a_quotation_after_a_sentence_he_reported_goes_on_from_him_not_whom_he_named(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Joe Marsh, a harbour pilot, said he will vote against the plan. Also, Karl Vos never "
+        "helped the harbour, he said. “He has never been down to the quay!”"
+    )
+    assert speakers(text, nlp)[-1] == "Joe Marsh"
