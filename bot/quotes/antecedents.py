@@ -59,6 +59,9 @@ _NOT_PERSON_HEADS = ORG_WORDS | frozenset(
 )
 """Last words of names that are no one's: the Democratic National Convention."""
 
+_ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w’'\-]*\s+){0,2}[a-z][\w’'\-]*)\s+[A-Z]")
+"""Lower-case words, then a name: the role a name before them qualifies."""
+
 _REPORTS = re.compile(rf"(?:\s+[a-z]+ly)?\s+(?:{SPEECH_VERBS})\b")
 """A reporting verb right after a name ("Stovall said", "Ryan quickly added")."""
 
@@ -133,7 +136,7 @@ class Resolver:
             features = {
                 "sentences": float(min(self._sentences_between(at, here), 8)),
                 "paragraphs": float(min(self._paragraphs_between(at, paragraph), 3)),
-                "subject": float(subject),
+                "subject": float(subject and not self._modifies(at)),
                 "owner": float(self._owns(at)),
                 "object": float(not subject and self._after_preposition(at)),
                 "last_speaker": float(person is last),
@@ -146,6 +149,13 @@ class Resolver:
             }
             out.append((person, features))
         return out
+
+    def _modifies(self, at: int) -> bool:
+        """Whether the name at ``at`` only says whose someone is ("Obama consultant Cornell
+        Belcher", "Clinton spokeswoman Jennifer Palmieri")."""
+        run = NAME_RUN.match(self.text, at)
+        role = _ROLE_THEN_NAME.match(self.text, run.end() if run else at)
+        return role is not None and role.group(1).split()[-1] in ROLE_NOUNS
 
     def _main_subjects(self, found: Iterable[tuple[Person, int, bool]]) -> dict[int, int]:
         """Where each sentence's main subject is mentioned, by the sentence's start: the
