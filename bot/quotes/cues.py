@@ -181,6 +181,11 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
     """Cues in text[start:end], the words of the sentence before a quotation's opening mark
     (after any quotation before it in the sentence, which begins at ``sentence``). The verb
     nearest the quotation is tried first: "When Trump suggested X, Rubio fired back: “"."""
+    opening = _OPENING_PARTICIPLE.fullmatch(text, start, end)
+    if opening is not None:
+        # “A.” Adding, “B.”: the speaker so far (an empty subject says so).
+        yield Cue(opening.start(1), opening.start(1), "", participle=True)
+        return
     label = _LABEL.search(text, start, end)
     first = re.match(r"\S+\s+", label.group(1)) if label is not None else None
     if label is not None and first is not None and first.group().strip().lower() in _INVERTING:
@@ -249,6 +254,9 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
+_OPENING_PARTICIPLE = re.compile(
+    r"\s*(Adding|Continuing|Concluding|Noting|Explaining|Insisting|Writing)\s*[,:]?\s*"
+)
 _DASH_BEFORE = re.compile(r"\s(?:--|—|–)\s*$")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
