@@ -351,7 +351,7 @@ class People:
             return False  # "an adviser to Mr. Sanders, said …": an object, whatever follows
         # Six words and no comma never take more than a few dozen characters.
         if position - start <= 200:
-            before = self.text[start:position]
+            before = _OPENING_ADVERB.sub("", self.text[start:position])
             if (
                 len(before.split()) <= 6
                 and "," not in before.rstrip(", ")
@@ -410,6 +410,8 @@ _PREPOSITION_BEFORE = re.compile(
 )
 """A preposition right before a name, or before its title ("Choosing between Clinton", "an
 adviser to Mr. Sanders"): the name is no subject."""
+_OPENING_ADVERB = re.compile(r"^[A-Z][a-z]+,\s+")
+"""One word and its comma before a subject: "There, the district chairman Ann Roe …"."""
 _TOPIC = re.compile(r"(?:And\s+|But\s+)?As\s+(?:for|to)\s+(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?$")
 """A sentence opening on its topic: "As for Mr. Lee, …"."""
 _TOPIC_PRONOUN = re.compile(r"[\w’'.\- ]{0,40}?,\s+(?:he|she)\b")

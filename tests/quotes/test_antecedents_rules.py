@@ -120,3 +120,36 @@ def test_mr_before_a_surname_is_not_the_woman_of_that_surname(nlp: Language) -> 
         "the mayor had been rude, and he accused the mayor of “running a campaign of spite.”"
     )
     assert speakers(text, nlp) == ["Vos"]
+
+
+def test_a_quotation_after_a_sentence_he_reported_goes_on_from_him_not_whom_he_named(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Joe Marsh, a harbour pilot, said he will vote against the plan. Also, Karl Vos never "
+        "helped the harbour, he said. “He has never been down to the quay!”"
+    )
+    assert speakers(text, nlp)[-1] == "Joe Marsh"
+
+
+def test_a_name_that_only_says_whose_someone_is_is_not_the_subject(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“The pier will pay,” Karl Vos said.\n\n"
+        "Vos consultant Peter Dorn, the town’s best-known pollster, took up the point. "
+        "“People want the ferries back,” he said."
+    )
+    assert speakers(text, nlp) == ["Karl Vos", "Peter Dorn"]
+
+
+def test_one_adverb_and_its_comma_before_a_name_keep_it_the_subject(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“The pier will pay,” Karl Vos said at the quay.\n\n"
+        "Up the coast the mood is different. There, the harbour chairman Peter Dorn declined "
+        "to name the donors. The harbour saw thirty bids, which he said were split between Vos "
+        "and Joe Marsh.\n\n"
+        "“The pier has its friends here,” he said."
+    )
+    assert speakers(text, nlp) == ["Karl Vos", "Peter Dorn"]
