@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.quotes import QuoteKind, find_quotations, load_model
+from bot.quotes import QuoteKind, SpeakerKind, find_quotations, load_model
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -359,3 +359,14 @@ def test_a_news_article_or_video_is_no_person(nlp: Language) -> None:
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind", "The article"]
+
+
+def test_an_acronym_after_a_capitalised_the_is_an_organisation(nlp: Language) -> None:
+    text = (
+        "The Harbour National Committee is welcoming the fight. Tom Berg, a strategist, said "
+        "it would pass. The HNC, in its daily media summary Monday, emailed a news article "
+        "reporting that \"Lind is 'showing flashes of frustration' as she struggles to win.\""
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["The HNC"]
+    assert quotes[0].speaker_kind is SpeakerKind.ORGANISATION
