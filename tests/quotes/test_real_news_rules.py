@@ -370,3 +370,14 @@ def test_an_acronym_after_a_capitalised_the_is_an_organisation(nlp: Language) ->
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["The HNC"]
     assert quotes[0].speaker_kind is SpeakerKind.ORGANISATION
+
+
+def test_a_named_subject_after_charges_that_and_before_an_aside_is_the_speaker(
+    nlp: Language,
+) -> None:
+    text = (
+        "Mara Lind had gone too far, tarring a former mayor who is popular in the port, and "
+        'uttering charges that Tom Berg, for one, called "liberal harbour lingo."'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Berg"]
