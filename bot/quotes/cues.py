@@ -254,10 +254,17 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         # "Trump also embraced harsh methods -- “…" / "When Trump wrapped up — “…” —": a dash
         # introduces the quotation as a colon does.
         yield Cue(origin, dash.start(), "", participle=True)
+        return
+    owner = _OWNER.search(text, start, end)
+    if owner is not None:
+        # "the pull of Obama's “if you like your plan, you can keep it” promise": with no
+        # reporting verb, the words of their owner.
+        yield Cue(owner.start(1), owner.end(1), "’s")
 
 
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
+_OWNER = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,2})(?:’s|'s|’|')\s+$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
 _OPENING_PARTICIPLE = re.compile(
     r"\s*(Adding|Continuing|Concluding|Noting|Explaining|Insisting|Writing)\s*[,:]?\s*"

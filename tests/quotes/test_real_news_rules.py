@@ -381,3 +381,14 @@ def test_a_named_subject_after_charges_that_and_before_an_aside_is_the_speaker(
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Tom Berg"]
+
+
+def test_quoted_words_owned_by_a_named_person_with_no_verb_are_theirs(nlp: Language) -> None:
+    text = (
+        "Mayor Mara Lind pushed the pier tax through in May.\n\n"
+        "Unions have been plotting to junk the pier tax ever since. It's the pull of Lind's "
+        '"if you like your boat, you can keep it" promise: they want to keep their boats.\n\n'
+        'Tom Berg questioned Lind\'s "old harbour town values" and her plan.'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
