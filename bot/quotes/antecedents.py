@@ -16,7 +16,9 @@ from bot.quotes.lexicon import (
     GROUP_WORDS,
     NAME_RUN,
     ORG_WORDS,
+    PRONOUNS,
     ROLE_NOUNS,
+    SPEECH_RE,
     SPEECH_VERBS,
     TITLE_WORDS,
 )
@@ -37,6 +39,8 @@ WEIGHTS = {
     "frequency": 0.0,
     "named_inside": -3.0,
     "minor_subject": -0.5,
+    "unconfirmed": -2.0,
+    "reported": -3.0,
 }
 """How much each feature of a candidate counts when a pronoun is resolved: chosen on the tune
 half of the dev corpus among settings that keep the journalistic conventions (the subject of
@@ -54,6 +58,9 @@ _NOT_PERSON_HEADS = ORG_WORDS | frozenset(
     "convention district caucus committee corporation institute news times".split()
 )
 """Last words of names that are no one's: the Democratic National Convention."""
+
+_ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w’'\-]*\s+){0,2}[a-z][\w’'\-]*)\s+[A-Z]")
+"""Lower-case words, then a name: the role a name before them qualifies."""
 
 _REPORTS = re.compile(rf"(?:\s+[a-z]+ly)?\s+(?:{SPEECH_VERBS})\b")
 """A reporting verb right after a name ("Stovall said", "Ryan quickly added")."""
@@ -106,9 +113,11 @@ class Resolver:
         its speaker."""
         quoted = " ".join(self.text[s.start : s.end] for s in draft.spans) if draft else ""
         found: dict[int, tuple[Person, int, bool]] = {}
-        for at, subject, person in self.people.mentions_between(floor, position):
+        for at, subject, person in self.people.mentions_between(floor, position, unconfirmed=True):
             if person.surname.lower() in _NOT_PERSON_HEADS:
                 continue  # "the Democratic National Convention" is no one
+            if not person.confirmed and person.gender is None:
+                continue  # a name nothing marks as a person's, nor as a he or a she
             found[id(person)] = (person, at, subject)  # the latest mention wins
         last = self._last_speaker()
         if last is not None and id(last) not in found:
@@ -119,6 +128,7 @@ class Resolver:
         paragraph = self.lines.start(position)
         most = max((len(p.mentions) for p, _, _ in found.values()), default=1)
         main = self._main_subjects(found.values())
+        reported = self._reported_clause(position)
         out = []
         for person, at, subject in found.values():
             if gender and person.gender and person.gender != gender:
@@ -126,7 +136,7 @@ class Resolver:
             features = {
                 "sentences": float(min(self._sentences_between(at, here), 8)),
                 "paragraphs": float(min(self._paragraphs_between(at, paragraph), 3)),
-                "subject": float(subject),
+                "subject": float(subject and not self._modifies(at)),
                 "owner": float(self._owns(at)),
                 "object": float(not subject and self._after_preposition(at)),
                 "last_speaker": float(person is last),
@@ -134,9 +144,18 @@ class Resolver:
                 "frequency": len(person.mentions) / most,
                 "named_inside": float(_names(quoted, person.surname)),
                 "minor_subject": float(subject and self._minor(at, main)),
+                "unconfirmed": float(not person.confirmed),
+                "reported": float(at >= reported),
             }
             out.append((person, features))
         return out
+
+    def _modifies(self, at: int) -> bool:
+        """Whether the name at ``at`` only says whose someone is ("Obama consultant Cornell
+        Belcher", "Clinton spokeswoman Jennifer Palmieri")."""
+        run = NAME_RUN.match(self.text, at)
+        role = _ROLE_THEN_NAME.match(self.text, run.end() if run else at)
+        return role is not None and role.group(1).split()[-1] in ROLE_NOUNS
 
     def _main_subjects(self, found: Iterable[tuple[Person, int, bool]]) -> dict[int, int]:
         """Where each sentence's main subject is mentioned, by the sentence's start: the
@@ -161,6 +180,21 @@ class Resolver:
         other = main.get(self.sentences.start(at), at)
         low, high = min(at, other), max(at, other)
         return other != at and "," in self.text[low:high]
+
+    def _reported_clause(self, position: int) -> int:
+        """Where the words a pronoun reports start, when it comes after them ("Also, Lee is no
+        conservative, he said."): whoever they name is seldom the one reporting them.
+        Past the end of the text when the pronoun reports nothing before it."""
+        nothing = len(self.text)
+        start = self.sentences.start(position)
+        pronoun = re.match(r"\w+", self.text[position : position + 4])
+        after = position + (pronoun.end() if pronoun else 0)
+        if self.text[max(start, position - 2) : position] != ", " or not _REPORTS.match(
+            self.text, after
+        ):
+            return nothing
+        verbs = [m.end() for m in SPEECH_RE.finditer(self.text, start, position)]
+        return max(verbs, default=start)
 
     def _sentences_between(self, start: int, end: int) -> int:
         starts = self.sentences.starts
@@ -294,8 +328,9 @@ class Resolver:
         draft.attribution = Attribution.CONTINUED
 
     def _reported_before(self, draft: Draft) -> tuple[int, Person] | None:
-        """Who reported something, by name, in the sentence just before a quotation that opens
-        its own sentence (in the same paragraph or the one before): (where, who)."""
+        """Who reported something, by name or as he or she, in the sentence just before a
+        quotation that opens its own sentence (in the same paragraph or the one before):
+        (where, who)."""
         open_at = draft.start - len(draft.spans[0].open_mark)
         start = self.sentences.start(open_at)
         if not blank(self.text, start, open_at) or start < 2:
@@ -315,8 +350,14 @@ class Resolver:
             for clause in subject_starts(self.text, clause_starts, verb.start()):
                 phrase = backward_phrase(self.text, clause, verb.start())
                 mention = read_phrase(self.text, *phrase)
+                person = None
                 if mention is not None and mention.kind == "name" and mention.name:
                     person = self.people.get(mention.name, before=verb.start())
-                    if person is not None:
-                        return verb.start(), person
+                elif mention is not None and mention.kind == "pron":
+                    # "Trump is no conservative, he said. ¶ “He’s a liberal!”"
+                    gender = PRONOUNS.get(mention.text.lower(), "")
+                    if gender in ("m", "f"):
+                        person = self.antecedent(mention.start, gender, draft)
+                if person is not None:
+                    return verb.start(), person
         return None

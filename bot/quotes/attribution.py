@@ -18,7 +18,6 @@ from bot.quotes.cues import (
     subject_starts,
 )
 from bot.quotes.lexicon import (
-    CUE_RE,
     DOCUMENT_WORDS,
     NAME_SEQ,
     PLACE_WORDS,
@@ -36,7 +35,7 @@ from bot.quotes.model import (
 from bot.quotes.names import split_role_name
 from bot.quotes.nlp import ContextParse
 from bot.quotes.people import People, Person
-from bot.quotes.speakers import ING_ROLES, PARTICIPLE_ROLES, backward_phrase, read_phrase
+from bot.quotes.speakers import backward_phrase, read_phrase, verb_like
 from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
 
 if TYPE_CHECKING:
@@ -45,32 +44,15 @@ if TYPE_CHECKING:
 
 APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?=\s*[,.;:]|\s*$)")
 """A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
-_IRREGULAR_PAST = frozenset(
-    """went took gave made came got stood sat ran found kept left met put sent saw heard felt
-    led held brought thought became began broke chose drew drove fell fought flew forgot grew
-    hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
-    struck swore swept taught tore threw understood woke won wore wrote told said""".split()
-)
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
-_THAT_BEFORE = re.compile(r"\bthat\s+$")
-_AUXILIARIES = frozenset(
-    "was were is are has have had will would could should can may might must did does".split()
+_INNER_LABEL = re.compile(r"([A-Z][\w’'\-]+(?:\s+[A-Z][\w’'.\-]*){1,2}):\s")
+"""A speaker's label opening a quotation: “Chris Matthews: …"."""
+_SUBORDINATE = re.compile(
+    r"\s*(?:when|after|before|as|while|because|if|since|although|though|once|until|whereas)\s",
+    re.IGNORECASE,
 )
-
-
-def _verb_like(word: str) -> bool:
-    """Whether a word looks like the verb that ends a clause's subject ("Trump went on")."""
-    lowered = word.lower().strip(",.;:")
-    if not word[:1].islower():
-        return False
-    return (
-        lowered in _IRREGULAR_PAST
-        or lowered in _AUXILIARIES
-        or lowered.endswith(("n’t", "n't"))
-        or bool(CUE_RE.fullmatch(lowered))
-        or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
-    )
+_THAT_BEFORE = re.compile(r"\bthat\s+$")
 
 
 def _norm_cue(verb: str) -> str:
@@ -229,6 +211,13 @@ class Attributor:
         return clause.end() if clause else end
 
     def _by_pattern(self, draft: Draft) -> tuple[Mention, str] | None:
+        label = _INNER_LABEL.match(self.text, draft.start)
+        if label is not None:
+            # “Chris Matthews: Seriously, …”: a transcript quoted with its speaker's label.
+            mention = read_phrase(self.text, label.start(1), label.end(1))
+            known = mention is not None and self.people.get(mention.name or "", before=draft.start)
+            if mention is not None and mention.kind == "name" and known and known.confirmed:
+                return mention, ""
         windows = self._windows(draft)
         for index, (side, start, end, _) in enumerate(windows):
             if side == "after" and start == draft.spans[-1].after:
@@ -260,12 +249,21 @@ class Attributor:
             if (
                 previous is not None
                 and previous.speaker is not None
-                and cue.start <= previous.end < cue.end
+                and (
+                    cue.start <= previous.end < cue.end
+                    or (
+                        cue.start == cue.end
+                        and self.lines.start(previous.end) == self.lines.start(cue.start)
+                    )
+                )
             ):
                 # “A,” said X, adding that “B”: the sentence's speaker so far.
                 kind = "org" if previous.speaker_kind is SpeakerKind.ORGANISATION else "name"
                 at = previous.end
                 return Mention(kind, previous.speaker, at, at, name=previous.speaker)
+            if cue.start == cue.end and cue.start > 1:
+                # “A.” Adding, “B.”: the subject of the sentence before.
+                return self._clause_subject(self.sentences.start(cue.start - 2), cue.start)
             return self._clause_subject(cue.start, cue.end)
         mention = self._read(cue)
         if mention is not None and mention.kind == "desc":
@@ -310,13 +308,14 @@ class Attributor:
         subject of one of its first verbs."""
         clause_starts = [start, *(m.end() for m in CLAUSE_START.finditer(self.text, start, end))]
         fallback: Mention | None = None
+        subordinate: Mention | None = None
         at = start
         for _ in range(3):
             verb = next(
                 (
                     m
                     for m in re.finditer(r"\S+", self.text[at:end])
-                    if _verb_like(m.group())
+                    if verb_like(m.group())
                     and not _DETERMINED.search(self.text, at, at + m.start())
                 ),
                 None,
@@ -329,13 +328,18 @@ class Attributor:
                 mention = self._cue_subject(Cue(*phrase, ""))
                 if mention is None or not self._plausible(mention):
                     continue
-                if mention.kind != "desc":
+                if _SUBORDINATE.match(self.text, subject_start, verb_at):
+                    # "When Wallace died, Clinton released a statement:": the main clause's
+                    # subject goes first.
+                    subordinate = subordinate or mention
+                elif mention.kind != "desc":
                     return mention
-                fallback = fallback or mention
+                else:
+                    fallback = fallback or mention
             at = next((c for c in clause_starts if c > verb_at), end)
             if at >= end:
                 break
-        return fallback
+        return fallback or subordinate
 
     def _ends_sentence(self, after: int, window: str) -> bool:
         """Whether the quoted words that close just before ``after`` end their own sentence

@@ -181,6 +181,11 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
     """Cues in text[start:end], the words of the sentence before a quotation's opening mark
     (after any quotation before it in the sentence, which begins at ``sentence``). The verb
     nearest the quotation is tried first: "When Trump suggested X, Rubio fired back: “"."""
+    opening = _OPENING_PARTICIPLE.fullmatch(text, start, end)
+    if opening is not None:
+        # “A.” Adding, “B.”: the speaker so far (an empty subject says so).
+        yield Cue(opening.start(1), opening.start(1), "", participle=True)
+        return
     label = _LABEL.search(text, start, end)
     first = re.match(r"\S+\s+", label.group(1)) if label is not None else None
     if label is not None and first is not None and first.group().strip().lower() in _INVERTING:
@@ -217,6 +222,11 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         ):
             continue  # "after the attacks, X said": a noun
         cue = _norm(verb.group())
+        if _DOCUMENT_THAT.search(text, max(start, verb.start() - 40), verb.start()):
+            # "X ran a piece that noted “…" / "X released a video that said, “…": the one
+            # whose document it is, the sentence's subject.
+            yield Cue(min(start, sentence or start), verb.start(), "", participle=True)
+            continue
         for subject_start in subject_starts(text, clause_starts, verb.start()):
             yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
         clause = max((c for c in clause_starts if c <= verb.start()), default=start)
@@ -249,11 +259,15 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
+_OPENING_PARTICIPLE = re.compile(
+    r"\s*(Adding|Continuing|Concluding|Noting|Explaining|Insisting|Writing)\s*[,:]?\s*"
+)
 _DASH_BEFORE = re.compile(r"\s(?:--|—|–)\s*$")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
     r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"
 )
+_DOCUMENT_THAT = re.compile(rf"\b(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s+(?:that|which)\s+$")
 _DOCUMENT_COMMA = re.compile(
     rf"\b(?:a|an|the|this|his|her|their|its)\s+(?:[\w’'\-]+\s+)?(?:{'|'.join(sorted(DOCUMENT_WORDS))})"
     r"(?:\s+(?:on|in|to)\s+[\w’'\-]+)?(,)\s*$"

@@ -162,7 +162,9 @@ ROLE_NOUNS = frozenset(
     rapporteur ombudsman prosecutor defendant plaintiff juror judge magistrate glaciologist
     climatologist epidemiologist virologist biologist chemist physicist engineer architect
     designer artist actor actress singer musician director producer novelist poet journalist
-    reporter columnist blogger teenager chancellor mayor-elect""".split()
+    reporter columnist blogger teenager chancellor mayor-elect consultant pollster host
+    delegate commentator correspondent anchor contributor operative donor entrepreneur
+    businessman businesswoman retiree veteran lobbyist""".split()
 )
 
 
@@ -252,7 +254,8 @@ GROUP_WORDS = frozenset(
 DOCUMENT_WORDS = frozenset(
     """statement report letter document memo filing ruling judgment decision communique
     communiqué notice declaration post tweet message email indictment complaint lawsuit
-    survey study release announcement text draft verdict order agreement treaty""".split()
+    survey study release announcement text draft verdict order agreement treaty article piece
+    video column editorial essay op-ed ad advertisement transcript summary""".split()
 )
 
 

@@ -247,14 +247,22 @@ class People:
 
     def add(self, name: str, position: int, role: str | None, *, confirmed: bool) -> Person:
         """Record a mention of ``name`` at ``position``: of a known person, or a new one."""
-        key = self.canonical(name) or name
+        # "Mr. Khan" is not the Ghazala Khan named before him, nor is she his record's.
+        honorific = _honorific_gender(role)
+        key = self.canonical(name, gender=honorific) or name
         if len(name.split()) > len(key.split()):
             key = name
         person = self.by_name.get(key)
         if person is None:
             # A fuller form of a person known by a shorter one takes over its record.
             bucket = self._by_last.setdefault(key.split()[-1], [])
-            shorter = [p for p in bucket if len(p.name.split()) < len(key.split())]
+            gender = honorific or gender_of(name, role)
+            shorter = [
+                p
+                for p in bucket
+                if len(p.name.split()) < len(key.split())
+                and not (gender and p.gender and p.gender != gender)
+            ]
             person = Person(key)
             for old in shorter:
                 person.mentions.extend(old.mentions)
@@ -292,13 +300,18 @@ class People:
                     self._mentions[index] = (at, subject, new)
                 index += 1
 
-    def canonical(self, name: str, *, before: int | None = None) -> str | None:
+    def canonical(
+        self, name: str, *, before: int | None = None, gender: str | None = None
+    ) -> str | None:
         """The fullest known form of a name: a known name ending with the same words ("Te
-        Whata" in "Aroha Te Whata"), or with the same first and last word. When two people
-        share the surname, the one mentioned most recently before ``before`` wins."""
+        Whata" in "Aroha Te Whata"), or with the same first and last word, and not of the
+        other ``gender`` when an honorific gave one. When two people share the surname, the
+        one mentioned most recently before ``before`` wins."""
         tokens = name.split()
         candidates = []
         for person in self._by_last.get(tokens[-1], ()) if tokens else ():
+            if gender and person.gender and person.gender != gender:
+                continue
             parts = person.name.split()
             suffix = parts[-len(tokens) :] == tokens
             ends = len(tokens) > 1 and parts[0] == tokens[0]
@@ -338,7 +351,7 @@ class People:
             return False  # "an adviser to Mr. Sanders, said …": an object, whatever follows
         # Six words and no comma never take more than a few dozen characters.
         if position - start <= 200:
-            before = self.text[start:position]
+            before = _OPENING_ADVERB.sub("", self.text[start:position])
             if (
                 len(before.split()) <= 6
                 and "," not in before.rstrip(", ")
@@ -397,11 +410,22 @@ _PREPOSITION_BEFORE = re.compile(
 )
 """A preposition right before a name, or before its title ("Choosing between Clinton", "an
 adviser to Mr. Sanders"): the name is no subject."""
+_OPENING_ADVERB = re.compile(r"^[A-Z][a-z]+,\s+")
+"""One word and its comma before a subject: "There, the district chairman Ann Roe …"."""
 _TOPIC = re.compile(r"(?:And\s+|But\s+)?As\s+(?:for|to)\s+(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?$")
 """A sentence opening on its topic: "As for Mr. Lee, …"."""
 _TOPIC_PRONOUN = re.compile(r"[\w’'.\- ]{0,40}?,\s+(?:he|she)\b")
 """The topic's name followed by a pronoun that takes it up ("Lee, she said …")."""
 _SAID_SOON = re.compile(rf"[\w\s,]{{0,40}}?\b(?:{SPEECH_VERBS})\b")
+
+
+def _honorific_gender(role: str | None) -> str | None:
+    """ "m" or "f" when the role holds an honorific that says which ("Mr.", "Mrs.")."""
+    for word in (role or "").split():
+        gender = HONORIFICS.get(word.lower().strip("."))
+        if gender:
+            return gender
+    return None
 
 
 def _has_person_title(role: str | None) -> bool:

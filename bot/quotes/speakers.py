@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.quotes.lexicon import (
+    CUE_RE,
     DOCUMENT_WORDS,
     GROUP_WORDS,
     NAME_RUN,
@@ -78,6 +79,31 @@ class _Word:
     @property
     def bare(self) -> str:
         return bare(self.text).lower()
+
+
+_IRREGULAR_PAST = frozenset(
+    """went took gave made came got stood sat ran found kept left met put sent saw heard felt
+    led held brought thought became began broke chose drew drove fell fought flew forgot grew
+    hid hit knew laid lost meant paid rode rose sang sank shook shot slept spent spoke stole
+    struck swore swept taught tore threw understood woke won wore wrote told said""".split()
+)
+_AUXILIARIES = frozenset(
+    "was were is are has have had will would could should can may might must did does".split()
+)
+
+
+def verb_like(word: str) -> bool:
+    """Whether a word looks like the verb that ends a clause's subject ("Trump went on")."""
+    lowered = word.lower().strip(",.;:")
+    if not word[:1].islower():
+        return False
+    return (
+        lowered in _IRREGULAR_PAST
+        or lowered in _AUXILIARIES
+        or lowered.endswith(("n’t", "n't"))
+        or bool(CUE_RE.fullmatch(lowered))
+        or (lowered.endswith(("ed", "ing")) and lowered not in PARTICIPLE_ROLES | ING_ROLES)
+    )
 
 
 def _words(text: str, start: int, end: int) -> list[_Word]:

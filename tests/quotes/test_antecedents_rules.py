@@ -89,3 +89,67 @@ def test_a_name_after_a_preposition_and_a_title_is_an_object(nlp: Language) -> N
         "Mr. Karl Vos. It is time, he said, “for a caring and decent leader.”"
     )
     assert speakers(text, nlp)[-1] == "Peter Dorn"
+
+
+def test_a_name_the_text_calls_she_may_be_meant_though_nothing_else_marks_a_person(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“I think that speaks volumes,” Helen Ferre said.\n\n"
+        "And North Harbour’s Odile Vell, one of only a handful of board members, said her town "
+        "will gain from the pier. “I think it will do great things,” she said."
+    )
+    assert speakers(text, nlp) == ["Helen Ferre", "Odile Vell"]
+
+
+def test_an_appositive_naming_a_consultant_or_a_host_marks_a_person(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“The pier will pay,” said Joe Marsh.\n\n"
+        "Raynor Quist, a harbour consultant and the host of a radio show, is a local who backs "
+        "the plan. “If the ferries come, it will work,” he said."
+    )
+    assert speakers(text, nlp) == ["Joe Marsh", "Raynor Quist"]
+
+
+def test_mr_before_a_surname_is_not_the_woman_of_that_surname(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Ghazala Vos spoke first. Mr. Vos, who had addressed the crowd on Monday, said that "
+        "the mayor had been rude, and he accused the mayor of “running a campaign of spite.”"
+    )
+    assert speakers(text, nlp) == ["Vos"]
+
+
+def test_a_quotation_after_a_sentence_he_reported_goes_on_from_him_not_whom_he_named(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Joe Marsh, a harbour pilot, said he will vote against the plan. Also, Karl Vos never "
+        "helped the harbour, he said. “He has never been down to the quay!”"
+    )
+    assert speakers(text, nlp)[-1] == "Joe Marsh"
+
+
+def test_a_name_that_only_says_whose_someone_is_is_not_the_subject(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“The pier will pay,” Karl Vos said.\n\n"
+        "Vos consultant Peter Dorn, the town’s best-known pollster, took up the point. "
+        "“People want the ferries back,” he said."
+    )
+    assert speakers(text, nlp) == ["Karl Vos", "Peter Dorn"]
+
+
+def test_one_adverb_and_its_comma_before_a_name_keep_it_the_subject(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“The pier will pay,” Karl Vos said at the quay.\n\n"
+        "Up the coast the mood is different. There, the harbour chairman Peter Dorn declined "
+        "to name the donors. The harbour saw thirty bids, which he said were split between Vos "
+        "and Joe Marsh.\n\n"
+        "“The pier has its friends here,” he said."
+    )
+    assert speakers(text, nlp) == ["Karl Vos", "Peter Dorn"]

@@ -297,3 +297,65 @@ def test_an_arabic_surname_with_its_article_is_part_of_the_name(nlp: Language) -
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Yusuf al-Rashidi", "Yusuf al-Rashidi"]
+
+
+def test_a_colons_speaker_is_the_main_clauses_subject_not_the_when_clauses(
+    nlp: Language,
+) -> None:
+    text = (
+        "The old harbour master was loved in Portwell.\n\n"
+        "When Tom Berg died in 1998, Mayor Mara Lind released the following statement:\n\n"
+        "“We offer our condolences to the family and friends of Tom Berg. I remember working "
+        "with him at the harbour in 1983.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind"]
+
+
+def test_a_sentence_opening_with_adding_goes_on_from_the_sentence_before(
+    nlp: Language,
+) -> None:
+    text = (
+        "Mara Lind was asked about the pier. “I am tired of hearing about the pier,” Lind "
+        "said.\n\n"
+        "Later in the show, after the Lind interview concluded, Tom Berg stated of the pier that "
+        "the board’s report “wasn’t good.” Adding, “Now, like with all board reports, what "
+        "they actually do is never that bad.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_known_persons_label_opening_a_quotation_names_the_speaker(nlp: Language) -> None:
+    text = (
+        "Tom Berg agreed on Saturday that the pier plan was pandering. Instead, Berg and "
+        "the reporter Ana Duarte argued that it was naive.\n\n"
+        '"Tom Berg: Seriously, seriously about this. The mayor says she will pay for the pier '
+        'with a tax on ferry tickets. That sounds great."\n\n'
+        'Readers liked "Harbour Lights: The Many Lives of a Pier," the mayor\'s book.'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Berg"]
+
+
+def test_a_document_that_says_something_speaks_for_the_sentences_subject(
+    nlp: Language,
+) -> None:
+    text = (
+        "Which brings me to Mara Lind. The Coast Herald recently ran a piece that noted her "
+        '"pier plan would benefit affluent households more than it would poorer ones."\n\n'
+        'In selling the tours, Tom Berg released a marketing video that said, "We are going '
+        'to have guides that are absolutely terrific, all handpicked by me."'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["The Coast Herald", "Tom Berg"]
+
+
+def test_a_news_article_or_video_is_no_person(nlp: Language) -> None:
+    text = (
+        "Mara Lind, the harbour master, spoke on Monday about the pier. “We will build it,” "
+        "she said.\n\n"
+        "The article said the pier “will be finished by the end of the summer.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "The article"]
