@@ -222,6 +222,11 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         ):
             continue  # "after the attacks, X said": a noun
         cue = _norm(verb.group())
+        if _DOCUMENT_THAT.search(text, max(start, verb.start() - 40), verb.start()):
+            # "X ran a piece that noted “…" / "X released a video that said, “…": the one
+            # whose document it is, the sentence's subject.
+            yield Cue(min(start, sentence or start), verb.start(), "", participle=True)
+            continue
         for subject_start in subject_starts(text, clause_starts, verb.start()):
             yield Cue(*backward_phrase(text, subject_start, verb.start()), cue)
         clause = max((c for c in clause_starts if c <= verb.start()), default=start)
@@ -262,6 +267,7 @@ _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
 _WITH_ING = re.compile(
     r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"
 )
+_DOCUMENT_THAT = re.compile(rf"\b(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s+(?:that|which)\s+$")
 _DOCUMENT_COMMA = re.compile(
     rf"\b(?:a|an|the|this|his|her|their|its)\s+(?:[\w’'\-]+\s+)?(?:{'|'.join(sorted(DOCUMENT_WORDS))})"
     r"(?:\s+(?:on|in|to)\s+[\w’'\-]+)?(,)\s*$"

@@ -254,7 +254,8 @@ GROUP_WORDS = frozenset(
 DOCUMENT_WORDS = frozenset(
     """statement report letter document memo filing ruling judgment decision communique
     communiqué notice declaration post tweet message email indictment complaint lawsuit
-    survey study release announcement text draft verdict order agreement treaty""".split()
+    survey study release announcement text draft verdict order agreement treaty article piece
+    video column editorial essay op-ed ad advertisement transcript summary""".split()
 )
 
 

@@ -336,3 +336,26 @@ def test_a_known_persons_label_opening_a_quotation_names_the_speaker(nlp: Langua
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Tom Berg"]
+
+
+def test_a_document_that_says_something_speaks_for_the_sentences_subject(
+    nlp: Language,
+) -> None:
+    text = (
+        "Which brings me to Mara Lind. The Coast Herald recently ran a piece that noted her "
+        '"pier plan would benefit affluent households more than it would poorer ones."\n\n'
+        'In selling the tours, Tom Berg released a marketing video that said, "We are going '
+        'to have guides that are absolutely terrific, all handpicked by me."'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["The Coast Herald", "Tom Berg"]
+
+
+def test_a_news_article_or_video_is_no_person(nlp: Language) -> None:
+    text = (
+        "Mara Lind, the harbour master, spoke on Monday about the pier. “We will build it,” "
+        "she said.\n\n"
+        "The article said the pier “will be finished by the end of the summer.”"
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "The article"]
