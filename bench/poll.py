@@ -156,7 +156,9 @@ def _loopback_opener() -> urllib.request.OpenerDirector:
 # the workers are children of the forkserver, not of this process. Summing the *totals* of all
 # live descendants before and after a cycle is right even when a worker dies and is reaped
 # mid-cycle: its time then moves into its parent's cutime/cstime, still inside the sum. A process
-# started during the cycle is counted whole. The feed server processes are excluded.
+# started during the cycle is counted whole. The feed server processes are excluded. A descendant
+# this process reaps (the pool's fork server, retired when the model is first expected) moves into
+# RUSAGE_CHILDREN, which is added.
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -229,7 +231,11 @@ class Meter:
 
     def snapshot(self) -> Snapshot:
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        # Children this process has reaped (a pool's fork server retired between cycles, with
+        # the workers it reaped) count too: otherwise their time would leave the sum with them.
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers = sum(_proc_cpu_seconds(pid) for pid in self.workers())
+        workers += reaped.ru_utime + reaped.ru_stime
         return Snapshot(time.perf_counter(), usage.ru_utime + usage.ru_stime, workers)
 
     def reset_peaks(self) -> bool:

@@ -153,3 +153,29 @@ def test_one_adverb_and_its_comma_before_a_name_keep_it_the_subject(nlp: Languag
         "“The pier has its friends here,” he said."
     )
     assert speakers(text, nlp) == ["Karl Vos", "Peter Dorn"]
+
+
+def test_quoted_single_words_in_the_sentence_before_do_not_stop_its_reporter_going_on(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Speaking at the quay, harbour master Karl Vos said the board had no proof.\n\n"
+        "Critics should bring evidence and not wave around words like “maybe” and “perhaps”, "
+        "he told reporters.\n\n"
+        "“This is extremely unfair to the harbour.”"
+    )
+    assert speakers(text, nlp)[-1] == "Karl Vos"
+
+
+def test_someone_brought_in_with_words_on_who_they_are_is_who_speaks_next(
+    nlp: Language,
+) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "“We will build it,” Mayor Vos said to loud cheers.\n\n"
+        "The mayor made an appearance of sorts, courtesy of Wes Marsh, a harbour pilot who "
+        "dressed up in a paper crown.\n\n"
+        "“I thought it would be funny if I came as the mayor,” he said."
+    )
+    assert speakers(text, nlp)[-1] == "Wes Marsh"
