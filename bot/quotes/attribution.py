@@ -239,6 +239,8 @@ class Attributor:
                 cues = before_cues(self.text, start, end, sentence=sentence)
             for cue in cues:
                 mention = self._cue_subject(cue)
+                if mention is not None and cue.named_only and mention.kind not in ("name", "org"):
+                    continue
                 if mention is not None and self._plausible(mention, close=cue.after):
                     return mention, cue.verb
         return None
