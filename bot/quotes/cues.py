@@ -254,10 +254,17 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         # "Trump also embraced harsh methods -- “…" / "When Trump wrapped up — “…” —": a dash
         # introduces the quotation as a colon does.
         yield Cue(origin, dash.start(), "", participle=True)
+        return
+    owner = _OWNER.search(text, start, end)
+    if owner is not None:
+        # "the pull of Obama's “if you like your plan, you can keep it” promise": with no
+        # reporting verb, the words of their owner.
+        yield Cue(owner.start(1), owner.end(1), "’s")
 
 
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
+_OWNER = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,2})(?:’s|'s|’|')\s+$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
 _OPENING_PARTICIPLE = re.compile(
     r"\s*(Adding|Continuing|Concluding|Noting|Explaining|Insisting|Writing)\s*[,:]?\s*"
@@ -316,7 +323,17 @@ def subject_starts(text: str, clause_starts: list[int], verb_at: int) -> list[in
             or text[c : c + 1].isupper()
         ]
         out = bounded[-3:]
-    return [c for c in out if not SPEECH_RE.search(text, c, verb_at)]
+    starts = []
+    for c in out:
+        speech = SPEECH_RE.search(text, c, verb_at)
+        if speech is None:
+            starts.append(c)
+            continue
+        # "uttering charges that Tom Berg, for one, called": the clause after "that".
+        that = _THAT_NAME.search(text, speech.end(), verb_at)
+        if that is not None and not SPEECH_RE.search(text, that.end(), verb_at):
+            starts.append(that.start(1))
+    return starts
 
 
 def _after_abbreviation(text: str, at: int) -> bool:
@@ -327,6 +344,8 @@ def _after_abbreviation(text: str, at: int) -> bool:
     return text[dot - 1 : dot] == "." and bool(_ABBREVIATED.search(text, max(0, dot - 6), dot - 1))
 
 
+_THAT_NAME = re.compile(r"\bthat\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}),")
+"""A name between "that" and a comma: the subject of a clause its appositive interrupts."""
 _INVERTING = frozenset(
     """said says added adds asked asks wrote writes explained continued noted recalled replied
     responded tweeted posted declared stated states insisted argued warned concluded""".split()

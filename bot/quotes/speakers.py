@@ -268,7 +268,9 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
             and bare(tokens[0]).lower() in OUTLET_WORDS
             and text[max(0, run_start - 4) : run_start].lower() == "the "
         )
-        if outlet or is_org_name(tokens):
+        # "The RNC": an acronym after a capitalised article is an organisation too.
+        named = tokens[1:] if len(tokens) > 1 and tokens[0] == "The" else tokens
+        if outlet or is_org_name(named):
             # ("the Times", "the Herald": a newspaper by the last word of its name)
             found: tuple[int, int, str | None] = (run_start, run_end, None)
         else:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.quotes import QuoteKind, find_quotations, load_model
+from bot.quotes import QuoteKind, SpeakerKind, find_quotations, load_model
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -359,3 +359,36 @@ def test_a_news_article_or_video_is_no_person(nlp: Language) -> None:
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind", "The article"]
+
+
+def test_an_acronym_after_a_capitalised_the_is_an_organisation(nlp: Language) -> None:
+    text = (
+        "The Harbour National Committee is welcoming the fight. Tom Berg, a strategist, said "
+        "it would pass. The HNC, in its daily media summary Monday, emailed a news article "
+        "reporting that \"Lind is 'showing flashes of frustration' as she struggles to win.\""
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["The HNC"]
+    assert quotes[0].speaker_kind is SpeakerKind.ORGANISATION
+
+
+def test_a_named_subject_after_charges_that_and_before_an_aside_is_the_speaker(
+    nlp: Language,
+) -> None:
+    text = (
+        "Mara Lind had gone too far, tarring a former mayor who is popular in the port, and "
+        'uttering charges that Tom Berg, for one, called "liberal harbour lingo."'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Tom Berg"]
+
+
+def test_quoted_words_owned_by_a_named_person_with_no_verb_are_theirs(nlp: Language) -> None:
+    text = (
+        "Mayor Mara Lind pushed the pier tax through in May.\n\n"
+        "Unions have been plotting to junk the pier tax ever since. It's the pull of Lind's "
+        '"if you like your boat, you can keep it" promise: they want to keep their boats.\n\n'
+        'Tom Berg questioned Lind\'s "old harbour town values" and her plan.'
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
