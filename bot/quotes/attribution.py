@@ -421,6 +421,9 @@ class Attributor:
             pronoun = mention.text.lower()
             if pronoun in ("he", "she") and not self._thrifty:
                 person = self.resolver.antecedent(mention.start, PRONOUNS[pronoun], draft)
+            elif pronoun == "they" and not self._thrifty:
+                draft.speaker = self.resolver.plural(mention.start)  # "X and Y … they write"
+                draft.speaker_kind = SpeakerKind.PERSON if draft.speaker else None
             elif pronoun == "it":
                 # "It added": the organisation that spoke last, within two paragraphs.
                 previous = self.resolver.previous
