@@ -46,6 +46,8 @@ APPOSITIVE_NAME = re.compile(rf",\s+((?:[a-z][\w’'\-]*\s+){{0,3}}{NAME_SEQ})(?
 """A name in apposition after a description: "his longtime rival, Rafael Otero,"."""
 _DETERMINED = re.compile(r"\b(?:a|an|the|his|her|their|its|our)\s+$", re.IGNORECASE)
 """Words before a verb-like word that make it an adjective: "a fundraising email"."""
+_DASHED_HEADING = re.compile(r"[—–―-][.\s]*$")
+"""A line between dashes ("– An immigrant himself –.") is a subheading, not a signature."""
 _INNER_LABEL = re.compile(r"([A-Z][\w’'\-]+(?:\s+[A-Z][\w’'.\-]*){1,2}):\s")
 """A speaker's label opening a quotation: “Chris Matthews: …"."""
 _SUBORDINATE = re.compile(
@@ -188,7 +190,9 @@ class Attributor:
             # "- Bernie Sanders." alone on the line after a quoted paragraph.
             nxt = NEWLINES.match(self.text, line_end).end()  # type: ignore[union-attr]
             nxt_end = self.lines.end(nxt)
-            if DASH_LINE.fullmatch(self.text, nxt, nxt_end):
+            if DASH_LINE.fullmatch(self.text, nxt, nxt_end) and not _DASHED_HEADING.search(
+                self.text, nxt, nxt_end
+            ):
                 windows.append(("after", nxt, nxt_end, nxt))
         return windows
 

@@ -406,3 +406,16 @@ def test_a_named_subjects_clause_and_a_comma_introduce_a_quotation(nlp: Language
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert quotes[0].speaker == "Mara Lind"
     assert all(q.speaker != "Mara Lind" for q in quotes[1:])
+
+
+def test_a_line_between_dashes_under_a_quotation_is_a_heading_not_its_speaker(
+    nlp: Language,
+) -> None:
+    text = (
+        "“The harbour is changing fast,” Mara Lind said.\n\n"
+        "“So I think there is resistance among many people to seeing their town change.”\n\n"
+        "– A sailor herself –.\n\n"
+        "Lind, who lives on the quay, considers herself a sailor."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert [q.speaker for q in quotes] == ["Mara Lind", "Mara Lind"]
