@@ -63,6 +63,9 @@ _NOT_PERSON_HEADS = ORG_WORDS | frozenset(
 _ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w’'\-]*\s+){0,2}[a-z][\w’'\-]*)\s+[A-Z]")
 """Lower-case words, then a name: the role a name before them qualifies."""
 
+_AND = re.compile(r"\s+and\s+")
+"""What joins two names into one plural subject."""
+
 _APPOSITIVE = re.compile(r",\s+(?:a|an|the|\d{1,3},)\s")
 """Words on who someone is, after their name: ", a delegate from Ohio", ", 67,"."""
 
@@ -154,6 +157,24 @@ class Resolver:
             }
             out.append((person, features))
         return out
+
+    def plural(self, position: int) -> str | None:
+        """They: the two people named together as a subject ("Professors Roe and Lind
+        suggest …") in the pronoun's sentence or the one before, latest first."""
+        start = self.sentences.start(max(0, self.sentences.start(position) - 2))
+        mentions = self.people.mentions_between(start, position)
+        for (at, subject, first), (other, _, second) in reversed(
+            list(itertools.pairwise(mentions))
+        ):
+            run = NAME_RUN.match(self.text, at)
+            if (
+                subject
+                and first is not second
+                and run
+                and _AND.fullmatch(self.text, run.end(), other)
+            ):
+                return f"{first.surname} and {second.surname}"
+        return None
 
     def _introduced(self, person: Person, at: int) -> bool:
         """Whether the mention at ``at`` brings a person in, with words on who they are ("…,

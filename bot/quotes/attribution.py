@@ -36,7 +36,7 @@ from bot.quotes.names import split_role_name
 from bot.quotes.nlp import ContextParse
 from bot.quotes.people import People, Person
 from bot.quotes.speakers import backward_phrase, read_phrase, verb_like
-from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink
+from bot.quotes.text import NEWLINES, Lines, Sentences, blank, last_ink, proper_noun
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -239,6 +239,8 @@ class Attributor:
                 cues = before_cues(self.text, start, end, sentence=sentence)
             for cue in cues:
                 mention = self._cue_subject(cue)
+                if mention is not None and cue.named_only and mention.kind not in ("name", "org"):
+                    continue
                 if mention is not None and self._plausible(mention, close=cue.after):
                     return mention, cue.verb
         return None
@@ -365,28 +367,11 @@ class Attributor:
                 # person called Asked).
                 known = self.people.get(name, before=mention.start)
                 if known is None or (" " not in known.name and not known.confirmed):
-                    return close or self._proper_noun(name)
+                    return close or proper_noun(self.text, name)
             return True
         if mention.kind == "desc":
             return len(mention.text.split()) <= 8
         return True
-
-    def _proper_noun(self, word: str) -> bool:
-        """Whether ``word`` is capitalised somewhere a common word would not be: after a
-        lower-case word, not at a sentence's start."""
-        at = self.text.find(word)
-        while at != -1:
-            before = self.text[max(0, at - 2) : at]
-            after = self.text[at + len(word) : at + len(word) + 1]
-            if (
-                len(before) == 2
-                and before[1] == " "
-                and before[0].islower()
-                and not after.isalpha()
-            ):
-                return True
-            at = self.text.find(word, at + 1)
-        return False
 
     def _by_parse(self, draft: Draft) -> tuple[Mention, str] | None:
         """Fallback: the reporting verb's subject in spaCy's parse of the sentence."""
@@ -419,6 +404,9 @@ class Attributor:
             pronoun = mention.text.lower()
             if pronoun in ("he", "she") and not self._thrifty:
                 person = self.resolver.antecedent(mention.start, PRONOUNS[pronoun], draft)
+            elif pronoun == "they" and not self._thrifty:
+                draft.speaker = self.resolver.plural(mention.start)  # "X and Y … they write"
+                draft.speaker_kind = SpeakerKind.PERSON if draft.speaker else None
             elif pronoun == "it":
                 # "It added": the organisation that spoke last, within two paragraphs.
                 previous = self.resolver.previous

@@ -61,6 +61,8 @@ class Cue:
     """The verb is a participle ("..., saying “"): the subject is the clause's subject."""
     after: bool = False
     """The cue follows the quotation closely ("…,” Banda, the union leader, said)."""
+    named_only: bool = False
+    """Only a name or an organisation will do as its subject (a weak cue: a bare comma)."""
 
 
 def _norm(verb: str) -> str:
@@ -260,10 +262,17 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         # "the pull of Obama's “if you like your plan, you can keep it” promise": with no
         # reporting verb, the words of their owner.
         yield Cue(owner.start(1), owner.end(1), "’s")
+        return
+    comma = _CLAUSE_COMMA.search(text, start, end)
+    if comma is not None and _tail_ok(text, start, comma.start()):
+        # "Clinton shared her worry with an audience in the Hamptons, “…": a clause and a
+        # comma with no reporting verb introduce the quotation as a colon would.
+        yield Cue(origin, comma.start(), "", participle=True, named_only=True)
 
 
 _NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
 _HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
+_CLAUSE_COMMA = re.compile(r"(?<=[a-z])\s*,\s*$")
 _OWNER = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,2})(?:’s|'s|’|')\s+$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
 _OPENING_PARTICIPLE = re.compile(

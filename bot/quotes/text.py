@@ -124,3 +124,16 @@ def is_english(text: str) -> bool:
     if len(words) < 8:
         return True
     return sum(word in STOPWORDS_EN for word in words) / len(words) >= 0.12
+
+
+def proper_noun(text: str, word: str) -> bool:
+    """Whether ``word`` is capitalised somewhere in ``text`` that a common word would not be:
+    after a lower-case word, not at a sentence's start."""
+    at = text.find(word)
+    while at != -1:
+        before = text[max(0, at - 2) : at]
+        after = text[at + len(word) : at + len(word) + 1]
+        if len(before) == 2 and before[1] == " " and before[0].islower() and not after.isalpha():
+            return True
+        at = text.find(word, at + 1)
+    return False

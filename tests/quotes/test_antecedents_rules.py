@@ -179,3 +179,13 @@ def test_someone_brought_in_with_words_on_who_they_are_is_who_speaks_next(
         "“I thought it would be funny if I came as the mayor,” he said."
     )
     assert speakers(text, nlp)[-1] == "Wes Marsh"
+
+
+def test_they_are_the_two_people_named_together_as_the_subject_before(nlp: Language) -> None:
+    text = (
+        "The harbour vote is next week.\n\n"
+        "Professors Ana Roe and Peter Lind suggest the pier has less to do with trade than "
+        "with pride.\n\n"
+        "In the old port towns, they write, “a pier is what a town shows to the sea.”"
+    )
+    assert speakers(text, nlp) == ["Roe and Lind"]

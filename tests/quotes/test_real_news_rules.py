@@ -392,3 +392,17 @@ def test_quoted_words_owned_by_a_named_person_with_no_verb_are_theirs(nlp: Langu
     )
     quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
     assert [q.speaker for q in quotes] == ["Mara Lind", "Tom Berg"]
+
+
+def test_a_named_subjects_clause_and_a_comma_introduce_a_quotation(nlp: Language) -> None:
+    text = (
+        "The race for the harbour seat is close.\n\n"
+        "Earlier this week, Mara Lind shared a bit of her worry with an audience at a "
+        "fundraiser in Portwell, “I do not know which Tom Berg will show up. Maybe he will try "
+        "to look like a mayor.”\n\n"
+        "After watching the vote, I noticed a post by the reporter Ana Duarte that read, "
+        "“the pier ... is us,” and sighed."
+    )
+    quotes = [q for q in find_quotations(text, nlp) if q.is_quotation]
+    assert quotes[0].speaker == "Mara Lind"
+    assert all(q.speaker != "Mara Lind" for q in quotes[1:])
