@@ -1,14 +1,17 @@
 """Polling throughput: the watcher over N synthetic feeds on loopback, against a naive loop.
 
     python bench/poll.py [--feeds 1000] [--hosts 50] [--latency-ms 100] [--items 50] [--profile]
+                          [--steady-cycles 5]
     python bench/poll.py --poison 1    # the watcher's cycles, clean and with 1 % hostile items
 
 The feeds are served by ``bench/_feedserver.py`` in a separate process (its CPU is not ours) on
 127.0.0.2 ... (one address per host), each answer delayed by ``--latency-ms``. Measured here:
 
 1. the watcher's first cycle (every feed new: fetched, parsed, its items recorded as seen),
-   its steady cycle (every feed answers 304) and an incremental cycle (10 % of feeds gained two
-   items, whose article pages are fetched and extracted);
+   its steady cycle (every feed answers 304; ``--steady-cycles N`` of them, 5 by default, and
+   the median by CPU is reported as the steady cycle: one sample swings with a full garbage
+   collection or the pool retiring its idle workers) and an incremental cycle (10 % of feeds
+   gained two items, whose article pages are fetched and extracted);
 2. on a latency-free copy of the workload, the watcher's first cycle (fresh database) against a
    naive sequential loop (urllib + feedparser, one feed after another);
 3. whole processes, beside each other on the same server: ``newsbot poll --once`` (first,
@@ -54,7 +57,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -443,9 +446,10 @@ async def watcher_cycles(
     first_only: bool,
     name_prefix: str = "",
     profiles: dict[str, cProfile.Profile] | None = None,
+    steady_cycles: int = 1,
 ) -> list[Cycle]:
     from bot.routing import Router
-    from bot.services import open_services
+    from bot.services import open_services, settle_heap
     from bot.watcher import Watcher
 
     settings = make_settings(db)
@@ -463,6 +467,7 @@ async def watcher_cycles(
             pool=services.pool,
             settings=settings,
         )
+        settle_heap()  # as `newsbot worker` does once started
         await watcher.add_sources(urls)
 
         async def cycle() -> dict[str, int]:
@@ -475,8 +480,19 @@ async def watcher_cycles(
             if name == "incremental":
                 server.control("POST", "/state/incremental")
             label = name_prefix + name
-            cycles.append(await measure(label, len(urls), meter, cycle, profiles.get(name)))
-            print(cycles[-1].line(), flush=True)
+            if name != "steady" or steady_cycles == 1:
+                cycles.append(await measure(label, len(urls), meter, cycle, profiles.get(name)))
+                print(cycles[-1].line(), flush=True)
+                continue
+            samples = []
+            for n in range(1, steady_cycles + 1):
+                samples.append(
+                    await measure(f"{label} {n}", len(urls), meter, cycle, profiles.get(name))
+                )
+                print(samples[-1].line(), flush=True)
+            median = sorted(samples, key=lambda c: c.cpu_ms_per_feed)[len(samples) // 2]
+            cycles.append(replace(median, name=label))
+            print(f"  {label}: the median of these {steady_cycles} by CPU ({median.name})")
     return cycles
 
 
@@ -878,7 +894,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"\nwatcher, {args.latency_ms:g} ms latency:")
         cycles = await watcher_cycles(
             slow, slow.feed_urls(args.feeds), tmpdir / "a.sqlite3", meter, first_only=False,
-            profiles=profiles,
+            profiles=profiles, steady_cycles=args.steady_cycles,
         )  # fmt: skip
         stats = slow.control("GET", "/stats")
         print(f"  server saw: {json.dumps(stats, sort_keys=True)}")
@@ -1014,6 +1030,13 @@ def main() -> None:
         "--no-naive", action="store_true", help="with --only-cycles: skip the naive process"
     )
     parser.add_argument(
+        "--steady-cycles",
+        type=int,
+        default=5,
+        metavar="N",
+        help="steady cycles to run; the median by CPU is the steady figure (default 5)",
+    )
+    parser.add_argument(
         "--poison",
         type=float,
         default=0.0,
@@ -1021,8 +1044,8 @@ def main() -> None:
         help="measure the watcher's cycles clean and with this %% of hostile items, and compare",
     )
     args = parser.parse_args()
-    if args.feeds < 1 or args.items < 1:
-        parser.error("--feeds and --items must be positive")
+    if args.feeds < 1 or args.items < 1 or args.steady_cycles < 1:
+        parser.error("--feeds, --items and --steady-cycles must be positive")
     global ADOPTS_ORPHANS  # noqa: PLW0603 - set once, before anything runs
     ADOPTS_ORPHANS = _adopt_orphans()
     figures = asyncio.run(run(args))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.errors import CommandError, UserFacingError
 from bot.readers import open_dump, read_list_file
-from bot.services import open_services, wall_clock
+from bot.services import open_services, settle_heap, wall_clock
 from bot.settings import Settings
 
 EXIT_PARTLY = 1
@@ -29,6 +29,7 @@ async def poll(settings: Settings, urls: list[str], *, once: bool) -> int:
     source once and print what happened."""
     async with open_services(settings) as services:
         watcher = services.watcher()
+        settle_heap()
         await watcher.add_sources(urls)
         if not once:
             await watcher.run(asyncio.Event())

@@ -12,7 +12,7 @@ import logging
 import signal
 
 from bot.errors import CommandError
-from bot.services import build_bot, metrics_of, open_services, operations
+from bot.services import build_bot, metrics_of, open_services, operations, settle_heap
 from bot.settings import Settings
 
 NO_TOKEN = (
@@ -46,6 +46,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool = False) ->
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+            settle_heap()
             loops = ("poll", "deliver") if settings.run_worker else ("deliver",)
             async with operations(
                 services, loops=loops, gateway=bot.gateway_problems, shards=bot.shards_text
@@ -66,6 +67,7 @@ async def run_worker(settings: Settings) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         logging.getLogger("newsbot.worker").info("worker %r polling", settings.worker_name)
+        settle_heap()
 
         def after_cycle(report: CycleReport) -> None:
             metrics.cycle(report)

@@ -11,6 +11,7 @@ imports the article extractor).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -93,6 +94,16 @@ def load_settings(**overrides: object) -> Settings:
         raise CommandError(f"invalid settings (environment or .env): {problems}") from None
     clean = {key: value for key, value in overrides.items() if value is not None}
     return settings.model_copy(update=clean) if clean else settings
+
+
+def settle_heap() -> None:
+    """Once a long-lived process has started (modules, settings, engine, pool, watcher), move
+    every object it holds out of the garbage collector's sight (``gc.freeze``): they live as
+    long as the process, and without this each full collection walks all of them again (57-70
+    ms every few cycles at 1,000 feeds; ~75 ms of a steady ``poll --once``). Garbage made
+    before the call is kept for the life of the process, once; so it is called at the entry
+    points, after start-up, never from a library or a test."""
+    gc.freeze()
 
 
 def configure_logging(settings: Settings, *, level: str | None = None) -> None:

@@ -85,3 +85,30 @@ def test_the_store_runs_without_the_orm_which_is_whole_when_asked_for(tmp_path: 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert lines == ["0 False", "1 True True"]
+
+
+def test_a_poll_process_sets_what_it_started_with_aside_from_the_garbage_collector(
+    tmp_path: Path,
+) -> None:
+    """`newsbot poll` freezes its start-up heap (settle_heap) before it polls: the objects it
+    started with are no longer walked by each full collection."""
+    code = (
+        "import asyncio, gc\n"
+        "from pathlib import Path\n"
+        "from bot.maintenance import poll\n"
+        "from tests.conftest import make_settings\n"
+        f"settings = make_settings(Path({str(tmp_path)!r}))\n"
+        "before = gc.get_freeze_count()\n"
+        "asyncio.run(poll(settings, ['http://127.0.0.1:9/feed.xml'], once=True))\n"
+        "print(before, gc.get_freeze_count() > 10000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("polled 1 sources")
+    assert lines[-1] == "0 True"
