@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
@@ -23,6 +22,12 @@ from bot.address_guard import (
     public_socket_factory,
 )
 from bot.backoff import parse_retry_after
+from bot.fetch_messages import (
+    UNREADABLE_ENCODING,
+    describe_connection_error,
+    encoding_problem,
+    status_message,
+)
 from bot.settings import Settings
 from bot.urls import (
     BAD_PORTS,
@@ -48,10 +53,6 @@ READABLE_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
 """What newsbot asks for and reads. Anything else (br, zstd, x-gzip, compress...) is refused
 before a byte is read, even where aiohttp would decode it because a decoder happens to be
 installed: only gzip and deflate are decoded under the body cap that newsbot tests."""
-UNREADABLE_ENCODING = (
-    "The server compressed the document in a way this bot does not read "
-    "(it asks for gzip or deflate)."
-)
 BAD_PORT = (
     "That port belongs to another kind of service (mail, file sharing, chat...), which web "
     "browsers refuse to contact, and so does this bot."
@@ -269,14 +270,14 @@ class Fetcher:
                 raise FetchTimeout("The server took too long to answer.") from None
             except aiohttp.ClientResponseError as exc:
                 raise ConnectionFailed(
-                    _encoding_problem(exc) or f"The server sent a broken response ({exc.message})."
+                    encoding_problem(exc) or f"The server sent a broken response ({exc.message})."
                 ) from None
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc.os_error, PrivateAddressError):
                     raise _private_address_refused() from None
                 raise ConnectionFailed(f"Could not connect to {host_of(current)}.") from None
             except (aiohttp.ClientError, OSError) as exc:
-                raise ConnectionFailed(_describe_connection_error(exc)) from None
+                raise ConnectionFailed(describe_connection_error(exc)) from None
             finally:
                 self._leave(host, slots)
             if isinstance(result, _Redirect):
@@ -367,7 +368,7 @@ class Fetcher:
             if resp.status >= 400:
                 retry = parse_retry_after(resp.headers.get("Retry-After"))
                 raise HTTPStatusError(
-                    _status_message(resp.status), status=resp.status, retry_after=retry
+                    status_message(resp.status), status=resp.status, retry_after=retry
                 )
             if resp.status != 200:
                 raise HTTPStatusError(
@@ -411,45 +412,3 @@ class _Document:
 
 def _too_large(cap: int) -> BodyTooLarge:
     return BodyTooLarge(f"The document is larger than {cap // 1024} KiB, the most this bot reads.")
-
-
-STATUS_REASONS = {
-    400: "bad request",
-    401: "needs a login",
-    403: "access forbidden",
-    404: "not found",
-    410: "gone for good",
-    429: "too many requests",
-    500: "server error",
-    502: "bad gateway",
-    503: "service unavailable",
-    504: "gateway timeout",
-}
-
-
-def _status_message(status: int) -> str:
-    reason = STATUS_REASONS.get(status)
-    return f"The server answered {status}" + (f" ({reason})." if reason else ".")
-
-
-def _encoding_problem(exc: Exception) -> str | None:
-    # aiohttp reports a compression it cannot undo only in its message ("Can not decode
-    # content-encoding: br. Please install `Brotli`"), advice meant for a developer.
-    if "content-encoding" not in str(exc).lower():
-        return None
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return "The server sent a compressed document that could not be decompressed."
-    return UNREADABLE_ENCODING
-
-
-def _describe_connection_error(exc: Any) -> str:
-    encoding = _encoding_problem(exc)
-    if encoding is not None:
-        return encoding
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "The server closed the connection before answering."
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return "The connection broke while the document was being sent."
-    if isinstance(exc, ConnectionResetError):
-        return "The server reset the connection."
-    return f"The connection failed ({type(exc).__name__})."

@@ -111,3 +111,18 @@ def test_no_import_circle_among_bot_modules() -> None:
     graph = import_graph()
     assert "bot.storage.repositories" in graph
     assert cycles(graph) == []
+
+
+MAX_MODULE_LINES = 450
+"""The most lines a module of ``bot/`` or ``cogs/`` may have: past it, split it by what it does."""
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    modules = [*BOT.rglob("*.py"), *(BOT.parent / "cogs").rglob("*.py")]
+    assert len(modules) > 50
+    long = {
+        str(path.relative_to(BOT.parent)): lines
+        for path in modules
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
