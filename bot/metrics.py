@@ -276,17 +276,11 @@ class Metrics:
 
     def fetched(self, kind: str, seconds: float) -> None:
         """One fetch (``feed`` or ``page``) took ``seconds``."""
-        child = self._fetch_kinds.get(kind)
-        if child is None:
-            child = self._fetch_kinds[kind] = self.fetch_seconds.labels(kind=kind)
-        child.observe(seconds)
+        _child(self._fetch_kinds, self.fetch_seconds, kind).observe(seconds)
 
     def pool_job(self, job: str, seconds: float) -> None:
         """A parsing-pool job ran for ``seconds``."""
-        child = self._pool_jobs.get(job)
-        if child is None:
-            child = self._pool_jobs[job] = self.pool_job_seconds.labels(job=job)
-        child.observe(seconds)
+        _child(self._pool_jobs, self.pool_job_seconds, job).observe(seconds)
 
     def matched(self, seconds: float) -> None:
         """One article was matched against every topic in ``seconds``."""
@@ -347,3 +341,11 @@ class Metrics:
         }
         with path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
+
+
+def _child(children: dict[str, Histogram], histogram: Histogram, value: str) -> Histogram:
+    """The histogram's child for its one label's ``value``, kept in ``children`` once made."""
+    child = children.get(value)
+    if child is None:
+        child = children[value] = histogram.labels(value)
+    return child

@@ -18,9 +18,8 @@ from bot.quotes.cues import (
     subject_starts,
 )
 from bot.quotes.lexicon import (
-    DOCUMENT_WORDS,
     NAME_SEQ,
-    PLACE_WORDS,
+    NOT_SPEAKER_WORDS,
     PRONOUNS,
 )
 from bot.quotes.model import (
@@ -363,7 +362,7 @@ class Attributor:
         with its verb, where a lone capitalised word is a name ("…,” Banda told AFP)."""
         if mention.kind == "name":
             name = mention.name or split_role_name(mention.text)[1]
-            if name is None or name.split()[-1].lower() in DOCUMENT_WORDS | PLACE_WORDS:
+            if name is None or name.split()[-1].lower() in NOT_SPEAKER_WORDS:
                 return False
             if " " not in name:
                 # A bare surname must belong to someone the article introduced, or stand

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.quotes.lexicon import CUE_RE, DOCUMENT_WORDS, PROGRESSIVE_RE, ROLE_NOUNS, SPEECH_RE
+from bot.quotes.lexicon import (
+    CAPITALISED_RUN,
+    CUE_RE,
+    DOCUMENT_WORDS,
+    PROGRESSIVE_RE,
+    ROLE_NOUNS,
+    SPEECH_RE,
+)
 from bot.quotes.speakers import backward_phrase, forward_phrase
 
 _LEAD = re.compile(r"[\s,—–―-]*")
@@ -270,8 +277,7 @@ def before_cues(text: str, start: int, end: int, *, sentence: int | None = None)
         yield Cue(origin, comma.start(), "", participle=True, named_only=True)
 
 
-_NAMEISH = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
-_HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({_NAMEISH})[^:“”\"]{{0,60}}:\s*$")
+_HERE = re.compile(rf"\bHere(?:’s|'s|\s+is|\s+was)\s+({CAPITALISED_RUN})[^:“”\"]{{0,60}}:\s*$")
 _CLAUSE_COMMA = re.compile(r"(?<=[a-z])\s*,\s*$")
 _OWNER = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,2})(?:’s|'s|’|')\s+$")
 _ASKED_BY = re.compile(r"\b(?:was|were|is|are|being|been|gets|got)\s+(?:asked|questioned)\s+by\s+")
@@ -280,9 +286,7 @@ _OPENING_PARTICIPLE = re.compile(
 )
 _DASH_BEFORE = re.compile(r"\s(?:--|—|–)\s*$")
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our)\s+$")
-_WITH_ING = re.compile(
-    r"\bwith\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b"
-)
+_WITH_ING = re.compile(rf"\bwith\s+({CAPITALISED_RUN})\s+(?:[a-z]+ly\s+)?[a-z]+ing\b")
 _DOCUMENT_THAT = re.compile(rf"\b(?:{'|'.join(sorted(DOCUMENT_WORDS))})\s+(?:that|which)\s+$")
 _DOCUMENT_COMMA = re.compile(
     rf"\b(?:a|an|the|this|his|her|their|its)\s+(?:[\w’'\-]+\s+)?(?:{'|'.join(sorted(DOCUMENT_WORDS))})"
@@ -353,7 +357,7 @@ def _after_abbreviation(text: str, at: int) -> bool:
     return text[dot - 1 : dot] == "." and bool(_ABBREVIATED.search(text, max(0, dot - 6), dot - 1))
 
 
-_THAT_NAME = re.compile(r"\bthat\s+([A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}),")
+_THAT_NAME = re.compile(rf"\bthat\s+({CAPITALISED_RUN}),")
 """A name between "that" and a comma: the subject of a clause its appositive interrupts."""
 _INVERTING = frozenset(
     """said says added adds asked asks wrote writes explained continued noted recalled replied

@@ -178,9 +178,12 @@ ROLE_WORDS = (
 PRONOUNS = {"he": "m", "she": "f", "they": "p", "i": "s", "we": "p"}
 
 
+ARTICLED = r"(?:al|el)-"
+"""The article of an Arabic surname (al-Awlaki, el-Sisi), as a regex fragment."""
+
 NAME_TOKEN = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Jr|Sr)\.|"
-    r"(?:(?<![\w\-])(?:al|el)-)?[A-Z][\w’'\-]*\w|[A-Z]\.?)"
+    rf"(?:(?<![\w\-]){ARTICLED})?[A-Z][\w’'\-]*\w|[A-Z]\.?)"
 )
 """A word of a name: capitalised, an initial, an abbreviated title, or an Arabic surname with
 its article ("al-Awlaki")."""
@@ -404,3 +407,10 @@ AMBIGUOUS_A_NAMES = frozenset(
     """luca andrea nikita sasha misha mustafa joshua ezra elisha jonah noa dana issa kenta
     akira sota yota hamza musa luka ilya""".split()
 )
+
+GIVEN_NAMES = FEMALE_NAMES | MALE_NAMES
+"""Given names of either gender (lower case), built once."""
+NOT_SPEAKER_WORDS = DOCUMENT_WORDS | PLACE_WORDS
+"""A capitalised run ending in one of these is a document or a place, not a speaker."""
+CAPITALISED_RUN = r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}"
+"""Up to four capitalised words (a name, a label, an organisation), as a regex fragment."""

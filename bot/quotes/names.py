@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 from bot.quotes.lexicon import (
     AMBIGUOUS_A_NAMES,
+    ARTICLED,
     FEMALE_NAMES,
+    GIVEN_NAMES,
     HONORIFIC_TITLES,
     HONORIFICS,
     MALE_NAMES,
@@ -94,17 +96,14 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
         and (
             (last_word in TITLE_WORDS and last_word not in PARTY_WORDS | _FORMS_OF_ADDRESS)
             # Mark Green, Mrs. Green: a party's name after a given name is a surname
-            or (
-                last_word in PARTY_WORDS
-                and before_last in FEMALE_NAMES | MALE_NAMES | HONORIFIC_TITLES
-            )
+            or (last_word in PARTY_WORDS and before_last in _GIVEN_OR_TITLE)
         )
     )
     if surname_like:
         # A title word that ends a name is a surname: Peter T. King, Mr. King, Martin King.
         before = tokens[last_title - 1]
         honorific = before.lower().rstrip(".") in HONORIFIC_TITLES
-        given = len(before) == 1 or before.lower() in FEMALE_NAMES | MALE_NAMES
+        given = len(before) == 1 or before.lower() in GIVEN_NAMES
         if honorific or (given and not _is_title(before, last=False)):
             last_title -= 1
             while last_title >= 0 and not (
@@ -114,11 +113,10 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
                 last_title -= 1
     role = tokens[: last_title + 1]
     name = tokens[last_title + 1 :]
-    given_names = FEMALE_NAMES | MALE_NAMES
-    if len(name) > 3 and name[0].lower() not in given_names:
+    if len(name) > 3 and name[0].lower() not in GIVEN_NAMES:
         # "Senate Minority Whip Richard J. Durbin": capitalised words no title list knows
         # before a given name are the role's (not in three words: Billie Jean King).
-        at = next((k for k in range(1, len(name) - 1) if name[k].lower() in given_names), None)
+        at = next((k for k in range(1, len(name) - 1) if name[k].lower() in GIVEN_NAMES), None)
         if at is not None:
             role, name = role + name[:at], name[at:]
     if not 1 <= len(name) <= 4:
@@ -131,8 +129,9 @@ def split_role_name(phrase: str) -> tuple[str | None, str | None]:
     return (" ".join(role) or None), " ".join(name)
 
 
-_ARTICLED = re.compile(r"(?:al|el)-[A-Z]")
+_ARTICLED = re.compile(rf"{ARTICLED}[A-Z]")
 """An Arabic surname with its article: al-Awlaki, el-Sisi."""
+_GIVEN_OR_TITLE = GIVEN_NAMES | HONORIFIC_TITLES
 
 _GENERATIONS = frozenset("Jr Sr II III IV".split())
 

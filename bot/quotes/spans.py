@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.quotes.lexicon import CUE_RE, MENTION, NAME_RUN, SCARE_CUES, SPEECH_RE, SPEECH_VERBS
+from bot.quotes.lexicon import (
+    CAPITALISED_RUN,
+    CUE_RE,
+    MENTION,
+    NAME_RUN,
+    SCARE_CUES,
+    SPEECH_RE,
+    SPEECH_VERBS,
+)
 from bot.quotes.marks import (
     ALL_MARKS,
     DOUBLE_OPEN,
@@ -178,7 +186,7 @@ def _short_plain_line(text: str, start: int, end: int) -> bool:
 
 
 _QUOTED = re.compile(r"[“‘\"«„][^”’\"»“]*[”’\"»]|''.*?''")
-_LABELLED = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*){0,3}:\s*[‘'“\"«]")
+_LABELLED = re.compile(rf"{CAPITALISED_RUN}:\s*[‘'“\"«]")
 # Just before a quoted title: a broadcaster's or author's possessive, or words that name a
 # work (NBC’s “Meet the Press”, host of “Shark Tank”, his book “The Art of the Deal”).
 _TITLE_CONTEXT = re.compile(

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from bot.quotes.lexicon import (
     CUE_RE,
-    DOCUMENT_WORDS,
     GROUP_WORDS,
     NAME_RUN,
     NOT_NAME_WORDS,
-    PLACE_WORDS,
+    NOT_SPEAKER_WORDS,
     SPEECH_RE,
 )
 from bot.quotes.model import Mention
@@ -275,7 +274,7 @@ def _head_run(text: str, start: int, end: int) -> tuple[int, int, str | None] | 
             found: tuple[int, int, str | None] = (run_start, run_end, None)
         else:
             _, name = split_role_name(text[run_start:run_end])
-            if name is None or bare(tokens[-1]).lower() in DOCUMENT_WORDS | PLACE_WORDS:
+            if name is None or bare(tokens[-1]).lower() in NOT_SPEAKER_WORDS:
                 continue
             found = (run_start, run_end, name)
         before = text[max(start, run_start - 12) : run_start].split()

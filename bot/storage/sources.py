@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 # Built once: constructing a statement costs more than executing it on a hot path.
 _NOW = bindparam("now", type_=sources.c.last_success_at.type)
+_NEXT_POLL = bindparam("next_poll", type_=sources.c.next_poll_at.type)
 UNCHANGED_VALUES = {
-    "next_poll_at": bindparam("next_poll", type_=sources.c.next_poll_at.type),
+    "next_poll_at": _NEXT_POLL,
     "status": SourceStatus.OK.value,
     "error_count": 0,
     "last_error": None,
@@ -66,11 +67,7 @@ UNCHANGED_MANY = (
     .where(sources.c.id.in_(bindparam("sids", expanding=True)))
     .values({key: value for key, value in UNCHANGED_VALUES.items() if key != "next_poll_at"})
 )
-NEXT_POLLS = (
-    update(sources)
-    .where(sources.c.id == bindparam("sid"))
-    .values(next_poll_at=bindparam("next_poll", type_=sources.c.next_poll_at.type))
-)
+NEXT_POLLS = update(sources).where(sources.c.id == bindparam("sid")).values(next_poll_at=_NEXT_POLL)
 """Sources that answered 304, in two statements: what they all share, then each one's next poll
 (binding five values a row cost more than the update itself)."""
 
